@@ -1,0 +1,48 @@
+# Two commands do all set-up on a fresh machine (python3 and make only):
+#   make run   - the help desk on SQLite with demo data, at http://127.0.0.1:5000
+#   make test  - the whole suite (again on PostgreSQL when TEST_POSTGRES_URL is set)
+PY      ?= python3
+VENV    := .venv
+BIN     := $(VENV)/bin
+STAMP   := $(VENV)/.installed
+HOST    ?= 127.0.0.1
+PORT    ?= 5000
+export FLASK_APP := wsgi
+
+.PHONY: run test install db demo lint bench phone clean
+
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+db: $(STAMP)
+	mkdir -p instance
+	$(BIN)/flask db upgrade
+	$(BIN)/flask ivr demo load
+
+run: db
+	@echo "Help desk on http://$(HOST):$(PORT)  -  call it with: make phone"
+	$(BIN)/flask run --host $(HOST) --port $(PORT)
+
+phone: $(STAMP)
+	$(BIN)/flask ivr call
+
+test: $(STAMP)
+	$(BIN)/pytest -q
+	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
+		echo "== again on PostgreSQL ($$TEST_POSTGRES_URL)"; \
+		TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/pytest -q; \
+	fi
+
+lint: $(STAMP)
+	$(BIN)/ruff check ivr call_scripts tickets tests bench
+
+bench: $(STAMP)
+	$(BIN)/python bench/step_cost.py
+
+clean:
+	rm -rf $(VENV) instance *.egg-info

@@ -1,0 +1,25 @@
+"""The language of call scripts: parse, validate and interpret them. Pure: no Flask, Twilio or SQL."""
+
+from .interpreter import (
+    Effect,
+    Gather,
+    Hangup,
+    Input,
+    Log,
+    Result,
+    Say,
+    ScriptRuntimeError,
+    Silence,
+    Turn,
+    advance,
+    assess_priority,
+    start,
+)
+from .loader import Problem, ScriptError, load_file, parse, shipped_scripts
+from .model import Script
+
+__all__ = [
+    "Effect", "Gather", "Hangup", "Input", "Log", "Problem", "Result", "Say", "Script",
+    "ScriptError", "ScriptRuntimeError", "Silence", "Turn", "advance", "assess_priority",
+    "load_file", "parse", "shipped_scripts", "start",
+]

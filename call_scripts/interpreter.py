@@ -1,0 +1,550 @@
+"""The pure interpreter: (script, state, event) -> (actions, new state). No I/O happens here.
+
+State is a plain JSON-able dict kept on the call's row between webhooks:
+    step      the current step
+    mode      "input" (waiting for the caller), "confirm" (read-back), "result" (waiting for an
+              effect's result), "ended"
+    language  the language every prompt, voice and speech recogniser uses
+    fields    everything collected or looked up so far
+    tries     failed attempts at the current step
+    pending   a value waiting for the caller's confirmation (read-back)
+"""
+
+from __future__ import annotations
+
+import copy
+import string
+from dataclasses import dataclass, field
+from typing import Any
+
+import phonenumbers
+
+from .model import (
+    ActionStep,
+    AskStep,
+    BranchStep,
+    Condition,
+    HangupStep,
+    LanguageStep,
+    MenuStep,
+    Prompt,
+    SayStep,
+    Script,
+    SetStep,
+)
+
+MAX_STEPS_PER_TURN = 200
+
+
+# ---- events (what happened) -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Input:
+    """The caller pressed keys or spoke."""
+
+    digits: str | None = None
+    speech: str | None = None
+    confidence: float | None = None
+
+
+@dataclass(frozen=True)
+class Silence:
+    """The caller gave no input before the timeout."""
+
+
+@dataclass(frozen=True)
+class Result:
+    """The host performed the pending effect; this is what it found."""
+
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+Event = Input | Silence | Result
+
+
+# ---- actions (what to do) ---------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Say:
+    text: str
+    language: str
+    voice: str
+
+
+@dataclass(frozen=True)
+class Gather:
+    """Wait for the caller, having said the prompts."""
+
+    prompts: tuple[Say, ...]
+    input: str
+    language: str
+    timeout: int
+    num_digits: int | None = None
+    finish_on_key: str = "#"
+    hints: str | None = None
+
+
+@dataclass(frozen=True)
+class Effect:
+    """Ask the host for a side effect; always the last action of a turn."""
+
+    name: str
+    args: dict[str, Any]
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True)
+class Log:
+    """Something worth a line on the ticket's timeline."""
+
+    kind: str
+    step: str
+    text: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Hangup:
+    pass
+
+
+Action = Say | Gather | Effect | Log | Hangup
+
+
+@dataclass(frozen=True)
+class Turn:
+    actions: tuple[Action, ...]
+    state: dict[str, Any]
+
+    @property
+    def effect(self) -> Effect | None:
+        last = self.actions[-1] if self.actions else None
+        return last if isinstance(last, Effect) else None
+
+
+class ScriptRuntimeError(Exception):
+    """The script could not go on (a validated script should never raise this)."""
+
+
+# ---- helpers ------------------------------------------------------------------------------
+
+
+def lookup(fields: dict[str, Any], path: str) -> Any:
+    """Resolve a dotted path ('caller.language') in the collected fields."""
+    value: Any = fields
+    for part in path.split("."):
+        if isinstance(value, dict) and part in value:
+            value = value[part]
+        else:
+            return None
+    return value
+
+
+class _Formatter(string.Formatter):
+    """Fill prompt placeholders from fields: {name}, {ticket.number:digits}, {priority:label}."""
+
+    def __init__(self, script: Script, language: str):
+        self.script = script
+        self.language = language
+
+    def get_field(self, field_name, args, kwargs):
+        return lookup(kwargs, field_name), field_name
+
+    def format_field(self, value, format_spec):
+        if value is None:
+            return ""
+        if format_spec == "digits":
+            return " ".join(str(value))
+        if format_spec == "label":
+            pr = self.script.priority
+            label = pr.labels.get(str(value)) if pr else None
+            return label.name[self.language] if label else str(value)
+        if format_spec == "duration":
+            return self._duration(int(value))
+        if format_spec == "word":
+            words = self.script.words.get(str(value))
+            return words[self.language] if words else str(value)
+        return format(value, format_spec) if format_spec else str(value)
+
+    def _duration(self, minutes: int) -> str:
+        def word(key: str, default: str) -> str:
+            w = self.script.words.get(key)
+            return w[self.language] if w else default
+
+        if minutes % 60 == 0 and minutes >= 60:
+            hours = minutes // 60
+            return f"{hours} {word('hour' if hours == 1 else 'hours', 'hours')}"
+        return f"{minutes} {word('minute' if minutes == 1 else 'minutes', 'minutes')}"
+
+
+def render(script: Script, state: dict[str, Any], prompt: Prompt) -> Say:
+    lang = state["language"]
+    text = prompt.get(lang) or prompt.get(script.default_language) or ""
+    context = {**state["fields"], "language": lang}
+    try:
+        text = _Formatter(script, lang).vformat(text, (), context)
+    except (ValueError, KeyError, IndexError):
+        pass  # an unfillable placeholder is said as written rather than dropping the call
+    return Say(text=text, language=lang, voice=script.voice(lang))
+
+
+def matches(cond: Condition, fields: dict[str, Any]) -> bool:
+    value = lookup(fields, cond.field)
+    if cond.present is not None and (value not in (None, "", [], {})) != cond.present:
+        return False
+    if cond.equals is not None and value != cond.equals:
+        return False
+    if cond.not_equals is not None and value == cond.not_equals:
+        return False
+    if cond.in_ is not None and value not in cond.in_:
+        return False
+    if cond.gt is not None:
+        try:
+            if not float(value) > cond.gt:
+                return False
+        except (TypeError, ValueError):
+            return False
+    return True
+
+
+def assess_priority(script: Script, fields: dict[str, Any]) -> str:
+    """The priority label for the caller's answers (impact x urgency, or planned event)."""
+    pr = script.priority
+    if pr is None:
+        raise ScriptRuntimeError("script has no priority section")
+    if str(lookup(fields, pr.planned_field)) == pr.planned_value:
+        return pr.planned_label
+    impact = str(lookup(fields, pr.impact_field))
+    urgency = str(lookup(fields, pr.urgency_field))
+    return pr.matrix.get(impact, {}).get(urgency, pr.default_label)
+
+
+# ---- the machine --------------------------------------------------------------------------
+
+
+class _Run:
+    def __init__(self, script: Script, state: dict[str, Any]):
+        self.script = script
+        self.state = copy.deepcopy(state)
+        self.actions: list[Action] = []
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return self.state["fields"]
+
+    def say(self, prompt: Prompt) -> Say:
+        return render(self.script, self.state, prompt)
+
+    def log(self, kind: str, text: str, **data: Any) -> None:
+        self.actions.append(Log(kind, self.state["step"], text, data))
+
+    def goto(self, name: str) -> None:
+        self.state.update(step=name, tries=0, pending=None, mode="run")
+
+    # -- running passive steps until one waits --------------------------------------------
+
+    def run(self) -> Turn:
+        for _ in range(MAX_STEPS_PER_TURN):
+            if self.state["mode"] != "run":
+                return Turn(tuple(self.actions), self.state)
+            step = self.script.step(self.state["step"])
+            self.enter(step)
+        raise ScriptRuntimeError(f"no input taken after {MAX_STEPS_PER_TURN} steps")
+
+    def enter(self, step: Any, prefix: tuple[Say, ...] = ()) -> None:
+        if isinstance(step, SayStep):
+            self.actions.append(self.say(step.prompt))
+            self.goto(step.next)
+        elif isinstance(step, BranchStep):
+            target = next((c.next for c in step.cases if matches(c.when, self.fields)),
+                          step.default)
+            self.goto(target)
+        elif isinstance(step, SetStep):
+            for key in step.clear:
+                self.fields.pop(key, None)
+            for key, value in step.values.items():
+                self.fields[key] = self.value_of(value)
+            self.goto(step.next)
+        elif isinstance(step, ActionStep):
+            self.act(step)
+        elif isinstance(step, HangupStep):
+            if step.prompt:
+                self.actions.append(self.say(step.prompt))
+            self.actions.append(Hangup())
+            self.state["mode"] = "ended"
+        elif isinstance(step, LanguageStep):
+            known = lookup(self.fields, step.known) if step.known else None
+            if known in self.script.languages:
+                self.state["language"] = known
+                self.log("language", f"Language {known} from the customer record",
+                         language=known)
+                self.goto(step.next)
+            else:
+                self.gather(step, prefix)
+        else:
+            self.gather(step, prefix)
+
+    def value_of(self, value: Any) -> Any:
+        """A set value: '{path}' copies a collected field, anything else is taken as written."""
+        if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+            return copy.deepcopy(lookup(self.fields, value[1:-1]))
+        return copy.deepcopy(value)
+
+    def act(self, step: ActionStep) -> None:
+        if step.do == "assess_priority":
+            label = assess_priority(self.script, self.fields)
+            pr = self.script.priority
+            assert pr is not None
+            info = pr.labels[label]
+            self.fields.update(
+                priority=label,
+                tier=info.tier,
+                response_minutes=info.response_minutes,
+                resolution_minutes=info.resolution_minutes,
+            )
+            self.log("priority", f"Priority assessed: {info.name[self.script.default_language]}",
+                     priority=label)
+            self.goto(step.next)
+            return
+        args = {name: lookup(self.fields, path) for name, path in step.args.items()}
+        if step.do == "open_ticket" and self.script.priority:
+            label = self.fields.get("priority") or self.script.priority.default_label
+            args.setdefault("priority", label)
+            args.setdefault("sla", self.script.priority.labels[label].model_dump(
+                exclude={"name"}))
+        self.state["mode"] = "result"
+        self.actions.append(Effect(step.do, args, copy.deepcopy(self.fields)))
+
+    def gather(self, step: Any, prefix: tuple[Say, ...] = ()) -> None:
+        lang = self.state["language"]
+        timeout = step.timeout or self.script.defaults.timeout
+        if isinstance(step, LanguageStep):
+            says = tuple(
+                Say(text=info.select, language=code, voice=info.voice)
+                for code, info in self.script.languages.items()
+            )
+            g = Gather(prefix + says, "dtmf", lang, timeout, num_digits=1)
+        elif isinstance(step, MenuStep):
+            keys_only = step.input == "dtmf"
+            g = Gather(prefix + (self.say(step.prompt),), step.input, lang, timeout,
+                       num_digits=1 if keys_only else None)
+        else:
+            hints = step.hints.get(lang)
+            g = Gather(prefix + (self.say(step.prompt),), step.input, lang, timeout,
+                       hints=hints)
+        self.actions.append(g)
+        self.state["mode"] = "input"
+
+    # -- handling what the caller did --------------------------------------------------------
+
+    def handle(self, event: Event) -> Turn:
+        mode = self.state["mode"]
+        if mode == "ended":
+            return Turn((Hangup(),), self.state)
+        step = self.script.step(self.state["step"])
+        if mode == "result":
+            if not isinstance(event, Result):
+                # Not what we were waiting for: ask the host again for the effect.
+                self.state["mode"] = "run"
+                return self.run()
+            assert isinstance(step, ActionStep)
+            if step.result:
+                self.fields[step.result] = copy.deepcopy(event.data)
+            self.goto(step.next)
+            return self.run()
+        if isinstance(event, Result):
+            return self.repeat(step)
+        if mode == "confirm":
+            return self.confirm(step, event)
+        if isinstance(event, Silence) or not (event.digits or event.speech):
+            return self.fail(step, "no input", None)
+        if isinstance(step, LanguageStep):
+            codes = list(self.script.languages)
+            digit = (event.digits or "")[:1]
+            spoken = (event.speech or "").strip().lower()
+            chosen = None
+            if digit.isdigit() and 1 <= int(digit) <= len(codes):
+                chosen = codes[int(digit) - 1]
+            for code, info in self.script.languages.items():
+                if spoken and info.label.lower() in spoken:
+                    chosen = code
+            if chosen is None:
+                return self.fail(step, "not understood", event)
+            self.state["language"] = chosen
+            self.log("language", f"Caller chose {self.script.languages[chosen].label}",
+                     language=chosen)
+            self.goto(step.next)
+            return self.run()
+        if isinstance(step, MenuStep):
+            key = self.menu_choice(step, event)
+            if key is None:
+                return self.fail(step, "not understood", event)
+            option = step.options[key]
+            if step.field:
+                self.fields[step.field] = key
+            self.fields.update(copy.deepcopy(option.set))
+            chosen = ", ".join(f"{k}={v}" for k, v in option.set.items()) or f"option {key}"
+            self.log("answer", f"{step.field or self.state['step']}: {chosen}", key=key,
+                     **{k: v for k, v in option.set.items() if isinstance(v, (str, int))})
+            self.goto(option.next)
+            return self.run()
+        assert isinstance(step, AskStep)
+        return self.answer(step, event)
+
+    def menu_choice(self, step: MenuStep, event: Input) -> str | None:
+        if event.digits:
+            key = event.digits[:1]
+            return key if key in step.options else None
+        spoken = (event.speech or "").lower()
+        lang = self.state["language"]
+        for key, option in step.options.items():
+            if any(w.lower() in spoken for w in option.words.get(lang, [])):
+                return key
+        return None
+
+    def answer(self, step: AskStep, event: Input) -> Turn:
+        if step.skip_key and event.digits == step.skip_key:
+            self.fields[step.field] = None
+            self.log("answer", f"{step.field}: skipped", field=step.field, value=None)
+            self.goto(step.next)
+            return self.run()
+        value, error = self.validate(step, event)
+        if error:
+            return self.fail(step, error, event)
+        if step.read_back:
+            self.state.update(mode="confirm", pending={
+                "value": value, "confidence": event.confidence,
+                "input": "speech" if event.speech and not event.digits else "dtmf"})
+            return self.ask_confirm(step, value)
+        return self.accept(step, value, event.confidence,
+                           "speech" if event.speech and not event.digits else "dtmf")
+
+    def ask_confirm(self, step: AskStep, value: Any, prefix: tuple[Say, ...] = ()) -> Turn:
+        assert step.read_back is not None
+        saved = self.fields.get("value")
+        self.fields["value"] = value
+        says = (self.say(step.read_back), self.say(self.script.defaults.confirm))
+        if saved is None:
+            self.fields.pop("value", None)
+        else:
+            self.fields["value"] = saved
+        lang = self.state["language"]
+        self.actions.append(Gather(prefix + says, "dtmf speech", lang,
+                                   step.timeout or self.script.defaults.timeout, num_digits=1,
+                                   hints=self.yes_no_hints()))
+        return Turn(tuple(self.actions), self.state)
+
+    def yes_no_hints(self) -> str | None:
+        words = [self.script.words[w][self.state["language"]]
+                 for w in ("yes", "no") if w in self.script.words]
+        return ", ".join(words) or None
+
+    def confirm(self, step: AskStep, event: Event) -> Turn:
+        pending = self.state["pending"]
+        answer = self.yes_no(event)
+        if answer is True:
+            return self.accept(step, pending["value"], pending["confidence"], pending["input"])
+        if answer is False:
+            self.log("reprompt", f"Caller corrected {step.field}", field=step.field,
+                     rejected=pending["value"])
+            self.state.update(mode="run", pending=None)
+            self.gather(step)
+            return Turn(tuple(self.actions), self.state)
+        return self.fail(step, "no input" if isinstance(event, Silence) else "not understood",
+                         event if isinstance(event, Input) else None)
+
+    def yes_no(self, event: Event) -> bool | None:
+        if not isinstance(event, Input):
+            return None
+        if event.digits:
+            return {"1": True, "2": False}.get(event.digits[:1])
+        spoken = (event.speech or "").lower()
+        lang = self.state["language"]
+        for word, meaning in (("yes", True), ("no", False)):
+            w = self.script.words.get(word)
+            if w and w[lang].lower() in spoken.split():
+                return meaning
+        return None
+
+    def validate(self, step: AskStep, event: Input) -> tuple[Any, str | None]:
+        rule = step.validate_
+        raw = (event.digits if event.digits else event.speech or "").strip()
+        if rule.kind == "digits":
+            if not raw.isdigit():
+                return None, f"not digits: {raw!r}"
+        if rule.kind == "phone":
+            region = self.fields.get("caller_region") or self.script.defaults.phone_region
+            try:
+                number = phonenumbers.parse(raw, region)
+            except phonenumbers.NumberParseException:
+                return None, f"not a phone number: {raw!r}"
+            if not phonenumbers.is_valid_number(number):
+                return None, f"not a valid phone number: {raw!r}"
+            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+        if rule.kind == "speech" and event.confidence is not None \
+                and event.confidence < rule.min_confidence:
+            return None, f"unclear speech (confidence {event.confidence:.2f}): {raw!r}"
+        if not rule.min_length <= len(raw) <= rule.max_length:
+            return None, f"wrong length ({len(raw)}): {raw!r}"
+        return raw, None
+
+    def accept(self, step: AskStep, value: Any, confidence: float | None, via: str) -> Turn:
+        self.fields[step.field] = value
+        if confidence is not None and via == "speech":
+            self.fields[f"{step.field}_confidence"] = confidence
+        shown = f"{value}" + (f" (speech, confidence {confidence:.2f})"
+                              if confidence is not None and via == "speech" else f" ({via})")
+        self.log("answer", f"{step.field}: {shown}", field=step.field, value=value,
+                 confidence=confidence, input=via)
+        self.goto(step.next)
+        return self.run()
+
+    def fail(self, step: Any, reason: str, event: Input | None) -> Turn:
+        retries = step.retries if step.retries is not None else self.script.defaults.retries
+        tries = self.state["tries"] + 1
+        heard = ""
+        if event is not None:
+            heard = event.digits or event.speech or ""
+        if tries > retries:
+            target = step.on_fail or self.script.defaults.on_fail
+            self.log("way_out", f"Gave up after {tries} attempts ({reason})",
+                     reason=reason, heard=heard)
+            assert target is not None
+            self.goto(target)
+            return self.run()
+        self.log("reprompt", f"Re-prompted ({reason}), attempt {tries + 1} of {retries + 1}",
+                 reason=reason, heard=heard)
+        self.state["tries"] = tries
+        sorry = step.reprompt if getattr(step, "reprompt", None) else (
+            self.script.defaults.no_input if reason == "no input"
+            else self.script.defaults.reprompt)
+        prefix = (self.say(sorry),)
+        if self.state["mode"] == "confirm":
+            return self.ask_confirm(step, self.state["pending"]["value"], prefix)
+        self.state["mode"] = "run"
+        self.enter(step, prefix)
+        return Turn(tuple(self.actions), self.state)
+
+    def repeat(self, step: Any) -> Turn:
+        """Say the current step again without counting a failure."""
+        if self.state["mode"] == "confirm":
+            return self.ask_confirm(step, self.state["pending"]["value"])
+        self.state["mode"] = "run"
+        self.enter(step)
+        return Turn(tuple(self.actions), self.state)
+
+
+def start(script: Script, fields: dict[str, Any] | None = None,
+          language: str | None = None) -> Turn:
+    """Begin a call: run from the script's start step with what the host already knows."""
+    lang = language if language in script.languages else script.default_language
+    state = {"step": script.start, "mode": "run", "language": lang,
+             "fields": dict(fields or {}), "tries": 0, "pending": None}
+    return _Run(script, state).run()
+
+
+def advance(script: Script, state: dict[str, Any], event: Event) -> Turn:
+    """Take one event (input, silence or an effect's result) and run until the next wait."""
+    return _Run(script, state).handle(event)

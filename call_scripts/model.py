@@ -1,0 +1,233 @@
+"""The shape of a call script: what an admin writes in YAML, as pydantic models."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# language code -> text, e.g. {"en-US": "Thank you for calling", "it-IT": "Grazie per aver chiamato"}
+Prompt = dict[str, str]
+
+# Effects are side effects the interpreter asks its host to perform; the host feeds the result back.
+EFFECTS = frozenset(
+    {"lookup_caller", "check_account", "ticket_status", "verify_pin", "open_ticket"}
+)
+# Pure actions the interpreter performs itself.
+PURE_ACTIONS = frozenset({"assess_priority"})
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Language(Strict):
+    """A language the line speaks: its TTS voice and how it is offered in the language menu."""
+
+    voice: str
+    label: str
+    select: str
+
+
+class Defaults(Strict):
+    """Script-wide fallbacks for steps that take input."""
+
+    retries: int = Field(2, ge=0, le=9)
+    timeout: int = Field(6, ge=1, le=60)
+    on_fail: str | None = None
+    reprompt: Prompt
+    no_input: Prompt
+    confirm: Prompt
+    phone_region: str = "US"
+
+
+class Label(Strict):
+    """A priority label with its SLA targets."""
+
+    name: Prompt
+    rank: int = Field(ge=1)
+    tier: int = Field(1, ge=1, le=3)
+    response_minutes: int = Field(ge=1)
+    resolution_minutes: int = Field(ge=1)
+    update_minutes: int = Field(ge=1)
+
+
+class Priority(Strict):
+    """Impact x urgency matrix mapping the caller's answers to a label."""
+
+    impact_field: str = "impact"
+    urgency_field: str = "urgency"
+    planned_field: str = "planned"
+    planned_value: str = "planned"
+    planned_label: str
+    default_label: str
+    matrix: dict[str, dict[str, str]]
+    labels: dict[str, Label]
+
+
+class Validation(Strict):
+    kind: Literal["digits", "phone", "speech", "any"] = "any"
+    min_length: int = Field(1, ge=0)
+    max_length: int = Field(64, ge=1)
+    min_confidence: float = Field(0.0, ge=0.0, le=1.0)
+
+
+class InputStep(Strict):
+    """Common knobs of steps that wait for the caller."""
+
+    prompt: Prompt
+    reprompt: Prompt | None = None
+    retries: int | None = Field(None, ge=0, le=9)
+    timeout: int | None = Field(None, ge=1, le=60)
+    on_fail: str | None = None
+
+
+class SayStep(Strict):
+    type: Literal["say"]
+    prompt: Prompt
+    next: str
+
+
+class MenuOption(Strict):
+    next: str
+    set: dict[str, Any] = {}
+    words: dict[str, list[str]] = {}
+
+
+class MenuStep(InputStep):
+    type: Literal["menu"]
+    options: dict[str, MenuOption]
+    input: Literal["dtmf", "dtmf speech"] = "dtmf"
+    field: str | None = None
+
+
+class AskStep(InputStep):
+    type: Literal["ask"]
+    field: str
+    input: Literal["dtmf", "speech", "dtmf speech"] = "dtmf"
+    validate_: Validation = Field(default_factory=Validation, alias="validate")
+    read_back: Prompt | None = None
+    skip_key: str | None = None
+    hints: dict[str, str] = {}
+    next: str
+
+
+class LanguageStep(Strict):
+    type: Literal["language"]
+    known: str | None = None
+    reprompt: Prompt | None = None
+    retries: int | None = Field(None, ge=0, le=9)
+    timeout: int | None = Field(None, ge=1, le=60)
+    on_fail: str | None = None
+    next: str
+
+
+class Condition(Strict):
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    field: str
+    equals: Any = None
+    not_equals: Any = None
+    in_: list[Any] | None = Field(None, alias="in")
+    present: bool | None = None
+    gt: float | None = None
+
+
+class Case(Strict):
+    when: Condition
+    next: str
+
+
+class BranchStep(Strict):
+    type: Literal["branch"]
+    cases: list[Case]
+    default: str
+
+
+class SetStep(Strict):
+    type: Literal["set"]
+    values: dict[str, Any] = {}
+    clear: list[str] = []
+    next: str
+
+
+class ActionStep(Strict):
+    type: Literal["action"]
+    do: str
+    args: dict[str, str] = {}
+    result: str | None = None
+    next: str
+
+
+class HangupStep(Strict):
+    type: Literal["hangup"]
+    prompt: Prompt | None = None
+
+
+Step = Annotated[
+    SayStep | MenuStep | AskStep | LanguageStep | BranchStep | SetStep | ActionStep | HangupStep,
+    Field(discriminator="type"),
+]
+STEP_TYPES: dict[str, type[BaseModel]] = {
+    "say": SayStep,
+    "menu": MenuStep,
+    "ask": AskStep,
+    "language": LanguageStep,
+    "branch": BranchStep,
+    "set": SetStep,
+    "action": ActionStep,
+    "hangup": HangupStep,
+}
+INPUT_STEPS = (MenuStep, AskStep, LanguageStep)
+
+
+class Header(Strict):
+    """Everything in a script but its steps."""
+
+    name: str
+    description: str = ""
+    start: str
+    default_language: str
+    languages: dict[str, Language]
+    defaults: Defaults
+    words: dict[str, Prompt] = {}
+    priority: Priority | None = None
+
+
+class Script(Header):
+    """A validated script, ready for the interpreter."""
+
+    source: str = "<script>"
+    steps: dict[str, Any]
+
+    def step(self, name: str) -> Any:
+        return self.steps[name]
+
+    def voice(self, language: str) -> str:
+        return self.languages[language].voice
+
+
+def targets(step: Any) -> list[str]:
+    """Every step name this step can lead to."""
+    out: list[str] = []
+    if isinstance(step, (SayStep, AskStep, LanguageStep, SetStep, ActionStep)):
+        out.append(step.next)
+    if isinstance(step, MenuStep):
+        out.extend(o.next for o in step.options.values())
+    if isinstance(step, BranchStep):
+        out.extend(c.next for c in step.cases)
+        out.append(step.default)
+    on_fail = getattr(step, "on_fail", None)
+    if on_fail:
+        out.append(on_fail)
+    return out
+
+
+def prompts(step: Any) -> list[tuple[str, Prompt]]:
+    """Every prompt a step holds, with a name for error messages."""
+    out: list[tuple[str, Prompt]] = []
+    for attr in ("prompt", "reprompt", "read_back"):
+        value = getattr(step, attr, None)
+        if value is not None:
+            out.append((attr, value))
+    return out
