@@ -1,0 +1,44 @@
+"""helpdesk-ivr: the phone line of an IT help desk."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from flask import Flask
+
+from . import config as config_module
+from .db import register_db
+
+
+def create_app(overrides: dict[str, Any] | None = None) -> Flask:
+    """Build the app: configuration, database, blueprints, commands. Nothing starts here."""
+    app = Flask(__name__, instance_relative_config=True)
+    app.config.update(config_module.load(app.instance_path, overrides))
+    register_logging(app)
+    register_db(app)
+    register_blueprints(app)
+    register_cli(app)
+    return app
+
+
+def register_logging(app: Flask) -> None:
+    if not app.debug and not app.testing:
+        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+
+
+def register_blueprints(app: Flask) -> None:
+    from .voice import bp as voice_bp
+
+    app.register_blueprint(voice_bp)
+
+    @app.get("/healthz")
+    def healthz() -> tuple[str, int]:
+        return "ok", 200
+
+
+def register_cli(app: Flask) -> None:
+    from .cli import db_cli, ivr_cli
+
+    app.cli.add_command(ivr_cli)
+    app.cli.add_command(db_cli)

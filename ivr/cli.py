@@ -1,0 +1,181 @@
+"""Command line: `flask ivr ...` (scripts, demo data, the terminal phone) and `flask db ...`."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import current_app
+from flask.cli import AppGroup
+
+from call_scripts import ScriptError, load_file
+from tickets import scripts
+
+from . import migrate
+from .phone import Phone, PhoneError, http_transport, local_url
+
+ivr_cli = AppGroup("ivr", help="The help-desk line.")
+db_cli = AppGroup("db", help="Database schema (Alembic migrations).")
+scripts_cli = AppGroup("scripts", help="Call scripts.")
+demo_cli = AppGroup("demo", help="Demo data.")
+ivr_cli.add_command(scripts_cli)
+ivr_cli.add_command(demo_cli)
+
+
+def _session():
+    return current_app.extensions["sessionmaker"]()
+
+
+@db_cli.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Bring the database to the current schema."""
+    migrate.upgrade(current_app.extensions["engine"], revision)
+    click.echo(f"database at {revision}")
+
+
+@db_cli.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Step the schema back to REVISION."""
+    migrate.downgrade(current_app.extensions["engine"], revision)
+
+
+@db_cli.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Autogenerate a migration from the models."""
+    migrate.revision(current_app.extensions["engine"], message)
+
+
+@scripts_cli.command("check")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
+def scripts_check(files: tuple[str, ...]) -> None:
+    """Validate script files; print every problem with its file, line and step."""
+    failed = False
+    for file in files:
+        try:
+            script = load_file(file)
+        except ScriptError as exc:
+            failed = True
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+        else:
+            click.echo(f"{file}: ok ({len(script.steps)} steps, "
+                       f"languages {', '.join(script.languages)})")
+    if failed:
+        sys.exit(1)
+
+
+@scripts_cli.command("publish")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.option("--name", help="Script name (default: the file name without .yaml).")
+@click.option("--author", default="cli")
+def scripts_publish(file: str, name: str | None, author: str) -> None:
+    """Publish FILE as the next version of its script; live calls keep theirs."""
+    name = name or Path(file).stem
+    with _session() as session:
+        try:
+            version = scripts.publish(session, name, Path(file).read_text("utf-8"), author)
+        except ScriptError as exc:
+            for problem in exc.problems:
+                click.echo(str(problem), err=True)
+            sys.exit(1)
+        session.commit()
+        click.echo(f"published {name} version {version.version}")
+
+
+@scripts_cli.command("sync")
+def scripts_sync() -> None:
+    """Publish the shipped scripts that changed since their live version."""
+    with _session() as session:
+        for version in scripts.sync_shipped(session):
+            click.echo(f"published {version.name} version {version.version}")
+        session.commit()
+
+
+@demo_cli.command("load")
+def demo_load() -> None:
+    """Load the demo customers, equipment and tickets (once) and the shipped scripts."""
+    from tickets.demo import load_demo
+
+    with _session() as session:
+        scripts.sync_shipped(session)
+        added = load_demo(session)
+        session.commit()
+    click.echo(f"demo data: {added} customers added" if added else "demo data already loaded")
+
+
+@ivr_cli.command("call")
+@click.option("--from", "from_", default="+15551234567", show_default=True,
+              help="Caller ID to present (try a demo customer's number, or 'anonymous').")
+@click.option("--lang", help="Answer the language menu with this language (e.g. it, ms-MY).")
+@click.option("--server", help="Where the app runs (default: PUBLIC_BASE_URL).")
+@click.option("--in-process", is_flag=True, help="Drive this app in-process, no server needed.")
+def call(from_: str, lang: str | None, server: str | None, in_process: bool) -> None:
+    """A terminal phone: call the line as Twilio would and answer its prompts.
+
+    Type digits to press keys, words to speak, an empty line to stay silent, 'q' to hang up.
+    """
+    cfg = current_app.config
+    base = cfg["PUBLIC_BASE_URL"]
+    if in_process:
+        client = current_app.test_client()
+
+        def transport(url, params, headers):
+            response = client.post(local_url(url, ""), data=params, headers=headers)
+            return response.status_code, response.get_data(as_text=True)
+    else:
+        target = server or base
+        send = http_transport()
+
+        def transport(url, params, headers):
+            return send(local_url(url, target), params, headers)
+
+    phone = Phone(transport, base, cfg["TWILIO_AUTH_TOKEN"], from_=from_,
+                  to=cfg["TWILIO_PHONE_NUMBER"])
+    try:
+        phone.dial()
+        while True:
+            for heard in phone.heard:
+                click.secho(f"[{heard.language}] ", fg="cyan", nl=False)
+                click.echo(heard.text)
+            if phone.hung_up:
+                click.secho("(the line hung up)", fg="yellow")
+                return
+            if lang and phone.prompt and len(phone.languages) > 1:
+                key = _language_key(phone, lang)
+                if key:
+                    click.secho(f"(pressing {key} for {lang})", fg="yellow")
+                    phone.press(key)
+                    lang = None
+                    continue
+            what = phone.prompt.input if phone.prompt else "?"
+            entry = click.prompt(click.style(f"you ({what})", fg="green"), default="",
+                                 show_default=False)
+            if entry.strip().lower() in ("q", "quit", "hangup"):
+                click.echo("(you hung up)")
+                return
+            if not entry.strip():
+                phone.wait()
+            elif entry.strip().replace("#", "").replace("*", "").isdigit() or entry in "*#":
+                phone.press(entry.strip().rstrip("#") or entry.strip())
+            else:
+                phone.speak(entry.strip())
+    except PhoneError as exc:
+        raise click.ClickException(str(exc)) from None
+    except OSError as exc:
+        raise click.ClickException(
+            f"cannot reach the help desk at {server or base} ({exc}); start it with "
+            "'make run', or use --in-process") from None
+
+
+def _language_key(phone: Phone, lang: str) -> str | None:
+    """The key the language menu offers for LANG, read from its prompt in that language."""
+    for heard in phone.heard:
+        if heard.language.lower().startswith(lang.lower()):
+            digits = [c for c in heard.text if c.isdigit()]
+            if digits:
+                return digits[-1]
+    return None

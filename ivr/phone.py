@@ -1,0 +1,209 @@
+"""A phone that calls the line the way Twilio does: signed webhooks, following the TwiML.
+
+Used by `flask ivr call` (over HTTP against the running app) and by the tests (through Flask's
+test client). It follows <Say>, <Gather>, <Redirect>, <Pause>, <Record>, <Dial> and <Hangup>.
+"""
+
+from __future__ import annotations
+
+import secrets
+import xml.etree.ElementTree as ET
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from urllib.parse import urljoin, urlsplit
+
+from twilio.request_validator import RequestValidator
+
+# (url, form params, headers) -> (HTTP status, body)
+Transport = Callable[[str, dict[str, str], dict[str, str]], tuple[int, str]]
+
+
+class PhoneError(Exception):
+    """The line answered something a phone cannot follow."""
+
+
+@dataclass(frozen=True)
+class Heard:
+    """One thing the caller heard."""
+
+    text: str
+    language: str = "en-US"
+    voice: str | None = None
+
+
+@dataclass
+class Prompt:
+    """The <Gather> the phone is waiting on."""
+
+    action: str
+    input: str
+    language: str | None
+    num_digits: int | None
+    rest: list[ET.Element] = field(default_factory=list)
+
+
+class Phone:
+    """One call: dial(), then press(), speak() or wait() until hung_up."""
+
+    def __init__(self, transport: Transport, base_url: str, auth_token: str,
+                 from_: str | None = "+15551234567", to: str = "+15550100000",
+                 call_sid: str | None = None, account_sid: str = "AC" + "0" * 32):
+        self.transport = transport
+        self.base_url = base_url.rstrip("/")
+        self.validator = RequestValidator(auth_token)
+        self.call_sid = call_sid or "CA" + secrets.token_hex(16)
+        self.params = {"CallSid": self.call_sid, "AccountSid": account_sid,
+                       "From": from_ or "anonymous", "To": to, "CallStatus": "in-progress",
+                       "ApiVersion": "2010-04-01", "Direction": "inbound"}
+        self.heard: list[Heard] = []  # what was heard since the last input
+        self.transcript: list[Heard] = []  # everything heard in the call
+        self.prompt: Prompt | None = None
+        self.hung_up = False
+        self.dialled: list[str] = []
+        self.requests: list[tuple[str, dict[str, str]]] = []
+
+    # ---- what a caller does ----------------------------------------------------------------
+
+    def dial(self, path: str = "/voice/incoming") -> Phone:
+        self._fetch(path, {})
+        return self
+
+    def press(self, digits: str) -> Phone:
+        return self._answer({"Digits": digits})
+
+    def speak(self, text: str, confidence: float = 0.92) -> Phone:
+        return self._answer({"SpeechResult": text, "Confidence": f"{confidence:.2f}"})
+
+    def wait(self) -> Phone:
+        """Stay silent until the <Gather> times out: Twilio runs the verbs after it."""
+        prompt = self._waiting()
+        self.heard = []
+        self._run(prompt.rest)
+        return self
+
+    def hang_up(self) -> Phone:
+        self.hung_up = True
+        self.prompt = None
+        return self
+
+    def status(self, status: str, sequence: int | None = None, duration: int = 0,
+               path: str = "/voice/status") -> tuple[int, str]:
+        """Send a status callback for this call, as Twilio does."""
+        extra = {"CallStatus": status, "CallDuration": str(duration)}
+        if sequence is not None:
+            extra["SequenceNumber"] = str(sequence)
+        return self.post(path, {**self.params, **extra})
+
+    # ---- what the caller heard ---------------------------------------------------------------
+
+    @property
+    def text(self) -> str:
+        """Everything heard since the last input, as one string."""
+        return " ".join(h.text for h in self.heard)
+
+    @property
+    def languages(self) -> set[str]:
+        return {h.language for h in self.heard}
+
+    # ---- the machinery ---------------------------------------------------------------------
+
+    def _waiting(self) -> Prompt:
+        if self.hung_up:
+            raise PhoneError("the call has ended")
+        if self.prompt is None:
+            raise PhoneError("the line is not waiting for input")
+        return self.prompt
+
+    def _answer(self, extra: dict[str, str]) -> Phone:
+        prompt = self._waiting()
+        self.heard = []
+        self._fetch(prompt.action, extra)
+        return self
+
+    def sign(self, url: str, params: dict[str, str]) -> dict[str, str]:
+        return {"X-Twilio-Signature": self.validator.compute_signature(url, params)}
+
+    def post(self, path: str, params: dict[str, str]) -> tuple[int, str]:
+        url = path if path.startswith("http") else urljoin(self.base_url + "/", path.lstrip("/"))
+        self.requests.append((url, params))
+        return self.transport(url, params, self.sign(url, params))
+
+    def _fetch(self, path: str, extra: dict[str, str]) -> None:
+        self.prompt = None
+        for _ in range(50):  # bound on redirects without input
+            status, body = self.post(path, {**self.params, **extra})
+            if status != 200:
+                raise PhoneError(f"{path} answered HTTP {status}")
+            try:
+                root = ET.fromstring(body)
+            except ET.ParseError as exc:
+                raise PhoneError(f"{path} answered invalid TwiML: {exc}") from None
+            if root.tag != "Response":
+                raise PhoneError(f"{path} answered <{root.tag}>, not <Response>")
+            redirect = self._run(list(root))
+            if redirect is None:
+                return
+            path, extra = redirect, {}
+        raise PhoneError("too many redirects without input")
+
+    def _run(self, verbs: list[ET.Element]) -> None | str:
+        """Play verbs until one waits; returns a URL to fetch next, if any."""
+        for i, verb in enumerate(verbs):
+            if verb.tag == "Say":
+                self._hear(verb)
+            elif verb.tag in ("Pause", "Play"):
+                continue
+            elif verb.tag == "Gather":
+                for child in verb:
+                    if child.tag == "Say":
+                        self._hear(child)
+                num = verb.get("numDigits")
+                self.prompt = Prompt(action=verb.get("action") or "", input=verb.get("input")
+                                     or "dtmf", language=verb.get("language"),
+                                     num_digits=int(num) if num else None, rest=verbs[i + 1:])
+                return None
+            elif verb.tag == "Redirect":
+                return (verb.text or "").strip()
+            elif verb.tag == "Record":
+                self.prompt = Prompt(action=verb.get("action") or "", input="record",
+                                     language=None, num_digits=None, rest=verbs[i + 1:])
+                return None
+            elif verb.tag == "Dial":
+                number = (verb.text or "").strip() or " ".join(
+                    (c.text or "").strip() for c in verb)
+                self.dialled.append(number)
+                self._hear_text(f"[connecting to {number}]")
+            elif verb.tag in ("Hangup", "Reject"):
+                self.hung_up = True
+                return None
+            else:
+                raise PhoneError(f"this phone cannot follow <{verb.tag}>")
+        self.hung_up = True  # Twilio ends the call when the document runs out
+        return None
+
+    def _hear(self, say: ET.Element) -> None:
+        heard = Heard((say.text or "").strip(), say.get("language") or "en-US", say.get("voice"))
+        self.heard.append(heard)
+        self.transcript.append(heard)
+
+    def _hear_text(self, text: str) -> None:
+        heard = Heard(text)
+        self.heard.append(heard)
+        self.transcript.append(heard)
+
+
+def http_transport(timeout: float = 15.0) -> Transport:
+    """Post to a running app over HTTP (the path of the URL; the signature covers the public URL)."""
+    import requests
+
+    def send(url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        response = requests.post(url, data=params, headers=headers, timeout=timeout)
+        return response.status_code, response.text
+
+    return send
+
+
+def local_url(public_url: str, server: str) -> str:
+    """Send a request meant for the public URL to a local server instead."""
+    parts = urlsplit(public_url)
+    return server.rstrip("/") + parts.path + (f"?{parts.query}" if parts.query else "")

@@ -1,0 +1,200 @@
+"""Run calls: load the call's row, feed the interpreter, carry out its effects, save the state.
+
+Nothing here knows Flask's request; routes pass plain values in and get TwiML out.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from call_scripts import Effect, Input, Log, Result, Silence, Turn, advance, start
+from call_scripts.interpreter import Event
+from tickets import scripts, services
+from tickets.db import utcnow
+from tickets.models import Call, ScriptVersion, Ticket
+
+from . import twiml
+
+log = logging.getLogger(__name__)
+
+FINAL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
+
+
+@dataclass(frozen=True)
+class LineConfig:
+    """What a call needs from the app's configuration."""
+
+    helpdesk_name: str
+    default_language: str
+    script_name: str
+    step_url: str  # path of the step webhook, e.g. /voice/step
+
+
+def event_from(form: dict[str, str]) -> Event:
+    """The interpreter event for a webhook's parameters."""
+    digits = (form.get("Digits") or "").strip()
+    speech = (form.get("SpeechResult") or "").strip()
+    if not digits and not speech:
+        return Silence()
+    try:
+        confidence = float(form["Confidence"]) if form.get("Confidence") else None
+    except ValueError:
+        confidence = None
+    if confidence is not None and not 0.0 <= confidence <= 1.0:
+        confidence = None
+    return Input(digits=digits or None, speech=speech or None, confidence=confidence)
+
+
+def _lock_call(session: Session, sid: str) -> Call | None:
+    return session.scalar(select(Call).where(Call.sid == sid).with_for_update())
+
+
+def answer(session: Session, line: LineConfig, form: dict[str, str]) -> str:
+    """A new inbound call: create its row, pin its script version and run the first turn."""
+    sid = form["CallSid"]
+    call = _lock_call(session, sid)
+    if call is not None and call.last_response:
+        return call.last_response  # Twilio asked twice: same answer, nothing applied again
+    caller = services.to_e164(form.get("From"))
+    version = scripts.current(session, line.script_name)
+    if call is None:
+        call = Call(sid=sid)
+        session.add(call)
+    call.direction = form.get("Direction") or "inbound"
+    call.from_number = caller or form.get("From")
+    call.to_number = form.get("To")
+    call.script_version_id = version.id
+    session.flush()
+    fields: dict[str, Any] = {"helpdesk": line.helpdesk_name}
+    if caller:
+        fields["caller_id"] = caller
+        fields["caller_region"] = services.region_of(caller)
+    services.record_event(session, "call", "Inbound call answered", call_id=call.id,
+                          data={"from": caller})
+    script = scripts.script_of(version)
+    turn = start(script, fields, language=line.default_language)
+    return _finish_turn(session, call, script, turn, line, number=0)
+
+
+def step(session: Session, line: LineConfig, form: dict[str, str], number: int) -> str | None:
+    """The caller answered a prompt (or stayed silent). Returns TwiML, or None if unknown call."""
+    call = _lock_call(session, form["CallSid"])
+    if call is None or call.state is None or call.script_version_id is None:
+        return None
+    if number <= call.turn:
+        return call.last_response  # a repeat of a step already taken: replay, apply nothing
+    version = session.get(ScriptVersion, call.script_version_id)
+    assert version is not None
+    script = scripts.script_of(version)
+    turn = advance(script, call.state, event_from(form))
+    return _finish_turn(session, call, script, turn, line, number=call.turn + 1)
+
+
+def _finish_turn(session: Session, call: Call, script: Any, turn: Turn, line: LineConfig,
+                 number: int) -> str:
+    spoken: list[Any] = []
+    while True:
+        for action in turn.actions:
+            if isinstance(action, Log):
+                _log(session, call, turn.state, action)
+            elif not isinstance(action, Effect):
+                spoken.append(action)
+        effect = turn.effect
+        if effect is None:
+            break
+        result = perform(session, call, turn.state, effect)
+        turn = advance(script, turn.state, Result(result))
+    call.state = turn.state
+    call.language = turn.state["language"]
+    call.turn = number
+    call.last_response = twiml.render(spoken, f"{line.step_url}?t={number + 1}")
+    return call.last_response
+
+
+def _current_ticket_id(session: Session, state: dict[str, Any]) -> int | None:
+    ticket = state["fields"].get("ticket")
+    return ticket.get("id") if isinstance(ticket, dict) else None
+
+
+def _log(session: Session, call: Call, state: dict[str, Any], action: Log) -> None:
+    services.record_event(session, action.kind, action.text, call_id=call.id, step=action.step,
+                          ticket_id=_current_ticket_id(session, state), data=action.data)
+
+
+def perform(session: Session, call: Call, state: dict[str, Any], effect: Effect) -> dict:
+    """Carry out one effect the script asked for and return what it found."""
+    args, fields = effect.args, effect.fields
+    if effect.name == "lookup_caller":
+        profile = services.caller_profile(session, args.get("phone"))
+        if profile.get("found"):
+            call.customer_id = profile["customer_id"]
+        return profile
+    if effect.name == "check_account":
+        return services.check_account(session, args.get("account"))
+    if effect.name == "ticket_status":
+        result = services.ticket_status(session, args.get("number"), args.get("phone"))
+        _log_status(session, call, state, args.get("number"), result, "caller ID")
+        return result
+    if effect.name == "verify_pin":
+        result = services.verify_pin(session, args.get("number"), args.get("pin"))
+        _log_status(session, call, state, args.get("number"), result, "PIN")
+        return result
+    if effect.name == "open_ticket":
+        ticket, pin = services.open_ticket(
+            session, fields=fields, priority=args["priority"], sla=args.get("sla"),
+            call_id=call.id, customer_id=call.customer_id, language=state["language"])
+        log.info("call %s opened ticket %s (priority %s)", call.sid, ticket.number,
+                 ticket.priority)
+        return {"id": ticket.id, "number": ticket.number, "pin": pin}
+    raise ValueError(f"unknown effect {effect.name!r}")
+
+
+def _log_status(session: Session, call: Call, state: dict[str, Any], number: Any,
+                result: dict[str, Any], how: str) -> None:
+    ticket = services.find_ticket(session, number)
+    if ticket is None:
+        return
+    told = "told to the caller" if result.get("allowed") else "refused"
+    services.record_event(session, "status_enquiry", f"Status enquiry by phone ({how}): {told}",
+                          ticket_id=ticket.id, call_id=call.id,
+                          data={"allowed": bool(result.get("allowed"))})
+
+
+def record_status(session: Session, form: dict[str, str]) -> None:
+    """A call status callback: repeats and out-of-order events change nothing."""
+    sid = form["CallSid"]
+    status = (form.get("CallStatus") or "").strip()
+    call = _lock_call(session, sid)
+    if call is None:
+        call = Call(sid=sid, direction=form.get("Direction") or "inbound",
+                    from_number=form.get("From"), to_number=form.get("To"), status="queued")
+        session.add(call)
+        session.flush()
+    try:
+        seq = int(form.get("SequenceNumber", ""))
+    except ValueError:
+        seq = None
+    if call.status in FINAL_STATUSES:
+        return  # the outcome is recorded; later or repeated events cannot undo it
+    if seq is not None:
+        if seq <= call.status_seq:
+            return
+        call.status_seq = seq
+    if status:
+        call.status = status
+    if status in FINAL_STATUSES:
+        call.ended_at = utcnow()
+        try:
+            call.duration = int(form.get("CallDuration") or 0)
+        except ValueError:
+            call.duration = None
+        tickets = session.scalars(select(Ticket.id).where(Ticket.call_id == call.id)).all()
+        text = f"Call ended: {status}" + (f", {call.duration} s" if call.duration else "")
+        for ticket_id in tickets or [None]:
+            services.record_event(session, "call", text, ticket_id=ticket_id, call_id=call.id,
+                                  data={"status": status, "duration": call.duration})

@@ -1,0 +1,79 @@
+"""Turn the interpreter's actions into TwiML with twilio's VoiceResponse."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from twilio.twiml.voice_response import Gather as GatherVerb
+from twilio.twiml.voice_response import VoiceResponse
+
+from call_scripts import Gather, Hangup, Say
+
+
+def _say(parent: VoiceResponse | GatherVerb, say: Say) -> None:
+    parent.say(say.text, voice=say.voice, language=say.language)
+
+
+def render(actions: Iterable[object], action_url: str) -> str:
+    """TwiML for one turn. Every <Gather> is followed by a <Redirect> to the same step URL,
+    so silence comes back to us as a request without input."""
+    response = VoiceResponse()
+    waiting = False
+    for action in actions:
+        if isinstance(action, Say):
+            _say(response, action)
+        elif isinstance(action, Gather):
+            speech = "speech" in action.input
+            gather = response.gather(
+                input=action.input,
+                action=action_url,
+                method="POST",
+                timeout=action.timeout,
+                num_digits=action.num_digits,
+                finish_on_key=action.finish_on_key,
+                language=action.language,
+                speech_timeout="auto" if speech else None,
+                hints=action.hints if speech else None,
+                action_on_empty_result=True if speech else None,
+            )
+            for say in action.prompts:
+                _say(gather, say)
+            response.redirect(action_url, method="POST")
+            waiting = True
+        elif isinstance(action, Hangup):
+            response.hangup()
+            waiting = True
+    if not waiting:
+        response.redirect(action_url, method="POST")
+    return str(response)
+
+
+def apology(message: str, voice: str, emergency_number: str = "",
+            voicemail_url: str | None = None) -> str:
+    """The TwiML said when the line cannot serve a call: needs no database."""
+    response = VoiceResponse()
+    response.say(message, voice=voice, language="en-US")
+    if emergency_number:
+        response.say("Please hold while we connect you to the on-call engineer.",
+                     voice=voice, language="en-US")
+        response.dial(emergency_number)
+    if voicemail_url:
+        response.say("Please leave a message with your name, number and the problem after "
+                     "the tone, then hang up. An analyst will call you back.",
+                     voice=voice, language="en-US")
+        response.record(action=voicemail_url, method="POST", max_length=180,
+                        play_beep=True, timeout=5)
+    response.say("Thank you for calling. Goodbye.", voice=voice, language="en-US")
+    response.hangup()
+    return str(response)
+
+
+def goodbye(message: str, voice: str) -> str:
+    response = VoiceResponse()
+    response.say(message, voice=voice, language="en-US")
+    response.hangup()
+    return str(response)
+
+
+def empty() -> str:
+    return str(VoiceResponse())

@@ -1,0 +1,171 @@
+"""The help-desk domain: customers, their equipment, tickets and each ticket's timeline."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from .db import Base, utcnow
+
+OPEN_STATUSES = ("open", "in_progress", "on_hold")
+STATUSES = (*OPEN_STATUSES, "resolved", "closed")
+
+
+class Customer(Base):
+    __tablename__ = "customer"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(200))
+    account_number: Mapped[str | None] = mapped_column(String(40), unique=True)
+    language: Mapped[str | None] = mapped_column(String(16))
+    supported: Mapped[bool] = mapped_column(default=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    phones: Mapped[list[CustomerPhone]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan"
+    )
+    equipment: Mapped[list[Equipment]] = relationship(
+        back_populates="customer", cascade="all, delete-orphan"
+    )
+
+
+class CustomerPhone(Base):
+    """A phone number on file for a customer, in E.164."""
+
+    __tablename__ = "customer_phone"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    number: Mapped[str] = mapped_column(String(20), unique=True)
+    customer: Mapped[Customer] = relationship(back_populates="phones")
+
+
+class Equipment(Base):
+    __tablename__ = "equipment"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    customer_id: Mapped[int] = mapped_column(ForeignKey("customer.id", ondelete="CASCADE"))
+    model: Mapped[str] = mapped_column(String(200))
+    asset_tag: Mapped[str | None] = mapped_column(String(60), index=True)
+    licence_number: Mapped[str | None] = mapped_column(String(60))
+    configuration: Mapped[str | None] = mapped_column(Text)
+    customer: Mapped[Customer] = relationship(back_populates="equipment")
+
+
+class Ticket(Base):
+    """One discrete problem. Caller details are copied so the ticket stands on its own."""
+
+    __tablename__ = "ticket"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[str | None] = mapped_column(String(20), unique=True)
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
+    status: Mapped[str] = mapped_column(String(20), default="open")
+    priority: Mapped[str] = mapped_column(String(40))
+    tier: Mapped[int] = mapped_column(default=1)
+    category: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(16))
+
+    caller_name: Mapped[str | None] = mapped_column(String(200))
+    department: Mapped[str | None] = mapped_column(String(200))
+    location: Mapped[str | None] = mapped_column(String(200))
+    callback_number: Mapped[str | None] = mapped_column(String(20))
+    account_number: Mapped[str | None] = mapped_column(String(40))
+    account_verified: Mapped[bool] = mapped_column(default=False)
+
+    equipment: Mapped[str | None] = mapped_column(String(200))
+    licence_number: Mapped[str | None] = mapped_column(String(60))
+    configuration: Mapped[str | None] = mapped_column(Text)
+    problem: Mapped[str | None] = mapped_column(Text)
+    problem_confidence: Mapped[float | None]
+    steps_before: Mapped[str | None] = mapped_column(Text)
+    steps_before_confidence: Mapped[float | None]
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    incomplete: Mapped[bool] = mapped_column(default=False)
+
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    response_due: Mapped[datetime | None]
+    resolution_due: Mapped[datetime | None]
+    update_minutes: Mapped[int | None]
+    resolved_at: Mapped[datetime | None]
+
+    customer: Mapped[Customer | None] = relationship()
+    events: Mapped[list[TicketEvent]] = relationship(
+        back_populates="ticket", order_by="TicketEvent.id"
+    )
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in OPEN_STATUSES
+
+
+class TicketEvent(Base):
+    """A line on the timeline: an answer, a re-prompt, a call, a note, a status change.
+
+    Events of a call are written as they happen; those said before the problem's ticket exists
+    have no ticket yet and are claimed by the ticket when it opens.
+    """
+
+    __tablename__ = "ticket_event"
+    __table_args__ = (Index("ix_ticket_event_call_pending", "call_id", "ticket_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    kind: Mapped[str] = mapped_column(String(40))
+    step: Mapped[str | None] = mapped_column(String(80))
+    text: Mapped[str] = mapped_column(Text)
+    data: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    actor: Mapped[str] = mapped_column(String(80), default="ivr")
+    public: Mapped[bool] = mapped_column(default=False)
+
+    ticket: Mapped[Ticket | None] = relationship(back_populates="events")
+
+
+class Call(Base):
+    """A phone call and the interpreter state that carries it from one webhook to the next."""
+
+    __tablename__ = "call"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    sid: Mapped[str] = mapped_column(String(64), unique=True)
+    direction: Mapped[str] = mapped_column(String(20), default="inbound")
+    from_number: Mapped[str | None] = mapped_column(String(40))
+    to_number: Mapped[str | None] = mapped_column(String(40))
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
+    language: Mapped[str | None] = mapped_column(String(16))
+    script_version_id: Mapped[int | None] = mapped_column(ForeignKey("script_version.id"))
+    state: Mapped[dict[str, Any] | None]
+    turn: Mapped[int] = mapped_column(default=0)
+    last_response: Mapped[str | None] = mapped_column(Text)
+    status: Mapped[str] = mapped_column(String(20), default="in-progress")
+    status_seq: Mapped[int] = mapped_column(default=-1)
+    duration: Mapped[int | None]
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+    tickets: Mapped[list[Ticket]] = relationship(
+        primaryjoin="Ticket.call_id == Call.id", order_by="Ticket.id", viewonly=True
+    )
+
+
+class ScriptVersion(Base):
+    """A published version of a call script. Versions are never edited, only added."""
+
+    __tablename__ = "script_version"
+    __table_args__ = (Index("uq_script_version_name_version", "name", "version", unique=True),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(80))
+    version: Mapped[int]
+    text: Mapped[str] = mapped_column(Text)
+    author: Mapped[str] = mapped_column(String(120), default="system")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
