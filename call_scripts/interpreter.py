@@ -237,7 +237,7 @@ class _Run:
     def say(self, prompt: Prompt) -> Say:
         return render(self.script, self.state, prompt)
 
-    def log(self, kind: str, text: str, **data: Any) -> None:
+    def log(self, kind: str, text: str, /, **data: Any) -> None:
         self.actions.append(Log(kind, self.state["step"], text, data))
 
     def goto(self, name: str) -> None:
@@ -386,8 +386,9 @@ class _Run:
                 self.fields[step.field] = key
             self.fields.update(copy.deepcopy(option.set))
             chosen = ", ".join(f"{k}={v}" for k, v in option.set.items()) or f"option {key}"
-            self.log("answer", f"{step.field or self.state['step']}: {chosen}", key=key,
-                     **{k: v for k, v in option.set.items() if isinstance(v, (str, int))})
+            answers = {k: v for k, v in option.set.items() if isinstance(v, (str, int))}
+            self.log("answer", f"{step.field or self.state['step']}: {chosen}",
+                     **{**answers, "key": key})
             self.goto(option.next)
             return self.run()
         assert isinstance(step, AskStep)

@@ -78,7 +78,10 @@ class Phone:
         """Stay silent until the <Gather> times out: Twilio runs the verbs after it."""
         prompt = self._waiting()
         self.heard = []
-        self._run(prompt.rest)
+        self.prompt = None
+        redirect = self._run(prompt.rest)
+        if redirect:
+            self._fetch(redirect, {})
         return self
 
     def hang_up(self) -> Phone:

@@ -1,0 +1,219 @@
+"""A caller's whole intake through the HTTP surface, signed like Twilio."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from sqlalchemy import select
+
+from tickets.models import Call, Ticket, TicketEvent
+
+LANGUAGES = {
+    # key on the language menu, language, voice, greeting words, words of the ticket read-out
+    "en-US": ("1", "Polly.Joanna", "Thank you for calling", "enterprise failure"),
+    "it-IT": ("2", "Polly.Bianca", "Grazie per aver chiamato", "fallimento aziendale"),
+    "ms-MY": ("3", "Google.ms-MY-Standard-A", "Terima kasih", "kegagalan perusahaan"),
+}
+
+
+def ticket_number_heard(caller) -> str:
+    """The ticket number as the caller heard it, digit by digit ("1 0 0 0 1")."""
+    match = re.search(r"(\d(?: \d){4,})", caller.text)
+    assert match, f"no ticket number read out in {caller.text!r}"
+    return match.group(1).replace(" ", "")
+
+
+def report_problem(caller, *, service="1", equipment="1001", impact="3", urgency="3",
+                   planned="2", problem="The printer jams on every page",
+                   before="I was printing the monthly invoices"):
+    """Answer the problem part of the intake (type of service to priority)."""
+    caller.press(service)
+    if service in ("1", "3"):
+        caller.press(equipment).press("1")  # asset tag, read back, confirmed
+        caller.speak("Windows 11, driver 5.1")  # configuration
+    elif service == "2":
+        caller.press("77821").press("1")  # licence, read back, confirmed
+        caller.speak("Office 2021")
+    caller.speak(problem, confidence=0.87)
+    caller.speak(before, confidence=0.81)
+    caller.press(impact).press(urgency).press(planned)
+    return caller
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_new_caller_full_intake_in_each_language(call, db, demo, language):
+    key, voice, greeting, label = LANGUAGES[language]
+    caller = call(from_="+12025550147")
+    caller.hears("Thank you for calling the IT Help Desk")
+    assert {"en-US", "it-IT", "ms-MY"} <= caller.languages  # the language menu, each in its own
+
+    caller.press(key)
+    assert caller.languages == {language}
+    assert all(h.voice == voice for h in caller.heard)
+    assert caller.prompt.language == language
+    caller.press("1")  # report a new problem
+    caller.speak("Jane Doe")  # name, read back
+    assert "Jane Doe" in caller.text
+    caller.press("1")  # confirmed
+    assert caller.prompt.input == "speech" and caller.prompt.language == language
+    caller.speak("Finance").speak("Building B, room 12")
+    assert "2 0 2 5 5 5 0 1 4 7" in caller.text  # callback number offered digit by digit
+    caller.press("1")  # keep caller ID
+    caller.press("40001").press("1")  # account number, read back, confirmed
+    assert "Alice Johnson" in caller.text  # found in the customer directory
+
+    report_problem(caller)
+    assert caller.languages == {language}
+    caller.hears(label)
+    number = ticket_number_heard(caller)
+    caller.press("2")  # no other problem
+    assert caller.hung_up
+    assert greeting.lower() in " ".join(h.text for h in caller.transcript).lower()
+
+    ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+    assert ticket.caller_name == "Jane Doe"
+    assert ticket.department == "Finance"
+    assert ticket.location == "Building B, room 12"
+    assert ticket.callback_number == "+12025550147"
+    assert ticket.account_number == "40001" and ticket.account_verified
+    assert ticket.category == "hardware"
+    assert ticket.equipment == "1001"
+    assert ticket.configuration == "Windows 11, driver 5.1"
+    assert ticket.problem == "The printer jams on every page"
+    assert ticket.problem_confidence == pytest.approx(0.87)
+    assert ticket.steps_before == "I was printing the monthly invoices"
+    assert ticket.priority == "enterprise_failure" and ticket.tier == 2
+    assert ticket.language == language
+    assert (ticket.response_due - ticket.created_at).total_seconds() == 15 * 60
+
+    timeline = [e.text for e in ticket.events]
+    assert any("name: Jane Doe" in t for t in timeline)
+    assert any("problem: The printer jams on every page (speech, confidence 0.87)" in t
+               for t in timeline)
+    assert any("Priority assessed" in t for t in timeline)
+    assert any(t.startswith("Ticket opened") for t in timeline)
+
+
+def test_pin_read_out_lets_a_stranger_hear_the_status(call, db, demo):
+    caller = call(from_="+12025550147").press("1").press("1")
+    caller.speak("Jane Doe").press("1").speak("Finance").speak("Room 4").press("1")
+    caller.press("*")  # no account number
+    caller.hears("could not confirm that account")
+    report_problem(caller, service="5", impact="1", urgency="1", planned="2")
+    caller.hears("regular scheduled service", "8 hours")
+    pin = re.search(r"PIN is (\d(?: \d){3})", caller.text).group(1).replace(" ", "")
+    number = ticket_number_heard(caller)
+    caller.press("2")
+
+    ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+    assert not ticket.account_verified and ticket.priority == "regular_service"
+
+    stranger = call(from_="+12025550199").press("1").press("2")  # English, hear a status
+    stranger.press(number)
+    stranger.hears("not the one on file")
+    stranger.press(pin)
+    stranger.hears(f"Ticket {' '.join(number)} is open")
+
+
+def test_known_caller_is_greeted_by_name_and_hears_a_ticket_status(call, db, demo):
+    alice_ticket = db.scalar(select(Ticket).where(Ticket.status == "in_progress"))
+    caller = call(from_="+15551230001")  # Alice's number on file; her language is English
+    caller.hears("Thank you for calling", "Hello Alice Johnson", "2 open tickets")
+    assert "For English, press 1" not in caller.text  # language menu skipped
+    caller.press("1").press(alice_ticket.number)
+    caller.hears(f"Ticket {' '.join(alice_ticket.number)} is in progress",
+                 "Replacement roller ordered")
+    caller.press("9")
+    assert caller.hung_up
+    events = db.scalars(select(TicketEvent).where(TicketEvent.ticket_id == alice_ticket.id,
+                                                  TicketEvent.kind == "status_enquiry")).all()
+    assert [e.text for e in events] == ["Status enquiry by phone (caller ID): told to the caller"]
+
+
+def test_known_italian_caller_is_served_in_italian_without_the_menu(call, demo):
+    caller = call(from_="+393331234567")
+    assert caller.languages == {"en-US", "it-IT"}  # greeting in the default, then Italian
+    assert "Marco Rossi" in caller.text
+    assert all(h.language == "it-IT" for h in caller.heard if "Marco" in h.text)
+
+
+def test_wrong_pin_is_refused(call, db, demo):
+    ticket = db.scalar(select(Ticket).where(Ticket.status == "in_progress"))
+    caller = call(from_="+12025550199").press("1").press("2").press(ticket.number)
+    caller.press("0000")
+    assert "in progress" not in caller.text
+    caller.hears("does not match")
+
+
+def test_two_problems_in_one_call_give_two_tickets(call, db, demo):
+    caller = call(from_="+15551230001").press("2")  # Alice reports a new problem
+    caller.press("1")  # keep caller ID as callback number
+    report_problem(caller, service="1", impact="1", urgency="2", planned="2")
+    first = ticket_number_heard(caller)
+    caller.hears("regular scheduled service", "Do you have another problem")
+    caller.press("1")
+    report_problem(caller, service="2", impact="2", urgency="3", planned="2",
+                   problem="Outlook will not start", before="I installed an update")
+    second = ticket_number_heard(caller)
+    caller.hears("critical situation")
+    caller.press("2")
+    assert caller.hung_up and first != second
+
+    one = db.scalar(select(Ticket).where(Ticket.number == first))
+    two = db.scalar(select(Ticket).where(Ticket.number == second))
+    assert (one.category, one.priority) == ("hardware", "regular_service")
+    assert (two.category, two.priority) == ("software", "critical_situation")
+    assert two.licence_number == "77821" and two.equipment is None
+    assert one.caller_name == two.caller_name == "Alice Johnson"
+    assert one.customer_id == two.customer_id and one.call_id == two.call_id
+    assert any("Outlook will not start" in e.text for e in two.events)
+    assert not any("Outlook will not start" in e.text for e in one.events)
+    assert any(first in e.text for e in two.events if e.kind == "note")
+
+
+def test_silence_and_garbage_reprompt_then_take_the_way_out(call, db, demo):
+    caller = call(from_="+12025550147").press("1").press("1")
+    caller.wait()
+    caller.hears("did not hear anything", "full name")
+    caller.speak("mmm", confidence=0.05)
+    caller.hears("did not understand", "full name")
+    caller.wait()
+    caller.hears("could not finish this by phone", "ticket number")
+    number = ticket_number_heard(caller)
+    assert caller.hung_up
+
+    ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+    assert ticket.incomplete and ticket.callback_number == "+12025550147"
+    kinds = [e.kind for e in ticket.events]
+    assert kinds.count("reprompt") == 2 and "way_out" in kinds
+
+
+def test_garbage_on_a_menu_reprompts(call):
+    caller = call().press("1")
+    caller.press("7")
+    caller.hears("did not understand", "To report a new problem, press 1")
+
+
+def test_repeated_step_request_applies_nothing_twice(call, db, demo):
+    caller = call(from_="+15551230001").press("2").press("1")
+    report_problem(caller, impact="1", urgency="1", planned="1")
+    caller.hears("planned event")
+    url, params = caller.requests[-1]  # the request that opened the ticket
+    status, body = caller.post(url, params)  # Twilio sends it again
+    assert status == 200
+    assert db.scalar(select(Ticket).where(Ticket.priority == "planned_event")) is not None
+    tickets = db.scalars(select(Ticket).where(Ticket.call_id.is_not(None))).all()
+    assert len(tickets) == 1
+    events_before = db.scalars(select(TicketEvent)).all()
+    caller.post(url, params)
+    assert len(db.scalars(select(TicketEvent)).all()) == len(events_before)
+    assert ticket_number_heard(caller) in body.replace(" ", "")
+
+
+def test_repeated_incoming_request_answers_the_same(call, db):
+    caller = call()
+    url, params = caller.requests[0]
+    _status, body = caller.post(url, params)
+    assert body == db.scalar(select(Call.last_response))
+    assert len(db.scalars(select(Call)).all()) == 1

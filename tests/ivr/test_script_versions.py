@@ -1,0 +1,94 @@
+"""Scripts as data: versions pinned per call, bad scripts refused, languages added in YAML."""
+
+from __future__ import annotations
+
+import yaml
+from sqlalchemy import select
+
+from call_scripts import ScriptError, shipped_scripts
+from tickets import scripts
+from tickets.models import Ticket
+
+import pytest
+
+
+def intake_text() -> str:
+    return shipped_scripts()["intake"].read_text(encoding="utf-8")
+
+
+def test_a_live_call_keeps_the_script_version_it_started_with(call, db):
+    caller = call().press("1")  # English, the new-caller menu
+    changed = intake_text().replace("To report a new problem, press 1.",
+                                    "Version two. To report a new problem, press 1.")
+    scripts.publish(db, "intake", changed, author="admin")
+    db.commit()
+    caller.press("7")  # garbage: the menu is said again, from the version the call began with
+    caller.hears("To report a new problem, press 1")
+    assert "Version two" not in caller.text
+    fresh = call().press("1")
+    fresh.hears("Version two. To report a new problem")
+
+
+def test_a_bad_script_is_refused_with_the_step_named(db):
+    broken = intake_text().replace("next: ask_department", "next: ask_departmnet", 1)
+    with pytest.raises(ScriptError) as exc:
+        scripts.publish(db, "intake", broken)
+    message = str(exc.value)
+    assert "step 'ask_name'" in message and "ask_departmnet" in message
+    line = next(i for i, text in enumerate(broken.splitlines(), 1) if "ask_name:" in text)
+    assert f"intake.yaml:{line}:" in message
+
+
+def test_scripts_check_cli_prints_file_line_and_step(app, tmp_path):
+    bad = tmp_path / "intake.yaml"
+    bad.write_text(intake_text().replace("type: menu", "type: menuu", 1), encoding="utf-8")
+    result = app.test_cli_runner().invoke(args=["ivr", "scripts", "check", str(bad)])
+    assert result.exit_code == 1
+    assert "intake.yaml:" in result.output and "unknown step type 'menuu'" in result.output
+    good = app.test_cli_runner().invoke(
+        args=["ivr", "scripts", "check", str(shipped_scripts()["intake"])])
+    assert good.exit_code == 0 and "ok" in good.output
+
+
+def with_fourth_language(text: str) -> str:
+    """The intake script with French added: YAML only, every prompt given a French text."""
+    data = yaml.safe_load(text)
+    data["languages"]["fr-FR"] = {"voice": "Polly.Lea", "label": "Français",
+                                  "select": "Pour le français, appuyez sur 4."}
+
+    def add_french(node):
+        if isinstance(node, dict):
+            if "en-US" in node and isinstance(node["en-US"], str):
+                node["fr-FR"] = "[fr] " + node["en-US"]
+            elif "en-US" in node and isinstance(node["en-US"], list):
+                node["fr-FR"] = list(node["en-US"])
+            for value in list(node.values()):
+                add_french(value)
+        elif isinstance(node, list):
+            for value in node:
+                add_french(value)
+
+    add_french({k: v for k, v in data.items() if k != "languages"})
+    return yaml.safe_dump(data, allow_unicode=True, sort_keys=False)
+
+
+def test_a_fourth_language_added_in_yaml_alone_carries_a_whole_call(call, db, demo):
+    scripts.publish(db, "intake", with_fourth_language(intake_text()), author="admin")
+    db.commit()
+    caller = call(from_="+12025550147")
+    caller.hears("Pour le français, appuyez sur 4")
+    caller.press("4")
+    assert caller.languages == {"fr-FR"}
+    assert {h.voice for h in caller.heard} == {"Polly.Lea"}
+    assert caller.prompt.language == "fr-FR"
+    caller.press("1").speak("Jeanne Dupont").press("1").speak("Finance").speak("Salle 3")
+    caller.press("1").press("*")
+    caller.press("4").speak("Mot de passe expiré").speak("Je me connectais")
+    caller.press("2").press("2").press("2")
+    caller.hears("[fr] I have opened ticket number")
+    assert caller.languages == {"fr-FR"}
+    caller.press("2")
+    assert caller.hung_up
+    ticket = db.scalar(select(Ticket).where(Ticket.caller_name == "Jeanne Dupont"))
+    assert ticket.language == "fr-FR" and ticket.category == "access"
+    assert ticket.priority == "critical_situation"  # my team x with difficulty
