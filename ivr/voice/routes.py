@@ -8,6 +8,7 @@ from flask import Response, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from tickets import services
+from tickets.scripts import current, script_of
 from call_scripts import ScriptError, ScriptRuntimeError
 
 from ..db import session
@@ -113,16 +114,18 @@ def fallback_voicemail() -> Response:
         return xml(goodbye)
     db = session()
     try:
+        intake = script_of(current(db, cfg["INTAKE_SCRIPT"]))
+        priority = intake.priority.default_label if intake.priority else "unassessed"
         ticket, _pin = services.open_ticket(db, fields={
             "caller_id": services.to_e164(form.get("From")),
             "problem": "Voicemail left while the line was unavailable",
-            "incomplete": True}, priority="voicemail")
+            "incomplete": True}, priority=priority)
         services.record_event(db, "voicemail", "Voicemail left during an outage",
                               ticket_id=ticket.id,
                               data={"recording_url": form["RecordingUrl"],
                                     "duration": form.get("RecordingDuration")})
         db.commit()
-    except SQLAlchemyError:
+    except (SQLAlchemyError, ScriptError):
         db.rollback()
         log.error("voicemail from %s not stored (database unavailable): %s",
                   services.mask_phone(form.get("From")), form["RecordingUrl"])

@@ -102,6 +102,7 @@ def test_voicemail_left_from_fallback_becomes_a_ticket(client, db):
                  "RecordingDuration": "31"})
     ticket = db.scalar(select(Ticket))
     assert ticket.callback_number == "+12025550147" and ticket.incomplete
+    assert ticket.priority == "regular_service"  # the intake script's default label
     assert ticket.events[-1].data["recording_url"] == "https://api.twilio.com/rec/RE1"
 
 
