@@ -197,7 +197,8 @@ def _check(
     for name, step in steps.items():
         for target in targets(step):
             if target not in raw_steps:
-                problem(name, f"'next' names a step that does not exist: {target!r}")
+                problem(name, f"'next' names a step that does not exist: {target!r}",
+                        *_path_to(raw_steps[name], target))
         for attr, prompt in prompts(step):
             check_prompt(name, attr, prompt, attr)
         if isinstance(step, INPUT_STEPS) and not (step.on_fail or header.defaults.on_fail):
@@ -264,6 +265,23 @@ def _check(
             check_prompt(None, f"priority.labels.{key}.name", label.name,
                          "priority", "labels", key, "name")
     return out
+
+
+def _path_to(raw: Any, target: str) -> tuple:
+    """Where in a raw step a link to target is written (for its line number)."""
+    if isinstance(raw, dict):
+        items = list(raw.items())
+    elif isinstance(raw, list):
+        items = list(enumerate(raw))
+    else:
+        return ()
+    for key, value in items:
+        if value == target and key in ("next", "default", "on_fail"):
+            return (key,)
+        found = _path_to(value, target)
+        if found:
+            return (key, *found)
+    return ()
 
 
 def _cycles(graph: dict[str, Any]) -> list[list[str]]:

@@ -85,7 +85,7 @@ def test_next_naming_a_missing_step_names_it(script_text):
 
     problem = the_problem(text)
 
-    assert str(problem).startswith(reported_at(text, "hello:", "hello"))
+    assert str(problem).startswith(reported_at(text, "next: goodby", "hello"))
     assert "does not exist: 'goodby'" in problem.message
 
 
