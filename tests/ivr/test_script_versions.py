@@ -35,7 +35,7 @@ def test_a_bad_script_is_refused_with_the_step_named(db):
         scripts.publish(db, "intake", broken)
     message = str(exc.value)
     assert "step 'ask_name'" in message and "ask_departmnet" in message
-    line = next(i for i, text in enumerate(broken.splitlines(), 1) if "ask_name:" in text)
+    line = next(i for i, text in enumerate(broken.splitlines(), 1) if "ask_departmnet" in text)
     assert f"intake.yaml:{line}:" in message
 
 
