@@ -1,4 +1,4 @@
-"""The language of call scripts: parse, validate and interpret them. Pure: no Flask, Twilio or SQL."""
+"""The call-script language: parse, validate and interpret. Pure: no Flask, Twilio or SQL."""
 
 from .interpreter import (
     Effect,

@@ -6,7 +6,7 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-# language code -> text, e.g. {"en-US": "Thank you for calling", "it-IT": "Grazie per aver chiamato"}
+# language code -> text, e.g. {"en-US": "Thank you for calling", "it-IT": "Grazie per ..."}
 Prompt = dict[str, str]
 
 # Effects are side effects the interpreter asks its host to perform; the host feeds the result back.

@@ -24,7 +24,8 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 def register_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+        logging.basicConfig(level=logging.INFO,
+                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
 
 
 def register_blueprints(app: Flask) -> None:

@@ -196,7 +196,7 @@ class Phone:
 
 
 def http_transport(timeout: float = 15.0) -> Transport:
-    """Post to a running app over HTTP (the path of the URL; the signature covers the public URL)."""
+    """Post to a running app over HTTP."""
     import requests
 
     def send(url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:

@@ -7,9 +7,9 @@ import logging
 from flask import Response, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
+from call_scripts import ScriptError, ScriptRuntimeError
 from tickets import services
 from tickets.scripts import current, script_of
-from call_scripts import ScriptError, ScriptRuntimeError
 
 from ..db import session
 from . import bp, calls, twiml

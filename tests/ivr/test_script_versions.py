@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
+import pytest
 import yaml
 from sqlalchemy import select
 
 from call_scripts import ScriptError, shipped_scripts
 from tickets import scripts
 from tickets.models import Ticket
-
-import pytest
 
 
 def intake_text() -> str:
