@@ -217,3 +217,28 @@ def test_repeated_incoming_request_answers_the_same(call, db):
     _status, body = caller.post(url, params)
     assert body == db.scalar(select(Call.last_response))
     assert len(db.scalars(select(Call)).all()) == 1
+
+
+def test_simultaneous_duplicates_of_a_step_open_one_ticket(app, call, db, demo):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ..conftest import PUBLIC_BASE_URL
+
+    caller = call(from_="+15551230001").press("2").press("1")
+    caller.press("5").speak("Laptop fan is loud").speak("Nothing special")
+    caller.press("1").press("1")  # one more answer (planned?) opens the ticket
+    url = PUBLIC_BASE_URL + caller.prompt.action
+    params = {**caller.params, "Digits": "2"}
+    headers = caller.sign(url, params)
+
+    def post(_):
+        response = app.test_client().post(caller.prompt.action, data=params, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        answers = list(pool.map(post, range(4)))
+    assert {status for status, _ in answers} == {200}
+    assert len({body for _, body in answers}) == 1  # every duplicate heard the same
+    tickets = db.scalars(select(Ticket).where(Ticket.call_id.is_not(None))).all()
+    assert len(tickets) == 1
+    assert tickets[0].number in answers[0][1].replace(" ", "")

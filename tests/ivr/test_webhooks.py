@@ -122,3 +122,14 @@ def test_status_callbacks_record_the_outcome_once_whatever_the_order(call, db):
 def test_status_callback_for_an_unknown_call_is_recorded(client, db):
     twiml(signed_post(client, "/voice/status", {**PARAMS, "CallStatus": "busy"}))
     assert db.scalar(select(Call.status)) == "busy"
+
+
+def test_db_upgrade_command_builds_the_schema(tmp_path):
+    from sqlalchemy import inspect
+
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/fresh.db", "TESTING": True})
+    result = app.test_cli_runner().invoke(args=["db", "upgrade"])
+    assert result.exit_code == 0, result.output
+    tables = set(inspect(app.extensions["engine"]).get_table_names())
+    assert {"call", "ticket", "ticket_event", "customer", "script_version"} <= tables
+    app.extensions["engine"].dispose()
