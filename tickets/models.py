@@ -158,14 +158,97 @@ class Call(Base):
 
 
 class ScriptVersion(Base):
-    """A published version of a call script. Versions are never edited, only added."""
+    """A published version of a call script or hold policy. Never edited, only added."""
 
     __tablename__ = "script_version"
-    __table_args__ = (Index("uq_script_version_name_version", "name", "version", unique=True),)
+    __table_args__ = (
+        Index("uq_script_version_kind_name_version", "kind", "name", "version", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20), default="script", server_default="script")
     name: Mapped[str] = mapped_column(String(80))
     version: Mapped[int]
     text: Mapped[str] = mapped_column(Text)
     author: Mapped[str] = mapped_column(String(120), default="system")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+AGENT_STATUSES = ("available", "on_break", "offline", "on_call", "wrap_up")
+
+
+class Agent(Base):
+    """An analyst who takes routed calls, by phone number or Twilio Client identity."""
+
+    __tablename__ = "agent"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    phone: Mapped[str | None] = mapped_column(String(20), unique=True)
+    client_identity: Mapped[str | None] = mapped_column(String(120), unique=True)
+    tier: Mapped[int] = mapped_column(default=1)
+    skills: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[str] = mapped_column(String(20), default="offline")
+    status_since: Mapped[datetime] = mapped_column(default=utcnow)
+    idle_since: Mapped[datetime] = mapped_column(default=utcnow)
+    no_answer_count: Mapped[int] = mapped_column(default=0)
+    call_sid: Mapped[str | None] = mapped_column(String(64))
+
+
+class QueueEntry(Base):
+    """A caller's (or a callback request's) place in a tier's queue, mirroring Twilio's queue."""
+
+    __tablename__ = "queue_entry"
+    __table_args__ = (Index("ix_queue_entry_status_tier", "status", "tier"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    caller_number: Mapped[str | None] = mapped_column(String(20), index=True)
+    kind: Mapped[str] = mapped_column(String(20), default="caller")
+    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    tier: Mapped[int] = mapped_column(default=1)
+    rank: Mapped[int] = mapped_column(default=3)
+    priority: Mapped[str | None] = mapped_column(String(40))
+    category: Mapped[str | None] = mapped_column(String(40))
+    language: Mapped[str | None] = mapped_column(String(16))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    consent: Mapped[bool] = mapped_column(default=False)
+    announced_wait: Mapped[float | None]
+    announced_at: Mapped[datetime | None]
+    last_message_at: Mapped[datetime | None]
+    last_check_back_at: Mapped[datetime | None]
+    last_position_told: Mapped[int | None]
+    late_apologies: Mapped[int] = mapped_column(default=0)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    bridging_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    outcome: Mapped[str | None] = mapped_column(String(40))
+    position_at_end: Mapped[int | None]
+    actual_wait: Mapped[float | None]
+
+
+class OutboundCall(Base):
+    """A call the line has promised to place. Written before the caller is told about it."""
+
+    __tablename__ = "outbound_call"
+    __table_args__ = (Index("ix_outbound_call_status_due", "status", "due_at"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(20))  # callback, status_update, closure, survey
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    queue_entry_id: Mapped[int | None] = mapped_column(ForeignKey("queue_entry.id"))
+    to_number: Mapped[str] = mapped_column(String(20))
+    language: Mapped[str | None] = mapped_column(String(16))
+    due_at: Mapped[datetime] = mapped_column(default=utcnow)
+    window_end: Mapped[datetime | None]
+    place_joined_at: Mapped[datetime | None]
+    status: Mapped[str] = mapped_column(String(20), default="pending")
+    attempts: Mapped[int] = mapped_column(default=0)
+    max_attempts: Mapped[int] = mapped_column(default=3)
+    retry_delay_seconds: Mapped[int] = mapped_column(default=600)
+    lease_owner: Mapped[str | None] = mapped_column(String(80))
+    lease_expires: Mapped[datetime | None]
+    twilio_sid: Mapped[str | None] = mapped_column(String(64))
+    result: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
