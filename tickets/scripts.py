@@ -16,9 +16,11 @@ def publish(session: Session, name: str, text: str, author: str = "system") -> S
     """Validate and store a new version of a script (raises ScriptError if it is bad)."""
     parse(text, source=f"{name}.yaml")
     latest = session.scalar(
-        select(func.max(ScriptVersion.version)).where(ScriptVersion.name == name)
+        select(func.max(ScriptVersion.version)).where(ScriptVersion.kind == "script",
+                                                      ScriptVersion.name == name)
     )
-    version = ScriptVersion(name=name, version=(latest or 0) + 1, text=text, author=author)
+    version = ScriptVersion(kind="script", name=name, version=(latest or 0) + 1, text=text,
+                            author=author)
     session.add(version)
     session.flush()
     return version
@@ -28,7 +30,7 @@ def current(session: Session, name: str) -> ScriptVersion:
     """The live version of a script, publishing the shipped file if none exists yet."""
     version = session.scalar(
         select(ScriptVersion)
-        .where(ScriptVersion.name == name)
+        .where(ScriptVersion.kind == "script", ScriptVersion.name == name)
         .order_by(ScriptVersion.version.desc())
         .limit(1)
     )
