@@ -6,6 +6,7 @@ from .interpreter import (
     Hangup,
     Input,
     Log,
+    Queue,
     Result,
     Say,
     ScriptRuntimeError,
@@ -19,7 +20,7 @@ from .loader import Problem, ScriptError, load_file, parse, shipped_scripts
 from .model import Script
 
 __all__ = [
-    "Effect", "Gather", "Hangup", "Input", "Log", "Problem", "Result", "Say", "Script",
+    "Effect", "Gather", "Hangup", "Input", "Log", "Problem", "Queue", "Result", "Say", "Script",
     "ScriptError", "ScriptRuntimeError", "Silence", "Turn", "advance", "assess_priority",
     "load_file", "parse", "shipped_scripts", "start",
 ]

@@ -26,6 +26,7 @@ from .model import (
     Condition,
     HangupStep,
     LanguageStep,
+    QueueStep,
     MenuStep,
     Prompt,
     SayStep,
@@ -110,7 +111,14 @@ class Hangup:
     pass
 
 
-Action = Say | Gather | Effect | Log | Hangup
+@dataclass(frozen=True)
+class Queue:
+    """Hand the caller to the agent queues; the script's part of the call is over."""
+
+    fields: dict[str, Any]
+
+
+Action = Say | Gather | Effect | Log | Hangup | Queue
 
 
 @dataclass(frozen=True)
@@ -273,6 +281,11 @@ class _Run:
             if step.prompt:
                 self.actions.append(self.say(step.prompt))
             self.actions.append(Hangup())
+            self.state["mode"] = "ended"
+        elif isinstance(step, QueueStep):
+            if step.prompt:
+                self.actions.append(self.say(step.prompt))
+            self.actions.append(Queue(copy.deepcopy(self.fields)))
             self.state["mode"] = "ended"
         elif isinstance(step, LanguageStep):
             known = lookup(self.fields, step.known) if step.known else None

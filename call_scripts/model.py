@@ -164,8 +164,16 @@ class HangupStep(Strict):
     prompt: Prompt | None = None
 
 
+class QueueStep(Strict):
+    """Hand the caller to the agent queues (the host runs the hold policy from here)."""
+
+    type: Literal["queue"]
+    prompt: Prompt | None = None
+
+
 Step = Annotated[
-    SayStep | MenuStep | AskStep | LanguageStep | BranchStep | SetStep | ActionStep | HangupStep,
+    SayStep | MenuStep | AskStep | LanguageStep | BranchStep | SetStep | ActionStep | HangupStep
+    | QueueStep,
     Field(discriminator="type"),
 ]
 STEP_TYPES: dict[str, type[BaseModel]] = {
@@ -177,6 +185,7 @@ STEP_TYPES: dict[str, type[BaseModel]] = {
     "set": SetStep,
     "action": ActionStep,
     "hangup": HangupStep,
+    "queue": QueueStep,
 }
 INPUT_STEPS = (MenuStep, AskStep, LanguageStep)
 

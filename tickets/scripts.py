@@ -1,61 +1,84 @@
-"""Published call-script versions: a call keeps the version it started with."""
+"""Published versions of call scripts and hold policies: a call keeps the version it started
+with, and publishing never edits a version, it adds one."""
 
 from __future__ import annotations
 
 from functools import lru_cache
+from pathlib import Path
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from call_scripts import Script, parse, shipped_scripts
+from call_scripts.loader import SCRIPTS_DIR
 
 from .models import ScriptVersion
 
+POLICIES_DIR = SCRIPTS_DIR.parent / "policies"
 
-def publish(session: Session, name: str, text: str, author: str = "system") -> ScriptVersion:
-    """Validate and store a new version of a script (raises ScriptError if it is bad)."""
-    parse(text, source=f"{name}.yaml")
+
+def _parse_policy(text: str, source: str) -> Any:
+    from call_scripts.policy import parse_policy
+
+    return parse_policy(text, source)
+
+
+PARSERS = {"script": parse, "policy": _parse_policy}
+
+
+def shipped(kind: str) -> dict[str, Path]:
+    """The shipped files of a kind, by name."""
+    if kind == "script":
+        return shipped_scripts()
+    return {p.stem: p for p in sorted(POLICIES_DIR.glob("*.yaml"))}
+
+
+def publish(session: Session, name: str, text: str, author: str = "system",
+            kind: str = "script") -> ScriptVersion:
+    """Validate and store a new version (raises ScriptError naming what is wrong)."""
+    PARSERS[kind](text, f"{name}.yaml")
     latest = session.scalar(
-        select(func.max(ScriptVersion.version)).where(ScriptVersion.kind == "script",
+        select(func.max(ScriptVersion.version)).where(ScriptVersion.kind == kind,
                                                       ScriptVersion.name == name)
     )
-    version = ScriptVersion(kind="script", name=name, version=(latest or 0) + 1, text=text,
+    version = ScriptVersion(kind=kind, name=name, version=(latest or 0) + 1, text=text,
                             author=author)
     session.add(version)
     session.flush()
     return version
 
 
-def current(session: Session, name: str) -> ScriptVersion:
-    """The live version of a script, publishing the shipped file if none exists yet."""
+def current(session: Session, name: str, kind: str = "script") -> ScriptVersion:
+    """The live version, publishing the shipped file if none exists yet."""
     version = session.scalar(
         select(ScriptVersion)
-        .where(ScriptVersion.kind == "script", ScriptVersion.name == name)
+        .where(ScriptVersion.kind == kind, ScriptVersion.name == name)
         .order_by(ScriptVersion.version.desc())
         .limit(1)
     )
     if version is None:
-        path = shipped_scripts()[name]
-        version = publish(session, name, path.read_text(encoding="utf-8"), author="shipped")
+        path = shipped(kind)[name]
+        version = publish(session, name, path.read_text(encoding="utf-8"), "shipped", kind)
     return version
 
 
 def sync_shipped(session: Session) -> list[ScriptVersion]:
-    """Publish each shipped script whose file differs from its live version."""
+    """Publish each shipped script or policy whose file differs from its live version."""
     published = []
-    for name, path in shipped_scripts().items():
-        text = path.read_text(encoding="utf-8")
-        live = current(session, name)
-        if live.text != text:
-            published.append(publish(session, name, text, author="shipped"))
+    for kind in PARSERS:
+        for name, path in shipped(kind).items():
+            text = path.read_text(encoding="utf-8")
+            if current(session, name, kind).text != text:
+                published.append(publish(session, name, text, "shipped", kind))
     return published
 
 
 @lru_cache(maxsize=64)
-def _parsed(version_id: int, name: str, text: str) -> Script:
-    return parse(text, source=f"{name}.yaml")
+def _parsed(version_id: int, kind: str, name: str, text: str) -> Any:
+    return PARSERS[kind](text, f"{name}.yaml")
 
 
 def script_of(version: ScriptVersion) -> Script:
-    """The parsed script of a version (versions never change, so parsing is cached)."""
-    return _parsed(version.id, version.name, version.text)
+    """The parsed script or policy of a version (versions never change: parsing is cached)."""
+    return _parsed(version.id, version.kind, version.name, version.text)
