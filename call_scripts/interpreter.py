@@ -13,6 +13,7 @@ State is a plain JSON-able dict kept on the call's row between webhooks:
 from __future__ import annotations
 
 import copy
+import re
 import string
 from dataclasses import dataclass, field
 from typing import Any
@@ -196,6 +197,11 @@ def render(script: Script, state: dict[str, Any], prompt: Prompt) -> Say:
     except (ValueError, KeyError, IndexError):
         pass  # an unfillable placeholder is said as written rather than dropping the call
     return Say(text=text, language=lang, voice=script.voice(lang))
+
+
+def said(phrase: str, spoken: str) -> bool:
+    """Whether the caller said this word or phrase (whole words: 'ya' is not in 'saya')."""
+    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", spoken) is not None
 
 
 def matches(cond: Condition, fields: dict[str, Any]) -> bool:
@@ -414,7 +420,7 @@ class _Run:
         spoken = (event.speech or "").lower()
         lang = self.state["language"]
         for key, option in step.options.items():
-            if any(w.lower() in spoken for w in option.words.get(lang, [])):
+            if any(said(w, spoken) for w in option.words.get(lang, [])):
                 return key
         return None
 

@@ -426,3 +426,22 @@ def test_digits_template_says_a_number_digit_by_digit(make_script, ticket):
     """)
 
     assert heard(start(script, {"ticket": ticket}))[0] == "Your ticket is 1 2 3 4."
+
+
+def test_spoken_menu_words_match_whole_words_only(make_script):
+    script = make_script("""
+        pick:
+          type: menu
+          input: dtmf speech
+          prompt: {en-US: "Yes or no"}
+          options:
+            "1": {next: bye, words: {en-US: ["ya"]}}
+            "2": {next: bye, words: {en-US: ["tidak"]}}
+        bye:
+          type: hangup
+    """, start="pick")
+    from call_scripts import Input, Log, advance, start
+
+    turn = start(script, {})
+    turn = advance(script, turn.state, Input(speech="tidak, saya tak perlu"))
+    assert [a.data["key"] for a in turn.actions if isinstance(a, Log)] == ["2"]
