@@ -11,7 +11,8 @@ Prompt = dict[str, str]
 
 # Effects are side effects the interpreter asks its host to perform; the host feeds the result back.
 EFFECTS = frozenset(
-    {"lookup_caller", "check_account", "ticket_status", "verify_pin", "open_ticket"}
+    {"lookup_caller", "check_account", "ticket_status", "verify_pin", "open_ticket",
+     "schedule_callback"}
 )
 # Pure actions the interpreter performs itself.
 PURE_ACTIONS = frozenset({"assess_priority"})

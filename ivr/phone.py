@@ -61,6 +61,10 @@ class Phone:
         self.hung_up = False
         self.dialled: list[str] = []
         self.requests: list[tuple[str, dict[str, str]]] = []
+        self.queue: dict[str, str] | None = None  # the <Enqueue> the caller waits in
+        self.queue_position = 1
+        self.dialing: dict[str, str] | None = None  # a <Dial> waiting for the far end
+        self._leave: dict[str, str] | None = None  # QueueResult for the <Enqueue> action
 
     # ---- what a caller does ----------------------------------------------------------------
 
@@ -79,15 +83,48 @@ class Phone:
         prompt = self._waiting()
         self.heard = []
         self.prompt = None
+        if prompt.input == "hold":
+            self._fetch(prompt.action, {})
+            return self
         redirect = self._run(prompt.rest)
         if redirect:
             self._fetch(redirect, {})
         return self
 
     def hang_up(self) -> Phone:
+        """Hang up; a caller waiting in a queue makes Twilio call the <Enqueue> action."""
+        queue = self.queue
         self.hung_up = True
         self.prompt = None
+        if queue and queue.get("action"):
+            self.queue = None
+            self.post(queue["action"], {**self.params, "QueueResult": "hangup",
+                                        "QueueSid": queue["sid"], "QueueTime": "0",
+                                        "QueuePosition": str(self.queue_position)})
         return self
+
+    def redirected(self, url: str) -> Phone:
+        """Twilio moved this call to url (e.g. a queue member dequeued through the REST API)."""
+        self.queue = None
+        self.heard = []
+        self._fetch(url, {})
+        return self
+
+    def dial_ends(self, status: str = "completed", duration: int = 60) -> Phone:
+        """The far end of a <Dial> finished: Twilio requests the Dial's action."""
+        dialing = self.dialing
+        if dialing is None:
+            raise PhoneError("no <Dial> is in progress")
+        self.dialing = None
+        self.heard = []
+        self._fetch(dialing["action"], {"DialCallStatus": status,
+                                        "DialCallDuration": str(duration),
+                                        "DialCallSid": "CA" + secrets.token_hex(16)})
+        return self
+
+    @property
+    def in_queue(self) -> bool:
+        return self.queue is not None
 
     def status(self, status: str, sequence: int | None = None, duration: int = 0,
                path: str = "/voice/status") -> tuple[int, str]:
@@ -134,6 +171,12 @@ class Phone:
     def _fetch(self, path: str, extra: dict[str, str]) -> None:
         self.prompt = None
         for _ in range(50):  # bound on redirects without input
+            if self.queue is not None and path == self.queue["wait_url"]:
+                extra = {**extra, "QueueSid": self.queue["sid"],
+                         "QueuePosition": str(self.queue_position), "QueueTime": "0",
+                         "CurrentQueueSize": str(self.queue_position)}
+            if self._leave:
+                extra, self._leave = {**extra, **self._leave}, None
             status, body = self.post(path, {**self.params, **extra})
             if status != 200:
                 raise PhoneError(f"{path} answered HTTP {status}")
@@ -145,6 +188,11 @@ class Phone:
                 raise PhoneError(f"{path} answered <{root.tag}>, not <Response>")
             redirect = self._run(list(root))
             if redirect is None:
+                return
+            if self.queue is not None and redirect == path == self.queue["wait_url"]:
+                # A hold document played through: the caller is on hold until wait().
+                self.prompt = Prompt(action=redirect, input="hold", language=None,
+                                     num_digits=None)
                 return
             path, extra = redirect, {}
         raise PhoneError("too many redirects without input")
@@ -176,11 +224,29 @@ class Phone:
                     (c.text or "").strip() for c in verb)
                 self.dialled.append(number)
                 self._hear_text(f"[connecting to {number}]")
+                if verb.get("action"):
+                    self.dialing = {"action": verb.get("action") or "", "number": number}
+                    return None
+            elif verb.tag == "Enqueue":
+                self.queue = {"name": (verb.text or "").strip(), "action": verb.get("action")
+                              or "", "wait_url": verb.get("waitUrl") or "",
+                              "sid": "QU" + secrets.token_hex(16)}
+                self._hear_text(f"[waiting in queue {self.queue['name']}]")
+                return self.queue["wait_url"] or None
+            elif verb.tag == "Leave":
+                queue, self.queue = self.queue, None
+                if queue is None:
+                    raise PhoneError("<Leave> outside a queue")
+                self._leave = {"QueueResult": "leave", "QueueSid": queue["sid"],
+                               "QueueTime": "0"}
+                return queue["action"]
             elif verb.tag in ("Hangup", "Reject"):
                 self.hung_up = True
                 return None
             else:
                 raise PhoneError(f"this phone cannot follow <{verb.tag}>")
+        if self.queue is not None:
+            return self.queue["wait_url"]  # the hold document ran out: Twilio fetches it again
         self.hung_up = True  # Twilio ends the call when the document runs out
         return None
 

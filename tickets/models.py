@@ -226,6 +226,10 @@ class QueueEntry(Base):
     outcome: Mapped[str | None] = mapped_column(String(40))
     position_at_end: Mapped[int | None]
     actual_wait: Mapped[float | None]
+    handled_seconds: Mapped[int | None]
+    queue_sid: Mapped[str | None] = mapped_column(String(64))
+    intent: Mapped[str | None] = mapped_column(String(20))  # why the caller left the queue
+    callback_number: Mapped[str | None] = mapped_column(String(20))
 
 
 class OutboundCall(Base):

@@ -16,7 +16,7 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from .db import utcnow
-from .models import OPEN_STATUSES, Customer, CustomerPhone, Ticket, TicketEvent
+from .models import OPEN_STATUSES, Customer, CustomerPhone, OutboundCall, Ticket, TicketEvent
 
 TICKET_NUMBER_BASE = 10000
 # PINs are short by nature; the hash keeps them unreadable at rest, the phone menu limits tries.
@@ -246,3 +246,26 @@ def open_ticket(
     record_event(session, "opened", what, ticket_id=ticket.id, call_id=call_id,
                  data={"priority": priority, "tier": ticket.tier})
     return ticket, pin
+
+
+def schedule_callback(session: Session, *, ticket_id: int | None, number: str | None,
+                      language: str | None, due: datetime | None = None,
+                      window_end: datetime | None = None,
+                      place_joined_at: datetime | None = None) -> OutboundCall | None:
+    """Promise a callback: the durable row the scheduler will dial (None without a number)."""
+    if not number:
+        if ticket_id is not None:
+            record_event(session, "callback_requested", "Callback promised but the caller "
+                         "withheld their number: an analyst must follow up", ticket_id=ticket_id)
+        return None
+    due = due or utcnow()
+    outbound = OutboundCall(kind="callback", ticket_id=ticket_id, to_number=number,
+                            language=language, due_at=due, window_end=window_end,
+                            place_joined_at=place_joined_at or due)
+    session.add(outbound)
+    session.flush()
+    if ticket_id is not None:
+        record_event(session, "callback_requested", f"Callback to {number} booked",
+                     ticket_id=ticket_id, data={"outbound_call_id": outbound.id,
+                                                "due": due.isoformat()})
+    return outbound

@@ -33,6 +33,7 @@ class LineConfig:
     default_language: str
     script_name: str
     step_url: str  # path of the step webhook, e.g. /voice/step
+    queue_url: str = ""  # where the intake hands callers to the queues
 
 
 def event_from(form: dict[str, str]) -> Event:
@@ -112,7 +113,7 @@ def _finish_turn(session: Session, call: Call, script: Any, turn: Turn, line: Li
     call.state = turn.state
     call.language = turn.state["language"]
     call.turn = number
-    call.last_response = twiml.render(spoken, f"{line.step_url}?t={number + 1}")
+    call.last_response = twiml.render(spoken, f"{line.step_url}?t={number + 1}", line.queue_url)
     return call.last_response
 
 
@@ -151,6 +152,11 @@ def perform(session: Session, call: Call, state: dict[str, Any], effect: Effect)
         log.info("call %s opened ticket %s (priority %s)", call.sid, ticket.number,
                  ticket.priority)
         return {"id": ticket.id, "number": ticket.number, "pin": pin}
+    if effect.name == "schedule_callback":
+        outbound = services.schedule_callback(
+            session, ticket_id=args.get("ticket"), number=args.get("number") or args.get("caller"),
+            language=state["language"])
+        return {"booked": outbound is not None}
     raise ValueError(f"unknown effect {effect.name!r}")
 
 

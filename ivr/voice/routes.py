@@ -11,9 +11,16 @@ from call_scripts import ScriptError, ScriptRuntimeError
 from tickets import services
 from tickets.scripts import current, script_of
 
+from .. import queueing
 from ..db import session
 from . import bp, calls, twiml
 from .security import twilio_signed
+
+
+def agent_menu_twiml(agent):
+    from .agent import menu_twiml
+
+    return menu_twiml(agent)
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +36,7 @@ def line() -> calls.LineConfig:
         default_language=cfg["DEFAULT_LANGUAGE"],
         script_name=cfg["INTAKE_SCRIPT"],
         step_url=url_for("voice.step"),
+        queue_url=url_for("voice.queue_arrive"),
     )
 
 
@@ -63,7 +71,14 @@ def incoming() -> Response:
     if not form.get("CallSid"):
         return xml(fallback_twiml())
     log.info("incoming call %s from %s", form["CallSid"], services.mask_phone(form.get("From")))
-    return _run(lambda db: calls.answer(db, line(), form))
+
+    def work(db):
+        agent = queueing.agent_for_phone(db, services.to_e164(form.get("From")))
+        if agent is not None:
+            return agent_menu_twiml(agent)
+        return calls.answer(db, line(), form)
+
+    return _run(work)
 
 
 @bp.post("/step")

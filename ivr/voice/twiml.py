@@ -7,16 +7,17 @@ from collections.abc import Iterable
 from twilio.twiml.voice_response import Gather as GatherVerb
 from twilio.twiml.voice_response import VoiceResponse
 
-from call_scripts import Gather, Hangup, Say
+from call_scripts import Gather, Hangup, Queue, Say
 
 
 def _say(parent: VoiceResponse | GatherVerb, say: Say) -> None:
     parent.say(say.text, voice=say.voice, language=say.language)
 
 
-def render(actions: Iterable[object], action_url: str) -> str:
+def render(actions: Iterable[object], action_url: str, queue_url: str = "") -> str:
     """TwiML for one turn. Every <Gather> is followed by a <Redirect> to the same step URL,
-    so silence comes back to us as a request without input."""
+    so silence comes back to us as a request without input; a hand-off to the queues
+    redirects to queue_url."""
     response = VoiceResponse()
     waiting = False
     for action in actions:
@@ -42,6 +43,9 @@ def render(actions: Iterable[object], action_url: str) -> str:
             waiting = True
         elif isinstance(action, Hangup):
             response.hangup()
+            waiting = True
+        elif isinstance(action, Queue):
+            response.redirect(queue_url, method="POST")
             waiting = True
     if not waiting:
         response.redirect(action_url, method="POST")

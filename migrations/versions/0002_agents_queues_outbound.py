@@ -2,7 +2,7 @@
 
 Revision ID: 0002
 Revises: 0001
-Create Date: 2026-11-23 12:52:39.719907
+Create Date: 2026-11-23 12:55:20.166516
 """
 from alembic import op
 import sqlalchemy as sa
@@ -59,6 +59,10 @@ def upgrade() -> None:
     sa.Column('outcome', sa.String(length=40), nullable=True),
     sa.Column('position_at_end', sa.Integer(), nullable=True),
     sa.Column('actual_wait', sa.Double(), nullable=True),
+    sa.Column('handled_seconds', sa.Integer(), nullable=True),
+    sa.Column('queue_sid', sa.String(length=64), nullable=True),
+    sa.Column('intent', sa.String(length=20), nullable=True),
+    sa.Column('callback_number', sa.String(length=20), nullable=True),
     sa.ForeignKeyConstraint(['agent_id'], ['agent.id'], name=op.f('fk_queue_entry_agent_id_agent')),
     sa.ForeignKeyConstraint(['call_id'], ['call.id'], name=op.f('fk_queue_entry_call_id_call')),
     sa.ForeignKeyConstraint(['ticket_id'], ['ticket.id'], name=op.f('fk_queue_entry_ticket_id_ticket')),

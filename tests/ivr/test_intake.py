@@ -7,7 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
-from tickets.models import Call, Ticket, TicketEvent
+from tickets.models import Call, OutboundCall, Ticket, TicketEvent
 
 LANGUAGES = {
     # key on the language menu, language, voice, greeting words, words of the ticket read-out
@@ -67,7 +67,9 @@ def test_new_caller_full_intake_in_each_language(call, db, demo, language):
     assert caller.languages == {language}
     caller.hears(label)
     number = ticket_number_heard(caller)
-    caller.press("2")  # no other problem
+    caller.press("2")  # no other problem: on to the queue, where nobody is logged in
+    assert caller.languages == {language}  # the queue speaks the caller's language too
+    caller.wait()  # no callback wanted
     assert caller.hung_up
     assert greeting.lower() in " ".join(h.text for h in caller.transcript).lower()
 
@@ -157,7 +159,7 @@ def test_two_problems_in_one_call_give_two_tickets(call, db, demo):
                    problem="Outlook will not start", before="I installed an update")
     second = ticket_number_heard(caller)
     caller.hears("critical situation")
-    caller.press("2")
+    caller.press("2").wait()
     assert caller.hung_up and first != second
 
     one = db.scalar(select(Ticket).where(Ticket.number == first))
@@ -187,6 +189,11 @@ def test_silence_and_garbage_reprompt_then_take_the_way_out(call, db, demo):
     assert ticket.incomplete and ticket.callback_number == "+12025550147"
     kinds = [e.kind for e in ticket.events]
     assert kinds.count("reprompt") == 2 and "way_out" in kinds
+    # The promised callback is a durable row for the scheduler, not just words.
+    callback = db.scalar(select(OutboundCall))
+    assert (callback.kind, callback.to_number, callback.ticket_id) == (
+        "callback", "+12025550147", ticket.id)
+    assert "callback_requested" in kinds
 
 
 def test_garbage_on_a_menu_reprompts(call):

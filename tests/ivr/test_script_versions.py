@@ -86,7 +86,7 @@ def test_a_fourth_language_added_in_yaml_alone_carries_a_whole_call(call, db, de
     caller.press("2").press("2").press("2")
     caller.hears("[fr] I have opened ticket number")
     assert caller.languages == {"fr-FR"}
-    caller.press("2")
+    caller.press("2").wait()
     assert caller.hung_up
     ticket = db.scalar(select(Ticket).where(Ticket.caller_name == "Jeanne Dupont"))
     assert ticket.language == "fr-FR" and ticket.category == "access"

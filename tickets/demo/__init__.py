@@ -8,7 +8,7 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from ..models import Customer, CustomerPhone, Equipment
+from ..models import Agent, Customer, CustomerPhone, Equipment
 from ..services import open_ticket, record_event
 
 DEMO_FILE = Path(__file__).parent / "customers.yaml"
@@ -41,4 +41,8 @@ def load_demo(session: Session) -> int:
                 record_event(session, "note", t["note"], ticket_id=ticket.id, actor="demo",
                              public=True)
         added += 1
+    for raw in data.get("agents", []):
+        if session.scalar(select(Agent).where(Agent.phone == raw["phone"])) is None:
+            session.add(Agent(name=raw["name"], phone=raw["phone"], tier=raw["tier"],
+                              skills=raw.get("skills", []), status="offline"))
     return added

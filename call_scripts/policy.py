@@ -1,0 +1,249 @@
+"""Hold policies: what a queue says while callers wait, its timings, tier rules and hours.
+
+A policy is YAML an admin edits (published and versioned like scripts). ``parse_policy`` checks
+it and names the line of every problem, as ``call_scripts.parse`` does for scripts.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, date, datetime, time, timedelta, tzinfo
+from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import yaml
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from .loader import Problem, ScriptError, _Lines, _placeholders, _pydantic_problems
+
+# Messages the line says; a policy must have each of them in each of its languages.
+REQUIRED_MESSAGES = (
+    "consent", "consent_menu", "thanks_hold", "connecting", "check_back", "late", "position",
+    "max_wait", "callback_offer", "callback_number", "callback_key", "callback_window",
+    "callback_confirm", "voicemail", "voicemail_thanks", "after_hours", "after_hours_emergency",
+    "nobody_available", "agent_unavailable", "not_understood", "goodbye",
+)
+# Values the line fills in; any other {name} in a message is an error.
+PLACEHOLDERS = frozenset({"minutes", "position", "opening", "number", "ticket", "slot"})
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+
+_HHMM = re.compile(r"(\d{2}):(\d{2})")
+
+
+def _minute_of_day(text: str) -> int:
+    match = _HHMM.fullmatch(text.strip())
+    if not match:
+        raise ValueError(f"{text!r} is not a time as HH:MM")
+    hours, minutes = int(match[1]), int(match[2])
+    if minutes > 59 or hours > 24 or (hours == 24 and minutes):
+        raise ValueError(f"{text!r} is not a time of day (00:00 to 24:00)")
+    return hours * 60 + minutes
+
+
+def _opening_range(value: Any) -> Any:
+    """'08:00-12:30' -> (480, 750), minutes of the day; open must come before close."""
+    if not isinstance(value, str) or value.count("-") != 1:
+        raise ValueError(f"an opening range is written 'HH:MM-HH:MM', not {value!r}")
+    start, end = (_minute_of_day(part) for part in value.split("-"))
+    if start >= end:
+        raise ValueError(f"{value!r}: opening time must come before closing time")
+    return (start, end)
+
+
+OpeningRange = Annotated[tuple[int, int], BeforeValidator(_opening_range)]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Hours(Strict):
+    """When the line is staffed, in its own time zone; closed on holidays."""
+
+    timezone: str = "UTC"
+    weekly: dict[Weekday, list[OpeningRange]] = Field(min_length=1)
+    holidays: list[date] = []
+    emergency_labels: list[str] = []  # priority labels put through to the on-call path
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, name: str) -> str:
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {name!r} (use an IANA name such as "
+                             "'Europe/Rome')") from None
+        return name
+
+    @field_validator("weekly")
+    @classmethod
+    def _no_overlap(cls, weekly: dict[str, list[tuple[int, int]]]) -> dict:
+        for day, ranges in weekly.items():
+            ordered = sorted(ranges)
+            for (_, end), (start, _) in zip(ordered, ordered[1:], strict=False):
+                if start < end:
+                    raise ValueError(f"{day}: opening ranges overlap")
+        return weekly
+
+    @property
+    def zone(self) -> tzinfo:
+        return ZoneInfo(self.timezone)
+
+
+class RoutingRule(Strict):
+    """Tickets with this priority label and/or category start in this tier."""
+
+    priority: str | None = None
+    category: str | None = None
+    tier: int = Field(ge=1, le=3)
+
+    def matches(self, priority: str | None, category: str | None) -> bool:
+        return ((self.priority is None or self.priority == priority)
+                and (self.category is None or self.category == category))
+
+
+class Routing(Strict):
+    """The start tier of a ticket: the first matching rule, else ``default_tier``."""
+
+    default_tier: int = Field(1, ge=1, le=3)
+    rules: list[RoutingRule] = []
+
+
+class HoldPolicy(Strict):
+    """A queue's hold policy, as written in YAML."""
+
+    name: str
+    languages: list[str] = Field(min_length=1)
+    messages: dict[str, dict[str, str]]
+    music_url: str | None = None
+    announce_position: Literal["yes", "no", "first_n"] = "first_n"
+    position_first_n: int = Field(5, ge=1)
+    check_back_seconds: int = Field(120, ge=10)
+    check_back_offers_callback: bool = True
+    late_after_seconds: int = Field(60, ge=0)
+    max_wait_seconds: int = Field(1200, ge=60)
+    min_gap_seconds: int = Field(20, ge=1)
+    tier_wait_seconds: int = Field(120, ge=0)
+    multiply_by_level: bool = True
+    skip_empty_tiers: bool = True
+    max_no_answer: int = Field(2, ge=1)
+    wrap_up_seconds: int = Field(60, ge=0)
+    resume_within_seconds: int = Field(300, ge=0)
+    routing: Routing = Routing()
+    hours: Hours | None = None  # None: always open
+
+    def start_tier(self, priority: str | None, category: str | None) -> int:
+        """The tier a ticket with this priority label and category starts in."""
+        for rule in self.routing.rules:
+            if rule.matches(priority, category):
+                return rule.tier
+        return self.routing.default_tier
+
+    def is_within_hours(self, at: datetime) -> bool:
+        """Is the line open at this (time zone aware) moment?"""
+        return is_within_hours(self.hours, at)
+
+    def next_opening(self, at: datetime) -> datetime:
+        """The first moment at or after ``at`` when the line is open."""
+        return next_opening(self.hours, at)
+
+
+def _local(hours: Hours, at: datetime) -> datetime:
+    if at.tzinfo is None or at.utcoffset() is None:
+        raise ValueError("naive datetime given; opening hours need a time zone aware one")
+    return at.astimezone(hours.zone)
+
+
+def _second_of_day(local: datetime) -> float:
+    return local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+
+
+def is_within_hours(hours: Hours | None, at: datetime) -> bool:
+    """Is the line open at ``at`` (aware datetime), in the hours' own time zone?"""
+    if hours is None:
+        return True
+    local = _local(hours, at)
+    if local.date() in hours.holidays:
+        return False
+    now = _second_of_day(local)
+    return any(start * 60 <= now < end * 60
+               for start, end in hours.weekly.get(WEEKDAYS[local.weekday()], ()))
+
+
+def next_opening(hours: Hours | None, at: datetime) -> datetime:
+    """The first moment at or after ``at`` when the line is open: ``at`` itself when open now,
+    else the next opening time, in the hours' time zone."""
+    if hours is None or is_within_hours(hours, at):
+        return at
+    zone = hours.zone
+    local = _local(hours, at)
+    now = _second_of_day(local)
+    for offset in range(0, 8 + len(hours.holidays)):
+        day = local.date() + timedelta(days=offset)
+        if day in hours.holidays:
+            continue
+        for start, _end in sorted(hours.weekly.get(WEEKDAYS[day.weekday()], ())):
+            if offset == 0 and start * 60 <= now:
+                continue
+            opening = datetime.combine(day, time(start // 60, start % 60), tzinfo=zone)
+            # A wall-clock time skipped by a daylight-saving jump normalises forward.
+            return opening.astimezone(UTC).astimezone(zone)
+    raise ValueError("the opening hours never open")  # only with every open day a holiday
+
+
+def _check(policy: HoldPolicy, source: str, lines: _Lines) -> list[Problem]:
+    """Checks across fields: every message in every language, known placeholders."""
+    out: list[Problem] = []
+    langs = policy.languages
+    for key in REQUIRED_MESSAGES:
+        if key not in policy.messages:
+            out.append(Problem(source, lines.of("messages"), None,
+                               f"messages.{key} is missing"))
+    for key, texts in policy.messages.items():
+        where = lines.of("messages", key)
+        missing = [lang for lang in langs if not texts.get(lang)]
+        extra = [lang for lang in texts if lang not in langs]
+        if missing:
+            out.append(Problem(source, where, None,
+                               f"messages.{key} is missing language(s): {', '.join(missing)}"))
+        if extra:
+            out.append(Problem(source, where, None, f"messages.{key} has language(s) not in "
+                               f"'languages': {', '.join(extra)}"))
+        for lang, text in texts.items():
+            try:
+                names = _placeholders(text)
+            except ValueError as exc:
+                out.append(Problem(source, lines.of("messages", key, lang), None,
+                                   f"messages.{key} ({lang}): {exc}"))
+                continue
+            unknown = sorted({n for n in names if n not in PLACEHOLDERS})
+            if unknown:
+                known = ", ".join(sorted(PLACEHOLDERS))
+                out.append(Problem(source, lines.of("messages", key, lang), None,
+                                   f"messages.{key} ({lang}): unknown placeholder(s) "
+                                   f"{', '.join(unknown)} (known: {known})"))
+    return out
+
+
+def parse_policy(text: str, source: str = "<policy>") -> HoldPolicy:
+    """Parse YAML text into a validated hold policy, or raise ScriptError listing every
+    problem with its line."""
+    try:
+        root = yaml.compose(text)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark else None
+        raise ScriptError([Problem(source, line, None, f"not valid YAML: {exc}")]) from None
+    lines = _Lines(root)
+    if not isinstance(data, dict):
+        raise ScriptError([Problem(source, 1, None, "a hold policy is a mapping")])
+    try:
+        policy = HoldPolicy.model_validate(data)
+    except ValidationError as exc:
+        raise ScriptError(_pydantic_problems(exc, source, lines, (), None)) from None
+    problems = _check(policy, source, lines)
+    if problems:
+        raise ScriptError(problems)
+    return policy

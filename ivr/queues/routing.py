@@ -1,0 +1,299 @@
+"""Which waiting caller goes to which free agent: priority, time waited, tiers and skills.
+
+Tier rules follow FreeSWITCH mod_callcenter. A caller starts in the tier their ticket names.
+After ``tier_wait_seconds`` the agents of the next tier may take them too. With
+``multiply_by_level`` the k-th extra tier opens after ``tier_wait_seconds * k``; without it,
+every higher tier opens together after ``tier_wait_seconds`` (mod_callcenter's
+``tier_rule_wait_multiply_level = false``). With ``skip_empty_tiers``, a tier where nobody is
+logged in does not count and costs no waiting. Routing goes up from the start tier, never down.
+
+Times are epoch seconds (floats); ``joined_at`` is the caller's original join time, so a
+re-queued or resumed caller keeps both their place and how far their tiers have opened.
+
+For speed, the functions that scan many callers read each caller's fields once and compare
+them against per-tier cut-off times worked out beforehand ("a caller who started in tier s may
+be taken by a tier-T agent when they joined at or before cutoff[s]"), not by calling
+``eligible_tiers`` per caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from operator import attrgetter
+
+AVAILABLE = "available"
+OFFLINE = "offline"
+_NEVER = float("-inf")
+
+
+@dataclass(frozen=True, slots=True)
+class Waiting:
+    """A caller waiting, or a callback request that holds a place in line."""
+
+    id: int
+    rank: int  # priority rank: 1 = most urgent (enterprise failure) ... 4
+    joined_at: float  # epoch seconds of the original join (kept across re-queue / resume)
+    tier: int  # tier the ticket starts in (1..3)
+    category: str | None
+    kind: str = "caller"  # or "callback"
+
+
+@dataclass(frozen=True, slots=True)
+class Agent:
+    """An analyst as routing sees them."""
+
+    id: int
+    tier: int
+    skills: frozenset[str]  # service categories; empty = all
+    status: str  # available, on_break, offline, on_call, wrap_up
+    idle_since: float
+
+
+@dataclass(frozen=True)
+class TierRules:
+    """When a caller's ticket may go to the next tier (mod_callcenter's tier rules)."""
+
+    tier_wait_seconds: int = 120
+    multiply_by_level: bool = True
+    skip_empty_tiers: bool = True
+    max_tier: int = 3
+
+
+def order_key(w: Waiting) -> tuple:
+    """Who is served first: most urgent priority, then longest waiting, then lowest id."""
+    return (w.rank, w.joined_at, w.id)
+
+
+def _opens_after(start: int, tier: int, rules: TierRules, staffed: Iterable[int]) -> float | None:
+    """Seconds a caller starting in ``start`` waits before ``tier`` may take them (None: never).
+
+    ``tier`` itself is taken as staffed (an agent of it is asking).
+    """
+    if tier < start or tier > rules.max_tier:
+        return None
+    extra = 0
+    for t in range(start, tier):
+        if rules.skip_empty_tiers and t not in staffed:
+            continue
+        extra += 1
+    if extra == 0:
+        return 0.0
+    if rules.multiply_by_level:
+        return float(rules.tier_wait_seconds * extra)
+    return float(rules.tier_wait_seconds)
+
+
+def eligible_tiers(w: Waiting, now: float, rules: TierRules, staffed_tiers: set[int]) -> set[int]:
+    """The tiers whose agents may take this caller now."""
+    out: set[int] = set()
+    extra = 0
+    for t in range(w.tier, rules.max_tier + 1):
+        if rules.skip_empty_tiers and t not in staffed_tiers:
+            continue
+        if extra:
+            opens = rules.tier_wait_seconds * (extra if rules.multiply_by_level else 1)
+            if w.joined_at > now - opens:  # written as the cut-offs are, to agree exactly
+                break
+        out.add(t)
+        extra += 1
+    return out
+
+
+def _skills_fit(skills: frozenset[str], category: str | None) -> bool:
+    return not skills or category is None or category in skills
+
+
+def fits(agent: Agent, w: Waiting, now: float, rules: TierRules,
+         staffed_tiers: set[int]) -> bool:
+    """May this agent take this caller now (free, tier opened for the caller, skills)?"""
+    if agent.status != AVAILABLE or not _skills_fit(agent.skills, w.category):
+        return False
+    opens = _opens_after(w.tier, agent.tier, rules, staffed_tiers)
+    return opens is not None and w.joined_at <= now - opens
+
+
+def _cutoffs(tier: int, now: float, rules: TierRules, staffed: Iterable[int]) -> dict[int, float]:
+    """For each start tier, the latest join time a tier-``tier`` agent may take now."""
+    out = {}
+    for start in range(1, rules.max_tier + 1):
+        opens = _opens_after(start, tier, rules, staffed)
+        out[start] = _NEVER if opens is None else now - opens
+    return out
+
+
+def best_caller_for(agent: Agent, waiting: Sequence[Waiting], now: float, rules: TierRules,
+                    staffed_tiers: set[int], presorted: bool = False) -> Waiting | None:
+    """The caller a free agent should take: the first in ``order_key`` order who fits.
+
+    With ``presorted`` the caller promises ``waiting`` is already in ``order_key`` order (e.g.
+    ``ORDER BY rank, joined_at, id``) and the scan stops at the first fit.
+    """
+    if agent.status != AVAILABLE:
+        return None
+    cut = _cutoffs(agent.tier, now, rules, staffed_tiers).get
+    skills = agent.skills
+    best = None
+    b_rank = 0
+    b_joined = 0.0
+    b_id = 0
+    for w in waiting:
+        joined = w.joined_at
+        c = cut(w.tier, _NEVER)
+        if joined > c:
+            continue
+        if skills and w.category is not None and w.category not in skills:
+            continue
+        if presorted:
+            return w
+        rank = w.rank
+        if (best is None or rank < b_rank
+                or (rank == b_rank and (joined < b_joined
+                                        or (joined == b_joined and w.id < b_id)))):
+            best, b_rank, b_joined, b_id = w, rank, joined, w.id
+    return best
+
+
+def best_agent_for(w: Waiting, agents: Iterable[Agent], now: float, rules: TierRules,
+                   staffed_tiers: set[int]) -> Agent | None:
+    """Among free agents who fit the caller, the one idle longest (ties: lowest id)."""
+    opens_by_tier: dict[int, float | None] = {}
+    best = None
+    for a in agents:
+        if a.status != AVAILABLE or not _skills_fit(a.skills, w.category):
+            continue
+        if a.tier not in opens_by_tier:
+            opens_by_tier[a.tier] = _opens_after(w.tier, a.tier, rules, staffed_tiers)
+        opens = opens_by_tier[a.tier]
+        if opens is None or w.joined_at > now - opens:
+            continue
+        if best is None or (a.idle_since, a.id) < (best.idle_since, best.id):
+            best = a
+    return best
+
+
+SERVING = frozenset({"available", "on_call", "wrap_up"})
+
+
+def place_in_line(me: Waiting, waiting: Iterable[Waiting], agents: Iterable[Agent], now: float,
+                  rules: TierRules) -> tuple[int, list[Agent]]:
+    """The caller's place in line and the agents who could serve them, for the wait estimate.
+
+    The agents: serving now (available, on a call or in wrap-up), in a tier open to the caller,
+    with skills that fit. The place: 1 + the callers ahead in ``order_key`` order whom at least
+    one of those agents could take (tier opened for them, skills fit). Staffed tiers are
+    derived from ``agents`` as in ``assign``. ``me`` itself in ``waiting`` is not counted.
+    """
+    agents = list(agents)
+    staffed = {a.tier for a in agents if a.status != OFFLINE}
+    mine = eligible_tiers(me, now, rules, staffed)
+    serving = [a for a in agents if a.status in SERVING and a.tier in mine
+               and _skills_fit(a.skills, me.category)]
+    by_tier: dict[int, list[Agent]] = {}
+    for a in serving:
+        by_tier.setdefault(a.tier, []).append(a)
+    reach = []  # per tier: cut-offs by start tier, any generalist, skills of its agents
+    for tier, group in by_tier.items():
+        reach.append((_cutoffs(tier, now, rules, staffed),
+                      any(not a.skills for a in group),
+                      frozenset().union(*(a.skills for a in group))))
+    key = order_key(me)
+    ahead = 0
+    for w in waiting:
+        if w.id == me.id or (w.rank, w.joined_at, w.id) >= key:
+            continue
+        cat = w.category
+        for cut, generalist, skills in reach:
+            if w.joined_at <= cut.get(w.tier, _NEVER) and (generalist or cat is None
+                                                           or cat in skills):
+                ahead += 1
+                break
+    return ahead + 1, serving
+
+
+class _FreeTier:
+    """The free agents of one tier, longest idle first, and who they may take now."""
+
+    __slots__ = ("tier", "agents", "cut")
+
+    def __init__(self, tier: int, agents: list[Agent], cut: dict[int, float]):
+        self.tier = tier
+        self.agents = sorted(agents, key=lambda a: (a.idle_since, a.id))
+        self.cut = cut
+
+    def take(self, category: str | None) -> Agent | None:
+        """The longest-idle agent here whose skills fit (not removed)."""
+        for a in self.agents:
+            if not a.skills or category is None or category in a.skills:
+                return a
+        return None
+
+
+def in_order(waiting: Iterable[Waiting]) -> list[Waiting]:
+    """The callers sorted by ``order_key``.
+
+    Sorting on tuples is slow in CPython; this sorts each priority's callers on the float
+    ``joined_at`` alone (about four times faster for 5,000 callers) and then puts the rare runs
+    of equal join times in id order.
+    """
+    by_rank: dict[int, list[Waiting]] = {}
+    for w in waiting:
+        by_rank.setdefault(w.rank, []).append(w)
+    out: list[Waiting] = []
+    for rank in sorted(by_rank):
+        group = by_rank[rank]
+        group.sort(key=_joined)
+        out += group
+    i, n = 0, len(out)
+    while i < n - 1:
+        j = i + 1
+        while j < n and out[j].joined_at == out[i].joined_at and out[j].rank == out[i].rank:
+            j += 1
+        if j - i > 1:
+            out[i:j] = sorted(out[i:j], key=_id)
+        i = j
+    return out
+
+
+_joined = attrgetter("joined_at")
+_id = attrgetter("id")
+
+
+def assign(waiting: Sequence[Waiting], agents: Iterable[Agent], now: float, rules: TierRules,
+           presorted: bool = False) -> list[tuple[Waiting, Agent]]:
+    """One routing round: callers in ``order_key`` order each get the longest-idle fitting free
+    agent; each agent is used once. Tiers count as staffed when an agent there is not offline.
+
+    With ``presorted`` the caller promises ``waiting`` is already in ``order_key`` order.
+    """
+    staffed: set[int] = set()
+    free_by_tier: dict[int, list[Agent]] = {}
+    for a in agents:
+        if a.status != OFFLINE:
+            staffed.add(a.tier)
+        if a.status == AVAILABLE:
+            free_by_tier.setdefault(a.tier, []).append(a)
+    if not free_by_tier or not waiting:
+        return []
+    tiers = [_FreeTier(t, free, _cutoffs(t, now, rules, staffed))
+             for t, free in sorted(free_by_tier.items())]
+    left = sum(len(t.agents) for t in tiers)
+    pairs: list[tuple[Waiting, Agent]] = []
+    for w in (waiting if presorted else in_order(waiting)):
+        best: Agent | None = None
+        home: _FreeTier | None = None
+        for t in tiers:
+            if not t.agents or w.joined_at > t.cut.get(w.tier, _NEVER):
+                continue
+            a = t.take(w.category)
+            if a is not None and (best is None
+                                  or (a.idle_since, a.id) < (best.idle_since, best.id)):
+                best, home = a, t
+        if best is None or home is None:
+            continue
+        pairs.append((w, best))
+        home.agents.remove(best)
+        left -= 1
+        if not left:
+            break
+    return pairs

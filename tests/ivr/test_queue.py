@@ -1,0 +1,272 @@
+"""Queues, routing and managed hold through the HTTP surface, with Twilio's REST API mocked."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+from urllib.parse import parse_qs
+
+import pytest
+import responses
+from sqlalchemy import select
+
+from ivr import queueing
+from ivr.clock import FixedClock
+from tickets.models import Agent, OutboundCall, QueueEntry, Ticket, TicketEvent
+
+from ..conftest import PUBLIC_BASE_URL
+from .test_intake import report_problem
+
+MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, within opening hours
+MEMBERS = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/\w+/Queues/(QU\w+)/Members/"
+                     r"(CA\w+)\.json")
+
+
+@pytest.fixture
+def clock(app):
+    clock = FixedClock(MONDAY_10)
+    app.extensions["clock"] = clock
+    return clock
+
+
+@pytest.fixture
+def twilio():
+    """Twilio's REST API: every dequeue (queue member redirect) is recorded."""
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        def member(request):
+            queue_sid, call_sid = MEMBERS.match(request.url).groups()
+            body = parse_qs(request.body)
+            rsps.dequeued.append({"queue": queue_sid, "call": call_sid, "url": body["Url"][0]})
+            return 200, {}, (f'{{"call_sid": "{call_sid}", "queue_sid": "{queue_sid}", '
+                             '"position": 1, "wait_time": 0}')
+
+        rsps.dequeued = []
+        rsps.add_callback(responses.POST, MEMBERS, callback=member,
+                          content_type="application/json")
+        yield rsps
+
+
+def add_agent(db, name, tier=1, status="available", phone=None, skills=(), idle_since=None):
+    count = len(db.scalars(select(Agent)).all())
+    agent = Agent(name=name, tier=tier, status=status, skills=list(skills),
+                  phone=phone or f"+1202555{2000 + count:04d}",
+                  status_since=MONDAY_10, idle_since=idle_since or MONDAY_10)
+    db.add(agent)
+    db.commit()
+    return agent
+
+
+def to_queue(call, number="+15551230001", impact="1", urgency="2", planned="2"):
+    """A known caller reports a problem and reaches the queue."""
+    caller = call(from_=number).press("2").press("1")
+    report_problem(caller, impact=impact, urgency=urgency, planned=planned)
+    caller.press("2")  # no other problem: on to the queue
+    return caller
+
+
+def entry_of(db, caller) -> QueueEntry:
+    """The caller's latest queue entry, read fresh from the database."""
+    return db.scalar(select(QueueEntry)
+                     .where(QueueEntry.caller_number == caller.params["From"])
+                     .order_by(QueueEntry.id.desc())
+                     .execution_options(populate_existing=True))
+
+
+def timeline(db, kind=None):
+    query = select(TicketEvent).order_by(TicketEvent.id)
+    if kind:
+        query = query.where(TicketEvent.kind == kind)
+    return [e.text for e in db.scalars(query)]
+
+
+def test_caller_is_connected_at_once_when_an_agent_is_free(call, db, demo, clock, twilio):
+    agent = add_agent(db, "Ann", tier=1)
+    caller = to_queue(call)
+    caller.hears("connecting you")
+    assert "expected wait" not in caller.text.lower()
+    assert len(twilio.dequeued) == 1
+    dequeue = twilio.dequeued[0]
+    assert dequeue["call"] == caller.call_sid and dequeue["url"].startswith(PUBLIC_BASE_URL)
+
+    caller.redirected(dequeue["url"])
+    caller.hears("Thank you for holding")
+    assert caller.dialled == [agent.phone]
+
+    # The agent's leg first plays the whisper: ticket, priority, caller and summary.
+    ticket = db.scalar(select(Ticket).where(Ticket.call_id.is_not(None)))
+    entry = entry_of(db, caller)
+    _status, body = caller.post(f"/voice/queue/whisper?e={entry.id}",
+                                {**caller.params, "CallSid": "CA" + "b" * 32})
+    assert f"Ticket {' '.join(ticket.number)}" in body and "regular scheduled service" in body
+    assert "Alice Johnson" in body and "printer jams" in body.lower()
+
+    caller.dial_ends("completed", 240)
+    assert caller.hung_up
+    db.refresh(agent)
+    assert agent.status == "wrap_up"
+    assert any("Connected to Ann" in t for t in timeline(db, "bridged"))
+    assert entry_of(db, caller).handled_seconds == 240
+
+
+def test_caller_is_asked_before_holding_and_told_the_wait(call, db, demo, clock, twilio):
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = to_queue(call)
+    caller.hears("expected wait", "minutes", "May we put you on hold", "To hold, press 1")
+    assert not caller.in_queue and twilio.dequeued == []
+    caller.press("1")
+    assert caller.in_queue
+    entry = entry_of(db, caller)
+    assert entry.consent and entry.announced_wait > 0
+    assert "Caller agreed to hold" in timeline(db, "hold_consent")
+    assert any("Estimated wait announced" in t for t in timeline(db, "estimate"))
+
+
+def test_check_back_and_late_apology_come_at_the_right_moments(call, db, demo, clock, twilio,
+                                                              app):
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = to_queue(call)
+    caller.press("1")  # hold
+    entry = entry_of(db, caller)
+    policy = queueing.policy(db)
+    caller.wait()
+    assert "forgotten" not in caller.text.lower()  # too early for a check-back
+    clock.advance(policy.check_back_seconds - 10)
+    caller.wait()
+    assert "forgotten" not in caller.text.lower()
+    clock.advance(15)
+    caller.wait()
+    caller.hears("haven't forgotten you")
+    announced = entry_of(db, caller).announced_wait
+    clock.advance(announced + 120)
+    caller.wait()
+    caller.hears("sorry", "press 2")
+    assert any("new estimate" in t for t in timeline(db, "late_apology"))
+    assert entry.id == entry_of(db, caller).id
+
+
+def test_callback_chosen_mid_hold_creates_exactly_one_request(call, db, demo, clock, twilio):
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = to_queue(call)
+    caller.press("1")
+    joined = entry_of(db, caller).joined_at
+    caller.press("2")  # during hold: a callback instead
+    assert not caller.in_queue
+    caller.hears("call you back at 1 5 5 5 1 2 3 0 0 0 1")
+    caller.press("1")  # this number
+    caller.press("1")  # as soon as an analyst is free
+    caller.hears("will call you back")
+    assert caller.hung_up
+    callbacks = db.scalars(select(OutboundCall)).all()
+    assert len(callbacks) == 1
+    assert callbacks[0].to_number == "+15551230001" and callbacks[0].kind == "callback"
+    assert callbacks[0].place_joined_at == joined
+    # Twilio repeating the last request books nothing more.
+    url, params = caller.requests[-1]
+    caller.post(url, params)
+    assert len(db.scalars(select(OutboundCall)).all()) == 1
+    assert any("Callback to +15551230001 booked" in t for t in timeline(db))
+
+
+def test_agent_no_answer_puts_the_caller_back_at_their_place(call, db, demo, clock, twilio):
+    agent = add_agent(db, "Ann", tier=1)
+    caller = to_queue(call)
+    entry = entry_of(db, caller)
+    joined = entry.joined_at
+    caller.redirected(twilio.dequeued[0]["url"])
+    caller.dial_ends("no-answer", 0)
+    caller.hears("keep your place")
+    assert caller.in_queue
+    entry = entry_of(db, caller)
+    assert entry.status == "waiting" and entry.joined_at == joined
+    db.refresh(agent)
+    assert agent.no_answer_count == 1
+    assert any("did not answer" in t for t in timeline(db, "agent_no_answer"))
+
+
+def test_agent_who_misses_too_many_calls_goes_on_break(call, db, demo, clock, twilio):
+    agent = add_agent(db, "Ann", tier=1)
+    policy = queueing.policy(db)
+    caller = to_queue(call)
+    for _ in range(policy.max_no_answer):
+        caller.redirected(twilio.dequeued[-1]["url"])
+        caller.dial_ends("busy", 0)
+        assert len(twilio.dequeued) == _ + 1  # not offered again straight away
+        clock.advance(policy.wrap_up_seconds + 1)
+        caller.wait()
+    db.refresh(agent)
+    assert agent.status == "on_break"
+    assert len(twilio.dequeued) == policy.max_no_answer
+
+
+def test_priority_caller_overtakes_when_an_agent_frees_up(call, db, demo, clock, twilio):
+    agent = add_agent(db, "Ann", tier=1, status="on_break")
+    busy = add_agent(db, "Bob", tier=1, status="on_call")  # noqa: F841 keeps tier 1 staffed
+    regular = to_queue(call, number="+15551230001", impact="1", urgency="1")
+    regular.press("1")
+    clock.advance(30)
+    urgent = to_queue(call, number="+393331234567", impact="2", urgency="3")  # critical
+    urgent.press("1")
+    assert twilio.dequeued == []
+    agent_phone = call(from_=agent.phone)
+    agent_phone.hears("Hello Ann")
+    agent_phone.press("1")  # available
+    assert len(twilio.dequeued) == 1
+    assert twilio.dequeued[0]["call"] == urgent.call_sid
+
+
+def test_tier_overflow_after_the_wait(call, db, demo, clock, twilio):
+    add_agent(db, "Ann", tier=1, status="on_call")
+    add_agent(db, "Tess", tier=2)
+    caller = to_queue(call)
+    caller.press("1")
+    caller.wait()
+    assert twilio.dequeued == []  # tier 2 may not take a tier 1 caller yet
+    clock.advance(125)
+    caller.wait()
+    assert len(twilio.dequeued) == 1 and twilio.dequeued[0]["call"] == caller.call_sid
+
+
+def test_after_hours_caller_can_book_a_callback_for_the_opening(call, db, demo, clock, twilio):
+    clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)  # a Sunday evening
+    add_agent(db, "Ann", tier=1)
+    caller = to_queue(call)
+    caller.hears("closed")
+    caller.press("1").press("1").press("1")
+    callback = db.scalar(select(OutboundCall))
+    assert callback.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert twilio.dequeued == []
+
+
+def test_enterprise_failure_after_hours_reaches_the_emergency_line(app, call, db, demo, clock):
+    app.config["EMERGENCY_NUMBER"] = "+15550109999"
+    clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
+    caller = to_queue(call, impact="3", urgency="3")
+    assert "+15550109999" in caller.dialled
+
+
+def test_abandoned_caller_resumes_their_place(call, db, demo, clock, twilio):
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = to_queue(call)
+    caller.press("1")
+    first = entry_of(db, caller)
+    clock.advance(90)
+    caller.queue_position = 3
+    caller.hang_up()
+    first = db.get(QueueEntry, first.id)
+    db.refresh(first)
+    assert first.status == "abandoned" and first.position_at_end == 3
+    assert first.actual_wait == pytest.approx(90)
+    assert any("hung up while waiting (position 3, 90 s)" in t for t in timeline(db))
+    clock.advance(60)
+    again = to_queue(call)
+    again.press("1")
+    second = entry_of(db, again)
+    assert second.id != first.id and second.joined_at == first.joined_at
+    assert any("resumed their place" in t for t in timeline(db))
+
+
+def test_nobody_staffed_offers_a_callback_not_silence(call, db, demo, clock):
+    caller = to_queue(call)
+    caller.hears("no analyst")
+    caller.press("1").press("1").press("1")
+    assert db.scalar(select(OutboundCall)) is not None

@@ -1,0 +1,99 @@
+"""The wait estimate: from live agents and recent handle times, not a constant."""
+
+import pytest
+
+from ivr.queues.estimator import (
+    Snapshot,
+    estimate_wait,
+    expected_remaining,
+    naive_estimate,
+    typical_handle_time,
+)
+
+RECENT = [240.0, 300.0, 360.0, 280.0, 320.0, 300.0, 260.0, 340.0, 300.0, 300.0]
+
+
+def snap(position, free=0, busy=(100.0, 100.0, 100.0), handles=RECENT, **kw):
+    return Snapshot(position=position, free_agents=free, busy_elapsed=list(busy),
+                    handle_times=list(handles), **kw)
+
+
+def test_no_wait_when_a_free_agent_is_there_for_this_place():
+    assert estimate_wait(snap(1, free=1)) == 0
+    assert estimate_wait(snap(2, free=2)) == 0
+    assert estimate_wait(snap(3, free=2)) > 0
+
+
+def test_monotone_in_position():
+    waits = [estimate_wait(snap(p, free=1)) for p in range(1, 40)]
+    assert waits == sorted(waits)
+    assert waits[-1] > waits[1]
+
+
+def test_more_agents_shorten_the_wait():
+    three = estimate_wait(snap(10, busy=[60.0] * 3))
+    six = estimate_wait(snap(10, busy=[60.0] * 6))
+    assert six < three
+
+
+def test_uses_how_far_busy_agents_are_into_their_calls():
+    nearly_done = estimate_wait(snap(1, busy=[290.0]))
+    just_started = estimate_wait(snap(1, busy=[5.0]))
+    assert nearly_done < just_started
+    # Just started: about a typical call; nearly done: well under a minute left.
+    assert just_started == pytest.approx(295, abs=10)
+    assert nearly_done < 60
+
+
+def test_queue_drains_n_at_a_time():
+    # Two agents who have just started; after their calls, each further call takes ~300 s.
+    two = snap(5, busy=[0.0, 0.0], handles=[300.0] * 20)
+    # Place 5 is the 5th freeing: 2 at ~300 s, 2 at ~600 s, then the 5th at ~900 s.
+    assert estimate_wait(two) == pytest.approx(900, rel=0.05)
+
+
+def test_wrap_up_is_part_of_each_cycle():
+    plain = estimate_wait(snap(4, busy=[0.0], handles=[300.0] * 20))
+    with_wrap = estimate_wait(snap(4, busy=[0.0], handles=[300.0] * 20, wrap_up_seconds=60))
+    assert with_wrap - plain == pytest.approx(4 * 60, rel=0.05)
+    wrapping = estimate_wait(snap(1, busy=[], wrapping_remaining=[15.0]))
+    assert wrapping == pytest.approx(15.0, abs=0.5)
+
+
+def test_recent_handle_times_drive_the_estimate_not_a_constant():
+    short = estimate_wait(snap(6, handles=[120.0] * 20))
+    long = estimate_wait(snap(6, handles=[600.0] * 20))
+    assert long > 3 * short
+    # Without history the default handle time is used.
+    default = estimate_wait(snap(6, handles=[], default_handle_time=200.0))
+    assert default == estimate_wait(snap(6, handles=[], default_handle_time=200.0))
+    assert default < estimate_wait(snap(6, handles=[], default_handle_time=400.0))
+
+
+def test_one_very_long_call_does_not_swing_the_typical_handle_time():
+    assert typical_handle_time([300.0] * 19 + [10_800.0]) == pytest.approx(300)
+    assert typical_handle_time([200.0, 400.0]) == 300.0
+    assert typical_handle_time([], 250.0) == 250.0
+
+
+def test_a_call_past_all_recent_ones_is_not_taken_as_over():
+    left = expected_remaining(10_000.0, RECENT, 300.0)
+    assert 100 < left <= 150
+
+
+def test_nobody_staffed_assumes_one_agent_from_now():
+    assert estimate_wait(snap(3, busy=[], handles=[300.0] * 10)) == pytest.approx(900)
+
+
+def test_naive_is_position_times_average_handle_time():
+    assert naive_estimate(4, 250.0) == 1000.0
+    assert naive_estimate(0, 250.0) == 0.0
+
+
+def test_the_first_of_many_busy_agents_frees_up_sooner_than_any_one_is_expected_to():
+    spread = [float(h) for h in range(150, 451, 10)]  # 150 s to 450 s, mean 300 s
+    ten_busy = snap(1, busy=[60.0] * 10, handles=spread)
+    one_busy = snap(1, busy=[60.0], handles=spread)
+    assert expected_remaining(60.0, spread, 300.0) == pytest.approx(240, abs=10)
+    assert estimate_wait(one_busy) == pytest.approx(240, abs=15)
+    assert estimate_wait(ten_busy) < 150
