@@ -79,7 +79,7 @@ def timeline(db, kind=None):
     return [e.text for e in db.scalars(query)]
 
 
-def test_caller_is_connected_at_once_when_an_agent_is_free(call, db, demo, clock, twilio):
+def test_caller_is_connected_at_once_when_an_agent_is_free(app, call, db, demo, clock, twilio):
     agent = add_agent(db, "Ann", tier=1)
     caller = to_queue(call)
     caller.hears("connecting you")
@@ -106,6 +106,16 @@ def test_caller_is_connected_at_once_when_an_agent_is_free(call, db, demo, clock
     assert agent.status == "wrap_up"
     assert any("Connected to Ann" in t for t in timeline(db, "bridged"))
     assert entry_of(db, caller).handled_seconds == 240
+    policy = queueing.policy(db)
+    clock.advance(policy.wrap_up_seconds - 1)
+    app.test_cli_runner().invoke(args=["ivr", "route"])
+    db.refresh(agent)
+    assert agent.status == "wrap_up"
+    clock.advance(2)
+    result = app.test_cli_runner().invoke(args=["ivr", "route"])  # the safety-net sweep
+    assert result.exit_code == 0, result.output
+    db.refresh(agent)
+    assert agent.status == "available"
 
 
 def test_caller_is_asked_before_holding_and_told_the_wait(call, db, demo, clock, twilio):
@@ -270,3 +280,33 @@ def test_nobody_staffed_offers_a_callback_not_silence(call, db, demo, clock):
     caller.hears("no analyst")
     caller.press("1").press("1").press("1")
     assert db.scalar(select(OutboundCall)) is not None
+
+
+def test_two_workers_routing_at_once_bridge_each_caller_once(app, call, db, demo, clock,
+                                                           twilio):
+    import threading
+    from concurrent.futures import ThreadPoolExecutor
+
+    from ivr.db import session
+    from ivr.voice.queue import route_now
+
+    add_agent(db, "Ann", tier=1, status="on_call")
+    callers = [to_queue(call, number=n) for n in ("+15551230001", "+393331234567")]
+    for caller in callers:
+        caller.press("1")
+    for name in ("Bea", "Cal", "Dee"):
+        add_agent(db, name, tier=1)
+
+    start = threading.Barrier(4)
+
+    def worker(_):
+        with app.test_request_context():
+            db_session = session()
+            db_session.connection()  # connected before the race starts
+            start.wait()
+            return route_now(db_session, clock())
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        bridged = sum(pool.map(worker, range(4)))
+    assert bridged == 2
+    assert sorted(d["call"] for d in twilio.dequeued) == sorted(c.call_sid for c in callers)
