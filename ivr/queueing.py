@@ -171,38 +171,35 @@ def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetim
 
 
 def _waiting_entries(session: Session) -> list[QueueEntry]:
-    return list(session.scalars(select(QueueEntry).where(QueueEntry.status == "waiting",
-                                                         QueueEntry.consent.is_(True))))
+    """Callers holding with consent, best first (priority, then time waited)."""
+    return list(session.scalars(
+        select(QueueEntry)
+        .where(QueueEntry.status == "waiting", QueueEntry.consent.is_(True))
+        .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)))
 
 
 def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
                           pol: Any) -> tuple[int, float]:
     """The caller's place among those the same agents serve, and the estimated wait (s)."""
-    rules = tier_rules(pol)
     agents = session.scalars(select(Agent).where(Agent.status != "offline")).all()
-    staffed = {a.tier for a in agents}
     t = _ts(now)
-    me = as_waiting(entry)
-    mine = routing.eligible_tiers(me, t, rules, staffed)
-    ahead = 0
-    for other in _waiting_entries(session):
-        if other.id == entry.id:
-            continue
-        w = as_waiting(other)
-        if routing.order_key(w) < routing.order_key(me) and \
-                routing.eligible_tiers(w, t, rules, staffed) & mine:
-            ahead += 1
-    free = sum(1 for a in agents if a.status == "available" and a.tier in mine
-               and routing.fits(as_agent(a), me, t, rules, staffed))
-    busy = [t - _ts(a.status_since) for a in agents
-            if a.tier in mine and a.status in ("on_call", "wrap_up")]
+    place, serving = routing.place_in_line(
+        as_waiting(entry), [as_waiting(e) for e in _waiting_entries(session)],
+        [as_agent(a) for a in agents], t, tier_rules(pol))
+    by_id = {a.id: a for a in agents}
+    busy = [t - _ts(by_id[a.id].status_since) for a in serving if a.status == "on_call"]
+    wrapping = [max(0.0, pol.wrap_up_seconds - (t - _ts(by_id[a.id].status_since)))
+                for a in serving if a.status == "wrap_up"]
+    tiers = {a.tier for a in serving} or {entry.tier}
     handles = session.scalars(
         select(QueueEntry.handled_seconds)
-        .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(mine))
+        .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(tiers))
         .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES)).all()
-    snapshot = estimator.Snapshot(position=ahead + 1, free_agents=free, busy_elapsed=busy,
-                                  handle_times=list(reversed(handles)))
-    return ahead + 1, estimator.estimate_wait(snapshot)
+    snapshot = estimator.Snapshot(
+        position=place, free_agents=sum(1 for a in serving if a.status == "available"),
+        busy_elapsed=busy, handle_times=[float(h) for h in reversed(handles)],
+        wrap_up_seconds=float(pol.wrap_up_seconds), wrapping_remaining=wrapping)
+    return place, estimator.estimate_wait(snapshot)
 
 
 def give_consent(session: Session, entry: QueueEntry, estimate: float, now: datetime) -> None:
@@ -292,7 +289,7 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
         return []
     agents = session.scalars(select(Agent).where(Agent.status != "offline")).all()
     pairs = routing.assign([as_waiting(e) for e in waiting], [as_agent(a) for a in agents],
-                           _ts(now), tier_rules(pol))
+                           _ts(now), tier_rules(pol), presorted=True)
     by_id = {e.id: e for e in waiting}
     claimed = []
     for w, a in pairs:

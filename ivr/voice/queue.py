@@ -47,6 +47,11 @@ class Speaker:
         lang = entry.language if entry and entry.language else self.script.default_language
         self.lang = lang if lang in self.script.languages else self.script.default_language
 
+    def local(self, at: datetime, fmt: str) -> str:
+        """A time as the caller's help desk tells it: in the policy's time zone."""
+        zone = self.pol.hours.zone if self.pol.hours else at.tzinfo
+        return at.astimezone(zone).strftime(fmt)
+
     def say(self, parent, key: str, **values: Any) -> None:
         """Say a policy message; one the policy lacks in this language is said in the
         script's default language, with that language's voice."""
@@ -114,7 +119,7 @@ def arrival_twiml(db, call: Call, now: datetime) -> str:
         when = arrival.next_opening
         gather = response.gather(num_digits=1, action=_url("voice.queue_offline", e=entry.id),
                                  method="POST", timeout=8)
-        speaker.say(gather, key, opening=f"{when:%A %H:%M}" if when else "")
+        speaker.say(gather, key, opening=speaker.local(when, "%A %H:%M") if when else "")
         response.redirect(_url("voice.queue_offline", e=entry.id), method="POST")
         return str(response)
     if arrival.decision == "connect":
@@ -330,7 +335,7 @@ def _window_twiml(speaker: Speaker, entry: QueueEntry, number: str) -> str:
     slot = _later_slot(speaker.pol, clock.now())
     gather = response.gather(num_digits=1, method="POST", timeout=8,
                              action=_url("voice.queue_callback_window", e=entry.id, n=number))
-    speaker.say(gather, "callback_window", slot=f"{slot:%H:%M}")
+    speaker.say(gather, "callback_window", slot=speaker.local(slot, "%H:%M"))
     response.redirect(_url("voice.queue_callback_window", e=entry.id, n=number), method="POST")
     return str(response)
 
