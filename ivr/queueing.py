@@ -102,14 +102,14 @@ def _main_ticket(session: Session, call: Call) -> Ticket | None:
     tickets = session.scalars(select(Ticket).where(Ticket.call_id == call.id)).all()
     if not tickets:
         return None
-    script = scripts.script_of(session.get(scripts.ScriptVersion, call.script_version_id))
+    script = scripts.script_for_call(session, call.script_version_id, call.script_digest)
     labels = script.priority.labels if script.priority else {}
     return min(tickets, key=lambda t: (labels[t.priority].rank if t.priority in labels else 9,
                                        t.id))
 
 
 def rank_of(session: Session, call: Call, label: str | None) -> int:
-    script = scripts.script_of(session.get(scripts.ScriptVersion, call.script_version_id))
+    script = scripts.script_for_call(session, call.script_version_id, call.script_digest)
     if script.priority and label in script.priority.labels:
         return script.priority.labels[label].rank
     return 9

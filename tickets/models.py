@@ -143,6 +143,7 @@ class Call(Base):
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     language: Mapped[str | None] = mapped_column(String(16))
     script_version_id: Mapped[int | None] = mapped_column(ForeignKey("script_version.id"))
+    script_digest: Mapped[str | None] = mapped_column(String(64))
     state: Mapped[dict[str, Any] | None]
     turn: Mapped[int] = mapped_column(default=0)
     last_response: Mapped[str | None] = mapped_column(Text)

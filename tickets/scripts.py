@@ -3,7 +3,7 @@ with, and publishing never edits a version, it adds one."""
 
 from __future__ import annotations
 
-from functools import lru_cache
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -74,11 +74,36 @@ def sync_shipped(session: Session) -> list[ScriptVersion]:
     return published
 
 
-@lru_cache(maxsize=64)
-def _parsed(version_id: int, kind: str, name: str, text: str) -> Any:
-    return PARSERS[kind](text, f"{name}.yaml")
+_PARSED: dict[str, Any] = {}
+_PARSED_MAX = 256
 
 
-def script_of(version: ScriptVersion) -> Script:
-    """The parsed script or policy of a version (versions never change: parsing is cached)."""
-    return _parsed(version.id, version.kind, version.name, version.text)
+def digest(version: ScriptVersion) -> str:
+    """What identifies a version's content in any database (ids repeat across databases)."""
+    return hashlib.sha256(f"{version.kind}\0{version.name}\0{version.text}".encode()).hexdigest()
+
+
+def script_of(version: ScriptVersion) -> Any:
+    """The parsed script or policy of a version (versions never change: parsed once)."""
+    return _parse_cached(digest(version), version)
+
+
+def _parse_cached(key: str, version: ScriptVersion) -> Any:
+    parsed = _PARSED.get(key)
+    if parsed is None:
+        parsed = PARSERS[version.kind](version.text, f"{version.name}.yaml")
+        if len(_PARSED) >= _PARSED_MAX:
+            _PARSED.pop(next(iter(_PARSED)))
+        _PARSED[key] = parsed
+    return parsed
+
+
+def script_for_call(session: Session, version_id: int, key: str | None) -> Any:
+    """The parsed version a call runs, found by its digest; the text is read only on a miss."""
+    parsed = _PARSED.get(key) if key else None
+    if parsed is not None:
+        return parsed
+    version = session.get(ScriptVersion, version_id)
+    if version is None:
+        raise LookupError(f"no script version {version_id}")
+    return script_of(version)

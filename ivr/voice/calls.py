@@ -16,7 +16,7 @@ from call_scripts import Effect, Input, Log, Result, Silence, Turn, advance, sta
 from call_scripts.interpreter import Event
 from tickets import scripts, services
 from tickets.db import utcnow
-from tickets.models import Call, ScriptVersion, Ticket
+from tickets.models import Call, Ticket
 
 from . import twiml
 
@@ -70,6 +70,7 @@ def answer(session: Session, line: LineConfig, form: dict[str, str]) -> str:
     call.from_number = caller or form.get("From")
     call.to_number = form.get("To")
     call.script_version_id = version.id
+    call.script_digest = scripts.digest(version)
     session.flush()
     fields: dict[str, Any] = {"helpdesk": line.helpdesk_name}
     if caller:
@@ -89,9 +90,7 @@ def step(session: Session, line: LineConfig, form: dict[str, str], number: int) 
         return None
     if number <= call.turn:
         return call.last_response  # a repeat of a step already taken: replay, apply nothing
-    version = session.get(ScriptVersion, call.script_version_id)
-    assert version is not None
-    script = scripts.script_of(version)
+    script = scripts.script_for_call(session, call.script_version_id, call.script_digest)
     turn = advance(script, call.state, event_from(form))
     return _finish_turn(session, call, script, turn, line, number=call.turn + 1)
 
