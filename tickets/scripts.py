@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from call_scripts import Script, parse, shipped_scripts
+from call_scripts import parse, shipped_scripts
 from call_scripts.loader import SCRIPTS_DIR
 
 from .models import ScriptVersion
