@@ -43,6 +43,7 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/step_cost.py
+	$(BIN)/python bench/routing.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info
