@@ -9,7 +9,7 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from call_scripts import ScriptError, load_file
+from call_scripts import ScriptError
 from tickets import scripts
 
 from . import migrate
@@ -49,35 +49,50 @@ def db_revision(message: str) -> None:
     migrate.revision(current_app.extensions["engine"], message)
 
 
+KIND = click.option("--kind", type=click.Choice(["script", "policy"]), default=None,
+                    help="Call script or hold policy (default: a policy if the file is under "
+                         "a 'policies' folder).")
+
+
+def _kind_of(file: str, kind: str | None) -> str:
+    return kind or ("policy" if Path(file).parent.name == "policies" else "script")
+
+
 @scripts_cli.command("check")
 @click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False))
-def scripts_check(files: tuple[str, ...]) -> None:
-    """Validate script files; print every problem with its file, line and step."""
+@KIND
+def scripts_check(files: tuple[str, ...], kind: str | None) -> None:
+    """Validate script or policy files; print every problem with its file, line and step."""
     failed = False
     for file in files:
         try:
-            script = load_file(file)
+            text = Path(file).read_text(encoding="utf-8")
+            parsed = scripts.PARSERS[_kind_of(file, kind)](text, Path(file).name)
         except ScriptError as exc:
             failed = True
             for problem in exc.problems:
                 click.echo(str(problem), err=True)
         else:
-            click.echo(f"{file}: ok ({len(script.steps)} steps, "
-                       f"languages {', '.join(script.languages)})")
+            steps = getattr(parsed, "steps", None)
+            click.echo(f"{file}: ok" + (f" ({len(steps)} steps, languages "
+                                         f"{', '.join(parsed.languages)})" if steps else ""))
     if failed:
         sys.exit(1)
 
 
 @scripts_cli.command("publish")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--name", help="Script name (default: the file name without .yaml).")
+@click.option("--name", help="Name (default: the file name without .yaml; a policy named "
+              "'tier2' holds tier 2's queue, 'default' every other).")
 @click.option("--author", default="cli")
-def scripts_publish(file: str, name: str | None, author: str) -> None:
-    """Publish FILE as the next version of its script; live calls keep theirs."""
+@KIND
+def scripts_publish(file: str, name: str | None, author: str, kind: str | None) -> None:
+    """Publish FILE as the next version of its script or policy; live calls keep theirs."""
     name = name or Path(file).stem
     with _session() as session:
         try:
-            version = scripts.publish(session, name, Path(file).read_text("utf-8"), author)
+            version = scripts.publish(session, name, Path(file).read_text("utf-8"), author,
+                                      _kind_of(file, kind))
         except ScriptError as exc:
             for problem in exc.problems:
                 click.echo(str(problem), err=True)

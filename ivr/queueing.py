@@ -25,9 +25,10 @@ POLICY_NAME = "default"
 RECENT_HANDLES = 50
 
 
-def policy(session: Session) -> Any:
-    """The live hold policy."""
-    return scripts.script_of(scripts.current(session, POLICY_NAME, kind="policy"))
+def policy(session: Session, tier: int | None = None) -> Any:
+    """The live hold policy of a tier's queue ('tier2'), or the default one."""
+    version = scripts.find(session, f"tier{tier}", kind="policy") if tier else None
+    return scripts.script_of(version or scripts.current(session, POLICY_NAME, kind="policy"))
 
 
 def tier_rules(pol: Any) -> routing.TierRules:
@@ -240,7 +241,7 @@ def hold_state(entry: QueueEntry) -> hold.HoldState:
 
 def next_hold_step(session: Session, entry: QueueEntry, now: datetime) -> hold.HoldStep:
     """What the caller hears on this pass of the hold loop (and remember it on the entry)."""
-    pol = policy(session)
+    pol = policy(session, entry.tier)
     position, estimate = position_and_estimate(session, entry, now, pol)
     step, state = hold.next_hold_step(pol, hold_state(entry), _ts(now), position, estimate)
 

@@ -49,17 +49,25 @@ def publish(session: Session, name: str, text: str, author: str = "system",
     return version
 
 
-def current(session: Session, name: str, kind: str = "script") -> ScriptVersion:
-    """The live version, publishing the shipped file if none exists yet."""
+def find(session: Session, name: str, kind: str = "script") -> ScriptVersion | None:
+    """The live version; the shipped file is published the first time; None if neither."""
     version = session.scalar(
         select(ScriptVersion)
         .where(ScriptVersion.kind == kind, ScriptVersion.name == name)
         .order_by(ScriptVersion.version.desc())
         .limit(1)
     )
-    if version is None:
+    if version is None and name in shipped(kind):
         path = shipped(kind)[name]
         version = publish(session, name, path.read_text(encoding="utf-8"), "shipped", kind)
+    return version
+
+
+def current(session: Session, name: str, kind: str = "script") -> ScriptVersion:
+    """The live version, publishing the shipped file if none exists yet."""
+    version = find(session, name, kind)
+    if version is None:
+        raise LookupError(f"no {kind} named {name!r} is published or shipped")
     return version
 
 

@@ -38,7 +38,7 @@ class Speaker:
     """Says policy messages in the caller's language and voice."""
 
     def __init__(self, db, entry: QueueEntry | None):
-        self.pol = queueing.policy(db)
+        self.pol = queueing.policy(db, entry.tier if entry else None)
         call = db.get(Call, entry.call_id) if entry and entry.call_id else None
         version = db.get(scripts.ScriptVersion, call.script_version_id) \
             if call and call.script_version_id else scripts.current(

@@ -311,3 +311,30 @@ def test_two_workers_routing_at_once_bridge_each_caller_once(app, call, db, demo
         bridged = sum(pool.map(worker, range(4)))
     assert bridged == 2
     assert sorted(d["call"] for d in twilio.dequeued) == sorted(c.call_sid for c in callers)
+
+
+def test_a_tier_policy_published_by_an_admin_governs_that_queue_only(app, call, db, demo,
+                                                                     clock, tmp_path):
+    from call_scripts.loader import SCRIPTS_DIR
+
+    shipped = (SCRIPTS_DIR.parent / "policies" / "default.yaml").read_text(encoding="utf-8")
+    tier2 = tmp_path / "tier2.yaml"
+    tier2.write_text(shipped.replace("All our analysts are helping other callers right now.",
+                                     "Our senior engineers are all on calls."), encoding="utf-8")
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["ivr", "scripts", "publish", str(tier2), "--kind", "policy"])
+    assert result.exit_code == 0 and "published tier2 version 1" in result.output
+
+    add_agent(db, "Ann", tier=1, status="on_call")
+    add_agent(db, "Tess", tier=2, status="on_call")
+    regular = to_queue(call, number="+15551230001", impact="1", urgency="1")  # tier 1
+    regular.hears("All our analysts are helping other callers right now")
+    urgent = to_queue(call, number="+15551230001", impact="3", urgency="3")  # enterprise: tier 2
+    urgent.hears("Our senior engineers are all on calls")
+
+    broken = tmp_path / "broken.yaml"
+    broken.write_text(shipped.replace("timezone: UTC", "timezone: Mars/Olympus"),
+                      encoding="utf-8")
+    result = runner.invoke(args=["ivr", "scripts", "check", str(broken), "--kind", "policy"])
+    line = next(i for i, t in enumerate(broken.read_text().splitlines(), 1) if "Mars" in t)
+    assert result.exit_code == 1 and f"broken.yaml:{line}:" in result.output
