@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Response, current_app, request, url_for
+from requests import RequestException
 from twilio.base.exceptions import TwilioException
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -95,7 +96,7 @@ def route_now(db, now: datetime) -> int:
             twilio_rest.client().queues(claim.queue_sid).members(claim.call_sid).update(
                 url=_absolute("voice.queue_bridge", e=claim.entry_id, a=claim.agent_id),
                 method="POST")
-        except TwilioException as exc:
+        except (TwilioException, RequestException) as exc:  # API refused, or unreachable
             queueing.bridge_failed(db, claim, now, str(exc))
             db.commit()
     return len(claims)

@@ -338,3 +338,18 @@ def test_a_tier_policy_published_by_an_admin_governs_that_queue_only(app, call, 
     result = runner.invoke(args=["ivr", "scripts", "check", str(broken), "--kind", "policy"])
     line = next(i for i, t in enumerate(broken.read_text().splitlines(), 1) if "Mars" in t)
     assert result.exit_code == 1 and f"broken.yaml:{line}:" in result.output
+
+
+def test_twilio_unreachable_keeps_the_caller_holding(call, db, demo, clock):
+    from requests.exceptions import ConnectionError as NetworkDown
+
+    agent = add_agent(db, "Ann", tier=1)
+    with responses.RequestsMock() as rsps:
+        rsps.add(responses.POST, MEMBERS, body=NetworkDown("api.twilio.com unreachable"))
+        caller = to_queue(call)
+        assert caller.in_queue and not caller.hung_up
+        caller.wait()
+        assert caller.in_queue
+    db.refresh(agent)
+    entry = entry_of(db, caller)
+    assert agent.status == "available" and entry.status == "waiting"
