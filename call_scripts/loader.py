@@ -91,8 +91,8 @@ def _pydantic_problems(
     return out
 
 
-def parse(text: str, source: str = "<script>") -> Script:
-    """Parse YAML text into a validated Script, or raise ScriptError listing every problem."""
+def load_yaml(text: str, source: str, what: str) -> tuple[dict, _Lines]:
+    """The YAML mapping in text and its line numbers, or ScriptError naming the bad line."""
     try:
         root = yaml.compose(text)
         data = yaml.safe_load(text)
@@ -100,9 +100,14 @@ def parse(text: str, source: str = "<script>") -> Script:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise ScriptError([Problem(source, line, None, f"not valid YAML: {exc}")]) from None
-    lines = _Lines(root)
     if not isinstance(data, dict):
-        raise ScriptError([Problem(source, 1, None, "a script is a mapping with 'steps'")])
+        raise ScriptError([Problem(source, 1, None, f"{what} is a YAML mapping")])
+    return data, _Lines(root)
+
+
+def parse(text: str, source: str = "<script>") -> Script:
+    """Parse YAML text into a validated Script, or raise ScriptError listing every problem."""
+    data, lines = load_yaml(text, source, "a script with 'steps'")
 
     problems: list[Problem] = []
     raw_steps = data.get("steps")

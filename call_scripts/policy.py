@@ -11,10 +11,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-import yaml
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .loader import Problem, ScriptError, _Lines, _placeholders, _pydantic_problems
+from .loader import Problem, ScriptError, _Lines, _placeholders, _pydantic_problems, load_yaml
 
 # Messages the line says; a policy must have each of them in each of its languages.
 REQUIRED_MESSAGES = (
@@ -229,16 +228,7 @@ def _check(policy: HoldPolicy, source: str, lines: _Lines) -> list[Problem]:
 def parse_policy(text: str, source: str = "<policy>") -> HoldPolicy:
     """Parse YAML text into a validated hold policy, or raise ScriptError listing every
     problem with its line."""
-    try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        line = mark.line + 1 if mark else None
-        raise ScriptError([Problem(source, line, None, f"not valid YAML: {exc}")]) from None
-    lines = _Lines(root)
-    if not isinstance(data, dict):
-        raise ScriptError([Problem(source, 1, None, "a hold policy is a mapping")])
+    data, lines = load_yaml(text, source, "a hold policy")
     try:
         policy = HoldPolicy.model_validate(data)
     except ValidationError as exc:

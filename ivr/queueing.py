@@ -355,8 +355,8 @@ def dial_result(session: Session, entry: QueueEntry, agent: Agent, status: str,
     return True
 
 
-def leave(session: Session, entry: QueueEntry, result: str, queue_time: int | None,
-          position: int | None, now: datetime) -> str:
+def leave(session: Session, entry: QueueEntry, result: str, position: int | None,
+          now: datetime) -> str:
     """The caller left Twilio's queue (QueueResult). Returns what to do next."""
     if result == "hangup":
         if entry.status in ("waiting", "bridging"):

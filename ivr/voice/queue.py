@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from datetime import datetime, timedelta
+from functools import wraps
 from typing import Any
 
 from flask import Response, current_app, request, url_for
@@ -37,7 +39,6 @@ def _entry(db) -> QueueEntry | None:
 
 class Speaker:
     """Says policy messages in the caller's language and voice."""
-
     def __init__(self, db, entry: QueueEntry | None):
         self.pol = queueing.policy(db, entry.tier if entry else None)
         call = db.get(Call, entry.call_id) if entry and entry.call_id else None
@@ -61,6 +62,26 @@ class Speaker:
         template = messages.get(lang) or next(iter(messages.values()))
         text = template.format_map(defaultdict(str, values))
         parent.say(text, voice=self.script.voice(lang), language=lang)
+
+
+def queue_step(rule: str) -> Callable[[Callable[..., str]], Callable[[], Response]]:
+    """A signed webhook about one caller's queue entry (?e=N), run in one transaction and
+    given the entry and a Speaker in the caller's language; an unknown entry hears goodbye."""
+
+    def decorate(handler: Callable[..., str]) -> Callable[[], Response]:
+        @wraps(handler)
+        def view() -> Response:
+            def work(db) -> str:
+                entry = _entry(db)
+                if entry is None:
+                    return _plain_goodbye()
+                return handler(db, entry, Speaker(db, entry))
+
+            return _run(work)
+
+        return bp.post(rule)(twilio_signed(view))
+
+    return decorate
 
 
 def _minutes(seconds: float) -> int:
@@ -175,43 +196,35 @@ def _plain_goodbye() -> str:
     return str(response)
 
 
-@bp.post("/queue/consent")
-@twilio_signed
-def queue_consent() -> Response:
-    def work(db):
-        entry = _entry(db)
-        if entry is None:
-            return _plain_goodbye()
-        speaker = Speaker(db, entry)
-        now = clock.now()
-        choice = CONFIRM_KEYS.get((request.form.get("Digits") or "")[:1])
-        try:
-            estimate = float(request.args.get("w", "0"))
-        except ValueError:
-            estimate = 0.0
-        if choice is None:
-            if request.args.get("s"):  # silence after the offer: ask once more, then hold
-                if request.args.get("s") == "2":
-                    choice = "hold"
-                else:
-                    position, estimate = queueing.position_and_estimate(
-                        db, entry, now, speaker.pol)
-                    body = _consent_twiml(speaker, entry, estimate, position, again=True)
-                    return body.replace("s=1", "s=2")
+@queue_step("/queue/consent")
+def queue_consent(db, entry: QueueEntry, speaker: Speaker) -> str:
+    now = clock.now()
+    choice = CONFIRM_KEYS.get((request.form.get("Digits") or "")[:1])
+    try:
+        estimate = float(request.args.get("w", "0"))
+    except ValueError:
+        estimate = 0.0
+    if choice is None:
+        if request.args.get("s"):  # silence after the offer: ask once more, then hold
+            if request.args.get("s") == "2":
+                choice = "hold"
             else:
-                position, estimate = queueing.position_and_estimate(db, entry, now, speaker.pol)
-                return _consent_twiml(speaker, entry, estimate, position, again=True)
-        if choice == "hold":
-            queueing.give_consent(db, entry, estimate, now)
-            response = VoiceResponse()
-            speaker.say(response, "thanks_hold")
-            _enqueue(response, entry)
-            return str(response)
-        if choice == "callback":
-            return _callback_number_twiml(speaker, entry)
-        return _voicemail_twiml(speaker, entry)
-
-    return _run(work)
+                position, estimate = queueing.position_and_estimate(
+                    db, entry, now, speaker.pol)
+                body = _consent_twiml(speaker, entry, estimate, position, again=True)
+                return body.replace("s=1", "s=2")
+        else:
+            position, estimate = queueing.position_and_estimate(db, entry, now, speaker.pol)
+            return _consent_twiml(speaker, entry, estimate, position, again=True)
+    if choice == "hold":
+        queueing.give_consent(db, entry, estimate, now)
+        response = VoiceResponse()
+        speaker.say(response, "thanks_hold")
+        _enqueue(response, entry)
+        return str(response)
+    if choice == "callback":
+        return _callback_number_twiml(speaker, entry)
+    return _voicemail_twiml(speaker, entry)
 
 
 # ---- holding (Twilio's waitUrl) --------------------------------------------------------------
@@ -260,7 +273,6 @@ def queue_wait() -> Response:
 @twilio_signed
 def queue_hold_key() -> Response:
     """A key pressed while holding: 2 for a callback, 3 for voicemail (leaves the queue)."""
-
     def work(db):
         entry = _entry(db)
         response = VoiceResponse()
@@ -274,34 +286,25 @@ def queue_hold_key() -> Response:
     return _run(work)
 
 
-@bp.post("/queue/left")
-@twilio_signed
-def queue_left() -> Response:
+@queue_step("/queue/left")
+def queue_left(db, entry: QueueEntry, speaker: Speaker) -> str:
     """The <Enqueue> action: the caller left the queue (bridge over, hung up, <Leave/>, ...)."""
-
-    def work(db):
-        entry = _entry(db)
-        if entry is None:
-            return _plain_goodbye()
-        now = clock.now()
-        try:
-            position = int(request.form.get("QueuePosition", ""))
-        except ValueError:
-            position = None
-        if position is None:
-            position, _ = queueing.position_and_estimate(db, entry, now, queueing.policy(db))
-        result = request.form.get("QueueResult", "")
-        what = queueing.leave(db, entry, result, None, position, now)
-        speaker = Speaker(db, entry)
-        if what == "callback":
-            return _callback_number_twiml(speaker, entry)
-        if what == "voicemail":
-            return _voicemail_twiml(speaker, entry)
-        response = VoiceResponse()
-        response.hangup()
-        return str(response)
-
-    return _run(work)
+    now = clock.now()
+    try:
+        position = int(request.form.get("QueuePosition", ""))
+    except ValueError:
+        position = None
+    if position is None:
+        position, _ = queueing.position_and_estimate(db, entry, now, queueing.policy(db))
+    result = request.form.get("QueueResult", "")
+    what = queueing.leave(db, entry, result, position, now)
+    if what == "callback":
+        return _callback_number_twiml(speaker, entry)
+    if what == "voicemail":
+        return _voicemail_twiml(speaker, entry)
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
 
 
 # ---- callback and voicemail -----------------------------------------------------------------
@@ -347,70 +350,48 @@ def _later_slot(pol: Any, now: datetime) -> datetime:
     return slot if pol.is_within_hours(slot) else pol.next_opening(slot)
 
 
-@bp.post("/queue/callback/number")
-@twilio_signed
-def queue_callback_number() -> Response:
-    def work(db):
-        entry = _entry(db)
-        if entry is None:
-            return _plain_goodbye()
-        speaker = Speaker(db, entry)
-        digit = (request.form.get("Digits") or "")[:1]
-        if digit == "1" and entry.caller_number:
-            return _window_twiml(speaker, entry, entry.caller_number)
-        if digit == "2":
-            return _callback_key_twiml(speaker, entry)
-        return _callback_number_twiml(speaker, entry, again=True)
-
-    return _run(work)
+@queue_step("/queue/callback/number")
+def queue_callback_number(db, entry: QueueEntry, speaker: Speaker) -> str:
+    digit = (request.form.get("Digits") or "")[:1]
+    if digit == "1" and entry.caller_number:
+        return _window_twiml(speaker, entry, entry.caller_number)
+    if digit == "2":
+        return _callback_key_twiml(speaker, entry)
+    return _callback_number_twiml(speaker, entry, again=True)
 
 
-@bp.post("/queue/callback/keyed")
-@twilio_signed
-def queue_callback_keyed() -> Response:
-    def work(db):
-        entry = _entry(db)
-        if entry is None:
-            return _plain_goodbye()
-        speaker = Speaker(db, entry)
-        region = services.region_of(entry.caller_number) or "US"
-        number = services.to_e164(request.form.get("Digits"), region)
-        if number is None:
-            return _callback_key_twiml(speaker, entry, again=True)
+@queue_step("/queue/callback/keyed")
+def queue_callback_keyed(db, entry: QueueEntry, speaker: Speaker) -> str:
+    region = services.region_of(entry.caller_number) or "US"
+    number = services.to_e164(request.form.get("Digits"), region)
+    if number is None:
+        return _callback_key_twiml(speaker, entry, again=True)
+    return _window_twiml(speaker, entry, number)
+
+
+@queue_step("/queue/callback/window")
+def queue_callback_window(db, entry: QueueEntry, speaker: Speaker) -> str:
+    number = services.to_e164(request.args.get("n"))
+    if number is None:
+        return _plain_goodbye()
+    now = clock.now()
+    digit = (request.form.get("Digits") or "")[:1]
+    if digit == "1":
+        due, window_end = now, None
+    elif digit == "2":
+        due = _later_slot(speaker.pol, now)
+        window_end = due + timedelta(hours=1)
+    else:
         return _window_twiml(speaker, entry, number)
-
-    return _run(work)
-
-
-@bp.post("/queue/callback/window")
-@twilio_signed
-def queue_callback_window() -> Response:
-    def work(db):
-        entry = _entry(db)
-        number = services.to_e164(request.args.get("n"))
-        if entry is None or number is None:
-            return _plain_goodbye()
-        speaker = Speaker(db, entry)
-        now = clock.now()
-        digit = (request.form.get("Digits") or "")[:1]
-        if digit == "1":
-            due, window_end = now, None
-        elif digit == "2":
-            due = _later_slot(speaker.pol, now)
-            window_end = due + timedelta(hours=1)
-        else:
-            return _window_twiml(speaker, entry, number)
-        if not speaker.pol.is_within_hours(due):
-            due = speaker.pol.next_opening(due)  # never call outside opening hours
-        queueing.request_callback(db, entry, number, due, window_end, now)
-        db.commit()  # the promise is durable before the caller hears it
-        ticket = db.get(Ticket, entry.ticket_id) if entry.ticket_id else None
-        response = VoiceResponse()
-        speaker.say(response, "callback_confirm", number=" ".join(number.lstrip("+")),
-                    ticket=" ".join(ticket.number) if ticket and ticket.number else "")
-        return _goodbye(response, speaker)
-
-    return _run(work)
+    if not speaker.pol.is_within_hours(due):
+        due = speaker.pol.next_opening(due)  # never call outside opening hours
+    queueing.request_callback(db, entry, number, due, window_end, now)
+    db.commit()  # the promise is durable before the caller hears it
+    ticket = db.get(Ticket, entry.ticket_id) if entry.ticket_id else None
+    response = VoiceResponse()
+    speaker.say(response, "callback_confirm", number=" ".join(number.lstrip("+")),
+                ticket=" ".join(ticket.number) if ticket and ticket.number else "")
+    return _goodbye(response, speaker)
 
 
 def _voicemail_twiml(speaker: Speaker, entry: QueueEntry) -> str:
@@ -421,86 +402,56 @@ def _voicemail_twiml(speaker: Speaker, entry: QueueEntry) -> str:
     return _goodbye(response, speaker)
 
 
-@bp.post("/queue/voicemail")
-@twilio_signed
-def queue_voicemail() -> Response:
-    def work(db):
-        entry = _entry(db)
-        response = VoiceResponse()
-        if entry is None:
-            return _plain_goodbye()
-        speaker = Speaker(db, entry)
-        if request.form.get("RecordingUrl") and entry.status != "voicemail":
-            entry.status = "voicemail"
-            entry.ended_at = clock.now()
-            services.record_event(db, "voicemail", "Caller left a voicemail instead of holding",
-                                  ticket_id=entry.ticket_id, call_id=entry.call_id,
-                                  data={"recording_url": request.form["RecordingUrl"],
-                                        "duration": request.form.get("RecordingDuration")})
-        speaker.say(response, "voicemail_thanks")
-        return _goodbye(response, speaker)
-
-    return _run(work)
+@queue_step("/queue/voicemail")
+def queue_voicemail(db, entry: QueueEntry, speaker: Speaker) -> str:
+    response = VoiceResponse()
+    if request.form.get("RecordingUrl") and entry.status != "voicemail":
+        entry.status = "voicemail"
+        entry.ended_at = clock.now()
+        services.record_event(db, "voicemail", "Caller left a voicemail instead of holding",
+                              ticket_id=entry.ticket_id, call_id=entry.call_id,
+                              data={"recording_url": request.form["RecordingUrl"],
+                                    "duration": request.form.get("RecordingDuration")})
+    speaker.say(response, "voicemail_thanks")
+    return _goodbye(response, speaker)
 
 
-def _offline_twiml(db, entry: QueueEntry) -> str:
-    speaker = Speaker(db, entry)
-    return _callback_number_twiml(speaker, entry)
-
-
-@bp.post("/queue/offline")
-@twilio_signed
-def queue_offline() -> Response:
+@queue_step("/queue/offline")
+def queue_offline(db, entry: QueueEntry, speaker: Speaker) -> str:
     """After hours or nobody staffed: 1 books a callback for the next opening."""
-
-    def work(db):
-        entry = _entry(db)
-        if entry is None:
-            return _plain_goodbye()
-        speaker = Speaker(db, entry)
-        if (request.form.get("Digits") or "")[:1] == "1":
-            return _callback_number_twiml(speaker, entry)
-        return _goodbye(VoiceResponse(), speaker)
-
-    return _run(work)
+    if (request.form.get("Digits") or "")[:1] == "1":
+        return _callback_number_twiml(speaker, entry)
+    return _goodbye(VoiceResponse(), speaker)
 
 
 # ---- the bridge -----------------------------------------------------------------------------
 
-@bp.post("/queue/bridge")
-@twilio_signed
-def queue_bridge() -> Response:
+@queue_step("/queue/bridge")
+def queue_bridge(db, entry: QueueEntry, speaker: Speaker) -> str:
     """Runs on the dequeued caller's call: thank them, then dial the reserved agent."""
-
-    def work(db):
-        entry = _entry(db)
-        try:
-            agent = db.get(Agent, int(request.args.get("a", "")))
-        except ValueError:
-            agent = None
-        if entry is None or agent is None:
-            return _plain_goodbye()
-        speaker = Speaker(db, entry)
-        response = VoiceResponse()
-        speaker.say(response, "connecting")
-        dial = response.dial(action=_url("voice.queue_dialed", e=entry.id, a=agent.id),
-                             method="POST", timeout=20)
-        whisper = _url("voice.queue_whisper", e=entry.id)
-        if agent.phone:
-            dial.number(agent.phone, url=whisper, method="POST")
-        else:
-            dial.client(agent.client_identity, url=whisper, method="POST")
-        queueing.bridged(db, entry, agent, clock.now())
-        return str(response)
-
-    return _run(work)
+    try:
+        agent = db.get(Agent, int(request.args.get("a", "")))
+    except ValueError:
+        agent = None
+    if agent is None:
+        return _plain_goodbye()
+    response = VoiceResponse()
+    speaker.say(response, "connecting")
+    dial = response.dial(action=_url("voice.queue_dialed", e=entry.id, a=agent.id),
+                         method="POST", timeout=20)
+    whisper = _url("voice.queue_whisper", e=entry.id)
+    if agent.phone:
+        dial.number(agent.phone, url=whisper, method="POST")
+    else:
+        dial.client(agent.client_identity, url=whisper, method="POST")
+    queueing.bridged(db, entry, agent, clock.now())
+    return str(response)
 
 
 @bp.post("/queue/whisper")
 @twilio_signed
 def queue_whisper() -> Response:
     """What the agent hears before the caller is connected."""
-
     def work(db):
         entry = _entry(db)
         response = VoiceResponse()
@@ -519,32 +470,26 @@ def queue_whisper() -> Response:
     return _run(work)
 
 
-@bp.post("/queue/dialed")
-@twilio_signed
-def queue_dialed() -> Response:
+@queue_step("/queue/dialed")
+def queue_dialed(db, entry: QueueEntry, speaker: Speaker) -> str:
     """The agent's leg ended: wrap-up after a call, or the caller back in line."""
+    try:
+        agent = db.get(Agent, int(request.args.get("a", "")))
+    except ValueError:
+        agent = None
+    response = VoiceResponse()
+    if agent is None:
+        response.hangup()
+        return str(response)
+    try:
+        duration = int(request.form.get("DialCallDuration") or 0)
+    except ValueError:
+        duration = None
+    status = request.form.get("DialCallStatus", "failed")
+    again = queueing.dial_result(db, entry, agent, status, duration, clock.now())
+    if again:
+        speaker.say(response, "agent_unavailable")
+        _enqueue(response, entry)
+        return str(response)
+    return _goodbye(response, speaker)
 
-    def work(db):
-        entry = _entry(db)
-        try:
-            agent = db.get(Agent, int(request.args.get("a", "")))
-        except ValueError:
-            agent = None
-        response = VoiceResponse()
-        if entry is None or agent is None:
-            response.hangup()
-            return str(response)
-        try:
-            duration = int(request.form.get("DialCallDuration") or 0)
-        except ValueError:
-            duration = None
-        status = request.form.get("DialCallStatus", "failed")
-        again = queueing.dial_result(db, entry, agent, status, duration, clock.now())
-        speaker = Speaker(db, entry)
-        if again:
-            speaker.say(response, "agent_unavailable")
-            _enqueue(response, entry)
-            return str(response)
-        return _goodbye(response, speaker)
-
-    return _run(work)
