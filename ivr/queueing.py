@@ -203,7 +203,9 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
     return place, estimator.estimate_wait(snapshot)
 
 
-def give_consent(session: Session, entry: QueueEntry, estimate: float, now: datetime) -> None:
+def give_consent(session: Session, entry: QueueEntry, estimate: float, now: datetime,
+                 implied: bool = False) -> None:
+    """The caller holds: by pressing 1, or (implied) by staying on without answering."""
     if entry.consent:
         return
     pol = policy(session)
@@ -213,7 +215,8 @@ def give_consent(session: Session, entry: QueueEntry, estimate: float, now: date
     if hold.should_tell_position(pol, position):
         entry.last_position_told = position  # said with the offer to hold
     announce(session, entry, estimate, now)
-    _event(session, entry, "hold_consent", "Caller agreed to hold")
+    _event(session, entry, "hold_consent", "Caller stayed on the line without answering the "
+           "offer three times: kept on hold" if implied else "Caller agreed to hold")
 
 
 def announce(session: Session, entry: QueueEntry, estimate: float, now: datetime) -> None:

@@ -11,6 +11,7 @@ from typing import Any
 
 from flask import Response, current_app, request, url_for
 from requests import RequestException
+from sqlalchemy import select
 from twilio.base.exceptions import TwilioException
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -152,12 +153,12 @@ def arrival_twiml(db, call: Call, now: datetime) -> str:
 
 
 def _consent_twiml(speaker: Speaker, entry: QueueEntry, estimate: float, position: int,
-                   again: bool = False) -> str:
+                   attempts: int = 0) -> str:
+    """Offer to hold, with the estimated wait; attempts counts offers already unanswered."""
     response = VoiceResponse()
-    gather = response.gather(num_digits=1, action=_url("voice.queue_consent", e=entry.id,
-                                                       w=int(estimate)),
-                             method="POST", timeout=8)
-    if again:
+    url = _url("voice.queue_consent", e=entry.id, w=int(estimate), s=attempts)
+    gather = response.gather(num_digits=1, action=url, method="POST", timeout=8)
+    if attempts:
         speaker.say(gather, "not_understood")
     tell = queueing.hold.should_tell_position(speaker.pol, position)
     speaker.say(gather, "consent", minutes=_minutes(estimate),
@@ -165,8 +166,7 @@ def _consent_twiml(speaker: Speaker, entry: QueueEntry, estimate: float, positio
     if tell:
         speaker.say(gather, "position", position=position)
     speaker.say(gather, "consent_menu")
-    response.redirect(_url("voice.queue_consent", e=entry.id, w=int(estimate), s=1),
-                      method="POST")
+    response.redirect(url, method="POST")
     return str(response)
 
 
@@ -174,7 +174,7 @@ def _consent_twiml(speaker: Speaker, entry: QueueEntry, estimate: float, positio
 @twilio_signed
 def queue_arrive() -> Response:
     def work(db):
-        call = services_call(db)
+        call = _call_of(db)
         if call is None:
             return _plain_goodbye()
         return arrival_twiml(db, call, clock.now())
@@ -182,9 +182,8 @@ def queue_arrive() -> Response:
     return _run(work)
 
 
-def services_call(db) -> Call | None:
-    from sqlalchemy import select
-
+def _call_of(db) -> Call | None:
+    """The call this webhook is about, by its CallSid."""
     sid = request.form.get("CallSid")
     return db.scalar(select(Call).where(Call.sid == sid)) if sid else None
 
@@ -198,26 +197,21 @@ def _plain_goodbye() -> str:
 
 @queue_step("/queue/consent")
 def queue_consent(db, entry: QueueEntry, speaker: Speaker) -> str:
+    """The answer to the offer: 1 hold, 2 callback, 3 voicemail. Asked up to three times;
+    a caller who still stays on the line without answering is kept on hold."""
     now = clock.now()
     choice = CONFIRM_KEYS.get((request.form.get("Digits") or "")[:1])
     try:
         estimate = float(request.args.get("w", "0"))
+        attempts = int(request.args.get("s", "0"))
     except ValueError:
-        estimate = 0.0
-    if choice is None:
-        if request.args.get("s"):  # silence after the offer: ask once more, then hold
-            if request.args.get("s") == "2":
-                choice = "hold"
-            else:
-                position, estimate = queueing.position_and_estimate(
-                    db, entry, now, speaker.pol)
-                body = _consent_twiml(speaker, entry, estimate, position, again=True)
-                return body.replace("s=1", "s=2")
-        else:
-            position, estimate = queueing.position_and_estimate(db, entry, now, speaker.pol)
-            return _consent_twiml(speaker, entry, estimate, position, again=True)
-    if choice == "hold":
-        queueing.give_consent(db, entry, estimate, now)
+        estimate, attempts = 0.0, 0
+    implied = choice is None and attempts >= 2
+    if choice is None and not implied:
+        position, estimate = queueing.position_and_estimate(db, entry, now, speaker.pol)
+        return _consent_twiml(speaker, entry, estimate, position, attempts + 1)
+    if choice == "hold" or implied:
+        queueing.give_consent(db, entry, estimate, now, implied=implied)
         response = VoiceResponse()
         speaker.say(response, "thanks_hold")
         _enqueue(response, entry)

@@ -353,3 +353,16 @@ def test_twilio_unreachable_keeps_the_caller_holding(call, db, demo, clock):
     db.refresh(agent)
     entry = entry_of(db, caller)
     assert agent.status == "available" and entry.status == "waiting"
+
+
+def test_silent_caller_is_offered_hold_three_times_then_kept_on_hold(call, db, demo, clock):
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = to_queue(call)
+    caller.press("7")
+    caller.hears("did not catch that", "To hold, press 1")
+    caller.wait()
+    caller.hears("To hold, press 1")
+    assert not caller.in_queue
+    caller.wait()
+    assert caller.in_queue
+    assert any("without answering" in t for t in timeline(db, "hold_consent"))
