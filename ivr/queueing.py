@@ -386,6 +386,9 @@ def request_callback(session: Session, entry: QueueEntry, number: str, due: date
         OutboundCall.queue_entry_id == entry.id, OutboundCall.kind == "callback"))
     if existing is not None:
         return existing
+    pol = policy(session, entry.tier)
+    if not pol.is_within_hours(due):
+        due = pol.next_opening(due)  # never call back outside opening hours
     outbound = services.schedule_callback(session, ticket_id=entry.ticket_id, number=number,
                                           language=entry.language, due=due,
                                           window_end=window_end,
@@ -397,3 +400,10 @@ def request_callback(session: Session, entry: QueueEntry, number: str, due: date
     entry.callback_number = number
     entry.ended_at = now
     return outbound
+
+
+def later_slot(pol: Any, now: datetime) -> datetime:
+    """The callback slot offered besides "as soon as possible": the next whole hour at
+    least an hour away, within opening hours."""
+    slot = (now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    return slot if pol.is_within_hours(slot) else pol.next_opening(slot)

@@ -330,18 +330,12 @@ def _callback_key_twiml(speaker: Speaker, entry: QueueEntry, again: bool = False
 
 def _window_twiml(speaker: Speaker, entry: QueueEntry, number: str) -> str:
     response = VoiceResponse()
-    slot = _later_slot(speaker.pol, clock.now())
+    slot = queueing.later_slot(speaker.pol, clock.now())
     gather = response.gather(num_digits=1, method="POST", timeout=8,
                              action=_url("voice.queue_callback_window", e=entry.id, n=number))
     speaker.say(gather, "callback_window", slot=speaker.local(slot, "%H:%M"))
     response.redirect(_url("voice.queue_callback_window", e=entry.id, n=number), method="POST")
     return str(response)
-
-
-def _later_slot(pol: Any, now: datetime) -> datetime:
-    """The next whole hour at least an hour away, within opening hours."""
-    slot = (now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
-    return slot if pol.is_within_hours(slot) else pol.next_opening(slot)
 
 
 @queue_step("/queue/callback/number")
@@ -373,12 +367,10 @@ def queue_callback_window(db, entry: QueueEntry, speaker: Speaker) -> str:
     if digit == "1":
         due, window_end = now, None
     elif digit == "2":
-        due = _later_slot(speaker.pol, now)
+        due = queueing.later_slot(speaker.pol, now)
         window_end = due + timedelta(hours=1)
     else:
         return _window_twiml(speaker, entry, number)
-    if not speaker.pol.is_within_hours(due):
-        due = speaker.pol.next_opening(due)  # never call outside opening hours
     queueing.request_callback(db, entry, number, due, window_end, now)
     db.commit()  # the promise is durable before the caller hears it
     ticket = db.get(Ticket, entry.ticket_id) if entry.ticket_id else None
