@@ -58,15 +58,14 @@ def _event(session: Session, entry: QueueEntry, kind: str, text: str, **data: An
 
 # ---- agents ---------------------------------------------------------------------------------
 
-def set_agent_status(session: Session, agent: Agent, status: str, now: datetime) -> None:
-    """Change an agent's status (available, on_break, offline, on_call, wrap_up)."""
+def set_agent_status(agent: Agent, status: str, now: datetime) -> None:
+    """Change an agent's status (available, on_break, offline, on_call, wrap_up).
+    Idle time counts from the end of the last call, or from going available."""
     if agent.status == status:
         return
     if status == "available" and agent.status in ("offline", "on_break"):
         agent.no_answer_count = 0
-    if status in ("available", "wrap_up") and agent.status == "on_call":
-        agent.idle_since = now
-    elif status == "available" and agent.status != "wrap_up":
+    if status == "wrap_up" or (status == "available" and agent.status != "wrap_up"):
         agent.idle_since = now
     agent.status = status
     agent.status_since = now
@@ -77,7 +76,7 @@ def finish_wrap_ups(session: Session, now: datetime, wrap_up_seconds: int) -> No
     due = now - timedelta(seconds=wrap_up_seconds)
     for agent in session.scalars(select(Agent).where(Agent.status == "wrap_up",
                                                      Agent.status_since <= due)):
-        set_agent_status(session, agent, "available", now)
+        set_agent_status(agent, "available", now)
 
 
 def agent_for_phone(session: Session, number: str | None) -> Agent | None:
@@ -341,14 +340,14 @@ def dial_result(session: Session, entry: QueueEntry, agent: Agent, status: str,
         entry.outcome = "answered"
         entry.ended_at = now
         entry.handled_seconds = duration
-        set_agent_status(session, agent, "wrap_up", now)
+        set_agent_status(agent, "wrap_up", now)
         agent.no_answer_count = 0
         return False
     agent.no_answer_count += 1
     # Like mod_callcenter's no-answer delay: rest through a wrap-up before the next offer.
-    set_agent_status(session, agent, "wrap_up", now)
+    set_agent_status(agent, "wrap_up", now)
     if agent.no_answer_count >= pol.max_no_answer:
-        set_agent_status(session, agent, "on_break", now)
+        set_agent_status(agent, "on_break", now)
     _event(session, entry, "agent_no_answer",
            f"{agent.name} did not answer ({status}); caller back in line at their place",
            agent_id=agent.id, status=status)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
@@ -13,6 +15,8 @@ from . import bp
 from .queue import route_now
 from .routes import _run
 from .security import twilio_signed
+
+log = logging.getLogger(__name__)
 
 KEYS = {"1": "available", "2": "on_break", "3": "offline"}
 SPOKEN = {"available": "available", "on_break": "on a break", "offline": "logged out",
@@ -44,9 +48,8 @@ def agent_menu() -> Response:
         if status is None:
             return menu_twiml(agent, "Sorry, I did not understand that. ")
         now = clock.now()
-        queueing.set_agent_status(db, agent, status, now)
-        services.record_event(db, "agent", f"{agent.name} is {SPOKEN[status]} (by phone)",
-                              data={"agent_id": agent.id, "status": status})
+        queueing.set_agent_status(agent, status, now)
+        log.info("agent %s is %s (by phone)", agent.id, status)
         if status == "available":
             route_now(db, now)
         response = VoiceResponse()

@@ -116,14 +116,14 @@ def _finish_turn(session: Session, call: Call, script: Any, turn: Turn, line: Li
     return call.last_response
 
 
-def _current_ticket_id(session: Session, state: dict[str, Any]) -> int | None:
+def _current_ticket_id(state: dict[str, Any]) -> int | None:
     ticket = state["fields"].get("ticket")
     return ticket.get("id") if isinstance(ticket, dict) else None
 
 
 def _log(session: Session, call: Call, state: dict[str, Any], action: Log) -> None:
     services.record_event(session, action.kind, action.text, call_id=call.id, step=action.step,
-                          ticket_id=_current_ticket_id(session, state), data=action.data)
+                          ticket_id=_current_ticket_id(state), data=action.data)
 
 
 def perform(session: Session, call: Call, state: dict[str, Any], effect: Effect) -> dict:

@@ -16,12 +16,6 @@ from ..db import session
 from . import bp, calls, twiml
 from .security import twilio_signed
 
-
-def agent_menu_twiml(agent):
-    from .agent import menu_twiml
-
-    return menu_twiml(agent)
-
 log = logging.getLogger(__name__)
 
 
@@ -74,7 +68,9 @@ def incoming() -> Response:
     def work(db):
         agent = queueing.agent_for_phone(db, services.to_e164(form.get("From")))
         if agent is not None:
-            return agent_menu_twiml(agent)
+            from .agent import menu_twiml  # agent.py builds on this module's helpers
+
+            return menu_twiml(agent)
         return calls.answer(db, line(), form)
 
     return _run(work)
