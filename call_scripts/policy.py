@@ -109,6 +109,43 @@ class Routing(Strict):
     rules: list[RoutingRule] = []
 
 
+class SlaTarget(Strict):
+    """What a priority label promises: first response, resolution, and status-call cadence."""
+
+    response_minutes: int = Field(ge=1)
+    resolution_minutes: int = Field(ge=1)
+    update_minutes: int | None = Field(None, ge=5)
+
+
+class Escalation(Strict):
+    """Who may approve taking a ticket beyond tier 3 (to management or a vendor)."""
+
+    approvers: list[str] = []
+    beyond_tier_3: str = "management"
+
+
+class Outbound(Strict):
+    """Rules for calls the line places: when, where, how often, how fast."""
+
+    quiet_hours: OpeningRange = (9 * 60, 20 * 60)  # allowed window in the callee's local time
+    allowed_countries: list[str] = ["US", "CA", "GB", "IT", "MY"]
+    max_calls_per_number_per_day: int = Field(3, ge=1)
+    max_attempts: int = Field(3, ge=1)
+    retry_delay_seconds: int = Field(600, ge=30)
+    calls_per_second: float = Field(5.0, gt=0)
+    lease_seconds: int = Field(120, ge=10)
+    # How long an outbound call rings before it counts as not answered.
+    ring_timeout_seconds: int = Field(30, ge=5, le=600)
+
+    @field_validator("allowed_countries")
+    @classmethod
+    def _iso_codes(cls, codes: list[str]) -> list[str]:
+        bad = [c for c in codes if not re.fullmatch(r"[A-Z]{2}", c)]
+        if bad:
+            raise ValueError(f"not ISO country codes (two capitals, e.g. 'IT'): {bad}")
+        return codes
+
+
 class HoldPolicy(Strict):
     """A queue's hold policy, as written in YAML."""
 
@@ -131,6 +168,9 @@ class HoldPolicy(Strict):
     resume_within_seconds: int = Field(300, ge=0)
     routing: Routing = Routing()
     hours: Hours | None = None  # None: always open
+    sla: dict[str, SlaTarget] = {}  # by priority label; overrides the intake script's targets
+    escalation: Escalation = Escalation()
+    outbound: Outbound = Outbound()
 
     def start_tier(self, priority: str | None, category: str | None) -> int:
         """The tier a ticket with this priority label and category starts in."""

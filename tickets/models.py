@@ -95,6 +95,19 @@ class Ticket(Base):
     resolution_due: Mapped[datetime | None]
     update_minutes: Mapped[int | None]
     resolved_at: Mapped[datetime | None]
+    # SLA bookkeeping: first answer by an analyst, first breach of each target (kept for
+    # reports), and when the SLA sweep next looks at the ticket.
+    responded_at: Mapped[datetime | None]
+    response_breached_at: Mapped[datetime | None]
+    resolution_breached_at: Mapped[datetime | None]
+    escalate_at: Mapped[datetime | None] = mapped_column(index=True)
+    escalation_pending: Mapped[str | None] = mapped_column(String(200))
+    # Status calls: when the last one was booked; the caller can stop them (press 9).
+    last_status_call_at: Mapped[datetime | None]
+    status_calls_stopped: Mapped[bool] = mapped_column(default=False)
+    reopened_count: Mapped[int] = mapped_column(default=0)
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    parent_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
 
     customer: Mapped[Customer | None] = relationship()
     events: Mapped[list[TicketEvent]] = relationship(
@@ -254,6 +267,27 @@ class OutboundCall(Base):
     retry_delay_seconds: Mapped[int] = mapped_column(default=600)
     lease_owner: Mapped[str | None] = mapped_column(String(80))
     lease_expires: Mapped[datetime | None]
-    twilio_sid: Mapped[str | None] = mapped_column(String(64))
+    twilio_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
     result: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reason: Mapped[str | None] = mapped_column(String(40))  # cadence, sla_breach, agent, ...
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))  # reserved analyst
+    answered_by: Mapped[str | None] = mapped_column(String(40))
+    placed_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+
+class SurveyResponse(Base):
+    """The callee's answers to a closure verification and satisfaction survey."""
+
+    __tablename__ = "survey_response"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), index=True)
+    outbound_call_id: Mapped[int | None] = mapped_column(ForeignKey("outbound_call.id"),
+                                                         unique=True)
+    solved: Mapped[bool | None]
+    score: Mapped[int | None]
+    comment_url: Mapped[str | None] = mapped_column(String(400))
+    comment_seconds: Mapped[int | None]
+    at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -224,6 +224,7 @@ def open_ticket(
         if sla.get("resolution_minutes") else None,
         update_minutes=sla.get("update_minutes"),
     )
+    ticket.escalate_at = ticket.response_due
     session.add(ticket)
     session.flush()
     ticket.number = str(TICKET_NUMBER_BASE + ticket.id)

@@ -1,0 +1,247 @@
+"""A ticket's life after intake: notes, status, escalation, resolution, outbound calls, surveys.
+
+Used by the agent console, the API and the scheduler alike, so every path writes the same
+timeline. Functions take a session and plain values and leave committing to the caller.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from .models import OPEN_STATUSES, STATUSES, OutboundCall, QueueEntry, SurveyResponse, Ticket
+from .services import TICKET_NUMBER_BASE, TicketError, record_event
+
+MAX_TIER = 3
+OUTBOUND_KINDS = ("callback", "status_update", "closure")
+LOW_SCORE = 2  # a survey score at or below this opens a follow-up for the team lead
+
+
+def add_note(session: Session, ticket: Ticket, text: str, *, actor: str, now: datetime,
+             public: bool = False) -> None:
+    """A note on the timeline; a public one is what status calls read to the customer."""
+    text = (text or "").strip()
+    if not text:
+        raise TicketError("a note needs some text")
+    record_event(session, "note", text, ticket_id=ticket.id, actor=actor, public=public, at=now)
+    if actor != "ivr":
+        mark_responded(ticket, now)
+
+
+def mark_responded(ticket: Ticket, now: datetime) -> None:
+    """An analyst has acted on the ticket: the response target is met, resolution is next."""
+    if ticket.responded_at is None:
+        ticket.responded_at = now
+        if ticket.escalation_pending is None and ticket.is_open:
+            ticket.escalate_at = ticket.resolution_due
+
+
+def change_status(session: Session, ticket: Ticket, status: str, *, actor: str,
+                  now: datetime, reason: str | None = None) -> None:
+    """Move a ticket between open statuses (resolving goes through ``resolve_ticket``)."""
+    if status not in STATUSES:
+        raise TicketError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
+    if status in ("resolved", "closed") and ticket.is_open:
+        resolve_ticket(session, ticket, actor=actor, now=now, note=reason, status=status)
+        return
+    if status in OPEN_STATUSES and not ticket.is_open:
+        reopen_ticket(session, ticket, actor=actor, now=now, reason=reason or "reopened")
+        ticket.status = status
+        return
+    if status == ticket.status:
+        return
+    old, ticket.status = ticket.status, status
+    record_event(session, "status", f"Status {old} -> {status}" + (f": {reason}" if reason else ""),
+                 ticket_id=ticket.id, actor=actor, at=now, data={"from": old, "to": status})
+    if status == "in_progress":
+        mark_responded(ticket, now)
+
+
+def escalate_ticket(session: Session, ticket: Ticket, *, reason: str, actor: str,
+                    now: datetime, to_tier: int | None = None, approver: str | None = None,
+                    approvers: list[str] | tuple[str, ...] = (),
+                    beyond_name: str = "management") -> int:
+    """Raise a ticket to another tier, with a reason on the timeline; returns the new tier.
+
+    A caller of this ticket still waiting in a queue moves with it. Going beyond tier 3 needs a
+    named approver from the escalation matrix.
+    """
+    target = to_tier if to_tier is not None else ticket.tier + 1
+    if target == ticket.tier:
+        raise TicketError(f"ticket {ticket.number} is already at tier {target}")
+    if target < 1 or target > MAX_TIER + 1:
+        raise TicketError(f"there is no tier {target}")
+    if not (reason or "").strip():
+        raise TicketError("an escalation needs a reason")
+    if target > MAX_TIER:
+        if not approver or approver not in approvers:
+            names = ", ".join(approvers) or "nobody is named in the escalation matrix"
+            raise TicketError(f"escalation beyond tier {MAX_TIER} needs an approver ({names})")
+    old, ticket.tier = ticket.tier, target
+    ticket.escalation_pending = None
+    where = beyond_name if target > MAX_TIER else f"tier {target}"
+    text = f"Escalated from tier {old} to {where}: {reason}"
+    if approver:
+        text += f" (approved by {approver})"
+    record_event(session, "escalated", text, ticket_id=ticket.id, actor=actor, at=now,
+                 data={"from": old, "to": target, "reason": reason, "approver": approver})
+    if target <= MAX_TIER:
+        session.execute(update(QueueEntry)
+                        .where(QueueEntry.ticket_id == ticket.id,
+                               QueueEntry.status == "waiting")
+                        .values(tier=target))
+    return target
+
+
+def response_span(ticket: Ticket) -> timedelta:
+    """How long the ticket's priority gives a tier to respond (one hour if it has no target)."""
+    if ticket.response_due is not None and ticket.created_at is not None:
+        return max(ticket.response_due - ticket.created_at, timedelta(minutes=1))
+    return timedelta(hours=1)
+
+
+def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,
+                   note: str | None = None, status: str = "resolved") -> OutboundCall | None:
+    """Resolve a ticket and book its closure verification call (returned when booked)."""
+    if not ticket.is_open:
+        raise TicketError(f"ticket {ticket.number} is already {ticket.status}")
+    ticket.status = status
+    ticket.resolved_at = now
+    ticket.escalate_at = None
+    ticket.escalation_pending = None
+    mark_responded(ticket, now)
+    record_event(session, "resolved", note.strip() if note and note.strip() else "Resolved",
+                 ticket_id=ticket.id, actor=actor, at=now, public=True)
+    cancel_outbound(session, ticket, ("status_update",), now=now, why="the ticket was resolved")
+    return schedule_outbound(session, ticket, "closure", due=now, now=now, reason="resolved",
+                             actor=actor)
+
+
+def reopen_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,
+                  reason: str) -> None:
+    """Open a resolved ticket again, back in its tier, with a fresh response timer."""
+    if ticket.is_open:
+        return
+    ticket.status = "open"
+    ticket.resolved_at = None
+    ticket.reopened_count += 1
+    ticket.responded_at = None
+    ticket.agent_id = None
+    ticket.escalate_at = now + response_span(ticket)
+    record_event(session, "reopened", f"Reopened: {reason}", ticket_id=ticket.id, actor=actor,
+                 at=now, data={"tier": ticket.tier})
+
+
+def pending_outbound(session: Session, ticket: Ticket,
+                     kinds: tuple[str, ...]) -> list[OutboundCall]:
+    return list(session.scalars(
+        select(OutboundCall).where(OutboundCall.ticket_id == ticket.id,
+                                   OutboundCall.kind.in_(kinds),
+                                   OutboundCall.status == "pending")))
+
+
+def cancel_outbound(session: Session, ticket: Ticket, kinds: tuple[str, ...], *,
+                    now: datetime, why: str) -> int:
+    """Call off pending (not yet placed) calls of these kinds; returns how many."""
+    calls = pending_outbound(session, ticket, kinds)
+    for call in calls:
+        call.status = "canceled"
+        call.result = why
+        call.ended_at = now
+        record_event(session, "outbound_canceled", f"{call.kind.replace('_', ' ')} call "
+                     f"called off: {why}", ticket_id=ticket.id, at=now,
+                     data={"outbound_call_id": call.id})
+    return len(calls)
+
+
+def schedule_outbound(session: Session, ticket: Ticket, kind: str, *, due: datetime,
+                      now: datetime, reason: str, actor: str = "ivr",
+                      to_number: str | None = None, **fields: Any) -> OutboundCall | None:
+    """Book an outbound call about a ticket (the durable row the scheduler dials).
+
+    Without a number to call, the timeline says so and nothing is booked.
+    """
+    if kind not in OUTBOUND_KINDS:
+        raise TicketError(f"unknown outbound call kind {kind!r}")
+    number = to_number or ticket.callback_number
+    label = kind.replace("_", " ")
+    if not number:
+        record_event(session, "outbound_refused", f"No {label} call: no callback number on "
+                     "the ticket", ticket_id=ticket.id, actor=actor, at=now)
+        return None
+    call = OutboundCall(kind=kind, ticket_id=ticket.id, to_number=number,
+                        language=ticket.language, due_at=due, reason=reason,
+                        created_at=now, **fields)
+    session.add(call)
+    session.flush()
+    record_event(session, "outbound_booked", f"{label.capitalize()} call booked ({reason})",
+                 ticket_id=ticket.id, actor=actor, at=now,
+                 data={"outbound_call_id": call.id, "due": due.isoformat(), "kind": kind})
+    return call
+
+
+def schedule_status_call(session: Session, ticket: Ticket, *, now: datetime, reason: str,
+                         actor: str = "ivr", due: datetime | None = None) -> OutboundCall | None:
+    """Book a status update call, unless one is already pending or the customer stopped them."""
+    if ticket.status_calls_stopped or not ticket.is_open:
+        return None
+    if pending_outbound(session, ticket, ("status_update",)):
+        return None
+    ticket.last_status_call_at = now
+    return schedule_outbound(session, ticket, "status_update", due=due or now, now=now,
+                             reason=reason, actor=actor)
+
+
+def stop_status_calls(session: Session, ticket: Ticket, *, now: datetime) -> None:
+    """The customer asked for no more status calls on this ticket (press 9)."""
+    ticket.status_calls_stopped = True
+    record_event(session, "status_calls_stopped", "Customer asked for no more status calls",
+                 ticket_id=ticket.id, at=now, public=False)
+
+
+def record_survey(session: Session, ticket: Ticket, outbound: OutboundCall | None, *,
+                  now: datetime, solved: bool | None = None, score: int | None = None,
+                  comment_url: str | None = None, comment_seconds: int | None = None
+                  ) -> SurveyResponse:
+    """Store (or add to) the survey answers of one closure call."""
+    response = None
+    if outbound is not None:
+        response = session.scalar(select(SurveyResponse)
+                                  .where(SurveyResponse.outbound_call_id == outbound.id))
+    if response is None:
+        response = SurveyResponse(ticket_id=ticket.id, at=now,
+                                  outbound_call_id=outbound.id if outbound else None)
+        session.add(response)
+    if solved is not None:
+        response.solved = solved
+    if score is not None:
+        if not 1 <= score <= 5:
+            raise TicketError("a satisfaction score is 1 to 5")
+        response.score = score
+    if comment_url:
+        response.comment_url = comment_url
+        response.comment_seconds = comment_seconds
+    session.flush()
+    return response
+
+
+def open_follow_up(session: Session, ticket: Ticket, *, now: datetime, why: str) -> Ticket:
+    """A follow-up ticket for the team lead, linked to the one it is about."""
+    follow = Ticket(priority="regular_service", tier=ticket.tier, category="follow_up",
+                    language=ticket.language, customer_id=ticket.customer_id,
+                    caller_name=ticket.caller_name, callback_number=ticket.callback_number,
+                    account_number=ticket.account_number,
+                    account_verified=ticket.account_verified,
+                    problem=f"Follow up ticket {ticket.number}: {why}", parent_id=ticket.id,
+                    created_at=now, status_calls_stopped=True)
+    session.add(follow)
+    session.flush()
+    follow.number = str(TICKET_NUMBER_BASE + follow.id)
+    record_event(session, "opened", f"Follow-up for the team lead: {why}",
+                 ticket_id=follow.id, at=now, data={"parent": ticket.number})
+    record_event(session, "follow_up", f"Follow-up ticket {follow.number} opened for the team "
+                 f"lead: {why}", ticket_id=ticket.id, at=now)
+    return follow
