@@ -23,6 +23,7 @@ class Customer(Base):
     location: Mapped[str | None] = mapped_column(String(200))
     account_number: Mapped[str | None] = mapped_column(String(40), unique=True)
     language: Mapped[str | None] = mapped_column(String(16))
+    timezone: Mapped[str | None] = mapped_column(String(60))  # IANA name, for outbound calls
     supported: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
@@ -262,7 +263,8 @@ class OutboundCall(Base):
     window_end: Mapped[datetime | None]
     place_joined_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(20), default="pending")
-    attempts: Mapped[int] = mapped_column(default=0)
+    attempts: Mapped[int] = mapped_column(default=0)  # calls dialled
+    rest_failures: Mapped[int] = mapped_column(default=0)  # Twilio API errors in a row
     max_attempts: Mapped[int] = mapped_column(default=3)
     retry_delay_seconds: Mapped[int] = mapped_column(default=600)
     lease_owner: Mapped[str | None] = mapped_column(String(80))
