@@ -26,6 +26,9 @@ db: $(STAMP)
 
 run: db
 	@echo "Help desk on http://$(HOST):$(PORT)  -  call it with: make phone"
+	@echo "The scheduler (outbound calls, SLA sweep) runs beside it; both stop with Ctrl-C."
+	@$(BIN)/flask ivr scheduler & sched=$$!; \
+	trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
 phone: $(STAMP)

@@ -7,6 +7,8 @@ from .interpreter import (
     Input,
     Log,
     Queue,
+    Record,
+    Recorded,
     Result,
     Say,
     ScriptRuntimeError,
@@ -20,7 +22,7 @@ from .loader import Problem, ScriptError, load_file, parse, shipped_scripts
 from .model import Script
 
 __all__ = [
-    "Effect", "Gather", "Hangup", "Input", "Log", "Problem", "Queue", "Result", "Say", "Script",
+    "Effect", "Gather", "Hangup", "Input", "Log", "Problem", "Queue", "Record", "Recorded", "Result", "Say", "Script",
     "ScriptError", "ScriptRuntimeError", "Silence", "Turn", "advance", "assess_priority",
     "load_file", "parse", "shipped_scripts", "start",
 ]

@@ -30,6 +30,7 @@ from .model import (
     MenuStep,
     Prompt,
     QueueStep,
+    RecordStep,
     SayStep,
     Script,
     SetStep,
@@ -62,7 +63,15 @@ class Result:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-Event = Input | Silence | Result
+@dataclass(frozen=True)
+class Recorded:
+    """The callee left a recording (after a <Record>)."""
+
+    url: str
+    seconds: int = 0
+
+
+Event = Input | Silence | Result | Recorded
 
 
 # ---- actions (what to do) ---------------------------------------------------------------
@@ -108,6 +117,14 @@ class Log:
 
 
 @dataclass(frozen=True)
+class Record:
+    """Say the prompt, then record the callee after a beep."""
+
+    prompt: Say
+    max_length: int
+
+
+@dataclass(frozen=True)
 class Hangup:
     pass
 
@@ -119,7 +136,7 @@ class Queue:
     fields: dict[str, Any]
 
 
-Action = Say | Gather | Effect | Log | Hangup | Queue
+Action = Say | Gather | Effect | Log | Hangup | Queue | Record
 
 
 @dataclass(frozen=True)
@@ -293,6 +310,9 @@ class _Run:
                 self.actions.append(self.say(step.prompt))
             self.actions.append(Queue(copy.deepcopy(self.fields)))
             self.state["mode"] = "ended"
+        elif isinstance(step, RecordStep):
+            self.actions.append(Record(self.say(step.prompt), step.max_length))
+            self.state["mode"] = "input"
         elif isinstance(step, LanguageStep):
             known = lookup(self.fields, step.known) if step.known else None
             if known in self.script.languages:
@@ -375,6 +395,17 @@ class _Run:
             return self.run()
         if isinstance(event, Result):
             return self.repeat(step)
+        if isinstance(step, RecordStep):
+            if isinstance(event, Recorded) and event.url:
+                self.fields[step.field] = {"url": event.url, "seconds": event.seconds}
+                self.log("recording", f"Recording left ({event.seconds} s)", url=event.url,
+                         seconds=event.seconds)
+            else:
+                self.log("no_recording", "Nothing recorded")
+            self.goto(step.next)
+            return self.run()
+        if isinstance(event, Recorded):
+            return self.fail(step, "not understood", None)
         if mode == "confirm":
             return self.confirm(step, event)
         if isinstance(event, Silence) or not (event.digits or event.speech):

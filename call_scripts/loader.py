@@ -13,6 +13,7 @@ from pydantic import ValidationError
 from .model import (
     EFFECTS,
     INPUT_STEPS,
+    WAITING_STEPS,
     PURE_ACTIONS,
     STEP_TYPES,
     ActionStep,
@@ -247,7 +248,7 @@ def _check(
                 problem(name, "unreachable: no step leads here from start")
 
     # Loops that never take input: cycles among steps that do not wait for the caller.
-    passive = {n: s for n, s in steps.items() if not isinstance(s, INPUT_STEPS)}
+    passive = {n: s for n, s in steps.items() if not isinstance(s, WAITING_STEPS)}
     for cycle in _cycles(passive):
         problem(cycle[0], "loop that never takes input: " + " -> ".join([*cycle, cycle[0]]))
 

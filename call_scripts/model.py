@@ -12,7 +12,9 @@ Prompt = dict[str, str]
 # Effects are side effects the interpreter asks its host to perform; the host feeds the result back.
 EFFECTS = frozenset(
     {"lookup_caller", "check_account", "ticket_status", "verify_pin", "open_ticket",
-     "schedule_callback"}
+     "schedule_callback",
+     # outbound calls (status updates, closure checks and surveys) about the call's ticket
+     "stop_status_calls", "add_recording", "closure_answer", "survey_score"}
 )
 # Pure actions the interpreter performs itself.
 PURE_ACTIONS = frozenset({"assess_priority"})
@@ -160,6 +162,16 @@ class ActionStep(Strict):
     next: str
 
 
+class RecordStep(Strict):
+    """Record the callee's message (after a beep) into a field; silence moves on without one."""
+
+    type: Literal["record"]
+    prompt: Prompt
+    field: str
+    max_length: int = Field(60, ge=1, le=600)
+    next: str
+
+
 class HangupStep(Strict):
     type: Literal["hangup"]
     prompt: Prompt | None = None
@@ -174,7 +186,7 @@ class QueueStep(Strict):
 
 Step = Annotated[
     SayStep | MenuStep | AskStep | LanguageStep | BranchStep | SetStep | ActionStep | HangupStep
-    | QueueStep,
+    | QueueStep | RecordStep,
     Field(discriminator="type"),
 ]
 STEP_TYPES: dict[str, type[BaseModel]] = {
@@ -187,8 +199,10 @@ STEP_TYPES: dict[str, type[BaseModel]] = {
     "action": ActionStep,
     "hangup": HangupStep,
     "queue": QueueStep,
+    "record": RecordStep,
 }
 INPUT_STEPS = (MenuStep, AskStep, LanguageStep)
+WAITING_STEPS = (*INPUT_STEPS, RecordStep)  # steps that end a turn waiting for the callee
 
 
 class Header(Strict):
@@ -220,7 +234,7 @@ class Script(Header):
 def targets(step: Any) -> list[str]:
     """Every step name this step can lead to."""
     out: list[str] = []
-    if isinstance(step, (SayStep, AskStep, LanguageStep, SetStep, ActionStep)):
+    if isinstance(step, (SayStep, AskStep, LanguageStep, SetStep, ActionStep, RecordStep)):
         out.append(step.next)
     if isinstance(step, MenuStep):
         out.extend(o.next for o in step.options.values())

@@ -165,6 +165,34 @@ def agents_list() -> None:
                        f"  ({where})")
 
 
+@ivr_cli.command("scheduler")
+def scheduler() -> None:
+    """Run the scheduler: outbound calls, SLA escalation, status calls, routing sweep."""
+    from .outbound.scheduler import SchedulerRefused, run
+
+    try:
+        run(current_app._get_current_object())
+    except SchedulerRefused as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@ivr_cli.command("dispatch")
+def dispatch() -> None:
+    """Place every due outbound call now, once (what the scheduler does every few seconds)."""
+    from .outbound.scheduler import SchedulerRefused, make_dispatcher, sqlite_lock
+
+    try:
+        lock = sqlite_lock(current_app.config["DATABASE_URL"])
+    except SchedulerRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        click.echo(f"{make_dispatcher(current_app._get_current_object()).run_until_idle()} "
+                   "outbound call(s) handled")
+    finally:
+        if lock is not None:
+            lock.close()
+
+
 @ivr_cli.command("route")
 def route() -> None:
     """Run one routing pass: bridge waiting callers to free agents (a safety-net sweep)."""

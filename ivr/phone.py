@@ -78,6 +78,15 @@ class Phone:
     def speak(self, text: str, confidence: float = 0.92) -> Phone:
         return self._answer({"SpeechResult": text, "Confidence": f"{confidence:.2f}"})
 
+    def record(self, seconds: int = 8) -> Phone:
+        """Leave a recording at a <Record>: Twilio posts its URL and length to the action."""
+        prompt = self._waiting()
+        if prompt.input != "record":
+            raise PhoneError("the line is not recording")
+        return self._answer({"RecordingUrl": "https://api.twilio.com/2010-04-01/Accounts/AC/"
+                             f"Recordings/RE{secrets.token_hex(16)}",
+                             "RecordingDuration": str(seconds), "Digits": "#"})
+
     def wait(self) -> Phone:
         """Stay silent until the <Gather> times out: Twilio runs the verbs after it."""
         prompt = self._waiting()

@@ -100,8 +100,10 @@ class Arrival:
 
 def _main_ticket(session: Session, call: Call) -> Ticket | None:
     tickets = session.scalars(select(Ticket).where(Ticket.call_id == call.id)).all()
-    if not tickets:
-        return None
+    if not tickets:  # an outbound call is about the ticket it was placed for
+        return session.scalar(select(Ticket).join(OutboundCall,
+                                                  OutboundCall.ticket_id == Ticket.id)
+                              .where(OutboundCall.twilio_sid == call.sid))
     script = scripts.script_for_call(session, call.script_version_id, call.script_digest)
     labels = script.priority.labels if script.priority else {}
     return min(tickets, key=lambda t: (labels[t.priority].rank if t.priority in labels else 9,
@@ -287,7 +289,10 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
     pol = policy(session)
     finish_wrap_ups(session, now, pol.wrap_up_seconds)
     session.flush()
-    waiting = [e for e in _waiting_entries(session) if e.queue_sid]
+    callbacks = _callbacks_in_line(session, now)
+    waiting = sorted([e for e in _waiting_entries(session) if e.queue_sid]
+                     + [entry for entry, _ in callbacks.values()],
+                     key=lambda e: (e.rank, e.joined_at, e.id))
     if not waiting:
         return []
     agents = session.scalars(select(Agent).where(Agent.status != "offline")).all()
@@ -296,6 +301,10 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
     by_id = {e.id: e for e in waiting}
     claimed = []
     for w, a in pairs:
+        if w.id in callbacks:
+            entry, outbound = callbacks[w.id]
+            _reserve_for_callback(session, outbound, entry, a.id, now)
+            continue
         got_entry = session.execute(
             update(QueueEntry).where(QueueEntry.id == w.id, QueueEntry.status == "waiting")
             .values(status="bridging", agent_id=a.id, bridging_at=now)).rowcount
@@ -313,6 +322,52 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
         claimed.append(Bridge(entry.id, a.id, call.sid, entry.queue_sid))
     session.expire_all()
     return claimed
+
+
+def _callbacks_in_line(session: Session,
+                       now: datetime) -> dict[int, tuple[QueueEntry, OutboundCall]]:
+    """Callback requests holding a place in line whose time has come, by queue entry id
+    (their entries keep the caller's original join time)."""
+    rows = session.execute(
+        select(QueueEntry, OutboundCall)
+        .join(OutboundCall, OutboundCall.queue_entry_id == QueueEntry.id)
+        .where(QueueEntry.status == "callback", OutboundCall.kind == "callback",
+               OutboundCall.status == "pending", OutboundCall.agent_id.is_(None),
+               OutboundCall.due_at <= now)).all()
+    return {entry.id: (entry, outbound) for entry, outbound in rows}
+
+
+def _reserve_for_callback(session: Session, outbound: OutboundCall, entry: QueueEntry,
+                          agent_id: int, now: datetime) -> None:
+    """A callback's place in line came up: hold the analyst for it; the dispatcher dials."""
+    got_agent = session.execute(
+        update(Agent).where(Agent.id == agent_id, Agent.status == "available")
+        .values(status="on_call", status_since=now)).rowcount
+    if not got_agent:
+        return
+    got_call = session.execute(
+        update(OutboundCall).where(OutboundCall.id == outbound.id,
+                                   OutboundCall.agent_id.is_(None),
+                                   OutboundCall.status == "pending")
+        .values(agent_id=agent_id, due_at=now)).rowcount
+    if not got_call:
+        session.execute(update(Agent).where(Agent.id == agent_id)
+                        .values(status="available", status_since=now))
+        return
+    agent = session.get(Agent, agent_id)
+    _event(session, entry, "callback_ready", f"Callback's turn in line: {agent.name} "
+           f"(tier {agent.tier}) is reserved for it", agent_id=agent_id,
+           outbound_call_id=outbound.id)
+
+
+def release_callback_agent(session: Session, outbound: OutboundCall, now: datetime) -> None:
+    """The callback did not reach the caller: the analyst is free, the place in line kept."""
+    if outbound.agent_id is None:
+        return
+    session.execute(update(Agent).where(Agent.id == outbound.agent_id,
+                                        Agent.status == "on_call")
+                    .values(status="available", status_since=now))
+    outbound.agent_id = None
 
 
 def bridge_failed(session: Session, bridge: Bridge, now: datetime, reason: str) -> None:

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
-from . import agent, queue, routes  # noqa: E402,F401  (routes attach themselves to bp)
+from . import agent, outbound, queue, routes  # noqa: E402,F401  (routes attach themselves to bp)

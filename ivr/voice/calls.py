@@ -12,12 +12,14 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from call_scripts import Effect, Input, Log, Result, Silence, Turn, advance, start
+from call_scripts import Effect, Input, Log, Recorded, Result, Silence, Turn, advance, start
 from call_scripts.interpreter import Event
 from tickets import scripts, services
 from tickets.db import utcnow
-from tickets.models import Call, Ticket
+from tickets.models import Call, OutboundCall, Ticket
 
+from .. import queueing
+from ..outbound import conversation
 from . import twiml
 
 log = logging.getLogger(__name__)
@@ -34,10 +36,17 @@ class LineConfig:
     script_name: str
     step_url: str  # path of the step webhook, e.g. /voice/step
     queue_url: str = ""  # where the intake hands callers to the queues
+    connect_url: str = ""  # where an outbound call's callee goes to reach an analyst
 
 
 def event_from(form: dict[str, str]) -> Event:
     """The interpreter event for a webhook's parameters."""
+    if form.get("RecordingUrl"):
+        try:
+            seconds = int(form.get("RecordingDuration") or 0)
+        except ValueError:
+            seconds = 0
+        return Recorded(url=form["RecordingUrl"], seconds=max(seconds, 0))
     digits = (form.get("Digits") or "").strip()
     speech = (form.get("SpeechResult") or "").strip()
     if not digits and not speech:
@@ -69,17 +78,44 @@ def answer(session: Session, line: LineConfig, form: dict[str, str]) -> str:
     call.direction = form.get("Direction") or "inbound"
     call.from_number = caller or form.get("From")
     call.to_number = form.get("To")
-    call.script_version_id = version.id
-    call.script_digest = scripts.digest(version)
-    session.flush()
     fields: dict[str, Any] = {"helpdesk": line.helpdesk_name}
     if caller:
         fields["caller_id"] = caller
         fields["caller_region"] = services.region_of(caller)
-    services.record_event(session, "call", "Inbound call answered", call_id=call.id,
-                          data={"from": caller})
+    return begin(session, call, version, fields, line.default_language, line, "Inbound call "
+                 "answered", {"from": caller})
+
+
+def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
+                    outbound: OutboundCall, fields: dict[str, Any]) -> str:
+    """An outbound call was answered (by a person or a machine): run its script."""
+    call = _lock_call(session, form["CallSid"])
+    if call is not None and call.last_response:
+        return call.last_response
+    if call is None:
+        call = Call(sid=form["CallSid"])
+        session.add(call)
+    call.direction = "outbound-api"
+    call.from_number = form.get("From")
+    call.to_number = outbound.to_number
+    version = scripts.current(session, outbound.kind)
+    who = "a machine" if fields.get("machine") else "the customer"
+    return begin(session, call, version, {"helpdesk": line.helpdesk_name, **fields},
+                 outbound.language or line.default_language, line,
+                 f"Outbound {outbound.kind.replace('_', ' ')} call answered by {who}",
+                 {"answered_by": form.get("AnsweredBy"), "outbound_call_id": outbound.id},
+                 ticket_id=outbound.ticket_id)
+
+
+def begin(session: Session, call: Call, version: Any, fields: dict[str, Any], language: str,
+          line: LineConfig, what: str, data: dict[str, Any], ticket_id: int | None = None) -> str:
+    """Pin the call to its script version and run the script's first turn."""
+    call.script_version_id = version.id
+    call.script_digest = scripts.digest(version)
+    session.flush()
+    services.record_event(session, "call", what, call_id=call.id, ticket_id=ticket_id, data=data)
     script = scripts.script_of(version)
-    turn = start(script, fields, language=line.default_language)
+    turn = start(script, fields, language=language)
     return _finish_turn(session, call, script, turn, line, number=0)
 
 
@@ -112,7 +148,8 @@ def _finish_turn(session: Session, call: Call, script: Any, turn: Turn, line: Li
     call.state = turn.state
     call.language = turn.state["language"]
     call.turn = number
-    call.last_response = twiml.render(spoken, f"{line.step_url}?t={number + 1}", line.queue_url)
+    queue_url = line.queue_url if call.direction == "inbound" else line.connect_url
+    call.last_response = twiml.render(spoken, f"{line.step_url}?t={number + 1}", queue_url)
     return call.last_response
 
 
@@ -145,8 +182,11 @@ def perform(session: Session, call: Call, state: dict[str, Any], effect: Effect)
         _log_status(session, call, state, args.get("number"), result, "PIN")
         return result
     if effect.name == "open_ticket":
+        target = queueing.policy(session).sla.get(args["priority"])
+        sla = {**(args.get("sla") or {}),
+               **(target.model_dump(exclude_none=True) if target else {})}
         ticket, pin = services.open_ticket(
-            session, fields=fields, priority=args["priority"], sla=args.get("sla"),
+            session, fields=fields, priority=args["priority"], sla=sla,
             call_id=call.id, customer_id=call.customer_id, language=state["language"])
         log.info("call %s opened ticket %s (priority %s)", call.sid, ticket.number,
                  ticket.priority)
@@ -156,6 +196,8 @@ def perform(session: Session, call: Call, state: dict[str, Any], effect: Effect)
             session, ticket_id=args.get("ticket"), number=args.get("number") or args.get("caller"),
             language=state["language"])
         return {"booked": outbound is not None}
+    if effect.name in conversation.EFFECTS:
+        return conversation.perform(session, call, effect.name, args)
     raise ValueError(f"unknown effect {effect.name!r}")
 
 

@@ -31,6 +31,7 @@ def line() -> calls.LineConfig:
         script_name=cfg["INTAKE_SCRIPT"],
         step_url=url_for("voice.step"),
         queue_url=url_for("voice.queue_arrive"),
+        connect_url=url_for("voice.outbound_connect"),
     )
 
 

@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from twilio.twiml.voice_response import Gather as GatherVerb
 from twilio.twiml.voice_response import VoiceResponse
 
-from call_scripts import Gather, Hangup, Queue, Say
+from call_scripts import Gather, Hangup, Queue, Record, Say
 
 
 def _say(parent: VoiceResponse | GatherVerb, say: Say) -> None:
@@ -40,6 +40,12 @@ def render(actions: Iterable[object], action_url: str, queue_url: str = "") -> s
             for say in action.prompts:
                 _say(gather, say)
             response.redirect(action_url, method="POST")
+            waiting = True
+        elif isinstance(action, Record):
+            _say(response, action.prompt)
+            response.record(action=action_url, method="POST", max_length=action.max_length,
+                            play_beep=True, timeout=5, finish_on_key="#")
+            response.redirect(action_url, method="POST")  # nothing recorded: move on
             waiting = True
         elif isinstance(action, Hangup):
             response.hangup()

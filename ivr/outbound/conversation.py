@@ -1,0 +1,156 @@
+"""What happens on and after an outbound call: what its script is told, what the callee's
+answers do to the ticket, and whether the call is done, tried again or given up."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tickets import services, workflow
+from tickets.models import Call, OutboundCall, Ticket
+
+from .. import clock
+
+log = logging.getLogger(__name__)
+
+EFFECTS = frozenset({"stop_status_calls", "add_recording", "closure_answer", "survey_score"})
+FINAL = ("completed", "busy", "no-answer", "failed", "canceled")
+MACHINE = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")
+LABELS = {"callback": "Callback", "status_update": "Status update call",
+          "closure": "Closure and survey call"}
+
+
+def outbound_of(session: Session, call: Call) -> OutboundCall | None:
+    return session.scalar(select(OutboundCall).where(OutboundCall.twilio_sid == call.sid))
+
+
+def script_fields(session: Session, outbound: OutboundCall, answered_by: str | None) -> dict:
+    """What an outbound script starts knowing: the ticket, its latest public note, who
+    answered."""
+    ticket = session.get(Ticket, outbound.ticket_id) if outbound.ticket_id else None
+    fields: dict[str, Any] = {"machine": (answered_by or "") in MACHINE or answered_by == "fax"}
+    if ticket is not None:
+        fields["ticket"] = {"id": ticket.id, "number": ticket.number, "status": ticket.status,
+                            "priority": ticket.priority}
+        note = services.latest_public_note(session, ticket)
+        if note:
+            fields["note"] = note
+    return fields
+
+
+def answered(session: Session, outbound: OutboundCall, call_sid: str, answered_by: str | None,
+             now: datetime) -> bool:
+    """Twilio fetched the call's script: the call was answered. False for a stale attempt."""
+    if outbound.twilio_sid is None and outbound.status == "dialing":
+        outbound.twilio_sid = call_sid  # the dispatcher died before it could record it
+        outbound.status = "placed"
+    if outbound.twilio_sid != call_sid:
+        return False
+    outbound.answered_by = answered_by or "unknown"
+    if outbound.status == "placed":
+        outbound.status = "answered"
+    return True
+
+
+def perform(session: Session, call: Call, name: str, args: dict[str, Any]) -> dict[str, Any]:
+    """Carry out what the callee asked for during an outbound call."""
+    outbound = outbound_of(session, call)
+    ticket = session.get(Ticket, outbound.ticket_id) if outbound and outbound.ticket_id else None
+    if ticket is None:
+        return {"done": False}
+    now = clock.now()
+    if name == "stop_status_calls":
+        workflow.stop_status_calls(session, ticket, now=now)
+        workflow.cancel_outbound(session, ticket, ("status_update",), now=now,
+                                 why="the customer asked for no more status calls")
+    elif name == "add_recording":
+        recording = args.get("recording") or {}
+        if not recording.get("url"):
+            return {"done": False}
+        if outbound.kind == "closure":
+            workflow.record_survey(session, ticket, outbound, now=now,
+                                   comment_url=recording["url"],
+                                   comment_seconds=recording.get("seconds"))
+            text = "Survey comment recorded"
+        else:
+            text = "The customer added information by phone (recording)"
+        services.record_event(session, "recording", f"{text} ({recording.get('seconds', 0)} s)",
+                              ticket_id=ticket.id, call_id=call.id, at=now,
+                              data={"recording_url": recording["url"],
+                                    "seconds": recording.get("seconds")})
+    elif name == "closure_answer":
+        solved = args.get("solved") == "yes"
+        workflow.record_survey(session, ticket, outbound, now=now, solved=solved)
+        if solved:
+            services.record_event(session, "closure_confirmed", "The customer confirmed the "
+                                  "problem is solved", ticket_id=ticket.id, call_id=call.id,
+                                  at=now, public=True)
+        else:
+            workflow.reopen_ticket(session, ticket, actor="customer", now=now,
+                                   reason="the customer says the problem is not solved; "
+                                   f"back to tier {ticket.tier}")
+    elif name == "survey_score":
+        try:
+            score = int(args.get("score"))
+        except (TypeError, ValueError):
+            return {"done": False}
+        workflow.record_survey(session, ticket, outbound, now=now, score=score)
+        services.record_event(session, "survey", f"Satisfaction score {score} of 5",
+                              ticket_id=ticket.id, call_id=call.id, at=now,
+                              data={"score": score})
+        if score <= workflow.LOW_SCORE:
+            workflow.open_follow_up(session, ticket, now=now,
+                                    why=f"satisfaction score {score} of 5")
+    return {"done": True}
+
+
+def call_ended(session: Session, outbound: OutboundCall, call: Call | None, status: str,
+               now: datetime) -> None:
+    """The outbound call's final status: done, another attempt later, or given up."""
+    if outbound.status not in ("placed", "answered", "dialing"):
+        return  # already settled: a repeated or late status callback
+    label = LABELS[outbound.kind]
+    fields = (call.state or {}).get("fields", {}) if call is not None else {}
+    machine = (outbound.answered_by or "") in MACHINE
+    reached = fields.get("outcome") == "reached"
+    if status == "completed" and (reached or (machine and outbound.kind == "status_update")):
+        outbound.status = "done"
+        outbound.ended_at = now
+        outbound.result = "message left on a machine" if machine and not reached else "reached"
+        _event(session, outbound, "outbound_done", f"{label} completed: {outbound.result}", now)
+        return
+    why = "answered by a machine, message left" if machine and status == "completed" else \
+        "answered but no choice made" if status == "completed" else status.replace("-", " ")
+    if outbound.kind == "callback":
+        from .. import queueing
+
+        queueing.release_callback_agent(session, outbound, now)
+    sid = outbound.twilio_sid
+    outbound.twilio_sid = None
+    outbound.answered_by = None
+    outbound.lease_owner = outbound.lease_expires = None
+    if outbound.attempts < outbound.max_attempts:
+        outbound.status = "pending"
+        outbound.due_at = now + timedelta(seconds=outbound.retry_delay_seconds)
+        _event(session, outbound, "outbound_retry",
+               f"{label} attempt {outbound.attempts} of {outbound.max_attempts}: {why}; "
+               f"next try at {outbound.due_at:%H:%M} UTC", now, call_sid=sid)
+        return
+    outbound.status = "failed"
+    outbound.ended_at = now
+    outbound.result = f"gave up after {outbound.attempts} attempts ({why})"
+    _event(session, outbound, "outbound_failed", f"{label} attempt {outbound.attempts} of "
+           f"{outbound.max_attempts}: {why}; given up", now, call_sid=sid)
+
+
+def _event(session: Session, outbound: OutboundCall, kind: str, text: str, now: datetime,
+           **data: Any) -> None:
+    log.info("outbound call %s to %s: %s", outbound.id, services.mask_phone(outbound.to_number),
+             text)
+    if outbound.ticket_id:
+        services.record_event(session, kind, text, ticket_id=outbound.ticket_id, at=now,
+                              data={"outbound_call_id": outbound.id, **data})

@@ -1,0 +1,341 @@
+"""The outbound dispatcher: claim due calls under a lease, check the rules, dial through Twilio.
+
+Exactly once: a row is claimed (status ``dialing``, lease owner and expiry) and committed before
+Twilio is asked; the CallSid is recorded as soon as Twilio answers. A row whose lease expired
+without a CallSid (its dispatcher died) is claimed again, and before dialling again the
+dispatcher asks Twilio whether that call was in fact placed. On PostgreSQL several dispatchers
+share the work through ``FOR UPDATE SKIP LOCKED``; SQLite allows one scheduler per database.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from requests import RequestException
+from sqlalchemy import and_, func, or_, select
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.rest import Client
+
+from tickets import services
+from tickets.models import Customer, OutboundCall, Ticket
+
+from . import rules
+from .conversation import LABELS
+
+log = logging.getLogger(__name__)
+
+MAX_REST_FAILURES = 8  # Twilio API errors in a row before a call is given up
+STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
+
+
+@dataclass(frozen=True)
+class Claim:
+    """A row this dispatcher holds the lease on and will dial."""
+
+    id: int
+    to: str
+    kind: str
+    attempt: int  # the attempt this dial is
+    recovering_since: datetime | None  # an earlier dispatcher may have dialled after this
+
+
+@dataclass(frozen=True)
+class Outcome:
+    claim: Claim
+    sid: str | None = None
+    error: str | None = None
+    transient: bool = False
+    adopted: bool = False  # the call had been placed by a dispatcher that died
+
+
+class RateLimiter:
+    """At most ``rate`` calls per second across the dispatcher's threads."""
+
+    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
+                 sleep: Callable[[float], None] = time.sleep):
+        self.interval = 1.0 / rate
+        self.clock, self.sleep = clock, sleep
+        self.next_slot = 0.0
+        self.lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self.lock:
+            now = self.clock()
+            slot = max(self.next_slot, now)
+            self.next_slot = slot + self.interval
+        if slot > now:
+            self.sleep(slot - now)
+
+
+@dataclass
+class Settings:
+    """What a dispatcher needs from the app's configuration and the live policy."""
+
+    public_base_url: str
+    from_number: str
+    answer_path: str = "/voice/outbound/answer"
+    status_path: str = "/voice/outbound/status"
+    fallback_path: str = "/voice/fallback"
+
+
+def _is_transient(exc: Exception) -> bool:
+    if isinstance(exc, TwilioRestException):
+        return exc.status == 429 or exc.status >= 500
+    return True  # timeouts, refused connections, anything short of an answer from Twilio
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, TwilioRestException):
+        return f"Twilio refused the call: {exc.msg} (HTTP {exc.status}, code {exc.code})"
+    return f"Twilio could not be reached: {exc.__class__.__name__}: {exc}"
+
+
+class Dispatcher:
+    """Places due outbound calls. One ``tick`` claims a batch, dials it, records the results."""
+
+    def __init__(self, sessions: Callable[[], Session], settings: Settings,
+                 client_factory: Callable[[], Client], owner: str, policy: Callable[[Session], Any],
+                 clock: Callable[[], datetime], batch: int = 50, concurrency: int = 8,
+                 calls_per_second: float | None = None):
+        self.sessions = sessions
+        self.settings = settings
+        self.client_factory = client_factory
+        self.owner = owner
+        self.policy = policy
+        self.clock = clock
+        self.batch = batch
+        self.concurrency = concurrency
+        self.calls_per_second = calls_per_second
+        self._local = threading.local()
+        self._limiter: RateLimiter | None = None
+
+    # ---- one pass -------------------------------------------------------------------------
+
+    def tick(self) -> int:
+        """Claim and dial one batch of due calls; returns how many rows it handled."""
+        now = self.clock()
+        with self.sessions() as session:
+            pol = self.policy(session)
+            claims = self.claim(session, now, pol)
+            session.commit()
+        if not claims:
+            return 0
+        rate = self.calls_per_second or pol.outbound.calls_per_second
+        if self._limiter is None or self._limiter.interval != 1.0 / rate:
+            self._limiter = RateLimiter(rate)
+        ring = pol.outbound.ring_timeout_seconds
+        if self.concurrency > 1 and len(claims) > 1:
+            with ThreadPoolExecutor(self.concurrency) as pool:
+                outcomes = list(pool.map(lambda c: self.dial(c, ring), claims))
+        else:
+            outcomes = [self.dial(c, ring) for c in claims]
+        with self.sessions() as session:
+            for outcome in outcomes:
+                self.record(session, outcome, self.clock(), pol)
+            session.commit()
+        return len(claims)
+
+    def run_until_idle(self, max_ticks: int = 100_000) -> int:
+        """Tick until nothing is due (for tests, the bench and a catching-up scheduler)."""
+        total = 0
+        for _ in range(max_ticks):
+            handled = self.tick()
+            if not handled:
+                break
+            total += handled
+        return total
+
+    # ---- claiming ---------------------------------------------------------------------------
+
+    def claim(self, session: Session, now: datetime, pol: Any) -> list[Claim]:
+        """Lock due rows nobody else holds, apply the calling rules, lease the ones to dial."""
+        due = or_(
+            and_(OutboundCall.status == "pending", OutboundCall.due_at <= now,
+                 # a callback holding a place in line waits for its analyst to be reserved
+                 or_(OutboundCall.kind != "callback", OutboundCall.queue_entry_id.is_(None),
+                     OutboundCall.agent_id.is_not(None))),
+            and_(OutboundCall.status == "dialing", OutboundCall.lease_expires < now))
+        query = (select(OutboundCall).where(due).order_by(OutboundCall.due_at, OutboundCall.id)
+                 .limit(self.batch))
+        if session.get_bind().dialect.name == "postgresql":
+            query = query.with_for_update(skip_locked=True)
+        rows = session.scalars(query).all()
+        claims = []
+        lease = timedelta(seconds=pol.outbound.lease_seconds)
+        for row in rows:
+            recovering = row.placed_at if row.status == "dialing" else None
+            if recovering is None and not self._may_dial(session, row, now, pol):
+                continue
+            row.status = "dialing"
+            row.lease_owner = self.owner
+            row.lease_expires = now + lease
+            if recovering is None:
+                row.placed_at = now
+            claims.append(Claim(row.id, row.to_number, row.kind, row.attempts + 1, recovering))
+        return claims
+
+    def _may_dial(self, session: Session, row: OutboundCall, now: datetime, pol: Any) -> bool:
+        """The calling rules: ticket still needs it, destination allowed, daily cap, quiet
+        hours. A row that may not be dialled now is refused, called off or moved later."""
+        out = pol.outbound
+        ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
+        if row.kind == "status_update" and ticket is not None and (
+                not ticket.is_open or ticket.status_calls_stopped):
+            self._close(session, row, now, "canceled", "no longer needed: the ticket is "
+                        + ("closed" if not ticket.is_open else "set to no status calls"))
+            return False
+        refusal = rules.destination_refusal(row.to_number, out.allowed_countries)
+        if refusal:
+            self._close(session, row, now, "refused", f"Not dialled: {refusal}")
+            return False
+        customer = session.get(Customer, ticket.customer_id) if ticket and ticket.customer_id \
+            else None
+        fallback = pol.hours.timezone if pol.hours else "UTC"
+        zones = rules.calling_zones(now, rules.callee_zones(
+            row.to_number, customer.timezone if customer else None, fallback),
+            out.quiet_hours)
+        if not rules.is_allowed_time(now, zones, out.quiet_hours):
+            later = rules.next_allowed_time(now, zones, out.quiet_hours)
+            self._defer(session, row, later or now + timedelta(hours=1),
+                        f"outside the callee's calling hours ({zones[0].key} local time)")
+            return False
+        since = now - timedelta(days=1)
+        retry_of_today = bool(row.attempts and row.placed_at and row.placed_at >= since)
+        dialled_today = session.scalar(
+            select(func.count(OutboundCall.id)).where(
+                OutboundCall.to_number == row.to_number, OutboundCall.placed_at >= since,
+                or_(OutboundCall.attempts > 0, OutboundCall.status == "dialing"),
+                OutboundCall.id != row.id)) or 0
+        if not retry_of_today and dialled_today >= out.max_calls_per_number_per_day:
+            self._defer(session, row, now + timedelta(days=1), "the daily limit of "
+                        f"{out.max_calls_per_number_per_day} calls to this number is reached")
+            return False
+        return True
+
+    def _close(self, session: Session, row: OutboundCall, now: datetime, status: str,
+               why: str) -> None:
+        row.status = status
+        row.result = why
+        row.ended_at = now
+        log.info("outbound call %s to %s %s: %s", row.id, services.mask_phone(row.to_number),
+                 status, why)
+        if row.ticket_id:
+            services.record_event(session, f"outbound_{status}",
+                                  f"{LABELS[row.kind]} {status}: {why}",
+                                  ticket_id=row.ticket_id, at=now,
+                                  data={"outbound_call_id": row.id})
+        if row.kind == "callback":
+            from .. import queueing
+
+            queueing.release_callback_agent(session, row, now)
+
+    def _defer(self, session: Session, row: OutboundCall, until: datetime, why: str) -> None:
+        row.due_at = until
+        if row.ticket_id:
+            services.record_event(session, "outbound_deferred",
+                                  f"{LABELS[row.kind]} waits until {until:%Y-%m-%d %H:%M} UTC: "
+                                  f"{why}", ticket_id=row.ticket_id,
+                                  data={"outbound_call_id": row.id, "until": until.isoformat()})
+        if row.kind == "callback":
+            from .. import queueing
+
+            queueing.release_callback_agent(session, row, until)
+
+    # ---- dialling ---------------------------------------------------------------------------
+
+    def _client(self) -> Client:
+        client = getattr(self._local, "client", None)
+        if client is None:
+            client = self._local.client = self.client_factory()
+        return client
+
+    def dial(self, claim: Claim, ring_timeout: int) -> Outcome:
+        """Ask Twilio to place one call (or find the one a dead dispatcher placed)."""
+        s = self.settings
+        client = self._client()
+        try:
+            if claim.recovering_since is not None:
+                sid = self._placed_before(client, claim)
+                if sid:
+                    return Outcome(claim, sid=sid, adopted=True)
+            assert self._limiter is not None
+            self._limiter.wait()
+            call = client.calls.create(
+                to=claim.to, from_=s.from_number,
+                url=f"{s.public_base_url}{s.answer_path}?oc={claim.id}", method="POST",
+                fallback_url=f"{s.public_base_url}{s.fallback_path}",
+                status_callback=f"{s.public_base_url}{s.status_path}?oc={claim.id}",
+                status_callback_event=STATUS_EVENTS, status_callback_method="POST",
+                machine_detection="DetectMessageEnd", timeout=ring_timeout)
+            return Outcome(claim, sid=call.sid)
+        except (TwilioException, RequestException) as exc:
+            return Outcome(claim, error=_reason(exc), transient=_is_transient(exc))
+
+    def _placed_before(self, client: Client, claim: Claim) -> str | None:
+        """The CallSid of a call to this number placed since the dead dispatcher's claim."""
+        since = claim.recovering_since
+        assert since is not None
+        for call in client.calls.list(to=claim.to, start_time_after=since - timedelta(days=1),
+                                      limit=20):
+            created = call.date_created
+            if (call.from_formatted == self.settings.from_number
+                    or call._from == self.settings.from_number) and created and \
+                    created >= since - timedelta(seconds=5):
+                return call.sid
+        return None
+
+    # ---- recording --------------------------------------------------------------------------
+
+    def record(self, session: Session, outcome: Outcome, now: datetime, pol: Any) -> None:
+        claim = outcome.claim
+        row = session.get(OutboundCall, claim.id, with_for_update=True)
+        if row is None or row.status not in ("dialing", "placed"):
+            return
+        label = LABELS[row.kind]
+        if outcome.sid:
+            if row.twilio_sid and row.twilio_sid != outcome.sid:
+                log.error("outbound call %s already has CallSid %s; Twilio placed %s too",
+                          row.id, row.twilio_sid, outcome.sid)
+                return
+            row.twilio_sid = outcome.sid
+            row.status = "placed"
+            row.attempts = claim.attempt
+            row.rest_failures = 0
+            row.lease_owner = row.lease_expires = None
+            how = " (found placed after a dispatcher restart)" if outcome.adopted else ""
+            self._event(session, row, "outbound_placed",
+                        f"{label} to {row.to_number} placed, attempt {row.attempts} of "
+                        f"{row.max_attempts}{how}", now, call_sid=outcome.sid,
+                        attempt=row.attempts)
+            return
+        row.lease_owner = row.lease_expires = None
+        if outcome.transient and row.rest_failures + 1 < MAX_REST_FAILURES:
+            row.rest_failures += 1
+            row.status = "pending"
+            row.due_at = now + timedelta(seconds=rules.backoff_seconds(row.rest_failures))
+            log.warning("outbound call %s: %s; retrying at %s", row.id, outcome.error,
+                        row.due_at.isoformat())
+            return
+        row.status = "failed"
+        row.result = outcome.error
+        row.ended_at = now
+        self._event(session, row, "outbound_failed", f"{label} to {row.to_number} failed: "
+                    f"{outcome.error}", now)
+        if row.kind == "callback":
+            from .. import queueing
+
+            queueing.release_callback_agent(session, row, now)
+
+    def _event(self, session: Session, row: OutboundCall, kind: str, text: str, now: datetime,
+               **data: Any) -> None:
+        if row.ticket_id:
+            services.record_event(session, kind, text, ticket_id=row.ticket_id, at=now,
+                                  data={"outbound_call_id": row.id, **data})

@@ -1,0 +1,95 @@
+"""Pure rules for outbound calls: where the line may call, and when. No I/O."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, time, timedelta
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from phonenumbers import PhoneNumberType
+from phonenumbers import timezone as number_zones
+
+# Numbers the line never calls, whatever the country list says.
+NEVER_CALLED = {
+    PhoneNumberType.PREMIUM_RATE: "premium-rate numbers are never called",
+    PhoneNumberType.SHARED_COST: "shared-cost numbers are never called",
+}
+
+
+def destination_refusal(number: str, allowed_countries: list[str]) -> str | None:
+    """Why the line must not call this number, or None when it may."""
+    try:
+        parsed = phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return f"{number!r} is not a phone number"
+    if not phonenumbers.is_possible_number(parsed):
+        return "not a possible phone number"
+    reason = NEVER_CALLED.get(phonenumbers.number_type(parsed))
+    if reason:
+        return reason
+    # Fictional or unassigned numbers (555-01xx) have no region: take their country's main one.
+    region = (phonenumbers.region_code_for_number(parsed)
+              or phonenumbers.region_code_for_country_code(parsed.country_code))
+    if region not in allowed_countries:
+        allowed = ", ".join(allowed_countries)
+        return f"{region} is not among the countries the line calls ({allowed})"
+    return None
+
+
+def callee_zones(number: str, customer_zone: str | None, fallback: str) -> list[ZoneInfo]:
+    """The time zones the callee may be in: the customer record's, else the number's own
+    (a country spanning several zones gives several), else the help desk's."""
+    names: list[str] = [customer_zone] if customer_zone else []
+    if not names:
+        try:
+            names = [z for z in number_zones.time_zones_for_number(phonenumbers.parse(number))
+                     if z != "Etc/Unknown"]
+        except phonenumbers.NumberParseException:
+            names = []
+    zones = []
+    for name in names or [fallback]:
+        try:
+            zones.append(ZoneInfo(name))
+        except (ZoneInfoNotFoundError, ValueError):
+            continue
+    return zones or [ZoneInfo("UTC")]
+
+
+def _in_window(local: datetime, window: tuple[int, int]) -> bool:
+    minute = local.hour * 60 + local.minute
+    return window[0] <= minute < window[1]
+
+
+def is_allowed_time(at: datetime, zones: list[ZoneInfo], window: tuple[int, int]) -> bool:
+    """Is it within the allowed window (minutes of the day) in every zone the callee may be in?"""
+    return all(_in_window(at.astimezone(zone), window) for zone in zones)
+
+
+def _openings(at: datetime, zones: list[ZoneInfo], window: tuple[int, int]) -> list[datetime]:
+    start = time(window[0] // 60, window[0] % 60)
+    return sorted(
+        datetime.combine(at.astimezone(zone).date() + timedelta(days=d), start, tzinfo=zone)
+        .astimezone(UTC)
+        for zone in zones for d in range(0, 3))
+
+
+def next_allowed_time(at: datetime, zones: list[ZoneInfo],
+                      window: tuple[int, int]) -> datetime | None:
+    """The first moment at or after ``at`` inside the window in every zone (None if the
+    zones share no such moment in the next days)."""
+    if is_allowed_time(at, zones, window):
+        return at
+    return next((c for c in _openings(at, zones, window)
+                 if c >= at and is_allowed_time(c, zones, window)), None)
+
+
+def calling_zones(at: datetime, zones: list[ZoneInfo],
+                  window: tuple[int, int]) -> list[ZoneInfo]:
+    """The zones whose window a call must respect: all of them when they share a moment in
+    the window, else the first (a window too narrow for a country this wide)."""
+    return zones if next_allowed_time(at, zones, window) is not None else zones[:1]
+
+
+def backoff_seconds(failures: int, base: float = 5.0, cap: float = 300.0) -> float:
+    """Wait before retrying the Twilio API after this many failures in a row (exponential)."""
+    return min(cap, base * 2 ** max(failures - 1, 0))

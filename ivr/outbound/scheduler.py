@@ -1,0 +1,171 @@
+"""`flask ivr scheduler`: the one process that runs timed work (APScheduler, blocking).
+
+Jobs: the outbound dispatcher, the routing safety sweep, the SLA sweep, the status-call
+cadence and daily housekeeping. On SQLite only one scheduler may run per database (a lock file
+beside it says who holds it); on PostgreSQL several may run, sharing rows through leases and
+SKIP LOCKED.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+import socket
+from collections.abc import Callable
+from datetime import UTC
+from pathlib import Path
+from typing import IO, Any
+
+from apscheduler.schedulers.blocking import BlockingScheduler
+from flask import Flask
+from sqlalchemy.engine import make_url
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
+
+from .. import clock, queueing
+from . import sweeps
+from .dispatcher import Dispatcher, Settings
+
+log = logging.getLogger(__name__)
+
+INTERVALS = {"dispatch": 5, "route": 15, "sla": 60, "cadence": 300}  # seconds
+
+
+class SchedulerRefused(Exception):
+    """Another scheduler already serves this database."""
+
+
+def sqlite_lock(database_url: str) -> IO[str] | None:
+    """Hold the lock file of a SQLite database's scheduler (None for other databases).
+    The operating system releases it when the process ends, however it ends."""
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite" or not url.database or url.database == ":memory:":
+        return None
+    path = Path(url.database).with_suffix(".scheduler.lock")
+    handle = open(path, "a+")  # noqa: SIM115  kept open for the life of the process
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "another process"
+        handle.close()
+        raise SchedulerRefused(
+            f"a scheduler is already running for this SQLite database ({holder}); SQLite "
+            "allows one per database. Stop it first, or use PostgreSQL to run several."
+        ) from None
+    handle.truncate(0)
+    handle.write(f"pid {os.getpid()} on {socket.gethostname()}\n")
+    handle.flush()
+    return handle
+
+
+def twilio_client(app: Flask) -> Callable[[], Client]:
+    cfg = app.config
+    return lambda: Client(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"])
+
+
+def make_dispatcher(app: Flask, owner: str | None = None, **options: Any) -> Dispatcher:
+    """A dispatcher for this app's database, Twilio account and live policy."""
+    cfg = app.config
+    sessions = app.extensions["sessionmaker"]
+
+    def now():
+        with app.app_context():
+            return clock.now()
+
+    return Dispatcher(
+        sessions=sessions,
+        settings=Settings(public_base_url=cfg["PUBLIC_BASE_URL"],
+                          from_number=cfg["TWILIO_PHONE_NUMBER"]),
+        client_factory=options.pop("client_factory", None) or twilio_client(app),
+        owner=owner or f"{socket.gethostname()}:{os.getpid()}",
+        policy=queueing.policy, clock=now, **options)
+
+
+def _in_app(app: Flask, name: str, work: Callable[[Any], Any]) -> Callable[[], None]:
+    """A job: run work(session) in the app's context and one transaction; log, never die."""
+    def job() -> None:
+        with app.app_context(), app.test_request_context():
+            from ..db import session
+
+            db = session()
+            try:
+                result = work(db)
+                db.commit()
+                if result:
+                    log.info("%s: %s", name, result)
+            except Exception:  # noqa: BLE001  one failed pass must not stop the scheduler
+                db.rollback()
+                log.exception("%s failed", name)
+
+    return job
+
+
+def route_sweep(db) -> int:
+    from ..voice.queue import route_now
+
+    return route_now(db, clock.now())
+
+
+def sla_sweep(db) -> int:
+    return sweeps.sla_sweep(db, clock.now(), queueing.policy(db))
+
+
+def cadence_sweep(db) -> int:
+    return sweeps.status_cadence(db, clock.now(), queueing.policy(db))
+
+
+def housekeeping(app: Flask) -> Callable[[Any], int]:
+    client = twilio_client(app)
+
+    def fetch(sid: str) -> str | None:
+        try:
+            return client().calls(sid).fetch().status
+        except TwilioException as exc:
+            log.warning("could not look up call %s: %s", sid, exc)
+            return None
+
+    return lambda db: sweeps.reconcile(db, clock.now(), fetch)
+
+
+def build(app: Flask, dispatcher: Dispatcher | None = None) -> BlockingScheduler:
+    """The scheduler with every job; started by ``run``."""
+    dispatcher = dispatcher or make_dispatcher(app)
+    scheduler = BlockingScheduler(timezone=UTC, job_defaults={"coalesce": True,
+                                                              "max_instances": 1})
+
+    def dispatch() -> None:
+        try:
+            with app.app_context():
+                handled = dispatcher.run_until_idle()
+            if handled:
+                log.info("dispatch: %s call(s) handled", handled)
+        except Exception:  # noqa: BLE001
+            log.exception("dispatch failed")
+
+    scheduler.add_job(dispatch, "interval", seconds=INTERVALS["dispatch"], id="dispatch")
+    scheduler.add_job(_in_app(app, "route", route_sweep), "interval",
+                      seconds=INTERVALS["route"], id="route")
+    scheduler.add_job(_in_app(app, "sla", sla_sweep), "interval", seconds=INTERVALS["sla"],
+                      id="sla")
+    scheduler.add_job(_in_app(app, "cadence", cadence_sweep), "interval",
+                      seconds=INTERVALS["cadence"], id="cadence")
+    scheduler.add_job(_in_app(app, "housekeeping", housekeeping(app)), "cron", hour=3,
+                      id="housekeeping")
+    return scheduler
+
+
+def run(app: Flask) -> None:
+    """Run the scheduler until stopped (Ctrl-C or SIGTERM)."""
+    lock = sqlite_lock(app.config["DATABASE_URL"])
+    scheduler = build(app)
+    log.info("scheduler started (%s)", ", ".join(f"{k} every {v} s"
+                                                 for k, v in INTERVALS.items()))
+    try:
+        scheduler.start()
+    except (KeyboardInterrupt, SystemExit):
+        pass
+    finally:
+        if lock is not None:
+            lock.close()

@@ -1,0 +1,480 @@
+"""The scheduler's outbound calls, as Twilio and the callee live them.
+
+Twilio's REST API is mocked with `responses`; every webhook Twilio would make (the answered
+call, its status callbacks) is signed with RequestValidator by the phone simulator. The clock
+is moved with time-machine.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from email.utils import format_datetime
+from urllib.parse import parse_qs
+
+import pytest
+import responses
+import time_machine
+from sqlalchemy import select
+
+from ivr.outbound import scheduler
+from tickets import services, workflow
+from tickets.models import Agent, Customer, OutboundCall, SurveyResponse, Ticket, TicketEvent
+
+from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL, Caller
+from .test_queue import MEMBERS, add_agent, to_queue
+
+MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+CALLS = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/\w+/Calls\.json")
+LINE = "+15550100000"  # TWILIO_PHONE_NUMBER's default
+
+
+@pytest.fixture
+def travel():
+    with time_machine.travel(MONDAY_10, tick=False) as traveller:
+        yield traveller
+
+
+class TwilioApi:
+    """What the line asked Twilio's REST API for."""
+
+    def __init__(self, rsps):
+        self.rsps = rsps
+        self.placed: list[dict] = []
+        self.dequeued: list[dict] = []
+        self.fail_next: list[tuple[int, dict]] = []
+
+    def create_call(self, request):
+        if self.fail_next:
+            status, body = self.fail_next.pop(0)
+            return status, {}, json.dumps(body)
+        form = parse_qs(request.body)
+        sid = f"CA{len(self.placed) + 1:032x}"
+        self.placed.append({"sid": sid, **{k: v if k == "StatusCallbackEvent" else v[0]
+                                           for k, v in form.items()}})
+        return 201, {}, json.dumps({
+            "sid": sid, "status": "queued", "to": form["To"][0], "from": form["From"][0],
+            "direction": "outbound-api",
+            "date_created": format_datetime(datetime.now(UTC), usegmt=True)})
+
+    def dequeue(self, request):
+        queue_sid, call_sid = MEMBERS.match(request.url).groups()
+        self.dequeued.append({"call": call_sid, "url": parse_qs(request.body)["Url"][0]})
+        return 200, {}, json.dumps({"call_sid": call_sid, "queue_sid": queue_sid})
+
+
+@pytest.fixture
+def twilio_api():
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        api = TwilioApi(rsps)
+        rsps.add_callback(responses.POST, CALLS, callback=api.create_call,
+                          content_type="application/json")
+        rsps.add_callback(responses.POST, MEMBERS, callback=api.dequeue,
+                          content_type="application/json")
+        yield api
+
+
+@pytest.fixture
+def dispatcher(app):
+    return scheduler.make_dispatcher(app, owner="test", concurrency=1)
+
+
+@pytest.fixture
+def answer(client):
+    """Twilio connects a placed call: the callee (or their machine) picks up."""
+
+    def transport(url, params, headers):
+        response = client.post(url[len(PUBLIC_BASE_URL):], data=params, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    def pick_up(placed: dict, answered_by: str = "human") -> Caller:
+        callee = Caller(transport, PUBLIC_BASE_URL, AUTH_TOKEN, from_=placed["From"],
+                        to=placed["To"], call_sid=placed["sid"])
+        callee.params.update(Direction="outbound-api", AnsweredBy=answered_by)
+        return callee.dial(placed["Url"])
+
+    return pick_up
+
+
+def run_job(app, work):
+    scheduler._in_app(app, "test", work)()
+
+
+def timeline(db, ticket_id=None, kind=None):
+    query = select(TicketEvent).order_by(TicketEvent.id)
+    if ticket_id:
+        query = query.where(TicketEvent.ticket_id == ticket_id)
+    if kind:
+        query = query.where(TicketEvent.kind == kind)
+    return [e.text for e in db.scalars(query)]
+
+
+def fresh(db, model, id_):
+    return db.get(model, id_, populate_existing=True)
+
+
+def open_ticket(db, priority="critical_situation", number="+15551230001", language="en-US",
+                customer_phone=None):
+    customer = None
+    if customer_phone:
+        customer = db.scalar(select(Customer).join(Customer.phones)
+                             .where(services.CustomerPhone.number == customer_phone))
+    sla = {"critical_situation": {"response_minutes": 60, "resolution_minutes": 480,
+                                  "update_minutes": 240},
+           "enterprise_failure": {"response_minutes": 15, "resolution_minutes": 240,
+                                  "update_minutes": 60}}[priority]
+    ticket, _pin = services.open_ticket(
+        db, fields={"name": "Alice Johnson", "callback_number": number,
+                    "problem": "The printer jams"}, priority=priority, sla=sla,
+        customer_id=customer.id if customer else None, language=language,
+        now=datetime.now(UTC))
+    db.commit()
+    return ticket
+
+
+# ---- callbacks ------------------------------------------------------------------------------
+
+def test_callback_is_placed_at_its_turn_and_connects_to_the_reserved_analyst(
+        app, call, db, demo, travel, twilio_api, dispatcher, answer):
+    ann = add_agent(db, "Ann", tier=1, status="on_call")
+    caller = to_queue(call)
+    caller.press("1")  # holds
+    caller.press("2").press("1").press("1")  # then a callback to this number, when free
+    caller.hears("will call you back")
+    booked = db.scalar(select(OutboundCall))
+    assert booked.kind == "callback" and booked.status == "pending"
+
+    assert dispatcher.run_until_idle() == 0  # nobody free: its place has not come up
+    assert twilio_api.placed == []
+
+    fresh(db, Agent, ann.id).status = "available"
+    db.commit()
+    run_job(app, scheduler.route_sweep)  # the routing sweep reserves Ann for the callback
+    assert fresh(db, Agent, ann.id).status == "on_call"
+    assert dispatcher.run_until_idle() == 1
+    [placed] = twilio_api.placed
+    assert placed["To"] == "+15551230001" and placed["From"] == LINE
+    assert placed["Url"] == f"{PUBLIC_BASE_URL}/voice/outbound/answer?oc={booked.id}"
+    assert placed["StatusCallback"] == f"{PUBLIC_BASE_URL}/voice/outbound/status?oc={booked.id}"
+    assert placed["StatusCallbackEvent"] == ["initiated", "ringing", "answered", "completed"]
+    assert placed["MachineDetection"] == "DetectMessageEnd"
+
+    callee = answer(placed)
+    ticket = db.get(Ticket, booked.ticket_id)
+    callee.hears(f"returning your call about ticket {' '.join(ticket.number)}",
+                 "To be connected to an analyst now, press 1")
+    callee.press("1")
+    callee.hears("Connecting you now", "Thank you for holding")
+    assert callee.dialled == [ann.phone]
+    callee.dial_ends("completed", 300)
+    callee.status("completed", sequence=3, duration=320, path=placed["StatusCallback"])
+
+    done = fresh(db, OutboundCall, booked.id)
+    assert done.status == "done" and done.attempts == 1 and done.result == "reached"
+    assert fresh(db, Agent, ann.id).status == "wrap_up"
+    events = timeline(db, ticket.id)
+    assert any("Ann (tier 1) is reserved" in t for t in events)
+    assert any("Callback to +15551230001 placed, attempt 1 of 3" in t for t in events)
+    assert any("Connected to Ann" in t for t in events)
+
+
+def test_unanswered_callback_is_retried_then_given_up_with_every_try_on_the_timeline(
+        app, db, demo, travel, twilio_api, dispatcher):
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                                          now=datetime.now(UTC), reason="way_out",
+                                          max_attempts=3, retry_delay_seconds=600)
+    db.commit()
+    outcomes = ["no-answer", "busy", "no-answer"]
+    for attempt, status in enumerate(outcomes, start=1):
+        assert dispatcher.run_until_idle() == 1
+        placed = twilio_api.placed[-1]
+        row = fresh(db, OutboundCall, outbound.id)
+        assert row.attempts == attempt and row.status == "placed"
+        status_from_twilio(app, placed, status)
+        assert dispatcher.run_until_idle() == 0  # the next try waits retry_delay
+        travel.shift(timedelta(seconds=601))
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "failed" and row.attempts == 3
+    assert row.result == "gave up after 3 attempts (no answer)"
+    assert len(twilio_api.placed) == 3
+    events = timeline(db, ticket.id)
+    assert sum("placed, attempt" in t for t in events) == 3
+    assert any("attempt 1 of 3: no answer; next try at 10:10" in t for t in events)
+    assert any("attempt 2 of 3: busy; next try at" in t for t in events)
+    assert any("attempt 3 of 3: no answer; given up" in t for t in events)
+
+
+def status_from_twilio(app, placed, status, answered_by=None, sequence=3):
+    """Twilio's final status callback for a placed call, signed."""
+    client = app.test_client()
+
+    def transport(url, params, headers):
+        response = client.post(url[len(PUBLIC_BASE_URL):], data=params, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    phone = Caller(transport, PUBLIC_BASE_URL, AUTH_TOKEN, from_=placed["From"],
+                   to=placed["To"], call_sid=placed["sid"])
+    phone.params["Direction"] = "outbound-api"
+    if answered_by:
+        phone.params["AnsweredBy"] = answered_by
+    code, _ = phone.status(status, sequence=sequence, path=placed["StatusCallback"])
+    assert code == 200
+
+
+def test_a_machine_gets_a_short_message_with_the_ticket_number_and_is_tried_again(
+        app, db, demo, travel, twilio_api, dispatcher, answer):
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                                          now=datetime.now(UTC), reason="way_out")
+    db.commit()
+    dispatcher.run_until_idle()
+    placed = twilio_api.placed[-1]
+    machine = answer(placed, answered_by="machine_end_beep")
+    machine.hears(f"returning your call about ticket {' '.join(ticket.number)}",
+                  f"quote ticket {' '.join(ticket.number)}")
+    assert machine.hung_up and machine.prompt is None  # a message, no menu
+    status_from_twilio(app, placed, "completed")
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "pending" and row.attempts == 1  # a person is still to be reached
+    assert any("answered by a machine, message left" in t for t in timeline(db, ticket.id))
+
+
+# ---- status updates -------------------------------------------------------------------------
+
+def test_status_calls_come_at_the_priority_cadence_and_on_sla_breach(
+        app, db, demo, travel, twilio_api, dispatcher, answer):
+    ticket = open_ticket(db, "critical_situation")  # policy: update every 240 min, respond in 60
+    services.record_event(db, "note", "Replacement fuser ordered, arriving tomorrow",
+                          ticket_id=ticket.id, actor="ann", public=True)
+    db.commit()
+    travel.shift(timedelta(minutes=59))
+    run_job(app, scheduler.cadence_sweep)
+    run_job(app, scheduler.sla_sweep)
+    assert db.scalars(select(OutboundCall)).all() == []
+
+    travel.shift(timedelta(minutes=2))  # 61 min: no analyst responded within 60
+    run_job(app, scheduler.sla_sweep)
+    breach = fresh(db, Ticket, ticket.id)
+    assert breach.tier == 2 and breach.response_breached_at is not None
+    [sla_call] = db.scalars(select(OutboundCall)).all()
+    assert sla_call.kind == "status_update" and sla_call.reason == "sla_breach"
+    assert any("Escalated from tier 1 to tier 2: SLA response target missed" in t
+               for t in timeline(db, ticket.id))
+
+    dispatcher.run_until_idle()
+    callee = answer(twilio_api.placed[-1])
+    callee.hears(f"update on ticket {' '.join(ticket.number)}", "It is open",
+                 "Replacement fuser ordered", "press 9")
+    callee.press("2")  # add information
+    callee.record(seconds=12)
+    callee.hears("Your information is on the ticket")
+    status_from_twilio(app, twilio_api.placed[-1], "completed")
+    assert fresh(db, OutboundCall, sla_call.id).status == "done"
+    assert any("added information by phone" in t for t in timeline(db, ticket.id))
+
+    # The cadence: the next status call 240 minutes after the last one, not before.
+    travel.shift(timedelta(minutes=239))
+    run_job(app, scheduler.cadence_sweep)
+    assert len(db.scalars(select(OutboundCall)).all()) == 1
+    travel.shift(timedelta(minutes=2))
+    run_job(app, scheduler.cadence_sweep)
+    calls = db.scalars(select(OutboundCall).order_by(OutboundCall.id)).all()
+    assert len(calls) == 2 and calls[1].reason == "cadence"
+
+    # Press 9: no more status calls for this ticket.
+    dispatcher.run_until_idle()
+    callee = answer(twilio_api.placed[-1])
+    callee.press("9")
+    callee.hears("no more status calls")
+    assert fresh(db, Ticket, ticket.id).status_calls_stopped
+    travel.shift(timedelta(hours=5))
+    run_job(app, scheduler.cadence_sweep)
+    assert len(db.scalars(select(OutboundCall)).all()) == 2
+
+
+def test_beyond_tier_three_needs_a_named_approver(app, db, demo, travel):
+    ticket = open_ticket(db, "enterprise_failure")
+    fresh(db, Ticket, ticket.id).tier = 3
+    db.commit()
+    travel.shift(timedelta(minutes=16))
+    run_job(app, scheduler.sla_sweep)
+    row = fresh(db, Ticket, ticket.id)
+    assert row.tier == 3 and "needs approval" in row.escalation_pending
+    assert any("needs approval from: Dana Lead, Sam Manager" in t
+               for t in timeline(db, ticket.id))
+    with pytest.raises(services.TicketError, match="needs an approver"):
+        workflow.escalate_ticket(db, row, reason="vendor fault", actor="ann",
+                                 now=datetime.now(UTC), to_tier=4, approver="Ann",
+                                 approvers=["Dana Lead", "Sam Manager"])
+    workflow.escalate_ticket(db, row, reason="vendor fault", actor="ann", now=datetime.now(UTC),
+                             to_tier=4, approver="Dana Lead",
+                             approvers=["Dana Lead", "Sam Manager"])
+    db.commit()
+    assert fresh(db, Ticket, ticket.id).tier == 4
+    assert any("approved by Dana Lead" in t for t in timeline(db, ticket.id))
+
+
+# ---- quiet hours and destinations -----------------------------------------------------------
+
+@pytest.mark.parametrize(("number", "utc_hour", "allowed", "next_utc"), [
+    ("+393331234567", 7, False, datetime(2026, 11, 23, 8, 0, tzinfo=UTC)),  # 08:00 in Rome
+    ("+393331234567", 10, True, None),                                      # 11:00 in Rome
+    ("+60123456789", 13, False, datetime(2026, 11, 24, 1, 0, tzinfo=UTC)),  # 21:00 in Malaysia
+    ("+12025550147", 13, False, datetime(2026, 11, 23, 14, 0, tzinfo=UTC)),  # 08:00 in New York
+    ("+12025550147", 20, True, None),                                       # 15:00 in New York
+])
+def test_quiet_hours_are_kept_in_the_callees_time_zone(
+        app, db, demo, twilio_api, dispatcher, number, utc_hour, allowed, next_utc):
+    with time_machine.travel(MONDAY_10.replace(hour=utc_hour), tick=False):
+        ticket = open_ticket(db, number=number)
+        outbound = workflow.schedule_status_call(db, ticket, now=datetime.now(UTC),
+                                                 reason="cadence")
+        db.commit()
+        dispatcher.run_until_idle()
+        row = fresh(db, OutboundCall, outbound.id)
+        if allowed:
+            assert row.status == "placed" and len(twilio_api.placed) == 1
+        else:
+            assert row.status == "pending" and twilio_api.placed == []
+            assert row.due_at == next_utc
+            assert any("waits until" in t and "calling hours" in t
+                       for t in timeline(db, ticket.id))
+
+
+def test_customer_time_zone_overrides_the_numbers(app, db, demo, twilio_api, dispatcher):
+    customer = db.scalar(select(Customer).where(Customer.name.like("Alice%")))
+    customer.timezone = "Asia/Tokyo"  # travelling: 19:00 UTC is 04:00 in Tokyo
+    db.commit()
+    with time_machine.travel(MONDAY_10.replace(hour=19), tick=False):
+        ticket = open_ticket(db, number="+12025550147", customer_phone="+15551230001")
+        outbound = workflow.schedule_status_call(db, ticket, now=datetime.now(UTC),
+                                                 reason="cadence")
+        db.commit()
+        dispatcher.run_until_idle()
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "pending" and row.due_at == datetime(2026, 11, 24, 0, 0, tzinfo=UTC)
+    assert twilio_api.placed == []
+
+
+@pytest.mark.parametrize(("number", "why"), [
+    ("+19005551234", "premium-rate numbers are never called"),
+    ("+33612345678", "FR is not among the countries the line calls"),
+])
+def test_a_disallowed_destination_is_refused_and_recorded(
+        app, db, demo, travel, twilio_api, dispatcher, number, why):
+    ticket = open_ticket(db, number=number)
+    outbound = workflow.schedule_status_call(db, ticket, now=datetime.now(UTC), reason="cadence")
+    db.commit()
+    dispatcher.run_until_idle()
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "refused" and why in row.result
+    assert twilio_api.placed == []
+    assert any(why in t for t in timeline(db, ticket.id, "outbound_refused"))
+
+
+def test_calls_per_number_per_day_are_capped(app, db, demo, travel, twilio_api, dispatcher):
+    tickets = [open_ticket(db) for _ in range(4)]  # policy cap: 3 a day
+    for ticket in tickets:
+        workflow.schedule_status_call(db, ticket, now=datetime.now(UTC), reason="cadence")
+    db.commit()
+    dispatcher.run_until_idle()
+    assert len(twilio_api.placed) == 3
+    waiting = db.scalar(select(OutboundCall).where(OutboundCall.status == "pending"))
+    assert waiting.due_at == datetime.now(UTC) + timedelta(days=1)
+    assert any("daily limit of 3 calls" in t for t in timeline(db, waiting.ticket_id))
+
+
+# ---- Twilio errors --------------------------------------------------------------------------
+
+def test_twilio_errors_retry_with_backoff_and_an_invalid_number_fails_with_the_reason(
+        app, db, demo, travel, twilio_api, dispatcher):
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_status_call(db, ticket, now=datetime.now(UTC), reason="cadence")
+    db.commit()
+    twilio_api.fail_next = [(429, {"code": 20429, "message": "Too Many Requests",
+                                   "status": 429}),
+                            (503, {"code": 20503, "message": "Service Unavailable",
+                                   "status": 503})]
+    dispatcher.run_until_idle()
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "pending" and row.rest_failures == 1
+    assert row.due_at == datetime.now(UTC) + timedelta(seconds=5)
+    travel.shift(timedelta(seconds=5))
+    dispatcher.run_until_idle()
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.rest_failures == 2 and row.due_at == datetime.now(UTC) + timedelta(seconds=10)
+    travel.shift(timedelta(seconds=10))
+    dispatcher.run_until_idle()
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "placed" and len(twilio_api.placed) == 1
+
+    second = open_ticket(db)
+    bad = workflow.schedule_status_call(db, second, now=datetime.now(UTC), reason="cadence")
+    db.commit()
+    twilio_api.fail_next = [(400, {"code": 21211, "message": "The 'To' number is not a valid "
+                                   "phone number.", "status": 400})]
+    dispatcher.run_until_idle()
+    row = fresh(db, OutboundCall, bad.id)
+    assert row.status == "failed" and "not a valid phone number" in row.result
+    assert any("code 21211" in t for t in timeline(db, second.id, "outbound_failed"))
+
+
+# ---- closure and survey ---------------------------------------------------------------------
+
+def test_resolving_calls_the_customer_and_stores_the_survey(
+        app, db, demo, travel, twilio_api, dispatcher, answer):
+    ticket = open_ticket(db)
+    workflow.resolve_ticket(db, fresh(db, Ticket, ticket.id), actor="ann",
+                            now=datetime.now(UTC), note="Fuser replaced")
+    db.commit()
+    dispatcher.run_until_idle()
+    callee = answer(twilio_api.placed[-1])
+    callee.hears("marked as resolved", "If the problem is solved, press 1")
+    callee.press("1").hears("How satisfied")
+    callee.press("5").hears("To leave a comment, press 1")
+    callee.press("1").record(seconds=9)
+    callee.hears("Thank you for your time")
+    survey = db.scalar(select(SurveyResponse))
+    assert survey.solved is True and survey.score == 5 and survey.comment_seconds == 9
+    assert fresh(db, Ticket, ticket.id).status == "resolved"
+
+
+def test_not_solved_reopens_the_ticket_and_a_low_score_opens_a_follow_up(
+        app, db, demo, travel, twilio_api, dispatcher, answer):
+    ticket = open_ticket(db)
+    row = fresh(db, Ticket, ticket.id)
+    row.tier = 2
+    workflow.resolve_ticket(db, row, actor="bob", now=datetime.now(UTC))
+    db.commit()
+    dispatcher.run_until_idle()
+    callee = answer(twilio_api.placed[-1], answered_by="human")
+    callee.press("2").hears("We have reopened ticket")
+    callee.press("1").press("2")  # score 1, no comment
+    reopened = fresh(db, Ticket, ticket.id)
+    assert reopened.status == "open" and reopened.tier == 2 and reopened.reopened_count == 1
+    survey = db.scalar(select(SurveyResponse))
+    assert survey.solved is False and survey.score == 1
+    follow = db.scalar(select(Ticket).where(Ticket.parent_id == ticket.id))
+    assert follow.category == "follow_up" and "score 1 of 5" in follow.problem
+    assert any("Reopened: the customer says the problem is not solved; back to tier 2" in t
+               for t in timeline(db, ticket.id))
+
+
+# ---- the process ------------------------------------------------------------------------------
+
+def test_a_second_scheduler_on_one_sqlite_database_is_refused(tmp_path):
+    url = f"sqlite:///{tmp_path / 'line.db'}"
+    first = scheduler.sqlite_lock(url)
+    try:
+        with pytest.raises(scheduler.SchedulerRefused, match="already running.*pid"):
+            scheduler.sqlite_lock(url)
+    finally:
+        first.close()
+    scheduler.sqlite_lock(url).close()  # free again once the first has stopped
+
+
+def test_scheduler_has_every_job(app):
+    jobs = {job.id for job in scheduler.build(app).get_jobs()}
+    assert jobs == {"dispatch", "route", "sla", "cadence", "housekeeping"}
