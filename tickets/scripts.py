@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from call_scripts import parse, shipped_scripts
@@ -51,15 +52,19 @@ def publish(session: Session, name: str, text: str, author: str = "system",
 
 def find(session: Session, name: str, kind: str = "script") -> ScriptVersion | None:
     """The live version; the shipped file is published the first time; None if neither."""
-    version = session.scalar(
-        select(ScriptVersion)
-        .where(ScriptVersion.kind == kind, ScriptVersion.name == name)
-        .order_by(ScriptVersion.version.desc())
-        .limit(1)
-    )
+    query = (select(ScriptVersion)
+             .where(ScriptVersion.kind == kind, ScriptVersion.name == name)
+             .order_by(ScriptVersion.version.desc())
+             .limit(1))
+    version = session.scalar(query)
     if version is None and name in shipped(kind):
         path = shipped(kind)[name]
-        version = publish(session, name, path.read_text(encoding="utf-8"), "shipped", kind)
+        try:
+            with session.begin_nested():
+                version = publish(session, name, path.read_text(encoding="utf-8"), "shipped",
+                                  kind)
+        except IntegrityError:  # another worker published it first: use theirs
+            version = session.scalar(query)
     return version
 
 
