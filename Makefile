@@ -47,6 +47,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/step_cost.py
 	$(BIN)/python bench/routing.py
+	$(BIN)/python bench/dispatch.py
 
 clean:
 	rm -rf $(VENV) instance *.egg-info

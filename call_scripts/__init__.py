@@ -22,7 +22,7 @@ from .loader import Problem, ScriptError, load_file, parse, shipped_scripts
 from .model import Script
 
 __all__ = [
-    "Effect", "Gather", "Hangup", "Input", "Log", "Problem", "Queue", "Record", "Recorded", "Result", "Say", "Script",
-    "ScriptError", "ScriptRuntimeError", "Silence", "Turn", "advance", "assess_priority",
-    "load_file", "parse", "shipped_scripts", "start",
+    "Effect", "Gather", "Hangup", "Input", "Log", "Problem", "Queue", "Record", "Recorded",
+    "Result", "Say", "Script", "ScriptError", "ScriptRuntimeError", "Silence", "Turn", "advance",
+    "assess_priority", "load_file", "parse", "shipped_scripts", "start",
 ]

@@ -13,9 +13,9 @@ from pydantic import ValidationError
 from .model import (
     EFFECTS,
     INPUT_STEPS,
-    WAITING_STEPS,
     PURE_ACTIONS,
     STEP_TYPES,
+    WAITING_STEPS,
     ActionStep,
     AskStep,
     Header,

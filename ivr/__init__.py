@@ -26,6 +26,8 @@ def register_logging(app: Flask) -> None:
     if not app.debug and not app.testing:
         logging.basicConfig(level=logging.INFO,
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # twilio-python logs each request's parameters (phone numbers) at INFO: keep them out.
+    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
 
 
 def register_blueprints(app: Flask) -> None:

@@ -186,8 +186,9 @@ def dispatch() -> None:
     except SchedulerRefused as exc:
         raise click.ClickException(str(exc)) from None
     try:
-        click.echo(f"{make_dispatcher(current_app._get_current_object()).run_until_idle()} "
-                   "outbound call(s) handled")
+        dispatcher = make_dispatcher(current_app._get_current_object())
+        click.echo(f"{dispatcher.run_until_idle()} outbound call(s) handled")
+        dispatcher.close()
     finally:
         if lock is not None:
             lock.close()

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -116,6 +117,13 @@ class Dispatcher:
         self.calls_per_second = calls_per_second
         self._local = threading.local()
         self._limiter: RateLimiter | None = None
+        self._pool: ThreadPoolExecutor | None = None
+
+    def close(self) -> None:
+        """Stop the dialling threads (the scheduler calls this on shutdown)."""
+        if self._pool is not None:
+            self._pool.shutdown()
+            self._pool = None
 
     # ---- one pass -------------------------------------------------------------------------
 
@@ -133,11 +141,14 @@ class Dispatcher:
             self._limiter = RateLimiter(rate)
         ring = pol.outbound.ring_timeout_seconds
         if self.concurrency > 1 and len(claims) > 1:
-            with ThreadPoolExecutor(self.concurrency) as pool:
-                outcomes = list(pool.map(lambda c: self.dial(c, ring), claims))
+            if self._pool is None:
+                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="dial")
+            outcomes = list(self._pool.map(lambda c: self.dial(c, ring), claims))
         else:
             outcomes = [self.dial(c, ring) for c in claims]
         with self.sessions() as session:
+            session.scalars(select(OutboundCall).where(OutboundCall.id.in_(
+                [c.id for c in claims])).with_for_update()).all()  # lock and load the batch
             for outcome in outcomes:
                 self.record(session, outcome, self.clock(), pol)
             session.commit()
@@ -170,10 +181,12 @@ class Dispatcher:
         rows = session.scalars(query).all()
         claims = []
         lease = timedelta(seconds=pol.outbound.lease_seconds)
+        dialled_today = self._dialled_today(session, rows, now)
         for row in rows:
             recovering = row.placed_at if row.status == "dialing" else None
-            if recovering is None and not self._may_dial(session, row, now, pol):
+            if recovering is None and not self._may_dial(session, row, now, pol, dialled_today):
                 continue
+            dialled_today[row.to_number] += 0 if self._retry_of_today(row, now) else 1
             row.status = "dialing"
             row.lease_owner = self.owner
             row.lease_expires = now + lease
@@ -182,7 +195,27 @@ class Dispatcher:
             claims.append(Claim(row.id, row.to_number, row.kind, row.attempts + 1, recovering))
         return claims
 
-    def _may_dial(self, session: Session, row: OutboundCall, now: datetime, pol: Any) -> bool:
+    @staticmethod
+    def _retry_of_today(row: OutboundCall, now: datetime) -> bool:
+        return bool(row.attempts and row.placed_at and row.placed_at >= now - timedelta(days=1))
+
+    def _dialled_today(self, session: Session, rows: list[OutboundCall],
+                       now: datetime) -> Counter[str]:
+        """Calls dialled in the last day to each number of the batch (other rows than these)."""
+        numbers = {row.to_number for row in rows}
+        if not numbers:
+            return Counter()
+        counts = session.execute(
+            select(OutboundCall.to_number, func.count(OutboundCall.id))
+            .where(OutboundCall.to_number.in_(numbers),
+                   OutboundCall.placed_at >= now - timedelta(days=1),
+                   or_(OutboundCall.attempts > 0, OutboundCall.status == "dialing"),
+                   OutboundCall.id.not_in([row.id for row in rows]))
+            .group_by(OutboundCall.to_number)).all()
+        return Counter(dict(counts))
+
+    def _may_dial(self, session: Session, row: OutboundCall, now: datetime, pol: Any,
+                  dialled_today: Counter[str]) -> bool:
         """The calling rules: ticket still needs it, destination allowed, daily cap, quiet
         hours. A row that may not be dialled now is refused, called off or moved later."""
         out = pol.outbound
@@ -207,14 +240,8 @@ class Dispatcher:
             self._defer(session, row, later or now + timedelta(hours=1),
                         f"outside the callee's calling hours ({zones[0].key} local time)")
             return False
-        since = now - timedelta(days=1)
-        retry_of_today = bool(row.attempts and row.placed_at and row.placed_at >= since)
-        dialled_today = session.scalar(
-            select(func.count(OutboundCall.id)).where(
-                OutboundCall.to_number == row.to_number, OutboundCall.placed_at >= since,
-                or_(OutboundCall.attempts > 0, OutboundCall.status == "dialing"),
-                OutboundCall.id != row.id)) or 0
-        if not retry_of_today and dialled_today >= out.max_calls_per_number_per_day:
+        if not self._retry_of_today(row, now) and \
+                dialled_today[row.to_number] >= out.max_calls_per_number_per_day:
             self._defer(session, row, now + timedelta(days=1), "the daily limit of "
                         f"{out.max_calls_per_number_per_day} calls to this number is reached")
             return False
@@ -296,7 +323,7 @@ class Dispatcher:
 
     def record(self, session: Session, outcome: Outcome, now: datetime, pol: Any) -> None:
         claim = outcome.claim
-        row = session.get(OutboundCall, claim.id, with_for_update=True)
+        row = session.get(OutboundCall, claim.id)
         if row is None or row.status not in ("dialing", "placed"):
             return
         label = LABELS[row.kind]

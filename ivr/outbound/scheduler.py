@@ -159,7 +159,8 @@ def build(app: Flask, dispatcher: Dispatcher | None = None) -> BlockingScheduler
 def run(app: Flask) -> None:
     """Run the scheduler until stopped (Ctrl-C or SIGTERM)."""
     lock = sqlite_lock(app.config["DATABASE_URL"])
-    scheduler = build(app)
+    dispatcher = make_dispatcher(app)
+    scheduler = build(app, dispatcher)
     log.info("scheduler started (%s)", ", ".join(f"{k} every {v} s"
                                                  for k, v in INTERVALS.items()))
     try:
@@ -167,5 +168,6 @@ def run(app: Flask) -> None:
     except (KeyboardInterrupt, SystemExit):
         pass
     finally:
+        dispatcher.close()
         if lock is not None:
             lock.close()

@@ -445,3 +445,70 @@ def test_spoken_menu_words_match_whole_words_only(make_script):
     turn = start(script, {})
     turn = advance(script, turn.state, Input(speech="tidak, saya tak perlu"))
     assert [a.data["key"] for a in turn.actions if isinstance(a, Log)] == ["2"]
+
+
+RECORD = """
+hello:
+  type: record
+  field: message
+  max_length: 90
+  prompt: {en-US: Leave your message after the tone.}
+  next: done
+done:
+  type: branch
+  cases:
+    - when: {field: message, present: true}
+      next: thanks
+  default: bye
+thanks:
+  type: hangup
+  prompt: {en-US: Thank you for your message.}
+bye:
+  type: hangup
+  prompt: {en-US: Goodbye.}
+"""
+
+
+def test_record_step_keeps_the_recording_and_silence_moves_on(make_script):
+    from call_scripts import Record, Recorded
+
+    script = make_script(RECORD)
+    turn = start(script)
+    [record] = turn.actions
+    assert isinstance(record, Record) and record.max_length == 90
+    assert record.prompt.text == "Leave your message after the tone."
+
+    kept = advance(script, turn.state, Recorded(url="https://api.twilio.com/RE1", seconds=7))
+    assert kept.state["fields"]["message"] == {"url": "https://api.twilio.com/RE1", "seconds": 7}
+    assert [a.text for a in kept.actions if isinstance(a, Say)] == ["Thank you for your message."]
+    assert any(isinstance(a, Log) and a.kind == "recording" for a in kept.actions)
+
+    silent = advance(script, turn.state, Silence())
+    assert "message" not in silent.state["fields"]
+    assert [a.text for a in silent.actions if isinstance(a, Say)] == ["Goodbye."]
+
+
+RECORD_AGAIN = """
+hello:
+  type: record
+  field: message
+  prompt: {en-US: Leave your message after the tone.}
+  next: check
+check:
+  type: branch
+  cases:
+    - when: {field: message, present: true}
+      next: bye
+  default: hello
+bye:
+  type: hangup
+  prompt: {en-US: Goodbye.}
+"""
+
+
+def test_a_loop_through_a_record_step_takes_input(make_script):
+    # No recording: ask again. Valid, because the record step waits for the callee.
+    script = make_script(RECORD_AGAIN)
+    turn = advance(script, start(script).state, Silence())
+    assert [a.prompt.text for a in turn.actions if hasattr(a, "max_length")] == [
+        "Leave your message after the tone."]
