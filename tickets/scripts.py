@@ -4,6 +4,7 @@ with, and publishing never edits a version, it adds one."""
 from __future__ import annotations
 
 import hashlib
+from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
 
@@ -59,11 +60,15 @@ def find(session: Session, name: str, kind: str = "script") -> ScriptVersion | N
     version = session.scalar(query)
     if version is None and name in shipped(kind):
         path = shipped(kind)[name]
+        text = path.read_text(encoding="utf-8")
+        autocommit = session.connection().get_execution_options().get(
+            "isolation_level") == "AUTOCOMMIT"
         try:
-            with session.begin_nested():
-                version = publish(session, name, path.read_text(encoding="utf-8"), "shipped",
-                                  kind)
+            with nullcontext() if autocommit else session.begin_nested():
+                version = publish(session, name, text, "shipped", kind)
         except IntegrityError:  # another worker published it first: use theirs
+            if autocommit:
+                session.rollback()
             version = session.scalar(query)
     return version
 
