@@ -21,6 +21,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.engine import make_url
 from twilio.base.exceptions import TwilioException
+from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from .. import clock, queueing
@@ -60,9 +61,13 @@ def sqlite_lock(database_url: str) -> IO[str] | None:
     return handle
 
 
+TWILIO_TIMEOUT = 15  # seconds; well inside the lease, so a hung request cannot outlive it
+
+
 def twilio_client(app: Flask) -> Callable[[], Client]:
     cfg = app.config
-    return lambda: Client(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"])
+    return lambda: Client(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
+                          http_client=TwilioHttpClient(timeout=TWILIO_TIMEOUT))
 
 
 def make_dispatcher(app: Flask, owner: str | None = None, **options: Any) -> Dispatcher:

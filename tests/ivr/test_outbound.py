@@ -294,6 +294,38 @@ def test_status_calls_come_at_the_priority_cadence_and_on_sla_breach(
     assert len(db.scalars(select(OutboundCall)).all()) == 2
 
 
+def test_a_status_call_puts_the_customer_through_to_an_analyst_of_the_tickets_tier(
+        app, db, demo, travel, twilio_api, dispatcher, answer):
+    ann = add_agent(db, "Ann", tier=1)
+    ticket = open_ticket(db)
+    workflow.schedule_status_call(db, ticket, now=datetime.now(UTC), reason="cadence")
+    db.commit()
+    dispatcher.run_until_idle()
+    callee = answer(twilio_api.placed[-1])
+    callee.press("1")
+    callee.hears("Please hold while we connect you to an analyst", "connecting you")
+    assert [d["call"] for d in twilio_api.dequeued] == [callee.call_sid]
+    callee.redirected(twilio_api.dequeued[0]["url"])
+    assert callee.dialled == [ann.phone]
+    assert any("Queued for tier 1" in t for t in timeline(db, ticket.id))
+
+
+def test_a_missed_resolution_target_escalates_again(app, db, demo, travel):
+    ticket = open_ticket(db, "critical_situation")  # respond in 60, resolve in 480 minutes
+    workflow.add_note(db, fresh(db, Ticket, ticket.id), "On it", actor="ann",
+                      now=datetime.now(UTC))
+    db.commit()
+    travel.shift(timedelta(minutes=479))
+    run_job(app, scheduler.sla_sweep)
+    assert fresh(db, Ticket, ticket.id).tier == 1
+    travel.shift(timedelta(minutes=2))
+    run_job(app, scheduler.sla_sweep)
+    row = fresh(db, Ticket, ticket.id)
+    assert row.tier == 2 and row.resolution_breached_at is not None
+    assert row.response_breached_at is None  # the response came in time
+    assert any("SLA resolution target missed" in t for t in timeline(db, ticket.id))
+
+
 def test_beyond_tier_three_needs_a_named_approver(app, db, demo, travel):
     ticket = open_ticket(db, "enterprise_failure")
     fresh(db, Ticket, ticket.id).tier = 3
