@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 from tickets import services, workflow
 from tickets.models import Call, OutboundCall, Ticket
 
-from .. import clock
+from .. import clock, queueing
 
 log = logging.getLogger(__name__)
 
@@ -126,8 +126,6 @@ def call_ended(session: Session, outbound: OutboundCall, call: Call | None, stat
     why = "answered by a machine, message left" if machine and status == "completed" else \
         "answered but no choice made" if status == "completed" else status.replace("-", " ")
     if outbound.kind == "callback":
-        from .. import queueing
-
         queueing.release_callback_agent(session, outbound, now)
     sid = outbound.twilio_sid
     outbound.twilio_sid = None

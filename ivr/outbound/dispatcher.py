@@ -28,6 +28,7 @@ from twilio.rest import Client
 from tickets import services
 from tickets.models import Customer, OutboundCall, Ticket
 
+from .. import queueing
 from . import rules
 from .conversation import LABELS
 
@@ -260,8 +261,6 @@ class Dispatcher:
                                   ticket_id=row.ticket_id, at=now,
                                   data={"outbound_call_id": row.id})
         if row.kind == "callback":
-            from .. import queueing
-
             queueing.release_callback_agent(session, row, now)
 
     def _defer(self, session: Session, row: OutboundCall, until: datetime, why: str) -> None:
@@ -272,8 +271,6 @@ class Dispatcher:
                                   f"{why}", ticket_id=row.ticket_id,
                                   data={"outbound_call_id": row.id, "until": until.isoformat()})
         if row.kind == "callback":
-            from .. import queueing
-
             queueing.release_callback_agent(session, row, until)
 
     # ---- dialling ---------------------------------------------------------------------------
@@ -344,6 +341,8 @@ class Dispatcher:
                         attempt=row.attempts)
             return
         row.lease_owner = row.lease_expires = None
+        if row.kind == "callback":  # the analyst is not kept waiting on Twilio
+            queueing.release_callback_agent(session, row, now)
         if outcome.transient and row.rest_failures + 1 < MAX_REST_FAILURES:
             row.rest_failures += 1
             row.status = "pending"
@@ -356,10 +355,6 @@ class Dispatcher:
         row.ended_at = now
         self._event(session, row, "outbound_failed", f"{label} to {row.to_number} failed: "
                     f"{outcome.error}", now)
-        if row.kind == "callback":
-            from .. import queueing
-
-            queueing.release_callback_agent(session, row, now)
 
     def _event(self, session: Session, row: OutboundCall, kind: str, text: str, now: datetime,
                **data: Any) -> None:

@@ -91,7 +91,7 @@ def make_dispatcher(app: Flask, owner: str | None = None, **options: Any) -> Dis
 def _in_app(app: Flask, name: str, work: Callable[[Any], Any]) -> Callable[[], None]:
     """A job: run work(session) in the app's context and one transaction; log, never die."""
     def job() -> None:
-        with app.app_context(), app.test_request_context():
+        with app.app_context(), app.test_request_context():  # url_for needs a request
             from ..db import session
 
             db = session()
