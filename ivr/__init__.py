@@ -29,9 +29,11 @@ def register_logging(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
+    from .api import bp as api_bp
     from .voice import bp as voice_bp
 
     app.register_blueprint(voice_bp)
+    app.register_blueprint(api_bp)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:

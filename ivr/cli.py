@@ -249,3 +249,49 @@ def _language_key(phone: Phone, lang: str) -> str | None:
             if digits:
                 return digits[-1]
     return None
+
+
+api_token_cli = AppGroup("api-token", help="Bearer tokens for the JSON API and /metrics.")
+ivr_cli.add_command(api_token_cli)
+
+
+@api_token_cli.command("create")
+@click.argument("name")
+def api_token_create(name: str) -> None:
+    """Make a token for NAME (an integration); it is printed once and never stored."""
+    from .api.tokens import create_token
+    from .clock import now
+
+    with _session() as session:
+        _row, token = create_token(session, name, now())
+        session.commit()
+    click.echo(f"API token for {name} (shown once; keep it secret):")
+    click.echo(token)
+
+
+@api_token_cli.command("list")
+def api_token_list() -> None:
+    """Show tokens: name, created, last used, revoked."""
+    from sqlalchemy import select
+
+    from tickets.models import ApiToken
+
+    with _session() as session:
+        for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+            click.echo(f"{row.id:>4}  {row.name:<30} created {row.created_at:%Y-%m-%d %H:%M}"
+                       f"  last used {used}{'  REVOKED' if row.revoked else ''}")
+
+
+@api_token_cli.command("revoke")
+@click.argument("name")
+def api_token_revoke(name: str) -> None:
+    """Revoke the tokens named NAME."""
+    from .api.tokens import revoke
+
+    with _session() as session:
+        count = revoke(session, name)
+        session.commit()
+    if not count:
+        raise click.ClickException(f"no live token named {name}")
+    click.echo(f"{count} token(s) revoked")

@@ -399,7 +399,7 @@ VISIT_OUTCOMES = {"done": "answered", "abandoned": "abandoned", "resumed": "aban
 
 
 def _agent_names(session: Session) -> dict[int, str]:
-    return dict(session.execute(select(Agent.id, Agent.name)).tuples().all())
+    return {agent_id: name for agent_id, name in session.execute(select(Agent.id, Agent.name))}
 
 
 def load_call_starts(session: Session, start: datetime, end: datetime) -> list[datetime]:
