@@ -36,7 +36,8 @@ NOT_FOUND = {"404": _error("No ticket with that number.")}
 
 TICKET_NUMBER = {"name": "number", "in": "path", "required": True,
                  "description": "The ticket's public number.",
-                 "schema": {"type": "string", "pattern": "^[0-9]{1,20}$"}}
+                 "schema": {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                 "example": "10001"}
 
 DATETIME = {"type": "string", "format": "date-time"}
 

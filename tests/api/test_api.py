@@ -77,7 +77,8 @@ def test_bad_filters_answer_400_naming_the_field(api, demo):
     for query, field in [("status=lost", "status"), ("tier=0", "tier"), ("tier=two", "tier"),
                          ("per_page=1000", "per_page"), ("page=-1", "page"),
                          ("phone=not-a-phone", "phone"), ("priority=" + "x" * 41, "priority"),
-                         ("priority=a%00b", "priority")]:
+                         ("priority=a%00b", "priority"), ("status=", "status"),
+                         ("teir=2", "teir")]:
         response = api.get(f"/api/v1/tickets?{query}")
         assert response.status_code == 400, query
         assert response.json["error"]["field"] == field, query
