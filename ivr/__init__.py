@@ -9,6 +9,7 @@ from flask import Flask
 
 from . import config as config_module
 from .db import register_db
+from .metrics import register_metrics
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -18,6 +19,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_logging(app)
     register_db(app)
     register_blueprints(app)
+    register_metrics(app)
     register_cli(app)
     return app
 

@@ -19,7 +19,11 @@ def unauthorized() -> Response:
 
 def authenticate() -> Response | None:
     """None when the request carries a live token (kept as g.api_token), else a 401."""
-    token = check_token(session(), bearer(request.headers.get("Authorization")), clock.now())
+    db = session()
+    token = check_token(db, bearer(request.headers.get("Authorization")), clock.now())
+    # End the transaction now: on SQLite every transaction holds the write lock, and
+    # /metrics reads through sessions of its own.
+    db.commit()
     if token is None:
         return unauthorized()
     g.api_token = token

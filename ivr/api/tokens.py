@@ -32,14 +32,14 @@ def create_token(session: Session, name: str, now: datetime) -> tuple[ApiToken, 
 
 
 def check_token(session: Session, token: str | None, now: datetime) -> ApiToken | None:
-    """The live token row for a presented token, or None; notes when it was last used."""
+    """The live token row for a presented token, or None; notes when it was last used
+    (the caller commits)."""
     if not token or len(token) > 200:
         return None
     row = session.scalar(select(ApiToken).where(ApiToken.token_hash == digest(token),
                                                 ApiToken.revoked.is_(False)))
     if row is not None and (row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY):
         row.last_used_at = now
-        session.commit()
     return row
 
 
