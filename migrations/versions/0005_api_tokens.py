@@ -1,7 +1,7 @@
 """API tokens (bearer tokens for the JSON API and /metrics; only a hash is kept)
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-23 16:20:23.452433
 """
 from alembic import op
@@ -10,7 +10,7 @@ import tickets.db
 
 
 revision = '0005'
-down_revision = '0003'
+down_revision = '0004'
 branch_labels = None
 depends_on = None
 
