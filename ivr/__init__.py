@@ -37,6 +37,7 @@ def register_blueprints(app: Flask) -> None:
     from .agents import bp as agents_bp
     from .api import bp as api_bp
     from .auth import csrf
+    from .reporting import bp as reports_bp
     from .voice import bp as voice_bp
 
     csrf.exempt(voice_bp)  # Twilio signs its requests; it cannot send a CSRF token
@@ -45,6 +46,7 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     csrf.exempt(api_bp)  # integrations authenticate with a bearer token, not a session
     app.register_blueprint(api_bp)
+    app.register_blueprint(reports_bp)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:
