@@ -258,14 +258,15 @@ def queues() -> Response:
         .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)).all()
     agents = db.execute(select(Agent.tier, Agent.status, func.count())
                         .group_by(Agent.tier, Agent.status)).all()
-    callbacks = db.execute(
-        select(func.coalesce(QueueEntry.tier, Ticket.tier, 1), func.count())
-        .select_from(OutboundCall)
-        .outerjoin(QueueEntry, QueueEntry.id == OutboundCall.queue_entry_id)
-        .outerjoin(Ticket, Ticket.id == OutboundCall.ticket_id)
-        .where(OutboundCall.kind == "callback", OutboundCall.status == "pending")
-        .group_by(func.coalesce(QueueEntry.tier, Ticket.tier, 1))).all()
-    pending = {tier: count for tier, count in callbacks}
+    pending: dict[int, int] = {}
+    for queue_tier, ticket_tier in db.execute(
+            select(QueueEntry.tier, Ticket.tier)
+            .select_from(OutboundCall)
+            .outerjoin(QueueEntry, QueueEntry.id == OutboundCall.queue_entry_id)
+            .outerjoin(Ticket, Ticket.id == OutboundCall.ticket_id)
+            .where(OutboundCall.kind == "callback", OutboundCall.status == "pending")):
+        tier = queue_tier or ticket_tier or 1
+        pending[tier] = pending.get(tier, 0) + 1
     tiers = []
     for tier in TIERS:
         callers = [(e, n) for e, n in waiting if e.tier == tier]
