@@ -30,7 +30,9 @@ Definitions (what a figure means when a team lead reads it):
     callscompleted): calls answered *or abandoned* within the threshold, over all answered
     and abandoned calls, so that callers who hang up quickly do not count against the desk.
 
-  "Within" means a wait of at most the threshold (Asterisk compares ``<=``).
+  "Within" means a wait of at most the threshold: Asterisk counts ``(now - qe->start) <=
+  servicelevel``, from the moment the caller joined (``record_abandoned`` for abandons,
+  ``try_calling`` for answered calls).
 - *Wait accuracy*: for answered visits that were told an estimate, the error of the last
   estimate the caller heard against the wait that followed it (bridged minus announced at).
   Abandoned visits are left out: their real wait is unknown (they would have waited longer).
