@@ -9,7 +9,12 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install db demo lint bench phone clean
+.PHONY: run test install db demo lint bench phone clean chromium graphviz screenshots
+
+# Debian packages the console needs: Graphviz draws the call-flow pictures, Chromium runs the
+# browser tests (Playwright drives it; no Playwright browser download).
+SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
+APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
 $(STAMP): pyproject.toml
 	$(PY) -m venv $(VENV)
@@ -24,7 +29,7 @@ db: $(STAMP)
 	$(BIN)/flask db upgrade
 	$(BIN)/flask ivr demo load
 
-run: db
+run: db graphviz
 	@echo "Help desk on http://$(HOST):$(PORT)  -  call it with: make phone"
 	@echo "The scheduler (outbound calls, SLA sweep) runs beside it; both stop with Ctrl-C."
 	@$(BIN)/flask ivr scheduler & sched=$$!; \
@@ -34,12 +39,23 @@ run: db
 phone: $(STAMP)
 	$(BIN)/flask ivr call
 
-test: $(STAMP)
+graphviz:
+	@command -v dot >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq graphviz; } \
+		|| echo "!! could not install graphviz: the admin pages will show no flow picture"
+
+chromium:
+	@test -x /usr/bin/chromium || { $(APT) update -qq && $(APT) install -y -qq chromium; } \
+		|| echo "!! could not install chromium: the browser tests will be skipped"
+
+test: $(STAMP) chromium graphviz
 	$(BIN)/pytest -q
 	@if [ -n "$$TEST_POSTGRES_URL" ]; then \
 		echo "== again on PostgreSQL ($$TEST_POSTGRES_URL)"; \
 		TEST_DATABASE_URL="$$TEST_POSTGRES_URL" $(BIN)/pytest -q; \
 	fi
+
+screenshots: $(STAMP) chromium graphviz  ## docs/screenshots/*.png from the browser tests
+	SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
 lint: $(STAMP)
 	$(BIN)/ruff check ivr call_scripts tickets tests bench

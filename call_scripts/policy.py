@@ -171,6 +171,8 @@ class HoldPolicy(Strict):
     sla: dict[str, SlaTarget] = {}  # by priority label; overrides the intake script's targets
     escalation: Escalation = Escalation()
     outbound: Outbound = Outbound()
+    # The agent console: may an analyst open tickets of tiers other than their own?
+    agents_see_other_tiers: bool = False
 
     def start_tier(self, priority: str | None, category: str | None) -> int:
         """The tier a ticket with this priority label and category starts in."""

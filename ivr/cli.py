@@ -119,7 +119,65 @@ def demo_load() -> None:
         scripts.sync_shipped(session)
         added = load_demo(session)
         session.commit()
+        logins = _demo_logins(session)
+        session.commit()
     click.echo(f"demo data: {added} customers added" if added else "demo data already loaded")
+    click.echo("console logins (log in at /login):")
+    for username, password, role in logins:
+        click.echo(f"  {username:<6} / {password:<14} ({role.replace('_', ' ')})")
+
+
+def _demo_logins(session) -> list[tuple[str, str, str]]:
+    """Seed the demo console logins (tickets/demo/users.yaml) once; returns them all."""
+    import yaml
+    from sqlalchemy import select
+
+    from tickets.demo import DEMO_FILE
+    from tickets.models import Agent, User
+
+    from .auth import create_user
+
+    data = yaml.safe_load((DEMO_FILE.parent / "users.yaml").read_text(encoding="utf-8"))
+    logins = []
+    for raw in data["users"]:
+        agent = (session.scalar(select(Agent).where(Agent.phone == raw["agent_phone"]))
+                 if raw.get("agent_phone") else None)
+        if session.scalar(select(User).where(User.username == raw["username"])) is None:
+            create_user(session, raw["username"], raw["password"], raw["role"],
+                        name=raw.get("name") or (agent.name if agent else raw["username"]),
+                        agent_id=agent.id if agent else None)
+        logins.append((raw["username"], raw["password"], raw["role"]))
+    return logins
+
+
+users_cli = AppGroup("users", help="Console logins.")
+ivr_cli.add_command(users_cli)
+
+
+@users_cli.command("create")
+@click.argument("username")
+@click.option("--role", type=click.Choice(["agent", "team_lead", "admin"]), default="agent",
+              show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Prompted for when not given (give it only in scripts).")
+@click.option("--name", default="", help="Full name shown in the console and on timelines.")
+@click.option("--agent-id", type=int, help="The analyst (flask ivr agents list) this login is.")
+def users_create(username: str, role: str, password: str, name: str,
+                 agent_id: int | None) -> None:
+    """Create a console login (the first admin, for instance)."""
+    from tickets.models import Agent
+
+    from .auth import create_user
+
+    with _session() as session:
+        if agent_id is not None and session.get(Agent, agent_id) is None:
+            raise click.BadParameter(f"no agent {agent_id}", param_hint="--agent-id")
+        try:
+            create_user(session, username, password, role, name=name, agent_id=agent_id)
+        except ValueError as exc:
+            raise click.ClickException(str(exc)) from None
+        session.commit()
+    click.echo(f"user {username} created ({role})")
 
 
 agents_cli = AppGroup("agents", help="Analysts who take routed calls.")
@@ -278,3 +336,49 @@ def _language_key(phone: Phone, lang: str) -> str | None:
             if digits:
                 return digits[-1]
     return None
+
+
+api_token_cli = AppGroup("api-token", help="Bearer tokens for the JSON API and /metrics.")
+ivr_cli.add_command(api_token_cli)
+
+
+@api_token_cli.command("create")
+@click.argument("name")
+def api_token_create(name: str) -> None:
+    """Make a token for NAME (an integration); it is printed once and never stored."""
+    from .api.tokens import create_token
+    from .clock import now
+
+    with _session() as session:
+        _row, token = create_token(session, name, now())
+        session.commit()
+    click.echo(f"API token for {name} (shown once; keep it secret):")
+    click.echo(token)
+
+
+@api_token_cli.command("list")
+def api_token_list() -> None:
+    """Show tokens: name, created, last used, revoked."""
+    from sqlalchemy import select
+
+    from tickets.models import ApiToken
+
+    with _session() as session:
+        for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):
+            used = f"{row.last_used_at:%Y-%m-%d %H:%M}" if row.last_used_at else "never"
+            click.echo(f"{row.id:>4}  {row.name:<30} created {row.created_at:%Y-%m-%d %H:%M}"
+                       f"  last used {used}{'  REVOKED' if row.revoked else ''}")
+
+
+@api_token_cli.command("revoke")
+@click.argument("name")
+def api_token_revoke(name: str) -> None:
+    """Revoke the tokens named NAME."""
+    from .api.tokens import revoke
+
+    with _session() as session:
+        count = revoke(session, name)
+        session.commit()
+    if not count:
+        raise click.ClickException(f"no live token named {name}")
+    click.echo(f"{count} token(s) revoked")

@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
         "We are sorry, the help desk line is having technical difficulties right now."
     ),
     "FALLBACK_VOICE": "Polly.Joanna",
+    "SESSION_MINUTES": 30,  # a console login ends after this long without activity
 }
 
 

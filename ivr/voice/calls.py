@@ -16,7 +16,7 @@ from call_scripts import Effect, Input, Log, Recorded, Result, Silence, Turn, ad
 from call_scripts.interpreter import Event
 from tickets import scripts, services
 from tickets.db import utcnow
-from tickets.models import Call, OutboundCall, Ticket
+from tickets.models import Call, OutboundCall, ScriptVersion, Ticket
 
 from .. import queueing
 from ..outbound import conversation
@@ -37,6 +37,7 @@ class LineConfig:
     step_url: str  # path of the step webhook, e.g. /voice/step
     queue_url: str = ""  # where the intake hands callers to the queues
     connect_url: str = ""  # where an outbound call's callee goes to reach an analyst
+    script_version_id: int | None = None  # run this version instead (an admin's draft trial)
 
 
 def event_from(form: dict[str, str]) -> Event:
@@ -71,7 +72,8 @@ def answer(session: Session, line: LineConfig, form: dict[str, str]) -> str:
     if call is not None and call.last_response:
         return call.last_response  # Twilio asked twice: same answer, nothing applied again
     caller = services.to_e164(form.get("From"))
-    version = scripts.current(session, line.script_name)
+    version = (session.get(ScriptVersion, line.script_version_id) if line.script_version_id
+               else None) or scripts.current(session, line.script_name)
     if call is None:
         call = Call(sid=sid)
         session.add(call)

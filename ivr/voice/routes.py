@@ -23,9 +23,10 @@ def xml(body: str) -> Response:
     return Response(body, status=200, mimetype="text/xml")
 
 
-def line() -> calls.LineConfig:
+def line(script_version_id: int | None = None) -> calls.LineConfig:
     cfg = current_app.config
     return calls.LineConfig(
+        script_version_id=script_version_id,
         helpdesk_name=cfg["HELPDESK_NAME"],
         default_language=cfg["DEFAULT_LANGUAGE"],
         script_name=cfg["INTAKE_SCRIPT"],
@@ -72,7 +73,10 @@ def incoming() -> Response:
             from .agent import menu_twiml  # agent.py builds on this module's helpers
 
             return menu_twiml(agent)
-        return calls.answer(db, line(), form)
+        # An admin trying a draft script: the signed ?draft= names its version.
+        from ..admin.trial import draft_version_id
+
+        return calls.answer(db, line(draft_version_id(request.args.get("draft"))), form)
 
     return _run(work)
 

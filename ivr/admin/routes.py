@@ -1,0 +1,290 @@
+"""Admin pages: scripts and policies (check, diff, publish, roll back, draw, try), agents,
+the audit log. Every change is written to the audit log."""
+
+from __future__ import annotations
+
+import difflib
+from typing import Any
+
+from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
+from flask_login import current_user
+from sqlalchemy import func, select
+
+from call_scripts import ScriptError
+from tickets import scripts
+from tickets.models import Agent as AgentRow
+from tickets.models import AuditLog, ScriptVersion, User
+from tickets.services import to_e164
+
+from .. import db
+from ..auth import audit, role_required
+from ..phone import PhoneError
+from . import bp, flow, trial
+
+KINDS = ("script", "policy")
+AUDIT_PAGE = 200
+
+
+def _kind(kind: str) -> str:
+    if kind not in KINDS:
+        abort(404)
+    return kind
+
+
+def _versions(kind: str, name: str) -> list[ScriptVersion]:
+    return list(db.session().scalars(
+        select(ScriptVersion).where(ScriptVersion.kind == kind, ScriptVersion.name == name)
+        .order_by(ScriptVersion.version.desc())))
+
+
+def check(kind: str, name: str, text: str) -> tuple[Any, list[Any]]:
+    """Parse a draft: (the parsed script or policy, []) or (None, the problems)."""
+    try:
+        return scripts.PARSERS[kind](text, f"{name}.yaml"), []
+    except ScriptError as exc:
+        return None, list(exc.problems)
+
+
+def diff(live: str, draft: str, name: str) -> list[str]:
+    return list(difflib.unified_diff(live.splitlines(), draft.splitlines(),
+                                     f"{name} (live)", f"{name} (draft)", lineterm=""))
+
+
+def picture(kind: str, parsed: Any) -> tuple[str | None, str | None]:
+    """(SVG, None) for a script, (None, why not) when it cannot be drawn."""
+    if kind != "script" or parsed is None:
+        return None, None
+    try:
+        return flow.to_svg(parsed), None
+    except flow.FlowError as exc:
+        return None, str(exc)
+
+
+@bp.get("/")
+@role_required("admin")
+def index() -> Any:
+    recent = db.session().scalars(select(AuditLog).order_by(AuditLog.id.desc()).limit(10)).all()
+    return render_template("admin/index.html", recent=recent)
+
+
+@bp.get("/audit")
+@role_required("admin")
+def audit_log() -> Any:
+    rows = db.session().scalars(select(AuditLog).order_by(AuditLog.id.desc())
+                                .limit(AUDIT_PAGE)).all()
+    return render_template("admin/audit.html", rows=rows)
+
+
+@bp.get("/scripts", endpoint="scripts")
+@role_required("admin")
+def scripts_list() -> Any:
+    dbs = db.session()
+    for kind in KINDS:  # the shipped ones appear even before their first call
+        for name in scripts.shipped(kind):
+            scripts.current(dbs, name, kind)
+    dbs.commit()
+    rows = dbs.execute(
+        select(ScriptVersion.kind, ScriptVersion.name, func.max(ScriptVersion.version))
+        .where(~ScriptVersion.name.startswith(trial.DRAFT_PREFIX))
+        .group_by(ScriptVersion.kind, ScriptVersion.name)
+        .order_by(ScriptVersion.kind.desc(), ScriptVersion.name)).all()
+    return render_template("admin/scripts.html", rows=rows)
+
+
+@bp.route("/scripts/<kind>/<name>", methods=["GET", "POST"])
+@role_required("admin")
+def edit(kind: str, name: str) -> Any:
+    """Edit the YAML; 'Check' shows problems (line, step) and the diff, 'Publish' stores it."""
+    kind = _kind(kind)
+    if name.startswith(trial.DRAFT_PREFIX):
+        abort(404)
+    dbs = db.session()
+    live = scripts.find(dbs, name, kind)
+    versions = _versions(kind, name)
+    live_text = live.text if live else ""
+    text = request.form.get("text", live_text).replace("\r\n", "\n")
+    parsed, problems = check(kind, name, text)
+    if request.method == "POST" and request.form.get("action") == "publish":
+        if problems:
+            flash("Not published: fix the problems below first.", "error")
+        elif live is not None and text == live_text:
+            flash("Nothing to publish: the draft is the live version.", "info")
+        else:
+            version = scripts.publish(dbs, name, text, current_user.username, kind)
+            audit(dbs, f"{kind}.publish", f"{kind} {name}", version=version.version,
+                  previous=live.version if live else None)
+            dbs.commit()
+            flash(f"Published {name} version {version.version}. Calls already in progress "
+                  "keep the version they started with.", "ok")
+            return redirect(url_for(".edit", kind=kind, name=name))
+    svg, no_svg = picture(kind, parsed)
+    return render_template(
+        "admin/edit.html", kind=kind, name=name, text=text, live=live, versions=versions,
+        problems=problems, diff=diff(live_text, text, name) if text != live_text else [],
+        checked=request.method == "POST", svg=svg, no_svg=no_svg,
+        languages=list(parsed.languages) if kind == "script" and parsed else [])
+
+
+@bp.post("/scripts/<kind>/<name>/rollback/<int:number>")
+@role_required("admin")
+def rollback(kind: str, name: str, number: int) -> Any:
+    """Publish an earlier version's text again, as the newest version."""
+    kind = _kind(kind)
+    dbs = db.session()
+    old = dbs.scalar(select(ScriptVersion).where(ScriptVersion.kind == kind,
+                                                 ScriptVersion.name == name,
+                                                 ScriptVersion.version == number))
+    if old is None:
+        abort(404)
+    try:
+        version = scripts.publish(dbs, name, old.text, current_user.username, kind)
+    except ScriptError as exc:
+        flash(f"Version {number} no longer validates: {exc.problems[0]}", "error")
+        return redirect(url_for(".edit", kind=kind, name=name))
+    audit(dbs, f"{kind}.rollback", f"{kind} {name}", to_version=number,
+          version=version.version)
+    dbs.commit()
+    flash(f"Rolled back: version {number}'s text is live again as version "
+          f"{version.version}.", "ok")
+    return redirect(url_for(".edit", kind=kind, name=name))
+
+
+@bp.get("/scripts/<kind>/<name>/versions/<int:number>")
+@role_required("admin")
+def version_text(kind: str, name: str, number: int) -> Any:
+    old = db.session().scalar(select(ScriptVersion).where(
+        ScriptVersion.kind == _kind(kind), ScriptVersion.name == name,
+        ScriptVersion.version == number))
+    if old is None:
+        abort(404)
+    return old.text, 200, {"Content-Type": "text/plain; charset=utf-8"}
+
+
+# ---- the browser phone --------------------------------------------------------------------
+
+@bp.post("/phone/start")
+@role_required("admin")
+def phone_start() -> Any:
+    """Dial the draft script (JSON {name, text}); answers what the caller hears."""
+    data = request.get_json(silent=True) or {}
+    name = str(data.get("name") or "")
+    text = str(data.get("text") or "").replace("\r\n", "\n")
+    parsed, problems = check("script", name, text)
+    if problems:
+        return jsonify({"error": "the draft has problems", "problems":
+                        [str(p) for p in problems]}), 400
+    dbs = db.session()
+    draft = scripts.publish(dbs, trial.DRAFT_PREFIX + name, text, current_user.username)
+    dbs.commit()
+    dbs.close()  # the phone's webhooks run in their own transactions
+    return _drive(lambda: trial.dial_draft(draft.id))
+
+
+@bp.post("/phone/<what>")
+@role_required("admin")
+def phone_input(what: str) -> Any:
+    """Press keys, speak, stay silent or hang up on the trial call."""
+    state = session.get("trial_phone")
+    if state is None:
+        return jsonify({"error": "no trial call: dial first"}), 400
+    data = request.get_json(silent=True) or {}
+    db.session().close()
+
+    def act():
+        phone = trial.restore(state)
+        if what == "press":
+            phone.press(str(data.get("digits", "")))
+        elif what == "speak":
+            phone.speak(str(data.get("text", "")))
+        elif what == "wait":
+            phone.wait()
+        elif what == "hangup":
+            phone.heard = []
+            phone.hung_up = True
+            phone.status("completed")
+        else:
+            abort(404)
+        return phone
+
+    return _drive(act)
+
+
+def _drive(act) -> Any:
+    try:
+        phone = act()
+    except PhoneError as exc:
+        session.pop("trial_phone", None)
+        return jsonify({"error": str(exc), "hung_up": True}), 409
+    if phone.hung_up:
+        session.pop("trial_phone", None)
+    else:
+        session["trial_phone"] = trial.save(phone)
+    return jsonify(trial.report(phone))
+
+
+# ---- agents and tiers -----------------------------------------------------------------------
+
+@bp.get("/agents")
+@role_required("admin")
+def agents() -> Any:
+    dbs = db.session()
+    rows = dbs.scalars(select(AgentRow).order_by(AgentRow.tier, AgentRow.name)).all()
+    logins = {u.agent_id: u for u in dbs.scalars(select(User).where(User.agent_id.is_not(None)))}
+    return render_template("admin/agents.html", agents=rows, logins=logins)
+
+
+def _agent_form(agent: AgentRow) -> str | None:
+    """Fill an agent from the form; returns a problem to show, if any."""
+    name = request.form.get("name", "").strip()
+    phone = request.form.get("phone", "").strip()
+    tier = request.form.get("tier", type=int)
+    if not name:
+        return "an agent needs a name"
+    if tier not in (1, 2, 3):
+        return "the tier is 1, 2 or 3"
+    number = to_e164(phone) if phone else None
+    if phone and number is None:
+        return f"not a phone number: {phone}"
+    agent.name, agent.phone, agent.tier = name, number, tier
+    agent.skills = [s.strip() for s in request.form.get("skills", "").split(",") if s.strip()]
+    return None
+
+
+@bp.post("/agents")
+@role_required("admin")
+def agent_add() -> Any:
+    dbs = db.session()
+    agent = AgentRow(status="offline")
+    problem = _agent_form(agent)
+    if problem:
+        flash(f"Not added: {problem}.", "error")
+        return redirect(url_for(".agents"))
+    dbs.add(agent)
+    dbs.flush()
+    audit(dbs, "agent.add", f"agent {agent.id}", name=agent.name, tier=agent.tier,
+          skills=agent.skills)
+    dbs.commit()
+    flash(f"Agent {agent.name} added to tier {agent.tier}.", "ok")
+    return redirect(url_for(".agents"))
+
+
+@bp.post("/agents/<int:agent_id>")
+@role_required("admin")
+def agent_edit(agent_id: int) -> Any:
+    dbs = db.session()
+    agent = dbs.get(AgentRow, agent_id)
+    if agent is None:
+        abort(404)
+    before = {"name": agent.name, "tier": agent.tier, "skills": list(agent.skills or []),
+              "phone": agent.phone}
+    problem = _agent_form(agent)
+    if problem:
+        dbs.rollback()
+        flash(f"Not saved: {problem}.", "error")
+        return redirect(url_for(".agents"))
+    after = {"name": agent.name, "tier": agent.tier, "skills": agent.skills,
+             "phone": agent.phone}
+    audit(dbs, "agent.edit", f"agent {agent.id}", before=before, after=after)
+    dbs.commit()
+    flash(f"Agent {agent.name} saved.", "ok")
+    return redirect(url_for(".agents"))

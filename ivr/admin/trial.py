@@ -1,0 +1,108 @@
+"""Try a draft script before publishing: a server-side phone drives the app's own webhooks.
+
+The browser never sees the Twilio auth token: it talks to the logged-in admin endpoints, which
+sign each webhook request here with RequestValidator (ivr.phone.Phone) and send it through the
+Flask test client. The draft is a ScriptVersion named "draft:<name>" (never live: calls look
+scripts up by their own name); the incoming webhook is told to run it by a signed query
+parameter. The phone's state travels in the user's session between key presses, so any web
+worker can serve the next one.
+"""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+from typing import Any
+
+from flask import current_app
+from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+from ..phone import Phone, Prompt, local_url
+
+DRAFT_PREFIX = "draft:"
+DRAFT_SALT = "draft-script-call"
+DRAFT_MAX_AGE = 3600
+TRIAL_CALLER = "+15555550100"
+
+
+def _serializer() -> URLSafeTimedSerializer:
+    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DRAFT_SALT)
+
+
+def draft_token(version_id: int) -> str:
+    """A query parameter that makes /voice/incoming run this script version."""
+    return _serializer().dumps(version_id)
+
+
+def draft_version_id(token: str | None) -> int | None:
+    """The script version a signed draft token names (None if absent, forged or stale)."""
+    if not token:
+        return None
+    try:
+        value = _serializer().loads(token, max_age=DRAFT_MAX_AGE)
+    except BadSignature:
+        return None
+    return value if isinstance(value, int) else None
+
+
+def _transport():
+    client = current_app.test_client()
+
+    def send(url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        response = client.post(local_url(url, ""), data=params, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    return send
+
+
+def new_phone(call_sid: str | None = None) -> Phone:
+    cfg = current_app.config
+    return Phone(_transport(), cfg["PUBLIC_BASE_URL"], cfg["TWILIO_AUTH_TOKEN"],
+                 from_=TRIAL_CALLER, to=cfg["TWILIO_PHONE_NUMBER"], call_sid=call_sid)
+
+
+def dial_draft(version_id: int) -> Phone:
+    phone = new_phone()
+    phone.dial(f"/voice/incoming?draft={draft_token(version_id)}")
+    return phone
+
+
+def save(phone: Phone) -> dict[str, Any]:
+    """The phone's state as JSON-able data (kept in the session between requests)."""
+    prompt = phone.prompt
+    return {
+        "call_sid": phone.call_sid,
+        "hung_up": phone.hung_up,
+        "prompt": None if prompt is None else {
+            "action": prompt.action, "input": prompt.input, "language": prompt.language,
+            "num_digits": prompt.num_digits,
+            "rest": [ET.tostring(e, encoding="unicode") for e in prompt.rest]},
+        "queue": phone.queue, "queue_position": phone.queue_position,
+        "dialing": phone.dialing, "leave": phone._leave,
+    }
+
+
+def restore(state: dict[str, Any]) -> Phone:
+    phone = new_phone(state["call_sid"])
+    phone.hung_up = state["hung_up"]
+    p = state.get("prompt")
+    if p is not None:
+        phone.prompt = Prompt(action=p["action"], input=p["input"], language=p["language"],
+                              num_digits=p["num_digits"],
+                              rest=[ET.fromstring(x) for x in p["rest"]])
+    phone.queue = state.get("queue")
+    phone.queue_position = state.get("queue_position", 1)
+    phone.dialing = state.get("dialing")
+    phone._leave = state.get("leave")
+    return phone
+
+
+def report(phone: Phone) -> dict[str, Any]:
+    """What the browser shows and speaks: what was heard, and what the line waits for."""
+    prompt = phone.prompt
+    return {
+        "heard": [{"text": h.text, "language": h.language} for h in phone.heard],
+        "waiting_for": None if prompt is None else prompt.input,
+        "num_digits": None if prompt is None else prompt.num_digits,
+        "hung_up": phone.hung_up,
+        "in_queue": phone.in_queue,
+    }

@@ -1,0 +1,245 @@
+"""The OpenAPI 3 document of the JSON API, written as data (served at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from tickets.models import STATUSES
+from tickets.workflow import MAX_TIER
+
+PREFIX = "/api/v1"
+
+
+def _ref(name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/schemas/{name}"}
+
+
+def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
+    return {"type": kind, "nullable": True, **extra}
+
+
+def _error(description: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref("Error")}}}
+
+
+def _ok(description: str, schema: str) -> dict[str, Any]:
+    return {"description": description,
+            "content": {"application/json": {"schema": _ref(schema)}}}
+
+
+ERRORS = {
+    "400": _error("A parameter or the body is wrong; `field` names it."),
+    "401": _error("No token, or a token that is unknown or revoked."),
+}
+NOT_FOUND = {"404": _error("No ticket with that number.")}
+
+TICKET_NUMBER = {"name": "number", "in": "path", "required": True,
+                 "description": "The ticket's public number.",
+                 "schema": {"type": "string", "pattern": "^[0-9]{1,20}$"},
+                 "example": "10001"}
+
+DATETIME = {"type": "string", "format": "date-time"}
+
+SCHEMAS: dict[str, Any] = {
+    "Error": {
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {
+            "type": "object",
+            "required": ["status", "message"],
+            "properties": {
+                "status": {"type": "integer"},
+                "message": {"type": "string"},
+                "field": {"type": "string", "description": "The parameter or body field "
+                                                          "that is wrong."},
+            },
+        }},
+    },
+    "Ticket": {
+        "type": "object",
+        "required": ["number", "status", "priority", "tier", "created_at"],
+        "properties": {
+            "number": _nullable("string"),
+            "status": {"type": "string", "enum": list(STATUSES)},
+            "priority": {"type": "string"},
+            "tier": {"type": "integer"},
+            "category": _nullable("string"),
+            "language": _nullable("string"),
+            "caller_name": _nullable("string"),
+            "department": _nullable("string"),
+            "location": _nullable("string"),
+            "callback_number": _nullable("string"),
+            "account_verified": {"type": "boolean"},
+            "equipment": _nullable("string"),
+            "problem": _nullable("string"),
+            "agent": _nullable("string", description="The analyst the ticket is with."),
+            "created_at": DATETIME,
+            "response_due": _nullable("string", format="date-time"),
+            "responded_at": _nullable("string", format="date-time"),
+            "resolution_due": _nullable("string", format="date-time"),
+            "resolved_at": _nullable("string", format="date-time"),
+            "response_breached": {"type": "boolean"},
+            "resolution_breached": {"type": "boolean"},
+            "reopened_count": {"type": "integer"},
+        },
+    },
+    "Event": {
+        "type": "object",
+        "description": "A line on a ticket's timeline.",
+        "required": ["id", "at", "kind", "text", "actor", "public"],
+        "properties": {
+            "id": {"type": "integer"},
+            "at": DATETIME,
+            "kind": {"type": "string", "description": "note, status, escalated, queued, "
+                                                      "bridged, abandoned, ..."},
+            "text": {"type": "string"},
+            "actor": {"type": "string"},
+            "public": {"type": "boolean", "description": "Told to the customer."},
+            "data": {"type": "object", "additionalProperties": True},
+        },
+    },
+    "TicketDetail": {
+        "allOf": [_ref("Ticket"), {
+            "type": "object",
+            "required": ["timeline"],
+            "properties": {"timeline": {"type": "array", "items": _ref("Event")}},
+        }],
+    },
+    "TicketPage": {
+        "type": "object",
+        "required": ["items", "page", "per_page", "total"],
+        "properties": {
+            "items": {"type": "array", "items": _ref("Ticket")},
+            "page": {"type": "integer", "minimum": 1},
+            "per_page": {"type": "integer", "minimum": 1},
+            "total": {"type": "integer", "minimum": 0},
+        },
+    },
+    "NewNote": {
+        "type": "object",
+        "required": ["text"],
+        "properties": {
+            "text": {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S"},
+            "public": {"type": "boolean", "default": False,
+                       "description": "Public notes are what status calls read to the "
+                                      "customer; others are internal."},
+        },
+    },
+    "WaitingCaller": {
+        "type": "object",
+        "required": ["position", "priority", "waited_seconds", "state"],
+        "properties": {
+            "position": {"type": "integer", "minimum": 1},
+            "ticket": _nullable("string"),
+            "priority": _nullable("string"),
+            "rank": {"type": "integer"},
+            "state": {"type": "string", "enum": ["waiting", "connecting"]},
+            "waited_seconds": {"type": "integer", "minimum": 0},
+            "joined_at": DATETIME,
+            "announced_wait_seconds": _nullable("integer"),
+            "language": _nullable("string"),
+            "caller": {"type": "string", "description": "Masked: last three digits only."},
+        },
+    },
+    "TierQueue": {
+        "type": "object",
+        "required": ["tier", "waiting", "agents_available", "agents_logged_in",
+                     "callbacks_pending"],
+        "properties": {
+            "tier": {"type": "integer"},
+            "waiting": {"type": "array", "items": _ref("WaitingCaller")},
+            "agents_available": {"type": "integer", "minimum": 0},
+            "agents_logged_in": {"type": "integer", "minimum": 0},
+            "callbacks_pending": {"type": "integer", "minimum": 0},
+        },
+    },
+    "Queues": {
+        "type": "object",
+        "required": ["generated_at", "tiers"],
+        "properties": {
+            "generated_at": DATETIME,
+            "tiers": {"type": "array", "items": _ref("TierQueue")},
+        },
+    },
+}
+
+
+def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"name": name, "in": "query", "required": False, "description": description,
+            "schema": schema}
+
+
+PATHS: dict[str, Any] = {
+    f"{PREFIX}/tickets": {"get": {
+        "operationId": "listTickets",
+        "summary": "List tickets, newest first",
+        "parameters": [
+            _query("status", "Only tickets in this status.",
+                   {"type": "string", "enum": list(STATUSES)}),
+            _query("priority", "Only tickets of this priority label "
+                   "(e.g. critical_situation).", {"type": "string", "maxLength": 40}),
+            _query("tier", "Only tickets at this tier (4: beyond tier 3).",
+                   {"type": "integer", "minimum": 1, "maximum": MAX_TIER + 1}),
+            _query("number", "The ticket with this number.",
+                   {"type": "string", "maxLength": 20}),
+            _query("phone", "Tickets with this callback number or of the customer with this "
+                   "number on file (any format; read as E.164).",
+                   {"type": "string", "maxLength": 40}),
+            _query("page", "Page number, from 1.",
+                   {"type": "integer", "minimum": 1, "maximum": 100000, "default": 1}),
+            _query("per_page", "Tickets per page.",
+                   {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
+        ],
+        "responses": {"200": _ok("A page of tickets.", "TicketPage"), **ERRORS},
+    }},
+    f"{PREFIX}/tickets/{{number}}": {"get": {
+        "operationId": "getTicket",
+        "summary": "One ticket with its timeline",
+        "parameters": [TICKET_NUMBER],
+        "responses": {"200": _ok("The ticket.", "TicketDetail"), **ERRORS, **NOT_FOUND},
+    }},
+    f"{PREFIX}/tickets/{{number}}/notes": {"post": {
+        "operationId": "addNote",
+        "summary": "Add a note to a ticket's timeline",
+        "parameters": [TICKET_NUMBER],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": _ref("NewNote")}}},
+        "responses": {"201": _ok("The note as it stands on the timeline.", "Event"),
+                      **ERRORS, **NOT_FOUND},
+    }},
+    f"{PREFIX}/queues": {"get": {
+        "operationId": "getQueues",
+        "summary": "The live state of each tier's queue",
+        "responses": {"200": _ok("Every tier, waiting callers best first.", "Queues"),
+                      **ERRORS},
+    }},
+    f"{PREFIX}/openapi.json": {"get": {
+        "operationId": "getOpenApi",
+        "summary": "This document",
+        "security": [],
+        "responses": {"200": {"description": "The OpenAPI document.",
+                              "content": {"application/json": {"schema": {
+                                  "type": "object"}}}}},
+    }},
+}
+
+
+def document() -> dict[str, Any]:
+    """The whole OpenAPI 3.0 document."""
+    return {
+        "openapi": "3.0.3",
+        "info": {
+            "title": "helpdesk-ivr API",
+            "version": "1.0.0",
+            "description": "Tickets and live queues of the IT help desk line, for "
+                           "integrations. Authenticate with `Authorization: Bearer <token>`; "
+                           "make a token with `flask ivr api-token create NAME`.",
+        },
+        "paths": PATHS,
+        "components": {
+            "schemas": SCHEMAS,
+            "securitySchemes": {"bearerAuth": {"type": "http", "scheme": "bearer"}},
+        },
+        "security": [{"bearerAuth": []}],
+    }

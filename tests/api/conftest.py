@@ -1,0 +1,34 @@
+"""An API client holding a valid bearer token."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from ivr.api.tokens import create_token
+
+NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def token(db) -> str:
+    _row, token = create_token(db, "crm-sync", NOW)
+    db.commit()
+    return token
+
+
+@pytest.fixture
+def api(client, token):
+    """client.get/post with ``Authorization: Bearer <token>``."""
+
+    class Api:
+        headers = {"Authorization": f"Bearer {token}"}
+
+        def get(self, path, **kw):
+            return client.get(path, headers=self.headers, **kw)
+
+        def post(self, path, **kw):
+            return client.post(path, headers=self.headers, **kw)
+
+    return Api()

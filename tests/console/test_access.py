@@ -1,0 +1,135 @@
+"""Who may see what: logins, roles, CSRF, expiring sessions, the audit log."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from ivr.clock import FixedClock
+from tickets.db import utcnow
+from tickets.models import AuditLog, User
+
+
+def test_pages_need_a_login(client, users):
+    for path in ("/console/", "/console/tickets", "/admin/", "/admin/scripts"):
+        response = client.get(path)
+        assert response.status_code == 302
+        assert "/login" in response.headers["Location"]
+
+
+def test_wrong_password_is_refused(console, users):
+    response = console.login("admin", "not the password")
+    assert response.status_code == 401
+    assert "Wrong username or password" in response.get_data(as_text=True)
+    assert console.get("/admin/").status_code == 302
+
+
+def test_password_is_stored_as_an_argon2_hash(db, users):
+    user = db.scalar(select(User).where(User.username == "admin"))
+    assert user.password_hash.startswith("$argon2")
+    assert "correct horse" not in user.password_hash
+
+
+def test_an_agent_is_refused_admin_pages(as_ann):
+    for path in ("/admin/", "/admin/scripts", "/admin/agents", "/admin/audit",
+                 "/admin/scripts/script/intake"):
+        response = as_ann.get(path)
+        assert response.status_code == 403, path
+        assert "You do not have access" in response.get_data(as_text=True)
+    assert as_ann.post("/admin/agents", {"name": "Mallory", "tier": "1"}).status_code == 403
+
+
+def test_an_agent_lands_on_the_queue_and_an_admin_on_admin(console, users):
+    assert console.login("ann").headers["Location"].endswith("/console/")
+    console.post("/logout")
+    assert console.login("admin").headers["Location"].endswith("/admin/")
+
+
+def test_only_team_leads_see_follow_ups(console, users):
+    console.login("ann")
+    assert console.get("/console/follow-ups").status_code == 403
+    console.post("/logout")
+    console.login("lead")
+    assert console.get("/console/follow-ups").status_code == 200
+
+
+def test_a_form_without_its_csrf_token_is_refused(client, users, console):
+    console.login("admin")
+    response = client.post("/admin/agents", data={"name": "No Token", "tier": "1"})
+    assert response.status_code == 400
+    assert "The form was refused" in response.get_data(as_text=True)
+    page = console.get("/admin/agents").get_data(as_text=True)
+    assert "No Token" not in page
+
+
+def test_login_itself_needs_the_csrf_token(client, users):
+    response = client.post("/login", data={"username": "admin", "password": "x" * 12})
+    assert response.status_code == 400
+
+
+def test_twilio_webhooks_need_no_csrf_token(call):
+    caller = call()
+    assert caller.text  # the line answered a signed POST that carried no CSRF token
+
+
+def test_a_session_expires_after_session_minutes_idle(app, console, users):
+    clock = FixedClock(utcnow())
+    app.extensions["clock"] = clock
+    console.login("admin")
+    assert console.get("/admin/").status_code == 200
+    clock.advance(29 * 60)
+    assert console.get("/admin/").status_code == 200  # activity keeps it alive
+    clock.advance(31 * 60)
+    response = console.get("/admin/")
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    page = console.get("/login").get_data(as_text=True)
+    assert "Your session expired" in page
+    assert console.get("/admin/").status_code == 302  # the login is gone, not just refused
+
+
+def test_the_session_cookie_is_limited_to_session_minutes(app):
+    assert app.permanent_session_lifetime.total_seconds() == 30 * 60
+
+
+def test_adding_an_agent_is_audited(as_admin, db):
+    response = as_admin.post("/admin/agents", {"name": "Nora New", "phone": "+1 202 555 0199",
+                                               "tier": "2", "skills": "network, access"})
+    assert response.status_code == 302
+    row = db.scalar(select(AuditLog).where(AuditLog.action == "agent.add"))
+    assert row.user == "admin"
+    assert row.detail == {"name": "Nora New", "tier": 2, "skills": ["network", "access"]}
+    assert row.at is not None
+    page = as_admin.get("/admin/audit").get_data(as_text=True)
+    assert "agent.add" in page and "Nora New" in page
+
+
+def test_editing_an_agent_is_audited_with_before_and_after(as_admin, db, users):
+    ann = users["ann"]
+    as_admin.post(f"/admin/agents/{ann.id}", {"name": "Ann Analyst", "phone": "+15550142001",
+                                              "tier": "2", "skills": "hardware"})
+    row = db.scalar(select(AuditLog).where(AuditLog.action == "agent.edit"))
+    assert row.target == f"agent {ann.id}"
+    assert row.detail["before"]["tier"] == 1 and row.detail["after"]["tier"] == 2
+
+
+def test_users_create_makes_the_first_admin(app, db):
+    runner = app.test_cli_runner()
+    result = runner.invoke(args=["ivr", "users", "create", "root", "--role", "admin",
+                                 "--password", "a long secret"])
+    assert result.exit_code == 0, result.output
+    user = db.scalar(select(User).where(User.username == "root"))
+    assert user.role == "admin" and user.active
+
+
+def test_users_create_prompts_for_the_password(app, db):
+    result = app.test_cli_runner().invoke(args=["ivr", "users", "create", "kim"],
+                                          input="a long secret\na long secret\n")
+    assert result.exit_code == 0, result.output
+    assert db.scalar(select(User).where(User.username == "kim")).role == "agent"
+
+
+def test_demo_load_seeds_and_prints_the_demo_logins(app, console):
+    result = app.test_cli_runner().invoke(args=["ivr", "demo", "load"])
+    assert result.exit_code == 0, result.output
+    assert "admin  / admin-demo-1" in result.output
+    assert "ann" in result.output
+    assert console.login("ann", "ann-demo-1").headers["Location"].endswith("/console/")

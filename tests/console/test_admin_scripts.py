@@ -1,0 +1,161 @@
+"""Admins change scripts and policies in the browser: check, diff, publish, roll back, draw,
+and try a draft on the browser phone."""
+
+from __future__ import annotations
+
+import html
+
+from sqlalchemy import select
+
+from tickets import scripts
+from tickets.models import AuditLog, Call, ScriptVersion
+
+INTAKE = "/admin/scripts/script/intake"
+GREETING = "Thank you for calling {helpdesk}."
+
+
+def live_text(db, name="intake", kind="script") -> str:
+    return scripts.current(db, name, kind).text
+
+
+def live_version(db, name="intake", kind="script") -> int:
+    return db.scalar(select(ScriptVersion.version).where(
+        ScriptVersion.kind == kind, ScriptVersion.name == name)
+        .order_by(ScriptVersion.version.desc()).limit(1))
+
+
+def test_a_broken_script_shows_its_problems_with_line_and_step(as_admin, db):
+    as_admin.get(INTAKE)
+    broken = live_text(db).replace("next: identify_caller", "next: identify_callr", 1)
+    response = as_admin.post(INTAKE, {"text": broken, "action": "publish"})
+    page = html.unescape(response.get_data(as_text=True))
+    assert "Not published: fix the problems below first." in page
+    assert ("line 116, step 'greeting': 'next' names a step that does not exist: "
+            "'identify_callr'") in page
+    assert live_version(db) == 1
+    assert db.scalar(select(AuditLog)) is None
+
+
+def test_yaml_syntax_errors_show_their_line(as_admin, db):
+    as_admin.get(INTAKE)
+    page = as_admin.post(INTAKE, {"text": "name: intake\nsteps: [unclosed\n",
+                                  "action": "check"}).get_data(as_text=True)
+    assert 'class="problems"' in page and "line " in page
+
+
+def test_check_shows_the_diff_and_the_flow_of_the_draft(as_admin, db):
+    as_admin.get(INTAKE)
+    draft = live_text(db).replace(GREETING, "Welcome to {helpdesk}.")
+    page = as_admin.post(INTAKE, {"text": draft, "action": "check"}).get_data(as_text=True)
+    assert "No problems found." in page
+    assert "-      en-US: Thank you for calling {helpdesk}." in page
+    assert "+      en-US: Welcome to {helpdesk}." in page
+    assert "<svg" in page and "greeting" in page and "press 1" in page
+    assert live_version(db) == 1  # checking publishes nothing
+
+
+def test_publish_adds_a_version_and_is_audited(as_admin, db, call):
+    as_admin.get(INTAKE)
+    before = call()  # a call in progress keeps the version it started with
+    before.hears("Thank you for calling")
+    draft = live_text(db).replace(GREETING, "Welcome to {helpdesk}.")
+    response = as_admin.post(INTAKE, {"text": draft, "action": "publish"})
+    assert response.status_code == 302
+    page = as_admin.get(INTAKE).get_data(as_text=True)
+    assert "Published intake version 2" in page
+    assert live_version(db) == 2
+    row = db.scalar(select(AuditLog))
+    assert (row.user, row.action, row.target) == ("admin", "script.publish", "script intake")
+    assert row.detail == {"version": 2, "previous": 1}
+    call().hears("Welcome to the IT Help Desk")
+    started = db.scalar(select(Call).where(Call.sid == before.call_sid))
+    assert db.get(ScriptVersion, started.script_version_id).version == 1
+
+
+def test_roll_back_publishes_the_old_text_again(as_admin, db):
+    as_admin.get(INTAKE)
+    original = live_text(db)
+    as_admin.post(INTAKE, {"text": original.replace(GREETING, "Hi from {helpdesk}."),
+                           "action": "publish"})
+    as_admin.get(INTAKE)
+    response = as_admin.post(f"{INTAKE}/rollback/1")
+    assert response.status_code == 302
+    page = as_admin.get(INTAKE).get_data(as_text=True)
+    assert "version 1&#39;s text is live again as version 3" in page
+    assert live_version(db) == 3 and live_text(db) == original
+    actions = [r.action for r in db.scalars(select(AuditLog).order_by(AuditLog.id))]
+    assert actions == ["script.publish", "script.rollback"]
+
+
+def test_hours_and_sla_change_through_the_policy_and_are_audited(as_admin, db):
+    url = "/admin/scripts/policy/default"
+    as_admin.get(url)
+    text = live_text(db, "default", "policy")
+    changed = text.replace('mon: ["08:00-18:00"]', 'mon: ["07:00-19:00"]').replace(
+        "enterprise_failure: {response_minutes: 15,", "enterprise_failure: {response_minutes: 10,")
+    assert changed != text
+    as_admin.post(url, {"text": changed, "action": "publish"})
+    from ivr import queueing
+
+    policy = queueing.policy(db)
+    assert policy.sla["enterprise_failure"].response_minutes == 10
+    row = db.scalar(select(AuditLog))
+    assert (row.action, row.target) == ("policy.publish", "policy default")
+    as_admin.get(url)
+    bad = text.replace('mon: ["08:00-18:00"]', 'mon: ["18:00-08:00"]')
+    page = as_admin.post(url, {"text": bad, "action": "check"}).get_data(as_text=True)
+    assert 'class="problems"' in page and "line " in page
+
+
+def test_the_browser_phone_runs_the_draft_through_the_signed_webhooks(as_admin, db, call):
+    page = as_admin.get(INTAKE).get_data(as_text=True)
+    assert "TWILIO_AUTH_TOKEN" not in page and "test-auth-token" not in page
+    draft = live_text(db).replace(GREETING, "This is the draft of {helpdesk}.")
+    started = as_admin.post_json("/admin/phone/start", {"name": "intake", "text": draft})
+    assert started.status_code == 200, started.get_data(as_text=True)
+    heard = started.get_json()
+    texts = [h["text"] for h in heard["heard"]]
+    assert "This is the draft of the IT Help Desk." in texts
+    assert {"en-US", "it-IT", "ms-MY"} <= {h["language"] for h in heard["heard"]}
+    assert heard["waiting_for"] == "dtmf" and not heard["hung_up"]
+
+    pressed = as_admin.post_json("/admin/phone/press", {"digits": "2"}).get_json()
+    assert {h["language"] for h in pressed["heard"]} == {"it-IT"}
+
+    assert live_version(db) == 1  # the draft is not published
+    call().hears("Thank you for calling")  # and real callers still hear the live script
+    ended = as_admin.post_json("/admin/phone/hangup").get_json()
+    assert ended["hung_up"]
+    assert as_admin.post_json("/admin/phone/press", {"digits": "1"}).status_code == 400
+
+
+def test_the_browser_phone_refuses_a_broken_draft(as_admin, db):
+    as_admin.get(INTAKE)
+    broken = live_text(db).replace("next: identify_caller", "next: nowhere", 1)
+    response = as_admin.post_json("/admin/phone/start", {"name": "intake", "text": broken})
+    assert response.status_code == 400
+    assert "line 116" in " ".join(response.get_json()["problems"]).replace("yaml:116", "line 116")
+
+
+def test_a_forged_draft_parameter_runs_the_live_script(as_admin, db, call):
+    as_admin.get(INTAKE)
+    draft = live_text(db).replace(GREETING, "Secret draft of {helpdesk}.")
+    as_admin.post_json("/admin/phone/start", {"name": "intake", "text": draft})
+    draft_id = db.scalar(select(ScriptVersion.id).where(ScriptVersion.name == "draft:intake"))
+    caller = call(from_="+12025550148").__class__  # a fresh phone, dialling a forged draft
+    from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
+
+    def transport(url, params, headers):
+        response = as_admin.client.post(url[len(PUBLIC_BASE_URL):], data=params,
+                                        headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    forged = caller(transport, PUBLIC_BASE_URL, AUTH_TOKEN).dial(
+        f"/voice/incoming?draft={draft_id}")
+    forged.hears("Thank you for calling")
+    assert "Secret draft" not in forged.text
+
+
+def test_the_phone_endpoints_are_admin_only(as_ann):
+    response = as_ann.post_json("/admin/phone/start", {"name": "intake", "text": "x"})
+    assert response.status_code == 403
