@@ -159,3 +159,41 @@ def test_a_forged_draft_parameter_runs_the_live_script(as_admin, db, call):
 def test_the_phone_endpoints_are_admin_only(as_ann):
     response = as_ann.post_json("/admin/phone/start", {"name": "intake", "text": "x"})
     assert response.status_code == 403
+
+
+TINY = """\
+name: intake
+start: hello
+default_language: en-US
+languages:
+  en-US: {voice: Polly.Joanna, label: English, select: For English press 1.}
+defaults:
+  retries: 1
+  timeout: 5
+  reprompt: {en-US: Sorry.}
+  no_input: {en-US: Nothing heard.}
+  confirm: {en-US: Press 1 if right.}
+steps:
+  hello:
+    type: menu
+    prompt: {en-US: Press 1 for an analyst.}
+    options:
+      "1": {next: to_queue}
+    on_fail: bye
+  to_queue:
+    type: queue
+  bye:
+    type: hangup
+"""
+
+
+def test_a_trial_call_ends_where_the_draft_queues_the_caller(as_admin, db, demo):
+    from tickets.models import QueueEntry
+
+    as_admin.get(INTAKE)
+    started = as_admin.post_json("/admin/phone/start", {"name": "intake", "text": TINY})
+    assert [h["text"] for h in started.get_json()["heard"]] == ["Press 1 for an analyst."]
+    pressed = as_admin.post_json("/admin/phone/press", {"digits": "1"}).get_json()
+    assert pressed["hung_up"], pressed
+    assert "the trial call ends" in pressed["heard"][-1]["text"]
+    assert db.scalar(select(QueueEntry)) is None
