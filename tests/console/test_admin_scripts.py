@@ -197,3 +197,40 @@ def test_a_trial_call_ends_where_the_draft_queues_the_caller(as_admin, db, demo)
     assert pressed["hung_up"], pressed
     assert "the trial call ends" in pressed["heard"][-1]["text"]
     assert db.scalar(select(QueueEntry)) is None
+
+
+def test_hours_holidays_and_sla_form_publishes_a_policy_version(as_admin, db):
+    from datetime import date
+
+    from ivr import queueing
+
+    page = as_admin.get("/admin/hours").get_data(as_text=True)
+    assert 'value="08:00-18:00"' in page and "2026-12-25" in page
+    form = {"timezone": "Europe/Rome", "holidays": "2026-12-25, 2027-01-06",
+            "emergency_labels": "enterprise_failure",
+            "day_mon": "08:00-12:00, 13:00-18:00", "day_sat": "09:00-12:00"}
+    for label in ("enterprise_failure", "critical_situation", "regular_service",
+                  "planned_event"):
+        form[f"sla_{label}_response_minutes"] = "20" if label == "enterprise_failure" else "60"
+        form[f"sla_{label}_resolution_minutes"] = "480"
+    response = as_admin.post("/admin/hours", form)
+    assert response.status_code == 302
+    policy = queueing.policy(db)
+    assert policy.hours.timezone == "Europe/Rome"
+    assert date(2027, 1, 6) in policy.hours.holidays
+    assert set(policy.hours.weekly) == {"mon", "sat"}
+    assert policy.sla["enterprise_failure"].response_minutes == 20
+    text = scripts.current(db, "default", "policy").text
+    assert "# Tier rules (as FreeSWITCH mod_callcenter)" in text  # the admin's comments stay
+    assert "messages:" in text
+    row = db.scalar(select(AuditLog).where(AuditLog.action == "policy.hours_sla"))
+    assert row.user == "admin" and row.detail["version"] == 2
+    assert any("Europe/Rome" in line for line in row.detail["changes"])
+
+
+def test_hours_form_shows_problems_instead_of_publishing(as_admin, db):
+    as_admin.get("/admin/hours")
+    page = html.unescape(as_admin.post("/admin/hours", {
+        "timezone": "Mars/Olympus", "day_mon": "08:00-18:00"}).get_data(as_text=True))
+    assert "Not published" in page and "line " in page
+    assert live_version(db, "default", "policy") == 1
