@@ -10,6 +10,8 @@ from sqlalchemy import select
 from tickets import scripts
 from tickets.models import AuditLog, Call, ScriptVersion
 
+from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL, Caller
+
 INTAKE = "/admin/scripts/script/intake"
 GREETING = "Thank you for calling {helpdesk}."
 
@@ -137,20 +139,19 @@ def test_the_browser_phone_refuses_a_broken_draft(as_admin, db):
     assert "line 116" in " ".join(response.get_json()["problems"]).replace("yaml:116", "line 116")
 
 
-def test_a_forged_draft_parameter_runs_the_live_script(as_admin, db, call):
+def test_a_forged_draft_parameter_runs_the_live_script(as_admin, db):
     as_admin.get(INTAKE)
     draft = live_text(db).replace(GREETING, "Secret draft of {helpdesk}.")
     as_admin.post_json("/admin/phone/start", {"name": "intake", "text": draft})
     draft_id = db.scalar(select(ScriptVersion.id).where(ScriptVersion.name == "draft:intake"))
-    caller = call(from_="+12025550148").__class__  # a fresh phone, dialling a forged draft
-    from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 
     def transport(url, params, headers):
         response = as_admin.client.post(url[len(PUBLIC_BASE_URL):], data=params,
                                         headers=headers)
         return response.status_code, response.get_data(as_text=True)
 
-    forged = caller(transport, PUBLIC_BASE_URL, AUTH_TOKEN).dial(
+    # Signed like Twilio, but the draft named by its bare id, not by the app's signed token.
+    forged = Caller(transport, PUBLIC_BASE_URL, AUTH_TOKEN, from_="+12025550148").dial(
         f"/voice/incoming?draft={draft_id}")
     forged.hears("Thank you for calling")
     assert "Secret draft" not in forged.text
