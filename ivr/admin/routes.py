@@ -100,6 +100,7 @@ def edit(kind: str, name: str) -> Any:
         abort(404)
     dbs = db.session()
     live = scripts.find(dbs, name, kind)
+    dbs.commit()  # a shipped script or policy is published on first use
     versions = _versions(kind, name)
     live_text = live.text if live else ""
     text = request.form.get("text", live_text).replace("\r\n", "\n")
@@ -288,3 +289,59 @@ def agent_edit(agent_id: int) -> Any:
     dbs.commit()
     flash(f"Agent {agent.name} saved.", "ok")
     return redirect(url_for(".agents"))
+
+
+# ---- business hours, holidays and SLA targets (a form over the default hold policy) --------
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SLA_FIELDS = ("response_minutes", "resolution_minutes", "update_minutes")
+
+
+def _sla_from_form(labels: list[str]) -> dict[str, Any]:
+    sla: dict[str, Any] = {}
+    for label in labels:
+        target: dict[str, Any] = {}
+        for field in SLA_FIELDS:
+            raw = request.form.get(f"sla_{label}_{field}", "").strip()
+            if raw:
+                target[field] = int(raw) if raw.isdigit() else raw
+        if target:
+            sla[label] = target
+    return sla
+
+
+@bp.route("/hours", methods=["GET", "POST"])
+@role_required("admin")
+def hours() -> Any:
+    """Opening hours, holidays and SLA targets: published as a new default policy version."""
+    import yaml
+
+    from . import sections
+
+    dbs = db.session()
+    live = scripts.current(dbs, "default", "policy")
+    dbs.commit()  # the shipped policy, published on first use
+    data = yaml.safe_load(live.text) or {}
+    labels = list((data.get("sla") or {}).keys())
+    problems: list[Any] = []
+    if request.method == "POST":
+        text = sections.replace_section(live.text, "hours",
+                                        sections.hours_from_form(request.form, DAYS))
+        text = sections.replace_section(text, "sla", _sla_from_form(labels))
+        _parsed, problems = check("policy", "default", text)
+        if not problems and text != live.text:
+            version = scripts.publish(dbs, "default", text, current_user.username, "policy")
+            audit(dbs, "policy.hours_sla", "policy default", version=version.version,
+                  previous=live.version,
+                  changes=[line for line in diff(live.text, text, "default")
+                           if line[:1] in "+-" and line[:3] not in ("+++", "---")])
+            dbs.commit()
+            flash(f"Published the default policy version {version.version}.", "ok")
+            return redirect(url_for(".hours"))
+        if not problems:
+            flash("Nothing changed.", "info")
+        data = yaml.safe_load(text) or {}
+    hours_data = data.get("hours") or {}
+    return render_template("admin/hours.html", hours=hours_data, days=DAYS,
+                           sla=data.get("sla") or {}, sla_fields=SLA_FIELDS, problems=problems,
+                           live=live)

@@ -22,6 +22,11 @@ DRAFT_PREFIX = "draft:"
 DRAFT_SALT = "draft-script-call"
 DRAFT_MAX_AGE = 3600
 TRIAL_CALLER = "+15555550100"
+QUEUE_PATHS = "/voice/queue"
+# Where a draft hands the caller to the live queues, the trial ends: it must never take a
+# place in line or an analyst.
+END_AT_QUEUE = ("<Response><Say>[The draft hands the caller to the queues here: the trial call "
+                "ends.]</Say><Hangup/></Response>")
 
 
 def _serializer() -> URLSafeTimedSerializer:
@@ -48,7 +53,10 @@ def _transport():
     client = current_app.test_client()
 
     def send(url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
-        response = client.post(local_url(url, ""), data=params, headers=headers)
+        path = local_url(url, "")
+        if path.startswith(QUEUE_PATHS):
+            return 200, END_AT_QUEUE
+        response = client.post(path, data=params, headers=headers)
         return response.status_code, response.get_data(as_text=True)
 
     return send

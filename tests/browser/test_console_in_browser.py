@@ -90,10 +90,11 @@ def test_admin_breaks_fixes_publishes_tries_and_rolls_back_a_script(page, users,
     page.click("#keypad button[data-key='2']")
     page.click("#phone-send-keys")
     expect(screen).to_contain_text("you pressed 2")
-    expect(screen).to_contain_text("[it-IT]")
+    expect(screen).to_contain_text("[it-IT] Per segnalare un nuovo problema")  # the answer
     spoken = page.evaluate("window.__spoken")
     assert {"text": "Draft line of the IT Help Desk.", "lang": "en-US"} in spoken
-    assert any(s["lang"] == "it-IT" for s in spoken)
+    assert not any(s["lang"] == "ms-MY" for s in spoken)  # the menu is spoken in en-US only
+    assert any(s["lang"] == "it-IT" for s in spoken)  # after pressing 2, the line is Italian
     screenshot(page, "admin-script-editor")
     page.click("#phone-hangup")
     expect(screen).to_contain_text("(the line hung up)")
@@ -105,6 +106,11 @@ def test_admin_breaks_fixes_publishes_tries_and_rolls_back_a_script(page, users,
     page.goto("/admin/audit")
     expect(page.locator("table.audit")).to_contain_text("script.rollback")
     screenshot(page, "admin-audit")
+    page.goto("/admin/hours")
+    expect(page.locator("#sla")).to_contain_text("enterprise failure")
+    screenshot(page, "admin-hours")
+    page.goto("/admin/agents")
+    screenshot(page, "admin-agents")
 
 
 def test_an_agent_is_refused_an_admin_page(page, users):

@@ -10,6 +10,8 @@ from sqlalchemy import select
 from tickets import scripts
 from tickets.models import AuditLog, Call, ScriptVersion
 
+from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL, Caller
+
 INTAKE = "/admin/scripts/script/intake"
 GREETING = "Thank you for calling {helpdesk}."
 
@@ -137,20 +139,19 @@ def test_the_browser_phone_refuses_a_broken_draft(as_admin, db):
     assert "line 116" in " ".join(response.get_json()["problems"]).replace("yaml:116", "line 116")
 
 
-def test_a_forged_draft_parameter_runs_the_live_script(as_admin, db, call):
+def test_a_forged_draft_parameter_runs_the_live_script(as_admin, db):
     as_admin.get(INTAKE)
     draft = live_text(db).replace(GREETING, "Secret draft of {helpdesk}.")
     as_admin.post_json("/admin/phone/start", {"name": "intake", "text": draft})
     draft_id = db.scalar(select(ScriptVersion.id).where(ScriptVersion.name == "draft:intake"))
-    caller = call(from_="+12025550148").__class__  # a fresh phone, dialling a forged draft
-    from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 
     def transport(url, params, headers):
         response = as_admin.client.post(url[len(PUBLIC_BASE_URL):], data=params,
                                         headers=headers)
         return response.status_code, response.get_data(as_text=True)
 
-    forged = caller(transport, PUBLIC_BASE_URL, AUTH_TOKEN).dial(
+    # Signed like Twilio, but the draft named by its bare id, not by the app's signed token.
+    forged = Caller(transport, PUBLIC_BASE_URL, AUTH_TOKEN, from_="+12025550148").dial(
         f"/voice/incoming?draft={draft_id}")
     forged.hears("Thank you for calling")
     assert "Secret draft" not in forged.text
@@ -159,3 +160,78 @@ def test_a_forged_draft_parameter_runs_the_live_script(as_admin, db, call):
 def test_the_phone_endpoints_are_admin_only(as_ann):
     response = as_ann.post_json("/admin/phone/start", {"name": "intake", "text": "x"})
     assert response.status_code == 403
+
+
+TINY = """\
+name: intake
+start: hello
+default_language: en-US
+languages:
+  en-US: {voice: Polly.Joanna, label: English, select: For English press 1.}
+defaults:
+  retries: 1
+  timeout: 5
+  reprompt: {en-US: Sorry.}
+  no_input: {en-US: Nothing heard.}
+  confirm: {en-US: Press 1 if right.}
+steps:
+  hello:
+    type: menu
+    prompt: {en-US: Press 1 for an analyst.}
+    options:
+      "1": {next: to_queue}
+    on_fail: bye
+  to_queue:
+    type: queue
+  bye:
+    type: hangup
+"""
+
+
+def test_a_trial_call_ends_where_the_draft_queues_the_caller(as_admin, db, demo):
+    from tickets.models import QueueEntry
+
+    as_admin.get(INTAKE)
+    started = as_admin.post_json("/admin/phone/start", {"name": "intake", "text": TINY})
+    assert [h["text"] for h in started.get_json()["heard"]] == ["Press 1 for an analyst."]
+    pressed = as_admin.post_json("/admin/phone/press", {"digits": "1"}).get_json()
+    assert pressed["hung_up"], pressed
+    assert "the trial call ends" in pressed["heard"][-1]["text"]
+    assert db.scalar(select(QueueEntry)) is None
+
+
+def test_hours_holidays_and_sla_form_publishes_a_policy_version(as_admin, db):
+    from datetime import date
+
+    from ivr import queueing
+
+    page = as_admin.get("/admin/hours").get_data(as_text=True)
+    assert 'value="08:00-18:00"' in page and "2026-12-25" in page
+    form = {"timezone": "Europe/Rome", "holidays": "2026-12-25, 2027-01-06",
+            "emergency_labels": "enterprise_failure",
+            "day_mon": "08:00-12:00, 13:00-18:00", "day_sat": "09:00-12:00"}
+    for label in ("enterprise_failure", "critical_situation", "regular_service",
+                  "planned_event"):
+        form[f"sla_{label}_response_minutes"] = "20" if label == "enterprise_failure" else "60"
+        form[f"sla_{label}_resolution_minutes"] = "480"
+    response = as_admin.post("/admin/hours", form)
+    assert response.status_code == 302
+    policy = queueing.policy(db)
+    assert policy.hours.timezone == "Europe/Rome"
+    assert date(2027, 1, 6) in policy.hours.holidays
+    assert set(policy.hours.weekly) == {"mon", "sat"}
+    assert policy.sla["enterprise_failure"].response_minutes == 20
+    text = scripts.current(db, "default", "policy").text
+    assert "# Tier rules (as FreeSWITCH mod_callcenter)" in text  # the admin's comments stay
+    assert "messages:" in text
+    row = db.scalar(select(AuditLog).where(AuditLog.action == "policy.hours_sla"))
+    assert row.user == "admin" and row.detail["version"] == 2
+    assert any("Europe/Rome" in line for line in row.detail["changes"])
+
+
+def test_hours_form_shows_problems_instead_of_publishing(as_admin, db):
+    as_admin.get("/admin/hours")
+    page = html.unescape(as_admin.post("/admin/hours", {
+        "timezone": "Mars/Olympus", "day_mon": "08:00-18:00"}).get_data(as_text=True))
+    assert "Not published" in page and "line " in page
+    assert live_version(db, "default", "policy") == 1
