@@ -300,14 +300,20 @@ def wait_accuracy(visits: Iterable[QueueVisit], by: str, *, tolerance: float = W
 
 def callback_verdict(row: CallbackRow, now: datetime,
                      grace: timedelta = CALLBACK_GRACE) -> str | None:
-    """kept, missed or open (None for a cancelled callback)."""
+    """kept, missed or open (None for a cancelled callback).
+
+    Kept: the scheduler reached the caller (status ``done``) by the end of the window the
+    caller chose, or within the grace after it fell due. Missed: given up (``failed``),
+    refused (destination not allowed), reached too late, or still not reached after the
+    deadline. Open: still being tried, before the deadline.
+    """
     if row.status == "canceled":
         return None
     deadline = row.window_end or row.due_at + grace
-    if row.status == "failed":
+    if row.status in ("failed", "refused"):
         return "missed"
-    if row.placed_at is not None:
-        return "kept" if row.placed_at <= deadline else "missed"
+    if row.status == "done":
+        return "kept" if row.placed_at is not None and row.placed_at <= deadline else "missed"
     return "missed" if now > deadline else "open"
 
 

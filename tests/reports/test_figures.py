@@ -81,18 +81,20 @@ def test_wait_accuracy_compares_the_last_estimate_with_the_wait_after_it():
 def test_callbacks_kept_missed_and_open():
     now = MON + timedelta(hours=3)
     rows = [
-        CallbackRow(MON, 1, "completed", MON + timedelta(minutes=5)),              # kept
-        CallbackRow(MON, 1, "completed", MON + timedelta(minutes=40)),             # late
-        CallbackRow(MON, 1, "failed", MON + timedelta(minutes=1)),                 # failed
+        CallbackRow(MON, 1, "done", MON + timedelta(minutes=5)),                   # kept
+        CallbackRow(MON, 1, "done", MON + timedelta(minutes=40)),                  # late
+        CallbackRow(MON, 1, "failed", MON + timedelta(minutes=1)),                 # given up
         CallbackRow(MON, 1, "pending", None),                                      # never placed
-        CallbackRow(MON, 1, "completed", MON + timedelta(minutes=50),
+        CallbackRow(MON, 1, "done", MON + timedelta(minutes=50),
                     window_end=MON + timedelta(hours=1)),                          # in window
-        CallbackRow(now, 1, "pending", None, window_end=now + timedelta(hours=1)),  # open
+        CallbackRow(now, 1, "pending", MON + timedelta(hours=3),
+                    window_end=now + timedelta(hours=1)),                          # retrying
+        CallbackRow(MON, 1, "refused", None),                                      # not allowed
         CallbackRow(MON, 1, "canceled", None),                                     # left out
     ]
     row = reports.callbacks(rows, "tier", now=now).row_for(1)
-    assert (row["kept"], row["missed"], row["open"]) == (2, 3, 1)
-    assert row["kept_pct"] == 40.0
+    assert (row["kept"], row["missed"], row["open"]) == (2, 4, 1)
+    assert row["kept_pct"] == 33.3
 
 
 def ticket(priority, **kw):

@@ -80,7 +80,7 @@ def line(db, users):  # noqa: F811
     db.add(TicketEvent(ticket_id=late.id, kind="escalated", text="Escalated", at=at(11, 30)))
     db.add_all([
         OutboundCall(kind="callback", to_number="+12025550101", due_at=at(10),
-                     status="completed", placed_at=at(10, 5)),
+                     status="done", placed_at=at(10, 5)),
         OutboundCall(kind="callback", to_number="+12025550102", due_at=at(10, 30)),  # never
         SurveyResponse(ticket_id=met.id, score=5, at=at(16)),
         SurveyResponse(ticket_id=late.id, score=2, at=at(17)),
