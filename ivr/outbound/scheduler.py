@@ -149,20 +149,21 @@ def build(app: Flask, dispatcher: Dispatcher | None = None) -> BlockingScheduler
         except Exception:  # noqa: BLE001
             log.exception("dispatch failed")
 
-    scheduler.add_job(dispatch, "interval", seconds=INTERVALS["dispatch"], id="dispatch")
-    scheduler.add_job(_in_app(app, "route", route_sweep), "interval",
-                      seconds=INTERVALS["route"], id="route")
-    scheduler.add_job(_in_app(app, "sla", sla_sweep), "interval", seconds=INTERVALS["sla"],
-                      id="sla")
-    scheduler.add_job(_in_app(app, "cadence", cadence_sweep), "interval",
-                      seconds=INTERVALS["cadence"], id="cadence")
+    jobs = {"route": route_sweep, "sla": sla_sweep, "cadence": cadence_sweep}
+    scheduler.add_job(dispatch, "interval", seconds=INTERVALS["dispatch"], id="dispatch",
+                      name="outbound dispatcher")
+    for name, work in jobs.items():
+        scheduler.add_job(_in_app(app, name, work), "interval", seconds=INTERVALS[name],
+                          id=name, name=f"{name} sweep")
     scheduler.add_job(_in_app(app, "housekeeping", housekeeping(app)), "cron", hour=3,
-                      id="housekeeping")
+                      id="housekeeping", name="housekeeping")
     return scheduler
 
 
 def run(app: Flask) -> None:
     """Run the scheduler until stopped (Ctrl-C or SIGTERM)."""
+    # APScheduler logs every run of every job at INFO; the jobs log what they did themselves.
+    logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     lock = sqlite_lock(app.config["DATABASE_URL"])
     dispatcher = make_dispatcher(app)
     scheduler = build(app, dispatcher)
