@@ -11,7 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from tickets import services, workflow
-from tickets.models import Call, OutboundCall, Ticket
+from tickets.models import Call, OutboundCall, QueueEntry, Ticket
 
 from .. import clock, queueing
 
@@ -42,18 +42,44 @@ def script_fields(session: Session, outbound: OutboundCall, answered_by: str | N
     return fields
 
 
-def answered(session: Session, outbound: OutboundCall, call_sid: str, answered_by: str | None,
-             now: datetime) -> bool:
-    """Twilio fetched the call's script: the call was answered. False for a stale attempt."""
+def is_current_attempt(outbound: OutboundCall, call_sid: str) -> bool:
+    """Is this Twilio call the booking's current attempt? A booking still ``dialing`` takes
+    the CallSid Twilio reports: its dispatcher died before it could record it."""
     if outbound.twilio_sid is None and outbound.status == "dialing":
-        outbound.twilio_sid = call_sid  # the dispatcher died before it could record it
+        outbound.twilio_sid = call_sid
         outbound.status = "placed"
-    if outbound.twilio_sid != call_sid:
+    return outbound.twilio_sid == call_sid
+
+
+def answered(outbound: OutboundCall, call_sid: str, answered_by: str | None) -> bool:
+    """Twilio fetched the call's script: the call was answered. False for a stale attempt."""
+    if not is_current_attempt(outbound, call_sid):
         return False
     outbound.answered_by = answered_by or "unknown"
     if outbound.status == "placed":
         outbound.status = "answered"
     return True
+
+
+def status_reported(session: Session, outbound: OutboundCall, call: Call | None,
+                    call_sid: str, status: str, now: datetime) -> None:
+    """A status callback of one of the booking's calls; only a final one of the current
+    attempt settles the booking."""
+    if is_current_attempt(outbound, call_sid) and status in FINAL:
+        call_ended(session, outbound, call, status, now)
+
+
+def reserved_bridge(session: Session, call: Call) -> tuple[int, int] | None:
+    """The (queue entry, analyst) a callback's callee is put through to, when an analyst was
+    reserved for it; None means the callee joins the queue like any caller."""
+    outbound = outbound_of(session, call)
+    if outbound is None or not (outbound.agent_id and outbound.queue_entry_id):
+        return None
+    entry = session.get(QueueEntry, outbound.queue_entry_id)
+    entry.status = "bridging"
+    services.record_event(session, "callback_connect", "Callee pressed 1: connecting to the "
+                          "reserved analyst", ticket_id=outbound.ticket_id, call_id=call.id)
+    return entry.id, outbound.agent_id
 
 
 def perform(session: Session, call: Call, name: str, args: dict[str, Any]) -> dict[str, Any]:

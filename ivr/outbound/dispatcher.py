@@ -310,8 +310,7 @@ class Dispatcher:
         for call in client.calls.list(to=claim.to, start_time_after=since - timedelta(days=1),
                                       limit=20):
             created = call.date_created
-            if (call.from_formatted == self.settings.from_number
-                    or call._from == self.settings.from_number) and created and \
+            if call._from == self.settings.from_number and created and \
                     created >= since - timedelta(seconds=5):
                 return call.sid
         return None

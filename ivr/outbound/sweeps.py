@@ -31,10 +31,6 @@ def _locked(session: Session, query: Select) -> Select:
     return query
 
 
-def sla_targets(pol: Any, ticket: Ticket) -> Any:
-    return pol.sla.get(ticket.priority)
-
-
 def sla_sweep(session: Session, now: datetime, pol: Any) -> int:
     """Escalate open tickets whose response or resolution target passed; call the customer."""
     tickets = session.scalars(_locked(session, select(Ticket).where(
@@ -73,7 +69,7 @@ def status_cadence(session: Session, now: datetime, pol: Any) -> int:
         Ticket.callback_number.is_not(None)).order_by(Ticket.id))).all()
     booked = 0
     for ticket in tickets:
-        target = sla_targets(pol, ticket)
+        target = pol.sla.get(ticket.priority)
         minutes = target.update_minutes if target and target.update_minutes \
             else ticket.update_minutes
         if not minutes:

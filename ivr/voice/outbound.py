@@ -8,8 +8,7 @@ from flask import Response, request
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
-from tickets import services
-from tickets.models import Call, OutboundCall, QueueEntry
+from tickets.models import Call, OutboundCall
 
 from .. import clock
 from ..outbound import conversation
@@ -39,12 +38,10 @@ def outbound_answer() -> Response:
     def work(db):
         outbound = _outbound(db)
         answered_by = form.get("AnsweredBy")
-        if outbound is None or not conversation.answered(db, outbound, form["CallSid"],
-                                                         answered_by, clock.now()):
+        if outbound is None or not conversation.answered(outbound, form["CallSid"],
+                                                         answered_by):
             log.warning("answer for unknown or stale outbound call %s", request.args.get("oc"))
-            response = VoiceResponse()
-            response.hangup()
-            return str(response)
+            return twiml.hangup()
         fields = conversation.script_fields(db, outbound, answered_by)
         return calls.answer_outbound(db, line(), form, outbound, fields)
 
@@ -56,23 +53,16 @@ def outbound_answer() -> Response:
 def outbound_status() -> Response:
     """Status callbacks of a placed call (all four events); repeats change nothing."""
     form = _form()
-    status = form.get("CallStatus", "")
     if not form.get("CallSid"):
         return xml(twiml.empty())
 
     def work(db):
         calls.record_status(db, form)
         outbound = _outbound(db)
-        if outbound is None:
-            return ""
-        if outbound.twilio_sid is None and outbound.status == "dialing":
-            outbound.twilio_sid = form["CallSid"]  # placed by a dispatcher that then died
-            outbound.status = "placed"
-        if outbound.twilio_sid != form["CallSid"]:
-            return ""  # an earlier attempt's late news
-        if status in conversation.FINAL:
+        if outbound is not None:
             call = db.scalar(select(Call).where(Call.sid == form["CallSid"]))
-            conversation.call_ended(db, outbound, call, status, clock.now())
+            conversation.status_reported(db, outbound, call, form["CallSid"],
+                                         form.get("CallStatus", ""), clock.now())
         return ""
 
     _run(work)
@@ -89,16 +79,11 @@ def outbound_connect() -> Response:
         call = db.scalar(select(Call).where(Call.sid == form.get("CallSid", "")))
         if call is None:
             return twiml.empty()
-        outbound = conversation.outbound_of(db, call)
-        if outbound is not None and outbound.agent_id and outbound.queue_entry_id:
-            entry = db.get(QueueEntry, outbound.queue_entry_id)
-            entry.status = "bridging"
-            services.record_event(db, "callback_connect", "Callee pressed 1: connecting to "
-                                  "the reserved analyst", ticket_id=outbound.ticket_id,
-                                  call_id=call.id)
+        bridge = conversation.reserved_bridge(db, call)
+        if bridge is not None:
+            entry_id, agent_id = bridge
             response = VoiceResponse()
-            response.redirect(_url("voice.queue_bridge", e=entry.id, a=outbound.agent_id),
-                              method="POST")
+            response.redirect(_url("voice.queue_bridge", e=entry_id, a=agent_id), method="POST")
             return str(response)
         return arrival_twiml(db, call, clock.now())
 

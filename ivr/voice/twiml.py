@@ -85,5 +85,11 @@ def goodbye(message: str, voice: str) -> str:
     return str(response)
 
 
+def hangup() -> str:
+    response = VoiceResponse()
+    response.hangup()
+    return str(response)
+
+
 def empty() -> str:
     return str(VoiceResponse())
