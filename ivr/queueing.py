@@ -124,6 +124,9 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
     label = ticket.priority if ticket else None
     if not pol.is_within_hours(now):
         if pol.hours and label in pol.hours.emergency_labels:
+            services.record_event(session, "emergency", "After hours: put through to the "
+                                  "engineer on call", ticket_id=ticket.id if ticket else None,
+                                  call_id=call.id)
             return Arrival("emergency", None)
         return Arrival("after_hours", _entry_for(session, call, ticket, now, pol, "after_hours"),
                        next_opening=pol.next_opening(now))

@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -13,12 +14,14 @@ from sqlalchemy import MetaData, text
 from sqlalchemy.orm import Session
 
 from ivr import create_app, migrate
+from ivr.clock import FixedClock
 from ivr.phone import Phone
 from tickets.db import Base, make_engine
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PUBLIC_BASE_URL = "https://helpdesk.example.test"
 AUTH_TOKEN = "test-auth-token-1234567890"
+MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, within opening hours
 
 
 def _drop_everything(url: str) -> None:
@@ -71,6 +74,15 @@ def app(database_url: str, tmp_path: Path):
     })
     yield app
     app.extensions["engine"].dispose()
+
+
+@pytest.fixture
+def clock(app) -> FixedClock:
+    """The app's clock, stopped at a Monday 10:00 UTC (the help desk is open); tests move it.
+    Anything that depends on opening hours uses it, so the suite passes at any hour."""
+    clock = FixedClock(MONDAY_10)
+    app.extensions["clock"] = clock
+    return clock
 
 
 @pytest.fixture

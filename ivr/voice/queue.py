@@ -40,14 +40,16 @@ def _entry(db) -> QueueEntry | None:
 
 class Speaker:
     """Says policy messages in the caller's language and voice."""
-    def __init__(self, db, entry: QueueEntry | None):
+    def __init__(self, db, entry: QueueEntry | None, call: Call | None = None):
         self.pol = queueing.policy(db, entry.tier if entry else None)
-        call = db.get(Call, entry.call_id) if entry and entry.call_id else None
+        if entry is not None and entry.call_id:
+            call = db.get(Call, entry.call_id)
         version = db.get(scripts.ScriptVersion, call.script_version_id) \
             if call and call.script_version_id else scripts.current(
                 db, current_app.config["INTAKE_SCRIPT"])
         self.script = scripts.script_of(version)
-        lang = entry.language if entry and entry.language else self.script.default_language
+        lang = (entry.language if entry else None) or (call.language if call else None) \
+            or self.script.default_language
         self.lang = lang if lang in self.script.languages else self.script.default_language
 
     def local(self, at: datetime, fmt: str) -> str:
@@ -129,7 +131,7 @@ def route_now(db, now: datetime) -> int:
 def arrival_twiml(db, call: Call, now: datetime) -> str:
     arrival = queueing.arrive(db, call, now)
     entry = arrival.entry
-    speaker = Speaker(db, entry)
+    speaker = Speaker(db, entry, call)
     response = VoiceResponse()
     if arrival.decision == "emergency":
         number = current_app.config["EMERGENCY_NUMBER"]

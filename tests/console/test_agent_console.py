@@ -7,7 +7,8 @@ from sqlalchemy import select
 from tickets.models import Agent, OutboundCall, Ticket, TicketEvent
 from tickets.workflow import open_follow_up
 
-from ..ivr.test_queue import MONDAY_10, add_agent, to_queue
+from ..conftest import MONDAY_10
+from ..ivr.test_queue import add_agent, to_queue
 
 
 def agent_named(db, name):

@@ -19,8 +19,8 @@ from ivr.outbound import scheduler
 from ivr.outbound.dispatcher import RateLimiter
 from tickets.models import OutboundCall
 
-from ..conftest import TEST_DATABASE_URL
-from .test_outbound import CALLS, MONDAY_10
+from ..conftest import MONDAY_10, TEST_DATABASE_URL
+from .test_outbound import CALLS
 
 on_postgresql = pytest.mark.skipif(
     not (TEST_DATABASE_URL or "").startswith("postgresql"),

@@ -42,7 +42,7 @@ def report_problem(caller, *, service="1", equipment="1001", impact="3", urgency
 
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
-def test_new_caller_full_intake_in_each_language(call, db, demo, language):
+def test_new_caller_full_intake_in_each_language(call, db, demo, clock, language):
     key, voice, greeting, label = LANGUAGES[language]
     caller = call(from_="+12025550147")
     caller.hears("Thank you for calling the IT Help Desk")

@@ -22,10 +22,9 @@ from ivr.outbound import scheduler
 from tickets import services, workflow
 from tickets.models import Agent, Customer, OutboundCall, SurveyResponse, Ticket, TicketEvent
 
-from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL, Caller
+from ..conftest import AUTH_TOKEN, MONDAY_10, PUBLIC_BASE_URL, Caller
 from .test_queue import MEMBERS, add_agent, to_queue
 
-MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 CALLS = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/\w+/Calls\.json")
 LINE = "+15550100000"  # TWILIO_PHONE_NUMBER's default
 

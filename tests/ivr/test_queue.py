@@ -11,22 +11,13 @@ import responses
 from sqlalchemy import select
 
 from ivr import queueing
-from ivr.clock import FixedClock
 from tickets.models import Agent, OutboundCall, QueueEntry, Ticket, TicketEvent
 
-from ..conftest import PUBLIC_BASE_URL
+from ..conftest import MONDAY_10, PUBLIC_BASE_URL
 from .test_intake import report_problem
 
-MONDAY_10 = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, within opening hours
 MEMBERS = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/\w+/Queues/(QU\w+)/Members/"
                      r"(CA\w+)\.json")
-
-
-@pytest.fixture
-def clock(app):
-    clock = FixedClock(MONDAY_10)
-    app.extensions["clock"] = clock
-    return clock
 
 
 @pytest.fixture
@@ -252,6 +243,16 @@ def test_enterprise_failure_after_hours_reaches_the_emergency_line(app, call, db
     clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
     caller = to_queue(call, impact="3", urgency="3")
     assert "+15550109999" in caller.dialled
+    assert "After hours: put through to the engineer on call" in timeline(db, "emergency")
+
+
+def test_the_emergency_line_is_announced_in_the_callers_language(app, call, db, demo, clock):
+    app.config["EMERGENCY_NUMBER"] = "+15550109999"
+    clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
+    caller = to_queue(call, number="+393331234567", impact="3", urgency="3")
+    assert "+15550109999" in caller.dialled
+    caller.hears("la mettiamo in contatto con il tecnico reperibile", "Arrivederci")
+    assert "Goodbye" not in caller.text
 
 
 def test_abandoned_caller_resumes_their_place(call, db, demo, clock, twilio):
