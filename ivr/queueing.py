@@ -152,10 +152,12 @@ def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetim
         return entry
     category = ticket.category if ticket else None
     label = ticket.priority if ticket else None
+    # The tier the ticket's priority (or an escalation) set, or higher where a routing rule
+    # of the policy says so.
+    tier = max(pol.start_tier(label or "", category), ticket.tier if ticket else 1)
     entry = QueueEntry(call_id=call.id, ticket_id=ticket.id if ticket else None,
-                       caller_number=call.from_number, status=status,
-                       tier=pol.start_tier(label or "", category), rank=rank_of(session, call,
-                                                                                 label),
+                       caller_number=call.from_number, status=status, tier=tier,
+                       rank=rank_of(session, call, label),
                        priority=label, category=category, language=call.language,
                        joined_at=now)
     window = now - timedelta(seconds=pol.resume_within_seconds)

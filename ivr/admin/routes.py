@@ -6,6 +6,7 @@ from __future__ import annotations
 import difflib
 from typing import Any
 
+import yaml
 from flask import abort, flash, jsonify, redirect, render_template, request, session, url_for
 from flask_login import current_user
 from sqlalchemy import func, select
@@ -19,7 +20,7 @@ from tickets.services import to_e164
 from .. import db
 from ..auth import audit, role_required
 from ..phone import PhoneError
-from . import bp, flow, trial
+from . import bp, flow, sections, trial
 
 KINDS = ("script", "policy")
 AUDIT_PAGE = 200
@@ -310,38 +311,94 @@ def _sla_from_form(labels: list[str]) -> dict[str, Any]:
     return sla
 
 
+def _publish_form(dbs: Any, kind: str, name: str, live: ScriptVersion, text: str,
+                  action: str) -> list[Any]:
+    """Publish what a form made of the live text, when it validates and changed anything;
+    the problems otherwise (an empty list and a flash when nothing changed)."""
+    _parsed, problems = check(kind, name, text)
+    if problems:
+        return problems
+    if text == live.text:
+        flash("Nothing changed.", "info")
+        return []
+    version = scripts.publish(dbs, name, text, current_user.username, kind)
+    audit(dbs, action, f"{kind} {name}", version=version.version, previous=live.version,
+          changes=[line for line in diff(live.text, text, name)
+                   if line[:1] in "+-" and line[:3] not in ("+++", "---")])
+    dbs.commit()
+    flash(f"Published the {name} {kind} version {version.version}. Calls already in progress "
+          "keep the version they started with.", "ok")
+    return []
+
+
 @bp.route("/hours", methods=["GET", "POST"])
 @role_required("admin")
 def hours() -> Any:
     """Opening hours, holidays and SLA targets: published as a new default policy version."""
-    import yaml
-
-    from . import sections
-
     dbs = db.session()
     live = scripts.current(dbs, "default", "policy")
     dbs.commit()  # the shipped policy, published on first use
-    data = yaml.safe_load(live.text) or {}
-    labels = list((data.get("sla") or {}).keys())
+    text = live.text
+    data = yaml.safe_load(text) or {}
     problems: list[Any] = []
     if request.method == "POST":
-        text = sections.replace_section(live.text, "hours",
+        labels = list((data.get("sla") or {}).keys())
+        text = sections.replace_section(text, "hours",
                                         sections.hours_from_form(request.form, DAYS))
         text = sections.replace_section(text, "sla", _sla_from_form(labels))
-        _parsed, problems = check("policy", "default", text)
-        if not problems and text != live.text:
-            version = scripts.publish(dbs, "default", text, current_user.username, "policy")
-            audit(dbs, "policy.hours_sla", "policy default", version=version.version,
-                  previous=live.version,
-                  changes=[line for line in diff(live.text, text, "default")
-                           if line[:1] in "+-" and line[:3] not in ("+++", "---")])
-            dbs.commit()
-            flash(f"Published the default policy version {version.version}.", "ok")
-            return redirect(url_for(".hours"))
+        problems = _publish_form(dbs, "policy", "default", live, text, "policy.hours_sla")
         if not problems:
-            flash("Nothing changed.", "info")
+            return redirect(url_for(".hours"))
         data = yaml.safe_load(text) or {}
-    hours_data = data.get("hours") or {}
-    return render_template("admin/hours.html", hours=hours_data, days=DAYS,
+    return render_template("admin/hours.html", hours=data.get("hours") or {}, days=DAYS,
                            sla=data.get("sla") or {}, sla_fields=SLA_FIELDS, problems=problems,
                            live=live)
+
+
+# ---- the priority matrix (a form over the intake script) -----------------------------------
+
+PRIORITY_SCRIPT = "intake"
+
+
+def _priority_from_form(text: str, priority: dict[str, Any]) -> str:
+    """TEXT with the matrix cells, the default label and each label's tier from the form;
+    a field the form lacks keeps its value."""
+    form = request.form
+    matrix = {impact: {urgency: form.get(f"cell_{impact}_{urgency}", label).strip()
+                       for urgency, label in row.items()}
+              for impact, row in (priority.get("matrix") or {}).items()}
+    text = sections.replace_section(text, "priority.matrix", matrix)
+    default = form.get("default_label", "").strip()
+    if default:
+        text = sections.replace_section(text, "priority.default_label", default)
+    for label, spec in (priority.get("labels") or {}).items():
+        tier = form.get(f"tier_{label}", "").strip()
+        if tier and str(spec.get("tier")) != tier:
+            text = sections.replace_section(text, f"priority.labels.{label}.tier",
+                                            int(tier) if tier.isdigit() else tier)
+    return text
+
+
+@bp.route("/priority", methods=["GET", "POST"])
+@role_required("admin")
+def priority() -> Any:
+    """Impact x urgency, the label each pair gives, and the tier each label is routed to:
+    published as a new version of the intake script."""
+    dbs = db.session()
+    live = scripts.current(dbs, PRIORITY_SCRIPT, "script")
+    dbs.commit()
+    text = live.text
+    data = (yaml.safe_load(text) or {}).get("priority") or {}
+    problems: list[Any] = []
+    if request.method == "POST":
+        text = _priority_from_form(text, data)
+        problems = _publish_form(dbs, "script", PRIORITY_SCRIPT, live, text,
+                                 "script.priority")
+        if not problems:
+            return redirect(url_for(".priority"))
+        data = (yaml.safe_load(text) or {}).get("priority") or {}
+    matrix = data.get("matrix") or {}
+    urgencies = list(dict.fromkeys(u for row in matrix.values() for u in row))
+    return render_template("admin/priority.html", live=live, matrix=matrix,
+                           urgencies=urgencies, labels=data.get("labels") or {},
+                           default_label=data.get("default_label"), problems=problems)

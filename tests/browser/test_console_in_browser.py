@@ -109,6 +109,12 @@ def test_admin_breaks_fixes_publishes_tries_and_rolls_back_a_script(page, users,
     page.goto("/admin/hours")
     expect(page.locator("#sla")).to_contain_text("enterprise failure")
     screenshot(page, "admin-hours")
+    page.goto("/admin/priority")
+    page.select_option("select[name=cell_me_blocked]", "enterprise_failure")
+    page.click("button:has-text('Publish a new intake script version')")
+    expect(page.locator(".flash.ok")).to_contain_text("Published the intake script version 4")
+    expect(page.locator("select[name=cell_me_blocked]")).to_have_value("enterprise_failure")
+    screenshot(page, "admin-priority")
     page.goto("/admin/agents")
     screenshot(page, "admin-agents")
 

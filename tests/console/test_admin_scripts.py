@@ -4,13 +4,15 @@ and try a draft on the browser phone."""
 from __future__ import annotations
 
 import html
+import re
 
 from sqlalchemy import select
 
 from tickets import scripts
-from tickets.models import AuditLog, Call, ScriptVersion
+from tickets.models import AuditLog, Call, QueueEntry, ScriptVersion, Ticket
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL, Caller
+from ..ivr.test_queue import to_queue
 
 INTAKE = "/admin/scripts/script/intake"
 GREETING = "Thank you for calling {helpdesk}."
@@ -189,7 +191,6 @@ steps:
 
 
 def test_a_trial_call_ends_where_the_draft_queues_the_caller(as_admin, db, demo):
-    from tickets.models import QueueEntry
 
     as_admin.get(INTAKE)
     started = as_admin.post_json("/admin/phone/start", {"name": "intake", "text": TINY})
@@ -235,3 +236,41 @@ def test_hours_form_shows_problems_instead_of_publishing(as_admin, db):
         "timezone": "Mars/Olympus", "day_mon": "08:00-18:00"}).get_data(as_text=True))
     assert "Not published" in page and "line " in page
     assert live_version(db, "default", "policy") == 1
+
+
+def test_priority_matrix_form_changes_what_callers_get_and_where_they_go(
+        as_admin, call, db, demo, clock):
+    page = html.unescape(as_admin.get("/admin/priority").get_data(as_text=True))
+    assert 'name="cell_me_blocked"' in page and "critical situation" in page
+    assert 'name="tier_enterprise_failure"' in page
+    response = as_admin.post("/admin/priority", {"cell_me_blocked": "enterprise_failure",
+                                                 "tier_enterprise_failure": "3"})
+    assert response.status_code == 302
+    assert live_version(db) == 2
+    text = live_text(db)
+    assert "# who is affected x can they work" in text  # the rest stays as the admin wrote it
+    assert "Thank you for calling {helpdesk}." in text
+    row = db.scalar(select(AuditLog).where(AuditLog.action == "script.priority"))
+    assert row.user == "admin" and row.detail["version"] == 2
+    assert any("enterprise_failure" in line and line.startswith("+")
+               for line in row.detail["changes"])
+
+    to_queue(call, impact="1", urgency="3")  # just me, cannot work at all
+    ticket = db.scalar(select(Ticket).order_by(Ticket.id.desc()).limit(1))
+    assert ticket.priority == "enterprise_failure"
+    assert db.scalar(select(QueueEntry.tier).where(QueueEntry.ticket_id == ticket.id)) == 3
+
+
+def test_priority_form_refuses_an_unknown_label_or_tier_with_its_line(as_admin, db):
+    as_admin.get("/admin/priority")
+    page = html.unescape(as_admin.post("/admin/priority", {
+        "cell_team_works": "whenever"}).get_data(as_text=True))
+    assert "Not published" in page
+    assert re.search(r"line \d+: priority\.matrix\[team\]\[works\] names unknown label "
+                     r"'whenever'", page)
+    assert "whenever (unknown)" in page  # the form keeps what the admin chose
+    page = html.unescape(as_admin.post("/admin/priority", {
+        "tier_planned_event": "7"}).get_data(as_text=True))
+    assert re.search(r"line \d+: priority\.labels\.planned_event\.tier: Input should be less "
+                     r"than or equal to 3", page)
+    assert live_version(db) == 1
