@@ -32,6 +32,8 @@ def register_logging(app: Flask) -> None:
                             format="%(asctime)s %(levelname)s %(name)s %(message)s")
     # twilio-python logs each request's parameters (phone numbers) at INFO: keep them out.
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    # Alembic lists each of its plugins at INFO whenever the schema is checked at start-up.
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def register_blueprints(app: Flask) -> None:
