@@ -29,7 +29,7 @@ from tickets import services
 from tickets.models import Customer, OutboundCall, Ticket
 
 from .. import queueing
-from . import rules
+from . import conversation, rules
 from .conversation import LABELS
 
 log = logging.getLogger(__name__)
@@ -320,24 +320,19 @@ class Dispatcher:
     def record(self, session: Session, outcome: Outcome, now: datetime, pol: Any) -> None:
         claim = outcome.claim
         row = session.get(OutboundCall, claim.id)
-        if row is None or row.status not in ("dialing", "placed"):
+        if row is None:
+            return
+        if outcome.sid and row.twilio_sid == outcome.sid:
+            return  # Twilio's webhook of this call came first and recorded it
+        if row.status != "dialing":  # the call's webhooks came first and settled it
+            if outcome.sid and row.twilio_sid:
+                log.error("outbound call %s already has CallSid %s; Twilio placed %s too",
+                          row.id, row.twilio_sid, outcome.sid)
             return
         label = LABELS[row.kind]
         if outcome.sid:
-            if row.twilio_sid and row.twilio_sid != outcome.sid:
-                log.error("outbound call %s already has CallSid %s; Twilio placed %s too",
-                          row.id, row.twilio_sid, outcome.sid)
-                return
-            row.twilio_sid = outcome.sid
-            row.status = "placed"
-            row.attempts = claim.attempt
-            row.rest_failures = 0
-            row.lease_owner = row.lease_expires = None
             how = " (found placed after a dispatcher restart)" if outcome.adopted else ""
-            self._event(session, row, "outbound_placed",
-                        f"{label} to {row.to_number} placed, attempt {row.attempts} of "
-                        f"{row.max_attempts}{how}", now, call_sid=outcome.sid,
-                        attempt=row.attempts)
+            conversation.placed(session, row, outcome.sid, claim.attempt, now, how)
             return
         row.lease_owner = row.lease_expires = None
         if row.kind == "callback":  # the analyst is not kept waiting on Twilio

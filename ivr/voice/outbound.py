@@ -38,8 +38,8 @@ def outbound_answer() -> Response:
     def work(db):
         outbound = _outbound(db)
         answered_by = form.get("AnsweredBy")
-        if outbound is None or not conversation.answered(outbound, form["CallSid"],
-                                                         answered_by):
+        if outbound is None or not conversation.answered(db, outbound, form["CallSid"],
+                                                         answered_by, clock.now()):
             log.warning("answer for unknown or stale outbound call %s", request.args.get("oc"))
             return twiml.hangup()
         fields = conversation.script_fields(db, outbound, answered_by)

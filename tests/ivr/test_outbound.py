@@ -43,6 +43,7 @@ class TwilioApi:
         self.placed: list[dict] = []
         self.dequeued: list[dict] = []
         self.fail_next: list[tuple[int, dict]] = []
+        self.on_create = None  # Twilio's webhooks that come before its REST answer does
 
     def create_call(self, request):
         if self.fail_next:
@@ -52,6 +53,8 @@ class TwilioApi:
         sid = f"CA{len(self.placed) + 1:032x}"
         self.placed.append({"sid": sid, **{k: v if k == "StatusCallbackEvent" else v[0]
                                            for k, v in form.items()}})
+        if self.on_create:
+            self.on_create(self.placed[-1])
         return 201, {}, json.dumps({
             "sid": sid, "status": "queued", "to": form["To"][0], "from": form["From"][0],
             "direction": "outbound-api",
@@ -220,6 +223,40 @@ def status_from_twilio(app, placed, status, answered_by=None, sequence=3):
         phone.params["AnsweredBy"] = answered_by
     code, _ = phone.status(status, sequence=sequence, path=placed["StatusCallback"])
     assert code == 200
+
+
+@pytest.mark.parametrize("first_news", ["busy", "answered"])
+def test_twilios_webhooks_before_the_dispatcher_records_the_call_still_count_the_attempt(
+        app, db, demo, travel, twilio_api, dispatcher, answer, first_news):
+    """The dispatcher records a batch's CallSids after dialling all of it; Twilio may call
+    back first (a busy line, a callee who picks up at once)."""
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                                          now=datetime.now(UTC), reason="way_out")
+    db.commit()
+
+    def early(placed):
+        if first_news == "answered":
+            answer(placed).hears("To be connected to an analyst now, press 1").hang_up()
+            status_from_twilio(app, placed, "completed")
+        else:
+            status_from_twilio(app, placed, "busy")
+
+    twilio_api.on_create = early
+    for attempt in (1, 2, 3):
+        assert dispatcher.run_until_idle() == 1
+        row = fresh(db, OutboundCall, outbound.id)
+        assert row.attempts == attempt and row.lease_owner is None
+        travel.shift(timedelta(seconds=601))
+    assert dispatcher.run_until_idle() == 0
+    assert len(twilio_api.placed) == 3  # given up after max_attempts, not dialled for ever
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "failed" and row.result.startswith("gave up after 3 attempts")
+    events = timeline(db, ticket.id)
+    assert [t for t in events if "placed, attempt" in t] == [
+        f"Callback to +15551230001 placed, attempt {n} of 3" for n in (1, 2, 3)]
+    assert any("attempt 1 of 3: " in t and "next try" in t for t in events)
+    assert any("attempt 3 of 3: " in t and "given up" in t for t in events)
 
 
 def test_a_machine_gets_a_short_message_with_the_ticket_number_and_is_tried_again(
