@@ -56,19 +56,21 @@ def placed(session: Session, outbound: OutboundCall, call_sid: str, attempt: int
 
 
 def is_current_attempt(session: Session, outbound: OutboundCall, call_sid: str,
-                       now: datetime) -> bool:
+                       now: datetime, attempt: int | None = None) -> bool:
     """Is this Twilio call the booking's current attempt? A booking still ``dialing`` takes
-    the CallSid Twilio reports: its dispatcher has not recorded it yet (Twilio called back
-    first) or died before it could."""
-    if outbound.twilio_sid is None and outbound.status == "dialing":
+    the CallSid Twilio reports for the attempt being dialled (``attempt``, from the webhook's
+    URL): its dispatcher has not recorded it yet (Twilio called back first) or died before
+    it could. A late callback of an earlier attempt is not taken for it."""
+    if outbound.twilio_sid is None and outbound.status == "dialing" and \
+            attempt in (None, outbound.attempts + 1):
         placed(session, outbound, call_sid, outbound.attempts + 1, now)
     return outbound.twilio_sid == call_sid
 
 
 def answered(session: Session, outbound: OutboundCall, call_sid: str,
-             answered_by: str | None, now: datetime) -> bool:
+             answered_by: str | None, now: datetime, attempt: int | None = None) -> bool:
     """Twilio fetched the call's script: the call was answered. False for a stale attempt."""
-    if not is_current_attempt(session, outbound, call_sid, now):
+    if not is_current_attempt(session, outbound, call_sid, now, attempt):
         return False
     outbound.answered_by = answered_by or "unknown"
     if outbound.status == "placed":
@@ -77,10 +79,11 @@ def answered(session: Session, outbound: OutboundCall, call_sid: str,
 
 
 def status_reported(session: Session, outbound: OutboundCall, call: Call | None,
-                    call_sid: str, status: str, now: datetime) -> None:
+                    call_sid: str, status: str, now: datetime,
+                    attempt: int | None = None) -> None:
     """A status callback of one of the booking's calls; only a final one of the current
     attempt settles the booking."""
-    if is_current_attempt(session, outbound, call_sid, now) and status in FINAL:
+    if is_current_attempt(session, outbound, call_sid, now, attempt) and status in FINAL:
         call_ended(session, outbound, call, status, now)
 
 

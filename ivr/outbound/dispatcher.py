@@ -292,11 +292,12 @@ class Dispatcher:
                     return Outcome(claim, sid=sid, adopted=True)
             assert self._limiter is not None
             self._limiter.wait()
+            which = f"oc={claim.id}&a={claim.attempt}"  # the booking and its attempt
             call = client.calls.create(
                 to=claim.to, from_=s.from_number,
-                url=f"{s.public_base_url}{s.answer_path}?oc={claim.id}", method="POST",
+                url=f"{s.public_base_url}{s.answer_path}?{which}", method="POST",
                 fallback_url=f"{s.public_base_url}{s.fallback_path}",
-                status_callback=f"{s.public_base_url}{s.status_path}?oc={claim.id}",
+                status_callback=f"{s.public_base_url}{s.status_path}?{which}",
                 status_callback_event=STATUS_EVENTS, status_callback_method="POST",
                 machine_detection="DetectMessageEnd", timeout=ring_timeout)
             return Outcome(claim, sid=call.sid)

@@ -157,8 +157,9 @@ def test_callback_is_placed_at_its_turn_and_connects_to_the_reserved_analyst(
     assert dispatcher.run_until_idle() == 1
     [placed] = twilio_api.placed
     assert placed["To"] == "+15551230001" and placed["From"] == LINE
-    assert placed["Url"] == f"{PUBLIC_BASE_URL}/voice/outbound/answer?oc={booked.id}"
-    assert placed["StatusCallback"] == f"{PUBLIC_BASE_URL}/voice/outbound/status?oc={booked.id}"
+    assert placed["Url"] == f"{PUBLIC_BASE_URL}/voice/outbound/answer?oc={booked.id}&a=1"
+    assert placed["StatusCallback"] == \
+        f"{PUBLIC_BASE_URL}/voice/outbound/status?oc={booked.id}&a=1"
     assert placed["StatusCallbackEvent"] == ["initiated", "ringing", "answered", "completed"]
     assert placed["MachineDetection"] == "DetectMessageEnd"
 
@@ -257,6 +258,27 @@ def test_twilios_webhooks_before_the_dispatcher_records_the_call_still_count_the
         f"Callback to +15551230001 placed, attempt {n} of 3" for n in (1, 2, 3)]
     assert any("attempt 1 of 3: " in t and "next try" in t for t in events)
     assert any("attempt 3 of 3: " in t and "given up" in t for t in events)
+
+
+def test_a_late_repeat_of_the_last_attempts_callback_is_not_taken_for_the_next_attempt(
+        app, db, demo, travel, twilio_api, dispatcher, answer):
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                                          now=datetime.now(UTC), reason="way_out")
+    db.commit()
+    dispatcher.run_until_idle()
+    first = twilio_api.placed[-1]
+    status_from_twilio(app, first, "no-answer")
+    travel.shift(timedelta(seconds=601))
+    # Twilio retries the first attempt's callback while the second is being dialled.
+    twilio_api.on_create = lambda _: status_from_twilio(app, first, "no-answer")
+    assert dispatcher.run_until_idle() == 1
+    second = twilio_api.placed[-1]
+    row = fresh(db, OutboundCall, outbound.id)
+    assert (row.status, row.attempts, row.twilio_sid) == ("placed", 2, second["sid"])
+    answer(second).hears("To be connected to an analyst now, press 1")
+    assert len(twilio_api.placed) == 2
+    assert sum("attempt 1 of 3: no answer" in t for t in timeline(db, ticket.id)) == 1
 
 
 def test_a_machine_gets_a_short_message_with_the_ticket_number_and_is_tried_again(
