@@ -2,8 +2,9 @@
 
 Exactly once: a row is claimed (status ``dialing``, lease owner and expiry) and committed before
 Twilio is asked; the CallSid is recorded as soon as Twilio answers. A row whose lease expired
-without a CallSid (its dispatcher died) is claimed again, and before dialling again the
-dispatcher asks Twilio whether that call was in fact placed. On PostgreSQL several dispatchers
+without a CallSid (its dispatcher died), or whose request to Twilio failed (a timeout or a 5xx
+may hide a call Twilio did place), is claimed again, and before dialling again the dispatcher
+asks Twilio whether that call was in fact placed. On PostgreSQL several dispatchers
 share the work through ``FOR UPDATE SKIP LOCKED``; SQLite allows one scheduler per database.
 """
 
@@ -46,7 +47,7 @@ class Claim:
     to: str
     kind: str
     attempt: int  # the attempt this dial is
-    recovering_since: datetime | None  # an earlier dispatcher may have dialled after this
+    recovering_since: datetime | None  # an earlier request may have been placed after this
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Outcome:
     sid: str | None = None
     error: str | None = None
     transient: bool = False
-    adopted: bool = False  # the call had been placed by a dispatcher that died
+    adopted: bool = False  # placed by a request whose answer never came (or its dispatcher died)
 
 
 class RateLimiter:
@@ -184,14 +185,17 @@ class Dispatcher:
         lease = timedelta(seconds=pol.outbound.lease_seconds)
         dialled_today = self._dialled_today(session, rows, now)
         for row in rows:
-            recovering = row.placed_at if row.status == "dialing" else None
-            if recovering is None and not self._may_dial(session, row, now, pol, dialled_today):
+            expired = row.status == "dialing"  # its dispatcher died
+            if not expired and not self._may_dial(session, row, now, pol, dialled_today):
                 continue
+            # Twilio may have placed the call a dead dispatcher or a failed request (a timeout,
+            # a 5xx) asked for: look for it before dialling again.
+            recovering = row.placed_at if expired or row.rest_failures else None
             dialled_today[row.to_number] += 0 if self._retry_of_today(row, now) else 1
             row.status = "dialing"
             row.lease_owner = self.owner
             row.lease_expires = now + lease
-            if recovering is None:
+            if not expired:
                 row.placed_at = now
             claims.append(Claim(row.id, row.to_number, row.kind, row.attempts + 1, recovering))
         return claims
@@ -332,7 +336,7 @@ class Dispatcher:
             return
         label = LABELS[row.kind]
         if outcome.sid:
-            how = " (found placed after a dispatcher restart)" if outcome.adopted else ""
+            how = " (found placed after an interrupted request)" if outcome.adopted else ""
             conversation.placed(session, row, outcome.sid, claim.attempt, now, how)
             return
         row.lease_owner = row.lease_expires = None

@@ -11,11 +11,12 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
 import time_machine
+from requests.exceptions import ReadTimeout
 from sqlalchemy import select
 
 from ivr.outbound import scheduler
@@ -44,6 +45,8 @@ class TwilioApi:
         self.dequeued: list[dict] = []
         self.fail_next: list[tuple[int, dict]] = []
         self.on_create = None  # Twilio's webhooks that come before its REST answer does
+        self.time_out_next = 0
+        self.listed = 0
 
     def create_call(self, request):
         if self.fail_next:
@@ -51,14 +54,29 @@ class TwilioApi:
             return status, {}, json.dumps(body)
         form = parse_qs(request.body)
         sid = f"CA{len(self.placed) + 1:032x}"
-        self.placed.append({"sid": sid, **{k: v if k == "StatusCallbackEvent" else v[0]
-                                           for k, v in form.items()}})
+        self.placed.append({"sid": sid, "date_created": format_datetime(datetime.now(UTC),
+                                                                        usegmt=True),
+                            **{k: v if k == "StatusCallbackEvent" else v[0]
+                               for k, v in form.items()}})
         if self.on_create:
             self.on_create(self.placed[-1])
+        if self.time_out_next:  # Twilio placed the call, its answer never came back
+            self.time_out_next -= 1
+            return ReadTimeout("Read timed out. (read timeout=15)")
         return 201, {}, json.dumps({
             "sid": sid, "status": "queued", "to": form["To"][0], "from": form["From"][0],
             "direction": "outbound-api",
             "date_created": format_datetime(datetime.now(UTC), usegmt=True)})
+
+    def list_calls(self, request):
+        self.listed += 1
+        to = parse_qs(urlsplit(request.url).query).get("To", [""])[0]
+        found = [{"sid": c["sid"], "to": c["To"], "from": c["From"], "status": "queued",
+                  "date_created": c["date_created"]} for c in self.placed if c["To"] == to]
+        return 200, {}, json.dumps({"calls": found, "page": 0, "page_size": 50, "start": 0,
+                                    "end": len(found), "uri": "/Calls.json",
+                                    "first_page_uri": "/Calls.json", "next_page_uri": None,
+                                    "previous_page_uri": None})
 
     def dequeue(self, request):
         queue_sid, call_sid = MEMBERS.match(request.url).groups()
@@ -71,6 +89,8 @@ def twilio_api():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         api = TwilioApi(rsps)
         rsps.add_callback(responses.POST, CALLS, callback=api.create_call,
+                          content_type="application/json")
+        rsps.add_callback(responses.GET, CALLS, callback=api.list_calls,
                           content_type="application/json")
         rsps.add_callback(responses.POST, MEMBERS, callback=api.dequeue,
                           content_type="application/json")
@@ -509,6 +529,24 @@ def test_twilio_errors_retry_with_backoff_and_an_invalid_number_fails_with_the_r
     row = fresh(db, OutboundCall, bad.id)
     assert row.status == "failed" and "not a valid phone number" in row.result
     assert any("code 21211" in t for t in timeline(db, second.id, "outbound_failed"))
+
+
+def test_a_timed_out_request_twilio_acted_on_is_not_dialled_again(
+        app, db, demo, travel, twilio_api, dispatcher, answer):
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_status_call(db, ticket, now=datetime.now(UTC), reason="cadence")
+    db.commit()
+    twilio_api.time_out_next = 1
+    dispatcher.run_until_idle()
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "pending" and row.rest_failures == 1  # retried with backoff
+    travel.shift(timedelta(seconds=5))
+    dispatcher.run_until_idle()
+    [placed] = twilio_api.placed  # the callee's phone rang once
+    row = fresh(db, OutboundCall, outbound.id)
+    assert (row.status, row.twilio_sid, row.attempts) == ("placed", placed["sid"], 1)
+    answer(placed).hears(f"update on ticket {' '.join(ticket.number)}")
+    assert any("placed, attempt 1 of 3" in t for t in timeline(db, ticket.id))
 
 
 # ---- closure and survey ---------------------------------------------------------------------
