@@ -372,6 +372,25 @@ def test_status_calls_come_at_the_priority_cadence_and_on_sla_breach(
     assert len(db.scalars(select(OutboundCall)).all()) == 2
 
 
+@pytest.mark.parametrize(("language", "nothing", "menu"), [
+    ("en-US", "nothing was recorded", "To add information to the ticket, press 2"),
+    ("it-IT", "non è stato registrato nulla", "Per aggiungere informazioni al ticket"),
+])
+def test_adding_information_without_saying_anything_is_not_called_kept(
+        app, db, demo, travel, twilio_api, dispatcher, answer, language, nothing, menu):
+    ticket = open_ticket(db, language=language)
+    workflow.schedule_status_call(db, ticket, now=datetime.now(UTC), reason="cadence")
+    db.commit()
+    dispatcher.run_until_idle()
+    callee = answer(twilio_api.placed[-1])
+    callee.press("2").wait()  # the <Record> hears nothing: Twilio moves on to the next verb
+    callee.hears(nothing, menu)
+    assert "Your information is on the ticket" not in callee.text
+    assert not any("added information by phone" in t for t in timeline(db, ticket.id))
+    callee.press("2").record(seconds=7)
+    assert any("added information by phone" in t for t in timeline(db, ticket.id))
+
+
 def test_a_status_call_puts_the_customer_through_to_an_analyst_of_the_tickets_tier(
         app, db, demo, travel, twilio_api, dispatcher, answer):
     ann = add_agent(db, "Ann", tier=1)
