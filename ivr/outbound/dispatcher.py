@@ -197,6 +197,9 @@ class Dispatcher:
             row.lease_expires = now + lease
             if not expired:
                 row.placed_at = now
+            if row.attempts == 0:  # the live policy's retry rules, from the first dial on
+                row.max_attempts = pol.outbound.max_attempts
+                row.retry_delay_seconds = pol.outbound.retry_delay_seconds
             claims.append(Claim(row.id, row.to_number, row.kind, row.attempts + 1, recovering))
         return claims
 

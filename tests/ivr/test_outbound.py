@@ -20,7 +20,7 @@ from requests.exceptions import ReadTimeout
 from sqlalchemy import select
 
 from ivr.outbound import scheduler
-from tickets import services, workflow
+from tickets import scripts, services, workflow
 from tickets.models import Agent, Customer, OutboundCall, SurveyResponse, Ticket, TicketEvent
 
 from ..conftest import AUTH_TOKEN, MONDAY_10, PUBLIC_BASE_URL, Caller
@@ -206,9 +206,8 @@ def test_unanswered_callback_is_retried_then_given_up_with_every_try_on_the_time
         app, db, demo, travel, twilio_api, dispatcher):
     ticket = open_ticket(db)
     outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
-                                          now=datetime.now(UTC), reason="way_out",
-                                          max_attempts=3, retry_delay_seconds=600)
-    db.commit()
+                                          now=datetime.now(UTC), reason="way_out")
+    db.commit()  # the policy: 3 attempts, 600 s apart
     outcomes = ["no-answer", "busy", "no-answer"]
     for attempt, status in enumerate(outcomes, start=1):
         assert dispatcher.run_until_idle() == 1
@@ -227,6 +226,30 @@ def test_unanswered_callback_is_retried_then_given_up_with_every_try_on_the_time
     assert any("attempt 1 of 3: no answer; next try at 10:10" in t for t in events)
     assert any("attempt 2 of 3: busy; next try at" in t for t in events)
     assert any("attempt 3 of 3: no answer; given up" in t for t in events)
+
+
+def test_the_policys_attempts_and_retry_delay_are_the_ones_kept(
+        app, db, demo, travel, twilio_api, dispatcher):
+    text = scripts.current(db, "default", "policy").text
+    text = text.replace("max_attempts: 3", "max_attempts: 2")
+    text = text.replace("retry_delay_seconds: 600", "retry_delay_seconds: 1800")
+    scripts.publish(db, "default", text, "admin", "policy")
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                                          now=datetime.now(UTC), reason="way_out")
+    db.commit()
+    dispatcher.run_until_idle()
+    status_from_twilio(app, twilio_api.placed[-1], "no-answer")
+    travel.shift(timedelta(seconds=1799))
+    assert dispatcher.run_until_idle() == 0  # half an hour apart, as the policy says
+    travel.shift(timedelta(seconds=2))
+    assert dispatcher.run_until_idle() == 1
+    status_from_twilio(app, twilio_api.placed[-1], "busy")
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "failed" and row.result == "gave up after 2 attempts (busy)"
+    events = timeline(db, ticket.id)
+    assert any("placed, attempt 1 of 2" in t for t in events)
+    assert any("attempt 1 of 2: no answer; next try at 10:30" in t for t in events)
 
 
 def status_from_twilio(app, placed, status, answered_by=None, sequence=3):
