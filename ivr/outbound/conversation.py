@@ -30,9 +30,10 @@ def outbound_of(session: Session, call: Call) -> OutboundCall | None:
 
 def script_fields(session: Session, outbound: OutboundCall, answered_by: str | None) -> dict:
     """What an outbound script starts knowing: the ticket, its latest public note, who
-    answered."""
+    answered, and whether this is the last try (so the script promises no other)."""
     ticket = session.get(Ticket, outbound.ticket_id) if outbound.ticket_id else None
-    fields: dict[str, Any] = {"machine": (answered_by or "") in MACHINE or answered_by == "fax"}
+    fields: dict[str, Any] = {"machine": (answered_by or "") in MACHINE or answered_by == "fax",
+                              "last_attempt": outbound.attempts >= outbound.max_attempts}
     if ticket is not None:
         fields["ticket"] = {"id": ticket.id, "number": ticket.number, "status": ticket.status,
                             "priority": ticket.priority}

@@ -342,6 +342,27 @@ def test_a_machine_gets_a_short_message_with_the_ticket_number_and_is_tried_agai
     assert any("answered by a machine, message left" in t for t in timeline(db, ticket.id))
 
 
+@pytest.mark.parametrize("answered_by", ["machine_end_beep", "human"])
+def test_the_last_attempt_of_a_callback_promises_no_further_try(
+        app, db, demo, travel, twilio_api, dispatcher, answer, answered_by):
+    ticket = open_ticket(db)
+    workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                               now=datetime.now(UTC), reason="way_out")
+    db.commit()
+    for _ in range(2):
+        dispatcher.run_until_idle()
+        status_from_twilio(app, twilio_api.placed[-1], "no-answer")
+        travel.shift(timedelta(seconds=601))
+    dispatcher.run_until_idle()
+    callee = answer(twilio_api.placed[-1], answered_by=answered_by)  # the 3rd and last try
+    if answered_by == "human":
+        callee.wait().wait().wait()  # never presses 1
+    assert callee.hung_up
+    said = " ".join(h.text for h in callee.transcript)
+    assert "try you again" not in said
+    assert f"quote ticket {' '.join(ticket.number)}" in said
+
+
 # ---- status updates -------------------------------------------------------------------------
 
 def test_status_calls_come_at_the_priority_cadence_and_on_sla_breach(
