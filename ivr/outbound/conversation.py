@@ -30,9 +30,10 @@ def outbound_of(session: Session, call: Call) -> OutboundCall | None:
 
 def script_fields(session: Session, outbound: OutboundCall, answered_by: str | None) -> dict:
     """What an outbound script starts knowing: the ticket, its latest public note, who
-    answered."""
+    answered, and whether this is the last try (so the script promises no other)."""
     ticket = session.get(Ticket, outbound.ticket_id) if outbound.ticket_id else None
-    fields: dict[str, Any] = {"machine": (answered_by or "") in MACHINE or answered_by == "fax"}
+    fields: dict[str, Any] = {"machine": (answered_by or "") in MACHINE or answered_by == "fax",
+                              "last_attempt": outbound.attempts >= outbound.max_attempts}
     if ticket is not None:
         fields["ticket"] = {"id": ticket.id, "number": ticket.number, "status": ticket.status,
                             "priority": ticket.priority}
@@ -42,18 +43,35 @@ def script_fields(session: Session, outbound: OutboundCall, answered_by: str | N
     return fields
 
 
-def is_current_attempt(outbound: OutboundCall, call_sid: str) -> bool:
+def placed(session: Session, outbound: OutboundCall, call_sid: str, attempt: int,
+           now: datetime, how: str = "") -> None:
+    """Twilio placed the booking's call: record its CallSid and count the attempt."""
+    outbound.twilio_sid = call_sid
+    outbound.status = "placed"
+    outbound.attempts = attempt
+    outbound.rest_failures = 0
+    outbound.lease_owner = outbound.lease_expires = None
+    _event(session, outbound, "outbound_placed",
+           f"{LABELS[outbound.kind]} to {outbound.to_number} placed, attempt {attempt} of "
+           f"{outbound.max_attempts}{how}", now, call_sid=call_sid, attempt=attempt)
+
+
+def is_current_attempt(session: Session, outbound: OutboundCall, call_sid: str,
+                       now: datetime, attempt: int | None = None) -> bool:
     """Is this Twilio call the booking's current attempt? A booking still ``dialing`` takes
-    the CallSid Twilio reports: its dispatcher died before it could record it."""
-    if outbound.twilio_sid is None and outbound.status == "dialing":
-        outbound.twilio_sid = call_sid
-        outbound.status = "placed"
+    the CallSid Twilio reports for the attempt being dialled (``attempt``, from the webhook's
+    URL): its dispatcher has not recorded it yet (Twilio called back first) or died before
+    it could. A late callback of an earlier attempt is not taken for it."""
+    if outbound.twilio_sid is None and outbound.status == "dialing" and \
+            attempt in (None, outbound.attempts + 1):
+        placed(session, outbound, call_sid, outbound.attempts + 1, now)
     return outbound.twilio_sid == call_sid
 
 
-def answered(outbound: OutboundCall, call_sid: str, answered_by: str | None) -> bool:
+def answered(session: Session, outbound: OutboundCall, call_sid: str,
+             answered_by: str | None, now: datetime, attempt: int | None = None) -> bool:
     """Twilio fetched the call's script: the call was answered. False for a stale attempt."""
-    if not is_current_attempt(outbound, call_sid):
+    if not is_current_attempt(session, outbound, call_sid, now, attempt):
         return False
     outbound.answered_by = answered_by or "unknown"
     if outbound.status == "placed":
@@ -62,10 +80,11 @@ def answered(outbound: OutboundCall, call_sid: str, answered_by: str | None) -> 
 
 
 def status_reported(session: Session, outbound: OutboundCall, call: Call | None,
-                    call_sid: str, status: str, now: datetime) -> None:
+                    call_sid: str, status: str, now: datetime,
+                    attempt: int | None = None) -> None:
     """A status callback of one of the booking's calls; only a final one of the current
     attempt settles the booking."""
-    if is_current_attempt(outbound, call_sid) and status in FINAL:
+    if is_current_attempt(session, outbound, call_sid, now, attempt) and status in FINAL:
         call_ended(session, outbound, call, status, now)
 
 

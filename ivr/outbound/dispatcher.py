@@ -2,8 +2,9 @@
 
 Exactly once: a row is claimed (status ``dialing``, lease owner and expiry) and committed before
 Twilio is asked; the CallSid is recorded as soon as Twilio answers. A row whose lease expired
-without a CallSid (its dispatcher died) is claimed again, and before dialling again the
-dispatcher asks Twilio whether that call was in fact placed. On PostgreSQL several dispatchers
+without a CallSid (its dispatcher died), or whose request to Twilio failed (a timeout or a 5xx
+may hide a call Twilio did place), is claimed again, and before dialling again the dispatcher
+asks Twilio whether that call was in fact placed. On PostgreSQL several dispatchers
 share the work through ``FOR UPDATE SKIP LOCKED``; SQLite allows one scheduler per database.
 """
 
@@ -29,7 +30,7 @@ from tickets import services
 from tickets.models import Customer, OutboundCall, Ticket
 
 from .. import queueing
-from . import rules
+from . import conversation, rules
 from .conversation import LABELS
 
 log = logging.getLogger(__name__)
@@ -46,7 +47,7 @@ class Claim:
     to: str
     kind: str
     attempt: int  # the attempt this dial is
-    recovering_since: datetime | None  # an earlier dispatcher may have dialled after this
+    recovering_since: datetime | None  # an earlier request may have been placed after this
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ class Outcome:
     sid: str | None = None
     error: str | None = None
     transient: bool = False
-    adopted: bool = False  # the call had been placed by a dispatcher that died
+    adopted: bool = False  # placed by a request whose answer never came (or its dispatcher died)
 
 
 class RateLimiter:
@@ -184,15 +185,21 @@ class Dispatcher:
         lease = timedelta(seconds=pol.outbound.lease_seconds)
         dialled_today = self._dialled_today(session, rows, now)
         for row in rows:
-            recovering = row.placed_at if row.status == "dialing" else None
-            if recovering is None and not self._may_dial(session, row, now, pol, dialled_today):
+            expired = row.status == "dialing"  # its dispatcher died
+            if not expired and not self._may_dial(session, row, now, pol, dialled_today):
                 continue
+            # Twilio may have placed the call a dead dispatcher or a failed request (a timeout,
+            # a 5xx) asked for: look for it before dialling again.
+            recovering = row.placed_at if expired or row.rest_failures else None
             dialled_today[row.to_number] += 0 if self._retry_of_today(row, now) else 1
             row.status = "dialing"
             row.lease_owner = self.owner
             row.lease_expires = now + lease
-            if recovering is None:
+            if not expired:
                 row.placed_at = now
+            if row.attempts == 0:  # the live policy's retry rules, from the first dial on
+                row.max_attempts = pol.outbound.max_attempts
+                row.retry_delay_seconds = pol.outbound.retry_delay_seconds
             claims.append(Claim(row.id, row.to_number, row.kind, row.attempts + 1, recovering))
         return claims
 
@@ -292,11 +299,12 @@ class Dispatcher:
                     return Outcome(claim, sid=sid, adopted=True)
             assert self._limiter is not None
             self._limiter.wait()
+            which = f"oc={claim.id}&a={claim.attempt}"  # the booking and its attempt
             call = client.calls.create(
                 to=claim.to, from_=s.from_number,
-                url=f"{s.public_base_url}{s.answer_path}?oc={claim.id}", method="POST",
+                url=f"{s.public_base_url}{s.answer_path}?{which}", method="POST",
                 fallback_url=f"{s.public_base_url}{s.fallback_path}",
-                status_callback=f"{s.public_base_url}{s.status_path}?oc={claim.id}",
+                status_callback=f"{s.public_base_url}{s.status_path}?{which}",
                 status_callback_event=STATUS_EVENTS, status_callback_method="POST",
                 machine_detection="DetectMessageEnd", timeout=ring_timeout)
             return Outcome(claim, sid=call.sid)
@@ -320,24 +328,19 @@ class Dispatcher:
     def record(self, session: Session, outcome: Outcome, now: datetime, pol: Any) -> None:
         claim = outcome.claim
         row = session.get(OutboundCall, claim.id)
-        if row is None or row.status not in ("dialing", "placed"):
+        if row is None:
+            return
+        if outcome.sid and row.twilio_sid == outcome.sid:
+            return  # Twilio's webhook of this call came first and recorded it
+        if row.status != "dialing":  # the call's webhooks came first and settled it
+            if outcome.sid and row.twilio_sid:
+                log.error("outbound call %s already has CallSid %s; Twilio placed %s too",
+                          row.id, row.twilio_sid, outcome.sid)
             return
         label = LABELS[row.kind]
         if outcome.sid:
-            if row.twilio_sid and row.twilio_sid != outcome.sid:
-                log.error("outbound call %s already has CallSid %s; Twilio placed %s too",
-                          row.id, row.twilio_sid, outcome.sid)
-                return
-            row.twilio_sid = outcome.sid
-            row.status = "placed"
-            row.attempts = claim.attempt
-            row.rest_failures = 0
-            row.lease_owner = row.lease_expires = None
-            how = " (found placed after a dispatcher restart)" if outcome.adopted else ""
-            self._event(session, row, "outbound_placed",
-                        f"{label} to {row.to_number} placed, attempt {row.attempts} of "
-                        f"{row.max_attempts}{how}", now, call_sid=outcome.sid,
-                        attempt=row.attempts)
+            how = " (found placed after an interrupted request)" if outcome.adopted else ""
+            conversation.placed(session, row, outcome.sid, claim.attempt, now, how)
             return
         row.lease_owner = row.lease_expires = None
         if row.kind == "callback":  # the analyst is not kept waiting on Twilio

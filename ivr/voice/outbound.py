@@ -27,6 +27,14 @@ def _outbound(db) -> OutboundCall | None:
         return None
 
 
+def _attempt() -> int | None:
+    """Which attempt of its booking the call is (None in URLs of calls placed before)."""
+    try:
+        return int(request.args["a"])
+    except (KeyError, ValueError):
+        return None
+
+
 @bp.post("/outbound/answer")
 @twilio_signed
 def outbound_answer() -> Response:
@@ -38,8 +46,8 @@ def outbound_answer() -> Response:
     def work(db):
         outbound = _outbound(db)
         answered_by = form.get("AnsweredBy")
-        if outbound is None or not conversation.answered(outbound, form["CallSid"],
-                                                         answered_by):
+        if outbound is None or not conversation.answered(db, outbound, form["CallSid"],
+                                                         answered_by, clock.now(), _attempt()):
             log.warning("answer for unknown or stale outbound call %s", request.args.get("oc"))
             return twiml.hangup()
         fields = conversation.script_fields(db, outbound, answered_by)
@@ -62,7 +70,7 @@ def outbound_status() -> Response:
         if outbound is not None:
             call = db.scalar(select(Call).where(Call.sid == form["CallSid"]))
             conversation.status_reported(db, outbound, call, form["CallSid"],
-                                         form.get("CallStatus", ""), clock.now())
+                                         form.get("CallStatus", ""), clock.now(), _attempt())
         return ""
 
     _run(work)

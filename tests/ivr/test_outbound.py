@@ -11,15 +11,16 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
-from urllib.parse import parse_qs
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
 import time_machine
+from requests.exceptions import ReadTimeout
 from sqlalchemy import select
 
 from ivr.outbound import scheduler
-from tickets import services, workflow
+from tickets import scripts, services, workflow
 from tickets.models import Agent, Customer, OutboundCall, SurveyResponse, Ticket, TicketEvent
 
 from ..conftest import AUTH_TOKEN, MONDAY_10, PUBLIC_BASE_URL, Caller
@@ -43,6 +44,9 @@ class TwilioApi:
         self.placed: list[dict] = []
         self.dequeued: list[dict] = []
         self.fail_next: list[tuple[int, dict]] = []
+        self.on_create = None  # Twilio's webhooks that come before its REST answer does
+        self.time_out_next = 0
+        self.listed = 0
 
     def create_call(self, request):
         if self.fail_next:
@@ -50,12 +54,29 @@ class TwilioApi:
             return status, {}, json.dumps(body)
         form = parse_qs(request.body)
         sid = f"CA{len(self.placed) + 1:032x}"
-        self.placed.append({"sid": sid, **{k: v if k == "StatusCallbackEvent" else v[0]
-                                           for k, v in form.items()}})
+        self.placed.append({"sid": sid, "date_created": format_datetime(datetime.now(UTC),
+                                                                        usegmt=True),
+                            **{k: v if k == "StatusCallbackEvent" else v[0]
+                               for k, v in form.items()}})
+        if self.on_create:
+            self.on_create(self.placed[-1])
+        if self.time_out_next:  # Twilio placed the call, its answer never came back
+            self.time_out_next -= 1
+            return ReadTimeout("Read timed out. (read timeout=15)")
         return 201, {}, json.dumps({
             "sid": sid, "status": "queued", "to": form["To"][0], "from": form["From"][0],
             "direction": "outbound-api",
             "date_created": format_datetime(datetime.now(UTC), usegmt=True)})
+
+    def list_calls(self, request):
+        self.listed += 1
+        to = parse_qs(urlsplit(request.url).query).get("To", [""])[0]
+        found = [{"sid": c["sid"], "to": c["To"], "from": c["From"], "status": "queued",
+                  "date_created": c["date_created"]} for c in self.placed if c["To"] == to]
+        return 200, {}, json.dumps({"calls": found, "page": 0, "page_size": 50, "start": 0,
+                                    "end": len(found), "uri": "/Calls.json",
+                                    "first_page_uri": "/Calls.json", "next_page_uri": None,
+                                    "previous_page_uri": None})
 
     def dequeue(self, request):
         queue_sid, call_sid = MEMBERS.match(request.url).groups()
@@ -68,6 +89,8 @@ def twilio_api():
     with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
         api = TwilioApi(rsps)
         rsps.add_callback(responses.POST, CALLS, callback=api.create_call,
+                          content_type="application/json")
+        rsps.add_callback(responses.GET, CALLS, callback=api.list_calls,
                           content_type="application/json")
         rsps.add_callback(responses.POST, MEMBERS, callback=api.dequeue,
                           content_type="application/json")
@@ -154,8 +177,9 @@ def test_callback_is_placed_at_its_turn_and_connects_to_the_reserved_analyst(
     assert dispatcher.run_until_idle() == 1
     [placed] = twilio_api.placed
     assert placed["To"] == "+15551230001" and placed["From"] == LINE
-    assert placed["Url"] == f"{PUBLIC_BASE_URL}/voice/outbound/answer?oc={booked.id}"
-    assert placed["StatusCallback"] == f"{PUBLIC_BASE_URL}/voice/outbound/status?oc={booked.id}"
+    assert placed["Url"] == f"{PUBLIC_BASE_URL}/voice/outbound/answer?oc={booked.id}&a=1"
+    assert placed["StatusCallback"] == \
+        f"{PUBLIC_BASE_URL}/voice/outbound/status?oc={booked.id}&a=1"
     assert placed["StatusCallbackEvent"] == ["initiated", "ringing", "answered", "completed"]
     assert placed["MachineDetection"] == "DetectMessageEnd"
 
@@ -182,9 +206,8 @@ def test_unanswered_callback_is_retried_then_given_up_with_every_try_on_the_time
         app, db, demo, travel, twilio_api, dispatcher):
     ticket = open_ticket(db)
     outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
-                                          now=datetime.now(UTC), reason="way_out",
-                                          max_attempts=3, retry_delay_seconds=600)
-    db.commit()
+                                          now=datetime.now(UTC), reason="way_out")
+    db.commit()  # the policy: 3 attempts, 600 s apart
     outcomes = ["no-answer", "busy", "no-answer"]
     for attempt, status in enumerate(outcomes, start=1):
         assert dispatcher.run_until_idle() == 1
@@ -205,6 +228,30 @@ def test_unanswered_callback_is_retried_then_given_up_with_every_try_on_the_time
     assert any("attempt 3 of 3: no answer; given up" in t for t in events)
 
 
+def test_the_policys_attempts_and_retry_delay_are_the_ones_kept(
+        app, db, demo, travel, twilio_api, dispatcher):
+    text = scripts.current(db, "default", "policy").text
+    text = text.replace("max_attempts: 3", "max_attempts: 2")
+    text = text.replace("retry_delay_seconds: 600", "retry_delay_seconds: 1800")
+    scripts.publish(db, "default", text, "admin", "policy")
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                                          now=datetime.now(UTC), reason="way_out")
+    db.commit()
+    dispatcher.run_until_idle()
+    status_from_twilio(app, twilio_api.placed[-1], "no-answer")
+    travel.shift(timedelta(seconds=1799))
+    assert dispatcher.run_until_idle() == 0  # half an hour apart, as the policy says
+    travel.shift(timedelta(seconds=2))
+    assert dispatcher.run_until_idle() == 1
+    status_from_twilio(app, twilio_api.placed[-1], "busy")
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "failed" and row.result == "gave up after 2 attempts (busy)"
+    events = timeline(db, ticket.id)
+    assert any("placed, attempt 1 of 2" in t for t in events)
+    assert any("attempt 1 of 2: no answer; next try at 10:30" in t for t in events)
+
+
 def status_from_twilio(app, placed, status, answered_by=None, sequence=3):
     """Twilio's final status callback for a placed call, signed."""
     client = app.test_client()
@@ -220,6 +267,61 @@ def status_from_twilio(app, placed, status, answered_by=None, sequence=3):
         phone.params["AnsweredBy"] = answered_by
     code, _ = phone.status(status, sequence=sequence, path=placed["StatusCallback"])
     assert code == 200
+
+
+@pytest.mark.parametrize("first_news", ["busy", "answered"])
+def test_twilios_webhooks_before_the_dispatcher_records_the_call_still_count_the_attempt(
+        app, db, demo, travel, twilio_api, dispatcher, answer, first_news):
+    """The dispatcher records a batch's CallSids after dialling all of it; Twilio may call
+    back first (a busy line, a callee who picks up at once)."""
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                                          now=datetime.now(UTC), reason="way_out")
+    db.commit()
+
+    def early(placed):
+        if first_news == "answered":
+            answer(placed).hears("To be connected to an analyst now, press 1").hang_up()
+            status_from_twilio(app, placed, "completed")
+        else:
+            status_from_twilio(app, placed, "busy")
+
+    twilio_api.on_create = early
+    for attempt in (1, 2, 3):
+        assert dispatcher.run_until_idle() == 1
+        row = fresh(db, OutboundCall, outbound.id)
+        assert row.attempts == attempt and row.lease_owner is None
+        travel.shift(timedelta(seconds=601))
+    assert dispatcher.run_until_idle() == 0
+    assert len(twilio_api.placed) == 3  # given up after max_attempts, not dialled for ever
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "failed" and row.result.startswith("gave up after 3 attempts")
+    events = timeline(db, ticket.id)
+    assert [t for t in events if "placed, attempt" in t] == [
+        f"Callback to +15551230001 placed, attempt {n} of 3" for n in (1, 2, 3)]
+    assert any("attempt 1 of 3: " in t and "next try" in t for t in events)
+    assert any("attempt 3 of 3: " in t and "given up" in t for t in events)
+
+
+def test_a_late_repeat_of_the_last_attempts_callback_is_not_taken_for_the_next_attempt(
+        app, db, demo, travel, twilio_api, dispatcher, answer):
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                                          now=datetime.now(UTC), reason="way_out")
+    db.commit()
+    dispatcher.run_until_idle()
+    first = twilio_api.placed[-1]
+    status_from_twilio(app, first, "no-answer")
+    travel.shift(timedelta(seconds=601))
+    # Twilio retries the first attempt's callback while the second is being dialled.
+    twilio_api.on_create = lambda _: status_from_twilio(app, first, "no-answer")
+    assert dispatcher.run_until_idle() == 1
+    second = twilio_api.placed[-1]
+    row = fresh(db, OutboundCall, outbound.id)
+    assert (row.status, row.attempts, row.twilio_sid) == ("placed", 2, second["sid"])
+    answer(second).hears("To be connected to an analyst now, press 1")
+    assert len(twilio_api.placed) == 2
+    assert sum("attempt 1 of 3: no answer" in t for t in timeline(db, ticket.id)) == 1
 
 
 def test_a_machine_gets_a_short_message_with_the_ticket_number_and_is_tried_again(
@@ -238,6 +340,27 @@ def test_a_machine_gets_a_short_message_with_the_ticket_number_and_is_tried_agai
     row = fresh(db, OutboundCall, outbound.id)
     assert row.status == "pending" and row.attempts == 1  # a person is still to be reached
     assert any("answered by a machine, message left" in t for t in timeline(db, ticket.id))
+
+
+@pytest.mark.parametrize("answered_by", ["machine_end_beep", "human"])
+def test_the_last_attempt_of_a_callback_promises_no_further_try(
+        app, db, demo, travel, twilio_api, dispatcher, answer, answered_by):
+    ticket = open_ticket(db)
+    workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                               now=datetime.now(UTC), reason="way_out")
+    db.commit()
+    for _ in range(2):
+        dispatcher.run_until_idle()
+        status_from_twilio(app, twilio_api.placed[-1], "no-answer")
+        travel.shift(timedelta(seconds=601))
+    dispatcher.run_until_idle()
+    callee = answer(twilio_api.placed[-1], answered_by=answered_by)  # the 3rd and last try
+    if answered_by == "human":
+        callee.wait().wait().wait()  # never presses 1
+    assert callee.hung_up
+    said = " ".join(h.text for h in callee.transcript)
+    assert "try you again" not in said
+    assert f"quote ticket {' '.join(ticket.number)}" in said
 
 
 # ---- status updates -------------------------------------------------------------------------
@@ -291,6 +414,25 @@ def test_status_calls_come_at_the_priority_cadence_and_on_sla_breach(
     travel.shift(timedelta(hours=5))
     run_job(app, scheduler.cadence_sweep)
     assert len(db.scalars(select(OutboundCall)).all()) == 2
+
+
+@pytest.mark.parametrize(("language", "nothing", "menu"), [
+    ("en-US", "nothing was recorded", "To add information to the ticket, press 2"),
+    ("it-IT", "non è stato registrato nulla", "Per aggiungere informazioni al ticket"),
+])
+def test_adding_information_without_saying_anything_is_not_called_kept(
+        app, db, demo, travel, twilio_api, dispatcher, answer, language, nothing, menu):
+    ticket = open_ticket(db, language=language)
+    workflow.schedule_status_call(db, ticket, now=datetime.now(UTC), reason="cadence")
+    db.commit()
+    dispatcher.run_until_idle()
+    callee = answer(twilio_api.placed[-1])
+    callee.press("2").wait()  # the <Record> hears nothing: Twilio moves on to the next verb
+    callee.hears(nothing, menu)
+    assert "Your information is on the ticket" not in callee.text
+    assert not any("added information by phone" in t for t in timeline(db, ticket.id))
+    callee.press("2").record(seconds=7)
+    assert any("added information by phone" in t for t in timeline(db, ticket.id))
 
 
 def test_a_status_call_puts_the_customer_through_to_an_analyst_of_the_tickets_tier(
@@ -450,6 +592,24 @@ def test_twilio_errors_retry_with_backoff_and_an_invalid_number_fails_with_the_r
     row = fresh(db, OutboundCall, bad.id)
     assert row.status == "failed" and "not a valid phone number" in row.result
     assert any("code 21211" in t for t in timeline(db, second.id, "outbound_failed"))
+
+
+def test_a_timed_out_request_twilio_acted_on_is_not_dialled_again(
+        app, db, demo, travel, twilio_api, dispatcher, answer):
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_status_call(db, ticket, now=datetime.now(UTC), reason="cadence")
+    db.commit()
+    twilio_api.time_out_next = 1
+    dispatcher.run_until_idle()
+    row = fresh(db, OutboundCall, outbound.id)
+    assert row.status == "pending" and row.rest_failures == 1  # retried with backoff
+    travel.shift(timedelta(seconds=5))
+    dispatcher.run_until_idle()
+    [placed] = twilio_api.placed  # the callee's phone rang once
+    row = fresh(db, OutboundCall, outbound.id)
+    assert (row.status, row.twilio_sid, row.attempts) == ("placed", placed["sid"], 1)
+    answer(placed).hears(f"update on ticket {' '.join(ticket.number)}")
+    assert any("placed, attempt 1 of 3" in t for t in timeline(db, ticket.id))
 
 
 # ---- closure and survey ---------------------------------------------------------------------
