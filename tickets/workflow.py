@@ -66,8 +66,8 @@ def escalate_ticket(session: Session, ticket: Ticket, *, reason: str, actor: str
                     beyond_name: str = "management") -> int:
     """Raise a ticket to another tier, with a reason on the timeline; returns the new tier.
 
-    A caller of this ticket still waiting in a queue moves with it. Going beyond tier 3 needs a
-    named approver from the escalation matrix.
+    A caller of this ticket still waiting in a queue, or waiting for a callback, moves with it.
+    Going beyond tier 3 needs a named approver from the escalation matrix.
     """
     target = to_tier if to_tier is not None else ticket.tier + 1
     if target == ticket.tier:
@@ -91,7 +91,7 @@ def escalate_ticket(session: Session, ticket: Ticket, *, reason: str, actor: str
     if target <= MAX_TIER:
         session.execute(update(QueueEntry)
                         .where(QueueEntry.ticket_id == ticket.id,
-                               QueueEntry.status == "waiting")
+                               QueueEntry.status.in_(("waiting", "callback")))
                         .values(tier=target))
     return target
 

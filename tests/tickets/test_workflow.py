@@ -50,14 +50,17 @@ def test_status_changes_are_checked_and_kept_on_the_timeline(session):
 def test_escalation_needs_a_reason_and_moves_a_waiting_caller(session):
     ticket = new_ticket(session)
     entry = QueueEntry(ticket_id=ticket.id, tier=1, status="waiting", joined_at=NOW)
-    session.add(entry)
+    callback = QueueEntry(ticket_id=ticket.id, tier=1, status="callback", joined_at=NOW)
+    session.add_all([entry, callback])
     session.flush()
     with pytest.raises(services.TicketError, match="needs a reason"):
         workflow.escalate_ticket(session, ticket, reason=" ", actor="ann", now=NOW)
     assert workflow.escalate_ticket(session, ticket, reason="needs network team",
                                     actor="ann", now=NOW) == 2
     session.refresh(entry)
+    session.refresh(callback)
     assert entry.tier == 2
+    assert callback.tier == 2  # a promised callback waits for the new tier's analysts
     assert "Escalated from tier 1 to tier 2: needs network team" in texts(session, ticket)
 
 
