@@ -17,6 +17,7 @@ from .services import TICKET_NUMBER_BASE, TicketError, record_event
 
 MAX_TIER = 3
 OUTBOUND_KINDS = ("callback", "status_update", "closure")
+IN_FLIGHT = ("pending", "dialing", "placed", "answered")  # booked, or its call under way
 LOW_SCORE = 2  # a survey score at or below this opens a follow-up for the team lead
 
 
@@ -135,12 +136,13 @@ def reopen_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime
                  at=now, data={"tier": ticket.tier})
 
 
-def pending_outbound(session: Session, ticket: Ticket,
-                     kinds: tuple[str, ...]) -> list[OutboundCall]:
+def pending_outbound(session: Session, ticket: Ticket, kinds: tuple[str, ...],
+                     statuses: tuple[str, ...] = ("pending",)) -> list[OutboundCall]:
+    """The ticket's calls of these kinds not yet placed (or in any of STATUSES)."""
     return list(session.scalars(
         select(OutboundCall).where(OutboundCall.ticket_id == ticket.id,
                                    OutboundCall.kind.in_(kinds),
-                                   OutboundCall.status == "pending")))
+                                   OutboundCall.status.in_(statuses))))
 
 
 def cancel_outbound(session: Session, ticket: Ticket, kinds: tuple[str, ...], *,
@@ -185,10 +187,11 @@ def schedule_outbound(session: Session, ticket: Ticket, kind: str, *, due: datet
 
 def schedule_status_call(session: Session, ticket: Ticket, *, now: datetime, reason: str,
                          actor: str = "ivr", due: datetime | None = None) -> OutboundCall | None:
-    """Book a status update call, unless one is already pending or the customer stopped them."""
+    """Book a status update call, unless one is already booked or under way, or the customer
+    stopped them."""
     if ticket.status_calls_stopped or not ticket.is_open:
         return None
-    if pending_outbound(session, ticket, ("status_update",)):
+    if pending_outbound(session, ticket, ("status_update",), IN_FLIGHT):
         return None
     ticket.last_status_call_at = now
     return schedule_outbound(session, ticket, "status_update", due=due or now, now=now,

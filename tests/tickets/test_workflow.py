@@ -64,6 +64,17 @@ def test_escalation_needs_a_reason_and_moves_a_waiting_caller(session):
     assert "Escalated from tier 1 to tier 2: needs network team" in texts(session, ticket)
 
 
+def test_no_second_status_call_is_booked_while_one_is_ringing(session):
+    ticket = new_ticket(session)
+    ringing = workflow.schedule_status_call(session, ticket, now=NOW, reason="cadence")
+    ringing.status = "placed"
+    session.flush()
+    assert workflow.schedule_status_call(session, ticket, now=NOW, reason="SLA breach") is None
+    ringing.status = "done"
+    session.flush()
+    assert workflow.schedule_status_call(session, ticket, now=NOW, reason="SLA breach")
+
+
 def test_resolving_books_one_closure_call_and_calls_off_status_calls(session):
     ticket = new_ticket(session)
     workflow.schedule_status_call(session, ticket, now=NOW, reason="cadence")
