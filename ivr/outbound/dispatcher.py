@@ -184,10 +184,16 @@ class Dispatcher:
         claims = []
         lease = timedelta(seconds=pol.outbound.lease_seconds)
         dialled_today = self._dialled_today(session, rows, now)
+        # One call at a time to a number: nobody is rung twice at once, and a call Twilio
+        # placed for a number can only be that number's call under way.
+        ringing = self._ringing(session, rows) | {r.to_number for r in rows
+                                                   if r.status == "dialing"}
         for row in rows:
             expired = row.status == "dialing"  # its dispatcher died
-            if not expired and not self._may_dial(session, row, now, pol, dialled_today):
+            if not expired and (row.to_number in ringing or
+                                not self._may_dial(session, row, now, pol, dialled_today)):
                 continue
+            ringing.add(row.to_number)
             # Twilio may have placed the call a dead dispatcher or a failed request (a timeout,
             # a 5xx) asked for: look for it before dialling again.
             recovering = row.placed_at if expired or row.rest_failures else None
@@ -206,6 +212,18 @@ class Dispatcher:
     @staticmethod
     def _retry_of_today(row: OutboundCall, now: datetime) -> bool:
         return bool(row.attempts and row.placed_at and row.placed_at >= now - timedelta(days=1))
+
+    @staticmethod
+    def _ringing(session: Session, rows: list[OutboundCall]) -> set[str]:
+        """The numbers of the batch with another call under way."""
+        numbers = {row.to_number for row in rows}
+        if not numbers:
+            return set()
+        return set(session.scalars(
+            select(OutboundCall.to_number).where(
+                OutboundCall.to_number.in_(numbers),
+                OutboundCall.status.in_(("dialing", "placed", "answered")),
+                OutboundCall.id.not_in([row.id for row in rows]))))
 
     def _dialled_today(self, session: Session, rows: list[OutboundCall],
                        now: datetime) -> Counter[str]:

@@ -547,16 +547,38 @@ def test_a_disallowed_destination_is_refused_and_recorded(
     assert any(why in t for t in timeline(db, ticket.id, "outbound_refused"))
 
 
-def test_calls_per_number_per_day_are_capped(app, db, demo, travel, twilio_api, dispatcher):
+def test_calls_per_number_per_day_are_capped(app, db, demo, travel, twilio_api, dispatcher,
+                                             answer):
     tickets = [open_ticket(db) for _ in range(4)]  # policy cap: 3 a day
     for ticket in tickets:
         workflow.schedule_status_call(db, ticket, now=datetime.now(UTC), reason="cadence")
     db.commit()
-    dispatcher.run_until_idle()
+    for _ in range(4):  # one at a time; each reaches voicemail and leaves the update
+        dispatcher.run_until_idle()
+        answer(twilio_api.placed[-1], "machine_end_beep")
+        status_from_twilio(app, twilio_api.placed[-1], "completed", "machine_end_beep")
     assert len(twilio_api.placed) == 3
     waiting = db.scalar(select(OutboundCall).where(OutboundCall.status == "pending"))
     assert waiting.due_at == datetime.now(UTC) + timedelta(days=1)
     assert any("daily limit of 3 calls" in t for t in timeline(db, waiting.ticket_id))
+
+
+def test_a_number_is_rung_by_one_call_at_a_time(app, db, demo, travel, twilio_api, dispatcher,
+                                                 answer):
+    first, second = open_ticket(db), open_ticket(db)
+    workflow.schedule_status_call(db, first, now=datetime.now(UTC), reason="cadence")
+    workflow.resolve_ticket(db, fresh(db, Ticket, second.id), actor="ann",
+                            now=datetime.now(UTC), note="Fuser replaced")
+    db.commit()
+    dispatcher.run_until_idle()
+    [ringing] = twilio_api.placed  # not two calls at once to one phone
+    callee = answer(ringing).hears(f"update on ticket {' '.join(first.number)}")
+    assert dispatcher.run_until_idle() == 0  # still on the line
+    callee.press("9")
+    status_from_twilio(app, ringing, "completed")
+    dispatcher.run_until_idle()
+    assert len(twilio_api.placed) == 2
+    answer(twilio_api.placed[-1]).hears("marked as resolved")
 
 
 # ---- Twilio errors --------------------------------------------------------------------------
@@ -583,7 +605,7 @@ def test_twilio_errors_retry_with_backoff_and_an_invalid_number_fails_with_the_r
     row = fresh(db, OutboundCall, outbound.id)
     assert row.status == "placed" and len(twilio_api.placed) == 1
 
-    second = open_ticket(db)
+    second = open_ticket(db, number="+15551230002")
     bad = workflow.schedule_status_call(db, second, now=datetime.now(UTC), reason="cadence")
     db.commit()
     twilio_api.fail_next = [(400, {"code": 21211, "message": "The 'To' number is not a valid "
