@@ -175,3 +175,11 @@ def test_bad_ranges_are_explained(lead, line):
     assert lead.get("/reports/queue-by-tier.csv?from=yesterday").status_code == 400
     assert lead.get("/reports/queue-by-tier.csv?sl=0").status_code == 400
     assert lead.get("/reports/no-such-table.csv").status_code == 404
+
+
+def test_days_at_the_ends_of_the_calendar_are_explained_not_a_crash(lead, line):
+    for query in ("to=9999-12-31", "from=0001-01-01&to=0001-01-02"):
+        response = lead.get(f"/reports/?{query}")
+        assert response.status_code == 400, query
+        assert "between 1970-01-01 and 9998-12-31" in response.get_data(as_text=True)
+        assert lead.get(f"/reports/queue-by-tier.csv?{query}").status_code == 400
