@@ -6,7 +6,7 @@ from sqlalchemy import select
 
 from ivr.clock import FixedClock
 from tickets.db import utcnow
-from tickets.models import AuditLog, User
+from tickets.models import Agent, AuditLog, User
 
 
 def test_pages_need_a_login(client, users):
@@ -133,3 +133,32 @@ def test_demo_load_seeds_and_prints_the_demo_logins(app, console):
     assert "admin  / admin-demo-1" in result.output
     assert "ann" in result.output
     assert console.login("ann", "ann-demo-1").headers["Location"].endswith("/console/")
+
+
+def test_an_agent_form_with_a_taken_phone_or_a_long_name_says_so_and_keeps_the_typing(
+        as_admin, db, users):
+    ann, tess = users["ann"], users["tess"]
+    response = as_admin.post("/admin/agents", {"name": "Nora New", "phone": "+1 555 014 2001",
+                                               "tier": "2", "skills": "network"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "+15550142001 is already the phone of Ann Analyst" in page
+    assert 'value="Nora New"' in page and 'value="network"' in page  # nothing to retype
+    assert db.scalar(select(Agent).where(Agent.name == "Nora New")) is None
+
+    response = as_admin.post(f"/admin/agents/{tess.id}", {"name": "Tess Two", "tier": "3",
+                                                         "phone": "+15550142001"})
+    assert response.status_code == 400
+    assert "already the phone of Ann Analyst" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Agent, tess.id).phone == "+15550142003"
+    assert db.get(Agent, tess.id).tier == 2
+
+    response = as_admin.post("/admin/agents", {"name": "N" * 201, "tier": "1"})
+    assert response.status_code == 400
+    assert "a name has at most 200 characters" in response.get_data(as_text=True)
+
+    # an agent keeps their own number when saved
+    response = as_admin.post(f"/admin/agents/{ann.id}", {"name": "Ann A.", "tier": "1",
+                                                        "phone": "+15550142001"})
+    assert response.status_code == 302
