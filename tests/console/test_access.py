@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from ivr.clock import FixedClock
 from tickets.db import utcnow
-from tickets.models import Agent, AuditLog, User
+from tickets.models import Agent, AuditLog, Ticket, User
+
+from .conftest import PASSWORD
 
 
 def test_pages_need_a_login(client, users):
@@ -162,3 +164,35 @@ def test_an_agent_form_with_a_taken_phone_or_a_long_name_says_so_and_keeps_the_t
     response = as_admin.post(f"/admin/agents/{ann.id}", {"name": "Ann A.", "tier": "1",
                                                         "phone": "+15550142001"})
     assert response.status_code == 302
+
+
+def test_after_a_session_expires_on_a_form_the_login_returns_to_the_form_s_page(
+        app, console, users, demo):
+    clock = FixedClock(utcnow())
+    app.extensions["clock"] = clock
+    number = demo.scalar(select(Ticket.number).where(Ticket.tier == 1).order_by(Ticket.id))
+    page = f"/console/tickets/{number}"
+    console.login("ann")
+    console.get(page)
+    clock.advance(31 * 60)
+    response = console.post(f"{page}/note", {"text": "Rebooted the switch"},
+                            headers={"Referer": f"http://localhost{page}"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    login_page = response.headers["Location"]
+    assert "Your session expired" in console.get(login_page).get_data(as_text=True)
+    back = console.post(login_page, {"username": "ann", "password": PASSWORD})
+    assert back.headers["Location"] == page  # the ticket, not the POST-only /note
+    assert console.get(page).status_code == 200
+
+
+def test_after_a_session_expires_on_a_form_with_no_referer_the_login_goes_home(
+        app, console, users):
+    clock = FixedClock(utcnow())
+    app.extensions["clock"] = clock
+    console.login("ann")
+    clock.advance(31 * 60)
+    response = console.post("/console/status", {"status": "available"})
+    login_page = response.headers["Location"]
+    console.get(login_page)
+    back = console.post(login_page, {"username": "ann", "password": PASSWORD})
+    assert back.headers["Location"] == "/console/"
