@@ -24,6 +24,8 @@ from . import bp, flow, sections, trial
 
 KINDS = ("script", "policy")
 AUDIT_PAGE = 200
+# ScriptVersion.name holds 80 characters, a trial call's draft its prefix too.
+SCRIPT_NAME_MAX = 80 - len(trial.DRAFT_PREFIX)
 
 
 def _kind(kind: str) -> str:
@@ -97,7 +99,7 @@ def scripts_list() -> Any:
 def edit(kind: str, name: str) -> Any:
     """Edit the YAML; 'Check' shows problems (line, step) and the diff, 'Publish' stores it."""
     kind = _kind(kind)
-    if name.startswith(trial.DRAFT_PREFIX):
+    if name.startswith(trial.DRAFT_PREFIX) or len(name) > SCRIPT_NAME_MAX:
         abort(404)
     dbs = db.session()
     live = scripts.find(dbs, name, kind)
@@ -170,6 +172,8 @@ def phone_start() -> Any:
     """Dial the draft script (JSON {name, text}); answers what the caller hears."""
     data = request.get_json(silent=True) or {}
     name = str(data.get("name") or "")
+    if len(name) > SCRIPT_NAME_MAX:
+        return jsonify({"error": f"a script name has at most {SCRIPT_NAME_MAX} characters"}), 400
     text = str(data.get("text") or "").replace("\r\n", "\n")
     parsed, problems = check("script", name, text)
     if problems:
