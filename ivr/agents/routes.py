@@ -66,8 +66,12 @@ def ticket_or_404(number: str) -> Ticket:
     return ticket
 
 
+ACTOR_MAX = 80  # TicketEvent.actor's column; a login's full name may be longer
+
+
 def actor() -> str:
-    return current_user.name
+    """Who did it, as the timeline names them."""
+    return current_user.name[:ACTOR_MAX]
 
 
 @bp.get("/")

@@ -227,3 +227,20 @@ def test_an_analyst_who_escalates_out_of_their_tier_is_told_where_it_went(as_ann
     text = page.get_data(as_text=True)
     assert f"Ticket {ticket.number} escalated to tier 2" in text
     assert "You do not have access" not in text
+
+
+def test_an_analyst_with_a_long_name_can_still_add_notes(console, users, db, demo):
+    from ivr.auth import create_user
+
+    long_name = "Annabelle " + "Marie-Louise " * 8 + "Analyst"  # longer than a timeline's actor
+    create_user(db, "annabelle", "correct horse battery", "agent", name=long_name,
+                agent_id=users["ann"].id)
+    db.commit()
+    console.login("annabelle")
+    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
+    url = f"/console/tickets/{ticket.number}"
+    console.get(url)
+    assert console.post(f"{url}/note", {"text": "Swapped the toner"}).status_code == 302
+    note = db.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                               TicketEvent.text == "Swapped the toner"))
+    assert note.kind == "note" and long_name.startswith(note.actor)
