@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import timedelta
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -136,6 +136,17 @@ def _safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc and target.startswith("/") else None
 
 
+def return_to() -> str | None:
+    """Where to come back after logging in again: this page, or for a form (a POST-only URL),
+    the page the form was on."""
+    if request.method == "GET":
+        return request.full_path.rstrip("?")
+    page = urlsplit(request.referrer or "")
+    if page.netloc != request.host:
+        return None
+    return _safe_next(urlunsplit(("", "", page.path, page.query, "")))
+
+
 def home_for(user: Any) -> str:
     return url_for("admin.index") if user.role == "admin" else url_for("agents.dashboard")
 
@@ -196,7 +207,7 @@ def register_auth(app: Flask) -> None:
             session.clear()
             flash("Your session expired; please log in again.", "info")
             if request.endpoint and request.endpoint != "auth.login":
-                return redirect(url_for("auth.login", next=request.full_path.rstrip("?")))
+                return redirect(url_for("auth.login", next=return_to()))
             return None
         if request.headers.get("X-Console-Poll") != "1":  # live refreshes are not activity
             session["seen"] = t

@@ -53,6 +53,8 @@ Definitions (what a figure means when a team lead reads it):
   visit from another call, no callback or status call placed).
 - *Satisfaction*: survey scores (1 to 5) given in the range; ``satisfied`` is the share of
   scores of 4 or 5.
+- A ticket's *analyst* (FCR and satisfaction by analyst): the analyst who answered the
+  latest answered queue visit of the ticket or of the call that opened it.
 """
 
 from __future__ import annotations
@@ -410,6 +412,32 @@ def _agent_names(session: Session) -> dict[int, str]:
     return {agent_id: name for agent_id, name in session.execute(select(Agent.id, Agent.name))}
 
 
+def _answered_by(session: Session, tickets: Sequence[Ticket]) -> dict[int, int]:
+    """Ticket id -> the analyst of the ticket: the one it was given to, else the one who
+    answered its latest answered queue visit (of the ticket, or of the call that opened it)."""
+    if not tickets:
+        return {}
+    ids = [t.id for t in tickets]
+    calls = sorted({t.call_id for t in tickets if t.call_id is not None})
+    by_ticket: dict[int, int] = {}
+    by_call: dict[int, int] = {}
+    for ticket_id, call_id, agent_id in session.execute(
+            select(QueueEntry.ticket_id, QueueEntry.call_id, QueueEntry.agent_id)
+            .where(QueueEntry.status == "done", QueueEntry.agent_id.is_not(None),
+                   QueueEntry.ticket_id.in_(ids) | QueueEntry.call_id.in_(calls))
+            .order_by(QueueEntry.joined_at, QueueEntry.id)):
+        if ticket_id is not None:
+            by_ticket[ticket_id] = agent_id
+        if call_id is not None:
+            by_call[call_id] = agent_id
+    analysts = {}
+    for t in tickets:
+        agent_id = t.agent_id or by_ticket.get(t.id) or by_call.get(t.call_id or 0)
+        if agent_id is not None:
+            analysts[t.id] = agent_id
+    return analysts
+
+
 def load_call_starts(session: Session, start: datetime, end: datetime) -> list[datetime]:
     """Start times of inbound calls in [start, end), not counting analysts calling the line."""
     agent_phones = select(Agent.phone).where(Agent.phone.is_not(None))
@@ -474,6 +502,7 @@ def load_tickets(session: Session, start: datetime, end: datetime) -> list[Ticke
                    OutboundCall.kind.in_(("callback", "status_update")))):
         placed[ticket_id].append(at)
     names = _agent_names(session)
+    analysts = _answered_by(session, tickets)
     rows = []
     for t in tickets:
         until = t.resolved_at
@@ -482,7 +511,7 @@ def load_tickets(session: Session, start: datetime, end: datetime) -> list[Ticke
         others += sum(1 for at in placed[t.id] if until is None or at < until)
         rows.append(TicketRow(
             created_at=t.created_at, priority=t.priority, tier=t.tier, status=t.status,
-            agent=names.get(t.agent_id) if t.agent_id else None,
+            agent=names.get(analysts[t.id]) if t.id in analysts else None,
             response_due=t.response_due, responded_at=t.responded_at,
             response_breached_at=t.response_breached_at, resolution_due=t.resolution_due,
             resolved_at=t.resolved_at, resolution_breached_at=t.resolution_breached_at,
@@ -494,13 +523,16 @@ def load_tickets(session: Session, start: datetime, end: datetime) -> list[Ticke
 def load_surveys(session: Session, start: datetime, end: datetime) -> list[SurveyRow]:
     """Survey answers with a score given in [start, end)."""
     names = _agent_names(session)
-    return [SurveyRow(at=s.at, score=s.score, tier=tier,
-                      agent=names.get(agent_id) if agent_id else None, solved=s.solved)
-            for s, tier, agent_id in session.execute(
-                select(SurveyResponse, Ticket.tier, Ticket.agent_id)
-                .join(Ticket, Ticket.id == SurveyResponse.ticket_id)
-                .where(SurveyResponse.at >= start, SurveyResponse.at < end,
-                       SurveyResponse.score.is_not(None)))]
+    answers = session.execute(
+        select(SurveyResponse, Ticket)
+        .join(Ticket, Ticket.id == SurveyResponse.ticket_id)
+        .where(SurveyResponse.at >= start, SurveyResponse.at < end,
+               SurveyResponse.score.is_not(None))).all()
+    analysts = _answered_by(session, list({t.id: t for _, t in answers}.values()))
+    return [SurveyRow(at=s.at, score=s.score, tier=t.tier,
+                      agent=names.get(analysts[t.id]) if t.id in analysts else None,
+                      solved=s.solved)
+            for s, t in answers]
 
 
 @dataclass

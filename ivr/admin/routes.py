@@ -24,6 +24,8 @@ from . import bp, flow, sections, trial
 
 KINDS = ("script", "policy")
 AUDIT_PAGE = 200
+# ScriptVersion.name holds 80 characters, a trial call's draft its prefix too.
+SCRIPT_NAME_MAX = 80 - len(trial.DRAFT_PREFIX)
 
 
 def _kind(kind: str) -> str:
@@ -97,7 +99,7 @@ def scripts_list() -> Any:
 def edit(kind: str, name: str) -> Any:
     """Edit the YAML; 'Check' shows problems (line, step) and the diff, 'Publish' stores it."""
     kind = _kind(kind)
-    if name.startswith(trial.DRAFT_PREFIX):
+    if name.startswith(trial.DRAFT_PREFIX) or len(name) > SCRIPT_NAME_MAX:
         abort(404)
     dbs = db.session()
     live = scripts.find(dbs, name, kind)
@@ -170,6 +172,8 @@ def phone_start() -> Any:
     """Dial the draft script (JSON {name, text}); answers what the caller hears."""
     data = request.get_json(silent=True) or {}
     name = str(data.get("name") or "")
+    if len(name) > SCRIPT_NAME_MAX:
+        return jsonify({"error": f"a script name has at most {SCRIPT_NAME_MAX} characters"}), 400
     text = str(data.get("text") or "").replace("\r\n", "\n")
     parsed, problems = check("script", name, text)
     if problems:
@@ -226,13 +230,23 @@ def _drive(act) -> Any:
 
 # ---- agents and tiers -----------------------------------------------------------------------
 
-@bp.get("/agents")
-@role_required("admin")
-def agents() -> Any:
+NAME_MAX = 200  # Agent.name's column
+
+
+def _agents_page(problem: str | None = None, editing: int | None = None) -> Any:
+    """The agents page; with a problem, it is shown over the form as typed (nothing to retype)."""
     dbs = db.session()
     rows = dbs.scalars(select(AgentRow).order_by(AgentRow.tier, AgentRow.name)).all()
     logins = {u.agent_id: u for u in dbs.scalars(select(User).where(User.agent_id.is_not(None)))}
-    return render_template("admin/agents.html", agents=rows, logins=logins)
+    html = render_template("admin/agents.html", agents=rows, logins=logins, problem=problem,
+                           typed=request.form if problem else None, editing=editing)
+    return (html, 400) if problem else html
+
+
+@bp.get("/agents")
+@role_required("admin")
+def agents() -> Any:
+    return _agents_page()
 
 
 def _agent_form(agent: AgentRow) -> str | None:
@@ -242,11 +256,18 @@ def _agent_form(agent: AgentRow) -> str | None:
     tier = request.form.get("tier", type=int)
     if not name:
         return "an agent needs a name"
+    if len(name) > NAME_MAX:
+        return f"a name has at most {NAME_MAX} characters"
     if tier not in (1, 2, 3):
         return "the tier is 1, 2 or 3"
     number = to_e164(phone) if phone else None
     if phone and number is None:
         return f"not a phone number: {phone}"
+    if number is not None:
+        holder = db.session().scalar(select(AgentRow).where(AgentRow.phone == number,
+                                                            AgentRow.id != (agent.id or 0)))
+        if holder is not None:
+            return f"{number} is already the phone of {holder.name}"
     agent.name, agent.phone, agent.tier = name, number, tier
     agent.skills = [s.strip() for s in request.form.get("skills", "").split(",") if s.strip()]
     return None
@@ -259,8 +280,7 @@ def agent_add() -> Any:
     agent = AgentRow(status="offline")
     problem = _agent_form(agent)
     if problem:
-        flash(f"Not added: {problem}.", "error")
-        return redirect(url_for(".agents"))
+        return _agents_page(f"Not added: {problem}.")
     dbs.add(agent)
     dbs.flush()
     audit(dbs, "agent.add", f"agent {agent.id}", name=agent.name, tier=agent.tier,
@@ -282,8 +302,7 @@ def agent_edit(agent_id: int) -> Any:
     problem = _agent_form(agent)
     if problem:
         dbs.rollback()
-        flash(f"Not saved: {problem}.", "error")
-        return redirect(url_for(".agents"))
+        return _agents_page(f"Not saved: {problem}.", editing=agent_id)
     after = {"name": agent.name, "tier": agent.tier, "skills": agent.skills,
              "phone": agent.phone}
     audit(dbs, "agent.edit", f"agent {agent.id}", before=before, after=after)

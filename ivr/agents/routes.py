@@ -66,8 +66,12 @@ def ticket_or_404(number: str) -> Ticket:
     return ticket
 
 
+ACTOR_MAX = 80  # TicketEvent.actor's column; a login's full name may be longer
+
+
 def actor() -> str:
-    return current_user.name
+    """Who did it, as the timeline names them."""
+    return current_user.name[:ACTOR_MAX]
 
 
 @bp.get("/")
@@ -136,27 +140,35 @@ def follow_ups() -> Any:
 @bp.get("/tickets/<number>")
 @role_required(*CONSOLE_ROLES)
 def ticket(number: str) -> Any:
+    return _ticket_page(ticket_or_404(number))
+
+
+def _ticket_page(t: Ticket, problem: str | None = None, form: str | None = None) -> Any:
+    """The ticket page; after a refused action, the problem over the form as it was typed."""
     db = session()
-    t = ticket_or_404(number)
     pol = queueing.policy(db)
-    return render_template(
+    html = render_template(
         "agents/ticket.html", ticket=t, customer=t.customer, clocks=queries.sla_clock(t, now()),
         statuses=STATUSES, approvers=pol.escalation.approvers, mask_phone=mask_phone,
-        outbound=workflow.pending_outbound(db, t, workflow.OUTBOUND_KINDS))
+        outbound=workflow.pending_outbound(db, t, workflow.OUTBOUND_KINDS),
+        problem=problem, form=form, typed=request.form if problem else {})
+    return (html, 400) if problem else html
 
 
-def _act(number: str, work, done: str) -> Any:
-    """Run one workflow action on a ticket, commit, and say how it went."""
+def _act(number: str, form: str, work, done: str) -> Any:
+    """Run one workflow action on a ticket, commit, and say how it went. A refused action
+    shows the ticket again with why and the FORM as typed."""
     db = session()
     t = ticket_or_404(number)
     try:
         said = work(db, t)
     except TicketError as exc:
         db.rollback()
-        flash(str(exc), "error")
-    else:
-        db.commit()
-        flash(said or done, "ok")
+        return _ticket_page(t, str(exc), form)
+    db.commit()
+    flash(said or done, "ok")
+    if not may_open(t):  # escalated out of the analyst's tier: the ticket is no longer theirs
+        return redirect(url_for(".dashboard"))
     return redirect(url_for(".ticket", number=number))
 
 
@@ -164,7 +176,7 @@ def _act(number: str, work, done: str) -> Any:
 @role_required(*CONSOLE_ROLES)
 def add_note(number: str) -> Any:
     public = request.form.get("visibility") == "public"
-    return _act(number, lambda db, t: workflow.add_note(
+    return _act(number, "note", lambda db, t: workflow.add_note(
         db, t, request.form.get("text", ""), actor=actor(), now=now(), public=public),
         "Note added.")
 
@@ -172,9 +184,20 @@ def add_note(number: str) -> Any:
 @bp.post("/tickets/<number>/status")
 @role_required(*CONSOLE_ROLES)
 def change_status(number: str) -> Any:
-    return _act(number, lambda db, t: workflow.change_status(
+    return _act(number, "status", lambda db, t: workflow.change_status(
         db, t, request.form.get("status", ""), actor=actor(), now=now(),
         reason=request.form.get("reason") or None), "Status changed.")
+
+
+def _tier_asked() -> int | None:
+    """The tier the escalation form names (none: the next one up)."""
+    raw = request.form.get("to_tier", "").strip()
+    if not raw:
+        return None
+    try:
+        return int(raw)
+    except ValueError:
+        raise TicketError(f"there is no tier {raw[:20]!r}") from None
 
 
 @bp.post("/tickets/<number>/escalate")
@@ -182,14 +205,14 @@ def change_status(number: str) -> Any:
 def escalate(number: str) -> Any:
     def work(db, t):
         pol = queueing.policy(db)
-        to_tier = request.form.get("to_tier", type=int)
-        workflow.escalate_ticket(db, t, reason=request.form.get("reason", ""), actor=actor(),
-                                 now=now(), to_tier=to_tier,
-                                 approver=request.form.get("approver") or None,
-                                 approvers=pol.escalation.approvers,
-                                 beyond_name=pol.escalation.beyond_tier_3)
+        tier = workflow.escalate_ticket(
+            db, t, reason=request.form.get("reason", ""), actor=actor(), now=now(),
+            to_tier=_tier_asked(), approver=request.form.get("approver") or None,
+            approvers=pol.escalation.approvers, beyond_name=pol.escalation.beyond_tier_3)
+        where = f"tier {tier}" if tier <= workflow.MAX_TIER else pol.escalation.beyond_tier_3
+        return f"Ticket {t.number} escalated to {where}."
 
-    return _act(number, work, "Ticket escalated.")
+    return _act(number, "escalate", work, "Ticket escalated.")
 
 
 @bp.post("/tickets/<number>/resolve")
@@ -202,7 +225,7 @@ def resolve(number: str) -> Any:
             return "Ticket resolved; no closure call: the ticket has no callback number."
         return None
 
-    return _act(number, work, "Ticket resolved; the closure call is booked.")
+    return _act(number, "resolve", work, "Ticket resolved; the closure call is booked.")
 
 
 @bp.post("/tickets/<number>/status-call")
@@ -214,5 +237,4 @@ def status_call(number: str) -> Any:
             raise TicketError("No status call booked: one is already pending, the customer "
                               "stopped them, or the ticket is closed.")
 
-    return _act(number, work, "Status call booked.")
-
+    return _act(number, "status-call", work, "Status call booked.")

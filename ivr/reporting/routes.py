@@ -13,6 +13,8 @@ from .charts import bar_chart
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
+# Days a report may cover: any day whose midnights, in any time zone, are datetimes too.
+FIRST_DAY, LAST_DAY = date(1970, 1, 1), date(9998, 12, 31)
 
 
 class RangeError(ValueError):
@@ -30,9 +32,12 @@ def _date(name: str, default: date) -> date:
     if not raw:
         return default
     try:
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise RangeError(f"'{name}' must be a date like 2026-11-23") from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise RangeError(f"'{name}' must be between {FIRST_DAY} and {LAST_DAY}")
+    return day
 
 
 def read_range(tz: tzinfo) -> tuple[date, date, float]:

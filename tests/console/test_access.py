@@ -6,7 +6,9 @@ from sqlalchemy import select
 
 from ivr.clock import FixedClock
 from tickets.db import utcnow
-from tickets.models import AuditLog, User
+from tickets.models import Agent, AuditLog, Ticket, User
+
+from .conftest import PASSWORD
 
 
 def test_pages_need_a_login(client, users):
@@ -133,3 +135,64 @@ def test_demo_load_seeds_and_prints_the_demo_logins(app, console):
     assert "admin  / admin-demo-1" in result.output
     assert "ann" in result.output
     assert console.login("ann", "ann-demo-1").headers["Location"].endswith("/console/")
+
+
+def test_an_agent_form_with_a_taken_phone_or_a_long_name_says_so_and_keeps_the_typing(
+        as_admin, db, users):
+    ann, tess = users["ann"], users["tess"]
+    response = as_admin.post("/admin/agents", {"name": "Nora New", "phone": "+1 555 014 2001",
+                                               "tier": "2", "skills": "network"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "+15550142001 is already the phone of Ann Analyst" in page
+    assert 'value="Nora New"' in page and 'value="network"' in page  # nothing to retype
+    assert db.scalar(select(Agent).where(Agent.name == "Nora New")) is None
+
+    response = as_admin.post(f"/admin/agents/{tess.id}", {"name": "Tess Two", "tier": "3",
+                                                         "phone": "+15550142001"})
+    assert response.status_code == 400
+    assert "already the phone of Ann Analyst" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Agent, tess.id).phone == "+15550142003"
+    assert db.get(Agent, tess.id).tier == 2
+
+    response = as_admin.post("/admin/agents", {"name": "N" * 201, "tier": "1"})
+    assert response.status_code == 400
+    assert "a name has at most 200 characters" in response.get_data(as_text=True)
+
+    # an agent keeps their own number when saved
+    response = as_admin.post(f"/admin/agents/{ann.id}", {"name": "Ann A.", "tier": "1",
+                                                        "phone": "+15550142001"})
+    assert response.status_code == 302
+
+
+def test_after_a_session_expires_on_a_form_the_login_returns_to_the_form_s_page(
+        app, console, users, demo):
+    clock = FixedClock(utcnow())
+    app.extensions["clock"] = clock
+    number = demo.scalar(select(Ticket.number).where(Ticket.tier == 1).order_by(Ticket.id))
+    page = f"/console/tickets/{number}"
+    console.login("ann")
+    console.get(page)
+    clock.advance(31 * 60)
+    response = console.post(f"{page}/note", {"text": "Rebooted the switch"},
+                            headers={"Referer": f"http://localhost{page}"})
+    assert response.status_code == 302 and "/login" in response.headers["Location"]
+    login_page = response.headers["Location"]
+    assert "Your session expired" in console.get(login_page).get_data(as_text=True)
+    back = console.post(login_page, {"username": "ann", "password": PASSWORD})
+    assert back.headers["Location"] == page  # the ticket, not the POST-only /note
+    assert console.get(page).status_code == 200
+
+
+def test_after_a_session_expires_on_a_form_with_no_referer_the_login_goes_home(
+        app, console, users):
+    clock = FixedClock(utcnow())
+    app.extensions["clock"] = clock
+    console.login("ann")
+    clock.advance(31 * 60)
+    response = console.post("/console/status", {"status": "available"})
+    login_page = response.headers["Location"]
+    console.get(login_page)
+    back = console.post(login_page, {"username": "ann", "password": PASSWORD})
+    assert back.headers["Location"] == "/console/"

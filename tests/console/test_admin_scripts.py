@@ -141,6 +141,19 @@ def test_the_browser_phone_refuses_a_broken_draft(as_admin, db):
     assert "line 116" in " ".join(response.get_json()["problems"]).replace("yaml:116", "line 116")
 
 
+def test_a_script_name_too_long_to_store_is_refused_not_a_500(as_admin, db):
+    name = "n" * 90
+    assert as_admin.get(f"/admin/scripts/policy/{name}").status_code == 404
+    response = as_admin.post(f"/admin/scripts/policy/{name}",
+                             {"text": live_text(db, "default", "policy"), "action": "publish"})
+    assert response.status_code == 404
+    as_admin.get(INTAKE)
+    response = as_admin.post_json("/admin/phone/start", {"name": name, "text": live_text(db)})
+    assert response.status_code == 400
+    assert "at most 74 characters" in response.get_json()["error"]
+    assert db.scalar(select(ScriptVersion).where(ScriptVersion.name.contains("nnnn"))) is None
+
+
 def test_a_forged_draft_parameter_runs_the_live_script(as_admin, db):
     as_admin.get(INTAKE)
     draft = live_text(db).replace(GREETING, "Secret draft of {helpdesk}.")

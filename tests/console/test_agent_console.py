@@ -104,9 +104,9 @@ def test_ticket_actions_land_on_the_timeline(as_ann, db, demo):
 def test_an_empty_note_is_refused_with_a_reason(as_ann, db, demo):
     ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
     as_ann.get(f"/console/tickets/{ticket.number}")
-    as_ann.post(f"/console/tickets/{ticket.number}/note", {"text": "  "})
-    assert "a note needs some text" in as_ann.get(
-        f"/console/tickets/{ticket.number}").get_data(as_text=True)
+    response = as_ann.post(f"/console/tickets/{ticket.number}/note", {"text": "  "})
+    assert response.status_code == 400
+    assert "a note needs some text" in response.get_data(as_text=True)
 
 
 def test_escalate_needs_a_reason_and_moves_the_tier(console, users, db, demo):
@@ -114,14 +114,14 @@ def test_escalate_needs_a_reason_and_moves_the_tier(console, users, db, demo):
     ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
     url = f"/console/tickets/{ticket.number}"
     console.get(url)
-    console.post(f"{url}/escalate", {"to_tier": "2", "reason": ""})
-    assert "an escalation needs a reason" in console.get(url).get_data(as_text=True)
+    refused = console.post(f"{url}/escalate", {"to_tier": "2", "reason": ""})
+    assert "an escalation needs a reason" in refused.get_data(as_text=True)
     console.post(f"{url}/escalate", {"to_tier": "2", "reason": "needs a field visit"})
     page = console.get(url).get_data(as_text=True)
     assert "Escalated from tier 1 to tier 2: needs a field visit" in page
-    console.post(f"{url}/escalate", {"to_tier": "4", "reason": "vendor", "approver": ""})
-    assert "needs an approver (Dana Lead, Sam Manager)" in console.get(url).get_data(
-        as_text=True)
+    refused = console.post(f"{url}/escalate", {"to_tier": "4", "reason": "vendor",
+                                               "approver": ""})
+    assert "needs an approver (Dana Lead, Sam Manager)" in refused.get_data(as_text=True)
     console.post(f"{url}/escalate", {"to_tier": "4", "reason": "vendor",
                                      "approver": "Dana Lead"})
     assert "to management: vendor (approved by Dana Lead)" in console.get(url).get_data(
@@ -175,3 +175,72 @@ def test_team_leads_see_follow_up_tickets(console, users, db, demo):
     console.login("lead")
     page = console.get("/console/follow-ups").get_data(as_text=True)
     assert follow.number in page and "survey score 1" in page
+
+
+def test_a_refused_escalation_shows_why_and_keeps_the_reason_typed(console, users, db, demo):
+    console.login("lead")
+    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
+    url = f"/console/tickets/{ticket.number}"
+    console.get(url)
+    response = console.post(f"{url}/escalate", {"to_tier": "4", "approver": "",
+                                                "reason": "the board must go back to the vendor"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "needs an approver (Dana Lead, Sam Manager)" in page
+    assert 'value="the board must go back to the vendor"' in page
+    assert '<option value="4" selected>' in page
+
+
+def test_a_refused_note_or_status_change_keeps_what_was_typed(as_ann, db, demo):
+    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
+    url = f"/console/tickets/{ticket.number}"
+    as_ann.get(url)
+    response = as_ann.post(f"{url}/status", {"status": "bogus", "reason": "waiting on parts"})
+    assert response.status_code == 400
+    page = response.get_data(as_text=True)
+    assert "unknown status &#39;bogus&#39;" in page and 'value="waiting on parts"' in page
+
+
+def test_escalating_to_a_tier_that_is_not_a_number_is_refused(console, users, db, demo):
+    console.login("lead")
+    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
+    url = f"/console/tickets/{ticket.number}"
+    console.get(url)
+    response = console.post(f"{url}/escalate", {"to_tier": "two", "reason": "field visit"})
+    assert response.status_code == 400
+    assert "there is no tier &#39;two&#39;" in response.get_data(as_text=True)
+    db.expire_all()
+    assert db.get(Ticket, ticket.id).tier == 1
+    assert not db.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                    TicketEvent.kind == "escalated")).all()
+
+
+def test_an_analyst_who_escalates_out_of_their_tier_is_told_where_it_went(as_ann, db, demo):
+    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1, Ticket.agent_id.is_(None))
+                       .order_by(Ticket.id))
+    url = f"/console/tickets/{ticket.number}"
+    as_ann.get(url)
+    response = as_ann.post(f"{url}/escalate", {"to_tier": "2", "reason": "needs tier 2"})
+    assert response.status_code == 302
+    page = as_ann.get(response.headers["Location"])
+    assert page.status_code == 200
+    text = page.get_data(as_text=True)
+    assert f"Ticket {ticket.number} escalated to tier 2" in text
+    assert "You do not have access" not in text
+
+
+def test_an_analyst_with_a_long_name_can_still_add_notes(console, users, db, demo):
+    from ivr.auth import create_user
+
+    long_name = "Annabelle " + "Marie-Louise " * 8 + "Analyst"  # longer than a timeline's actor
+    create_user(db, "annabelle", "correct horse battery", "agent", name=long_name,
+                agent_id=users["ann"].id)
+    db.commit()
+    console.login("annabelle")
+    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
+    url = f"/console/tickets/{ticket.number}"
+    console.get(url)
+    assert console.post(f"{url}/note", {"text": "Swapped the toner"}).status_code == 302
+    note = db.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                               TicketEvent.text == "Swapped the toner"))
+    assert note.kind == "note" and long_name.startswith(note.actor)

@@ -175,3 +175,38 @@ def test_bad_ranges_are_explained(lead, line):
     assert lead.get("/reports/queue-by-tier.csv?from=yesterday").status_code == 400
     assert lead.get("/reports/queue-by-tier.csv?sl=0").status_code == 400
     assert lead.get("/reports/no-such-table.csv").status_code == 404
+
+
+def test_days_at_the_ends_of_the_calendar_are_explained_not_a_crash(lead, line):
+    for query in ("to=9999-12-31", "from=0001-01-01&to=0001-01-02"):
+        response = lead.get(f"/reports/?{query}")
+        assert response.status_code == 400, query
+        assert "between 1970-01-01 and 9998-12-31" in response.get_data(as_text=True)
+        assert lead.get(f"/reports/queue-by-tier.csv?{query}").status_code == 400
+
+
+def test_a_ticket_s_analyst_is_the_one_who_answered_its_call(lead, db, users):  # noqa: F811
+    """The line never writes Ticket.agent_id: who took the call is on the answered queue visit."""
+    tess = users["tess"]
+    call = Call(sid="CAtess", direction="inbound", from_number="+12025550109",
+                started_at=at(9), status="completed")
+    db.add(call)
+    db.flush()
+    ticket = Ticket(number="20009", priority="regular_service", tier=2, created_at=at(9),
+                    call_id=call.id, status="resolved", responded_at=at(9, 20),
+                    resolved_at=at(9, 30))
+    db.add(ticket)
+    db.flush()
+    db.add_all([
+        QueueEntry(tier=2, status="done", consent=True, joined_at=at(9, 1), call_id=call.id,
+                   ticket_id=ticket.id, agent_id=tess.id, actual_wait=40,
+                   outcome="answered", ended_at=at(9, 10)),
+        SurveyResponse(ticket_id=ticket.id, score=4, at=at(15)),
+    ])
+    db.commit()
+    q = "?from=2026-11-23&to=2026-11-23"
+    fcr = {r[0]: r for r in read_csv(lead.get(f"/reports/fcr-by-agent.csv{q}"))}
+    assert fcr["Tess Two"] == ["Tess Two", "1", "1", "100.0"]
+    assert "(no analyst)" not in fcr
+    satisfaction = {r[0]: r for r in read_csv(lead.get(f"/reports/satisfaction-by-agent.csv{q}"))}
+    assert satisfaction["Tess Two"][:3] == ["Tess Two", "1", "4.0"]
