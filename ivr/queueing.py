@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from tickets import scripts, services
@@ -385,7 +385,15 @@ def bridge_failed(session: Session, bridge: Bridge, now: datetime, reason: str) 
 
 
 def bridged(session: Session, entry: QueueEntry, agent: Agent, now: datetime) -> None:
+    """The analyst took the call: the wait is measured, and the analyst holds the caller's
+    tickets that nobody holds yet."""
     entry.actual_wait = (now - entry.joined_at).total_seconds()
+    held = [Ticket.id == entry.ticket_id] if entry.ticket_id else []
+    if entry.call_id:
+        held.append(Ticket.call_id == entry.call_id)
+    if held:
+        session.execute(update(Ticket).where(or_(*held), Ticket.agent_id.is_(None))
+                        .values(agent_id=agent.id))
     _event(session, entry, "bridged", f"Connected to {agent.name} (tier {agent.tier}) after "
            f"{round(entry.actual_wait)} s", agent_id=agent.id, actual_wait=entry.actual_wait,
            announced_wait=entry.announced_wait)

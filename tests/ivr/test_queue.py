@@ -97,6 +97,8 @@ def test_caller_is_connected_at_once_when_an_agent_is_free(app, call, db, demo, 
     assert agent.status == "wrap_up"
     assert any("Connected to Ann" in t for t in timeline(db, "bridged"))
     assert entry_of(db, caller).handled_seconds == 240
+    db.refresh(ticket)
+    assert ticket.agent_id == agent.id  # the analyst who took the call holds the ticket
     policy = queueing.policy(db)
     clock.advance(policy.wrap_up_seconds - 1)
     app.test_cli_runner().invoke(args=["ivr", "route"])
