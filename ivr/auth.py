@@ -6,9 +6,10 @@ API) is exempted with `csrf.exempt(bp)` before it is registered.
 
 from __future__ import annotations
 
+import secrets
 from collections.abc import Callable
 from datetime import timedelta
-from functools import wraps
+from functools import cache, wraps
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -73,9 +74,17 @@ def hash_password(password: str) -> str:
     return _hasher.hash(password)
 
 
-def check_password(user: User, password: str) -> bool:
+@cache
+def _stand_in_hash() -> str:
+    return _hasher.hash(secrets.token_urlsafe(16))
+
+
+def check_password(user: User | None, password: str) -> bool:
+    """Does the password match? An unknown user costs the same hashing as a known one, so
+    the answer's timing does not tell which usernames exist."""
     try:
-        return _hasher.verify(user.password_hash, password)
+        return _hasher.verify(user.password_hash if user else _stand_in_hash(), password) \
+            and user is not None
     except (VerificationError, InvalidHashError):
         return False
 
@@ -156,8 +165,7 @@ def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         user = db.session().scalar(select(User).where(User.username == username))
-        if user is not None and user.active and check_password(user, request.form.get(
-                "password", "")):
+        if check_password(user, request.form.get("password", "")) and user.active:
             session.clear()
             session.permanent = True
             login_user(ConsoleUser(user))
