@@ -20,6 +20,14 @@ def a_ticket(db) -> Ticket:
     return db.scalar(select(Ticket).where(Ticket.call_id.is_not(None)).order_by(Ticket.id.desc()))
 
 
+def open_tier1_ticket(console, db):
+    """Open the page of the first tier-1 ticket (its forms' token comes with it)."""
+    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
+    url = f"/console/tickets/{ticket.number}"
+    console.get(url)
+    return ticket, url
+
+
 def test_agent_changes_status(as_ann, db):
     page = as_ann.get("/console/").get_data(as_text=True)
     assert "Ann Analyst, tier 1" in page and "offline" in page
@@ -102,18 +110,15 @@ def test_ticket_actions_land_on_the_timeline(as_ann, db, demo):
 
 
 def test_an_empty_note_is_refused_with_a_reason(as_ann, db, demo):
-    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
-    as_ann.get(f"/console/tickets/{ticket.number}")
-    response = as_ann.post(f"/console/tickets/{ticket.number}/note", {"text": "  "})
+    _ticket, url = open_tier1_ticket(as_ann, db)
+    response = as_ann.post(f"{url}/note", {"text": "  "})
     assert response.status_code == 400
     assert "a note needs some text" in response.get_data(as_text=True)
 
 
 def test_escalate_needs_a_reason_and_moves_the_tier(console, users, db, demo):
     console.login("lead")
-    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
-    url = f"/console/tickets/{ticket.number}"
-    console.get(url)
+    ticket, url = open_tier1_ticket(console, db)
     refused = console.post(f"{url}/escalate", {"to_tier": "2", "reason": ""})
     assert "an escalation needs a reason" in refused.get_data(as_text=True)
     console.post(f"{url}/escalate", {"to_tier": "2", "reason": "needs a field visit"})
@@ -179,9 +184,7 @@ def test_team_leads_see_follow_up_tickets(console, users, db, demo):
 
 def test_a_refused_escalation_shows_why_and_keeps_the_reason_typed(console, users, db, demo):
     console.login("lead")
-    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
-    url = f"/console/tickets/{ticket.number}"
-    console.get(url)
+    ticket, url = open_tier1_ticket(console, db)
     response = console.post(f"{url}/escalate", {"to_tier": "4", "approver": "",
                                                 "reason": "the board must go back to the vendor"})
     assert response.status_code == 400
@@ -192,9 +195,7 @@ def test_a_refused_escalation_shows_why_and_keeps_the_reason_typed(console, user
 
 
 def test_a_refused_note_or_status_change_keeps_what_was_typed(as_ann, db, demo):
-    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
-    url = f"/console/tickets/{ticket.number}"
-    as_ann.get(url)
+    ticket, url = open_tier1_ticket(as_ann, db)
     response = as_ann.post(f"{url}/status", {"status": "bogus", "reason": "waiting on parts"})
     assert response.status_code == 400
     page = response.get_data(as_text=True)
@@ -203,9 +204,7 @@ def test_a_refused_note_or_status_change_keeps_what_was_typed(as_ann, db, demo):
 
 def test_escalating_to_a_tier_that_is_not_a_number_is_refused(console, users, db, demo):
     console.login("lead")
-    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
-    url = f"/console/tickets/{ticket.number}"
-    console.get(url)
+    ticket, url = open_tier1_ticket(console, db)
     response = console.post(f"{url}/escalate", {"to_tier": "two", "reason": "field visit"})
     assert response.status_code == 400
     assert "there is no tier &#39;two&#39;" in response.get_data(as_text=True)
@@ -237,9 +236,7 @@ def test_an_analyst_with_a_long_name_can_still_add_notes(console, users, db, dem
                 agent_id=users["ann"].id)
     db.commit()
     console.login("annabelle")
-    ticket = db.scalar(select(Ticket).where(Ticket.tier == 1).order_by(Ticket.id))
-    url = f"/console/tickets/{ticket.number}"
-    console.get(url)
+    ticket, url = open_tier1_ticket(console, db)
     assert console.post(f"{url}/note", {"text": "Swapped the toner"}).status_code == 302
     note = db.scalar(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
                                                TicketEvent.text == "Swapped the toner"))

@@ -136,6 +136,15 @@ def fresh(db, model, id_):
     return db.get(model, id_, populate_existing=True)
 
 
+def book_callback(db):
+    """A ticket and a callback for it, due now (as a caller's way out of the queue)."""
+    ticket = open_ticket(db)
+    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+                                          now=datetime.now(UTC), reason="way_out")
+    db.commit()
+    return ticket, outbound
+
+
 def open_ticket(db, priority="critical_situation", number="+15551230001", language="en-US",
                 customer_phone=None):
     customer = None
@@ -204,10 +213,7 @@ def test_callback_is_placed_at_its_turn_and_connects_to_the_reserved_analyst(
 
 def test_unanswered_callback_is_retried_then_given_up_with_every_try_on_the_timeline(
         app, db, demo, travel, twilio_api, dispatcher):
-    ticket = open_ticket(db)
-    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
-                                          now=datetime.now(UTC), reason="way_out")
-    db.commit()  # the policy: 3 attempts, 600 s apart
+    ticket, outbound = book_callback(db)  # the policy: 3 attempts, 600 s apart
     outcomes = ["no-answer", "busy", "no-answer"]
     for attempt, status in enumerate(outcomes, start=1):
         assert dispatcher.run_until_idle() == 1
@@ -234,10 +240,7 @@ def test_the_policys_attempts_and_retry_delay_are_the_ones_kept(
     text = text.replace("max_attempts: 3", "max_attempts: 2")
     text = text.replace("retry_delay_seconds: 600", "retry_delay_seconds: 1800")
     scripts.publish(db, "default", text, "admin", "policy")
-    ticket = open_ticket(db)
-    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
-                                          now=datetime.now(UTC), reason="way_out")
-    db.commit()
+    ticket, outbound = book_callback(db)
     dispatcher.run_until_idle()
     status_from_twilio(app, twilio_api.placed[-1], "no-answer")
     travel.shift(timedelta(seconds=1799))
@@ -274,10 +277,7 @@ def test_twilios_webhooks_before_the_dispatcher_records_the_call_still_count_the
         app, db, demo, travel, twilio_api, dispatcher, answer, first_news):
     """The dispatcher records a batch's CallSids after dialling all of it; Twilio may call
     back first (a busy line, a callee who picks up at once)."""
-    ticket = open_ticket(db)
-    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
-                                          now=datetime.now(UTC), reason="way_out")
-    db.commit()
+    ticket, outbound = book_callback(db)
 
     def early(placed):
         if first_news == "answered":
@@ -305,10 +305,7 @@ def test_twilios_webhooks_before_the_dispatcher_records_the_call_still_count_the
 
 def test_a_late_repeat_of_the_last_attempts_callback_is_not_taken_for_the_next_attempt(
         app, db, demo, travel, twilio_api, dispatcher, answer):
-    ticket = open_ticket(db)
-    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
-                                          now=datetime.now(UTC), reason="way_out")
-    db.commit()
+    ticket, outbound = book_callback(db)
     dispatcher.run_until_idle()
     first = twilio_api.placed[-1]
     status_from_twilio(app, first, "no-answer")
@@ -326,10 +323,7 @@ def test_a_late_repeat_of_the_last_attempts_callback_is_not_taken_for_the_next_a
 
 def test_a_machine_gets_a_short_message_with_the_ticket_number_and_is_tried_again(
         app, db, demo, travel, twilio_api, dispatcher, answer):
-    ticket = open_ticket(db)
-    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
-                                          now=datetime.now(UTC), reason="way_out")
-    db.commit()
+    ticket, outbound = book_callback(db)
     dispatcher.run_until_idle()
     placed = twilio_api.placed[-1]
     machine = answer(placed, answered_by="machine_end_beep")
@@ -345,10 +339,7 @@ def test_a_machine_gets_a_short_message_with_the_ticket_number_and_is_tried_agai
 @pytest.mark.parametrize("answered_by", ["machine_end_beep", "human"])
 def test_the_last_attempt_of_a_callback_promises_no_further_try(
         app, db, demo, travel, twilio_api, dispatcher, answer, answered_by):
-    ticket = open_ticket(db)
-    workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
-                               now=datetime.now(UTC), reason="way_out")
-    db.commit()
+    ticket, _outbound = book_callback(db)
     for _ in range(2):
         dispatcher.run_until_idle()
         status_from_twilio(app, twilio_api.placed[-1], "no-answer")
