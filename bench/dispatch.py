@@ -24,9 +24,7 @@ import logging
 import multiprocessing
 import re
 import secrets
-import shutil
 import sys
-import tempfile
 import threading
 import time
 import urllib.request
@@ -44,7 +42,7 @@ for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
-from step_cost import drop_everything  # noqa: E402
+from step_cost import bench_database  # noqa: E402
 from twilio.http.http_client import TwilioHttpClient  # noqa: E402
 from twilio.rest import Client  # noqa: E402
 
@@ -146,13 +144,6 @@ def main(argv: list[str] | None = None) -> int:
     if args.calls > 10_000:
         parser.error("--calls: at most 10000 (one distinct number each, +1 202 555 xxxx)")
 
-    tmp = None
-    if args.database_url:
-        url = args.database_url
-        drop_everything(url)
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix="dispatch-"))
-        url = f"sqlite:///{tmp / 'bench.db'}"
     logging.getLogger("ivr").setLevel(logging.WARNING)
     ports: multiprocessing.Queue = multiprocessing.Queue()
     server = multiprocessing.Process(target=serve, args=(args.latency_ms / 1000, ports),
@@ -160,62 +151,59 @@ def main(argv: list[str] | None = None) -> int:
     server.start()
     base = f"http://127.0.0.1:{ports.get(timeout=10)}"
     try:
-        engine = make_engine(url)
-        migrate.upgrade(engine)
-        engine.dispose()
-        app = create_app({"DATABASE_URL": url, "PUBLIC_BASE_URL": "https://helpdesk.example",
-                          "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "bench"})
-        backend = app.extensions["engine"].dialect.name
-        if args.dispatchers > 1 and backend != "postgresql":
-            parser.error("--dispatchers > 1 needs PostgreSQL")
-        now = datetime.now(UTC)
-        with Session(app.extensions["engine"]) as session:
-            scripts.publish(session, "default", bench_policy(args.cps), "bench", "policy")
-            session.execute(insert(OutboundCall), [
-                {"kind": "status_update", "to_number": f"+1202555{i:04d}",
-                 "due_at": now - timedelta(seconds=1), "status": "pending", "created_at": now}
-                for i in range(args.calls)])
-            session.commit()
+        with bench_database(args.database_url, "dispatch-") as url:
+            engine = make_engine(url)
+            migrate.upgrade(engine)
+            engine.dispose()
+            app = create_app({"DATABASE_URL": url, "PUBLIC_BASE_URL": "https://helpdesk.example",
+                              "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "bench"})
+            backend = app.extensions["engine"].dialect.name
+            if args.dispatchers > 1 and backend != "postgresql":
+                parser.error("--dispatchers > 1 needs PostgreSQL")
+            now = datetime.now(UTC)
+            with Session(app.extensions["engine"]) as session:
+                scripts.publish(session, "default", bench_policy(args.cps), "bench", "policy")
+                session.execute(insert(OutboundCall), [
+                    {"kind": "status_update", "to_number": f"+1202555{i:04d}",
+                     "due_at": now - timedelta(seconds=1), "status": "pending", "created_at": now}
+                    for i in range(args.calls)])
+                session.commit()
 
-        def client() -> Client:
-            return Client("AC" + "0" * 32, "bench", http_client=LocalTwilio(base))
+            def client() -> Client:
+                return Client("AC" + "0" * 32, "bench", http_client=LocalTwilio(base))
 
-        dispatchers = [make_dispatcher(app, owner=f"bench-{i}", client_factory=client,
-                                       concurrency=args.concurrency, batch=args.batch,
-                                       calls_per_second=args.cps / args.dispatchers)
-                       for i in range(args.dispatchers)]
-        print(f"backend: {backend}; {args.calls} due calls; stand-in latency "
-              f"{args.latency_ms:.0f} ms; limit {args.cps:g} calls/s; {args.dispatchers} "
-              f"dispatcher(s) x {args.concurrency} threads, batches of {args.batch}")
-        started = time.monotonic()
-        threads = [threading.Thread(target=d.run_until_idle) for d in dispatchers]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-        elapsed = time.monotonic() - started
-        for d in dispatchers:
-            d.close()
-        with Session(app.extensions["engine"]) as session:
-            placed = session.scalar(select(func.count()).where(OutboundCall.status == "placed"))
-            sids = session.scalar(select(func.count(func.distinct(OutboundCall.twilio_sid))))
-        app.extensions["engine"].dispose()
-        with urllib.request.urlopen(f"{base}/dialled", timeout=10) as reply:
-            dialled = json.load(reply)
-        duplicates = sum(n - 1 for n in dialled.values() if n > 1)
-        print(f"rows placed: {placed}; distinct CallSids recorded: {sids}; bookings dialled: "
-              f"{len(dialled)}; achieved {args.calls / elapsed:.0f} calls/s")
-        if placed != args.calls or len(dialled) != args.calls:
-            print("NOT ALL CALLS WERE PLACED")
-        print(f"{args.calls} calls: {elapsed:.1f} s")
-        print(f"duplicates: {duplicates}")
-        return 0 if placed == args.calls and duplicates == 0 else 1
+            dispatchers = [make_dispatcher(app, owner=f"bench-{i}", client_factory=client,
+                                           concurrency=args.concurrency, batch=args.batch,
+                                           calls_per_second=args.cps / args.dispatchers)
+                           for i in range(args.dispatchers)]
+            print(f"backend: {backend}; {args.calls} due calls; stand-in latency "
+                  f"{args.latency_ms:.0f} ms; limit {args.cps:g} calls/s; {args.dispatchers} "
+                  f"dispatcher(s) x {args.concurrency} threads, batches of {args.batch}")
+            started = time.monotonic()
+            threads = [threading.Thread(target=d.run_until_idle) for d in dispatchers]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            elapsed = time.monotonic() - started
+            for d in dispatchers:
+                d.close()
+            with Session(app.extensions["engine"]) as session:
+                placed = session.scalar(select(func.count()).where(OutboundCall.status == "placed"))
+                sids = session.scalar(select(func.count(func.distinct(OutboundCall.twilio_sid))))
+            app.extensions["engine"].dispose()
+            with urllib.request.urlopen(f"{base}/dialled", timeout=10) as reply:
+                dialled = json.load(reply)
+            duplicates = sum(n - 1 for n in dialled.values() if n > 1)
+            print(f"rows placed: {placed}; distinct CallSids recorded: {sids}; bookings dialled: "
+                  f"{len(dialled)}; achieved {args.calls / elapsed:.0f} calls/s")
+            if placed != args.calls or len(dialled) != args.calls:
+                print("NOT ALL CALLS WERE PLACED")
+            print(f"{args.calls} calls: {elapsed:.1f} s")
+            print(f"duplicates: {duplicates}")
+            return 0 if placed == args.calls and duplicates == 0 else 1
     finally:
         server.terminate()
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif args.database_url:
-            drop_everything(args.database_url)
 
 
 if __name__ == "__main__":

@@ -36,6 +36,8 @@ import statistics
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -71,6 +73,24 @@ def drop_everything(url: str) -> None:
     meta.reflect(engine)
     meta.drop_all(engine)
     engine.dispose()
+
+
+@contextmanager
+def bench_database(url: str | None, prefix: str) -> Iterator[str]:
+    """The database a benchmark runs on: URL, with every table dropped before and after, or
+    by default a fresh SQLite file in a temporary directory, deleted afterwards."""
+    if url:
+        drop_everything(url)
+        try:
+            yield url
+        finally:
+            drop_everything(url)
+        return
+    tmp = Path(tempfile.mkdtemp(prefix=prefix))
+    try:
+        yield f"sqlite:///{tmp / 'bench.db'}"
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
 
 
 def build_app(database_url: str) -> Flask:
@@ -201,17 +221,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.calls < 10:
         parser.error("--calls must be at least 10")
 
-    tmp = None
-    if args.database_url:
-        database_url = args.database_url
-        drop_everything(database_url)
-    else:
-        tmp = Path(tempfile.mkdtemp(prefix="step_cost-"))
-        database_url = f"sqlite:///{tmp / 'bench.db'}"
     # No INFO logging inside the measured step; this only quiets "incoming call" during set-up.
     logging.getLogger("ivr").setLevel(logging.WARNING)
 
-    try:
+    with bench_database(args.database_url, "step_cost-") as database_url:
         started = time.monotonic()
         app = build_app(database_url)
         backend = app.extensions["engine"].dialect.name
@@ -261,11 +274,6 @@ def main(argv: list[str] | None = None) -> int:
         check_written(app, len(requests) + len(profiled))
         app.extensions["engine"].dispose()
         print(f"ratio: {step_median / bare_median:.2f}")
-    finally:
-        if tmp is not None:
-            shutil.rmtree(tmp, ignore_errors=True)
-        elif args.database_url:
-            drop_everything(database_url)
     return 0
 
 
