@@ -111,15 +111,8 @@ def edit(kind: str, name: str) -> Any:
     if request.method == "POST" and request.form.get("action") == "publish":
         if problems:
             flash("Not published: fix the problems below first.", "error")
-        elif live is not None and text == live_text:
-            flash("Nothing to publish: the draft is the live version.", "info")
         else:
-            version = scripts.publish(dbs, name, text, current_user.username, kind)
-            audit(dbs, f"{kind}.publish", f"{kind} {name}", version=version.version,
-                  previous=live.version if live else None)
-            dbs.commit()
-            flash(f"Published {name} version {version.version}. Calls already in progress "
-                  "keep the version they started with.", "ok")
+            _publish_form(dbs, kind, name, live, text, f"{kind}.publish")
             return redirect(url_for(".edit", kind=kind, name=name))
     svg, no_svg = picture(kind, parsed)
     return render_template(
@@ -311,38 +304,24 @@ def agent_edit(agent_id: int) -> Any:
     return redirect(url_for(".agents"))
 
 
-# ---- business hours, holidays and SLA targets (a form over the default hold policy) --------
+# ---- forms over the live text: business hours, holidays, SLA targets, priority matrix ------
 
-DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-SLA_FIELDS = ("response_minutes", "resolution_minutes", "update_minutes")
-
-
-def _sla_from_form(labels: list[str]) -> dict[str, Any]:
-    sla: dict[str, Any] = {}
-    for label in labels:
-        target: dict[str, Any] = {}
-        for field in SLA_FIELDS:
-            raw = request.form.get(f"sla_{label}_{field}", "").strip()
-            if raw:
-                target[field] = int(raw) if raw.isdigit() else raw
-        if target:
-            sla[label] = target
-    return sla
-
-
-def _publish_form(dbs: Any, kind: str, name: str, live: ScriptVersion, text: str,
+def _publish_form(dbs: Any, kind: str, name: str, live: ScriptVersion | None, text: str,
                   action: str) -> list[Any]:
-    """Publish what a form made of the live text, when it validates and changed anything;
-    the problems otherwise (an empty list and a flash when nothing changed)."""
+    """Publish TEXT as the newest version of a script or policy, audited with the lines it
+    changes, when it validates and differs from the live one; the problems otherwise (an
+    empty list and a flash when nothing changed)."""
     _parsed, problems = check(kind, name, text)
     if problems:
         return problems
-    if text == live.text:
-        flash("Nothing changed.", "info")
+    live_text = live.text if live else ""
+    if live is not None and text == live_text:
+        flash("Nothing changed: the draft is the live version.", "info")
         return []
     version = scripts.publish(dbs, name, text, current_user.username, kind)
-    audit(dbs, action, f"{kind} {name}", version=version.version, previous=live.version,
-          changes=[line for line in diff(live.text, text, name)
+    audit(dbs, action, f"{kind} {name}", version=version.version,
+          previous=live.version if live else None,
+          changes=[line for line in diff(live_text, text, name)
                    if line[:1] in "+-" and line[:3] not in ("+++", "---")])
     dbs.commit()
     flash(f"Published the {name} {kind} version {version.version}. Calls already in progress "
@@ -363,39 +342,21 @@ def hours() -> Any:
     if request.method == "POST":
         labels = list((data.get("sla") or {}).keys())
         text = sections.replace_section(text, "hours",
-                                        sections.hours_from_form(request.form, DAYS))
-        text = sections.replace_section(text, "sla", _sla_from_form(labels))
+                                        sections.hours_from_form(request.form))
+        text = sections.replace_section(text, "sla",
+                                        sections.sla_from_form(request.form, labels))
         problems = _publish_form(dbs, "policy", "default", live, text, "policy.hours_sla")
         if not problems:
             return redirect(url_for(".hours"))
         data = yaml.safe_load(text) or {}
-    return render_template("admin/hours.html", hours=data.get("hours") or {}, days=DAYS,
-                           sla=data.get("sla") or {}, sla_fields=SLA_FIELDS, problems=problems,
-                           live=live)
+    return render_template("admin/hours.html", hours=data.get("hours") or {},
+                           days=sections.DAYS, sla=data.get("sla") or {},
+                           sla_fields=sections.SLA_FIELDS, problems=problems, live=live)
 
 
 # ---- the priority matrix (a form over the intake script) -----------------------------------
 
 PRIORITY_SCRIPT = "intake"
-
-
-def _priority_from_form(text: str, priority: dict[str, Any]) -> str:
-    """TEXT with the matrix cells, the default label and each label's tier from the form;
-    a field the form lacks keeps its value."""
-    form = request.form
-    matrix = {impact: {urgency: form.get(f"cell_{impact}_{urgency}", label).strip()
-                       for urgency, label in row.items()}
-              for impact, row in (priority.get("matrix") or {}).items()}
-    text = sections.replace_section(text, "priority.matrix", matrix)
-    default = form.get("default_label", "").strip()
-    if default:
-        text = sections.replace_section(text, "priority.default_label", default)
-    for label, spec in (priority.get("labels") or {}).items():
-        tier = form.get(f"tier_{label}", "").strip()
-        if tier and str(spec.get("tier")) != tier:
-            text = sections.replace_section(text, f"priority.labels.{label}.tier",
-                                            int(tier) if tier.isdigit() else tier)
-    return text
 
 
 @bp.route("/priority", methods=["GET", "POST"])
@@ -410,7 +371,7 @@ def priority() -> Any:
     data = (yaml.safe_load(text) or {}).get("priority") or {}
     problems: list[Any] = []
     if request.method == "POST":
-        text = _priority_from_form(text, data)
+        text = sections.priority_from_form(request.form, text, data)
         problems = _publish_form(dbs, "script", PRIORITY_SCRIPT, live, text,
                                  "script.priority")
         if not problems:

@@ -1,5 +1,6 @@
-"""Rewrite one section of a script's or policy's YAML (hours, sla, priority.matrix, ...),
-keeping the rest of the text and its comments as the admin wrote them."""
+"""The admin forms over YAML: read a section from a form (hours, SLA targets, the priority
+matrix) and rewrite just that section, keeping the rest of the text and its comments as the
+admin wrote them."""
 
 from __future__ import annotations
 
@@ -7,6 +8,9 @@ import re
 from typing import Any
 
 import yaml
+
+DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+SLA_FIELDS = ("response_minutes", "resolution_minutes", "update_minutes")
 
 
 def _indent(line: str) -> int:
@@ -71,10 +75,10 @@ def replace_section(text: str, path: str, value: Any) -> str:
     return text
 
 
-def hours_from_form(form: Any, days: tuple[str, ...]) -> dict[str, Any]:
+def hours_from_form(form: Any) -> dict[str, Any]:
     """The `hours` section from the hours form (ranges like 08:00-12:00, 13:00-18:00)."""
     weekly = {}
-    for day in days:
+    for day in DAYS:
         ranges = [r.strip() for r in form.get(f"day_{day}", "").split(",") if r.strip()]
         if ranges:
             weekly[day] = ranges
@@ -82,3 +86,36 @@ def hours_from_form(form: Any, days: tuple[str, ...]) -> dict[str, Any]:
     emergency = [e.strip() for e in form.get("emergency_labels", "").split(",") if e.strip()]
     return {"timezone": form.get("timezone", "UTC").strip() or "UTC", "weekly": weekly,
             "holidays": holidays, "emergency_labels": emergency}
+
+
+def sla_from_form(form: Any, labels: list[str]) -> dict[str, Any]:
+    """The `sla` section from the form: each label's targets in minutes (a value that is not
+    a number is kept, for the policy's check to name)."""
+    sla: dict[str, Any] = {}
+    for label in labels:
+        target: dict[str, Any] = {}
+        for field in SLA_FIELDS:
+            raw = form.get(f"sla_{label}_{field}", "").strip()
+            if raw:
+                target[field] = int(raw) if raw.isdigit() else raw
+        if target:
+            sla[label] = target
+    return sla
+
+
+def priority_from_form(form: Any, text: str, priority: dict[str, Any]) -> str:
+    """TEXT with the matrix cells, the default label and each label's tier from the form;
+    a field the form lacks keeps its value."""
+    matrix = {impact: {urgency: form.get(f"cell_{impact}_{urgency}", label).strip()
+                       for urgency, label in row.items()}
+              for impact, row in (priority.get("matrix") or {}).items()}
+    text = replace_section(text, "priority.matrix", matrix)
+    default = form.get("default_label", "").strip()
+    if default:
+        text = replace_section(text, "priority.default_label", default)
+    for label, spec in (priority.get("labels") or {}).items():
+        tier = form.get(f"tier_{label}", "").strip()
+        if tier and str(spec.get("tier")) != tier:
+            text = replace_section(text, f"priority.labels.{label}.tier",
+                                   int(tier) if tier.isdigit() else tier)
+    return text

@@ -75,7 +75,7 @@ def test_admin_breaks_fixes_publishes_tries_and_rolls_back_a_script(page, users,
     expect(page.locator("#check-ok")).to_be_visible()
     expect(page.locator("#diff")).to_contain_text("+      en-US: Welcome to {helpdesk}.")
     page.click("button[value=publish]")
-    expect(page.locator(".flash.ok")).to_contain_text("Published intake version 2")
+    expect(page.locator(".flash.ok")).to_contain_text("Published the intake script version 2")
     flow = page.locator("#flow svg")
     expect(flow).to_be_visible()
     expect(flow).to_contain_text("greeting")

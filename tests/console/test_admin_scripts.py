@@ -66,11 +66,13 @@ def test_publish_adds_a_version_and_is_audited(as_admin, db, call):
     response = as_admin.post(INTAKE, {"text": draft, "action": "publish"})
     assert response.status_code == 302
     page = as_admin.get(INTAKE).get_data(as_text=True)
-    assert "Published intake version 2" in page
+    assert "Published the intake script version 2" in page
     assert live_version(db) == 2
     row = db.scalar(select(AuditLog))
     assert (row.user, row.action, row.target) == ("admin", "script.publish", "script intake")
-    assert row.detail == {"version": 2, "previous": 1}
+    assert (row.detail["version"], row.detail["previous"]) == (2, 1)
+    assert "-      en-US: Thank you for calling {helpdesk}." in row.detail["changes"]
+    assert "+      en-US: Welcome to {helpdesk}." in row.detail["changes"]  # what changed
     call().hears("Welcome to the IT Help Desk")
     started = db.scalar(select(Call).where(Call.sid == before.call_sid))
     assert db.get(ScriptVersion, started.script_version_id).version == 1
