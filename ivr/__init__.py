@@ -10,6 +10,7 @@ from flask import Flask
 from . import config as config_module
 from .auth import register_auth
 from .db import register_db
+from .health import register_health
 from .metrics import register_metrics
 
 
@@ -21,6 +22,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_db(app)
     register_auth(app)
     register_blueprints(app)
+    register_health(app)
     register_metrics(app)
     register_cli(app)
     return app
@@ -51,10 +53,6 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # integrations authenticate with a bearer token, not a session
     app.register_blueprint(api_bp)
     app.register_blueprint(reports_bp)
-
-    @app.get("/healthz")
-    def healthz() -> tuple[str, int]:
-        return "ok", 200
 
 
 def register_cli(app: Flask) -> None:
