@@ -1,7 +1,7 @@
 """gunicorn settings for the help-desk line (`helpdesk-ivr serve` uses this file).
 
 Each can be changed on the command line (`helpdesk-ivr serve --workers 3`) or in the
-environment gunicorn reads (GUNICORN_CMD_ARGS, WEB_CONCURRENCY, BIND).
+environment (WEB_CONCURRENCY, BIND, or any gunicorn option in GUNICORN_CMD_ARGS).
 """
 
 import os
@@ -20,7 +20,6 @@ workers = int(os.environ.get("WEB_CONCURRENCY") or 2 * (cores or 1) + 1)
 # killed and replaced well before that, and a restart gives requests in flight as long.
 timeout = 10
 graceful_timeout = 10
-keepalive = 5  # the proxy reuses connections; keep them a little longer than its own idle
 
 # Access log (stdout; stderr with LOG_FORMAT=json) without query strings or referrers, which
 # can carry personal data: client, method, path, status, size, milliseconds, user agent.
@@ -29,8 +28,6 @@ access_log_format = '%(h)s "%(m)s %(U)s %(H)s" %(s)s %(b)s %(M)sms "%(a)s"'
 errorlog = "-"
 # LOG_FORMAT=json: gunicorn's own lines are JSON too, phone numbers masked, like the app's.
 logconfig_dict = gunicorn_logconfig(os.environ.get("LOG_FORMAT", "text")) or {}
-
-# X-Forwarded-* from the proxy in front are trusted by the app for PROXY_COUNT hops (ProxyFix).
 
 # gunicorn 25.1+ opens a control socket in $HOME by default; systemd (or SIGHUP/SIGTERM) is how
 # this service is managed, and two instances on one host would fight over the one path.
