@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 from click.testing import CliRunner
+from flask.cli import ScriptInfo
 from sqlalchemy import inspect, select
 
 from ivr.config import Settings
-from ivr.entry import cli
+from ivr.entry import cli, make_app
 from tickets.db import make_engine
 from tickets.models import User
 
@@ -18,11 +19,19 @@ def helpdesk_ivr(monkeypatch, tmp_path):
     for key in Settings.model_fields:
         monkeypatch.delenv(key, raising=False)
     monkeypatch.chdir(tmp_path)
+    apps = []
+
+    def loaded():
+        apps.append(make_app())  # the command's own loader, kept to close its database
+        return apps[-1]
 
     def run(*args: str, **settings: str):
-        return CliRunner().invoke(cli, list(args), env=settings, catch_exceptions=False)
+        return CliRunner().invoke(cli, list(args), env=settings, catch_exceptions=False,
+                                  obj=ScriptInfo(create_app=loaded))
 
-    return run
+    yield run
+    for app in apps:
+        app.extensions["engine"].dispose()
 
 
 def test_db_upgrade_builds_a_new_database_in_a_new_folder(helpdesk_ivr, tmp_path):
