@@ -9,17 +9,18 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install db demo lint bench phone clean chromium graphviz screenshots
+.PHONY: run test install db demo lint bench phone clean chromium graphviz screenshots constraints
 
 # Debian packages the console needs: Graphviz draws the call-flow pictures, Chromium runs the
 # browser tests (Playwright drives it; no Playwright browser download).
 SUDO := $(if $(filter 0,$(shell id -u)),,sudo)
 APT  := $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get
 
-$(STAMP): pyproject.toml
+# constraints.txt pins every dependency to the versions of a passing install (reproducible).
+$(STAMP): pyproject.toml constraints.txt
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet -e '.[dev]'
+	$(BIN)/pip install --quiet -e '.[dev]' -c constraints.txt
 	touch $(STAMP)
 
 install: $(STAMP)
@@ -65,5 +66,13 @@ bench: $(STAMP)
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/dispatch.py
 
+# Re-pin constraints.txt to the newest versions pyproject.toml allows (then run make test).
+constraints:
+	rm -rf .venv-pin && $(PY) -m venv .venv-pin
+	.venv-pin/bin/pip install --quiet --upgrade pip
+	.venv-pin/bin/pip install --quiet -e '.[dev]'
+	{ sed -n '/^#/p' constraints.txt; .venv-pin/bin/pip freeze --exclude-editable; } > constraints.new
+	mv constraints.new constraints.txt && rm -rf .venv-pin
+
 clean:
-	rm -rf $(VENV) instance *.egg-info
+	rm -rf $(VENV) .venv-pin instance *.egg-info

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from flask import Flask
@@ -10,7 +9,10 @@ from flask import Flask
 from . import config as config_module
 from .auth import register_auth
 from .db import register_db
+from .health import register_health
+from .logs import register_logging
 from .metrics import register_metrics
+from .proxy import register_proxy
 
 
 def create_app(overrides: dict[str, Any] | None = None) -> Flask:
@@ -18,22 +20,14 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config_module.load(app.instance_path, overrides))
     register_logging(app)
+    register_proxy(app)
     register_db(app)
     register_auth(app)
     register_blueprints(app)
+    register_health(app)
     register_metrics(app)
     register_cli(app)
     return app
-
-
-def register_logging(app: Flask) -> None:
-    if not app.debug and not app.testing:
-        logging.basicConfig(level=logging.INFO,
-                            format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    # twilio-python logs each request's parameters (phone numbers) at INFO: keep them out.
-    logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
-    # Alembic lists each of its plugins at INFO whenever the schema is checked at start-up.
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def register_blueprints(app: Flask) -> None:
@@ -51,10 +45,6 @@ def register_blueprints(app: Flask) -> None:
     csrf.exempt(api_bp)  # integrations authenticate with a bearer token, not a session
     app.register_blueprint(api_bp)
     app.register_blueprint(reports_bp)
-
-    @app.get("/healthz")
-    def healthz() -> tuple[str, int]:
-        return "ok", 200
 
 
 def register_cli(app: Flask) -> None:

@@ -1,41 +1,158 @@
-"""Configuration from the environment (and .env for local use); tests pass a dict."""
+"""Configuration: typed settings from the environment (and .env for local use); tests pass a dict.
+
+Every setting is a field of ``Settings`` and a line of ``.env.example``. ``APP_ENV=production``
+declares a public line: it refuses to start with the development secrets or a plain-http
+``PUBLIC_BASE_URL``. Keys that are not settings (``TESTING``, Flask's own) pass through as given.
+"""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
+from urllib.parse import urlsplit
 
-from dotenv import load_dotenv
+from pydantic import Field, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
 
-DEFAULTS: dict[str, Any] = {
-    "DATABASE_URL": None,  # default: SQLite file under the instance folder
-    "SECRET_KEY": "dev-only-change-me",
-    "TWILIO_ACCOUNT_SID": "AC00000000000000000000000000000000",
-    "TWILIO_AUTH_TOKEN": "dev-auth-token",
-    "TWILIO_PHONE_NUMBER": "+15550100000",
-    "PUBLIC_BASE_URL": "http://127.0.0.1:5000",
-    "HELPDESK_NAME": "the IT Help Desk",
-    "DEFAULT_LANGUAGE": "en-US",
-    "INTAKE_SCRIPT": "intake",
-    "EMERGENCY_NUMBER": "",
-    "FALLBACK_MESSAGE": (
+DEV_SECRET_KEY = "dev-only-change-me"
+DEV_AUTH_TOKEN = "dev-auth-token"
+DEV_ACCOUNT_SID = "AC" + "0" * 32
+MIN_SECRET_KEY_LENGTH = 32
+
+
+class ConfigError(Exception):
+    """The configuration cannot run the app; the message names each wrong key."""
+
+
+class Settings(BaseSettings):
+    """What an operator sets; the defaults run the demo on this machine."""
+
+    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8",
+                                      env_ignore_empty=True, extra="ignore",
+                                      case_sensitive=True)
+
+    APP_ENV: Literal["development", "production"] = "development"
+    DATABASE_URL: str | None = None  # default: a SQLite file in the instance folder
+    SECRET_KEY: str = DEV_SECRET_KEY
+    TWILIO_ACCOUNT_SID: str = DEV_ACCOUNT_SID
+    TWILIO_AUTH_TOKEN: str = DEV_AUTH_TOKEN
+    TWILIO_PHONE_NUMBER: str = "+15550100000"
+    PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
+    HELPDESK_NAME: str = "the IT Help Desk"
+    DEFAULT_LANGUAGE: str = "en-US"
+    INTAKE_SCRIPT: str = "intake"
+    EMERGENCY_NUMBER: str = ""
+    FALLBACK_MESSAGE: str = (
         "We are sorry, the help desk line is having technical difficulties right now."
-    ),
-    "FALLBACK_VOICE": "Polly.Joanna",
-    "SESSION_MINUTES": 30,  # a console login ends after this long without activity
-}
+    )
+    FALLBACK_VOICE: str = "Polly.Joanna"
+    SESSION_MINUTES: int = Field(30, gt=0)  # a console login ends after this long idle
+    LOG_FORMAT: Literal["text", "json"] = "text"
+    LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    PROXY_COUNT: int = Field(0, ge=0, le=5)  # reverse proxies in front (X-Forwarded-* hops)
+    SCHEDULER_STALE_SECONDS: int = Field(180, gt=0)  # /readyz: oldest acceptable heartbeat
+
+    @field_validator("PUBLIC_BASE_URL")
+    @classmethod
+    def _base_url(cls, value: str) -> str:
+        parts = urlsplit(value.strip())
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ValueError("must be an http(s) URL such as https://ivr.example.com")
+        if parts.query or parts.fragment:
+            raise ValueError("must not have a query or fragment")
+        return value.strip().rstrip("/")
+
+    @field_validator("TWILIO_PHONE_NUMBER", "EMERGENCY_NUMBER")
+    @classmethod
+    def _e164(cls, value: str, info) -> str:
+        import phonenumbers
+
+        value = value.strip()
+        if not value and info.field_name == "EMERGENCY_NUMBER":
+            return value  # empty: the fallback has no one to put callers through to
+        try:
+            valid = value.startswith("+") and phonenumbers.is_possible_number(
+                phonenumbers.parse(value))
+        except phonenumbers.NumberParseException:
+            valid = False
+        if not valid:
+            raise ValueError("must be a phone number in E.164 form, such as +15550100000")
+        return value
+
+    @field_validator("TWILIO_ACCOUNT_SID")
+    @classmethod
+    def _account_sid(cls, value: str) -> str:
+        value = value.strip()
+        if len(value) != 34 or not value.startswith("AC") or not _is_hex(value[2:]):
+            raise ValueError("must be 'AC' and 32 hexadecimal digits (Twilio Console, "
+                             "Account Info)")
+        return value
+
+
+def _is_hex(text: str) -> bool:
+    try:
+        int(text, 16)
+    except ValueError:
+        return False
+    return True
+
+
+def production_problems(settings: Settings) -> list[str]:
+    """What keeps these settings from serving a public line, one line per key."""
+    problems = []
+    if settings.SECRET_KEY == DEV_SECRET_KEY:
+        problems.append("SECRET_KEY is the development value; set a long random one "
+                        "(python -c 'import secrets; print(secrets.token_hex(32))')")
+    elif len(settings.SECRET_KEY) < MIN_SECRET_KEY_LENGTH:
+        problems.append(f"SECRET_KEY is too short ({len(settings.SECRET_KEY)} characters; "
+                        f"at least {MIN_SECRET_KEY_LENGTH})")
+    if settings.TWILIO_AUTH_TOKEN == DEV_AUTH_TOKEN:
+        problems.append("TWILIO_AUTH_TOKEN is the development value; set the account's "
+                        "auth token from the Twilio Console")
+    if settings.TWILIO_ACCOUNT_SID == DEV_ACCOUNT_SID:
+        problems.append("TWILIO_ACCOUNT_SID is the development placeholder; set the "
+                        "account's SID from the Twilio Console")
+    if not settings.PUBLIC_BASE_URL.startswith("https://"):
+        problems.append(f"PUBLIC_BASE_URL must be https:// (Twilio signs the URL it "
+                        f"calls; {settings.PUBLIC_BASE_URL} is not)")
+    return problems
+
+
+def flask_settings(settings: Settings) -> dict[str, Any]:
+    """Flask and Flask-Login settings that follow from ours: secure cookies behind https."""
+    https = settings.PUBLIC_BASE_URL.startswith("https://")
+    return {
+        "SESSION_COOKIE_SECURE": https,
+        "SESSION_COOKIE_HTTPONLY": True,
+        "SESSION_COOKIE_SAMESITE": "Lax",
+        "REMEMBER_COOKIE_SECURE": https,
+        "REMEMBER_COOKIE_HTTPONLY": True,
+        "REMEMBER_COOKIE_SAMESITE": "Lax",
+    }
 
 
 def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Defaults, then the environment (and .env), then overrides."""
-    load_dotenv(Path.cwd() / ".env", override=False)
-    config = dict(DEFAULTS)
-    for key in DEFAULTS:
-        if os.environ.get(key):
-            config[key] = os.environ[key]
-    config.update(overrides or {})
+    """Defaults, then .env, then the environment, then overrides; validated.
+
+    Raises ConfigError naming every wrong key (and, with APP_ENV=production, every
+    development value still in place)."""
+    rest = dict(overrides or {})
+    given = {key: rest.pop(key) for key in list(rest) if key in Settings.model_fields}
+    try:
+        settings = Settings(**given)
+    except ValidationError as exc:
+        raise ConfigError(describe(exc)) from None
+    if settings.APP_ENV == "production" and (problems := production_problems(settings)):
+        raise ConfigError("refusing to start with APP_ENV=production:\n  "
+                          + "\n  ".join(problems))
+    config = {**flask_settings(settings), **settings.model_dump(), **rest}
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'helpdesk.db'}"
-    config["PUBLIC_BASE_URL"] = str(config["PUBLIC_BASE_URL"]).rstrip("/")
     return config
+
+
+def describe(exc: ValidationError) -> str:
+    """One line per wrong key (values are left out: some are secrets)."""
+    lines = [f"{'.'.join(str(part) for part in error['loc']) or 'settings'}: "
+             f"{error['msg'].removeprefix('Value error, ')}" for error in exc.errors()]
+    return "invalid configuration:\n  " + "\n  ".join(lines)

@@ -1,17 +1,24 @@
-"""Schema migrations with Alembic, driven from code (no alembic.ini to keep in step)."""
+"""Schema migrations with Alembic, driven from code (no alembic.ini to keep in step).
+
+The migration scripts ship inside the package (ivr/migrations), so an installed wheel can
+build and upgrade its database with `helpdesk-ivr db upgrade`.
+"""
 
 from __future__ import annotations
 
+from functools import cache
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy.engine import Engine
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
 
-MIGRATIONS = Path(__file__).resolve().parent.parent / "migrations"
+MIGRATIONS = Path(__file__).resolve().parent / "migrations"
 
 
-def alembic_config(engine: Engine) -> Config:
+def alembic_config(engine: Engine | None = None) -> Config:
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS))
     cfg.attributes["engine"] = engine
@@ -27,6 +34,7 @@ def _with_connection(engine: Engine, fn, *args, **kwargs) -> None:
 
 def upgrade(engine: Engine, revision: str = "head") -> None:
     """Bring the database to the given revision (default: the current schema)."""
+    _make_sqlite_folder(engine)
     _with_connection(engine, command.upgrade, revision)
 
 
@@ -37,3 +45,28 @@ def downgrade(engine: Engine, revision: str) -> None:
 def revision(engine: Engine, message: str) -> None:
     """Autogenerate a migration from the models (for developers)."""
     _with_connection(engine, command.revision, message=message, autogenerate=True)
+
+
+@cache
+def script_heads() -> frozenset[str]:
+    """The revision(s) this release's schema is at (read from the scripts once)."""
+    return frozenset(ScriptDirectory.from_config(alembic_config()).get_heads())
+
+
+@cache
+def known_revisions() -> frozenset[str]:
+    """Every revision this release knows, old and current."""
+    scripts = ScriptDirectory.from_config(alembic_config())
+    return frozenset(script.revision for script in scripts.walk_revisions())
+
+
+def current_heads(conn: Connection) -> set[str]:
+    """The revision(s) the database is at (empty before the first upgrade)."""
+    return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def _make_sqlite_folder(engine: Engine) -> None:
+    """Create the folder of a SQLite file (the default one is in the instance folder)."""
+    url = engine.url
+    if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
+        Path(url.database).parent.mkdir(parents=True, exist_ok=True)

@@ -2,6 +2,7 @@
 
 from alembic import context
 
+import ivr.health  # noqa: F401  (the scheduler heartbeat table)
 import tickets.models  # noqa: F401  (registers every table on the metadata)
 from tickets.db import Base, make_engine
 

@@ -1,0 +1,15 @@
+"""Behind a TLS proxy: trust its X-Forwarded-* headers, as many hops as PROXY_COUNT says."""
+
+from __future__ import annotations
+
+from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
+
+
+def register_proxy(app: Flask) -> None:
+    """With PROXY_COUNT=N, the client address, scheme, host and prefix come from the headers
+    the last N proxies set (never from more: a client could forge the rest)."""
+    hops = app.config["PROXY_COUNT"]
+    if hops:
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
+                                x_prefix=hops)

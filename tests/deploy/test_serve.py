@@ -1,0 +1,54 @@
+"""`helpdesk-ivr serve`: gunicorn with the shipped config, on a free port, takes a whole intake
+over HTTP, signed like Twilio, and logs it as JSON lines with the call and no number in clear."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from sqlalchemy import select
+
+from ivr.phone import Phone, http_transport, local_url
+from tickets.models import Ticket
+
+from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
+from ..ivr.test_intake import report_problem, ticket_number_heard
+from .conftest import serving
+
+HELPDESK_IVR = Path(sys.executable).parent / "helpdesk-ivr"  # the console script
+CALLER = "+12025550147"
+
+
+def test_served_by_gunicorn_a_call_opens_a_ticket(database_url, db, demo, tmp_path):
+    settings = {"DATABASE_URL": database_url, "TWILIO_AUTH_TOKEN": AUTH_TOKEN,
+                "PUBLIC_BASE_URL": PUBLIC_BASE_URL, "LOG_FORMAT": "json"}
+    with serving(HELPDESK_IVR, settings, tmp_path, "--workers", "2") as server:
+        send = http_transport()
+        caller = Phone(lambda url, params, headers: send(local_url(url, server.url), params,
+                                                         headers),
+                       PUBLIC_BASE_URL, AUTH_TOKEN, from_=CALLER).dial()
+        assert "Thank you for calling the IT Help Desk" in caller.text
+        caller.press("1").press("1")  # English; report a new problem
+        caller.speak("Jane Doe").press("1")
+        caller.speak("Finance").speak("Building B, room 12")
+        caller.press("1")  # keep caller ID as the callback number
+        caller.press("40001").press("1")
+        report_problem(caller)
+        number = ticket_number_heard(caller)
+        caller.hang_up()
+    assert server.process.returncode == 0  # SIGTERM: a clean, graceful stop
+
+    ticket = db.scalar(select(Ticket).where(Ticket.number == number))
+    assert ticket.caller_name == "Jane Doe" and ticket.callback_number == CALLER
+
+    records = server.records()  # every line gunicorn and the app wrote is a JSON object
+    booted = [r for r in records if r["message"].startswith("Booting worker")]
+    assert len(booted) == 2  # the shipped config, with --workers from the command line
+    webhooks = [r for r in records if r["logger"].startswith("ivr.")]
+    assert any(r["message"].startswith("incoming call") for r in webhooks)
+    assert {r.get("call_sid") for r in webhooks} == {caller.call_sid}
+    access = [r["message"] for r in records if r["logger"] == "gunicorn.access"]
+    assert any('"POST /voice/step HTTP/1.1" 200' in line for line in access)
+    assert not any("?" in line for line in access)  # no query strings (?t=N) in the access log
+    everything = "\n".join(server.lines)
+    assert CALLER not in everything and CALLER[1:] not in everything
