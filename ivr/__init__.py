@@ -8,7 +8,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as config_module
-from .auth import register_auth
+from .console import register_console
 from .db import register_db
 from .metrics import register_metrics
 
@@ -19,7 +19,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     app.config.update(config_module.load(app.instance_path, overrides))
     register_logging(app)
     register_db(app)
-    register_auth(app)
+    register_console(app)
     register_blueprints(app)
     register_metrics(app)
     register_cli(app)
@@ -37,20 +37,15 @@ def register_logging(app: Flask) -> None:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .admin import bp as admin_bp
-    from .agents import bp as agents_bp
+    """The surfaces machines call: Twilio's webhooks and the JSON API (no CSRF token)."""
     from .api import bp as api_bp
-    from .auth import csrf
-    from .reporting import bp as reports_bp
+    from .console.auth import csrf
     from .voice import bp as voice_bp
 
     csrf.exempt(voice_bp)  # Twilio signs its requests; it cannot send a CSRF token
     app.register_blueprint(voice_bp)
-    app.register_blueprint(agents_bp)
-    app.register_blueprint(admin_bp)
     csrf.exempt(api_bp)  # integrations authenticate with a bearer token, not a session
     app.register_blueprint(api_bp)
-    app.register_blueprint(reports_bp)
 
     @app.get("/healthz")
     def healthz() -> tuple[str, int]:
@@ -58,7 +53,6 @@ def register_blueprints(app: Flask) -> None:
 
 
 def register_cli(app: Flask) -> None:
-    from .cli import db_cli, ivr_cli
+    from .cli import register_commands
 
-    app.cli.add_command(ivr_cli)
-    app.cli.add_command(db_cli)
+    register_commands(app)

@@ -74,7 +74,7 @@ def incoming() -> Response:
 
             return menu_twiml(agent)
         # An admin trying a draft script: the signed ?draft= names its version.
-        from ..admin.trial import draft_version_id
+        from ..console.admin.trial import draft_version_id
 
         return calls.answer(db, line(draft_version_id(request.args.get("draft"))), form)
 

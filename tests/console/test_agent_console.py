@@ -229,7 +229,7 @@ def test_an_analyst_who_escalates_out_of_their_tier_is_told_where_it_went(as_ann
 
 
 def test_an_analyst_with_a_long_name_can_still_add_notes(console, users, db, demo):
-    from ivr.auth import create_user
+    from ivr.console.auth import create_user
 
     long_name = "Annabelle " + "Marie-Louise " * 8 + "Analyst"  # longer than a timeline's actor
     create_user(db, "annabelle", "correct horse battery", "agent", name=long_name,

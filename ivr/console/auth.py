@@ -34,8 +34,8 @@ from sqlalchemy.orm import Session
 
 from tickets.models import ROLES, AuditLog, User
 
-from . import db
-from .clock import now
+from .. import db
+from ..clock import now
 
 csrf = CSRFProtect()
 login_manager = LoginManager()

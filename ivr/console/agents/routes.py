@@ -12,10 +12,10 @@ from tickets import workflow
 from tickets.models import STATUSES, Agent, Ticket
 from tickets.services import TicketError, mask_phone
 
-from .. import queueing
+from ... import queueing
+from ...clock import now
+from ...db import session
 from ..auth import role_required
-from ..clock import now
-from ..db import session
 from . import bp, queries
 
 CONSOLE_ROLES = ("agent", "team_lead", "admin")

@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ..phone import Phone, Prompt, local_url
+from ...phone import Phone, Prompt, local_url
 
 DRAFT_PREFIX = "draft:"
 DRAFT_SALT = "draft-script-call"

@@ -6,10 +6,11 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from flask import Response, abort, render_template, request
 
-from .. import clock, db, queueing, reports
+from ... import clock, db, queueing
 from ..auth import role_required
-from . import bp
+from . import bp, figures, loading
 from .charts import bar_chart
+from .tables import Table, to_csv
 
 DEFAULT_DAYS = 7
 MAX_DAYS = 366
@@ -49,7 +50,7 @@ def read_range(tz: tzinfo) -> tuple[date, date, float]:
         raise RangeError("'from' must not be after 'to'")
     if (last - first).days >= MAX_DAYS:
         raise RangeError(f"a report covers at most {MAX_DAYS} days")
-    raw = request.args.get("sl") or str(reports.DEFAULT_SERVICE_LEVEL)
+    raw = request.args.get("sl") or str(figures.DEFAULT_SERVICE_LEVEL)
     try:
         threshold = float(raw)
     except ValueError:
@@ -60,13 +61,13 @@ def read_range(tz: tzinfo) -> tuple[date, date, float]:
     return first, last, threshold
 
 
-def build(first: date, last: date, threshold: float, tz: tzinfo) -> reports.Report:
+def build(first: date, last: date, threshold: float, tz: tzinfo) -> loading.Report:
     start = datetime.combine(first, time(0), tzinfo=tz).astimezone(UTC)
     end = datetime.combine(last + timedelta(days=1), time(0), tzinfo=tz).astimezone(UTC)
-    return reports.build(db.session(), start, end, now=clock.now(), tz=tz, threshold=threshold)
+    return loading.build(db.session(), start, end, now=clock.now(), tz=tz, threshold=threshold)
 
 
-def _labels(table: reports.Table) -> list[str]:
+def _labels(table: Table) -> list[str]:
     """A bar's label: the row's group (day and hour for calls per hour)."""
     keys = 2 if table.columns[:2] == ("day", "hour") else 1
     return [" ".join(str(cell) for cell in row[:keys]) for row in table.rows]
@@ -84,7 +85,7 @@ def index() -> str | tuple[str, int]:
         error = str(exc)
         today = clock.now().astimezone(tz).date()
         first, last, threshold = (today - timedelta(days=DEFAULT_DAYS - 1), today,
-                                  float(reports.DEFAULT_SERVICE_LEVEL))
+                                  float(figures.DEFAULT_SERVICE_LEVEL))
     report = build(first, last, threshold, tz)
     charts = {t.name: bar_chart(_labels(t), t.column(t.chart), f"{t.title}: {t.chart}")
               for t in report.tables if t.chart and t.rows}
@@ -98,7 +99,7 @@ def index() -> str | tuple[str, int]:
 @role_required("team_lead", "admin")
 def csv_table(name: str) -> Response:
     """One table as CSV, for the same days and threshold as the page."""
-    if name not in reports.table_names():
+    if name not in figures.table_names():
         abort(404)
     tz = line_zone()
     try:
@@ -107,5 +108,5 @@ def csv_table(name: str) -> Response:
         return Response(str(exc) + "\n", status=400, mimetype="text/plain")
     table = build(first, last, threshold, tz).table(name)
     filename = f"{name}_{first.isoformat()}_{last.isoformat()}.csv"
-    return Response(reports.to_csv(table), mimetype="text/csv",
+    return Response(to_csv(table), mimetype="text/csv",
                     headers={"Content-Disposition": f'attachment; filename="{filename}"'})

@@ -17,9 +17,9 @@ from tickets.models import Agent as AgentRow
 from tickets.models import AuditLog, ScriptVersion, User
 from tickets.services import to_e164
 
-from .. import db
+from ... import db
+from ...phone import PhoneError
 from ..auth import audit, role_required
-from ..phone import PhoneError
 from . import bp, flow, sections, trial
 
 KINDS = ("script", "policy")

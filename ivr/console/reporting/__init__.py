@@ -1,4 +1,4 @@
-"""The reports page for team leads and admins: every table of ``ivr.reports`` with a chart,
+"""The reports page for team leads and admins: every table of ``figures`` with a chart,
 and a CSV download of each."""
 
 from flask import Blueprint
