@@ -11,6 +11,7 @@ from datetime import UTC, datetime, tzinfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from tickets import queries
 from tickets.models import (
     Agent,
     Call,
@@ -27,10 +28,6 @@ from .tables import Table
 
 VISIT_OUTCOMES = {"done": "answered", "abandoned": "abandoned", "resumed": "abandoned",
                   "callback": "callback", "voicemail": "voicemail"}
-
-
-def _agent_names(session: Session) -> dict[int, str]:
-    return {agent_id: name for agent_id, name in session.execute(select(Agent.id, Agent.name))}
 
 
 def _answered_by(session: Session, tickets: Sequence[Ticket]) -> dict[int, int]:
@@ -70,7 +67,7 @@ def load_call_starts(session: Session, start: datetime, end: datetime) -> list[d
 
 def load_queue_visits(session: Session, start: datetime, end: datetime) -> list[QueueVisit]:
     """Finished queue visits that joined in [start, end)."""
-    names = _agent_names(session)
+    names = queries.agent_names(session)
     visits = []
     for e in session.scalars(select(QueueEntry).where(
             QueueEntry.joined_at >= start, QueueEntry.joined_at < end,
@@ -87,18 +84,19 @@ def load_queue_visits(session: Session, start: datetime, end: datetime) -> list[
 
 
 def load_callbacks(session: Session, start: datetime, end: datetime) -> list[CallbackRow]:
-    """Callbacks due in [start, end), with the tier of the queue they were booked from."""
+    """Callbacks due in [start, end), each with its tier (``tickets.queries.callback_tier``:
+    the console, the API and /metrics count pending callbacks per tier the same way)."""
     rows = session.execute(
-        select(OutboundCall, QueueEntry.tier, Ticket.tier)
+        select(OutboundCall, queries.callback_tier())
         .outerjoin(QueueEntry, QueueEntry.id == OutboundCall.queue_entry_id)
         .outerjoin(Ticket, Ticket.id == OutboundCall.ticket_id)
         .where(OutboundCall.kind == "callback", OutboundCall.due_at >= start,
                OutboundCall.due_at < end)).all()
-    names = _agent_names(session)
-    return [CallbackRow(due_at=o.due_at, tier=queue_tier or ticket_tier, status=o.status,
-                        placed_at=o.placed_at, window_end=o.window_end,
+    names = queries.agent_names(session)
+    return [CallbackRow(due_at=o.due_at, tier=tier, status=o.status, placed_at=o.placed_at,
+                        window_end=o.window_end,
                         agent=names.get(o.agent_id) if o.agent_id else None)
-            for o, queue_tier, ticket_tier in rows]
+            for o, tier in rows]
 
 
 def load_tickets(session: Session, start: datetime, end: datetime) -> list[TicketRow]:
@@ -122,7 +120,7 @@ def load_tickets(session: Session, start: datetime, end: datetime) -> list[Ticke
             .where(OutboundCall.ticket_id.in_(ids), OutboundCall.placed_at.is_not(None),
                    OutboundCall.kind.in_(("callback", "status_update")))):
         placed[ticket_id].append(at)
-    names = _agent_names(session)
+    names = queries.agent_names(session)
     analysts = _answered_by(session, tickets)
     rows = []
     for t in tickets:
@@ -143,7 +141,7 @@ def load_tickets(session: Session, start: datetime, end: datetime) -> list[Ticke
 
 def load_surveys(session: Session, start: datetime, end: datetime) -> list[SurveyRow]:
     """Survey answers with a score given in [start, end)."""
-    names = _agent_names(session)
+    names = queries.agent_names(session)
     answers = session.execute(
         select(SurveyResponse, Ticket)
         .join(Ticket, Ticket.id == SurveyResponse.ticket_id)
