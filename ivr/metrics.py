@@ -59,7 +59,7 @@ def _families() -> dict[str, GaugeMetricFamily]:
 class HelpdeskCollector:
     """Reads the database on every collect() (a scrape); describe() touches nothing."""
 
-    def __init__(self, sessions: sessionmaker, clock: Callable[[], datetime]):
+    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime]):
         self.sessions = sessions
         self.clock = clock
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
@@ -170,7 +171,7 @@ def _free_text(text: str) -> ColumnElement[bool]:
                _on_phone(phone) if phone else Ticket.callback_number == text)
 
 
-def _matching(search: TicketSearch) -> Select[tuple[Ticket]]:
+def _matching(search: TicketSearch) -> Select[Any]:
     query = select(Ticket)
     text = search.text.strip()
     if text:

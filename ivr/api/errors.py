@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import Response, jsonify, request
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, MethodNotAllowed
 
 from . import bp
 
@@ -41,6 +41,6 @@ def _http_error(exc: HTTPException) -> Response | HTTPException:
     if not request.path.startswith(bp.url_prefix or "/api/v1"):
         return exc
     response = error_response(exc.code or 500, exc.description or exc.name)
-    if exc.code == 405 and exc.valid_methods:
+    if isinstance(exc, MethodNotAllowed) and exc.valid_methods:
         response.headers["Allow"] = ", ".join(exc.valid_methods)
     return response

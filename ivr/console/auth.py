@@ -165,7 +165,9 @@ def login() -> Any:
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         user = db.session().scalar(select(User).where(User.username == username))
-        if check_password(user, request.form.get("password", "")) and user.active:
+        # The password is checked first, known user or not: the answer takes as long either way.
+        if check_password(user, request.form.get("password", "")) and user is not None \
+                and user.active:
             session.clear()
             session.permanent = True
             login_user(ConsoleUser(user))

@@ -60,10 +60,11 @@ def live(session: Session, kind: str, name: str) -> tuple[ScriptVersion | None, 
 def listing(session: Session) -> list[tuple[str, str, int | None]]:
     """(kind, name, live version) of every script and policy, the shipped ones not yet
     published too (version None); trial drafts left out."""
-    rows = {(kind, name): version for kind, name, version in session.execute(
+    published = session.execute(
         select(ScriptVersion.kind, ScriptVersion.name, func.max(ScriptVersion.version))
         .where(~ScriptVersion.name.startswith(trial.DRAFT_PREFIX))
-        .group_by(ScriptVersion.kind, ScriptVersion.name))}
+        .group_by(ScriptVersion.kind, ScriptVersion.name))
+    rows: dict[tuple[str, str], int | None] = {(k, n): v for k, n, v in published}
     for kind in KINDS:
         for name in versions.shipped(kind):
             rows.setdefault((kind, name), None)

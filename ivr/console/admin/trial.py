@@ -16,7 +16,7 @@ from typing import Any
 from flask import current_app
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
-from ...phone import Phone, Prompt, local_url
+from ...phone import Phone, Prompt, Transport, local_url
 
 DRAFT_PREFIX = "draft:"
 DRAFT_SALT = "draft-script-call"
@@ -49,7 +49,7 @@ def draft_version_id(token: str | None) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def _transport():
+def _transport() -> Transport:
     client = current_app.test_client()
 
     def send(url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:

@@ -121,9 +121,9 @@ def remaining_wait(visit: QueueVisit) -> float | None:
 def accuracy_figures(visits: Sequence[QueueVisit],
                      tolerance: float = WAIT_TOLERANCE) -> tuple[Any, ...]:
     """Estimates, mean announced, mean actual, mean absolute error, mean bias, % within."""
-    pairs = [(v.announced_wait, remaining_wait(v)) for v in visits
+    pairs = [(v.announced_wait, actual) for v in visits
              if v.outcome == "answered" and v.announced_wait is not None
-             and remaining_wait(v) is not None]
+             and (actual := remaining_wait(v)) is not None]
     errors = [actual - told for told, actual in pairs]
     return (len(pairs), mean([t for t, _ in pairs]), mean([a for _, a in pairs]),
             mean([abs(e) for e in errors]), mean(errors),

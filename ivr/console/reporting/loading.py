@@ -44,6 +44,8 @@ def _answered_by(session: Session, tickets: Sequence[Ticket]) -> dict[int, int]:
             .where(QueueEntry.status == "done", QueueEntry.agent_id.is_not(None),
                    QueueEntry.ticket_id.in_(ids) | QueueEntry.call_id.in_(calls))
             .order_by(QueueEntry.joined_at, QueueEntry.id)):
+        if agent_id is None:
+            continue
         if ticket_id is not None:
             by_ticket[ticket_id] = agent_id
         if call_id is not None:
@@ -113,13 +115,15 @@ def load_tickets(session: Session, start: datetime, end: datetime) -> list[Ticke
     for ticket_id, call_id, joined in session.execute(
             select(QueueEntry.ticket_id, QueueEntry.call_id, QueueEntry.joined_at)
             .where(QueueEntry.ticket_id.in_(ids))):
-        visits[ticket_id].append((call_id, joined))
+        if ticket_id is not None:
+            visits[ticket_id].append((call_id, joined))
     placed: dict[int, list[datetime]] = defaultdict(list)
     for ticket_id, at in session.execute(
             select(OutboundCall.ticket_id, OutboundCall.placed_at)
             .where(OutboundCall.ticket_id.in_(ids), OutboundCall.placed_at.is_not(None),
                    OutboundCall.kind.in_(("callback", "status_update")))):
-        placed[ticket_id].append(at)
+        if ticket_id is not None and at is not None:
+            placed[ticket_id].append(at)
     names = queries.agent_names(session)
     analysts = _answered_by(session, tickets)
     rows = []
@@ -151,7 +155,7 @@ def load_surveys(session: Session, start: datetime, end: datetime) -> list[Surve
     return [SurveyRow(at=s.at, score=s.score, tier=t.tier,
                       agent=names.get(analysts[t.id]) if t.id in analysts else None,
                       solved=s.solved)
-            for s, t in answers]
+            for s, t in answers if s.score is not None]
 
 
 @dataclass
@@ -166,6 +170,7 @@ class Report:
         for table in self.tables:
             if table.name == name:
                 return table
+        raise KeyError(name)
 
 
 def build(session: Session, start: datetime, end: datetime, *, now: datetime,
