@@ -10,7 +10,7 @@ from flask import current_app
 from flask.cli import AppGroup
 
 from call_scripts import ScriptError
-from tickets import scripts
+from tickets import versions as scripts
 
 from . import migrate
 from .phone import Phone, PhoneError, http_transport, local_url
@@ -132,8 +132,9 @@ def _demo_logins(session) -> list[tuple[str, str, str]]:
     import yaml
     from sqlalchemy import select
 
+    from tickets.accounts import User
     from tickets.demo import DEMO_FILE
-    from tickets.models import Agent, User
+    from tickets.models import Agent
 
     from .auth import create_user
 
@@ -194,7 +195,7 @@ def agents_add(name: str, phone: str | None, client_identity: str | None, tier: 
                skills: str) -> None:
     """Register an analyst (offline until they log in)."""
     from tickets.models import Agent
-    from tickets.services import to_e164
+    from tickets.phones import to_e164
 
     number = to_e164(phone) if phone else None
     if phone and number is None:
@@ -214,7 +215,7 @@ def agents_list() -> None:
     from sqlalchemy import select
 
     from tickets.models import Agent
-    from tickets.services import mask_phone
+    from tickets.phones import mask_phone
 
     with _session() as session:
         for agent in session.scalars(select(Agent).order_by(Agent.tier, Agent.name)):
@@ -361,7 +362,7 @@ def api_token_list() -> None:
     """Show tokens: name, created, last used, revoked."""
     from sqlalchemy import select
 
-    from tickets.models import ApiToken
+    from tickets.accounts import ApiToken
 
     with _session() as session:
         for row in session.scalars(select(ApiToken).order_by(ApiToken.id)):

@@ -17,7 +17,8 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tickets.models import AGENT_STATUSES, Agent, Call, OutboundCall, QueueEntry
+from tickets.models import Agent, Call, OutboundCall, QueueEntry
+from tickets.statuses import AGENT_STATUSES
 from tickets.workflow import MAX_TIER
 
 LIVE_CALL_STATUSES = ("queued", "ringing", "in-progress")

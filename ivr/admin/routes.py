@@ -12,10 +12,11 @@ from flask_login import current_user
 from sqlalchemy import func, select
 
 from call_scripts import ScriptError
-from tickets import scripts
+from tickets import versions as scripts
+from tickets.accounts import AuditLog, User
 from tickets.models import Agent as AgentRow
-from tickets.models import AuditLog, ScriptVersion, User
-from tickets.services import to_e164
+from tickets.models import ScriptVersion
+from tickets.phones import to_e164
 
 from .. import db
 from ..auth import audit, role_required

@@ -10,7 +10,6 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from tickets.models import (
-    STATUSES,
     Agent,
     Customer,
     CustomerPhone,
@@ -18,7 +17,8 @@ from tickets.models import (
     QueueEntry,
     Ticket,
 )
-from tickets.services import mask_phone, to_e164
+from tickets.phones import mask_phone, to_e164
+from tickets.statuses import STATUSES
 
 SEARCH_LIMIT = 50
 

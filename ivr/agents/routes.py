@@ -8,9 +8,11 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask_login import current_user
 from sqlalchemy import select
 
-from tickets import workflow
-from tickets.models import STATUSES, Agent, Ticket
-from tickets.services import TicketError, mask_phone
+from tickets import TicketError, bookings, workflow
+from tickets.models import Agent, Ticket
+from tickets.phones import mask_phone
+from tickets.statuses import OUTBOUND_KINDS, STATUSES
+from tickets.versions import live_policy
 
 from .. import queueing
 from ..auth import role_required
@@ -37,7 +39,7 @@ def queue_tiers() -> list[int] | None:
 
 def ticket_tiers() -> list[int] | None:
     """The tiers whose tickets the user may search (None: every tier)."""
-    if queueing.policy(session()).agents_see_other_tiers:
+    if live_policy(session()).agents_see_other_tiers:
         return None
     return queue_tiers()
 
@@ -52,7 +54,7 @@ def may_open(ticket: Ticket) -> bool:
         return False
     if ticket.tier == agent.tier or ticket.agent_id == agent.id:
         return True
-    if queueing.policy(session()).agents_see_other_tiers:
+    if live_policy(session()).agents_see_other_tiers:
         return True
     return any(t.id == ticket.id for t in queries.current_tickets(session(), agent))
 
@@ -146,11 +148,11 @@ def ticket(number: str) -> Any:
 def _ticket_page(t: Ticket, problem: str | None = None, form: str | None = None) -> Any:
     """The ticket page; after a refused action, the problem over the form as it was typed."""
     db = session()
-    pol = queueing.policy(db)
+    pol = live_policy(db)
     html = render_template(
         "agents/ticket.html", ticket=t, customer=t.customer, clocks=queries.sla_clock(t, now()),
         statuses=STATUSES, approvers=pol.escalation.approvers, mask_phone=mask_phone,
-        outbound=workflow.pending_outbound(db, t, workflow.OUTBOUND_KINDS),
+        outbound=bookings.pending_outbound(db, t, OUTBOUND_KINDS),
         problem=problem, form=form, typed=request.form if problem else {})
     return (html, 400) if problem else html
 
@@ -204,7 +206,7 @@ def _tier_asked() -> int | None:
 @role_required(*CONSOLE_ROLES)
 def escalate(number: str) -> Any:
     def work(db, t):
-        pol = queueing.policy(db)
+        pol = live_policy(db)
         tier = workflow.escalate_ticket(
             db, t, reason=request.form.get("reason", ""), actor=actor(), now=now(),
             to_tier=_tier_asked(), approver=request.form.get("approver") or None,

@@ -13,8 +13,9 @@ from flask import Response, current_app, g, jsonify, request
 from sqlalchemy import func, or_, select
 from werkzeug.exceptions import HTTPException
 
+from tickets import TicketError
+from tickets.intake import find_ticket
 from tickets.models import (
-    STATUSES,
     Agent,
     CustomerPhone,
     OutboundCall,
@@ -22,7 +23,8 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
-from tickets.services import TicketError, find_ticket, mask_phone, to_e164
+from tickets.phones import mask_phone, to_e164
+from tickets.statuses import STATUSES
 from tickets.workflow import MAX_TIER, add_note
 
 from .. import clock
