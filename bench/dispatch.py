@@ -48,7 +48,7 @@ from twilio.rest import Client  # noqa: E402
 
 from ivr import create_app, migrate  # noqa: E402
 from ivr.outbound.scheduler import make_dispatcher  # noqa: E402
-from tickets import scripts  # noqa: E402
+from tickets import versions as scripts  # noqa: E402
 from tickets.db import make_engine  # noqa: E402
 from tickets.models import OutboundCall  # noqa: E402
 

@@ -18,8 +18,7 @@ import string
 from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
-
+from . import phones
 from .model import (
     ActionStep,
     AskStep,
@@ -527,13 +526,7 @@ class _Run:
                 return None, f"not digits: {raw!r}"
         if rule.kind == "phone":
             region = self.fields.get("caller_region") or self.script.defaults.phone_region
-            try:
-                number = phonenumbers.parse(raw, region)
-            except phonenumbers.NumberParseException:
-                return None, f"not a phone number: {raw!r}"
-            if not phonenumbers.is_valid_number(number):
-                return None, f"not a valid phone number: {raw!r}"
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
+            return phones.dialable(raw, region)
         if rule.kind == "speech" and event.confidence is not None \
                 and event.confidence < rule.min_confidence:
             return None, f"unclear speech (confidence {event.confidence:.2f}): {raw!r}"

@@ -18,7 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from tickets import queries
-from tickets.models import AGENT_STATUSES, Call, OutboundCall, QueueEntry
+from tickets.models import Call, OutboundCall, QueueEntry
+from tickets.statuses import AGENT_STATUSES, OUTBOUND_KINDS, OutboundStatus, QueueStatus
 from tickets.workflow import MAX_TIER
 
 TIERS = range(1, MAX_TIER + 1)
@@ -110,7 +111,7 @@ def _answer_speed(session: Session, now: datetime, f: dict[str, GaugeMetricFamil
     answered: dict[int, list[float]] = {tier: [] for tier in TIERS}
     for tier, wait, ended in session.execute(
             select(QueueEntry.tier, QueueEntry.actual_wait, QueueEntry.ended_at)
-            .where(QueueEntry.status == "done", QueueEntry.actual_wait.is_not(None),
+            .where(QueueEntry.status == QueueStatus.DONE, QueueEntry.actual_wait.is_not(None),
                    QueueEntry.ended_at.is_not(None))):
         if ended is not None and wait is not None and ended.timestamp() >= since:
             answered.setdefault(tier, []).append(wait)
@@ -122,10 +123,10 @@ def _backlog(session: Session, now: datetime, f: dict[str, GaugeMetricFamily]) -
     """Outbound calls due and not yet placed, by kind, and how overdue the oldest is."""
     due = session.execute(
         select(OutboundCall.kind, func.count(), func.min(OutboundCall.due_at))
-        .where(OutboundCall.status == "pending", OutboundCall.due_at <= now)
+        .where(OutboundCall.status == OutboundStatus.PENDING, OutboundCall.due_at <= now)
         .group_by(OutboundCall.kind)).all()
     backlog = {kind: (n, oldest) for kind, n, oldest in due}
-    for kind in sorted({"callback", "status_update", "closure"} | set(backlog)):
+    for kind in sorted(set(OUTBOUND_KINDS) | set(backlog)):
         f["backlog"].add_metric([kind], backlog.get(kind, (0, None))[0])
     oldest = [o for _, o in backlog.values() if o is not None]
     f["oldest"].add_metric([], (now - min(oldest)).total_seconds() if oldest else 0.0)

@@ -14,21 +14,15 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from tickets import scripts, services
+from tickets import bookings, timeline, versions
 from tickets.models import Agent, Call, OutboundCall, QueueEntry, Ticket
+from tickets.versions import live_policy
 
 from .queues import estimator, hold, routing
 
 log = logging.getLogger(__name__)
 
-POLICY_NAME = "default"
 RECENT_HANDLES = 50
-
-
-def policy(session: Session, tier: int | None = None) -> Any:
-    """The live hold policy of a tier's queue ('tier2'), or the default one."""
-    version = scripts.find(session, f"tier{tier}", kind="policy") if tier else None
-    return scripts.script_of(version or scripts.current(session, POLICY_NAME, kind="policy"))
 
 
 def tier_rules(pol: Any) -> routing.TierRules:
@@ -52,7 +46,7 @@ def as_agent(agent: Agent) -> routing.Agent:
 
 
 def _event(session: Session, entry: QueueEntry, kind: str, text: str, **data: Any) -> None:
-    services.record_event(session, kind, text, ticket_id=entry.ticket_id, call_id=entry.call_id,
+    timeline.record_event(session, kind, text, ticket_id=entry.ticket_id, call_id=entry.call_id,
                           data=data)
 
 
@@ -104,14 +98,14 @@ def _main_ticket(session: Session, call: Call) -> Ticket | None:
         return session.scalar(select(Ticket).join(OutboundCall,
                                                   OutboundCall.ticket_id == Ticket.id)
                               .where(OutboundCall.twilio_sid == call.sid))
-    script = scripts.script_for_call(session, call.script_version_id, call.script_digest)
+    script = versions.script_for_call(session, call.script_version_id, call.script_digest)
     labels = script.priority.labels if script.priority else {}
     return min(tickets, key=lambda t: (labels[t.priority].rank if t.priority in labels else 9,
                                        t.id))
 
 
 def rank_of(session: Session, call: Call, label: str | None) -> int:
-    script = scripts.script_for_call(session, call.script_version_id, call.script_digest)
+    script = versions.script_for_call(session, call.script_version_id, call.script_digest)
     if script.priority and label in script.priority.labels:
         return script.priority.labels[label].rank
     return 9
@@ -119,12 +113,12 @@ def rank_of(session: Session, call: Call, label: str | None) -> int:
 
 def arrive(session: Session, call: Call, now: datetime) -> Arrival:
     """A caller finished intake: open hours? anyone staffed? a free agent? else consent."""
-    pol = policy(session)
+    pol = live_policy(session)
     ticket = _main_ticket(session, call)
     label = ticket.priority if ticket else None
     if not pol.is_within_hours(now):
         if pol.hours and label in pol.hours.emergency_labels:
-            services.record_event(session, "emergency", "After hours: put through to the "
+            timeline.record_event(session, "emergency", "After hours: put through to the "
                                   "engineer on call", ticket_id=ticket.id if ticket else None,
                                   call_id=call.id)
             return Arrival("emergency", None)
@@ -214,7 +208,7 @@ def give_consent(session: Session, entry: QueueEntry, estimate: float, now: date
     """The caller holds: by pressing 1, or (implied) by staying on without answering."""
     if entry.consent:
         return
-    pol = policy(session)
+    pol = live_policy(session)
     position, _ = position_and_estimate(session, entry, now, pol)
     entry.consent = True
     entry.status = "waiting"
@@ -250,7 +244,7 @@ def hold_state(entry: QueueEntry) -> hold.HoldState:
 
 def next_hold_step(session: Session, entry: QueueEntry, now: datetime) -> hold.HoldStep:
     """What the caller hears on this pass of the hold loop (and remember it on the entry)."""
-    pol = policy(session, entry.tier)
+    pol = live_policy(session, entry.tier)
     position, estimate = position_and_estimate(session, entry, now, pol)
     step, state = hold.next_hold_step(pol, hold_state(entry), _ts(now), position, estimate)
 
@@ -291,7 +285,7 @@ class Bridge:
 def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
     """Pair waiting callers with free agents and claim each pair atomically, so that two
     workers never bridge one caller twice. The caller must commit before dequeuing."""
-    pol = policy(session)
+    pol = live_policy(session)
     finish_wrap_ups(session, now, pol.wrap_up_seconds)
     session.flush()
     callbacks = _callbacks_in_line(session, now)
@@ -402,7 +396,7 @@ def bridged(session: Session, entry: QueueEntry, agent: Agent, now: datetime) ->
 def dial_result(session: Session, entry: QueueEntry, agent: Agent, status: str,
                 duration: int | None, now: datetime) -> bool:
     """The agent's leg ended. Returns True when the caller goes back in line."""
-    pol = policy(session)
+    pol = live_policy(session)
     if status == "completed":
         entry.status = "done"
         entry.outcome = "answered"
@@ -453,10 +447,10 @@ def request_callback(session: Session, entry: QueueEntry, number: str, due: date
         OutboundCall.queue_entry_id == entry.id, OutboundCall.kind == "callback"))
     if existing is not None:
         return existing
-    pol = policy(session, entry.tier)
+    pol = live_policy(session, entry.tier)
     if not pol.is_within_hours(due):
         due = pol.next_opening(due)  # never call back outside opening hours
-    outbound = services.schedule_callback(session, ticket_id=entry.ticket_id, number=number,
+    outbound = bookings.schedule_callback(session, ticket_id=entry.ticket_id, number=number,
                                           language=entry.language, due=due,
                                           window_end=window_end,
                                           place_joined_at=entry.joined_at)

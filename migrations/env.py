@@ -2,7 +2,7 @@
 
 from alembic import context
 
-import tickets.models  # noqa: F401  (registers every table on the metadata)
+import tickets.accounts  # noqa: F401  (with tickets.models, registers every table)
 from tickets.db import Base, make_engine
 
 config = context.config

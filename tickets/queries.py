@@ -16,9 +16,10 @@ from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
 from .models import Agent, Customer, CustomerPhone, OutboundCall, QueueEntry, Ticket, TicketEvent
-from .services import to_e164
+from .phones import to_e164
+from .statuses import OutboundKind, OutboundStatus, QueueStatus, TicketStatus
 
-IN_LINE = ("waiting", "bridging")  # QueueEntry statuses of a caller not yet answered
+IN_LINE = (QueueStatus.WAITING, QueueStatus.BRIDGING)  # callers not yet answered
 SEARCH_LIMIT = 50
 
 
@@ -67,7 +68,7 @@ def waiting_callers(session: Session, tiers: Collection[int] | None = None,
                           priority=entry.priority, ticket=number,
                           caller_number=entry.caller_number, language=entry.language,
                           joined_at=entry.joined_at, announced_wait=entry.announced_wait,
-                          connecting=entry.status == "bridging")
+                          connecting=entry.status == QueueStatus.BRIDGING)
             for entry, number in session.execute(query)]
 
 
@@ -94,7 +95,8 @@ def pending_callbacks(session: Session, tiers: Collection[int] | None = None,
              .select_from(OutboundCall)
              .outerjoin(QueueEntry, QueueEntry.id == OutboundCall.queue_entry_id)
              .outerjoin(Ticket, Ticket.id == OutboundCall.ticket_id)
-             .where(OutboundCall.kind == "callback", OutboundCall.status == "pending")
+             .where(OutboundCall.kind == OutboundKind.CALLBACK,
+                    OutboundCall.status == OutboundStatus.PENDING)
              .group_by(tier))
     if tiers is not None:
         query = query.where(tier.in_(tiers))
@@ -108,7 +110,7 @@ def tickets_on_call(session: Session, agent_id: int) -> list[Ticket]:
     the ticket the caller queued about first)."""
     entry = session.scalar(select(QueueEntry)
                            .where(QueueEntry.agent_id == agent_id,
-                                  QueueEntry.status == "bridging")
+                                  QueueEntry.status == QueueStatus.BRIDGING)
                            .order_by(QueueEntry.bridging_at.desc()).limit(1))
     if entry is None:
         return []
@@ -206,7 +208,7 @@ def follow_ups(session: Session) -> list[Ticket]:
     """Follow-up tickets for the team lead: those nobody has taken up yet (status open) first,
     then newest first."""
     return list(session.scalars(select(Ticket).where(Ticket.category == "follow_up")
-                                .order_by(Ticket.status != "open", Ticket.id.desc())))
+                                .order_by(Ticket.status != TicketStatus.OPEN, Ticket.id.desc())))
 
 
 def latest_event(session: Session, ticket: Ticket, kind: str) -> TicketEvent | None:

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, jsonify, request
 
-from tickets import queries
-from tickets.models import STATUSES, Ticket
-from tickets.services import TicketError, find_ticket, to_e164
+from tickets import TicketError, queries
+from tickets.intake import find_ticket
+from tickets.models import Ticket
+from tickets.phones import to_e164
+from tickets.statuses import STATUSES
 from tickets.workflow import MAX_TIER, add_note
 
 from .. import clock, db

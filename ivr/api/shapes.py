@@ -7,8 +7,9 @@ from datetime import datetime
 from typing import Any
 
 from tickets.models import Ticket, TicketEvent
+from tickets.phones import mask_phone
 from tickets.queries import WaitingCaller
-from tickets.services import mask_phone
+from tickets.statuses import AgentStatus
 
 
 def iso(at: datetime | None) -> str | None:
@@ -71,7 +72,7 @@ def tier_json(tier: int, waiting: list[WaitingCaller], staff: dict[tuple[int, st
     return {
         "tier": tier,
         "waiting": [waiting_json(i, c, now) for i, c in enumerate(callers, start=1)],
-        "agents_available": statuses.get("available", 0),
-        "agents_logged_in": sum(n for s, n in statuses.items() if s != "offline"),
+        "agents_available": statuses.get(AgentStatus.AVAILABLE, 0),
+        "agents_logged_in": sum(n for s, n in statuses.items() if s != AgentStatus.OFFLINE),
         "callbacks_pending": callbacks.get(tier, 0),
     }

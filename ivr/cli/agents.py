@@ -7,7 +7,7 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 
 from tickets.models import Agent
-from tickets.services import mask_phone, to_e164
+from tickets.phones import mask_phone, to_e164
 
 from .session import open_session
 

@@ -8,9 +8,10 @@ from flask.cli import AppGroup
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tickets import scripts
+from tickets import versions
+from tickets.accounts import User
 from tickets.demo import DEMO_FILE, load_demo
-from tickets.models import Agent, User
+from tickets.models import Agent
 
 from ..console.auth import create_user
 from .session import open_session
@@ -22,7 +23,7 @@ cli = AppGroup("demo", help="Demo data.")
 def demo_load() -> None:
     """Load the demo customers, equipment and tickets (once) and the shipped scripts."""
     with open_session() as session:
-        scripts.sync_shipped(session)
+        versions.sync_shipped(session)
         added = load_demo(session)
         session.commit()
         logins = demo_logins(session)

@@ -9,7 +9,7 @@ import click
 from flask.cli import AppGroup
 
 from call_scripts import ScriptError
-from tickets import scripts
+from tickets import versions
 
 from .session import open_session
 
@@ -33,7 +33,7 @@ def scripts_check(files: tuple[str, ...], kind: str | None) -> None:
     for file in files:
         try:
             text = Path(file).read_text(encoding="utf-8")
-            parsed = scripts.PARSERS[_kind_of(file, kind)](text, Path(file).name)
+            parsed = versions.PARSERS[_kind_of(file, kind)](text, Path(file).name)
         except ScriptError as exc:
             failed = True
             for problem in exc.problems:
@@ -57,7 +57,7 @@ def scripts_publish(file: str, name: str | None, author: str, kind: str | None) 
     name = name or Path(file).stem
     with open_session() as session:
         try:
-            version = scripts.publish(session, name, Path(file).read_text("utf-8"), author,
+            version = versions.publish(session, name, Path(file).read_text("utf-8"), author,
                                       _kind_of(file, kind))
         except ScriptError as exc:
             for problem in exc.problems:
@@ -71,6 +71,6 @@ def scripts_publish(file: str, name: str | None, author: str, kind: str | None) 
 def scripts_sync() -> None:
     """Publish the shipped scripts that changed since their live version."""
     with open_session() as session:
-        for version in scripts.sync_shipped(session):
+        for version in versions.sync_shipped(session):
             click.echo(f"published {version.name} version {version.version}")
         session.commit()

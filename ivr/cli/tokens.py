@@ -6,7 +6,7 @@ import click
 from flask.cli import AppGroup
 from sqlalchemy import select
 
-from tickets.models import ApiToken
+from tickets.accounts import ApiToken
 
 from ..api.tokens import create_token, revoke
 from ..clock import now

@@ -5,7 +5,8 @@ from __future__ import annotations
 import click
 from flask.cli import AppGroup
 
-from tickets.models import ROLES, Agent
+from tickets.accounts import ROLES
+from tickets.models import Agent
 
 from ..console.auth import create_user
 from .session import open_session

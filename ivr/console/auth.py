@@ -32,7 +32,7 @@ from flask_wtf.csrf import CSRFError, CSRFProtect
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tickets.models import ROLES, AuditLog, User
+from tickets.accounts import ROLES, AuditLog, User
 
 from .. import db
 from ..clock import now

@@ -24,7 +24,9 @@ from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
-from .. import clock, queueing
+from tickets.versions import live_policy
+
+from .. import clock
 from . import sweeps
 from .dispatcher import Dispatcher, Settings
 
@@ -85,7 +87,7 @@ def make_dispatcher(app: Flask, owner: str | None = None, **options: Any) -> Dis
                           from_number=cfg["TWILIO_PHONE_NUMBER"]),
         client_factory=options.pop("client_factory", None) or twilio_client(app),
         owner=owner or f"{socket.gethostname()}:{os.getpid()}",
-        policy=queueing.policy, clock=now, **options)
+        policy=live_policy, clock=now, **options)
 
 
 def _in_app(app: Flask, name: str, work: Callable[[Any], Any]) -> Callable[[], None]:
@@ -114,11 +116,11 @@ def route_sweep(db) -> int:
 
 
 def sla_sweep(db) -> int:
-    return sweeps.sla_sweep(db, clock.now(), queueing.policy(db))
+    return sweeps.sla_sweep(db, clock.now(), live_policy(db))
 
 
 def cadence_sweep(db) -> int:
-    return sweeps.status_cadence(db, clock.now(), queueing.policy(db))
+    return sweeps.status_cadence(db, clock.now(), live_policy(db))
 
 
 def housekeeping(app: Flask) -> Callable[[Any], int]:

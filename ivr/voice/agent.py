@@ -7,7 +7,7 @@ import logging
 from flask import Response, request, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
-from tickets import services
+from tickets import phones
 from tickets.models import Agent
 
 from .. import clock, queueing
@@ -38,7 +38,7 @@ def menu_twiml(agent: Agent, note: str = "") -> str:
 @twilio_signed
 def agent_menu() -> Response:
     def work(db):
-        caller = services.to_e164(request.form.get("From"))
+        caller = phones.to_e164(request.form.get("From"))
         agent = queueing.agent_for_phone(db, caller)
         if agent is None or str(agent.id) != request.args.get("a"):
             response = VoiceResponse()

@@ -8,6 +8,7 @@ from flask import Response, request
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
+from tickets import bookings
 from tickets.models import Call, OutboundCall
 
 from .. import clock
@@ -46,8 +47,8 @@ def outbound_answer() -> Response:
     def work(db):
         outbound = _outbound(db)
         answered_by = form.get("AnsweredBy")
-        if outbound is None or not conversation.answered(db, outbound, form["CallSid"],
-                                                         answered_by, clock.now(), _attempt()):
+        if outbound is None or not bookings.answered(db, outbound, form["CallSid"],
+                                                     answered_by, clock.now(), _attempt()):
             log.warning("answer for unknown or stale outbound call %s", request.args.get("oc"))
             return twiml.hangup()
         fields = conversation.script_fields(db, outbound, answered_by)

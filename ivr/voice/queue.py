@@ -15,8 +15,9 @@ from sqlalchemy import select
 from twilio.base.exceptions import TwilioException
 from twilio.twiml.voice_response import VoiceResponse
 
-from tickets import scripts, services
+from tickets import phones, timeline, versions
 from tickets.models import Agent, Call, QueueEntry, Ticket
+from tickets.versions import live_policy
 
 from .. import clock, queueing, twilio_rest
 from . import bp
@@ -41,13 +42,13 @@ def _entry(db) -> QueueEntry | None:
 class Speaker:
     """Says policy messages in the caller's language and voice."""
     def __init__(self, db, entry: QueueEntry | None, call: Call | None = None):
-        self.pol = queueing.policy(db, entry.tier if entry else None)
+        self.pol = live_policy(db, entry.tier if entry else None)
         if entry is not None and entry.call_id:
             call = db.get(Call, entry.call_id)
-        version = db.get(scripts.ScriptVersion, call.script_version_id) \
-            if call and call.script_version_id else scripts.current(
+        version = db.get(versions.ScriptVersion, call.script_version_id) \
+            if call and call.script_version_id else versions.current(
                 db, current_app.config["INTAKE_SCRIPT"])
-        self.script = scripts.script_of(version)
+        self.script = versions.script_of(version)
         lang = (entry.language if entry else None) or (call.language if call else None) \
             or self.script.default_language
         self.lang = lang if lang in self.script.languages else self.script.default_language
@@ -291,7 +292,7 @@ def queue_left(db, entry: QueueEntry, speaker: Speaker) -> str:
     except ValueError:
         position = None
     if position is None:
-        position, _ = queueing.position_and_estimate(db, entry, now, queueing.policy(db))
+        position, _ = queueing.position_and_estimate(db, entry, now, live_policy(db))
     result = request.form.get("QueueResult", "")
     what = queueing.leave(db, entry, result, position, now)
     if what == "callback":
@@ -352,8 +353,8 @@ def queue_callback_number(db, entry: QueueEntry, speaker: Speaker) -> str:
 
 @queue_step("/queue/callback/keyed")
 def queue_callback_keyed(db, entry: QueueEntry, speaker: Speaker) -> str:
-    region = services.region_of(entry.caller_number) or "US"
-    number = services.to_e164(request.form.get("Digits"), region)
+    region = phones.region_of(entry.caller_number) or "US"
+    number = phones.to_e164(request.form.get("Digits"), region)
     if number is None:
         return _callback_key_twiml(speaker, entry, again=True)
     return _window_twiml(speaker, entry, number)
@@ -361,7 +362,7 @@ def queue_callback_keyed(db, entry: QueueEntry, speaker: Speaker) -> str:
 
 @queue_step("/queue/callback/window")
 def queue_callback_window(db, entry: QueueEntry, speaker: Speaker) -> str:
-    number = services.to_e164(request.args.get("n"))
+    number = phones.to_e164(request.args.get("n"))
     if number is None:
         return _plain_goodbye()
     now = clock.now()
@@ -396,7 +397,7 @@ def queue_voicemail(db, entry: QueueEntry, speaker: Speaker) -> str:
     if request.form.get("RecordingUrl") and entry.status != "voicemail":
         entry.status = "voicemail"
         entry.ended_at = clock.now()
-        services.record_event(db, "voicemail", "Caller left a voicemail instead of holding",
+        timeline.record_event(db, "voicemail", "Caller left a voicemail instead of holding",
                               ticket_id=entry.ticket_id, call_id=entry.call_id,
                               data={"recording_url": request.form["RecordingUrl"],
                                     "duration": request.form.get("RecordingDuration")})
@@ -447,7 +448,7 @@ def queue_whisper() -> Response:
         if ticket is None:
             response.say("Help desk caller, no ticket.")
             return str(response)
-        script = scripts.script_of(scripts.current(db, current_app.config["INTAKE_SCRIPT"]))
+        script = versions.script_of(versions.current(db, current_app.config["INTAKE_SCRIPT"]))
         label = script.priority.labels.get(ticket.priority) if script.priority else None
         name = label.name[script.default_language] if label else ticket.priority
         summary = (ticket.problem or "no description")[:200]

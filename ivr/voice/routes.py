@@ -8,8 +8,8 @@ from flask import Response, current_app, request, url_for
 from sqlalchemy.exc import SQLAlchemyError
 
 from call_scripts import ScriptError
-from tickets import services
-from tickets.scripts import current, script_of
+from tickets import intake, phones, timeline
+from tickets.versions import current, script_of
 
 from .. import queueing
 from ..db import session
@@ -65,10 +65,10 @@ def incoming() -> Response:
     form = _form()
     if not form.get("CallSid"):
         return xml(fallback_twiml())
-    log.info("incoming call %s from %s", form["CallSid"], services.mask_phone(form.get("From")))
+    log.info("incoming call %s from %s", form["CallSid"], phones.mask_phone(form.get("From")))
 
     def work(db):
-        agent = queueing.agent_for_phone(db, services.to_e164(form.get("From")))
+        agent = queueing.agent_for_phone(db, phones.to_e164(form.get("From")))
         if agent is not None:
             from .agent import menu_twiml  # agent.py builds on this module's helpers
 
@@ -129,13 +129,13 @@ def fallback_voicemail() -> Response:
         return xml(goodbye)
     db = session()
     try:
-        intake = script_of(current(db, cfg["INTAKE_SCRIPT"]))
-        priority = intake.priority.default_label if intake.priority else "unassessed"
-        ticket, _pin = services.open_ticket(db, fields={
-            "caller_id": services.to_e164(form.get("From")),
+        script = script_of(current(db, cfg["INTAKE_SCRIPT"]))
+        priority = script.priority.default_label if script.priority else "unassessed"
+        ticket, _pin = intake.open_ticket(db, fields={
+            "caller_id": phones.to_e164(form.get("From")),
             "problem": "Voicemail left while the line was unavailable",
             "incomplete": True}, priority=priority)
-        services.record_event(db, "voicemail", "Voicemail left during an outage",
+        timeline.record_event(db, "voicemail", "Voicemail left during an outage",
                               ticket_id=ticket.id,
                               data={"recording_url": form["RecordingUrl"],
                                     "duration": form.get("RecordingDuration")})
@@ -143,5 +143,5 @@ def fallback_voicemail() -> Response:
     except (SQLAlchemyError, ScriptError):
         db.rollback()
         log.error("voicemail from %s not stored (database unavailable): %s",
-                  services.mask_phone(form.get("From")), form["RecordingUrl"])
+                  phones.mask_phone(form.get("From")), form["RecordingUrl"])
     return xml(goodbye)

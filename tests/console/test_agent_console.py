@@ -144,7 +144,7 @@ def test_an_analyst_cannot_open_another_tiers_ticket(console, users, db, demo):
 
 
 def test_the_policy_can_let_analysts_see_every_tier(console, users, db, demo):
-    from tickets import scripts
+    from tickets import versions as scripts
 
     text = scripts.current(db, "default", "policy").text.replace(
         "agents_see_other_tiers: false", "agents_see_other_tiers: true")

@@ -11,7 +11,7 @@ from flask import session as web_session
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from tickets import scripts as versions
+from tickets import versions
 
 from ... import db
 from ...phone import Phone, PhoneError

@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import render_template
 from sqlalchemy import select
 
-from tickets.models import AuditLog
+from tickets.accounts import AuditLog
 
 from ... import db
 from ..auth import role_required

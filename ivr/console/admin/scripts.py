@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from call_scripts import ScriptError
-from tickets import scripts as versions
+from tickets import versions
 from tickets.models import ScriptVersion
 
 from ... import db

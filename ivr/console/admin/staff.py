@@ -6,8 +6,10 @@ from flask import abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from tickets.models import Agent, User
-from tickets.services import to_e164
+from tickets.accounts import User
+from tickets.models import Agent
+from tickets.phones import to_e164
+from tickets.statuses import AgentStatus
 
 from ... import db
 from ..auth import audit, role_required
@@ -61,7 +63,7 @@ def _agent_form(agent: Agent) -> str | None:
 @role_required("admin")
 def agent_add() -> ResponseReturnValue:
     session = db.session()
-    agent = Agent(status="offline")
+    agent = Agent(status=AgentStatus.OFFLINE)
     problem = _agent_form(agent)
     if problem:
         return _agents_page(f"Not added: {problem}.")

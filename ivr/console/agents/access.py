@@ -9,8 +9,9 @@ from sqlalchemy import select
 
 from tickets import queries
 from tickets.models import Agent, Ticket
+from tickets.versions import live_policy
 
-from ... import db, queueing
+from ... import db
 
 CONSOLE_ROLES = ("agent", "team_lead", "admin")
 ACTOR_MAX = 80  # TicketEvent.actor's column; a login's full name may be longer
@@ -35,7 +36,7 @@ def queue_tiers() -> list[int] | None:
 
 def ticket_tiers() -> list[int] | None:
     """The tiers whose tickets the user may search (None: every tier)."""
-    if queueing.policy(db.session()).agents_see_other_tiers:
+    if live_policy(db.session()).agents_see_other_tiers:
         return None
     return queue_tiers()
 
@@ -50,7 +51,7 @@ def may_open(ticket: Ticket) -> bool:
         return False
     if ticket.tier == agent.tier or ticket.agent_id == agent.id:
         return True
-    if queueing.policy(db.session()).agents_see_other_tiers:
+    if live_policy(db.session()).agents_see_other_tiers:
         return True
     return any(t.id == ticket.id for t in queries.tickets_on_call(db.session(), agent.id))
 

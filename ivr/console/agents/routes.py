@@ -10,8 +10,9 @@ from flask import abort, flash, jsonify, redirect, render_template, request, url
 from flask.typing import ResponseReturnValue
 
 from tickets import queries
-from tickets.models import STATUSES, Agent
-from tickets.services import mask_phone
+from tickets.models import Agent
+from tickets.phones import mask_phone
+from tickets.statuses import STATUSES, AgentStatus, QueueStatus
 
 from ... import db, queueing
 from ...clock import now
@@ -19,7 +20,7 @@ from ..auth import role_required
 from . import bp
 from .access import CONSOLE_ROLES, my_agent, queue_tiers, ticket_tiers
 
-SETTABLE_STATUSES = ("available", "on_break", "offline")
+SETTABLE_STATUSES = (AgentStatus.AVAILABLE, AgentStatus.ON_BREAK, AgentStatus.OFFLINE)
 
 
 @bp.get("/")
@@ -38,7 +39,7 @@ def set_status() -> ResponseReturnValue:
         abort(400, "this login is not linked to an analyst")
     if status not in SETTABLE_STATUSES:
         abort(400, f"status is one of {', '.join(SETTABLE_STATUSES)}")
-    if agent.status == "on_call":
+    if agent.status == AgentStatus.ON_CALL:
         flash("Finish the call first; you can change your status afterwards.", "error")
     else:
         queueing.set_agent_status(agent, status, now())
@@ -52,7 +53,7 @@ def waiting_json(caller: queries.WaitingCaller, at: datetime) -> dict[str, Any]:
             if caller.caller_number else "unknown",
             "priority": caller.priority or "", "tier": caller.tier, "ticket": caller.ticket,
             "waited": caller.waited(at), "holding": not caller.connecting,
-            "status": "bridging" if caller.connecting else "waiting"}
+            "status": QueueStatus.BRIDGING if caller.connecting else QueueStatus.WAITING}
 
 
 def call_json(agent: Agent | None) -> list[dict[str, Any]]:

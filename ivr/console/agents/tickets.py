@@ -11,11 +11,13 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
-from tickets import workflow
-from tickets.models import STATUSES, Ticket
-from tickets.services import TicketError, mask_phone
+from tickets import TicketError, bookings, workflow
+from tickets.models import Ticket
+from tickets.phones import mask_phone
+from tickets.statuses import OUTBOUND_KINDS, STATUSES
+from tickets.versions import live_policy
 
-from ... import db, queueing
+from ... import db
 from ...clock import now
 from ..auth import role_required
 from . import bp
@@ -49,9 +51,9 @@ def _ticket_page(t: Ticket, problem: str | None = None,
     session = db.session()
     html = render_template(
         "agents/ticket.html", ticket=t, customer=t.customer, clocks=sla_clock(t, now()),
-        statuses=STATUSES, approvers=queueing.policy(session).escalation.approvers,
+        statuses=STATUSES, approvers=live_policy(session).escalation.approvers,
         mask_phone=mask_phone,
-        outbound=workflow.pending_outbound(session, t, workflow.OUTBOUND_KINDS),
+        outbound=bookings.pending_outbound(session, t, OUTBOUND_KINDS),
         problem=problem, form=form, typed=request.form if problem else {})
     return (html, 400) if problem else html
 
@@ -108,7 +110,7 @@ def _tier_asked() -> int | None:
 @role_required(*CONSOLE_ROLES)
 def escalate(number: str) -> ResponseReturnValue:
     def work(session: Session, t: Ticket) -> str:
-        pol = queueing.policy(session)
+        pol = live_policy(session)
         tier = workflow.escalate_ticket(
             session, t, reason=request.form.get("reason", ""), actor=actor(), now=now(),
             to_tier=_tier_asked(), approver=request.form.get("approver") or None,

@@ -64,6 +64,8 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta, tzinfo
 from typing import Any
 
+from tickets.statuses import OutboundStatus
+
 from .rows import CallbackRow, QueueVisit, SurveyRow, TicketRow
 from .tables import Table, grouped, mean, percent
 
@@ -149,12 +151,12 @@ def callback_verdict(row: CallbackRow, now: datetime,
     refused (destination not allowed), reached too late, or still not reached after the
     deadline. Open: still being tried, before the deadline.
     """
-    if row.status == "canceled":
+    if row.status == OutboundStatus.CANCELED:
         return None
     deadline = row.window_end or row.due_at + grace
-    if row.status in ("failed", "refused"):
+    if row.status in (OutboundStatus.FAILED, OutboundStatus.REFUSED):
         return "missed"
-    if row.status == "done":
+    if row.status == OutboundStatus.DONE:
         return "kept" if row.placed_at is not None and row.placed_at <= deadline else "missed"
     return "missed" if now > deadline else "open"
 

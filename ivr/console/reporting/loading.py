@@ -21,13 +21,15 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.statuses import OutboundKind, QueueStatus
 
 from .figures import DEFAULT_SERVICE_LEVEL, build_from_rows
 from .rows import CallbackRow, QueueVisit, SurveyRow, TicketRow
 from .tables import Table
 
-VISIT_OUTCOMES = {"done": "answered", "abandoned": "abandoned", "resumed": "abandoned",
-                  "callback": "callback", "voicemail": "voicemail"}
+VISIT_OUTCOMES = {QueueStatus.DONE: "answered", QueueStatus.ABANDONED: "abandoned",
+                  QueueStatus.RESUMED: "abandoned", QueueStatus.CALLBACK: "callback",
+                  QueueStatus.VOICEMAIL: "voicemail"}
 
 
 def _answered_by(session: Session, tickets: Sequence[Ticket]) -> dict[int, int]:
@@ -41,7 +43,7 @@ def _answered_by(session: Session, tickets: Sequence[Ticket]) -> dict[int, int]:
     by_call: dict[int, int] = {}
     for ticket_id, call_id, agent_id in session.execute(
             select(QueueEntry.ticket_id, QueueEntry.call_id, QueueEntry.agent_id)
-            .where(QueueEntry.status == "done", QueueEntry.agent_id.is_not(None),
+            .where(QueueEntry.status == QueueStatus.DONE, QueueEntry.agent_id.is_not(None),
                    QueueEntry.ticket_id.in_(ids) | QueueEntry.call_id.in_(calls))
             .order_by(QueueEntry.joined_at, QueueEntry.id)):
         if agent_id is None:
@@ -92,7 +94,7 @@ def load_callbacks(session: Session, start: datetime, end: datetime) -> list[Cal
         select(OutboundCall, queries.callback_tier())
         .outerjoin(QueueEntry, QueueEntry.id == OutboundCall.queue_entry_id)
         .outerjoin(Ticket, Ticket.id == OutboundCall.ticket_id)
-        .where(OutboundCall.kind == "callback", OutboundCall.due_at >= start,
+        .where(OutboundCall.kind == OutboundKind.CALLBACK, OutboundCall.due_at >= start,
                OutboundCall.due_at < end)).all()
     names = queries.agent_names(session)
     return [CallbackRow(due_at=o.due_at, tier=tier, status=o.status, placed_at=o.placed_at,
@@ -121,7 +123,7 @@ def load_tickets(session: Session, start: datetime, end: datetime) -> list[Ticke
     for ticket_id, at in session.execute(
             select(OutboundCall.ticket_id, OutboundCall.placed_at)
             .where(OutboundCall.ticket_id.in_(ids), OutboundCall.placed_at.is_not(None),
-                   OutboundCall.kind.in_(("callback", "status_update")))):
+                   OutboundCall.kind.in_((OutboundKind.CALLBACK, OutboundKind.STATUS_UPDATE)))):
         if ticket_id is not None and at is not None:
             placed[ticket_id].append(at)
     names = queries.agent_names(session)

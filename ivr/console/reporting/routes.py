@@ -6,7 +6,9 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 
 from flask import Response, abort, render_template, request
 
-from ... import clock, db, queueing
+from tickets.versions import live_policy
+
+from ... import clock, db
 from ..auth import role_required
 from . import bp, figures, loading
 from .charts import bar_chart
@@ -24,7 +26,7 @@ class RangeError(ValueError):
 
 def line_zone() -> tzinfo:
     """The time zone of the line's opening hours (reports count days and hours in it)."""
-    pol = queueing.policy(db.session())
+    pol = live_policy(db.session())
     return pol.hours.zone if pol.hours else UTC
 
 

@@ -1,9 +1,10 @@
 """Published versions of call scripts and hold policies: a call keeps the version it started
-with, and publishing never edits a version, it adds one."""
+with, and publishing never edits a version, it adds one. The live hold policy is read here."""
 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from contextlib import nullcontext
 from pathlib import Path
 from typing import Any
@@ -14,19 +15,14 @@ from sqlalchemy.orm import Session
 
 from call_scripts import parse, shipped_scripts
 from call_scripts.loader import SCRIPTS_DIR
+from call_scripts.policy import HoldPolicy, parse_policy
 
 from .models import ScriptVersion
 
 POLICIES_DIR = SCRIPTS_DIR.parent / "policies"
+POLICY_NAME = "default"  # the policy of every queue without one of its own ("tier2")
 
-
-def _parse_policy(text: str, source: str) -> Any:
-    from call_scripts.policy import parse_policy
-
-    return parse_policy(text, source)
-
-
-PARSERS = {"script": parse, "policy": _parse_policy}
+PARSERS: dict[str, Callable[[str, str], Any]] = {"script": parse, "policy": parse_policy}
 
 
 def shipped(kind: str) -> dict[str, Path]:
@@ -125,3 +121,9 @@ def script_for_call(session: Session, version_id: int, key: str | None) -> Any:
     if version is None:
         raise LookupError(f"no script version {version_id}")
     return script_of(version)
+
+
+def live_policy(session: Session, tier: int | None = None) -> HoldPolicy:
+    """The live hold policy of a tier's queue ('tier2'), or the default one."""
+    version = find(session, f"tier{tier}", kind="policy") if tier else None
+    return script_of(version or current(session, POLICY_NAME, kind="policy"))
