@@ -227,7 +227,7 @@ def agents_list() -> None:
 @ivr_cli.command("scheduler")
 def scheduler() -> None:
     """Run the scheduler: outbound calls, SLA escalation, status calls, routing sweep."""
-    from .outbound.scheduler import SchedulerRefused, run
+    from .scheduler import SchedulerRefused, run
 
     try:
         run(current_app._get_current_object())
@@ -238,7 +238,7 @@ def scheduler() -> None:
 @ivr_cli.command("dispatch")
 def dispatch() -> None:
     """Place every due outbound call now, once (what the scheduler does every few seconds)."""
-    from .outbound.scheduler import SchedulerRefused, make_dispatcher, sqlite_lock
+    from .scheduler import SchedulerRefused, make_dispatcher, sqlite_lock
 
     try:
         lock = sqlite_lock(current_app.config["DATABASE_URL"])
@@ -256,13 +256,12 @@ def dispatch() -> None:
 @ivr_cli.command("route")
 def route() -> None:
     """Run one routing pass: bridge waiting callers to free agents (a safety-net sweep)."""
-    from .clock import now
-    from .voice.queue import route_now
+    from .clock import of
+    from .twilio_rest import router
 
-    with current_app.test_request_context():
-        from .db import session
-
-        click.echo(f"{route_now(session(), now())} caller(s) bridged")
+    app = current_app._get_current_object()
+    with _session() as session:
+        click.echo(f"{router(app).route_now(session, of(app)())} caller(s) bridged")
 
 
 @ivr_cli.command("call")

@@ -1,4 +1,4 @@
-"""Agent console routes: thin, the work is in tickets.workflow and ivr.queueing."""
+"""Agent console routes: thin, the work is in tickets.workflow and ivr.queues."""
 
 from __future__ import annotations
 
@@ -14,10 +14,10 @@ from tickets.phones import mask_phone
 from tickets.statuses import OUTBOUND_KINDS, STATUSES
 from tickets.versions import live_policy
 
-from .. import queueing
 from ..auth import role_required
 from ..clock import now
 from ..db import session
+from ..queues.agents import set_agent_status
 from . import bp, queries
 
 CONSOLE_ROLES = ("agent", "team_lead", "admin")
@@ -96,7 +96,7 @@ def set_status() -> Any:
     if agent.status == "on_call":
         flash("Finish the call first; you can change your status afterwards.", "error")
     else:
-        queueing.set_agent_status(agent, status, now())
+        set_agent_status(agent, status, now())
         session().commit()
         flash(f"You are {status.replace('_', ' ')}.", "ok")
     return redirect(url_for(".dashboard"))

@@ -1,111 +1,51 @@
-"""Thin webhook routes: check the signature, hand the form to a service, answer TwiML."""
+"""Webhooks of a call to the help-desk number: answered, each step, status callbacks, and the
+fallback Twilio uses when the line cannot answer."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Response, current_app, request, url_for
-from sqlalchemy.exc import SQLAlchemyError
+from flask import Response, current_app, request
 
-from call_scripts import ScriptError
-from tickets import intake, phones, timeline
-from tickets.versions import current, script_of
+from tickets import intake, phones
 
-from .. import queueing
-from ..db import session
+from ..queues.agents import agent_for_phone
 from . import bp, calls, twiml
+from .agent import menu_twiml
+from .drafts import draft_version_id
 from .security import twilio_signed
+from .webhook import Hook, fallback_twiml, line_config, webhook, xml
 
 log = logging.getLogger(__name__)
 
 
-def xml(body: str) -> Response:
-    return Response(body, status=200, mimetype="text/xml")
+@webhook("/incoming", needs_call_sid=True)
+def incoming(hook: Hook) -> str:
+    """A call rings: an analyst's own number gets their menu, anyone else the intake script
+    (an admin trying a draft script: the signed ?draft= names its version)."""
+    log.info("incoming call %s from %s", hook.call_sid, phones.mask_phone(hook.form.get("From")))
+    agent = agent_for_phone(hook.session, phones.to_e164(hook.form.get("From")))
+    if agent is not None:
+        return menu_twiml(agent)
+    line = line_config(draft_version_id(hook.args.get("draft")))
+    return calls.answer(hook.session, line, hook.form, hook.now)
 
 
-def line(script_version_id: int | None = None) -> calls.LineConfig:
-    cfg = current_app.config
-    return calls.LineConfig(
-        script_version_id=script_version_id,
-        helpdesk_name=cfg["HELPDESK_NAME"],
-        default_language=cfg["DEFAULT_LANGUAGE"],
-        script_name=cfg["INTAKE_SCRIPT"],
-        step_url=url_for("voice.step"),
-        queue_url=url_for("voice.queue_arrive"),
-        connect_url=url_for("voice.outbound_connect"),
-    )
+@webhook("/step", needs_call_sid=True)
+def step(hook: Hook) -> str:
+    """The caller answered a prompt (?t= numbers the turn, so a repeat replays it)."""
+    number = hook.number("t")
+    if number is None or number < 1:
+        return fallback_twiml()
+    body = calls.step(hook.session, line_config(), hook.form, number, hook.now)
+    return body if body is not None else fallback_twiml()
 
 
-def fallback_twiml() -> str:
-    cfg = current_app.config
-    return twiml.apology(cfg["FALLBACK_MESSAGE"], cfg["FALLBACK_VOICE"],
-                         cfg["EMERGENCY_NUMBER"], url_for("voice.fallback_voicemail"))
-
-
-def _form() -> dict[str, str]:
-    return {k: v for k, v in request.form.items()}
-
-
-def _run(work) -> Response:
-    """Run one call step in a transaction; any failure still answers the caller."""
-    db = session()
-    try:
-        body = work(db)
-        db.commit()
-    except Exception:  # noqa: BLE001  a caller must hear something, never an HTTP 500
-        db.rollback()
-        log.exception("call step failed for %s", request.path)
-        body = fallback_twiml()
-    return xml(body)
-
-
-@bp.post("/incoming")
-@twilio_signed
-def incoming() -> Response:
-    form = _form()
-    if not form.get("CallSid"):
-        return xml(fallback_twiml())
-    log.info("incoming call %s from %s", form["CallSid"], phones.mask_phone(form.get("From")))
-
-    def work(db):
-        agent = queueing.agent_for_phone(db, phones.to_e164(form.get("From")))
-        if agent is not None:
-            from .agent import menu_twiml  # agent.py builds on this module's helpers
-
-            return menu_twiml(agent)
-        # An admin trying a draft script: the signed ?draft= names its version.
-        from ..admin.trial import draft_version_id
-
-        return calls.answer(db, line(draft_version_id(request.args.get("draft"))), form)
-
-    return _run(work)
-
-
-@bp.post("/step")
-@twilio_signed
-def step() -> Response:
-    form = _form()
-    try:
-        number = int(request.args.get("t", ""))
-    except ValueError:
-        number = -1
-    if not form.get("CallSid") or number < 1:
-        return xml(fallback_twiml())
-
-    def work(db):
-        body = calls.step(db, line(), form, number)
-        return body if body is not None else fallback_twiml()
-
-    return _run(work)
-
-
-@bp.post("/status")
-@twilio_signed
-def status() -> Response:
-    form = _form()
-    if form.get("CallSid"):
-        _run(lambda db: calls.record_status(db, form) or "")
-    return xml(twiml.empty())
+@webhook("/status", needs_call_sid=True, missing=twiml.empty, on_failure=twiml.empty)
+def status(hook: Hook) -> str:
+    """A call status callback: the call's outcome, recorded once."""
+    calls.record_status(hook.session, hook.form)
+    return twiml.empty()
 
 
 @bp.post("/fallback")
@@ -117,31 +57,24 @@ def fallback() -> Response:
     return xml(fallback_twiml())
 
 
-@bp.post("/fallback/voicemail")
-@twilio_signed
-def fallback_voicemail() -> Response:
+def _voicemail_goodbye() -> str:
+    return twiml.goodbye("Thank you. Your message has been received. Goodbye.",
+                         current_app.config["FALLBACK_VOICE"])
+
+
+def _voicemail_not_stored() -> str:
+    log.error("voicemail from %s not stored (database unavailable)",
+              phones.mask_phone(request.form.get("From")))
+    return _voicemail_goodbye()
+
+
+@webhook("/fallback/voicemail", on_failure=_voicemail_not_stored)
+def fallback_voicemail(hook: Hook) -> str:
     """A message left from the fallback: kept on a ticket when the database is back."""
-    form = _form()
-    cfg = current_app.config
-    goodbye = twiml.goodbye("Thank you. Your message has been received. Goodbye.",
-                            cfg["FALLBACK_VOICE"])
-    if not form.get("RecordingUrl"):
-        return xml(goodbye)
-    db = session()
-    try:
-        script = script_of(current(db, cfg["INTAKE_SCRIPT"]))
-        priority = script.priority.default_label if script.priority else "unassessed"
-        ticket, _pin = intake.open_ticket(db, fields={
-            "caller_id": phones.to_e164(form.get("From")),
-            "problem": "Voicemail left while the line was unavailable",
-            "incomplete": True}, priority=priority)
-        timeline.record_event(db, "voicemail", "Voicemail left during an outage",
-                              ticket_id=ticket.id,
-                              data={"recording_url": form["RecordingUrl"],
-                                    "duration": form.get("RecordingDuration")})
-        db.commit()
-    except (SQLAlchemyError, ScriptError):
-        db.rollback()
-        log.error("voicemail from %s not stored (database unavailable): %s",
-                  phones.mask_phone(form.get("From")), form["RecordingUrl"])
-    return xml(goodbye)
+    if hook.form.get("RecordingUrl"):
+        intake.open_voicemail_ticket(
+            hook.session, script_name=current_app.config["INTAKE_SCRIPT"],
+            caller_id=phones.to_e164(hook.form.get("From")),
+            recording_url=hook.form["RecordingUrl"],
+            duration=hook.form.get("RecordingDuration"))
+    return _voicemail_goodbye()
