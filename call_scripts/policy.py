@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .loader import Problem, ScriptError, _Lines, _placeholders, _pydantic_problems, load_yaml
+from .problems import Lines, Problem, ScriptError, load_yaml, placeholders, pydantic_problems
 
 # Messages the line says; a policy must have each of them in each of its languages.
 REQUIRED_MESSAGES = (
@@ -233,7 +233,7 @@ def next_opening(hours: Hours | None, at: datetime) -> datetime:
     raise ValueError("the opening hours never open")  # only with every open day a holiday
 
 
-def _check(policy: HoldPolicy, source: str, lines: _Lines) -> list[Problem]:
+def _check(policy: HoldPolicy, source: str, lines: Lines) -> list[Problem]:
     """Checks across fields: every message in every language, known placeholders."""
     out: list[Problem] = []
     langs = policy.languages
@@ -253,7 +253,7 @@ def _check(policy: HoldPolicy, source: str, lines: _Lines) -> list[Problem]:
                                f"'languages': {', '.join(extra)}"))
         for lang, text in texts.items():
             try:
-                names = _placeholders(text)
+                names = placeholders(text)
             except ValueError as exc:
                 out.append(Problem(source, lines.of("messages", key, lang), None,
                                    f"messages.{key} ({lang}): {exc}"))
@@ -274,7 +274,7 @@ def parse_policy(text: str, source: str = "<policy>") -> HoldPolicy:
     try:
         policy = HoldPolicy.model_validate(data)
     except ValidationError as exc:
-        raise ScriptError(_pydantic_problems(exc, source, lines, (), None)) from None
+        raise ScriptError(pydantic_problems(exc, source, lines, (), None)) from None
     problems = _check(policy, source, lines)
     if problems:
         raise ScriptError(problems)

@@ -22,6 +22,9 @@ from tickets.models import Call, OutboundCall, QueueEntry
 from tickets.statuses import AGENT_STATUSES, OUTBOUND_KINDS, OutboundStatus, QueueStatus
 from tickets.workflow import MAX_TIER
 
+from . import clock
+from .api.auth import authenticate
+
 TIERS = range(1, MAX_TIER + 1)
 LIVE_CALL_STATUSES = ("queued", "ringing", "in-progress")
 ANSWER_WINDOW_SECONDS = 3600
@@ -134,12 +137,8 @@ def _backlog(session: Session, now: datetime, f: dict[str, GaugeMetricFamily]) -
 
 def register_metrics(app: Flask) -> None:
     """The app's own registry with the help-desk collector, and the /metrics route."""
-    from . import clock
-    from .api.auth import authenticate
-
     registry = CollectorRegistry(auto_describe=True)
-    registry.register(HelpdeskCollector(app.extensions["sessionmaker"],
-                                        lambda: app.extensions.get("clock", clock.utcnow)()))
+    registry.register(HelpdeskCollector(app.extensions["sessionmaker"], clock.of(app)))
     app.extensions["metrics_registry"] = registry
 
     @app.get("/metrics")

@@ -15,6 +15,7 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from . import versions
 from .db import utcnow
 from .models import Customer, CustomerPhone, Ticket, TicketEvent
 from .statuses import OPEN_STATUSES, TicketStatus
@@ -200,3 +201,18 @@ def _claim_call_events(session: Session, ticket: Ticket, call_id: int) -> None:
         record_event(session, "note", "Reported in the same call as ticket(s) "
                      + ", ".join(n for n in earlier if n) + "; caller details as given there.",
                      ticket_id=ticket.id, call_id=call_id)
+
+
+def open_voicemail_ticket(session: Session, *, script_name: str, caller_id: str | None,
+                          recording_url: str, duration: str | None) -> Ticket:
+    """A message left while the line could not serve the call (Twilio's fallback URL): kept on
+    an incomplete ticket at the intake script's default priority."""
+    script = versions.script_of(versions.current(session, script_name))
+    priority = script.priority.default_label if script.priority else "unassessed"
+    ticket, _pin = open_ticket(session, fields={
+        "caller_id": caller_id,
+        "problem": "Voicemail left while the line was unavailable",
+        "incomplete": True}, priority=priority)
+    record_event(session, "voicemail", "Voicemail left during an outage", ticket_id=ticket.id,
+                 data={"recording_url": recording_url, "duration": duration})
+    return ticket

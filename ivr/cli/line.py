@@ -7,8 +7,10 @@ import click
 from flask import current_app
 from flask.cli import with_appcontext
 
-from ..clock import now
-from ..outbound.scheduler import SchedulerRefused, make_dispatcher, run, sqlite_lock
+from ..clock import of
+from ..scheduler import SchedulerRefused, make_dispatcher, run, sqlite_lock
+from ..twilio_rest import router
+from .session import open_session
 
 
 @click.command("scheduler")
@@ -42,12 +44,9 @@ def dispatch() -> None:
 @with_appcontext
 def route() -> None:
     """Run one routing pass: bridge waiting callers to free agents (a safety-net sweep)."""
-    from ..voice.queue import route_now
-
-    with current_app.test_request_context():
-        from ..db import session
-
-        click.echo(f"{route_now(session(), now())} caller(s) bridged")
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with open_session() as session:
+        click.echo(f"{router(app).route_now(session, of(app)())} caller(s) bridged")
 
 
 COMMANDS = (scheduler, dispatch, route)

@@ -1,5 +1,6 @@
 """What happens on and after an outbound call: what its script is told, what the callee's
-answers do to the ticket, and whether the call is done, tried again or given up."""
+answers do to the ticket (the effects of outbound scripts), and whether the call is done,
+tried again or given up. No Flask: the time is passed in."""
 
 from __future__ import annotations
 
@@ -13,13 +14,13 @@ from sqlalchemy.orm import Session
 from tickets import bookings, timeline, workflow
 from tickets.bookings import MACHINE
 from tickets.models import Call, OutboundCall, QueueEntry, Ticket
-from tickets.statuses import FINAL_STATUSES, OutboundKind, OutboundStatus, QueueStatus
+from tickets.statuses import FINAL_STATUSES, OutboundKind, OutboundStatus
 
-from .. import clock, queueing
+from ..queues import agents, service
 
 log = logging.getLogger(__name__)
 
-EFFECTS = frozenset({"stop_status_calls", "add_recording", "closure_answer", "survey_score"})
+Done = dict[str, Any]  # what an effect tells the script: {"done": True} or {"done": False}
 
 
 def outbound_of(session: Session, call: Call) -> OutboundCall | None:
@@ -58,61 +59,90 @@ def reserved_bridge(session: Session, call: Call) -> tuple[int, int] | None:
     if outbound is None or not (outbound.agent_id and outbound.queue_entry_id):
         return None
     entry = session.get(QueueEntry, outbound.queue_entry_id)
-    entry.status = QueueStatus.BRIDGING
-    timeline.record_event(session, "callback_connect", "Callee pressed 1: connecting to the "
-                          "reserved analyst", ticket_id=outbound.ticket_id, call_id=call.id)
+    if entry is None:
+        return None
+    service.connect_reserved(session, entry, call, outbound.ticket_id)
     return entry.id, outbound.agent_id
 
 
-def perform(session: Session, call: Call, name: str, args: dict[str, Any]) -> dict[str, Any]:
-    """Carry out what the callee asked for during an outbound call."""
+def _about(session: Session, call: Call) -> tuple[OutboundCall, Ticket] | None:
+    """The booking an outbound call was placed for, and its ticket."""
     outbound = outbound_of(session, call)
     ticket = session.get(Ticket, outbound.ticket_id) if outbound and outbound.ticket_id else None
-    if ticket is None:
+    return (outbound, ticket) if outbound is not None and ticket is not None else None
+
+
+# ---- the effects of outbound scripts (the table is ivr.voice.effects) ------------------------
+
+def stop_status_calls(session: Session, call: Call, args: dict[str, Any], now: datetime) -> Done:
+    """The callee asked for no more status calls on the ticket (press 9)."""
+    about = _about(session, call)
+    if about is None:
         return {"done": False}
-    now = clock.now()
-    if name == "stop_status_calls":
-        workflow.stop_status_calls(session, ticket, now=now)
-        bookings.cancel_outbound(session, ticket, ("status_update",), now=now,
-                                 why="the customer asked for no more status calls")
-    elif name == "add_recording":
-        recording = args.get("recording") or {}
-        if not recording.get("url"):
-            return {"done": False}
-        if outbound.kind == OutboundKind.CLOSURE:
-            workflow.record_survey(session, ticket, outbound, now=now,
-                                   comment_url=recording["url"],
-                                   comment_seconds=recording.get("seconds"))
-            text = "Survey comment recorded"
-        else:
-            text = "The customer added information by phone (recording)"
-        timeline.record_event(session, "recording", f"{text} ({recording.get('seconds', 0)} s)",
-                              ticket_id=ticket.id, call_id=call.id, at=now,
-                              data={"recording_url": recording["url"],
-                                    "seconds": recording.get("seconds")})
-    elif name == "closure_answer":
-        solved = args.get("solved") == "yes"
-        workflow.record_survey(session, ticket, outbound, now=now, solved=solved)
-        if solved:
-            timeline.record_event(session, "closure_confirmed", "The customer confirmed the "
-                                  "problem is solved", ticket_id=ticket.id, call_id=call.id,
-                                  at=now, public=True)
-        else:
-            workflow.reopen_ticket(session, ticket, actor="customer", now=now,
-                                   reason="the customer says the problem is not solved; "
-                                   f"back to tier {ticket.tier}")
-    elif name == "survey_score":
-        try:
-            score = int(args.get("score"))
-        except (TypeError, ValueError):
-            return {"done": False}
-        workflow.record_survey(session, ticket, outbound, now=now, score=score)
-        timeline.record_event(session, "survey", f"Satisfaction score {score} of 5",
-                              ticket_id=ticket.id, call_id=call.id, at=now,
-                              data={"score": score})
-        if score <= workflow.LOW_SCORE:
-            workflow.open_follow_up(session, ticket, now=now,
-                                    why=f"satisfaction score {score} of 5")
+    _, ticket = about
+    workflow.stop_status_calls(session, ticket, now=now)
+    bookings.cancel_outbound(session, ticket, (OutboundKind.STATUS_UPDATE,), now=now,
+                             why="the customer asked for no more status calls")
+    return {"done": True}
+
+
+def add_recording(session: Session, call: Call, args: dict[str, Any], now: datetime) -> Done:
+    """The callee recorded something: a survey comment, or more about the problem."""
+    about = _about(session, call)
+    recording = args.get("recording") or {}
+    if about is None or not recording.get("url"):
+        return {"done": False}
+    outbound, ticket = about
+    if outbound.kind == OutboundKind.CLOSURE:
+        workflow.record_survey(session, ticket, outbound, now=now,
+                               comment_url=recording["url"],
+                               comment_seconds=recording.get("seconds"))
+        text = "Survey comment recorded"
+    else:
+        text = "The customer added information by phone (recording)"
+    timeline.record_event(session, "recording", f"{text} ({recording.get('seconds', 0)} s)",
+                          ticket_id=ticket.id, call_id=call.id, at=now,
+                          data={"recording_url": recording["url"],
+                                "seconds": recording.get("seconds")})
+    return {"done": True}
+
+
+def closure_answer(session: Session, call: Call, args: dict[str, Any], now: datetime) -> Done:
+    """Is the problem solved? Yes confirms the closure; no reopens the ticket."""
+    about = _about(session, call)
+    if about is None:
+        return {"done": False}
+    outbound, ticket = about
+    solved = args.get("solved") == "yes"
+    workflow.record_survey(session, ticket, outbound, now=now, solved=solved)
+    if solved:
+        timeline.record_event(session, "closure_confirmed", "The customer confirmed the "
+                              "problem is solved", ticket_id=ticket.id, call_id=call.id,
+                              at=now, public=True)
+    else:
+        workflow.reopen_ticket(session, ticket, actor="customer", now=now,
+                               reason="the customer says the problem is not solved; "
+                               f"back to tier {ticket.tier}")
+    return {"done": True}
+
+
+def survey_score(session: Session, call: Call, args: dict[str, Any], now: datetime) -> Done:
+    """A satisfaction score of 1 to 5; a low one opens a follow-up for the team lead."""
+    about = _about(session, call)
+    if about is None:
+        return {"done": False}
+    outbound, ticket = about
+    try:
+        score = int(args["score"])
+    except (KeyError, TypeError, ValueError):
+        return {"done": False}
+    workflow.record_survey(session, ticket, outbound, now=now, score=score)
+    timeline.record_event(session, "survey", f"Satisfaction score {score} of 5",
+                          ticket_id=ticket.id, call_id=call.id, at=now,
+                          data={"score": score})
+    if score <= workflow.LOW_SCORE:
+        workflow.open_follow_up(session, ticket, now=now,
+                                why=f"satisfaction score {score} of 5")
     return {"done": True}
 
 
@@ -125,4 +155,4 @@ def call_ended(session: Session, outbound: OutboundCall, call: Call | None, stat
                                   now)
     if settled in (OutboundStatus.PENDING, OutboundStatus.FAILED) and \
             outbound.kind == OutboundKind.CALLBACK:
-        queueing.release_callback_agent(session, outbound, now)
+        agents.release_callback_agent(session, outbound, now)

@@ -30,7 +30,7 @@ from tickets import bookings
 from tickets.models import Customer, OutboundCall, Ticket
 from tickets.statuses import UNDER_WAY, OutboundKind, OutboundStatus
 
-from .. import queueing
+from ..queues.agents import release_callback_agent
 from . import rules
 
 log = logging.getLogger(__name__)
@@ -272,12 +272,12 @@ class Dispatcher:
                status: OutboundStatus, why: str) -> None:
         bookings.close(session, row, now, status, why)
         if row.kind == OutboundKind.CALLBACK:
-            queueing.release_callback_agent(session, row, now)
+            release_callback_agent(session, row, now)
 
     def _defer(self, session: Session, row: OutboundCall, until: datetime, why: str) -> None:
         bookings.defer(session, row, until, why)
         if row.kind == OutboundKind.CALLBACK:
-            queueing.release_callback_agent(session, row, until)
+            release_callback_agent(session, row, until)
 
     # ---- dialling ---------------------------------------------------------------------------
 
@@ -341,7 +341,7 @@ class Dispatcher:
             bookings.placed(session, row, outcome.sid, claim.attempt, now, how)
             return
         if row.kind == OutboundKind.CALLBACK:  # the analyst is not kept waiting on Twilio
-            queueing.release_callback_agent(session, row, now)
+            release_callback_agent(session, row, now)
         retry_at = None
         if outcome.transient and row.rest_failures + 1 < MAX_REST_FAILURES:
             retry_at = now + timedelta(seconds=rules.backoff_seconds(row.rest_failures + 1))

@@ -14,7 +14,7 @@ import responses
 import time_machine
 from sqlalchemy import insert, select
 
-from ivr.outbound import scheduler
+from ivr import scheduler
 from ivr.outbound.dispatcher import RateLimiter
 from tickets.models import OutboundCall
 from tickets.versions import live_policy

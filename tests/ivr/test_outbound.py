@@ -19,7 +19,7 @@ import time_machine
 from requests.exceptions import ReadTimeout
 from sqlalchemy import select
 
-from ivr.outbound import scheduler
+from ivr import scheduler
 from tickets import TicketError, bookings, intake, versions, workflow
 from tickets.models import (
     Agent,
@@ -129,7 +129,7 @@ def answer(client):
 
 
 def run_job(app, work):
-    scheduler._in_app(app, "test", work)()
+    scheduler.job(app, "test", work)()
 
 
 def timeline(db, ticket_id=None, kind=None):

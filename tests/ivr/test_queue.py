@@ -291,7 +291,7 @@ def test_two_workers_routing_at_once_bridge_each_caller_once(app, call, db, demo
     from concurrent.futures import ThreadPoolExecutor
 
     from ivr.db import session
-    from ivr.voice.queue import route_now
+    from ivr.twilio_rest import router
 
     add_agent(db, "Ann", tier=1, status="on_call")
     callers = [to_queue(call, number=n) for n in ("+15551230001", "+393331234567")]
@@ -308,7 +308,7 @@ def test_two_workers_routing_at_once_bridge_each_caller_once(app, call, db, demo
             if db_session.bind.dialect.name != "sqlite":  # SQLite would take its write lock
                 db_session.connection()  # connected before the race starts
             start.wait(timeout=30)
-            return route_now(db_session, clock())
+            return router(app).route_now(db_session, clock())
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         bridged = sum(pool.map(worker, range(4)))

@@ -14,39 +14,17 @@ import xml.etree.ElementTree as ET
 from typing import Any
 
 from flask import current_app
-from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 from ...phone import Phone, Prompt, Transport, local_url
+from ...voice.drafts import draft_token
 
 DRAFT_PREFIX = "draft:"
-DRAFT_SALT = "draft-script-call"
-DRAFT_MAX_AGE = 3600
 TRIAL_CALLER = "+15555550100"
 QUEUE_PATHS = "/voice/queue"
 # Where a draft hands the caller to the live queues, the trial ends: it must never take a
 # place in line or an analyst.
 END_AT_QUEUE = ("<Response><Say>[The draft hands the caller to the queues here: the trial call "
                 "ends.]</Say><Hangup/></Response>")
-
-
-def _serializer() -> URLSafeTimedSerializer:
-    return URLSafeTimedSerializer(current_app.config["SECRET_KEY"], salt=DRAFT_SALT)
-
-
-def draft_token(version_id: int) -> str:
-    """A query parameter that makes /voice/incoming run this script version."""
-    return _serializer().dumps(version_id)
-
-
-def draft_version_id(token: str | None) -> int | None:
-    """The script version a signed draft token names (None if absent, forged or stale)."""
-    if not token:
-        return None
-    try:
-        value = _serializer().loads(token, max_age=DRAFT_MAX_AGE)
-    except BadSignature:
-        return None
-    return value if isinstance(value, int) else None
 
 
 def _transport() -> Transport:

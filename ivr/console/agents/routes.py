@@ -1,5 +1,5 @@
 """Agent console pages: the analyst's status, the live queue of their tiers, the call they are
-on, ticket search. Thin: reads come from tickets.queries, changes from ivr.queueing."""
+on, ticket search. Thin: reads come from tickets.queries, changes from ivr.queues."""
 
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ from tickets.models import Agent
 from tickets.phones import mask_phone
 from tickets.statuses import STATUSES, AgentStatus, QueueStatus
 
-from ... import db, queueing
+from ... import db
 from ...clock import now
+from ...queues.agents import set_agent_status
 from ..auth import role_required
 from . import bp
 from .access import CONSOLE_ROLES, my_agent, queue_tiers, ticket_tiers
@@ -42,7 +43,7 @@ def set_status() -> ResponseReturnValue:
     if agent.status == AgentStatus.ON_CALL:
         flash("Finish the call first; you can change your status afterwards.", "error")
     else:
-        queueing.set_agent_status(agent, status, now())
+        set_agent_status(agent, status, now())
         db.session().commit()
         flash(f"You are {status.replace('_', ' ')}.", "ok")
     return redirect(url_for(".dashboard"))

@@ -13,22 +13,23 @@ import logging
 import os
 import socket
 from collections.abc import Callable
-from datetime import UTC
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO, Any
 
 from apscheduler.schedulers.blocking import BlockingScheduler
 from flask import Flask
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException
 from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from tickets.versions import live_policy
 
-from .. import clock
-from . import sweeps
-from .dispatcher import Dispatcher, Settings
+from . import clock, twilio_rest
+from .outbound import sweeps
+from .outbound.dispatcher import Dispatcher, Settings
 
 log = logging.getLogger(__name__)
 
@@ -75,55 +76,49 @@ def twilio_client(app: Flask) -> Callable[[], Client]:
 def make_dispatcher(app: Flask, owner: str | None = None, **options: Any) -> Dispatcher:
     """A dispatcher for this app's database, Twilio account and live policy."""
     cfg = app.config
-    sessions = app.extensions["sessionmaker"]
-
-    def now():
-        with app.app_context():
-            return clock.now()
-
     return Dispatcher(
-        sessions=sessions,
+        sessions=app.extensions["sessionmaker"],
         settings=Settings(public_base_url=cfg["PUBLIC_BASE_URL"],
                           from_number=cfg["TWILIO_PHONE_NUMBER"]),
         client_factory=options.pop("client_factory", None) or twilio_client(app),
         owner=owner or f"{socket.gethostname()}:{os.getpid()}",
-        policy=live_policy, clock=now, **options)
+        policy=live_policy, clock=clock.of(app), **options)
 
 
-def _in_app(app: Flask, name: str, work: Callable[[Any], Any]) -> Callable[[], None]:
-    """A job: run work(session) in the app's context and one transaction; log, never die."""
-    def job() -> None:
-        with app.app_context(), app.test_request_context():  # url_for needs a request
-            from ..db import session
+Work = Callable[[Flask, Session, datetime], Any]  # a pass of a job: (app, session, now)
 
-            db = session()
+
+def job(app: Flask, name: str, work: Work) -> Callable[[], None]:
+    """A job: run one pass of work in one transaction, at the app's time; log, never die."""
+    def run_pass() -> None:
+        with app.extensions["sessionmaker"]() as session:
             try:
-                result = work(db)
-                db.commit()
+                result = work(app, session, clock.of(app)())
+                session.commit()
                 if result:
                     log.info("%s: %s", name, result)
             except Exception:  # noqa: BLE001  one failed pass must not stop the scheduler
-                db.rollback()
+                session.rollback()
                 log.exception("%s failed", name)
 
-    return job
+    return run_pass
 
 
-def route_sweep(db) -> int:
-    from ..voice.queue import route_now
-
-    return route_now(db, clock.now())
-
-
-def sla_sweep(db) -> int:
-    return sweeps.sla_sweep(db, clock.now(), live_policy(db))
+def route_sweep(app: Flask, session: Session, now: datetime) -> int:
+    """Bridge waiting callers to free analysts (a safety net beside the hold passes)."""
+    return twilio_rest.router(app).route_now(session, now)
 
 
-def cadence_sweep(db) -> int:
-    return sweeps.status_cadence(db, clock.now(), live_policy(db))
+def sla_sweep(app: Flask, session: Session, now: datetime) -> int:
+    return sweeps.sla_sweep(session, now, live_policy(session))
 
 
-def housekeeping(app: Flask) -> Callable[[Any], int]:
+def cadence_sweep(app: Flask, session: Session, now: datetime) -> int:
+    return sweeps.status_cadence(session, now, live_policy(session))
+
+
+def housekeeping(app: Flask) -> Work:
+    """Settle placed calls whose final status never came, asking Twilio how they ended."""
     client = twilio_client(app)
 
     def fetch(sid: str) -> str | None:
@@ -133,7 +128,7 @@ def housekeeping(app: Flask) -> Callable[[Any], int]:
             log.warning("could not look up call %s: %s", sid, exc)
             return None
 
-    return lambda db: sweeps.reconcile(db, clock.now(), fetch)
+    return lambda _app, session, now: sweeps.reconcile(session, now, fetch)
 
 
 def build(app: Flask, dispatcher: Dispatcher | None = None) -> BlockingScheduler:
@@ -144,8 +139,7 @@ def build(app: Flask, dispatcher: Dispatcher | None = None) -> BlockingScheduler
 
     def dispatch() -> None:
         try:
-            with app.app_context():
-                handled = dispatcher.run_until_idle()
+            handled = dispatcher.run_until_idle()
             if handled:
                 log.info("dispatch: %s call(s) handled", handled)
         except Exception:  # noqa: BLE001
@@ -155,9 +149,9 @@ def build(app: Flask, dispatcher: Dispatcher | None = None) -> BlockingScheduler
     scheduler.add_job(dispatch, "interval", seconds=INTERVALS["dispatch"], id="dispatch",
                       name="outbound dispatcher")
     for name, work in jobs.items():
-        scheduler.add_job(_in_app(app, name, work), "interval", seconds=INTERVALS[name],
+        scheduler.add_job(job(app, name, work), "interval", seconds=INTERVALS[name],
                           id=name, name=f"{name} sweep")
-    scheduler.add_job(_in_app(app, "housekeeping", housekeeping(app)), "cron", hour=3,
+    scheduler.add_job(job(app, "housekeeping", housekeeping(app)), "cron", hour=3,
                       id="housekeeping", name="housekeeping")
     return scheduler
 
