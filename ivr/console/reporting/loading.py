@@ -27,9 +27,11 @@ from .figures import DEFAULT_SERVICE_LEVEL, build_from_rows
 from .rows import CallbackRow, QueueVisit, SurveyRow, TicketRow
 from .tables import Table
 
-VISIT_OUTCOMES = {QueueStatus.DONE: "answered", QueueStatus.ABANDONED: "abandoned",
-                  QueueStatus.RESUMED: "abandoned", QueueStatus.CALLBACK: "callback",
-                  QueueStatus.VOICEMAIL: "voicemail"}
+# A finished queue entry's status -> the visit's outcome in the reports.
+VISIT_OUTCOMES: dict[str, str] = {
+    QueueStatus.DONE: "answered", QueueStatus.ABANDONED: "abandoned",
+    QueueStatus.RESUMED: "abandoned", QueueStatus.CALLBACK: "callback",
+    QueueStatus.VOICEMAIL: "voicemail"}
 
 
 def _answered_by(session: Session, tickets: Sequence[Ticket]) -> dict[int, int]:
