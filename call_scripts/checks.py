@@ -170,8 +170,8 @@ class _Checks:
             for urgency in sorted(urgencies - set(row)):
                 self.problem(None, f"priority.matrix[{impact}] has no entry for {urgency!r}",
                              "priority", "matrix", impact)
-        for key, label in pr.labels.items():
-            self.prompt(None, f"priority.labels.{key}.name", label.name,
+        for key, info in pr.labels.items():
+            self.prompt(None, f"priority.labels.{key}.name", info.name,
                         "priority", "labels", key, "name")
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 from .model import Condition, Script
@@ -17,6 +18,13 @@ def lookup(fields: dict[str, Any], path: str) -> Any:
         else:
             return None
     return value
+
+
+def value_of(fields: dict[str, Any], value: Any) -> Any:
+    """A set value: '{path}' copies a collected field, anything else is taken as written."""
+    if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
+        return copy.deepcopy(lookup(fields, value[1:-1]))
+    return copy.deepcopy(value)
 
 
 def matches(cond: Condition, fields: dict[str, Any]) -> bool:

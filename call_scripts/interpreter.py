@@ -32,7 +32,7 @@ from .actions import (
     Silence,
     Turn,
 )
-from .fields import assess_priority, lookup, matches
+from .fields import assess_priority, lookup, matches, value_of
 from .model import (
     ActionStep,
     AskStep,
@@ -94,7 +94,7 @@ class _Run:
             for key in step.clear:
                 self.fields.pop(key, None)
             for key, value in step.values.items():
-                self.fields[key] = self.value_of(value)
+                self.fields[key] = value_of(self.fields, value)
             self.goto(step.next)
         elif isinstance(step, ActionStep):
             self.act(step)
@@ -122,12 +122,6 @@ class _Run:
                 self.gather(step, prefix)
         else:
             self.gather(step, prefix)
-
-    def value_of(self, value: Any) -> Any:
-        """A set value: '{path}' copies a collected field, anything else is taken as written."""
-        if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-            return copy.deepcopy(lookup(self.fields, value[1:-1]))
-        return copy.deepcopy(value)
 
     def act(self, step: ActionStep) -> None:
         if step.do == "assess_priority":

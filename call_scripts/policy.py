@@ -24,8 +24,8 @@ REQUIRED_MESSAGES = (
 )
 # Values the line fills in; any other {name} in a message is an error.
 PLACEHOLDERS = frozenset({"minutes", "position", "opening", "number", "ticket", "slot"})
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _HHMM = re.compile(r"(\d{2}):(\d{2})")
 
@@ -209,7 +209,7 @@ def is_within_hours(hours: Hours | None, at: datetime) -> bool:
         return False
     now = _second_of_day(local)
     return any(start * 60 <= now < end * 60
-               for start, end in hours.weekly.get(WEEKDAYS[local.weekday()], ()))
+               for start, end in hours.weekly.get(WEEKDAYS[local.weekday()]) or ())
 
 
 def next_opening(hours: Hours | None, at: datetime) -> datetime:
@@ -224,7 +224,7 @@ def next_opening(hours: Hours | None, at: datetime) -> datetime:
         day = local.date() + timedelta(days=offset)
         if day in hours.holidays:
             continue
-        for start, _end in sorted(hours.weekly.get(WEEKDAYS[day.weekday()], ())):
+        for start, _end in sorted(hours.weekly.get(WEEKDAYS[day.weekday()]) or ()):
             if offset == 0 and start * 60 <= now:
                 continue
             opening = datetime.combine(day, time(start // 60, start % 60), tzinfo=zone)

@@ -22,13 +22,14 @@ from . import TicketError
 from .db import utcnow
 from .models import OutboundCall, Ticket
 from .phones import mask_phone
-from .statuses import OUTBOUND_KINDS, UNDER_WAY, OutboundKind, OutboundStatus
+from .statuses import OUTBOUND_KINDS, UNDER_WAY, CallStatus, OutboundKind, OutboundStatus
 from .timeline import record_event
 
 log = logging.getLogger(__name__)
 
-LABELS = {OutboundKind.CALLBACK: "Callback", OutboundKind.STATUS_UPDATE: "Status update call",
-          OutboundKind.CLOSURE: "Closure and survey call"}
+LABELS: dict[str, str] = {OutboundKind.CALLBACK: "Callback",
+                          OutboundKind.STATUS_UPDATE: "Status update call",
+                          OutboundKind.CLOSURE: "Closure and survey call"}
 # Twilio's AnsweredBy values for an answering machine.
 MACHINE = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")
 
@@ -214,15 +215,16 @@ def call_ended(session: Session, outbound: OutboundCall, status: str, reached: b
         return None  # already settled: a repeated or late status callback
     label = LABELS[outbound.kind]
     machine = is_machine(outbound)
-    if status == "completed" and (reached or (machine and
+    if status == CallStatus.COMPLETED and (reached or (machine and
                                               outbound.kind == OutboundKind.STATUS_UPDATE)):
         outbound.status = OutboundStatus.DONE
         outbound.ended_at = now
         outbound.result = "message left on a machine" if machine and not reached else "reached"
         _event(session, outbound, "outbound_done", f"{label} completed: {outbound.result}", now)
         return OutboundStatus.DONE
-    why = "answered by a machine, message left" if machine and status == "completed" else \
-        "answered but no choice made" if status == "completed" else status.replace("-", " ")
+    completed = status == CallStatus.COMPLETED
+    why = "answered by a machine, message left" if machine and completed else \
+        "answered but no choice made" if completed else status.replace("-", " ")
     sid = outbound.twilio_sid
     outbound.twilio_sid = None
     outbound.answered_by = None

@@ -5,7 +5,9 @@ tried again or given up. No Flask: the time is passed in."""
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from datetime import datetime
+from functools import wraps
 from typing import Any
 
 from sqlalchemy import select
@@ -65,34 +67,44 @@ def reserved_bridge(session: Session, call: Call) -> tuple[int, int] | None:
     return entry.id, outbound.agent_id
 
 
-def _about(session: Session, call: Call) -> tuple[OutboundCall, Ticket] | None:
-    """The booking an outbound call was placed for, and its ticket."""
-    outbound = outbound_of(session, call)
-    ticket = session.get(Ticket, outbound.ticket_id) if outbound and outbound.ticket_id else None
-    return (outbound, ticket) if outbound is not None and ticket is not None else None
+TicketEffect = Callable[[Session, Call, OutboundCall, Ticket, dict[str, Any], datetime], bool]
+
+
+def about_ticket(effect: TicketEffect) -> Callable[[Session, Call, dict[str, Any], datetime], Done]:
+    """An outbound script's effect on the ticket its call was placed for: the script is told
+    {"done": False} when there is no such ticket, or when the effect refuses what it got."""
+
+    @wraps(effect)
+    def run(session: Session, call: Call, args: dict[str, Any], now: datetime) -> Done:
+        outbound = outbound_of(session, call)
+        ticket = session.get(Ticket, outbound.ticket_id) if outbound and outbound.ticket_id \
+            else None
+        if outbound is None or ticket is None:
+            return {"done": False}
+        return {"done": effect(session, call, outbound, ticket, args, now)}
+
+    return run
 
 
 # ---- the effects of outbound scripts (the table is ivr.voice.effects) ------------------------
 
-def stop_status_calls(session: Session, call: Call, args: dict[str, Any], now: datetime) -> Done:
+@about_ticket
+def stop_status_calls(session: Session, call: Call, outbound: OutboundCall, ticket: Ticket,
+                      args: dict[str, Any], now: datetime) -> bool:
     """The callee asked for no more status calls on the ticket (press 9)."""
-    about = _about(session, call)
-    if about is None:
-        return {"done": False}
-    _, ticket = about
     workflow.stop_status_calls(session, ticket, now=now)
     bookings.cancel_outbound(session, ticket, (OutboundKind.STATUS_UPDATE,), now=now,
                              why="the customer asked for no more status calls")
-    return {"done": True}
+    return True
 
 
-def add_recording(session: Session, call: Call, args: dict[str, Any], now: datetime) -> Done:
+@about_ticket
+def add_recording(session: Session, call: Call, outbound: OutboundCall, ticket: Ticket,
+                  args: dict[str, Any], now: datetime) -> bool:
     """The callee recorded something: a survey comment, or more about the problem."""
-    about = _about(session, call)
     recording = args.get("recording") or {}
-    if about is None or not recording.get("url"):
-        return {"done": False}
-    outbound, ticket = about
+    if not recording.get("url"):
+        return False
     if outbound.kind == OutboundKind.CLOSURE:
         workflow.record_survey(session, ticket, outbound, now=now,
                                comment_url=recording["url"],
@@ -104,15 +116,13 @@ def add_recording(session: Session, call: Call, args: dict[str, Any], now: datet
                           ticket_id=ticket.id, call_id=call.id, at=now,
                           data={"recording_url": recording["url"],
                                 "seconds": recording.get("seconds")})
-    return {"done": True}
+    return True
 
 
-def closure_answer(session: Session, call: Call, args: dict[str, Any], now: datetime) -> Done:
+@about_ticket
+def closure_answer(session: Session, call: Call, outbound: OutboundCall, ticket: Ticket,
+                   args: dict[str, Any], now: datetime) -> bool:
     """Is the problem solved? Yes confirms the closure; no reopens the ticket."""
-    about = _about(session, call)
-    if about is None:
-        return {"done": False}
-    outbound, ticket = about
     solved = args.get("solved") == "yes"
     workflow.record_survey(session, ticket, outbound, now=now, solved=solved)
     if solved:
@@ -123,27 +133,23 @@ def closure_answer(session: Session, call: Call, args: dict[str, Any], now: date
         workflow.reopen_ticket(session, ticket, actor="customer", now=now,
                                reason="the customer says the problem is not solved; "
                                f"back to tier {ticket.tier}")
-    return {"done": True}
+    return True
 
 
-def survey_score(session: Session, call: Call, args: dict[str, Any], now: datetime) -> Done:
+@about_ticket
+def survey_score(session: Session, call: Call, outbound: OutboundCall, ticket: Ticket,
+                 args: dict[str, Any], now: datetime) -> bool:
     """A satisfaction score of 1 to 5; a low one opens a follow-up for the team lead."""
-    about = _about(session, call)
-    if about is None:
-        return {"done": False}
-    outbound, ticket = about
     try:
         score = int(args["score"])
     except (KeyError, TypeError, ValueError):
-        return {"done": False}
+        return False
     workflow.record_survey(session, ticket, outbound, now=now, score=score)
     timeline.record_event(session, "survey", f"Satisfaction score {score} of 5",
-                          ticket_id=ticket.id, call_id=call.id, at=now,
-                          data={"score": score})
+                          ticket_id=ticket.id, call_id=call.id, at=now, data={"score": score})
     if score <= workflow.LOW_SCORE:
-        workflow.open_follow_up(session, ticket, now=now,
-                                why=f"satisfaction score {score} of 5")
-    return {"done": True}
+        workflow.open_follow_up(session, ticket, now=now, why=f"satisfaction score {score} of 5")
+    return True
 
 
 def call_ended(session: Session, outbound: OutboundCall, call: Call | None, status: str,

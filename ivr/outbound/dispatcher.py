@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -208,7 +208,7 @@ class Dispatcher:
         return bool(row.attempts and row.placed_at and row.placed_at >= now - timedelta(days=1))
 
     @staticmethod
-    def _ringing(session: Session, rows: list[OutboundCall]) -> set[str]:
+    def _ringing(session: Session, rows: Sequence[OutboundCall]) -> set[str]:
         """The numbers of the batch with another call under way."""
         numbers = {row.to_number for row in rows}
         if not numbers:
@@ -219,7 +219,7 @@ class Dispatcher:
                 OutboundCall.status.in_(UNDER_WAY),
                 OutboundCall.id.not_in([row.id for row in rows]))))
 
-    def _dialled_today(self, session: Session, rows: list[OutboundCall],
+    def _dialled_today(self, session: Session, rows: Sequence[OutboundCall],
                        now: datetime) -> Counter[str]:
         """Calls dialled in the last day to each number of the batch (other rows than these)."""
         numbers = {row.to_number for row in rows}

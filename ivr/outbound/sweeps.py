@@ -16,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from tickets import timeline, workflow
 from tickets.models import Call, OutboundCall, Ticket
-from tickets.statuses import FINAL_STATUSES, OPEN_STATUSES, OutboundStatus
+from tickets.statuses import FINAL_STATUSES, OPEN_STATUSES, CallStatus, OutboundStatus
 
 from . import conversation
 
@@ -90,7 +90,7 @@ def reconcile(session: Session, now: datetime,
         OutboundCall.placed_at < now - STALE_PLACED).limit(BATCH))).all()
     settled = 0
     for row in rows:
-        status = fetch_status(row.twilio_sid) if row.twilio_sid else "failed"
+        status = fetch_status(row.twilio_sid) if row.twilio_sid else CallStatus.FAILED
         if status in FINAL_STATUSES:
             call = session.scalar(select(Call).where(Call.sid == row.twilio_sid))
             conversation.call_ended(session, row, call, status, now)

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from call_scripts.policy import HoldPolicy
 from tickets import bookings, timeline, versions
 from tickets.models import Agent, Call, OutboundCall, QueueEntry, Ticket
-from tickets.statuses import OutboundKind, QueueKind, QueueStatus
+from tickets.statuses import CallStatus, OutboundKind, QueueKind, QueueStatus
 from tickets.versions import live_policy
 
 from . import agents, hold
@@ -244,7 +244,7 @@ def bridged(session: Session, entry: QueueEntry, agent: Agent, now: datetime) ->
 def dial_result(session: Session, entry: QueueEntry, agent: Agent, status: str,
                 duration: int | None, now: datetime) -> bool:
     """The agent's leg ended. Returns True when the caller goes back in line."""
-    answered = status == "completed"
+    answered = status == CallStatus.COMPLETED  # Twilio's DialCallStatus
     agents.call_ended(agent, answered, live_policy(session).max_no_answer, now)
     if answered:
         entry.status = QueueStatus.DONE

@@ -208,7 +208,8 @@ def record_status(session: Session, form: dict[str, str]) -> None:
             call.duration = int(form.get("CallDuration") or 0)
         except ValueError:
             call.duration = None
-        tickets = session.scalars(select(Ticket.id).where(Ticket.call_id == call.id)).all()
+        tickets: list[int | None] = list(
+            session.scalars(select(Ticket.id).where(Ticket.call_id == call.id)))
         text = f"Call ended: {status}" + (f", {call.duration} s" if call.duration else "")
         for ticket_id in tickets or [None]:
             timeline.record_event(session, "call", text, ticket_id=ticket_id, call_id=call.id,

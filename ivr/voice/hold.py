@@ -12,6 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from tickets import phones, versions
 from tickets.models import Agent, Call, QueueEntry, Ticket
+from tickets.statuses import CallStatus
 
 from .. import twilio_rest
 from ..queues import lineup, service
@@ -255,7 +256,7 @@ def queue_dialed(hook: Hook, entry: QueueEntry) -> str:
         return twiml.hangup()
     duration = hook.number("DialCallDuration", "form") if hook.form.get("DialCallDuration") \
         else 0
-    status = hook.form.get("DialCallStatus", "failed")
+    status = hook.form.get("DialCallStatus", CallStatus.FAILED)
     voice = queue_twiml.speaker(hook.session, entry)
     response = VoiceResponse()
     if service.dial_result(hook.session, entry, agent, status, duration, hook.now):

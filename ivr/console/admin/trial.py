@@ -63,7 +63,7 @@ def save(phone: Phone) -> dict[str, Any]:
             "num_digits": prompt.num_digits,
             "rest": [ET.tostring(e, encoding="unicode") for e in prompt.rest]},
         "queue": phone.queue, "queue_position": phone.queue_position,
-        "dialing": phone.dialing, "leave": phone._leave,
+        "dialing": phone.dialing, "leave": phone.left_queue,
     }
 
 
@@ -78,7 +78,7 @@ def restore(state: dict[str, Any]) -> Phone:
     phone.queue = state.get("queue")
     phone.queue_position = state.get("queue_position", 1)
     phone.dialing = state.get("dialing")
-    phone._leave = state.get("leave")
+    phone.left_queue = state.get("leave")
     return phone
 
 
