@@ -58,8 +58,10 @@ test: $(STAMP) chromium graphviz
 screenshots: $(STAMP) chromium graphviz  ## docs/screenshots/*.png from the browser tests
 	SCREENSHOTS=1 $(BIN)/pytest -q tests/browser
 
-lint: $(STAMP)
+lint: $(STAMP)  ## ruff, the import contracts (pyproject.toml) and mypy on the three packages
 	$(BIN)/ruff check ivr call_scripts tickets tests bench
+	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(STAMP)
 	$(BIN)/python bench/step_cost.py

@@ -3,7 +3,7 @@
 A local stand-in for Twilio's REST API (an HTTP server on 127.0.0.1) answers every
 `POST .../Calls.json` after 50 ms, as Twilio would with a new CallSid, and counts how many times
 each booked call (the `oc` in the call's Url) was dialled. The real dispatcher
-(`ivr.outbound.scheduler.make_dispatcher`) with the real twilio-python client places the calls;
+(`ivr.scheduler.make_dispatcher`) with the real twilio-python client places the calls;
 only the client's base URL points at the stand-in. The live policy's calls-per-second limit is
 respected: it is set by publishing a policy with `outbound.calls_per_second` (like an admin).
 
@@ -47,8 +47,8 @@ from twilio.http.http_client import TwilioHttpClient  # noqa: E402
 from twilio.rest import Client  # noqa: E402
 
 from ivr import create_app, migrate  # noqa: E402
-from ivr.outbound.scheduler import make_dispatcher  # noqa: E402
-from tickets import scripts  # noqa: E402
+from ivr.scheduler import make_dispatcher  # noqa: E402
+from tickets import versions as scripts  # noqa: E402
 from tickets.db import make_engine  # noqa: E402
 from tickets.models import OutboundCall  # noqa: E402
 

@@ -176,7 +176,7 @@ PARTS = [
     ("lock + load the Call row", "calls.py", "_lock_call"),
     ("load the ScriptVersion row", "session.py", "get"),
     ("interpreter (advance)", "interpreter.py", "advance"),
-    ("record_event (TicketEvent added)", "services.py", "record_event"),
+    ("record_event (TicketEvent added)", "timeline.py", "record_event"),
     ("TwiML render", "twiml.py", "render"),
     ("flush + commit", "session.py", "commit"),
     ("session close (teardown)", "session.py", "close"),

@@ -1,7 +1,8 @@
 """The call-script language: parse, validate and interpret. Pure: no Flask, Twilio or SQL."""
 
-from .interpreter import (
+from .actions import (
     Effect,
+    Event,
     Gather,
     Hangup,
     Input,
@@ -11,18 +12,17 @@ from .interpreter import (
     Recorded,
     Result,
     Say,
-    ScriptRuntimeError,
     Silence,
     Turn,
-    advance,
-    assess_priority,
-    start,
 )
-from .loader import Problem, ScriptError, load_file, parse, shipped_scripts
+from .fields import assess_priority
+from .interpreter import advance, start
+from .loader import load_file, parse, shipped_scripts
 from .model import Script
+from .problems import Problem, ScriptError, ScriptRuntimeError
 
 __all__ = [
-    "Effect", "Gather", "Hangup", "Input", "Log", "Problem", "Queue", "Record", "Recorded",
+    "Effect", "Event", "Gather", "Hangup", "Input", "Log", "Problem", "Queue", "Record", "Recorded",
     "Result", "Say", "Script", "ScriptError", "ScriptRuntimeError", "Silence", "Turn", "advance",
     "assess_priority", "load_file", "parse", "shipped_scripts", "start",
 ]

@@ -13,18 +13,30 @@ State is a plain JSON-able dict kept on the call's row between webhooks:
 from __future__ import annotations
 
 import copy
-import re
-import string
-from dataclasses import dataclass, field
 from typing import Any
 
-import phonenumbers
-
+from . import answers
+from .actions import (
+    Action,
+    Effect,
+    Event,
+    Gather,
+    Hangup,
+    Input,
+    Log,
+    Queue,
+    Record,
+    Recorded,
+    Result,
+    Say,
+    Silence,
+    Turn,
+)
+from .fields import assess_priority, lookup, matches, value_of
 from .model import (
     ActionStep,
     AskStep,
     BranchStep,
-    Condition,
     HangupStep,
     LanguageStep,
     MenuStep,
@@ -35,224 +47,10 @@ from .model import (
     Script,
     SetStep,
 )
+from .problems import ScriptRuntimeError
+from .speech import render
 
 MAX_STEPS_PER_TURN = 200
-
-
-# ---- events (what happened) -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Input:
-    """The caller pressed keys or spoke."""
-
-    digits: str | None = None
-    speech: str | None = None
-    confidence: float | None = None
-
-
-@dataclass(frozen=True)
-class Silence:
-    """The caller gave no input before the timeout."""
-
-
-@dataclass(frozen=True)
-class Result:
-    """The host performed the pending effect; this is what it found."""
-
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Recorded:
-    """The callee left a recording (after a <Record>)."""
-
-    url: str
-    seconds: int = 0
-
-
-Event = Input | Silence | Result | Recorded
-
-
-# ---- actions (what to do) ---------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Say:
-    text: str
-    language: str
-    voice: str
-
-
-@dataclass(frozen=True)
-class Gather:
-    """Wait for the caller, having said the prompts."""
-
-    prompts: tuple[Say, ...]
-    input: str
-    language: str
-    timeout: int
-    num_digits: int | None = None
-    finish_on_key: str = "#"
-    hints: str | None = None
-
-
-@dataclass(frozen=True)
-class Effect:
-    """Ask the host for a side effect; always the last action of a turn."""
-
-    name: str
-    args: dict[str, Any]
-    fields: dict[str, Any]
-
-
-@dataclass(frozen=True)
-class Log:
-    """Something worth a line on the ticket's timeline."""
-
-    kind: str
-    step: str
-    text: str
-    data: dict[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class Record:
-    """Say the prompt, then record the callee after a beep."""
-
-    prompt: Say
-    max_length: int
-
-
-@dataclass(frozen=True)
-class Hangup:
-    pass
-
-
-@dataclass(frozen=True)
-class Queue:
-    """Hand the caller to the agent queues; the script's part of the call is over."""
-
-    fields: dict[str, Any]
-
-
-Action = Say | Gather | Effect | Log | Hangup | Queue | Record
-
-
-@dataclass(frozen=True)
-class Turn:
-    actions: tuple[Action, ...]
-    state: dict[str, Any]
-
-    @property
-    def effect(self) -> Effect | None:
-        last = self.actions[-1] if self.actions else None
-        return last if isinstance(last, Effect) else None
-
-
-class ScriptRuntimeError(Exception):
-    """The script could not go on (a validated script should never raise this)."""
-
-
-# ---- helpers ------------------------------------------------------------------------------
-
-
-def lookup(fields: dict[str, Any], path: str) -> Any:
-    """Resolve a dotted path ('caller.language') in the collected fields."""
-    value: Any = fields
-    for part in path.split("."):
-        if isinstance(value, dict) and part in value:
-            value = value[part]
-        else:
-            return None
-    return value
-
-
-class _Formatter(string.Formatter):
-    """Fill prompt placeholders from fields: {name}, {ticket.number:digits}, {priority:label}."""
-
-    def __init__(self, script: Script, language: str):
-        self.script = script
-        self.language = language
-
-    def get_field(self, field_name, args, kwargs):
-        return lookup(kwargs, field_name), field_name
-
-    def format_field(self, value, format_spec):
-        if value is None:
-            return ""
-        if format_spec == "digits":
-            return " ".join(str(value))
-        if format_spec == "label":
-            pr = self.script.priority
-            label = pr.labels.get(str(value)) if pr else None
-            return label.name[self.language] if label else str(value)
-        if format_spec == "duration":
-            return self._duration(int(value))
-        if format_spec == "word":
-            words = self.script.words.get(str(value))
-            return words[self.language] if words else str(value)
-        return format(value, format_spec) if format_spec else str(value)
-
-    def _duration(self, minutes: int) -> str:
-        def word(key: str, default: str) -> str:
-            w = self.script.words.get(key)
-            return w[self.language] if w else default
-
-        if minutes % 60 == 0 and minutes >= 60:
-            hours = minutes // 60
-            return f"{hours} {word('hour' if hours == 1 else 'hours', 'hours')}"
-        return f"{minutes} {word('minute' if minutes == 1 else 'minutes', 'minutes')}"
-
-
-def render(script: Script, state: dict[str, Any], prompt: Prompt) -> Say:
-    lang = state["language"]
-    text = prompt.get(lang) or prompt.get(script.default_language) or ""
-    context = {**state["fields"], "language": lang}
-    try:
-        text = _Formatter(script, lang).vformat(text, (), context)
-    except (ValueError, KeyError, IndexError):
-        pass  # an unfillable placeholder is said as written rather than dropping the call
-    return Say(text=text, language=lang, voice=script.voice(lang))
-
-
-def said(phrase: str, spoken: str) -> bool:
-    """Whether the caller said this word or phrase (whole words: 'ya' is not in 'saya')."""
-    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", spoken) is not None
-
-
-def matches(cond: Condition, fields: dict[str, Any]) -> bool:
-    value = lookup(fields, cond.field)
-    if cond.present is not None and (value not in (None, "", [], {})) != cond.present:
-        return False
-    if cond.equals is not None and value != cond.equals:
-        return False
-    if cond.not_equals is not None and value == cond.not_equals:
-        return False
-    if cond.in_ is not None and value not in cond.in_:
-        return False
-    if cond.gt is not None:
-        try:
-            if not float(value) > cond.gt:
-                return False
-        except (TypeError, ValueError):
-            return False
-    return True
-
-
-def assess_priority(script: Script, fields: dict[str, Any]) -> str:
-    """The priority label for the caller's answers (impact x urgency, or planned event)."""
-    pr = script.priority
-    if pr is None:
-        raise ScriptRuntimeError("script has no priority section")
-    if str(lookup(fields, pr.planned_field)) == pr.planned_value:
-        return pr.planned_label
-    impact = str(lookup(fields, pr.impact_field))
-    urgency = str(lookup(fields, pr.urgency_field))
-    return pr.matrix.get(impact, {}).get(urgency, pr.default_label)
-
-
-# ---- the machine --------------------------------------------------------------------------
 
 
 class _Run:
@@ -296,7 +94,7 @@ class _Run:
             for key in step.clear:
                 self.fields.pop(key, None)
             for key, value in step.values.items():
-                self.fields[key] = self.value_of(value)
+                self.fields[key] = value_of(self.fields, value)
             self.goto(step.next)
         elif isinstance(step, ActionStep):
             self.act(step)
@@ -324,12 +122,6 @@ class _Run:
                 self.gather(step, prefix)
         else:
             self.gather(step, prefix)
-
-    def value_of(self, value: Any) -> Any:
-        """A set value: '{path}' copies a collected field, anything else is taken as written."""
-        if isinstance(value, str) and value.startswith("{") and value.endswith("}"):
-            return copy.deepcopy(lookup(self.fields, value[1:-1]))
-        return copy.deepcopy(value)
 
     def act(self, step: ActionStep) -> None:
         if step.do == "assess_priority":
@@ -384,26 +176,11 @@ class _Run:
             return Turn((Hangup(),), self.state)
         step = self.script.step(self.state["step"])
         if mode == "result":
-            if not isinstance(event, Result):
-                # Not what we were waiting for: ask the host again for the effect.
-                self.state["mode"] = "run"
-                return self.run()
-            assert isinstance(step, ActionStep)
-            if step.result:
-                self.fields[step.result] = copy.deepcopy(event.data)
-            self.goto(step.next)
-            return self.run()
+            return self.result(step, event)
         if isinstance(event, Result):
             return self.repeat(step)
         if isinstance(step, RecordStep):
-            if isinstance(event, Recorded) and event.url:
-                self.fields[step.field] = {"url": event.url, "seconds": event.seconds}
-                self.log("recording", f"Recording left ({event.seconds} s)", url=event.url,
-                         seconds=event.seconds)
-            else:
-                self.log("no_recording", "Nothing recorded")
-            self.goto(step.next)
-            return self.run()
+            return self.recorded(step, event)
         if isinstance(event, Recorded):
             return self.fail(step, "not understood", None)
         if mode == "confirm":
@@ -411,49 +188,58 @@ class _Run:
         if isinstance(event, Silence) or not (event.digits or event.speech):
             return self.fail(step, "no input", None)
         if isinstance(step, LanguageStep):
-            codes = list(self.script.languages)
-            digit = (event.digits or "")[:1]
-            spoken = (event.speech or "").strip().lower()
-            chosen = None
-            if digit.isdigit() and 1 <= int(digit) <= len(codes):
-                chosen = codes[int(digit) - 1]
-            for code, info in self.script.languages.items():
-                if spoken and info.label.lower() in spoken:
-                    chosen = code
-            if chosen is None:
-                return self.fail(step, "not understood", event)
-            self.state["language"] = chosen
-            self.log("language", f"Caller chose {self.script.languages[chosen].label}",
-                     language=chosen)
-            self.goto(step.next)
-            return self.run()
+            return self.choose_language(step, event)
         if isinstance(step, MenuStep):
-            key = self.menu_choice(step, event)
-            if key is None:
-                return self.fail(step, "not understood", event)
-            option = step.options[key]
-            if step.field:
-                self.fields[step.field] = key
-            self.fields.update(copy.deepcopy(option.set))
-            chosen = ", ".join(f"{k}={v}" for k, v in option.set.items()) or f"option {key}"
-            answers = {k: v for k, v in option.set.items() if isinstance(v, (str, int))}
-            self.log("answer", f"{step.field or self.state['step']}: {chosen}",
-                     **{**answers, "key": key})
-            self.goto(option.next)
-            return self.run()
+            return self.choose(step, event)
         assert isinstance(step, AskStep)
         return self.answer(step, event)
 
-    def menu_choice(self, step: MenuStep, event: Input) -> str | None:
-        if event.digits:
-            key = event.digits[:1]
-            return key if key in step.options else None
-        spoken = (event.speech or "").lower()
-        lang = self.state["language"]
-        for key, option in step.options.items():
-            if any(said(w, spoken) for w in option.words.get(lang, [])):
-                return key
-        return None
+    def result(self, step: Any, event: Event) -> Turn:
+        """The host's answer to the pending effect."""
+        if not isinstance(event, Result):
+            # Not what we were waiting for: ask the host again for the effect.
+            self.state["mode"] = "run"
+            return self.run()
+        assert isinstance(step, ActionStep)
+        if step.result:
+            self.fields[step.result] = copy.deepcopy(event.data)
+        self.goto(step.next)
+        return self.run()
+
+    def recorded(self, step: RecordStep, event: Event) -> Turn:
+        if isinstance(event, Recorded) and event.url:
+            self.fields[step.field] = {"url": event.url, "seconds": event.seconds}
+            self.log("recording", f"Recording left ({event.seconds} s)", url=event.url,
+                     seconds=event.seconds)
+        else:
+            self.log("no_recording", "Nothing recorded")
+        self.goto(step.next)
+        return self.run()
+
+    def choose_language(self, step: LanguageStep, event: Input) -> Turn:
+        chosen = answers.language_choice(self.script, event)
+        if chosen is None:
+            return self.fail(step, "not understood", event)
+        self.state["language"] = chosen
+        self.log("language", f"Caller chose {self.script.languages[chosen].label}",
+                 language=chosen)
+        self.goto(step.next)
+        return self.run()
+
+    def choose(self, step: MenuStep, event: Input) -> Turn:
+        key = answers.menu_choice(step, event, self.state["language"])
+        if key is None:
+            return self.fail(step, "not understood", event)
+        option = step.options[key]
+        if step.field:
+            self.fields[step.field] = key
+        self.fields.update(copy.deepcopy(option.set))
+        chosen = ", ".join(f"{k}={v}" for k, v in option.set.items()) or f"option {key}"
+        said = {k: v for k, v in option.set.items() if isinstance(v, (str, int))}
+        self.log("answer", f"{step.field or self.state['step']}: {chosen}",
+                 **{**said, "key": key})
+        self.goto(option.next)
+        return self.run()
 
     def answer(self, step: AskStep, event: Input) -> Turn:
         if step.skip_key and event.digits == step.skip_key:
@@ -461,7 +247,7 @@ class _Run:
             self.log("answer", f"{step.field}: skipped", field=step.field, value=None)
             self.goto(step.next)
             return self.run()
-        value, error = self.validate(step, event)
+        value, error = answers.validate(self.script, self.fields, step, event)
         if error:
             return self.fail(step, error, event)
         if step.read_back:
@@ -484,17 +270,12 @@ class _Run:
         lang = self.state["language"]
         self.actions.append(Gather(prefix + says, "dtmf speech", lang,
                                    step.timeout or self.script.defaults.timeout, num_digits=1,
-                                   hints=self.yes_no_hints()))
+                                   hints=answers.yes_no_hints(self.script, lang)))
         return Turn(tuple(self.actions), self.state)
-
-    def yes_no_hints(self) -> str | None:
-        words = [self.script.words[w][self.state["language"]]
-                 for w in ("yes", "no") if w in self.script.words]
-        return ", ".join(words) or None
 
     def confirm(self, step: AskStep, event: Event) -> Turn:
         pending = self.state["pending"]
-        answer = self.yes_no(event)
+        answer = answers.yes_no(self.script, self.state["language"], event)
         if answer is True:
             return self.accept(step, pending["value"], pending["confidence"], pending["input"])
         if answer is False:
@@ -505,41 +286,6 @@ class _Run:
             return Turn(tuple(self.actions), self.state)
         return self.fail(step, "no input" if isinstance(event, Silence) else "not understood",
                          event if isinstance(event, Input) else None)
-
-    def yes_no(self, event: Event) -> bool | None:
-        if not isinstance(event, Input):
-            return None
-        if event.digits:
-            return {"1": True, "2": False}.get(event.digits[:1])
-        spoken = (event.speech or "").lower()
-        lang = self.state["language"]
-        for word, meaning in (("yes", True), ("no", False)):
-            w = self.script.words.get(word)
-            if w and w[lang].lower() in spoken.split():
-                return meaning
-        return None
-
-    def validate(self, step: AskStep, event: Input) -> tuple[Any, str | None]:
-        rule = step.validate_
-        raw = (event.digits if event.digits else event.speech or "").strip()
-        if rule.kind == "digits":
-            if not raw.isdigit():
-                return None, f"not digits: {raw!r}"
-        if rule.kind == "phone":
-            region = self.fields.get("caller_region") or self.script.defaults.phone_region
-            try:
-                number = phonenumbers.parse(raw, region)
-            except phonenumbers.NumberParseException:
-                return None, f"not a phone number: {raw!r}"
-            if not phonenumbers.is_valid_number(number):
-                return None, f"not a valid phone number: {raw!r}"
-            return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
-        if rule.kind == "speech" and event.confidence is not None \
-                and event.confidence < rule.min_confidence:
-            return None, f"unclear speech (confidence {event.confidence:.2f}): {raw!r}"
-        if not rule.min_length <= len(raw) <= rule.max_length:
-            return None, f"wrong length ({len(raw)}): {raw!r}"
-        return raw, None
 
     def accept(self, step: AskStep, value: Any, confidence: float | None, via: str) -> Turn:
         self.fields[step.field] = value

@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from .loader import Problem, ScriptError, _Lines, _placeholders, _pydantic_problems, load_yaml
+from .problems import Lines, Problem, ScriptError, load_yaml, placeholders, pydantic_problems
 
 # Messages the line says; a policy must have each of them in each of its languages.
 REQUIRED_MESSAGES = (
@@ -24,8 +24,8 @@ REQUIRED_MESSAGES = (
 )
 # Values the line fills in; any other {name} in a message is an error.
 PLACEHOLDERS = frozenset({"minutes", "position", "opening", "number", "ticket", "slot"})
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 _HHMM = re.compile(r"(\d{2}):(\d{2})")
 
@@ -209,7 +209,7 @@ def is_within_hours(hours: Hours | None, at: datetime) -> bool:
         return False
     now = _second_of_day(local)
     return any(start * 60 <= now < end * 60
-               for start, end in hours.weekly.get(WEEKDAYS[local.weekday()], ()))
+               for start, end in hours.weekly.get(WEEKDAYS[local.weekday()]) or ())
 
 
 def next_opening(hours: Hours | None, at: datetime) -> datetime:
@@ -224,7 +224,7 @@ def next_opening(hours: Hours | None, at: datetime) -> datetime:
         day = local.date() + timedelta(days=offset)
         if day in hours.holidays:
             continue
-        for start, _end in sorted(hours.weekly.get(WEEKDAYS[day.weekday()], ())):
+        for start, _end in sorted(hours.weekly.get(WEEKDAYS[day.weekday()]) or ()):
             if offset == 0 and start * 60 <= now:
                 continue
             opening = datetime.combine(day, time(start // 60, start % 60), tzinfo=zone)
@@ -233,7 +233,7 @@ def next_opening(hours: Hours | None, at: datetime) -> datetime:
     raise ValueError("the opening hours never open")  # only with every open day a holiday
 
 
-def _check(policy: HoldPolicy, source: str, lines: _Lines) -> list[Problem]:
+def _check(policy: HoldPolicy, source: str, lines: Lines) -> list[Problem]:
     """Checks across fields: every message in every language, known placeholders."""
     out: list[Problem] = []
     langs = policy.languages
@@ -253,7 +253,7 @@ def _check(policy: HoldPolicy, source: str, lines: _Lines) -> list[Problem]:
                                f"'languages': {', '.join(extra)}"))
         for lang, text in texts.items():
             try:
-                names = _placeholders(text)
+                names = placeholders(text)
             except ValueError as exc:
                 out.append(Problem(source, lines.of("messages", key, lang), None,
                                    f"messages.{key} ({lang}): {exc}"))
@@ -274,7 +274,7 @@ def parse_policy(text: str, source: str = "<policy>") -> HoldPolicy:
     try:
         policy = HoldPolicy.model_validate(data)
     except ValidationError as exc:
-        raise ScriptError(_pydantic_problems(exc, source, lines, (), None)) from None
+        raise ScriptError(pydantic_problems(exc, source, lines, (), None)) from None
     problems = _check(policy, source, lines)
     if problems:
         raise ScriptError(problems)

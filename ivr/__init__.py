@@ -7,7 +7,7 @@ from typing import Any
 from flask import Flask
 
 from . import config as config_module
-from .auth import register_auth
+from .console import register_console
 from .db import register_db
 from .health import register_health
 from .logs import register_logging
@@ -22,7 +22,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_logging(app)
     register_proxy(app)
     register_db(app)
-    register_auth(app)
+    register_console(app)
     register_blueprints(app)
     register_health(app)
     register_metrics(app)
@@ -31,24 +31,18 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
 
 
 def register_blueprints(app: Flask) -> None:
-    from .admin import bp as admin_bp
-    from .agents import bp as agents_bp
+    """The surfaces machines call: Twilio's webhooks and the JSON API (no CSRF token)."""
     from .api import bp as api_bp
-    from .auth import csrf
-    from .reporting import bp as reports_bp
+    from .console.auth import csrf
     from .voice import bp as voice_bp
 
     csrf.exempt(voice_bp)  # Twilio signs its requests; it cannot send a CSRF token
     app.register_blueprint(voice_bp)
-    app.register_blueprint(agents_bp)
-    app.register_blueprint(admin_bp)
     csrf.exempt(api_bp)  # integrations authenticate with a bearer token, not a session
     app.register_blueprint(api_bp)
-    app.register_blueprint(reports_bp)
 
 
 def register_cli(app: Flask) -> None:
-    from .cli import db_cli, ivr_cli
+    from .cli import register_commands
 
-    app.cli.add_command(ivr_cli)
-    app.cli.add_command(db_cli)
+    register_commands(app)

@@ -1,10 +1,15 @@
-"""The app's clock: real time in production, a hand-wound one in tests."""
+"""The app's clock: real time in production, a hand-wound one in tests.
+
+Code that runs outside a request (the scheduler, the CLI) asks ``of(app)`` for the clock and
+passes the time on; nothing in the queues or the outbound calls reads the clock itself.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 
-from flask import current_app
+from flask import Flask, current_app
 
 from tickets.db import utcnow
 
@@ -23,5 +28,11 @@ class FixedClock:
         return self.current
 
 
+def of(app: Flask) -> Callable[[], datetime]:
+    """The app's clock (a test may set one after this is asked: it is looked up each time)."""
+    return lambda: app.extensions.get("clock", utcnow)()
+
+
 def now() -> datetime:
-    return current_app.extensions.get("clock", utcnow)()
+    """The time, by the clock of the app serving this request."""
+    return of(current_app)()

@@ -17,9 +17,15 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 
-from tickets.models import AGENT_STATUSES, Agent, Call, OutboundCall, QueueEntry
+from tickets import queries
+from tickets.models import Call, OutboundCall, QueueEntry
+from tickets.statuses import AGENT_STATUSES, OUTBOUND_KINDS, OutboundStatus, QueueStatus
 from tickets.workflow import MAX_TIER
 
+from . import clock
+from .api.auth import authenticate
+
+TIERS = range(1, MAX_TIER + 1)
 LIVE_CALL_STATUSES = ("queued", "ringing", "in-progress")
 ANSWER_WINDOW_SECONDS = 3600
 
@@ -31,6 +37,9 @@ def _families() -> dict[str, GaugeMetricFamily]:
             labels=["direction"]),
         "size": GaugeMetricFamily(
             "helpdesk_queue_size", "Callers holding in a tier's queue.", labels=["tier"]),
+        "callbacks": GaugeMetricFamily(
+            "helpdesk_queue_callbacks_pending",
+            "Callbacks promised for a tier and not yet placed.", labels=["tier"]),
         "longest": GaugeMetricFamily(
             "helpdesk_queue_longest_wait_seconds",
             "How long the longest-waiting caller of a tier has waited.", labels=["tier"]),
@@ -54,7 +63,7 @@ def _families() -> dict[str, GaugeMetricFamily]:
 class HelpdeskCollector:
     """Reads the database on every collect() (a scrape); describe() touches nothing."""
 
-    def __init__(self, sessions: sessionmaker, clock: Callable[[], datetime]):
+    def __init__(self, sessions: sessionmaker[Session], clock: Callable[[], datetime]):
         self.sessions = sessions
         self.clock = clock
 
@@ -75,55 +84,61 @@ class HelpdeskCollector:
             .group_by(Call.direction)).all())
         for direction in ("inbound", "outbound"):
             f["calls"].add_metric([direction], calls.get(direction, 0))
-
-        joined: dict[int, list[float]] = {tier: [] for tier in range(1, MAX_TIER + 1)}
-        for tier, at in session.execute(
-                select(QueueEntry.tier, QueueEntry.joined_at)
-                .where(QueueEntry.status == "waiting", QueueEntry.consent.is_(True))):
-            joined.setdefault(tier, []).append(max(0.0, (now - at).total_seconds()))
-        for tier, waits in sorted(joined.items()):
-            label = [str(tier)]
-            f["size"].add_metric(label, len(waits))
-            f["longest"].add_metric(label, max(waits, default=0.0))
-            f["average"].add_metric(label, sum(waits) / len(waits) if waits else 0.0)
-
-        since = now.timestamp() - ANSWER_WINDOW_SECONDS
-        answered: dict[int, list[float]] = {tier: [] for tier in range(1, MAX_TIER + 1)}
-        for tier, wait, ended in session.execute(
-                select(QueueEntry.tier, QueueEntry.actual_wait, QueueEntry.ended_at)
-                .where(QueueEntry.status == "done", QueueEntry.actual_wait.is_not(None),
-                       QueueEntry.ended_at.is_not(None))):
-            if ended.timestamp() >= since:
-                answered.setdefault(tier, []).append(wait)
-        for tier, waits in sorted(answered.items()):
-            f["asa"].add_metric([str(tier)], sum(waits) / len(waits) if waits else 0.0)
-
-        staff = {(tier, status): n for tier, status, n in session.execute(
-            select(Agent.tier, Agent.status, func.count()).group_by(Agent.tier, Agent.status))}
-        tiers = sorted({t for t, _ in staff} | set(range(1, MAX_TIER + 1)))
-        for tier in tiers:
+        _queues(session, now, f)
+        _answer_speed(session, now, f)
+        staff = queries.agents_by_status(session)
+        for tier in sorted({t for t, _ in staff} | set(TIERS)):
             for status in AGENT_STATUSES:
                 f["agents"].add_metric([str(tier), status], staff.get((tier, status), 0))
+        _backlog(session, now, f)
 
-        due = session.execute(
-            select(OutboundCall.kind, func.count(), func.min(OutboundCall.due_at))
-            .where(OutboundCall.status == "pending", OutboundCall.due_at <= now)
-            .group_by(OutboundCall.kind)).all()
-        backlog = {kind: (n, oldest) for kind, n, oldest in due}
-        for kind in sorted({"callback", "status_update", "closure"} | set(backlog)):
-            f["backlog"].add_metric([kind], backlog.get(kind, (0, None))[0])
-        oldest = [o for _, o in backlog.values() if o is not None]
-        f["oldest"].add_metric([], (now - min(oldest)).total_seconds() if oldest else 0.0)
+
+def _queues(session: Session, now: datetime, f: dict[str, GaugeMetricFamily]) -> None:
+    """Who waits in each tier (tickets.queries' rule, as the console and the API count them)."""
+    waits: dict[int, list[float]] = {tier: [] for tier in TIERS}
+    for caller in queries.waiting_callers(session):
+        waits.setdefault(caller.tier, []).append(caller.waited(now))
+    for tier, waited in sorted(waits.items()):
+        label = [str(tier)]
+        f["size"].add_metric(label, len(waited))
+        f["longest"].add_metric(label, max(waited, default=0.0))
+        f["average"].add_metric(label, sum(waited) / len(waited) if waited else 0.0)
+    callbacks = queries.pending_callbacks(session)
+    for tier in sorted(set(TIERS) | set(callbacks)):
+        f["callbacks"].add_metric([str(tier)], callbacks.get(tier, 0))
+
+
+def _answer_speed(session: Session, now: datetime, f: dict[str, GaugeMetricFamily]) -> None:
+    """Average speed of answer per tier over the last hour."""
+    since = now.timestamp() - ANSWER_WINDOW_SECONDS
+    answered: dict[int, list[float]] = {tier: [] for tier in TIERS}
+    for tier, wait, ended in session.execute(
+            select(QueueEntry.tier, QueueEntry.actual_wait, QueueEntry.ended_at)
+            .where(QueueEntry.status == QueueStatus.DONE, QueueEntry.actual_wait.is_not(None),
+                   QueueEntry.ended_at.is_not(None))):
+        if ended is not None and wait is not None and ended.timestamp() >= since:
+            answered.setdefault(tier, []).append(wait)
+    for tier, waits in sorted(answered.items()):
+        f["asa"].add_metric([str(tier)], sum(waits) / len(waits) if waits else 0.0)
+
+
+def _backlog(session: Session, now: datetime, f: dict[str, GaugeMetricFamily]) -> None:
+    """Outbound calls due and not yet placed, by kind, and how overdue the oldest is."""
+    due = session.execute(
+        select(OutboundCall.kind, func.count(), func.min(OutboundCall.due_at))
+        .where(OutboundCall.status == OutboundStatus.PENDING, OutboundCall.due_at <= now)
+        .group_by(OutboundCall.kind)).all()
+    backlog = {kind: (n, oldest) for kind, n, oldest in due}
+    for kind in sorted(set(OUTBOUND_KINDS) | set(backlog)):
+        f["backlog"].add_metric([kind], backlog.get(kind, (0, None))[0])
+    oldest = [o for _, o in backlog.values() if o is not None]
+    f["oldest"].add_metric([], (now - min(oldest)).total_seconds() if oldest else 0.0)
 
 
 def register_metrics(app: Flask) -> None:
     """The app's own registry with the help-desk collector, and the /metrics route."""
-    from . import clock
-    from .api.auth import authenticate
-
     registry = CollectorRegistry(auto_describe=True)
-    registry.register(HelpdeskCollector(app.extensions["sessionmaker"],
-                                        lambda: app.extensions.get("clock", clock.utcnow)()))
+    registry.register(HelpdeskCollector(app.extensions["sessionmaker"], clock.of(app)))
     app.extensions["metrics_registry"] = registry
 
     @app.get("/metrics")

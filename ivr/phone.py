@@ -64,7 +64,7 @@ class Phone:
         self.queue: dict[str, str] | None = None  # the <Enqueue> the caller waits in
         self.queue_position = 1
         self.dialing: dict[str, str] | None = None  # a <Dial> waiting for the far end
-        self._leave: dict[str, str] | None = None  # QueueResult for the <Enqueue> action
+        self.left_queue: dict[str, str] | None = None  # QueueResult for the <Enqueue> action
 
     # ---- what a caller does ----------------------------------------------------------------
 
@@ -184,8 +184,8 @@ class Phone:
                 extra = {**extra, "QueueSid": self.queue["sid"],
                          "QueuePosition": str(self.queue_position), "QueueTime": "0",
                          "CurrentQueueSize": str(self.queue_position)}
-            if self._leave:
-                extra, self._leave = {**extra, **self._leave}, None
+            if self.left_queue:
+                extra, self.left_queue = {**extra, **self.left_queue}, None
             status, body = self.post(path, {**self.params, **extra})
             if status != 200:
                 raise PhoneError(f"{path} answered HTTP {status}")
@@ -209,55 +209,73 @@ class Phone:
     def _run(self, verbs: list[ET.Element]) -> None | str:
         """Play verbs until one waits; returns a URL to fetch next, if any."""
         for i, verb in enumerate(verbs):
-            if verb.tag == "Say":
-                self._hear(verb)
-            elif verb.tag in ("Pause", "Play"):
-                continue
-            elif verb.tag == "Gather":
-                for child in verb:
-                    if child.tag == "Say":
-                        self._hear(child)
-                num = verb.get("numDigits")
-                self.prompt = Prompt(action=verb.get("action") or "", input=verb.get("input")
-                                     or "dtmf", language=verb.get("language"),
-                                     num_digits=int(num) if num else None, rest=verbs[i + 1:])
-                return None
-            elif verb.tag == "Redirect":
-                return (verb.text or "").strip()
-            elif verb.tag == "Record":
-                self.prompt = Prompt(action=verb.get("action") or "", input="record",
-                                     language=None, num_digits=None, rest=verbs[i + 1:])
-                return None
-            elif verb.tag == "Dial":
-                number = (verb.text or "").strip() or " ".join(
-                    (c.text or "").strip() for c in verb)
-                self.dialled.append(number)
-                self._hear_text(f"[connecting to {number}]")
-                if verb.get("action"):
-                    self.dialing = {"action": verb.get("action") or "", "number": number}
-                    return None
-            elif verb.tag == "Enqueue":
-                self.queue = {"name": (verb.text or "").strip(), "action": verb.get("action")
-                              or "", "wait_url": verb.get("waitUrl") or "",
-                              "sid": "QU" + secrets.token_hex(16)}
-                self._hear_text(f"[waiting in queue {self.queue['name']}]")
-                return self.queue["wait_url"] or None
-            elif verb.tag == "Leave":
-                queue, self.queue = self.queue, None
-                if queue is None:
-                    raise PhoneError("<Leave> outside a queue")
-                self._leave = {"QueueResult": "leave", "QueueSid": queue["sid"],
-                               "QueueTime": "0"}
-                return queue["action"]
-            elif verb.tag in ("Hangup", "Reject"):
-                self.hung_up = True
-                return None
-            else:
-                raise PhoneError(f"this phone cannot follow <{verb.tag}>")
+            stop, url = self._play(verb, verbs[i + 1:])
+            if stop:
+                return url
         if self.queue is not None:
             return self.queue["wait_url"]  # the hold document ran out: Twilio fetches it again
         self.hung_up = True  # Twilio ends the call when the document runs out
         return None
+
+    def _play(self, verb: ET.Element, rest: list[ET.Element]) -> tuple[bool, str | None]:
+        """Play one verb: (True, URL or None) when the call stops here, else (False, None)."""
+        if verb.tag == "Say":
+            self._hear(verb)
+        elif verb.tag in ("Pause", "Play"):
+            pass
+        elif verb.tag in ("Gather", "Record"):
+            self._wait_for_input(verb, rest)
+            return True, None
+        elif verb.tag == "Redirect":
+            return True, (verb.text or "").strip()
+        elif verb.tag == "Dial":
+            return self._dial(verb)
+        elif verb.tag == "Enqueue":
+            self.queue = {"name": (verb.text or "").strip(), "action": verb.get("action")
+                          or "", "wait_url": verb.get("waitUrl") or "",
+                          "sid": "QU" + secrets.token_hex(16)}
+            self._hear_text(f"[waiting in queue {self.queue['name']}]")
+            return True, self.queue["wait_url"] or None
+        elif verb.tag == "Leave":
+            return True, self._leave_queue()
+        elif verb.tag in ("Hangup", "Reject"):
+            self.hung_up = True
+            return True, None
+        else:
+            raise PhoneError(f"this phone cannot follow <{verb.tag}>")
+        return False, None
+
+    def _wait_for_input(self, verb: ET.Element, rest: list[ET.Element]) -> None:
+        """A <Gather> (its prompts heard) or a <Record>: the phone waits for the caller."""
+        if verb.tag == "Record":
+            self.prompt = Prompt(action=verb.get("action") or "", input="record",
+                                 language=None, num_digits=None, rest=rest)
+            return
+        for child in verb:
+            if child.tag == "Say":
+                self._hear(child)
+        num = verb.get("numDigits")
+        self.prompt = Prompt(action=verb.get("action") or "", input=verb.get("input")
+                             or "dtmf", language=verb.get("language"),
+                             num_digits=int(num) if num else None, rest=rest)
+
+    def _dial(self, verb: ET.Element) -> tuple[bool, str | None]:
+        """A <Dial>: the phone notes the number; with an action it waits for the leg to end."""
+        number = (verb.text or "").strip() or " ".join((c.text or "").strip() for c in verb)
+        self.dialled.append(number)
+        self._hear_text(f"[connecting to {number}]")
+        if verb.get("action"):
+            self.dialing = {"action": verb.get("action") or "", "number": number}
+            return True, None
+        return False, None
+
+    def _leave_queue(self) -> str:
+        """A <Leave>: out of the queue, to the <Enqueue>'s action."""
+        queue, self.queue = self.queue, None
+        if queue is None:
+            raise PhoneError("<Leave> outside a queue")
+        self.left_queue = {"QueueResult": "leave", "QueueSid": queue["sid"], "QueueTime": "0"}
+        return queue["action"]
 
     def _hear(self, say: ET.Element) -> None:
         heard = Heard((say.text or "").strip(), say.get("language") or "en-US", say.get("voice"))

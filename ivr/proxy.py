@@ -11,5 +11,6 @@ def register_proxy(app: Flask) -> None:
     the last N proxies set (never from more: a client could forge the rest)."""
     hops = app.config["PROXY_COUNT"]
     if hops:
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops,
-                                x_prefix=hops)
+        # Flask's documented way to add WSGI middleware (mypy sees a method being replaced).
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops,  # type: ignore[method-assign]
+                                x_host=hops, x_prefix=hops)

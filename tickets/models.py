@@ -1,17 +1,26 @@
-"""The help-desk domain: customers, their equipment, tickets and each ticket's timeline."""
+"""The help-desk domain's rows: customers, tickets and their timeline, calls, agents, queue
+entries, outbound calls, surveys, script versions. (Console logins live in ``accounts``.)"""
 
 from __future__ import annotations
 
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, false, true
+from sqlalchemy import ForeignKey, Index, String, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
+from .statuses import (
+    OPEN_STATUSES,
+    AgentStatus,
+    CallStatus,
+    OutboundStatus,
+    QueueKind,
+    QueueStatus,
+    TicketStatus,
+)
 
-OPEN_STATUSES = ("open", "in_progress", "on_hold")
-STATUSES = (*OPEN_STATUSES, "resolved", "closed")
+TICKET_NUMBER_BASE = 10000
 
 
 class Customer(Base):
@@ -68,7 +77,7 @@ class Ticket(Base):
     pin_hash: Mapped[str | None] = mapped_column(String(200))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
-    status: Mapped[str] = mapped_column(String(20), default="open")
+    status: Mapped[str] = mapped_column(String(20), default=TicketStatus.OPEN)
     priority: Mapped[str] = mapped_column(String(40))
     tier: Mapped[int] = mapped_column(default=1)
     category: Mapped[str | None] = mapped_column(String(40))
@@ -119,6 +128,10 @@ class Ticket(Base):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    def assign_number(self) -> None:
+        """Give the ticket its public number, made from its id (flush it first)."""
+        self.number = str(TICKET_NUMBER_BASE + self.id)
+
 
 class TicketEvent(Base):
     """A line on the timeline: an answer, a re-prompt, a call, a note, a status change.
@@ -161,7 +174,7 @@ class Call(Base):
     state: Mapped[dict[str, Any] | None]
     turn: Mapped[int] = mapped_column(default=0)
     last_response: Mapped[str | None] = mapped_column(Text)
-    status: Mapped[str] = mapped_column(String(20), default="in-progress")
+    status: Mapped[str] = mapped_column(String(20), default=CallStatus.IN_PROGRESS)
     status_seq: Mapped[int] = mapped_column(default=-1)
     duration: Mapped[int | None]
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
@@ -189,8 +202,6 @@ class ScriptVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
-AGENT_STATUSES = ("available", "on_break", "offline", "on_call", "wrap_up")
-
 
 class Agent(Base):
     """An analyst who takes routed calls, by phone number or Twilio Client identity."""
@@ -203,7 +214,7 @@ class Agent(Base):
     client_identity: Mapped[str | None] = mapped_column(String(120), unique=True)
     tier: Mapped[int] = mapped_column(default=1)
     skills: Mapped[list[str]] = mapped_column(default=list)
-    status: Mapped[str] = mapped_column(String(20), default="offline")
+    status: Mapped[str] = mapped_column(String(20), default=AgentStatus.OFFLINE)
     status_since: Mapped[datetime] = mapped_column(default=utcnow)
     idle_since: Mapped[datetime] = mapped_column(default=utcnow)
     no_answer_count: Mapped[int] = mapped_column(default=0)
@@ -220,8 +231,8 @@ class QueueEntry(Base):
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     caller_number: Mapped[str | None] = mapped_column(String(20), index=True)
-    kind: Mapped[str] = mapped_column(String(20), default="caller")
-    status: Mapped[str] = mapped_column(String(20), default="waiting")
+    kind: Mapped[str] = mapped_column(String(20), default=QueueKind.CALLER)
+    status: Mapped[str] = mapped_column(String(20), default=QueueStatus.WAITING)
     tier: Mapped[int] = mapped_column(default=1)
     rank: Mapped[int] = mapped_column(default=3)
     priority: Mapped[str | None] = mapped_column(String(40))
@@ -254,7 +265,7 @@ class OutboundCall(Base):
     __table_args__ = (Index("ix_outbound_call_status_due", "status", "due_at"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    kind: Mapped[str] = mapped_column(String(20))  # callback, status_update, closure, survey
+    kind: Mapped[str] = mapped_column(String(20))  # an OutboundKind
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
     queue_entry_id: Mapped[int | None] = mapped_column(ForeignKey("queue_entry.id"))
     to_number: Mapped[str] = mapped_column(String(20))
@@ -262,7 +273,7 @@ class OutboundCall(Base):
     due_at: Mapped[datetime] = mapped_column(default=utcnow)
     window_end: Mapped[datetime | None]
     place_joined_at: Mapped[datetime | None]
-    status: Mapped[str] = mapped_column(String(20), default="pending")
+    status: Mapped[str] = mapped_column(String(20), default=OutboundStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)  # calls dialled
     rest_failures: Mapped[int] = mapped_column(default=0)  # Twilio API errors in a row
     max_attempts: Mapped[int] = mapped_column(default=3)
@@ -293,49 +304,3 @@ class SurveyResponse(Base):
     comment_url: Mapped[str | None] = mapped_column(String(400))
     comment_seconds: Mapped[int | None]
     at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-ROLES = ("agent", "team_lead", "admin")
-
-
-class User(Base):
-    """A console login: an analyst (linked to their Agent row), a team lead or an admin."""
-
-    __tablename__ = "user_account"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    username: Mapped[str] = mapped_column(String(80), unique=True)
-    name: Mapped[str] = mapped_column(String(200), default="")
-    password_hash: Mapped[str] = mapped_column(String(200))
-    role: Mapped[str] = mapped_column(String(20), default="agent", server_default="agent")
-    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
-    active: Mapped[bool] = mapped_column(default=True, server_default=true())
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-    agent: Mapped[Agent | None] = relationship()
-
-
-class AuditLog(Base):
-    """Who changed what on the line (scripts, policies, agents, hours), and when."""
-
-    __tablename__ = "audit_log"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
-    user: Mapped[str] = mapped_column(String(80))
-    action: Mapped[str] = mapped_column(String(80))
-    target: Mapped[str] = mapped_column(String(200), default="")
-    detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
-
-
-class ApiToken(Base):
-    """A bearer token for the JSON API and /metrics. Only its SHA-256 is kept."""
-
-    __tablename__ = "api_token"
-
-    id: Mapped[int] = mapped_column(primary_key=True)
-    name: Mapped[str] = mapped_column(String(80))
-    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    last_used_at: Mapped[datetime | None]
-    revoked: Mapped[bool] = mapped_column(default=False, server_default=false())

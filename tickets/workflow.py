@@ -1,23 +1,31 @@
-"""A ticket's life after intake: notes, status, escalation, resolution, outbound calls, surveys.
+"""A ticket's life after intake: notes, status, escalation, resolution, status calls, surveys.
 
-Used by the agent console, the API and the scheduler alike, so every path writes the same
-timeline. Functions take a session and plain values and leave committing to the caller.
+The one module that changes a ticket's status. Used by the agent console, the API, the
+scheduler and the outbound calls alike, so every path writes the same timeline. Functions take
+a session and plain values and leave committing to the caller.
 """
 
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from .models import OPEN_STATUSES, STATUSES, OutboundCall, QueueEntry, SurveyResponse, Ticket
-from .services import TICKET_NUMBER_BASE, TicketError, record_event
+from . import TicketError
+from .bookings import cancel_outbound, pending_outbound, schedule_outbound
+from .models import OutboundCall, QueueEntry, SurveyResponse, Ticket
+from .statuses import (
+    IN_FLIGHT,
+    OPEN_STATUSES,
+    STATUSES,
+    OutboundKind,
+    QueueStatus,
+    TicketStatus,
+)
+from .timeline import record_event
 
 MAX_TIER = 3
-OUTBOUND_KINDS = ("callback", "status_update", "closure")
-IN_FLIGHT = ("pending", "dialing", "placed", "answered")  # booked, or its call under way
 LOW_SCORE = 2  # a survey score at or below this opens a follow-up for the team lead
 
 
@@ -45,7 +53,7 @@ def change_status(session: Session, ticket: Ticket, status: str, *, actor: str,
     """Move a ticket between open statuses (resolving goes through ``resolve_ticket``)."""
     if status not in STATUSES:
         raise TicketError(f"unknown status {status!r} (one of {', '.join(STATUSES)})")
-    if status in ("resolved", "closed") and ticket.is_open:
+    if status in (TicketStatus.RESOLVED, TicketStatus.CLOSED) and ticket.is_open:
         resolve_ticket(session, ticket, actor=actor, now=now, note=reason, status=status)
         return
     if status in OPEN_STATUSES and not ticket.is_open:
@@ -57,7 +65,7 @@ def change_status(session: Session, ticket: Ticket, status: str, *, actor: str,
     old, ticket.status = ticket.status, status
     record_event(session, "status", f"Status {old} -> {status}" + (f": {reason}" if reason else ""),
                  ticket_id=ticket.id, actor=actor, at=now, data={"from": old, "to": status})
-    if status == "in_progress":
+    if status == TicketStatus.IN_PROGRESS:
         mark_responded(ticket, now)
 
 
@@ -92,7 +100,8 @@ def escalate_ticket(session: Session, ticket: Ticket, *, reason: str, actor: str
     if target <= MAX_TIER:
         session.execute(update(QueueEntry)
                         .where(QueueEntry.ticket_id == ticket.id,
-                               QueueEntry.status.in_(("waiting", "callback")))
+                               QueueEntry.status.in_((QueueStatus.WAITING,
+                                                      QueueStatus.CALLBACK)))
                         .values(tier=target))
     return target
 
@@ -105,7 +114,8 @@ def response_span(ticket: Ticket) -> timedelta:
 
 
 def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,
-                   note: str | None = None, status: str = "resolved") -> OutboundCall | None:
+                   note: str | None = None,
+                   status: str = TicketStatus.RESOLVED) -> OutboundCall | None:
     """Resolve a ticket and book its closure verification call (returned when booked)."""
     if not ticket.is_open:
         raise TicketError(f"ticket {ticket.number} is already {ticket.status}")
@@ -116,9 +126,10 @@ def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetim
     mark_responded(ticket, now)
     record_event(session, "resolved", note.strip() if note and note.strip() else "Resolved",
                  ticket_id=ticket.id, actor=actor, at=now, public=True)
-    cancel_outbound(session, ticket, ("status_update",), now=now, why="the ticket was resolved")
-    return schedule_outbound(session, ticket, "closure", due=now, now=now, reason="resolved",
-                             actor=actor)
+    cancel_outbound(session, ticket, (OutboundKind.STATUS_UPDATE,), now=now,
+                    why="the ticket was resolved")
+    return schedule_outbound(session, ticket, OutboundKind.CLOSURE, due=now, now=now,
+                             reason="resolved", actor=actor)
 
 
 def reopen_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,
@@ -126,7 +137,7 @@ def reopen_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime
     """Open a resolved ticket again, back in its tier, with a fresh response timer."""
     if ticket.is_open:
         return
-    ticket.status = "open"
+    ticket.status = TicketStatus.OPEN
     ticket.resolved_at = None
     ticket.reopened_count += 1
     ticket.responded_at = None
@@ -136,66 +147,17 @@ def reopen_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime
                  at=now, data={"tier": ticket.tier})
 
 
-def pending_outbound(session: Session, ticket: Ticket, kinds: tuple[str, ...],
-                     statuses: tuple[str, ...] = ("pending",)) -> list[OutboundCall]:
-    """The ticket's calls of these kinds not yet placed (or in any of STATUSES)."""
-    return list(session.scalars(
-        select(OutboundCall).where(OutboundCall.ticket_id == ticket.id,
-                                   OutboundCall.kind.in_(kinds),
-                                   OutboundCall.status.in_(statuses))))
-
-
-def cancel_outbound(session: Session, ticket: Ticket, kinds: tuple[str, ...], *,
-                    now: datetime, why: str) -> int:
-    """Call off pending (not yet placed) calls of these kinds; returns how many."""
-    calls = pending_outbound(session, ticket, kinds)
-    for call in calls:
-        call.status = "canceled"
-        call.result = why
-        call.ended_at = now
-        record_event(session, "outbound_canceled", f"{call.kind.replace('_', ' ')} call "
-                     f"called off: {why}", ticket_id=ticket.id, at=now,
-                     data={"outbound_call_id": call.id})
-    return len(calls)
-
-
-def schedule_outbound(session: Session, ticket: Ticket, kind: str, *, due: datetime,
-                      now: datetime, reason: str, actor: str = "ivr",
-                      to_number: str | None = None, **fields: Any) -> OutboundCall | None:
-    """Book an outbound call about a ticket (the durable row the scheduler dials).
-
-    Without a number to call, the timeline says so and nothing is booked.
-    """
-    if kind not in OUTBOUND_KINDS:
-        raise TicketError(f"unknown outbound call kind {kind!r}")
-    number = to_number or ticket.callback_number
-    label = kind.replace("_", " ")
-    if not number:
-        record_event(session, "outbound_refused", f"No {label} call: no callback number on "
-                     "the ticket", ticket_id=ticket.id, actor=actor, at=now)
-        return None
-    call = OutboundCall(kind=kind, ticket_id=ticket.id, to_number=number,
-                        language=ticket.language, due_at=due, reason=reason,
-                        created_at=now, **fields)
-    session.add(call)
-    session.flush()
-    record_event(session, "outbound_booked", f"{label.capitalize()} call booked ({reason})",
-                 ticket_id=ticket.id, actor=actor, at=now,
-                 data={"outbound_call_id": call.id, "due": due.isoformat(), "kind": kind})
-    return call
-
-
 def schedule_status_call(session: Session, ticket: Ticket, *, now: datetime, reason: str,
                          actor: str = "ivr", due: datetime | None = None) -> OutboundCall | None:
     """Book a status update call, unless one is already booked or under way, or the customer
     stopped them."""
     if ticket.status_calls_stopped or not ticket.is_open:
         return None
-    if pending_outbound(session, ticket, ("status_update",), IN_FLIGHT):
+    if pending_outbound(session, ticket, (OutboundKind.STATUS_UPDATE,), IN_FLIGHT):
         return None
     ticket.last_status_call_at = now
-    return schedule_outbound(session, ticket, "status_update", due=due or now, now=now,
-                             reason=reason, actor=actor)
+    return schedule_outbound(session, ticket, OutboundKind.STATUS_UPDATE, due=due or now,
+                             now=now, reason=reason, actor=actor)
 
 
 def stop_status_calls(session: Session, ticket: Ticket, *, now: datetime) -> None:
@@ -242,7 +204,7 @@ def open_follow_up(session: Session, ticket: Ticket, *, now: datetime, why: str)
                     created_at=now, status_calls_stopped=True)
     session.add(follow)
     session.flush()
-    follow.number = str(TICKET_NUMBER_BASE + follow.id)
+    follow.assign_number()
     record_event(session, "opened", f"Follow-up for the team lead: {why}",
                  ticket_id=follow.id, at=now, data={"parent": ticket.number})
     record_event(session, "follow_up", f"Follow-up ticket {follow.number} opened for the team "

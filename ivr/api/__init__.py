@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import routes  # noqa: E402,F401  (routes attach themselves to bp)
+from . import errors, routes  # noqa: E402,F401  (handlers and routes attach themselves to bp)

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from flask import Response, g, jsonify, request
 
-from .. import clock
-from ..db import session
+from .. import clock, db
 from .tokens import bearer, check_token
 
 
@@ -19,11 +18,11 @@ def unauthorized() -> Response:
 
 def authenticate() -> Response | None:
     """None when the request carries a live token (kept as g.api_token), else a 401."""
-    db = session()
-    token = check_token(db, bearer(request.headers.get("Authorization")), clock.now())
+    session = db.session()
+    token = check_token(session, bearer(request.headers.get("Authorization")), clock.now())
     # End the transaction now: on SQLite every transaction holds the write lock, and
     # /metrics reads through sessions of its own.
-    db.commit()
+    session.commit()
     if token is None:
         return unauthorized()
     g.api_token = token

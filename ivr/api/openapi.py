@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from tickets.models import STATUSES
+from tickets.statuses import STATUSES
 from tickets.workflow import MAX_TIER
 
 PREFIX = "/api/v1"

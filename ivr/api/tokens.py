@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tickets.models import ApiToken
+from tickets.accounts import ApiToken
 
 PREFIX = "hd_"
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often

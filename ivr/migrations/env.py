@@ -3,7 +3,8 @@
 from alembic import context
 
 import ivr.health  # noqa: F401  (the scheduler heartbeat table)
-import tickets.models  # noqa: F401  (registers every table on the metadata)
+import tickets.accounts  # noqa: F401  (with tickets.models, registers every table)
+import tickets.models  # noqa: F401
 from tickets.db import Base, make_engine
 
 config = context.config
@@ -15,7 +16,10 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = make_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if not url:
+        raise RuntimeError("alembic needs a connection or sqlalchemy.url (see ivr/migrate.py)")
+    engine = make_engine(url)
     with engine.connect() as conn:
         _run(conn)
     engine.dispose()

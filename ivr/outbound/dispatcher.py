@@ -14,7 +14,7 @@ import logging
 import threading
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -26,12 +26,12 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
-from tickets import services
+from tickets import bookings
 from tickets.models import Customer, OutboundCall, Ticket
+from tickets.statuses import UNDER_WAY, OutboundKind, OutboundStatus
 
-from .. import queueing
-from . import conversation, rules
-from .conversation import LABELS
+from ..queues.agents import release_callback_agent
+from . import rules
 
 log = logging.getLogger(__name__)
 
@@ -171,11 +171,11 @@ class Dispatcher:
     def claim(self, session: Session, now: datetime, pol: Any) -> list[Claim]:
         """Lock due rows nobody else holds, apply the calling rules, lease the ones to dial."""
         due = or_(
-            and_(OutboundCall.status == "pending", OutboundCall.due_at <= now,
+            and_(OutboundCall.status == OutboundStatus.PENDING, OutboundCall.due_at <= now,
                  # a callback holding a place in line waits for its analyst to be reserved
-                 or_(OutboundCall.kind != "callback", OutboundCall.queue_entry_id.is_(None),
-                     OutboundCall.agent_id.is_not(None))),
-            and_(OutboundCall.status == "dialing", OutboundCall.lease_expires < now))
+                 or_(OutboundCall.kind != OutboundKind.CALLBACK,
+                     OutboundCall.queue_entry_id.is_(None), OutboundCall.agent_id.is_not(None))),
+            and_(OutboundCall.status == OutboundStatus.DIALING, OutboundCall.lease_expires < now))
         query = (select(OutboundCall).where(due).order_by(OutboundCall.due_at, OutboundCall.id)
                  .limit(self.batch))
         if session.get_bind().dialect.name == "postgresql":
@@ -187,9 +187,9 @@ class Dispatcher:
         # One call at a time to a number: nobody is rung twice at once, and a call Twilio
         # placed for a number can only be that number's call under way.
         ringing = self._ringing(session, rows) | {r.to_number for r in rows
-                                                   if r.status == "dialing"}
+                                                   if r.status == OutboundStatus.DIALING}
         for row in rows:
-            expired = row.status == "dialing"  # its dispatcher died
+            expired = row.status == OutboundStatus.DIALING  # its dispatcher died
             if not expired and (row.to_number in ringing or
                                 not self._may_dial(session, row, now, pol, dialled_today)):
                 continue
@@ -198,14 +198,8 @@ class Dispatcher:
             # a 5xx) asked for: look for it before dialling again.
             recovering = row.placed_at if expired or row.rest_failures else None
             dialled_today[row.to_number] += 0 if self._retry_of_today(row, now) else 1
-            row.status = "dialing"
-            row.lease_owner = self.owner
-            row.lease_expires = now + lease
-            if not expired:
-                row.placed_at = now
-            if row.attempts == 0:  # the live policy's retry rules, from the first dial on
-                row.max_attempts = pol.outbound.max_attempts
-                row.retry_delay_seconds = pol.outbound.retry_delay_seconds
+            bookings.lease(row, self.owner, now, now + lease, pol.outbound.max_attempts,
+                           pol.outbound.retry_delay_seconds)
             claims.append(Claim(row.id, row.to_number, row.kind, row.attempts + 1, recovering))
         return claims
 
@@ -214,7 +208,7 @@ class Dispatcher:
         return bool(row.attempts and row.placed_at and row.placed_at >= now - timedelta(days=1))
 
     @staticmethod
-    def _ringing(session: Session, rows: list[OutboundCall]) -> set[str]:
+    def _ringing(session: Session, rows: Sequence[OutboundCall]) -> set[str]:
         """The numbers of the batch with another call under way."""
         numbers = {row.to_number for row in rows}
         if not numbers:
@@ -222,10 +216,10 @@ class Dispatcher:
         return set(session.scalars(
             select(OutboundCall.to_number).where(
                 OutboundCall.to_number.in_(numbers),
-                OutboundCall.status.in_(("dialing", "placed", "answered")),
+                OutboundCall.status.in_(UNDER_WAY),
                 OutboundCall.id.not_in([row.id for row in rows]))))
 
-    def _dialled_today(self, session: Session, rows: list[OutboundCall],
+    def _dialled_today(self, session: Session, rows: Sequence[OutboundCall],
                        now: datetime) -> Counter[str]:
         """Calls dialled in the last day to each number of the batch (other rows than these)."""
         numbers = {row.to_number for row in rows}
@@ -235,7 +229,7 @@ class Dispatcher:
             select(OutboundCall.to_number, func.count(OutboundCall.id))
             .where(OutboundCall.to_number.in_(numbers),
                    OutboundCall.placed_at >= now - timedelta(days=1),
-                   or_(OutboundCall.attempts > 0, OutboundCall.status == "dialing"),
+                   or_(OutboundCall.attempts > 0, OutboundCall.status == OutboundStatus.DIALING),
                    OutboundCall.id.not_in([row.id for row in rows]))
             .group_by(OutboundCall.to_number)).all()
         return Counter(dict(counts))
@@ -246,14 +240,15 @@ class Dispatcher:
         hours. A row that may not be dialled now is refused, called off or moved later."""
         out = pol.outbound
         ticket = session.get(Ticket, row.ticket_id) if row.ticket_id else None
-        if row.kind == "status_update" and ticket is not None and (
+        if row.kind == OutboundKind.STATUS_UPDATE and ticket is not None and (
                 not ticket.is_open or ticket.status_calls_stopped):
-            self._close(session, row, now, "canceled", "no longer needed: the ticket is "
-                        + ("closed" if not ticket.is_open else "set to no status calls"))
+            why = "closed" if not ticket.is_open else "set to no status calls"
+            self._close(session, row, now, OutboundStatus.CANCELED,
+                        f"no longer needed: the ticket is {why}")
             return False
         refusal = rules.destination_refusal(row.to_number, out.allowed_countries)
         if refusal:
-            self._close(session, row, now, "refused", f"Not dialled: {refusal}")
+            self._close(session, row, now, OutboundStatus.REFUSED, f"Not dialled: {refusal}")
             return False
         customer = session.get(Customer, ticket.customer_id) if ticket and ticket.customer_id \
             else None
@@ -273,30 +268,16 @@ class Dispatcher:
             return False
         return True
 
-    def _close(self, session: Session, row: OutboundCall, now: datetime, status: str,
-               why: str) -> None:
-        row.status = status
-        row.result = why
-        row.ended_at = now
-        log.info("outbound call %s to %s %s: %s", row.id, services.mask_phone(row.to_number),
-                 status, why)
-        if row.ticket_id:
-            services.record_event(session, f"outbound_{status}",
-                                  f"{LABELS[row.kind]} {status}: {why}",
-                                  ticket_id=row.ticket_id, at=now,
-                                  data={"outbound_call_id": row.id})
-        if row.kind == "callback":
-            queueing.release_callback_agent(session, row, now)
+    def _close(self, session: Session, row: OutboundCall, now: datetime,
+               status: OutboundStatus, why: str) -> None:
+        bookings.close(session, row, now, status, why)
+        if row.kind == OutboundKind.CALLBACK:
+            release_callback_agent(session, row, now)
 
     def _defer(self, session: Session, row: OutboundCall, until: datetime, why: str) -> None:
-        row.due_at = until
-        if row.ticket_id:
-            services.record_event(session, "outbound_deferred",
-                                  f"{LABELS[row.kind]} waits until {until:%Y-%m-%d %H:%M} UTC: "
-                                  f"{why}", ticket_id=row.ticket_id,
-                                  data={"outbound_call_id": row.id, "until": until.isoformat()})
-        if row.kind == "callback":
-            queueing.release_callback_agent(session, row, until)
+        bookings.defer(session, row, until, why)
+        if row.kind == OutboundKind.CALLBACK:
+            release_callback_agent(session, row, until)
 
     # ---- dialling ---------------------------------------------------------------------------
 
@@ -350,34 +331,18 @@ class Dispatcher:
             return
         if outcome.sid and row.twilio_sid == outcome.sid:
             return  # Twilio's webhook of this call came first and recorded it
-        if row.status != "dialing":  # the call's webhooks came first and settled it
+        if row.status != OutboundStatus.DIALING:  # the call's webhooks came first, settled it
             if outcome.sid and row.twilio_sid:
                 log.error("outbound call %s already has CallSid %s; Twilio placed %s too",
                           row.id, row.twilio_sid, outcome.sid)
             return
-        label = LABELS[row.kind]
         if outcome.sid:
             how = " (found placed after an interrupted request)" if outcome.adopted else ""
-            conversation.placed(session, row, outcome.sid, claim.attempt, now, how)
+            bookings.placed(session, row, outcome.sid, claim.attempt, now, how)
             return
-        row.lease_owner = row.lease_expires = None
-        if row.kind == "callback":  # the analyst is not kept waiting on Twilio
-            queueing.release_callback_agent(session, row, now)
+        if row.kind == OutboundKind.CALLBACK:  # the analyst is not kept waiting on Twilio
+            release_callback_agent(session, row, now)
+        retry_at = None
         if outcome.transient and row.rest_failures + 1 < MAX_REST_FAILURES:
-            row.rest_failures += 1
-            row.status = "pending"
-            row.due_at = now + timedelta(seconds=rules.backoff_seconds(row.rest_failures))
-            log.warning("outbound call %s: %s; retrying at %s", row.id, outcome.error,
-                        row.due_at.isoformat())
-            return
-        row.status = "failed"
-        row.result = outcome.error
-        row.ended_at = now
-        self._event(session, row, "outbound_failed", f"{label} to {row.to_number} failed: "
-                    f"{outcome.error}", now)
-
-    def _event(self, session: Session, row: OutboundCall, kind: str, text: str, now: datetime,
-               **data: Any) -> None:
-        if row.ticket_id:
-            services.record_event(session, kind, text, ticket_id=row.ticket_id, at=now,
-                                  data={"outbound_call_id": row.id, **data})
+            retry_at = now + timedelta(seconds=rules.backoff_seconds(row.rest_failures + 1))
+        bookings.dial_failed(session, row, outcome.error, retry_at, now)

@@ -29,7 +29,7 @@ def destination_refusal(number: str, allowed_countries: list[str]) -> str | None
         return reason
     # Fictional or unassigned numbers (555-01xx) have no region: take their country's main one.
     region = (phonenumbers.region_code_for_number(parsed)
-              or phonenumbers.region_code_for_country_code(parsed.country_code))
+              or phonenumbers.region_code_for_country_code(parsed.country_code or 0))
     if region not in allowed_countries:
         allowed = ", ".join(allowed_countries)
         return f"{region} is not among the countries the line calls ({allowed})"

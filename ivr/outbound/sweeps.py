@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from tickets import services, workflow
-from tickets.models import OPEN_STATUSES, Call, OutboundCall, Ticket
+from tickets import timeline, workflow
+from tickets.models import Call, OutboundCall, Ticket
+from tickets.statuses import FINAL_STATUSES, OPEN_STATUSES, CallStatus, OutboundStatus
 
 from . import conversation
 
@@ -53,7 +54,7 @@ def sla_sweep(session: Session, now: datetime, pol: Any) -> int:
             ticket.escalation_pending = (f"{reason}; beyond tier {workflow.MAX_TIER} needs "
                                          f"approval ({names})")[:200]
             ticket.escalate_at = None
-            services.record_event(session, "escalation_pending",
+            timeline.record_event(session, "escalation_pending",
                                   f"{reason}. Escalation to {pol.escalation.beyond_tier_3} "
                                   f"needs approval from: {names}", ticket_id=ticket.id,
                                   actor="sla", at=now)
@@ -85,12 +86,12 @@ def reconcile(session: Session, now: datetime,
               fetch_status: Callable[[str], str | None]) -> int:
     """Settle placed calls whose final status callback never came, by asking Twilio."""
     rows = session.scalars(_locked(session, select(OutboundCall).where(
-        OutboundCall.status.in_(("placed", "answered")),
+        OutboundCall.status.in_((OutboundStatus.PLACED, OutboundStatus.ANSWERED)),
         OutboundCall.placed_at < now - STALE_PLACED).limit(BATCH))).all()
     settled = 0
     for row in rows:
-        status = fetch_status(row.twilio_sid) if row.twilio_sid else "failed"
-        if status in conversation.FINAL:
+        status = fetch_status(row.twilio_sid) if row.twilio_sid else CallStatus.FAILED
+        if status in FINAL_STATUSES:
             call = session.scalar(select(Call).where(Call.sid == row.twilio_sid))
             conversation.call_ended(session, row, call, status, now)
             settled += 1

@@ -22,8 +22,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
 
-AVAILABLE = "available"
-OFFLINE = "offline"
+from tickets.statuses import AgentStatus, QueueKind
+
+AVAILABLE = AgentStatus.AVAILABLE
+OFFLINE = AgentStatus.OFFLINE
 _NEVER = float("-inf")
 
 
@@ -36,7 +38,7 @@ class Waiting:
     joined_at: float  # epoch seconds of the original join (kept across re-queue / resume)
     tier: int  # tier the ticket starts in (1..3)
     category: str | None
-    kind: str = "caller"  # or "callback"
+    kind: str = QueueKind.CALLER  # or QueueKind.CALLBACK
 
 
 @dataclass(frozen=True, slots=True)
@@ -172,7 +174,7 @@ def best_agent_for(w: Waiting, agents: Iterable[Agent], now: float, rules: TierR
     return best
 
 
-SERVING = frozenset({"available", "on_call", "wrap_up"})
+SERVING = frozenset({AgentStatus.AVAILABLE, AgentStatus.ON_CALL, AgentStatus.WRAP_UP})
 
 
 def place_in_line(me: Waiting, waiting: Iterable[Waiting], agents: Iterable[Agent], now: float,
@@ -285,10 +287,11 @@ def assign(waiting: Sequence[Waiting], agents: Iterable[Agent], now: float, rule
         for t in tiers:
             if not t.agents or w.joined_at > t.cut.get(w.tier, _NEVER):
                 continue
-            a = t.take(w.category)
-            if a is not None and (best is None
-                                  or (a.idle_since, a.id) < (best.idle_since, best.id)):
-                best, home = a, t
+            candidate = t.take(w.category)
+            if candidate is not None and (
+                    best is None or (candidate.idle_since, candidate.id)
+                    < (best.idle_since, best.id)):
+                best, home = candidate, t
         if best is None or home is None:
             continue
         pairs.append((w, best))

@@ -1,7 +1,7 @@
-"""Twilio's webhooks for the help-desk number."""
+"""Twilio's webhooks for the help-desk number (every one registered through ``webhook``)."""
 
 from flask import Blueprint
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
-from . import agent, outbound, queue, routes  # noqa: E402,F401  (routes attach themselves to bp)
+from . import agent, hold, inbound, outbound  # noqa: E402,F401  (webhooks attach themselves to bp)

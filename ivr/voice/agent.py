@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import logging
-
-from flask import Response, request, url_for
+from flask import current_app, url_for
 from twilio.twiml.voice_response import VoiceResponse
 
-from tickets import services
+from tickets import phones
 from tickets.models import Agent
+from tickets.statuses import AgentStatus
 
-from .. import clock, queueing
-from . import bp
-from .queue import route_now
-from .routes import _run
-from .security import twilio_signed
+from .. import twilio_rest
+from ..queues.agents import agent_for_phone
+from . import twiml
+from .webhook import Hook, webhook
 
-log = logging.getLogger(__name__)
-
-KEYS = {"1": "available", "2": "on_break", "3": "offline"}
+KEYS = {"1": AgentStatus.AVAILABLE, "2": AgentStatus.ON_BREAK, "3": AgentStatus.OFFLINE}
 SPOKEN = {"available": "available", "on_break": "on a break", "offline": "logged out",
           "on_call": "on a call", "wrap_up": "in wrap-up"}
 
 
 def menu_twiml(agent: Agent, note: str = "") -> str:
+    """The analyst's menu: their status, and the keys that change it."""
     response = VoiceResponse()
     gather = response.gather(num_digits=1, action=url_for("voice.agent_menu", a=agent.id),
                              method="POST", timeout=8)
@@ -34,27 +31,17 @@ def menu_twiml(agent: Agent, note: str = "") -> str:
     return str(response)
 
 
-@bp.post("/agent/menu")
-@twilio_signed
-def agent_menu() -> Response:
-    def work(db):
-        caller = services.to_e164(request.form.get("From"))
-        agent = queueing.agent_for_phone(db, caller)
-        if agent is None or str(agent.id) != request.args.get("a"):
-            response = VoiceResponse()
-            response.hangup()
-            return str(response)
-        status = KEYS.get((request.form.get("Digits") or "")[:1])
-        if status is None:
-            return menu_twiml(agent, "Sorry, I did not understand that. ")
-        now = clock.now()
-        queueing.set_agent_status(agent, status, now)
-        log.info("agent %s is %s (by phone)", agent.id, status)
-        if status == "available":
-            route_now(db, now)
-        response = VoiceResponse()
-        response.say(f"You are now {SPOKEN[status]}. Goodbye.")
-        response.hangup()
-        return str(response)
-
-    return _run(work)
+@webhook("/agent/menu")
+def agent_menu(hook: Hook) -> str:
+    """A key pressed in the analyst's menu (only from the analyst's own phone)."""
+    agent = agent_for_phone(hook.session, phones.to_e164(hook.form.get("From")))
+    if agent is None or str(agent.id) != hook.args.get("a"):
+        return twiml.hangup()
+    status = KEYS.get(hook.key)
+    if status is None:
+        return menu_twiml(agent, "Sorry, I did not understand that. ")
+    twilio_rest.router(current_app).agent_keyed(hook.session, agent, status, hook.now)
+    response = VoiceResponse()
+    response.say(f"You are now {SPOKEN[status]}. Goodbye.")
+    response.hangup()
+    return str(response)

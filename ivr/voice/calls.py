@@ -1,30 +1,40 @@
 """Run calls: load the call's row, feed the interpreter, carry out its effects, save the state.
 
-Nothing here knows Flask's request; routes pass plain values in and get TwiML out.
+Nothing here knows Flask's request; webhooks pass plain values in and get TwiML out. This is the
+one module that changes a ``Call``'s status (Twilio's status callbacks).
 """
 
 from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from call_scripts import Effect, Input, Log, Recorded, Result, Silence, Turn, advance, start
-from call_scripts.interpreter import Event
-from tickets import scripts, services
+from call_scripts import (
+    Effect,
+    Event,
+    Input,
+    Log,
+    Recorded,
+    Result,
+    Script,
+    Silence,
+    Turn,
+    advance,
+    start,
+)
+from tickets import phones, timeline, versions
 from tickets.db import utcnow
 from tickets.models import Call, OutboundCall, ScriptVersion, Ticket
+from tickets.statuses import FINAL_STATUSES, CallStatus
 
-from .. import queueing
-from ..outbound import conversation
-from . import twiml
+from . import effects, twiml
 
 log = logging.getLogger(__name__)
-
-FINAL_STATUSES = ("completed", "busy", "failed", "no-answer", "canceled")
 
 
 @dataclass(frozen=True)
@@ -65,15 +75,15 @@ def _lock_call(session: Session, sid: str) -> Call | None:
     return session.scalar(select(Call).where(Call.sid == sid).with_for_update())
 
 
-def answer(session: Session, line: LineConfig, form: dict[str, str]) -> str:
+def answer(session: Session, line: LineConfig, form: dict[str, str], now: datetime) -> str:
     """A new inbound call: create its row, pin its script version and run the first turn."""
     sid = form["CallSid"]
     call = _lock_call(session, sid)
     if call is not None and call.last_response:
         return call.last_response  # Twilio asked twice: same answer, nothing applied again
-    caller = services.to_e164(form.get("From"))
+    caller = phones.to_e164(form.get("From"))
     version = (session.get(ScriptVersion, line.script_version_id) if line.script_version_id
-               else None) or scripts.current(session, line.script_name)
+               else None) or versions.current(session, line.script_name)
     if call is None:
         call = Call(sid=sid)
         session.add(call)
@@ -83,13 +93,13 @@ def answer(session: Session, line: LineConfig, form: dict[str, str]) -> str:
     fields: dict[str, Any] = {"helpdesk": line.helpdesk_name}
     if caller:
         fields["caller_id"] = caller
-        fields["caller_region"] = services.region_of(caller)
+        fields["caller_region"] = phones.region_of(caller)
     return begin(session, call, version, fields, line.default_language, line, "Inbound call "
-                 "answered", {"from": caller})
+                 "answered", {"from": caller}, now)
 
 
 def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
-                    outbound: OutboundCall, fields: dict[str, Any]) -> str:
+                    outbound: OutboundCall, fields: dict[str, Any], now: datetime) -> str:
     """An outbound call was answered (by a person or a machine): run its script."""
     call = _lock_call(session, form["CallSid"])
     if call is not None and call.last_response:
@@ -100,41 +110,44 @@ def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
     call.direction = "outbound-api"
     call.from_number = form.get("From")
     call.to_number = outbound.to_number
-    version = scripts.current(session, outbound.kind)
+    version = versions.current(session, outbound.kind)
     who = "a machine" if fields.get("machine") else "the customer"
     return begin(session, call, version, {"helpdesk": line.helpdesk_name, **fields},
                  outbound.language or line.default_language, line,
                  f"Outbound {outbound.kind.replace('_', ' ')} call answered by {who}",
                  {"answered_by": form.get("AnsweredBy"), "outbound_call_id": outbound.id},
-                 ticket_id=outbound.ticket_id)
+                 now, ticket_id=outbound.ticket_id)
 
 
-def begin(session: Session, call: Call, version: Any, fields: dict[str, Any], language: str,
-          line: LineConfig, what: str, data: dict[str, Any], ticket_id: int | None = None) -> str:
+def begin(session: Session, call: Call, version: ScriptVersion, fields: dict[str, Any],
+          language: str, line: LineConfig, what: str, data: dict[str, Any], now: datetime,
+          ticket_id: int | None = None) -> str:
     """Pin the call to its script version and run the script's first turn."""
     call.script_version_id = version.id
-    call.script_digest = scripts.digest(version)
+    call.script_digest = versions.digest(version)
     session.flush()
-    services.record_event(session, "call", what, call_id=call.id, ticket_id=ticket_id, data=data)
-    script = scripts.script_of(version)
+    timeline.record_event(session, "call", what, call_id=call.id, ticket_id=ticket_id, data=data)
+    script = versions.script_of(version)
     turn = start(script, fields, language=language)
-    return _finish_turn(session, call, script, turn, line, number=0)
+    return _finish_turn(session, call, script, turn, line, 0, now)
 
 
-def step(session: Session, line: LineConfig, form: dict[str, str], number: int) -> str | None:
+def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
+         now: datetime) -> str | None:
     """The caller answered a prompt (or stayed silent). Returns TwiML, or None if unknown call."""
     call = _lock_call(session, form["CallSid"])
     if call is None or call.state is None or call.script_version_id is None:
         return None
     if number <= call.turn:
         return call.last_response  # a repeat of a step already taken: replay, apply nothing
-    script = scripts.script_for_call(session, call.script_version_id, call.script_digest)
+    script = versions.script_for_call(session, call.script_version_id, call.script_digest)
     turn = advance(script, call.state, event_from(form))
-    return _finish_turn(session, call, script, turn, line, number=call.turn + 1)
+    return _finish_turn(session, call, script, turn, line, call.turn + 1, now)
 
 
-def _finish_turn(session: Session, call: Call, script: Any, turn: Turn, line: LineConfig,
-                 number: int) -> str:
+def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line: LineConfig,
+                 number: int, now: datetime) -> str:
+    """Carry out the turn's effects (feeding each result back) and render what is said."""
     spoken: list[Any] = []
     while True:
         for action in turn.actions:
@@ -145,8 +158,9 @@ def _finish_turn(session: Session, call: Call, script: Any, turn: Turn, line: Li
         effect = turn.effect
         if effect is None:
             break
-        result = perform(session, call, turn.state, effect)
-        turn = advance(script, turn.state, Result(result))
+        asked = effects.Asked(session, call, turn.state["language"], effect.args, effect.fields,
+                              now)
+        turn = advance(script, turn.state, Result(effects.perform(asked, effect.name)))
     call.state = turn.state
     call.language = turn.state["language"]
     call.turn = number
@@ -161,57 +175,8 @@ def _current_ticket_id(state: dict[str, Any]) -> int | None:
 
 
 def _log(session: Session, call: Call, state: dict[str, Any], action: Log) -> None:
-    services.record_event(session, action.kind, action.text, call_id=call.id, step=action.step,
+    timeline.record_event(session, action.kind, action.text, call_id=call.id, step=action.step,
                           ticket_id=_current_ticket_id(state), data=action.data)
-
-
-def perform(session: Session, call: Call, state: dict[str, Any], effect: Effect) -> dict:
-    """Carry out one effect the script asked for and return what it found."""
-    args, fields = effect.args, effect.fields
-    if effect.name == "lookup_caller":
-        profile = services.caller_profile(session, args.get("phone"))
-        if profile.get("found"):
-            call.customer_id = profile["customer_id"]
-        return profile
-    if effect.name == "check_account":
-        return services.check_account(session, args.get("account"))
-    if effect.name == "ticket_status":
-        result = services.ticket_status(session, args.get("number"), args.get("phone"))
-        _log_status(session, call, state, args.get("number"), result, "caller ID")
-        return result
-    if effect.name == "verify_pin":
-        result = services.verify_pin(session, args.get("number"), args.get("pin"))
-        _log_status(session, call, state, args.get("number"), result, "PIN")
-        return result
-    if effect.name == "open_ticket":
-        target = queueing.policy(session).sla.get(args["priority"])
-        sla = {**(args.get("sla") or {}),
-               **(target.model_dump(exclude_none=True) if target else {})}
-        ticket, pin = services.open_ticket(
-            session, fields=fields, priority=args["priority"], sla=sla,
-            call_id=call.id, customer_id=call.customer_id, language=state["language"])
-        log.info("call %s opened ticket %s (priority %s)", call.sid, ticket.number,
-                 ticket.priority)
-        return {"id": ticket.id, "number": ticket.number, "pin": pin}
-    if effect.name == "schedule_callback":
-        outbound = services.schedule_callback(
-            session, ticket_id=args.get("ticket"), number=args.get("number") or args.get("caller"),
-            language=state["language"])
-        return {"booked": outbound is not None}
-    if effect.name in conversation.EFFECTS:
-        return conversation.perform(session, call, effect.name, args)
-    raise ValueError(f"unknown effect {effect.name!r}")
-
-
-def _log_status(session: Session, call: Call, state: dict[str, Any], number: Any,
-                result: dict[str, Any], how: str) -> None:
-    ticket = services.find_ticket(session, number)
-    if ticket is None:
-        return
-    told = "told to the caller" if result.get("allowed") else "refused"
-    services.record_event(session, "status_enquiry", f"Status enquiry by phone ({how}): {told}",
-                          ticket_id=ticket.id, call_id=call.id,
-                          data={"allowed": bool(result.get("allowed"))})
 
 
 def record_status(session: Session, form: dict[str, str]) -> None:
@@ -221,7 +186,8 @@ def record_status(session: Session, form: dict[str, str]) -> None:
     call = _lock_call(session, sid)
     if call is None:
         call = Call(sid=sid, direction=form.get("Direction") or "inbound",
-                    from_number=form.get("From"), to_number=form.get("To"), status="queued")
+                    from_number=form.get("From"), to_number=form.get("To"),
+                    status=CallStatus.QUEUED)
         session.add(call)
         session.flush()
     try:
@@ -242,8 +208,9 @@ def record_status(session: Session, form: dict[str, str]) -> None:
             call.duration = int(form.get("CallDuration") or 0)
         except ValueError:
             call.duration = None
-        tickets = session.scalars(select(Ticket.id).where(Ticket.call_id == call.id)).all()
+        tickets: list[int | None] = list(
+            session.scalars(select(Ticket.id).where(Ticket.call_id == call.id)))
         text = f"Call ended: {status}" + (f", {call.duration} s" if call.duration else "")
         for ticket_id in tickets or [None]:
-            services.record_event(session, "call", text, ticket_id=ticket_id, call_id=call.id,
+            timeline.record_event(session, "call", text, ticket_id=ticket_id, call_id=call.id,
                                   data={"status": status, "duration": call.duration})

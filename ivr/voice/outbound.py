@@ -1,98 +1,69 @@
-"""Webhooks of the calls the line places: answered, status callbacks, and reaching an analyst."""
+"""Webhooks of the calls the line places: answered, status callbacks, and reaching an analyst.
+Each names its booking and attempt (?oc=N&a=K): a late callback of an earlier try is told apart."""
 
 from __future__ import annotations
 
 import logging
 
-from flask import Response, request
+from flask import url_for
 from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
+from tickets import bookings
 from tickets.models import Call, OutboundCall
 
-from .. import clock
 from ..outbound import conversation
-from . import bp, calls, twiml
-from .queue import _url, arrival_twiml
-from .routes import _form, _run, line, xml
-from .security import twilio_signed
+from . import calls, queue_twiml, twiml
+from .webhook import Hook, line_config, webhook
 
 log = logging.getLogger(__name__)
 
 
-def _outbound(db) -> OutboundCall | None:
-    try:
-        return db.get(OutboundCall, int(request.args.get("oc", "")), with_for_update=True)
-    except ValueError:
+def _booking(hook: Hook) -> OutboundCall | None:
+    """The booking the call was placed for, locked (its webhooks may race the dispatcher)."""
+    booking_id = hook.number("oc")
+    if booking_id is None:
         return None
+    return hook.session.get(OutboundCall, booking_id, with_for_update=True)
 
 
-def _attempt() -> int | None:
-    """Which attempt of its booking the call is (None in URLs of calls placed before)."""
-    try:
-        return int(request.args["a"])
-    except (KeyError, ValueError):
-        return None
-
-
-@bp.post("/outbound/answer")
-@twilio_signed
-def outbound_answer() -> Response:
+@webhook("/outbound/answer", needs_call_sid=True, missing=twiml.empty)
+def outbound_answer(hook: Hook) -> str:
     """Twilio's `url` for a placed call: the callee (or their voicemail) picked up."""
-    form = _form()
-    if not form.get("CallSid"):
-        return xml(twiml.empty())
-
-    def work(db):
-        outbound = _outbound(db)
-        answered_by = form.get("AnsweredBy")
-        if outbound is None or not conversation.answered(db, outbound, form["CallSid"],
-                                                         answered_by, clock.now(), _attempt()):
-            log.warning("answer for unknown or stale outbound call %s", request.args.get("oc"))
-            return twiml.hangup()
-        fields = conversation.script_fields(db, outbound, answered_by)
-        return calls.answer_outbound(db, line(), form, outbound, fields)
-
-    return _run(work)
+    outbound = _booking(hook)
+    answered_by = hook.form.get("AnsweredBy")
+    if outbound is None or not bookings.answered(hook.session, outbound, hook.call_sid,
+                                                 answered_by, hook.now, hook.number("a")):
+        log.warning("answer for unknown or stale outbound call %s", hook.args.get("oc"))
+        return twiml.hangup()
+    fields = conversation.script_fields(hook.session, outbound, answered_by)
+    return calls.answer_outbound(hook.session, line_config(), hook.form, outbound, fields,
+                                 hook.now)
 
 
-@bp.post("/outbound/status")
-@twilio_signed
-def outbound_status() -> Response:
+@webhook("/outbound/status", needs_call_sid=True, missing=twiml.empty, on_failure=twiml.empty)
+def outbound_status(hook: Hook) -> str:
     """Status callbacks of a placed call (all four events); repeats change nothing."""
-    form = _form()
-    if not form.get("CallSid"):
-        return xml(twiml.empty())
-
-    def work(db):
-        calls.record_status(db, form)
-        outbound = _outbound(db)
-        if outbound is not None:
-            call = db.scalar(select(Call).where(Call.sid == form["CallSid"]))
-            conversation.status_reported(db, outbound, call, form["CallSid"],
-                                         form.get("CallStatus", ""), clock.now(), _attempt())
-        return ""
-
-    _run(work)
-    return xml(twiml.empty())
+    calls.record_status(hook.session, hook.form)
+    outbound = _booking(hook)
+    if outbound is not None:
+        call = hook.session.scalar(select(Call).where(Call.sid == hook.call_sid))
+        conversation.status_reported(hook.session, outbound, call, hook.call_sid,
+                                     hook.form.get("CallStatus", ""), hook.now,
+                                     hook.number("a"))
+    return twiml.empty()
 
 
-@bp.post("/outbound/connect")
-@twilio_signed
-def outbound_connect() -> Response:
+@webhook("/outbound/connect")
+def outbound_connect(hook: Hook) -> str:
     """The callee asked for an analyst: the one reserved for their callback, else the queue."""
-    form = _form()
-
-    def work(db):
-        call = db.scalar(select(Call).where(Call.sid == form.get("CallSid", "")))
-        if call is None:
-            return twiml.empty()
-        bridge = conversation.reserved_bridge(db, call)
-        if bridge is not None:
-            entry_id, agent_id = bridge
-            response = VoiceResponse()
-            response.redirect(_url("voice.queue_bridge", e=entry_id, a=agent_id), method="POST")
-            return str(response)
-        return arrival_twiml(db, call, clock.now())
-
-    return _run(work)
+    call = hook.session.scalar(select(Call).where(Call.sid == hook.call_sid))
+    if call is None:
+        return twiml.empty()
+    bridge = conversation.reserved_bridge(hook.session, call)
+    if bridge is not None:
+        entry_id, agent_id = bridge
+        response = VoiceResponse()
+        response.redirect(url_for("voice.queue_bridge", e=entry_id, a=agent_id), method="POST")
+        return str(response)
+    return queue_twiml.arrival(hook.session, call, hook.now)

@@ -7,8 +7,9 @@ from datetime import timedelta
 from sqlalchemy import select
 
 from ivr.clock import FixedClock
-from tickets.models import Agent, ApiToken, OutboundCall, QueueEntry, Ticket, TicketEvent
-from tickets.services import find_ticket
+from tickets.accounts import ApiToken
+from tickets.intake import find_ticket
+from tickets.models import Agent, OutboundCall, QueueEntry, Ticket, TicketEvent
 
 from .conftest import NOW
 

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tickets import scripts
+from tickets import versions as scripts
 from tickets.models import OutboundCall, Ticket
 
 from ..ivr.test_queue import add_agent, to_queue

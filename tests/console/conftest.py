@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from ivr.auth import create_user
+from ivr.console.auth import create_user
 from tickets.models import Agent
 
 from ..ivr.test_queue import twilio  # noqa: F401  (the queue tests' fixture)

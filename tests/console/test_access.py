@@ -5,8 +5,9 @@ from __future__ import annotations
 from sqlalchemy import select
 
 from ivr.clock import FixedClock
+from tickets.accounts import AuditLog, User
 from tickets.db import utcnow
-from tickets.models import Agent, AuditLog, Ticket, User
+from tickets.models import Agent, Ticket
 
 from .conftest import PASSWORD
 

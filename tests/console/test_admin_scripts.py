@@ -8,8 +8,9 @@ import re
 
 from sqlalchemy import select
 
-from tickets import scripts
-from tickets.models import AuditLog, Call, QueueEntry, ScriptVersion, Ticket
+from tickets import versions as scripts
+from tickets.accounts import AuditLog
+from tickets.models import Call, QueueEntry, ScriptVersion, Ticket
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL, Caller
 from ..ivr.test_queue import to_queue
@@ -101,9 +102,9 @@ def test_hours_and_sla_change_through_the_policy_and_are_audited(as_admin, db):
         "enterprise_failure: {response_minutes: 15,", "enterprise_failure: {response_minutes: 10,")
     assert changed != text
     as_admin.post(url, {"text": changed, "action": "publish"})
-    from ivr import queueing
+    from tickets.versions import live_policy
 
-    policy = queueing.policy(db)
+    policy = live_policy(db)
     assert policy.sla["enterprise_failure"].response_minutes == 10
     row = db.scalar(select(AuditLog))
     assert (row.action, row.target) == ("policy.publish", "policy default")
@@ -219,7 +220,7 @@ def test_a_trial_call_ends_where_the_draft_queues_the_caller(as_admin, db, demo)
 def test_hours_holidays_and_sla_form_publishes_a_policy_version(as_admin, db):
     from datetime import date
 
-    from ivr import queueing
+    from tickets.versions import live_policy
 
     page = as_admin.get("/admin/hours").get_data(as_text=True)
     assert 'value="08:00-18:00"' in page and "2026-12-25" in page
@@ -232,7 +233,7 @@ def test_hours_holidays_and_sla_form_publishes_a_policy_version(as_admin, db):
         form[f"sla_{label}_resolution_minutes"] = "480"
     response = as_admin.post("/admin/hours", form)
     assert response.status_code == 302
-    policy = queueing.policy(db)
+    policy = live_policy(db)
     assert policy.hours.timezone == "Europe/Rome"
     assert date(2027, 1, 6) in policy.hours.holidays
     assert set(policy.hours.weekly) == {"mon", "sat"}

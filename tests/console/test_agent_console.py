@@ -144,7 +144,7 @@ def test_an_analyst_cannot_open_another_tiers_ticket(console, users, db, demo):
 
 
 def test_the_policy_can_let_analysts_see_every_tier(console, users, db, demo):
-    from tickets import scripts
+    from tickets import versions as scripts
 
     text = scripts.current(db, "default", "policy").text.replace(
         "agents_see_other_tiers: false", "agents_see_other_tiers: true")
@@ -229,7 +229,7 @@ def test_an_analyst_who_escalates_out_of_their_tier_is_told_where_it_went(as_ann
 
 
 def test_an_analyst_with_a_long_name_can_still_add_notes(console, users, db, demo):
-    from ivr.auth import create_user
+    from ivr.console.auth import create_user
 
     long_name = "Annabelle " + "Marie-Louise " * 8 + "Analyst"  # longer than a timeline's actor
     create_user(db, "annabelle", "correct horse battery", "agent", name=long_name,

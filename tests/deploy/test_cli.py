@@ -9,8 +9,8 @@ from sqlalchemy import inspect, select
 
 from ivr.config import Settings
 from ivr.entry import cli, make_app
+from tickets.accounts import User
 from tickets.db import make_engine
-from tickets.models import User
 
 
 @pytest.fixture

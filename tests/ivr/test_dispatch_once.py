@@ -14,10 +14,10 @@ import responses
 import time_machine
 from sqlalchemy import insert, select
 
-from ivr import queueing
-from ivr.outbound import scheduler
+from ivr import scheduler
 from ivr.outbound.dispatcher import RateLimiter
 from tickets.models import OutboundCall
+from tickets.versions import live_policy
 
 from ..conftest import MONDAY_10, TEST_DATABASE_URL
 from .test_outbound import CALLS
@@ -109,7 +109,7 @@ def test_a_dispatcher_killed_holding_its_lease_is_recovered_without_a_duplicate(
         [booking] = book(db, 1, datetime.now(UTC))
         dead = scheduler.make_dispatcher(app, owner="dead", concurrency=1)
         with app.app_context(), app.extensions["sessionmaker"]() as session:
-            claims = dead.claim(session, datetime.now(UTC), queueing.policy(session))
+            claims = dead.claim(session, datetime.now(UTC), live_policy(session))
             session.commit()
         assert [c.id for c in claims] == [booking]
         if twilio_got_the_call:  # it died after Twilio took the call, before recording it

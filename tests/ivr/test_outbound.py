@@ -19,9 +19,18 @@ import time_machine
 from requests.exceptions import ReadTimeout
 from sqlalchemy import select
 
-from ivr.outbound import scheduler
-from tickets import scripts, services, workflow
-from tickets.models import Agent, Customer, OutboundCall, SurveyResponse, Ticket, TicketEvent
+from ivr import scheduler
+from tickets import TicketError, bookings, intake, versions, workflow
+from tickets.models import (
+    Agent,
+    Customer,
+    CustomerPhone,
+    OutboundCall,
+    SurveyResponse,
+    Ticket,
+    TicketEvent,
+)
+from tickets.timeline import record_event
 
 from ..conftest import AUTH_TOKEN, MONDAY_10, PUBLIC_BASE_URL, Caller
 from .test_queue import MEMBERS, add_agent, to_queue
@@ -120,7 +129,7 @@ def answer(client):
 
 
 def run_job(app, work):
-    scheduler._in_app(app, "test", work)()
+    scheduler.job(app, "test", work)()
 
 
 def timeline(db, ticket_id=None, kind=None):
@@ -139,7 +148,7 @@ def fresh(db, model, id_):
 def book_callback(db):
     """A ticket and a callback for it, due now (as a caller's way out of the queue)."""
     ticket = open_ticket(db)
-    outbound = workflow.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
+    outbound = bookings.schedule_outbound(db, ticket, "callback", due=datetime.now(UTC),
                                           now=datetime.now(UTC), reason="way_out")
     db.commit()
     return ticket, outbound
@@ -150,12 +159,12 @@ def open_ticket(db, priority="critical_situation", number="+15551230001", langua
     customer = None
     if customer_phone:
         customer = db.scalar(select(Customer).join(Customer.phones)
-                             .where(services.CustomerPhone.number == customer_phone))
+                             .where(CustomerPhone.number == customer_phone))
     sla = {"critical_situation": {"response_minutes": 60, "resolution_minutes": 480,
                                   "update_minutes": 240},
            "enterprise_failure": {"response_minutes": 15, "resolution_minutes": 240,
                                   "update_minutes": 60}}[priority]
-    ticket, _pin = services.open_ticket(
+    ticket, _pin = intake.open_ticket(
         db, fields={"name": "Alice Johnson", "callback_number": number,
                     "problem": "The printer jams"}, priority=priority, sla=sla,
         customer_id=customer.id if customer else None, language=language,
@@ -236,10 +245,10 @@ def test_unanswered_callback_is_retried_then_given_up_with_every_try_on_the_time
 
 def test_the_policys_attempts_and_retry_delay_are_the_ones_kept(
         app, db, demo, travel, twilio_api, dispatcher):
-    text = scripts.current(db, "default", "policy").text
+    text = versions.current(db, "default", "policy").text
     text = text.replace("max_attempts: 3", "max_attempts: 2")
     text = text.replace("retry_delay_seconds: 600", "retry_delay_seconds: 1800")
-    scripts.publish(db, "default", text, "admin", "policy")
+    versions.publish(db, "default", text, "admin", "policy")
     ticket, outbound = book_callback(db)
     dispatcher.run_until_idle()
     status_from_twilio(app, twilio_api.placed[-1], "no-answer")
@@ -359,8 +368,8 @@ def test_the_last_attempt_of_a_callback_promises_no_further_try(
 def test_status_calls_come_at_the_priority_cadence_and_on_sla_breach(
         app, db, demo, travel, twilio_api, dispatcher, answer):
     ticket = open_ticket(db, "critical_situation")  # policy: update every 240 min, respond in 60
-    services.record_event(db, "note", "Replacement fuser ordered, arriving tomorrow",
-                          ticket_id=ticket.id, actor="ann", public=True)
+    record_event(db, "note", "Replacement fuser ordered, arriving tomorrow",
+                 ticket_id=ticket.id, actor="ann", public=True)
     db.commit()
     travel.shift(timedelta(minutes=59))
     run_job(app, scheduler.cadence_sweep)
@@ -468,7 +477,7 @@ def test_beyond_tier_three_needs_a_named_approver(app, db, demo, travel):
     assert row.tier == 3 and "needs approval" in row.escalation_pending
     assert any("needs approval from: Dana Lead, Sam Manager" in t
                for t in timeline(db, ticket.id))
-    with pytest.raises(services.TicketError, match="needs an approver"):
+    with pytest.raises(TicketError, match="needs an approver"):
         workflow.escalate_ticket(db, row, reason="vendor fault", actor="ann",
                                  now=datetime.now(UTC), to_tier=4, approver="Ann",
                                  approvers=["Dana Lead", "Sam Manager"])

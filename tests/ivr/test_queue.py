@@ -10,8 +10,8 @@ import pytest
 import responses
 from sqlalchemy import select
 
-from ivr import queueing
 from tickets.models import Agent, OutboundCall, QueueEntry, Ticket, TicketEvent
+from tickets.versions import live_policy
 
 from ..conftest import MONDAY_10, PUBLIC_BASE_URL
 from .test_intake import report_problem
@@ -99,7 +99,7 @@ def test_caller_is_connected_at_once_when_an_agent_is_free(app, call, db, demo, 
     assert entry_of(db, caller).handled_seconds == 240
     db.refresh(ticket)
     assert ticket.agent_id == agent.id  # the analyst who took the call holds the ticket
-    policy = queueing.policy(db)
+    policy = live_policy(db)
     clock.advance(policy.wrap_up_seconds - 1)
     app.test_cli_runner().invoke(args=["ivr", "route"])
     db.refresh(agent)
@@ -130,7 +130,7 @@ def test_check_back_and_late_apology_come_at_the_right_moments(call, db, demo, c
     caller = to_queue(call)
     caller.press("1")  # hold
     entry = entry_of(db, caller)
-    policy = queueing.policy(db)
+    policy = live_policy(db)
     caller.wait()
     assert "forgotten" not in caller.text.lower()  # too early for a check-back
     clock.advance(policy.check_back_seconds - 10)
@@ -188,7 +188,7 @@ def test_agent_no_answer_puts_the_caller_back_at_their_place(call, db, demo, clo
 
 def test_agent_who_misses_too_many_calls_goes_on_break(call, db, demo, clock, twilio):
     agent = add_agent(db, "Ann", tier=1)
-    policy = queueing.policy(db)
+    policy = live_policy(db)
     caller = to_queue(call)
     for _ in range(policy.max_no_answer):
         caller.redirected(twilio.dequeued[-1]["url"])
@@ -291,7 +291,7 @@ def test_two_workers_routing_at_once_bridge_each_caller_once(app, call, db, demo
     from concurrent.futures import ThreadPoolExecutor
 
     from ivr.db import session
-    from ivr.voice.queue import route_now
+    from ivr.twilio_rest import router
 
     add_agent(db, "Ann", tier=1, status="on_call")
     callers = [to_queue(call, number=n) for n in ("+15551230001", "+393331234567")]
@@ -308,7 +308,7 @@ def test_two_workers_routing_at_once_bridge_each_caller_once(app, call, db, demo
             if db_session.bind.dialect.name != "sqlite":  # SQLite would take its write lock
                 db_session.connection()  # connected before the race starts
             start.wait(timeout=30)
-            return route_now(db_session, clock())
+            return router(app).route_now(db_session, clock())
 
     with ThreadPoolExecutor(max_workers=4) as pool:
         bridged = sum(pool.map(worker, range(4)))

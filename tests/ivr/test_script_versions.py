@@ -7,7 +7,7 @@ import yaml
 from sqlalchemy import select
 
 from call_scripts import ScriptError, shipped_scripts
-from tickets import scripts
+from tickets import versions
 from tickets.models import Ticket
 
 
@@ -19,7 +19,7 @@ def test_a_live_call_keeps_the_script_version_it_started_with(call, db):
     caller = call().press("1")  # English, the new-caller menu
     changed = intake_text().replace("To report a new problem, press 1.",
                                     "Version two. To report a new problem, press 1.")
-    scripts.publish(db, "intake", changed, author="admin")
+    versions.publish(db, "intake", changed, author="admin")
     db.commit()
     caller.press("7")  # garbage: the menu is said again, from the version the call began with
     caller.hears("To report a new problem, press 1")
@@ -31,7 +31,7 @@ def test_a_live_call_keeps_the_script_version_it_started_with(call, db):
 def test_a_bad_script_is_refused_with_the_step_named(db):
     broken = intake_text().replace("next: ask_department", "next: ask_departmnet", 1)
     with pytest.raises(ScriptError) as exc:
-        scripts.publish(db, "intake", broken)
+        versions.publish(db, "intake", broken)
     message = str(exc.value)
     assert "step 'ask_name'" in message and "ask_departmnet" in message
     line = next(i for i, text in enumerate(broken.splitlines(), 1) if "ask_departmnet" in text)
@@ -72,7 +72,7 @@ def with_fourth_language(text: str) -> str:
 
 
 def test_a_fourth_language_added_in_yaml_alone_carries_a_whole_call(call, db, demo):
-    scripts.publish(db, "intake", with_fourth_language(intake_text()), author="admin")
+    versions.publish(db, "intake", with_fourth_language(intake_text()), author="admin")
     db.commit()
     caller = call(from_="+12025550147")
     caller.hears("Pour le français, appuyez sur 4")

@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from ivr import reports
-from ivr.reports import CallbackRow, QueueVisit, SurveyRow, TicketRow
+from ivr.console.reporting import figures, tables
+from ivr.console.reporting.rows import CallbackRow, QueueVisit, SurveyRow, TicketRow
 
 MON = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 TUE = MON + timedelta(days=1)
@@ -31,7 +31,7 @@ VISITS = [
 
 
 def test_speed_of_answer_abandonment_and_asterisk_service_levels_by_tier():
-    table = reports.queue_performance(VISITS, "tier", threshold=60)
+    table = figures.queue_performance(VISITS, "tier", threshold=60)
     tier1 = table.row_for(1)
     assert tier1["answered"] == 4 and tier1["abandoned"] == 3
     assert tier1["callbacks"] == 1 and tier1["voicemails"] == 1
@@ -44,23 +44,23 @@ def test_speed_of_answer_abandonment_and_asterisk_service_levels_by_tier():
 
 
 def test_the_threshold_is_inclusive_like_asterisk():
-    table = reports.queue_performance([visit("answered", 60), visit("answered", 61)], "tier",
+    table = figures.queue_performance([visit("answered", 60), visit("answered", 61)], "tier",
                                       threshold=60)
     assert table.row_for(1)["sl_pct"] == 50.0
 
 
 def test_by_agent_and_by_day():
-    by_agent = reports.queue_performance(VISITS, "agent", threshold=60)
+    by_agent = figures.queue_performance(VISITS, "agent", threshold=60)
     assert by_agent.row_for("Ann")["asa_seconds"] == 40.0
     assert by_agent.row_for("Bob")["sl_pct"] == 0.0
-    assert by_agent.row_for(reports.NO_AGENT)["abandoned"] == 3
-    by_day = reports.queue_performance(VISITS, "day")
+    assert by_agent.row_for(tables.NO_AGENT)["abandoned"] == 3
+    by_day = figures.queue_performance(VISITS, "day")
     assert [row[0] for row in by_day.rows] == ["2026-11-23", "2026-11-24"]
 
 
 def test_days_and_hours_are_told_in_the_line_s_time_zone():
     late = datetime(2026, 11, 23, 23, 30, tzinfo=UTC)
-    table = reports.calls_per_hour([late, late, MON], ZoneInfo("Asia/Kuala_Lumpur"))
+    table = figures.calls_per_hour([late, late, MON], ZoneInfo("Asia/Kuala_Lumpur"))
     assert table.rows == [("2026-11-23", "18:00", 1), ("2026-11-24", "07:00", 2)]
 
 
@@ -71,7 +71,7 @@ def test_wait_accuracy_compares_the_last_estimate_with_the_wait_after_it():
         visit("answered", 100, announced=None),                      # never told: left out
         visit("abandoned", 50, announced=600),                       # real wait unknown
     ]
-    row = reports.wait_accuracy(rows, "tier", tolerance=60).row_for(1)
+    row = figures.wait_accuracy(rows, "tier", tolerance=60).row_for(1)
     assert row["estimates"] == 2
     assert row["announced_avg_s"] == 180.0 and row["actual_avg_s"] == 300.0
     assert row["abs_error_avg_s"] == 120.0 and row["bias_avg_s"] == 120.0
@@ -92,7 +92,7 @@ def test_callbacks_kept_missed_and_open():
         CallbackRow(MON, 1, "refused", None),                                      # not allowed
         CallbackRow(MON, 1, "canceled", None),                                     # left out
     ]
-    row = reports.callbacks(rows, "tier", now=now).row_for(1)
+    row = figures.callbacks(rows, "tier", now=now).row_for(1)
     assert (row["kept"], row["missed"], row["open"]) == (2, 4, 1)
     assert row["kept_pct"] == 33.3
 
@@ -115,7 +115,7 @@ def test_sla_compliance_by_priority():
         ticket("regular", responded_at=MON, resolved_at=MON + timedelta(hours=2),
                response_due=MON + timedelta(hours=8)),
     ]
-    table = reports.sla_compliance(rows, "priority", now=now)
+    table = figures.sla_compliance(rows, "priority", now=now)
     critical = table.row_for("critical")
     assert critical["tickets"] == 4
     assert (critical["response_met"], critical["response_breached"]) == (1, 3)
@@ -136,26 +136,26 @@ def test_first_contact_resolution():
         ticket("r", agent="Bob"),                                        # not resolved yet
         ticket("r", resolved_at=done, opened_by_call=False),             # not opened by a call
     ]
-    table = reports.first_contact_resolution(rows, "agent")
+    table = figures.first_contact_resolution(rows, "agent")
     assert table.row_for("Ann")["resolved"] == 2 and table.row_for("Ann")["fcr_pct"] == 50.0
     assert table.row_for("Bob")["first_contact"] == 0
-    overall = reports.first_contact_resolution(rows, "tier").row_for(1)
+    overall = figures.first_contact_resolution(rows, "tier").row_for(1)
     assert (overall["resolved"], overall["first_contact"], overall["fcr_pct"]) == (4, 1, 25.0)
 
 
 def test_satisfaction_scores():
     rows = [SurveyRow(MON, s, 1, "Ann") for s in (5, 4, 4, 2)] + [SurveyRow(TUE, 1, 2, "Bob")]
-    ann = reports.satisfaction(rows, "agent").row_for("Ann")
+    ann = figures.satisfaction(rows, "agent").row_for("Ann")
     assert ann["responses"] == 4 and ann["mean_score"] == 3.8
     assert ann["satisfied_pct"] == 75.0
     assert (ann["score_2"], ann["score_4"], ann["score_5"]) == (1, 2, 1)
-    assert reports.satisfaction(rows, "day").row_for("2026-11-24")["mean_score"] == 1.0
+    assert figures.satisfaction(rows, "day").row_for("2026-11-24")["mean_score"] == 1.0
 
 
 def test_csv_has_a_header_and_empty_cells_for_missing_figures():
-    table = reports.sla_compliance([ticket("critical", response_due=None,
+    table = figures.sla_compliance([ticket("critical", response_due=None,
                                            resolution_due=None)], "priority", now=MON)
-    assert reports.to_csv(table).splitlines() == [
+    assert tables.to_csv(table).splitlines() == [
         "priority,tickets,response_met,response_breached,response_pct,resolution_met,"
         "resolution_breached,resolution_pct",
         "critical,1,0,0,,0,0,",
@@ -164,4 +164,4 @@ def test_csv_has_a_header_and_empty_cells_for_missing_figures():
 
 def test_unknown_grouping_is_refused():
     with pytest.raises(ValueError, match="cannot group by 'colour'"):
-        reports.group([], "colour")
+        tables.group([], "colour")

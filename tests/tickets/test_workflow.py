@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import select
 
-from tickets import services, workflow
+from tickets import TicketError, intake, timeline, workflow
 from tickets.models import OutboundCall, QueueEntry, TicketEvent
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
@@ -15,7 +15,7 @@ SLA = {"tier": 1, "response_minutes": 60, "resolution_minutes": 480, "update_min
 
 
 def new_ticket(session, number="+12025550147"):
-    ticket, _pin = services.open_ticket(
+    ticket, _pin = intake.open_ticket(
         session, fields={"callback_number": number, "problem": "VPN drops"},
         priority="critical_situation", sla=SLA, now=NOW)
     return ticket
@@ -29,18 +29,18 @@ def texts(session, ticket):
 def test_the_response_timer_runs_until_an_analyst_acts(session):
     ticket = new_ticket(session)
     assert ticket.escalate_at == NOW + timedelta(minutes=60)
-    with pytest.raises(services.TicketError, match="needs some text"):
+    with pytest.raises(TicketError, match="needs some text"):
         workflow.add_note(session, ticket, "  ", actor="ann", now=NOW)
     workflow.add_note(session, ticket, "Looking at the VPN logs", actor="ann",
                       now=NOW + timedelta(minutes=5), public=True)
     assert ticket.responded_at == NOW + timedelta(minutes=5)
     assert ticket.escalate_at == ticket.resolution_due
-    assert services.latest_public_note(session, ticket) == "Looking at the VPN logs"
+    assert timeline.latest_public_note(session, ticket) == "Looking at the VPN logs"
 
 
 def test_status_changes_are_checked_and_kept_on_the_timeline(session):
     ticket = new_ticket(session)
-    with pytest.raises(services.TicketError, match="unknown status"):
+    with pytest.raises(TicketError, match="unknown status"):
         workflow.change_status(session, ticket, "done", actor="ann", now=NOW)
     workflow.change_status(session, ticket, "in_progress", actor="ann", now=NOW)
     assert ticket.responded_at == NOW
@@ -53,7 +53,7 @@ def test_escalation_needs_a_reason_and_moves_a_waiting_caller(session):
     callback = QueueEntry(ticket_id=ticket.id, tier=1, status="callback", joined_at=NOW)
     session.add_all([entry, callback])
     session.flush()
-    with pytest.raises(services.TicketError, match="needs a reason"):
+    with pytest.raises(TicketError, match="needs a reason"):
         workflow.escalate_ticket(session, ticket, reason=" ", actor="ann", now=NOW)
     assert workflow.escalate_ticket(session, ticket, reason="needs network team",
                                     actor="ann", now=NOW) == 2
@@ -82,7 +82,7 @@ def test_resolving_books_one_closure_call_and_calls_off_status_calls(session):
     workflow.resolve_ticket(session, ticket, actor="ann", now=NOW, note="Router rebooted")
     calls = {c.kind: c.status for c in session.scalars(select(OutboundCall))}
     assert calls == {"status_update": "canceled", "closure": "pending"}
-    with pytest.raises(services.TicketError, match="already resolved"):
+    with pytest.raises(TicketError, match="already resolved"):
         workflow.resolve_ticket(session, ticket, actor="ann", now=NOW)
     assert "Router rebooted" in texts(session, ticket)
 

@@ -8,8 +8,10 @@ import yaml
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from ..intake import open_ticket
 from ..models import Agent, Customer, CustomerPhone, Equipment
-from ..services import open_ticket, record_event
+from ..statuses import AgentStatus, TicketStatus
+from ..timeline import record_event
 
 DEMO_FILE = Path(__file__).parent / "customers.yaml"
 
@@ -35,8 +37,8 @@ def load_demo(session: Session) -> int:
                                                         "equipment": t.get("equipment"),
                                                         "problem": t["problem"]},
                                        priority=t["priority"], customer_id=customer.id,
-                                       language=customer.language)
-            ticket.status = t.get("status", "open")
+                                       language=customer.language,
+                                       status=TicketStatus(t.get("status", "open")))
             if t.get("note"):
                 record_event(session, "note", t["note"], ticket_id=ticket.id, actor="demo",
                              public=True)
@@ -44,5 +46,5 @@ def load_demo(session: Session) -> int:
     for raw in data.get("agents", []):
         if session.scalar(select(Agent).where(Agent.phone == raw["phone"])) is None:
             session.add(Agent(name=raw["name"], phone=raw["phone"], tier=raw["tier"],
-                              skills=raw.get("skills", []), status="offline"))
+                              skills=raw.get("skills", []), status=AgentStatus.OFFLINE))
     return added

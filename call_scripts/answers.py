@@ -1,0 +1,83 @@
+"""Reading what the caller did: a language or menu choice, a yes or a no, a validated answer.
+
+Plain functions of the script, the call's language and fields, and the caller's input.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from . import phones
+from .actions import Input
+from .model import AskStep, MenuStep, Script
+
+
+def said(phrase: str, spoken: str) -> bool:
+    """Whether the caller said this word or phrase (whole words: 'ya' is not in 'saya')."""
+    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", spoken) is not None
+
+
+def language_choice(script: Script, event: Input) -> str | None:
+    """The language picked by its key (1, 2, ...) or by saying its name."""
+    codes = list(script.languages)
+    digit = (event.digits or "")[:1]
+    spoken = (event.speech or "").strip().lower()
+    chosen = None
+    if digit.isdigit() and 1 <= int(digit) <= len(codes):
+        chosen = codes[int(digit) - 1]
+    for code, info in script.languages.items():
+        if spoken and info.label.lower() in spoken:
+            chosen = code
+    return chosen
+
+
+def menu_choice(step: MenuStep, event: Input, language: str) -> str | None:
+    """The menu option picked by its key or by one of its words."""
+    if event.digits:
+        key = event.digits[:1]
+        return key if key in step.options else None
+    spoken = (event.speech or "").lower()
+    for key, option in step.options.items():
+        if any(said(w, spoken) for w in option.words.get(language, [])):
+            return key
+    return None
+
+
+def yes_no(script: Script, language: str, event: object) -> bool | None:
+    """1 or "yes" is True, 2 or "no" is False; anything else None."""
+    if not isinstance(event, Input):
+        return None
+    if event.digits:
+        return {"1": True, "2": False}.get(event.digits[:1])
+    spoken = (event.speech or "").lower()
+    for word, meaning in (("yes", True), ("no", False)):
+        w = script.words.get(word)
+        if w and w[language].lower() in spoken.split():
+            return meaning
+    return None
+
+
+def yes_no_hints(script: Script, language: str) -> str | None:
+    """The words "yes" and "no" in the call's language, for the speech recogniser."""
+    words = [script.words[w][language] for w in ("yes", "no") if w in script.words]
+    return ", ".join(words) or None
+
+
+def validate(script: Script, fields: dict[str, Any], step: AskStep,
+             event: Input) -> tuple[Any, str | None]:
+    """The answer as the step's rule reads it, or None and why it is refused."""
+    rule = step.validate_
+    raw = (event.digits if event.digits else event.speech or "").strip()
+    if rule.kind == "digits":
+        if not raw.isdigit():
+            return None, f"not digits: {raw!r}"
+    if rule.kind == "phone":
+        region = fields.get("caller_region") or script.defaults.phone_region
+        return phones.dialable(raw, region)
+    if rule.kind == "speech" and event.confidence is not None \
+            and event.confidence < rule.min_confidence:
+        return None, f"unclear speech (confidence {event.confidence:.2f}): {raw!r}"
+    if not rule.min_length <= len(raw) <= rule.max_length:
+        return None, f"wrong length ({len(raw)}): {raw!r}"
+    return raw, None

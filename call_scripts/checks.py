@@ -1,0 +1,232 @@
+"""Checks across a script's steps: links, reachability, languages, loops, the priority matrix.
+
+Each check adds problems naming the line and step they are about; ``check_script`` runs them
+all (the loader calls it once every step has parsed on its own).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .model import (
+    EFFECTS,
+    INPUT_STEPS,
+    PURE_ACTIONS,
+    WAITING_STEPS,
+    ActionStep,
+    AskStep,
+    Header,
+    LanguageStep,
+    MenuStep,
+    Priority,
+    targets,
+)
+from .model import prompts as prompts_of
+from .problems import Lines, Problem, placeholders
+
+KEYPAD = set("0123456789*#")
+
+
+def check_script(header: Header, steps: dict[str, Any], raw_steps: dict, source: str,
+                 lines: Lines) -> list[Problem]:
+    """Every problem across the steps of a script whose steps each parsed on their own."""
+    checks = _Checks(header, steps, raw_steps, source, lines)
+    checks.header()
+    for name, step in steps.items():
+        checks.step(name, step)
+    checks.keypad_languages()
+    checks.reachable()
+    checks.loops()
+    if header.priority:
+        checks.priority(header.priority)
+    return checks.out
+
+
+class _Checks:
+    def __init__(self, header: Header, steps: dict[str, Any], raw_steps: dict, source: str,
+                 lines: Lines):
+        self.header_ = header
+        self.steps = steps
+        self.raw_steps = raw_steps
+        self.source = source
+        self.lines = lines
+        self.langs = list(header.languages)
+        self.out: list[Problem] = []
+
+    def problem(self, step: str | None, message: str, *path: Any) -> None:
+        where = self.lines.of("steps", step, *path) if step else self.lines.of(*path)
+        self.out.append(Problem(self.source, where, step, message))
+
+    def prompt(self, step: str | None, what: str, prompt: dict, *path: Any) -> None:
+        """A prompt says something in every language of the script, with sound placeholders."""
+        known = self.header_.languages
+        missing = [lang for lang in self.langs if not prompt.get(lang)]
+        extra = [lang for lang in prompt if lang not in known]
+        if missing:
+            self.problem(step, f"{what} is missing language(s): {', '.join(missing)}", *path)
+        if extra:
+            self.problem(step, f"{what} has language(s) not in 'languages': {', '.join(extra)}",
+                         *path)
+        for lang, text in prompt.items():
+            try:
+                placeholders(text)
+            except ValueError as exc:
+                self.problem(step, f"{what} ({lang}): {exc}", *path)
+
+    def header(self) -> None:
+        """The script-wide settings: languages, default prompts and words, start, on_fail."""
+        h = self.header_
+        if h.default_language not in h.languages:
+            self.problem(None, f"default_language {h.default_language!r} is not in languages",
+                         "default_language")
+        for key in ("reprompt", "no_input", "confirm"):
+            self.prompt(None, f"defaults.{key}", getattr(h.defaults, key), "defaults", key)
+        for word, prompt in h.words.items():
+            self.prompt(None, f"words.{word}", prompt, "words", word)
+        if h.start not in self.steps and h.start not in self.raw_steps:
+            self.problem(None, f"start step {h.start!r} does not exist", "start")
+        if h.defaults.on_fail and h.defaults.on_fail not in self.raw_steps:
+            self.problem(None, f"defaults.on_fail names a step that does not exist: "
+                         f"{h.defaults.on_fail!r}", "defaults", "on_fail")
+
+    def step(self, name: str, step: Any) -> None:
+        """One step's links, prompts, way out, keys and action."""
+        for target in targets(step):
+            if target not in self.raw_steps:
+                self.problem(name, f"'next' names a step that does not exist: {target!r}",
+                             *_path_to(self.raw_steps[name], target))
+        for attr, prompt in prompts_of(step):
+            self.prompt(name, attr, prompt, attr)
+        if isinstance(step, INPUT_STEPS) and not (step.on_fail or self.header_.defaults.on_fail):
+            self.problem(name, "no way out: set on_fail here or in defaults")
+        if isinstance(step, MenuStep):
+            self.menu(name, step)
+        if isinstance(step, AskStep) and step.input != "speech" and step.skip_key == "#":
+            self.problem(name, "skip_key '#' ends keypad input; use '*'", "skip_key")
+        if isinstance(step, ActionStep):
+            self.action(name, step)
+
+    def menu(self, name: str, step: MenuStep) -> None:
+        for key, option in step.options.items():
+            if key not in KEYPAD:
+                self.problem(name, f"option {key!r} is not a single keypad key", "options", key)
+            for lang in option.words:
+                if lang not in self.header_.languages:
+                    self.problem(name, f"option {key!r} has words for unknown language "
+                                 f"{lang!r}", "options", key)
+
+    def action(self, name: str, step: ActionStep) -> None:
+        if step.do not in EFFECTS | PURE_ACTIONS:
+            known = ", ".join(sorted(EFFECTS | PURE_ACTIONS))
+            self.problem(name, f"unknown action {step.do!r} (expected one of: {known})", "do")
+        if step.do == "assess_priority" and not self.header_.priority:
+            self.problem(name, "assess_priority needs a 'priority' section")
+
+    def keypad_languages(self) -> None:
+        """A language menu offers each language on a key of its own."""
+        if isinstance(self.header_.languages, dict) and any(
+            isinstance(s, LanguageStep) for s in self.steps.values()
+        ) and len(self.langs) > 9:
+            self.problem(None, "at most 9 languages fit on the keypad", "languages")
+
+    def reachable(self) -> None:
+        """Every step can be reached from start (or from the script-wide way out)."""
+        seen: set[str] = set()
+        todo = [self.header_.start]
+        if self.header_.defaults.on_fail:
+            todo.append(self.header_.defaults.on_fail)
+        while todo:
+            name = todo.pop()
+            if name in seen or name not in self.raw_steps:
+                continue
+            seen.add(name)
+            if name in self.steps:
+                todo.extend(targets(self.steps[name]))
+        if len(self.steps) == len(self.raw_steps):
+            for name in self.raw_steps:
+                if name not in seen:
+                    self.problem(name, "unreachable: no step leads here from start")
+
+    def loops(self) -> None:
+        """No cycle among steps that never wait for the caller."""
+        passive = {n: s for n, s in self.steps.items() if not isinstance(s, WAITING_STEPS)}
+        for cycle in _cycles(passive):
+            self.problem(cycle[0], "loop that never takes input: "
+                         + " -> ".join([*cycle, cycle[0]]))
+
+    def priority(self, pr: Priority) -> None:
+        """The priority matrix names known labels, for every impact and urgency."""
+        for label in (pr.planned_label, pr.default_label):
+            if label not in pr.labels:
+                self.problem(None, f"priority label {label!r} is not in priority.labels",
+                             "priority")
+        for impact, row in pr.matrix.items():
+            for urgency, label in row.items():
+                if label not in pr.labels:
+                    self.problem(None, f"priority.matrix[{impact}][{urgency}] names unknown "
+                                 f"label {label!r}", "priority", "matrix", impact, urgency)
+        urgencies = {u for row in pr.matrix.values() for u in row}
+        for impact, row in pr.matrix.items():
+            for urgency in sorted(urgencies - set(row)):
+                self.problem(None, f"priority.matrix[{impact}] has no entry for {urgency!r}",
+                             "priority", "matrix", impact)
+        for key, info in pr.labels.items():
+            self.prompt(None, f"priority.labels.{key}.name", info.name,
+                        "priority", "labels", key, "name")
+
+
+def _path_to(raw: Any, target: str) -> tuple:
+    """Where in a raw step a link to target is written (for its line number)."""
+    if isinstance(raw, dict):
+        items = list(raw.items())
+    elif isinstance(raw, list):
+        items = list(enumerate(raw))
+    else:
+        return ()
+    for key, value in items:
+        if value == target and key in ("next", "default", "on_fail"):
+            return (key,)
+        found = _path_to(value, target)
+        if found:
+            return (key, *found)
+    return ()
+
+
+def _cycles(graph: dict[str, Any]) -> list[list[str]]:
+    """Cycles in the graph of passive steps (Tarjan's strongly connected components)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+    counter = [0]
+
+    def edges(n: str) -> list[str]:
+        return [t for t in targets(graph[n]) if t in graph]
+
+    def visit(n: str) -> None:
+        index[n] = low[n] = counter[0]
+        counter[0] += 1
+        stack.append(n)
+        on_stack.add(n)
+        for t in edges(n):
+            if t not in index:
+                visit(t)
+                low[n] = min(low[n], low[t])
+            elif t in on_stack:
+                low[n] = min(low[n], index[t])
+        if low[n] == index[n]:
+            component = []
+            while True:
+                m = stack.pop()
+                on_stack.discard(m)
+                component.append(m)
+                if m == n:
+                    break
+            if len(component) > 1 or n in edges(n):
+                found.append(sorted(component))
+
+    for n in graph:
+        if n not in index:
+            visit(n)
+    return found

@@ -1,0 +1,49 @@
+"""`flask ivr demo load`: demo customers, tickets and console logins, and the shipped scripts."""
+
+from __future__ import annotations
+
+import click
+import yaml
+from flask.cli import AppGroup
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from tickets import versions
+from tickets.accounts import User
+from tickets.demo import DEMO_FILE, load_demo
+from tickets.models import Agent
+
+from ..console.auth import create_user
+from .session import open_session
+
+cli = AppGroup("demo", help="Demo data.")
+
+
+@cli.command("load")
+def demo_load() -> None:
+    """Load the demo customers, equipment and tickets (once) and the shipped scripts."""
+    with open_session() as session:
+        versions.sync_shipped(session)
+        added = load_demo(session)
+        session.commit()
+        logins = demo_logins(session)
+        session.commit()
+    click.echo(f"demo data: {added} customers added" if added else "demo data already loaded")
+    click.echo("console logins (log in at /login):")
+    for username, password, role in logins:
+        click.echo(f"  {username:<6} / {password:<14} ({role.replace('_', ' ')})")
+
+
+def demo_logins(session: Session) -> list[tuple[str, str, str]]:
+    """Seed the demo console logins (tickets/demo/users.yaml) once; returns them all."""
+    data = yaml.safe_load((DEMO_FILE.parent / "users.yaml").read_text(encoding="utf-8"))
+    logins = []
+    for raw in data["users"]:
+        agent = (session.scalar(select(Agent).where(Agent.phone == raw["agent_phone"]))
+                 if raw.get("agent_phone") else None)
+        if session.scalar(select(User).where(User.username == raw["username"])) is None:
+            create_user(session, raw["username"], raw["password"], raw["role"],
+                        name=raw.get("name") or (agent.name if agent else raw["username"]),
+                        agent_id=agent.id if agent else None)
+        logins.append((raw["username"], raw["password"], raw["role"]))
+    return logins

@@ -1,0 +1,52 @@
+"""`flask ivr scheduler | dispatch | route`: the line's background work, run as its own
+process or once by hand."""
+
+from __future__ import annotations
+
+import click
+from flask import current_app
+from flask.cli import with_appcontext
+
+from ..clock import of
+from ..scheduler import SchedulerRefused, make_dispatcher, run, sqlite_lock
+from ..twilio_rest import router
+from .session import open_session
+
+
+@click.command("scheduler")
+@with_appcontext
+def scheduler() -> None:
+    """Run the scheduler: outbound calls, SLA escalation, status calls, routing sweep."""
+    try:
+        run(current_app._get_current_object())  # type: ignore[attr-defined]
+    except SchedulerRefused as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.command("dispatch")
+@with_appcontext
+def dispatch() -> None:
+    """Place every due outbound call now, once (what the scheduler does every few seconds)."""
+    try:
+        lock = sqlite_lock(current_app.config["DATABASE_URL"])
+    except SchedulerRefused as exc:
+        raise click.ClickException(str(exc)) from None
+    try:
+        dispatcher = make_dispatcher(current_app._get_current_object())  # type: ignore[attr-defined]
+        click.echo(f"{dispatcher.run_until_idle()} outbound call(s) handled")
+        dispatcher.close()
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+@click.command("route")
+@with_appcontext
+def route() -> None:
+    """Run one routing pass: bridge waiting callers to free agents (a safety-net sweep)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    with open_session() as session:
+        click.echo(f"{router(app).route_now(session, of(app)())} caller(s) bridged")
+
+
+COMMANDS = (scheduler, dispatch, route)

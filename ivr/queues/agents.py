@@ -1,0 +1,91 @@
+"""Analysts as the queues see them: the one module that changes an ``Agent``'s status.
+
+    offline | on_break <-> available -> on_call -> wrap_up -> available
+    (too many unanswered offers in a row: on_break)
+
+Functions take a session and plain values and leave committing to the caller.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import cast
+
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+
+from tickets.models import Agent, OutboundCall
+from tickets.statuses import AgentStatus
+
+
+def set_agent_status(agent: Agent, status: str, now: datetime) -> None:
+    """Change an agent's status (available, on_break, offline, on_call, wrap_up).
+    Idle time counts from the end of the last call, or from going available."""
+    if agent.status == status:
+        return
+    if status == AgentStatus.AVAILABLE and agent.status in (AgentStatus.OFFLINE,
+                                                             AgentStatus.ON_BREAK):
+        agent.no_answer_count = 0
+    if status == AgentStatus.WRAP_UP or (status == AgentStatus.AVAILABLE and
+                                         agent.status != AgentStatus.WRAP_UP):
+        agent.idle_since = now
+    agent.status = status
+    agent.status_since = now
+
+
+def finish_wrap_ups(session: Session, now: datetime, wrap_up_seconds: int) -> None:
+    """Agents whose wrap-up time is over are available again."""
+    due = now - timedelta(seconds=wrap_up_seconds)
+    for agent in session.scalars(select(Agent).where(Agent.status == AgentStatus.WRAP_UP,
+                                                     Agent.status_since <= due)):
+        set_agent_status(agent, AgentStatus.AVAILABLE, now)
+
+
+def agent_for_phone(session: Session, number: str | None) -> Agent | None:
+    """The analyst who calls from this number (to change their status by phone)."""
+    if not number:
+        return None
+    return session.scalar(select(Agent).where(Agent.phone == number))
+
+
+def logged_in(session: Session) -> Sequence[Agent]:
+    """Analysts not offline (those the queues can count on, now or soon)."""
+    return session.scalars(select(Agent).where(Agent.status != AgentStatus.OFFLINE)).all()
+
+
+def claim(session: Session, agent_id: int, now: datetime) -> bool:
+    """Take a free analyst for a call, atomically (another worker may be taking them too)."""
+    result = session.execute(
+        update(Agent).where(Agent.id == agent_id, Agent.status == AgentStatus.AVAILABLE)
+        .values(status=AgentStatus.ON_CALL, status_since=now))
+    return bool(cast(CursorResult, result).rowcount)
+
+
+def free(session: Session, agent_id: int, now: datetime, only_on_call: bool = False) -> None:
+    """The analyst was taken for a call that did not happen: available again."""
+    query = update(Agent).where(Agent.id == agent_id)
+    if only_on_call:
+        query = query.where(Agent.status == AgentStatus.ON_CALL)
+    session.execute(query.values(status=AgentStatus.AVAILABLE, status_since=now))
+
+
+def release_callback_agent(session: Session, outbound: OutboundCall, now: datetime) -> None:
+    """The callback did not reach the caller: the analyst is free, the place in line kept."""
+    if outbound.agent_id is None:
+        return
+    free(session, outbound.agent_id, now, only_on_call=True)
+    outbound.agent_id = None
+
+
+def call_ended(agent: Agent, answered: bool, max_no_answer: int, now: datetime) -> None:
+    """The analyst's leg of a call ended: wrap-up after a call; an offer they did not answer
+    counts, and too many in a row put them on a break (like mod_callcenter's no-answer delay,
+    they rest through a wrap-up before the next offer)."""
+    set_agent_status(agent, AgentStatus.WRAP_UP, now)
+    if answered:
+        agent.no_answer_count = 0
+        return
+    agent.no_answer_count += 1
+    if agent.no_answer_count >= max_no_answer:
+        set_agent_status(agent, AgentStatus.ON_BREAK, now)

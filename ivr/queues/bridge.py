@@ -1,0 +1,158 @@
+"""Putting waiting callers through to free analysts: claim the pairs routing chooses, then ask
+Twilio's REST API to move each caller out of its queue to the bridge webhook.
+
+No Flask: the caller of ``Router`` says which Twilio client to use and where the bridge webhook
+is (a URL builder), so the scheduler, the CLI and the webhooks route the same way.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import cast
+
+from requests import RequestException
+from sqlalchemy import CursorResult, select, update
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
+
+from tickets import timeline
+from tickets.models import Agent, Call, OutboundCall, QueueEntry
+from tickets.statuses import AgentStatus, OutboundKind, OutboundStatus, QueueStatus
+from tickets.versions import live_policy
+
+from . import agents, hold, routing, service
+from .lineup import as_agent, as_waiting, holding, tier_rules, ts
+
+log = logging.getLogger(__name__)
+
+BridgeUrl = Callable[[int, int], str]  # (queue entry id, agent id) -> the URL Twilio fetches
+
+
+@dataclass(frozen=True)
+class Bridge:
+    entry_id: int
+    agent_id: int
+    call_sid: str
+    queue_sid: str
+
+
+def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
+    """Pair waiting callers with free agents and claim each pair atomically, so that two
+    workers never bridge one caller twice. The caller must commit before dequeuing."""
+    pol = live_policy(session)
+    agents.finish_wrap_ups(session, now, pol.wrap_up_seconds)
+    session.flush()
+    callbacks = _callbacks_in_line(session, now)
+    waiting = sorted([e for e in holding(session) if e.queue_sid]
+                     + [entry for entry, _ in callbacks.values()],
+                     key=lambda e: (e.rank, e.joined_at, e.id))
+    if not waiting:
+        return []
+    pairs = routing.assign([as_waiting(e) for e in waiting],
+                           [as_agent(a) for a in agents.logged_in(session)],
+                           ts(now), tier_rules(pol), presorted=True)
+    by_id = {e.id: e for e in waiting}
+    claimed = []
+    for w, a in pairs:
+        if w.id in callbacks:
+            entry, outbound = callbacks[w.id]
+            _reserve_for_callback(session, outbound, entry, a.id, now)
+            continue
+        if not service.claim(session, w.id, a.id, now):
+            continue
+        if not agents.claim(session, a.id, now):
+            service.unclaim(session, w.id)
+            continue
+        entry = by_id[w.id]
+        call = session.get(Call, entry.call_id)
+        assert call is not None and entry.queue_sid is not None  # holding callers have both
+        claimed.append(Bridge(entry.id, a.id, call.sid, entry.queue_sid))
+    session.expire_all()
+    return claimed
+
+
+def _callbacks_in_line(session: Session,
+                       now: datetime) -> dict[int, tuple[QueueEntry, OutboundCall]]:
+    """Callback requests holding a place in line whose time has come, by queue entry id
+    (their entries keep the caller's original join time)."""
+    rows = session.execute(
+        select(QueueEntry, OutboundCall)
+        .join(OutboundCall, OutboundCall.queue_entry_id == QueueEntry.id)
+        .where(QueueEntry.status == QueueStatus.CALLBACK,
+               OutboundCall.kind == OutboundKind.CALLBACK,
+               OutboundCall.status == OutboundStatus.PENDING, OutboundCall.agent_id.is_(None),
+               OutboundCall.due_at <= now)).all()
+    return {entry.id: (entry, outbound) for entry, outbound in rows}
+
+
+def _reserve_for_callback(session: Session, outbound: OutboundCall, entry: QueueEntry,
+                          agent_id: int, now: datetime) -> None:
+    """A callback's place in line came up: hold the analyst for it; the dispatcher dials."""
+    if not agents.claim(session, agent_id, now):
+        return
+    result = session.execute(
+        update(OutboundCall).where(OutboundCall.id == outbound.id,
+                                   OutboundCall.agent_id.is_(None),
+                                   OutboundCall.status == OutboundStatus.PENDING)
+        .values(agent_id=agent_id, due_at=now))
+    if not cast(CursorResult, result).rowcount:
+        agents.free(session, agent_id, now)
+        return
+    agent = session.get(Agent, agent_id)
+    assert agent is not None
+    timeline.record_event(session, "callback_ready", f"Callback's turn in line: {agent.name} "
+                          f"(tier {agent.tier}) is reserved for it", ticket_id=entry.ticket_id,
+                          call_id=entry.call_id, data={"agent_id": agent_id,
+                                                       "outbound_call_id": outbound.id})
+
+
+def bridge_failed(session: Session, bridge: Bridge, now: datetime, reason: str) -> None:
+    """Dequeuing through Twilio failed: the caller keeps waiting, the agent is free again."""
+    service.unclaim(session, bridge.entry_id)
+    agents.free(session, bridge.agent_id, now)
+    log.warning("bridging queue entry %s failed: %s", bridge.entry_id, reason)
+
+
+@dataclass(frozen=True)
+class Router:
+    """Routes through one Twilio account, sending dequeued callers to ``bridge_url``."""
+
+    client: Callable[[], Client]
+    bridge_url: BridgeUrl
+
+    def route_now(self, session: Session, now: datetime) -> int:
+        """Bridge waiting callers to free agents through Twilio; returns how many.
+        Commits: the claims are visible to every worker before Twilio is asked."""
+        claims = claim_bridges(session, now)
+        session.commit()
+        for claim in claims:
+            try:
+                self.client().queues(claim.queue_sid).members(claim.call_sid).update(
+                    url=self.bridge_url(claim.entry_id, claim.agent_id), method="POST")
+            except (TwilioException, RequestException) as exc:  # refused, or unreachable
+                bridge_failed(session, claim, now, str(exc))
+                session.commit()
+        return len(claims)
+
+    def hold_pass(self, session: Session, entry: QueueEntry, queue_sid: str | None,
+                  now: datetime) -> hold.HoldStep | None:
+        """One fetch of the hold music: put the caller through if an analyst is free, else
+        what they hear now. None: they are being put through."""
+        service.note_queue(entry, queue_sid)
+        if entry.status == QueueStatus.WAITING:
+            self.route_now(session, now)
+            session.refresh(entry)
+        if entry.status != QueueStatus.WAITING:
+            return None
+        return service.next_hold_step(session, entry, now)
+
+    def agent_keyed(self, session: Session, agent: Agent, status: str, now: datetime) -> None:
+        """An analyst changed their status by phone; one who is available takes calls now."""
+        agents.set_agent_status(agent, status, now)
+        log.info("agent %s is %s (by phone)", agent.id, status)
+        if status == AgentStatus.AVAILABLE:
+            self.route_now(session, now)

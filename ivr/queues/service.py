@@ -1,0 +1,340 @@
+"""The live queues: the one module that changes a ``QueueEntry``'s status.
+
+    waiting -> bridging (claimed for an analyst) -> done | waiting (the analyst did not answer)
+    waiting -> abandoned (hung up) -> resumed (rang back in time and took the place again)
+    waiting -> callback (keeps the place in line) | voicemail
+    after_hours, nobody: arrived when nobody could answer
+
+Decisions come from the pure core (routing, estimator, hold); functions take a session and
+plain values and leave committing to the caller. The voice webhooks turn answers into TwiML.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any, cast
+
+from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy.orm import Session
+
+from call_scripts.policy import HoldPolicy
+from tickets import bookings, timeline, versions
+from tickets.models import Agent, Call, OutboundCall, QueueEntry, Ticket
+from tickets.statuses import CallStatus, OutboundKind, QueueKind, QueueStatus
+from tickets.versions import live_policy
+
+from . import agents, hold
+from .lineup import hold_state, position_and_estimate, ts
+
+log = logging.getLogger(__name__)
+
+UNRANKED = 9  # a ticket whose label the script does not rank waits behind every ranked one
+
+
+def _event(session: Session, entry: QueueEntry, kind: str, text: str, **data: Any) -> None:
+    timeline.record_event(session, kind, text, ticket_id=entry.ticket_id, call_id=entry.call_id,
+                          data=data)
+
+
+# ---- joining the queue ----------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Arrival:
+    """What happens to a caller the intake hands to the queues."""
+
+    decision: str  # connect, ask_consent, after_hours, emergency, nobody
+    entry: QueueEntry | None
+    estimate: float = 0.0
+    position: int = 0
+    next_opening: datetime | None = None
+
+
+def _ranks(session: Session, call: Call) -> dict[str, int]:
+    """The rank of each priority label in the script the call runs."""
+    if call.script_version_id is None:
+        return {}
+    script = versions.script_for_call(session, call.script_version_id, call.script_digest)
+    labels = script.priority.labels if script.priority else {}
+    return {key: label.rank for key, label in labels.items()}
+
+
+def _main_ticket(session: Session, call: Call) -> Ticket | None:
+    """The call's most urgent ticket (an outbound call: the ticket it was placed for)."""
+    tickets = session.scalars(select(Ticket).where(Ticket.call_id == call.id)).all()
+    if not tickets:
+        return session.scalar(select(Ticket).join(OutboundCall,
+                                                  OutboundCall.ticket_id == Ticket.id)
+                              .where(OutboundCall.twilio_sid == call.sid))
+    ranks = _ranks(session, call)
+    return min(tickets, key=lambda t: (ranks.get(t.priority, UNRANKED), t.id))
+
+
+def arrive(session: Session, call: Call, now: datetime) -> Arrival:
+    """A caller finished intake: open hours? anyone staffed? a free agent? else consent."""
+    pol = live_policy(session)
+    ticket = _main_ticket(session, call)
+    label = ticket.priority if ticket else None
+    if not pol.is_within_hours(now):
+        if pol.hours and label in pol.hours.emergency_labels:
+            timeline.record_event(session, "emergency", "After hours: put through to the "
+                                  "engineer on call", ticket_id=ticket.id if ticket else None,
+                                  call_id=call.id)
+            return Arrival("emergency", None)
+        entry = _entry_for(session, call, ticket, now, pol, QueueStatus.AFTER_HOURS)
+        return Arrival("after_hours", entry, next_opening=pol.next_opening(now))
+    entry = _entry_for(session, call, ticket, now, pol, QueueStatus.WAITING)
+    if not agents.logged_in(session):
+        entry.status = QueueStatus.NOBODY
+        return Arrival("nobody", entry, next_opening=None)
+    position, estimate = position_and_estimate(session, entry, now, pol)
+    if estimate <= 0:
+        entry.consent = True
+        _event(session, entry, "queued", f"Queued for tier {entry.tier}: an analyst is free",
+               tier=entry.tier)
+        return Arrival("connect", entry, 0.0, position)
+    return Arrival("ask_consent", entry, estimate, position)
+
+
+def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetime,
+               pol: HoldPolicy, status: QueueStatus) -> QueueEntry:
+    """The call's queue entry; a caller who hung up recently gets their old place back."""
+    entry = session.scalar(select(QueueEntry).where(QueueEntry.call_id == call.id))
+    if entry is not None:
+        return entry
+    category = ticket.category if ticket else None
+    label = ticket.priority if ticket else None
+    # The tier the ticket's priority (or an escalation) set, or higher where a routing rule
+    # of the policy says so.
+    tier = max(pol.start_tier(label or "", category), ticket.tier if ticket else 1)
+    entry = QueueEntry(call_id=call.id, ticket_id=ticket.id if ticket else None,
+                       caller_number=call.from_number, status=status, tier=tier,
+                       rank=_ranks(session, call).get(label or "", UNRANKED),
+                       priority=label, category=category, language=call.language,
+                       joined_at=now)
+    window = now - timedelta(seconds=pol.resume_within_seconds)
+    earlier = session.scalar(
+        select(QueueEntry)
+        .where(QueueEntry.caller_number == call.from_number, QueueEntry.caller_number.is_not(None),
+               QueueEntry.status == QueueStatus.ABANDONED, QueueEntry.ended_at >= window)
+        .order_by(QueueEntry.ended_at.desc()).limit(1))
+    if earlier is not None:
+        entry.joined_at = earlier.joined_at
+        earlier.status = QueueStatus.RESUMED
+    session.add(entry)
+    session.flush()
+    if earlier is not None:
+        _event(session, entry, "queued", "Caller called back and resumed their place in line "
+               f"(first joined {earlier.joined_at:%H:%M:%S} UTC)", resumed_from=earlier.id)
+    return entry
+
+
+def give_consent(session: Session, entry: QueueEntry, estimate: float, now: datetime,
+                 implied: bool = False) -> None:
+    """The caller holds: by pressing 1, or (implied) by staying on without answering."""
+    if entry.consent:
+        return
+    pol = live_policy(session)
+    position, _ = position_and_estimate(session, entry, now, pol)
+    entry.consent = True
+    entry.status = QueueStatus.WAITING
+    if hold.should_tell_position(pol, position):
+        entry.last_position_told = position  # said with the offer to hold
+    announce(session, entry, estimate, now)
+    _event(session, entry, "hold_consent", "Caller stayed on the line without answering the "
+           "offer three times: kept on hold" if implied else "Caller agreed to hold")
+
+
+def announce(session: Session, entry: QueueEntry, estimate: float, now: datetime) -> None:
+    """Record an announced estimate (every one is kept to measure accuracy)."""
+    entry.announced_wait = estimate
+    entry.announced_at = now
+    entry.last_message_at = now
+    _event(session, entry, "estimate", f"Estimated wait announced: {round(estimate / 60)} min",
+           estimate=estimate)
+
+
+# ---- holding --------------------------------------------------------------------------------
+
+def note_queue(entry: QueueEntry, queue_sid: str | None) -> None:
+    """Remember which of Twilio's queues holds the caller (to dequeue them from it)."""
+    if queue_sid and entry.queue_sid != queue_sid:
+        entry.queue_sid = queue_sid
+
+
+HOLD_EVENTS = {
+    "check_back": lambda step: ("check_back", "Checked back with the holding caller", {}),
+    "late": lambda step: ("late_apology", "Wait longer than announced: apologised, new "
+                          f"estimate {round((step.new_estimate or 0) / 60)} min, callback "
+                          "offered", {"estimate": step.new_estimate}),
+    "position": lambda step: ("position", f"Position announced: {step.position}",
+                              {"position": step.position}),
+    "max_wait": lambda step: ("max_wait", "Maximum wait reached: callback or voicemail offered",
+                              {}),
+}
+
+
+def next_hold_step(session: Session, entry: QueueEntry, now: datetime) -> hold.HoldStep:
+    """What the caller hears on this pass of the hold loop (and remember it on the entry)."""
+    pol = live_policy(session, entry.tier)
+    position, estimate = position_and_estimate(session, entry, now, pol)
+    step, state = hold.next_hold_step(pol, hold_state(entry), ts(now), position, estimate)
+
+    def dt(at: float | None) -> datetime | None:
+        return datetime.fromtimestamp(at, tz=now.tzinfo) if at is not None else None
+
+    entry.announced_wait = state.announced_wait
+    entry.announced_at = dt(state.announced_at)
+    entry.last_message_at = dt(state.last_message_at)
+    entry.last_position_told = state.last_position_told
+    entry.last_check_back_at = dt(state.last_check_back_at)
+    entry.late_apologies = state.late_apologies
+    if step.kind in HOLD_EVENTS:
+        kind, text, data = HOLD_EVENTS[step.kind](step)
+        _event(session, entry, kind, text, **data)
+    return step
+
+
+def press_to_leave(entry: QueueEntry, intent: str) -> None:
+    """A key pressed while holding: leave the queue for a callback or for voicemail."""
+    entry.intent = intent
+
+
+# ---- being put through ----------------------------------------------------------------------
+
+def claim(session: Session, entry_id: int, agent_id: int, now: datetime) -> bool:
+    """Claim a waiting caller for an analyst, atomically (two workers never take one caller)."""
+    result = session.execute(
+        update(QueueEntry).where(QueueEntry.id == entry_id,
+                                 QueueEntry.status == QueueStatus.WAITING)
+        .values(status=QueueStatus.BRIDGING, agent_id=agent_id, bridging_at=now))
+    return bool(cast(CursorResult, result).rowcount)
+
+
+def unclaim(session: Session, entry_id: int) -> None:
+    """The claim did not become a call: the caller waits on at their place."""
+    session.execute(update(QueueEntry).where(QueueEntry.id == entry_id)
+                    .values(status=QueueStatus.WAITING, agent_id=None, bridging_at=None))
+
+
+def connect_reserved(session: Session, entry: QueueEntry, call: Call,
+                     ticket_id: int | None) -> None:
+    """A callback's callee is put through to the analyst reserved for them."""
+    entry.status = QueueStatus.BRIDGING
+    timeline.record_event(session, "callback_connect", "Callee pressed 1: connecting to the "
+                          "reserved analyst", ticket_id=ticket_id, call_id=call.id)
+
+
+def bridged(session: Session, entry: QueueEntry, agent: Agent, now: datetime) -> None:
+    """The analyst took the call: the wait is measured, and the analyst holds the caller's
+    tickets that nobody holds yet."""
+    entry.actual_wait = (now - entry.joined_at).total_seconds()
+    held = [Ticket.id == entry.ticket_id] if entry.ticket_id else []
+    if entry.call_id:
+        held.append(Ticket.call_id == entry.call_id)
+    if held:
+        session.execute(update(Ticket).where(or_(*held), Ticket.agent_id.is_(None))
+                        .values(agent_id=agent.id))
+    _event(session, entry, "bridged", f"Connected to {agent.name} (tier {agent.tier}) after "
+           f"{round(entry.actual_wait)} s", agent_id=agent.id, actual_wait=entry.actual_wait,
+           announced_wait=entry.announced_wait)
+
+
+def dial_result(session: Session, entry: QueueEntry, agent: Agent, status: str,
+                duration: int | None, now: datetime) -> bool:
+    """The agent's leg ended. Returns True when the caller goes back in line."""
+    answered = status == CallStatus.COMPLETED  # Twilio's DialCallStatus
+    agents.call_ended(agent, answered, live_policy(session).max_no_answer, now)
+    if answered:
+        entry.status = QueueStatus.DONE
+        entry.outcome = "answered"
+        entry.ended_at = now
+        entry.handled_seconds = duration
+        return False
+    _event(session, entry, "agent_no_answer",
+           f"{agent.name} did not answer ({status}); caller back in line at their place",
+           agent_id=agent.id, status=status)
+    entry.status = QueueStatus.WAITING
+    entry.agent_id = None
+    entry.bridging_at = None
+    return True
+
+
+# ---- leaving the queue ----------------------------------------------------------------------
+
+def leave(session: Session, entry: QueueEntry, result: str, position: int | None,
+          now: datetime) -> str:
+    """The caller left Twilio's queue (QueueResult). Returns what to do next."""
+    if result == "hangup":
+        if entry.status in (QueueStatus.WAITING, QueueStatus.BRIDGING):
+            entry.status = QueueStatus.ABANDONED
+            entry.ended_at = now
+            entry.actual_wait = (now - entry.joined_at).total_seconds()
+            entry.position_at_end = position
+            _event(session, entry, "abandoned",
+                   f"Caller hung up while waiting (position {position or '?'}, "
+                   f"{round(entry.actual_wait)} s)", position=position,
+                   wait=entry.actual_wait)
+        return "hangup"
+    if result == "leave":
+        return entry.intent or "callback"
+    if result in ("queue-full", "error", "system-error"):
+        return "callback"
+    return "none"
+
+
+def request_callback(session: Session, entry: QueueEntry, number: str, due: datetime,
+                     window_end: datetime | None, now: datetime) -> OutboundCall:
+    """Book the callback (exactly once per queue entry); it keeps the caller's place in line."""
+    existing = session.scalar(select(OutboundCall).where(
+        OutboundCall.queue_entry_id == entry.id, OutboundCall.kind == OutboundKind.CALLBACK))
+    if existing is not None:
+        return existing
+    pol = live_policy(session, entry.tier)
+    if not pol.is_within_hours(due):
+        due = pol.next_opening(due)  # never call back outside opening hours
+    outbound = bookings.schedule_callback(session, ticket_id=entry.ticket_id, number=number,
+                                          language=entry.language, due=due,
+                                          window_end=window_end,
+                                          place_joined_at=entry.joined_at)
+    assert outbound is not None
+    outbound.queue_entry_id = entry.id
+    entry.status = QueueStatus.CALLBACK
+    entry.kind = QueueKind.CALLBACK
+    entry.callback_number = number
+    entry.ended_at = now
+    return outbound
+
+
+def book_callback(session: Session, entry: QueueEntry, number: str, key: str,
+                  now: datetime) -> OutboundCall | None:
+    """The caller chose when to be called back: 1 as soon as possible, 2 the later slot
+    (an hour's window). None for any other key (the choice is offered again)."""
+    if key == "1":
+        due, window_end = now, None
+    elif key == "2":
+        due = later_slot(live_policy(session, entry.tier), now)
+        window_end = due + timedelta(hours=1)
+    else:
+        return None
+    return request_callback(session, entry, number, due, window_end, now)
+
+
+def leave_voicemail(session: Session, entry: QueueEntry, recording_url: str | None,
+                    duration: str | None, now: datetime) -> None:
+    """The caller left a message instead of holding (once; a repeat changes nothing)."""
+    if not recording_url or entry.status == QueueStatus.VOICEMAIL:
+        return
+    entry.status = QueueStatus.VOICEMAIL
+    entry.ended_at = now
+    timeline.record_event(session, "voicemail", "Caller left a voicemail instead of holding",
+                          ticket_id=entry.ticket_id, call_id=entry.call_id,
+                          data={"recording_url": recording_url, "duration": duration})
+
+
+def later_slot(pol: HoldPolicy, now: datetime) -> datetime:
+    """The callback slot offered besides "as soon as possible": the next whole hour at
+    least an hour away, within opening hours."""
+    slot = (now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
+    return slot if pol.is_within_hours(slot) else pol.next_opening(slot)

@@ -1,0 +1,125 @@
+"""What the line does when a call script asks for an effect: one table, from each effect name
+of the script language (``call_scripts.model.EFFECTS``) to its handler, for inbound and outbound
+calls alike. A handler gets the request and returns what the script is told (its result)."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from call_scripts.model import EFFECTS
+from tickets import bookings, intake, timeline, versions
+from tickets.models import Call
+
+from ..outbound import conversation
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Asked:
+    """An effect a call's script asked for, and what its handler may use."""
+
+    session: Session
+    call: Call
+    language: str  # the call's language now
+    args: dict[str, Any]  # the step's arguments, looked up in the fields
+    fields: dict[str, Any]  # everything the call has collected
+    now: datetime
+
+
+Handler = Callable[[Asked], dict[str, Any]]
+
+
+def lookup_caller(a: Asked) -> dict[str, Any]:
+    """What the desk knows of the caller from caller ID; the call is theirs from now on."""
+    profile = intake.caller_profile(a.session, a.args.get("phone"))
+    if profile.get("found"):
+        a.call.customer_id = profile["customer_id"]
+    return profile
+
+
+def check_account(a: Asked) -> dict[str, Any]:
+    return intake.check_account(a.session, a.args.get("account"))
+
+
+def ticket_status(a: Asked) -> dict[str, Any]:
+    """A ticket's status for a caller ringing from a number on file."""
+    result = intake.ticket_status(a.session, a.args.get("number"), a.args.get("phone"))
+    _log_enquiry(a, result, "caller ID")
+    return result
+
+
+def verify_pin(a: Asked) -> dict[str, Any]:
+    """A ticket's status for a caller who knows its PIN."""
+    result = intake.verify_pin(a.session, a.args.get("number"), a.args.get("pin"))
+    _log_enquiry(a, result, "PIN")
+    return result
+
+
+def _log_enquiry(a: Asked, result: dict[str, Any], how: str) -> None:
+    ticket = intake.find_ticket(a.session, a.args.get("number"))
+    if ticket is None:
+        return
+    told = "told to the caller" if result.get("allowed") else "refused"
+    timeline.record_event(a.session, "status_enquiry", f"Status enquiry by phone ({how}): {told}",
+                          ticket_id=ticket.id, call_id=a.call.id,
+                          data={"allowed": bool(result.get("allowed"))})
+
+
+def open_ticket(a: Asked) -> dict[str, Any]:
+    """Open the ticket of one problem, with the live policy's SLA targets for its priority."""
+    priority = a.args["priority"]
+    target = versions.live_policy(a.session).sla.get(priority)
+    sla = {**(a.args.get("sla") or {}),
+           **(target.model_dump(exclude_none=True) if target else {})}
+    ticket, pin = intake.open_ticket(
+        a.session, fields=a.fields, priority=priority, sla=sla,
+        call_id=a.call.id, customer_id=a.call.customer_id, language=a.language)
+    log.info("call %s opened ticket %s (priority %s)", a.call.sid, ticket.number,
+             ticket.priority)
+    return {"id": ticket.id, "number": ticket.number, "pin": pin}
+
+
+def schedule_callback(a: Asked) -> dict[str, Any]:
+    """Promise a callback to the number given (or the caller's own)."""
+    outbound = bookings.schedule_callback(
+        a.session, ticket_id=a.args.get("ticket"),
+        number=a.args.get("number") or a.args.get("caller"), language=a.language)
+    return {"booked": outbound is not None}
+
+
+def _outbound(effect: Callable[[Session, Call, dict[str, Any], datetime], dict[str, Any]]
+              ) -> Handler:
+    """An effect of an outbound script (about the ticket the call was placed for)."""
+    return lambda a: effect(a.session, a.call, a.args, a.now)
+
+
+HANDLERS: dict[str, Handler] = {
+    "lookup_caller": lookup_caller,
+    "check_account": check_account,
+    "ticket_status": ticket_status,
+    "verify_pin": verify_pin,
+    "open_ticket": open_ticket,
+    "schedule_callback": schedule_callback,
+    "stop_status_calls": _outbound(conversation.stop_status_calls),
+    "add_recording": _outbound(conversation.add_recording),
+    "closure_answer": _outbound(conversation.closure_answer),
+    "survey_score": _outbound(conversation.survey_score),
+}
+if set(HANDLERS) != EFFECTS:  # the script language and the line must name the same effects
+    raise RuntimeError(f"effects without a handler: {sorted(EFFECTS - set(HANDLERS))}; "
+                       f"handlers of no effect: {sorted(set(HANDLERS) - EFFECTS)}")
+
+
+def perform(asked: Asked, name: str) -> dict[str, Any]:
+    """Carry out one effect the script asked for and return what it found."""
+    handler = HANDLERS.get(name)
+    if handler is None:
+        raise ValueError(f"unknown effect {name!r}")
+    return handler(asked)

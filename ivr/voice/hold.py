@@ -1,0 +1,266 @@
+"""Queue and hold webhooks: arriving, consent, the waitUrl loop, callbacks, voicemail, the
+bridge to an analyst. Each is about one caller's queue entry (?e=N); the rules are in
+``ivr.queues``, the TwiML in ``queue_twiml``."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from flask import current_app, url_for
+from sqlalchemy import select
+from twilio.twiml.voice_response import VoiceResponse
+
+from tickets import phones, versions
+from tickets.models import Agent, Call, QueueEntry, Ticket
+from tickets.statuses import CallStatus
+
+from .. import twilio_rest
+from ..queues import lineup, service
+from . import queue_twiml, twiml
+from .webhook import Hook, webhook
+
+CONFIRM_KEYS = {"1": "hold", "2": "callback", "3": "voicemail"}
+LEAVE_KEYS = {"2": "callback", "3": "voicemail"}  # pressed while holding
+
+EntryHandler = Callable[[Hook, QueueEntry], str]
+
+
+def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_goodbye
+                  ) -> Callable[[EntryHandler], EntryHandler]:
+    """A webhook about one caller's queue entry (?e=N); an unknown entry hears ``unknown()``."""
+
+    def decorate(handler: EntryHandler) -> EntryHandler:
+        def with_entry(hook: Hook) -> str:
+            entry_id = hook.number("e")
+            entry = hook.session.get(QueueEntry, entry_id) if entry_id is not None else None
+            return unknown() if entry is None else handler(hook, entry)
+
+        with_entry.__name__ = with_entry.__qualname__ = handler.__name__  # the endpoint's name
+        with_entry.__doc__ = handler.__doc__
+        webhook(rule)(with_entry)
+        return handler
+
+    return decorate
+
+
+@webhook("/queue/arrive")
+def queue_arrive(hook: Hook) -> str:
+    """The intake hands the caller to the queues."""
+    sid = hook.call_sid
+    call = hook.session.scalar(select(Call).where(Call.sid == sid)) if sid else None
+    if call is None:
+        return queue_twiml.plain_goodbye()
+    return queue_twiml.arrival(hook.session, call, hook.now)
+
+
+@entry_webhook("/queue/consent")
+def queue_consent(hook: Hook, entry: QueueEntry) -> str:
+    """The answer to the offer: 1 hold, 2 callback, 3 voicemail. Asked up to three times;
+    a caller who still stays on the line without answering is kept on hold."""
+    voice = queue_twiml.speaker(hook.session, entry)
+    choice = CONFIRM_KEYS.get(hook.key)
+    try:
+        wait = float(hook.args.get("w", "0"))
+        attempts = int(hook.args.get("s", "0"))
+    except ValueError:
+        wait, attempts = 0.0, 0
+    implied = choice is None and attempts >= 2
+    if choice is None and not implied:
+        position, wait = lineup.position_and_estimate(hook.session, entry, hook.now, voice.pol)
+        return queue_twiml.consent(voice, entry, wait, position, attempts + 1)
+    if choice == "hold" or implied:
+        service.give_consent(hook.session, entry, wait, hook.now, implied=implied)
+        response = VoiceResponse()
+        voice.say(response, "thanks_hold")
+        queue_twiml.enqueue(response, entry)
+        return str(response)
+    if choice == "callback":
+        return queue_twiml.callback_number(voice, entry)
+    return queue_twiml.voicemail(voice, entry)
+
+
+def _pause(seconds: int) -> Callable[[], str]:
+    def answer() -> str:
+        response = VoiceResponse()
+        response.pause(length=seconds)
+        return str(response)
+
+    return answer
+
+
+@entry_webhook("/queue/wait", unknown=_pause(5))
+def queue_wait(hook: Hook, entry: QueueEntry) -> str:
+    """Twilio's waitUrl, fetched whenever the hold document ends: an analyst if one is free,
+    else this pass's message (if any) and the music."""
+    router = twilio_rest.router(current_app)
+    step = router.hold_pass(hook.session, entry, hook.form.get("QueueSid"), hook.now)
+    voice = queue_twiml.speaker(hook.session, entry)
+    if step is None:
+        return _pause(2)()  # being connected
+    response = VoiceResponse()
+    gather = response.gather(num_digits=1, action=url_for("voice.queue_hold_key", e=entry.id),
+                             method="POST", timeout=1)
+    if step.say == "late":
+        voice.say(gather, "late", minutes=queue_twiml.minutes(step.new_estimate or 60))
+    elif step.say == "position":
+        voice.say(gather, "position", position=step.position)
+    elif step.say:
+        voice.say(gather, step.say, minutes=queue_twiml.minutes(step.new_estimate or 60))
+    if step.offer_callback:
+        voice.say(gather, "callback_offer")
+    if voice.pol.music_url:
+        gather.play(voice.pol.music_url)
+    else:
+        gather.pause(length=voice.pol.min_gap_seconds)
+    return str(response)
+
+
+@entry_webhook("/queue/hold-key", unknown=twiml.empty)
+def queue_hold_key(hook: Hook, entry: QueueEntry) -> str:
+    """A key pressed while holding: 2 for a callback, 3 for voicemail (leaves the queue)."""
+    intent = LEAVE_KEYS.get(hook.key)
+    if intent is None:
+        return twiml.empty()  # back to the hold loop
+    service.press_to_leave(entry, intent)
+    response = VoiceResponse()
+    response.leave()
+    return str(response)
+
+
+@entry_webhook("/queue/left")
+def queue_left(hook: Hook, entry: QueueEntry) -> str:
+    """The <Enqueue> action: the caller left the queue (bridge over, hung up, <Leave/>, ...)."""
+    position = hook.number("QueuePosition", "form")
+    if position is None:
+        pol = versions.live_policy(hook.session)
+        position, _ = lineup.position_and_estimate(hook.session, entry, hook.now, pol)
+    what = service.leave(hook.session, entry, hook.form.get("QueueResult", ""), position,
+                         hook.now)
+    if what == "callback":
+        return queue_twiml.callback_number(queue_twiml.speaker(hook.session, entry), entry)
+    if what == "voicemail":
+        return queue_twiml.voicemail(queue_twiml.speaker(hook.session, entry), entry)
+    return twiml.hangup()
+
+
+@entry_webhook("/queue/callback/number")
+def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
+    voice = queue_twiml.speaker(hook.session, entry)
+    if hook.key == "1" and entry.caller_number:
+        return queue_twiml.callback_window(voice, entry, entry.caller_number, hook.now)
+    if hook.key == "2":
+        return queue_twiml.callback_key(voice, entry)
+    return queue_twiml.callback_number(voice, entry, again=True)
+
+
+@entry_webhook("/queue/callback/keyed")
+def queue_callback_keyed(hook: Hook, entry: QueueEntry) -> str:
+    """A keyed number, read the way the caller's own number reads (their country)."""
+    voice = queue_twiml.speaker(hook.session, entry)
+    number = phones.keyed_to_e164(hook.form.get("Digits"), entry.caller_number)
+    if number is None:
+        return queue_twiml.callback_key(voice, entry, again=True)
+    return queue_twiml.callback_window(voice, entry, number, hook.now)
+
+
+@entry_webhook("/queue/callback/window")
+def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
+    """When to call back; the booking commits (with the webhook) before it is confirmed."""
+    number = phones.to_e164(hook.args.get("n"))
+    if number is None:
+        return queue_twiml.plain_goodbye()
+    voice = queue_twiml.speaker(hook.session, entry)
+    if service.book_callback(hook.session, entry, number, hook.key, hook.now) is None:
+        return queue_twiml.callback_window(voice, entry, number, hook.now)
+    ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
+    response = VoiceResponse()
+    voice.say(response, "callback_confirm", number=" ".join(number.lstrip("+")),
+              ticket=" ".join(ticket.number) if ticket and ticket.number else "")
+    return queue_twiml.goodbye(response, voice)
+
+
+@entry_webhook("/queue/voicemail")
+def queue_voicemail(hook: Hook, entry: QueueEntry) -> str:
+    service.leave_voicemail(hook.session, entry, hook.form.get("RecordingUrl"),
+                            hook.form.get("RecordingDuration"), hook.now)
+    voice = queue_twiml.speaker(hook.session, entry)
+    response = VoiceResponse()
+    voice.say(response, "voicemail_thanks")
+    return queue_twiml.goodbye(response, voice)
+
+
+@entry_webhook("/queue/offline")
+def queue_offline(hook: Hook, entry: QueueEntry) -> str:
+    """After hours or nobody staffed: 1 books a callback for the next opening."""
+    voice = queue_twiml.speaker(hook.session, entry)
+    if hook.key == "1":
+        return queue_twiml.callback_number(voice, entry)
+    return queue_twiml.goodbye(VoiceResponse(), voice)
+
+
+# ---- the bridge -----------------------------------------------------------------------------
+
+def _agent(hook: Hook) -> Agent | None:
+    agent_id = hook.number("a")
+    return hook.session.get(Agent, agent_id) if agent_id is not None else None
+
+
+@entry_webhook("/queue/bridge")
+def queue_bridge(hook: Hook, entry: QueueEntry) -> str:
+    """Runs on the dequeued caller's call: thank them, then dial the reserved agent."""
+    agent = _agent(hook)
+    if agent is None:
+        return queue_twiml.plain_goodbye()
+    voice = queue_twiml.speaker(hook.session, entry)
+    response = VoiceResponse()
+    voice.say(response, "connecting")
+    dial = response.dial(action=url_for("voice.queue_dialed", e=entry.id, a=agent.id),
+                         method="POST", timeout=20)
+    whisper = url_for("voice.queue_whisper", e=entry.id)
+    if agent.phone:
+        dial.number(agent.phone, url=whisper, method="POST")
+    else:
+        dial.client(agent.client_identity, url=whisper, method="POST")
+    service.bridged(hook.session, entry, agent, hook.now)
+    return str(response)
+
+
+def _no_ticket() -> str:
+    response = VoiceResponse()
+    response.say("Help desk caller, no ticket.")
+    return str(response)
+
+
+@entry_webhook("/queue/whisper", unknown=_no_ticket)
+def queue_whisper(hook: Hook, entry: QueueEntry) -> str:
+    """What the agent hears before the caller is connected."""
+    ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
+    if ticket is None:
+        return _no_ticket()
+    script = versions.script_of(versions.current(hook.session,
+                                                 current_app.config["INTAKE_SCRIPT"]))
+    label = script.priority.labels.get(ticket.priority) if script.priority else None
+    name = label.name[script.default_language] if label else ticket.priority
+    summary = (ticket.problem or "no description")[:200]
+    response = VoiceResponse()
+    response.say(f"Ticket {' '.join(ticket.number or '')}, priority {name}. "
+                 f"Caller {ticket.caller_name or 'unknown'}. {summary}")
+    return str(response)
+
+
+@entry_webhook("/queue/dialed")
+def queue_dialed(hook: Hook, entry: QueueEntry) -> str:
+    """The agent's leg ended: wrap-up after a call, or the caller back in line."""
+    agent = _agent(hook)
+    if agent is None:
+        return twiml.hangup()
+    duration = hook.number("DialCallDuration", "form") if hook.form.get("DialCallDuration") \
+        else 0
+    status = hook.form.get("DialCallStatus", CallStatus.FAILED)
+    voice = queue_twiml.speaker(hook.session, entry)
+    response = VoiceResponse()
+    if service.dial_result(hook.session, entry, agent, status, duration, hook.now):
+        voice.say(response, "agent_unavailable")
+        queue_twiml.enqueue(response, entry)
+        return str(response)
+    return queue_twiml.goodbye(response, voice)

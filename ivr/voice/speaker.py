@@ -1,0 +1,46 @@
+"""Saying the hold policy's messages in the caller's language and voice."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy.orm import Session
+from twilio.twiml.voice_response import Gather, VoiceResponse
+
+from tickets import versions
+from tickets.models import Call, QueueEntry, ScriptVersion
+from tickets.versions import live_policy
+
+
+class Speaker:
+    """Says policy messages in the caller's language and voice: the policy of the entry's
+    tier, the language and voices of the script the call runs (else the intake script)."""
+
+    def __init__(self, session: Session, entry: QueueEntry | None, call: Call | None,
+                 script_name: str):
+        self.pol = live_policy(session, entry.tier if entry else None)
+        if entry is not None and entry.call_id:
+            call = session.get(Call, entry.call_id)
+        version = session.get(ScriptVersion, call.script_version_id) \
+            if call and call.script_version_id else versions.current(session, script_name)
+        assert version is not None
+        self.script = versions.script_of(version)
+        lang = (entry.language if entry else None) or (call.language if call else None) \
+            or self.script.default_language
+        self.lang = lang if lang in self.script.languages else self.script.default_language
+
+    def local(self, at: datetime, fmt: str) -> str:
+        """A time as the caller's help desk tells it: in the policy's time zone."""
+        zone = self.pol.hours.zone if self.pol.hours else at.tzinfo
+        return at.astimezone(zone).strftime(fmt)
+
+    def say(self, parent: VoiceResponse | Gather, key: str, **values: Any) -> None:
+        """Say a policy message; one the policy lacks in this language is said in the
+        script's default language, with that language's voice."""
+        messages = self.pol.messages[key]
+        lang = self.lang if self.lang in messages else self.script.default_language
+        template = messages.get(lang) or next(iter(messages.values()))
+        text = template.format_map(defaultdict(str, values))
+        parent.say(text, voice=self.script.voice(lang), language=lang)

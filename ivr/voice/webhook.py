@@ -1,0 +1,113 @@
+"""The one way a Twilio webhook runs.
+
+``@webhook(rule)`` registers a handler on the voice blueprint and gives it what every webhook
+needs: the X-Twilio-Signature checked (403 otherwise), the CallSid required where the handler
+says so, one database transaction around the handler (committed before the TwiML is returned,
+so every promise the TwiML speaks is durable first), and on any failure a rollback, a log line
+and the fallback TwiML: a caller always hears something, never an HTTP 500.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import wraps
+
+from flask import Response, current_app, request, url_for
+from sqlalchemy.orm import Session
+
+from .. import clock, db
+from . import bp, twiml
+from .calls import LineConfig
+from .security import twilio_signed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Hook:
+    """One webhook request as a handler sees it: Twilio's parameters, the transaction, the time."""
+
+    session: Session
+    form: dict[str, str]
+    args: dict[str, str]
+    now: datetime
+
+    @property
+    def call_sid(self) -> str:
+        return self.form.get("CallSid", "")
+
+    @property
+    def key(self) -> str:
+        """The first key the caller pressed ("" for none)."""
+        return (self.form.get("Digits") or "")[:1]
+
+    def number(self, name: str, source: str = "args") -> int | None:
+        """A whole number from the query (or the form): None when absent or not a number."""
+        raw = (self.args if source == "args" else self.form).get(name, "")
+        try:
+            return int(raw)
+        except ValueError:
+            return None
+
+
+Handler = Callable[[Hook], str]
+
+
+def xml(body: str) -> Response:
+    return Response(body, status=200, mimetype="text/xml")
+
+
+def fallback_twiml() -> str:
+    """The apology said when the line cannot serve a call (needs no database)."""
+    cfg = current_app.config
+    return twiml.apology(cfg["FALLBACK_MESSAGE"], cfg["FALLBACK_VOICE"],
+                         cfg["EMERGENCY_NUMBER"], url_for("voice.fallback_voicemail"))
+
+
+def line_config(script_version_id: int | None = None) -> LineConfig:
+    """What running a call needs from the app: names, languages, the webhooks' paths."""
+    cfg = current_app.config
+    return LineConfig(
+        script_version_id=script_version_id,
+        helpdesk_name=cfg["HELPDESK_NAME"],
+        default_language=cfg["DEFAULT_LANGUAGE"],
+        script_name=cfg["INTAKE_SCRIPT"],
+        step_url=url_for("voice.step"),
+        queue_url=url_for("voice.queue_arrive"),
+        connect_url=url_for("voice.outbound_connect"),
+    )
+
+
+def webhook(rule: str, *, needs_call_sid: bool = False,
+            missing: Callable[[], str] = fallback_twiml,
+            on_failure: Callable[[], str] = fallback_twiml) -> Callable[[Handler], Handler]:
+    """Register ``handler`` as the signed POST webhook at ``rule`` (see the module's doc).
+
+    needs_call_sid: without a CallSid the request gets ``missing()`` and touches nothing.
+    on_failure: what the caller hears when the handler or the commit fails.
+    """
+
+    def decorate(handler: Handler) -> Handler:
+        @wraps(handler)
+        def view() -> Response:
+            form = request.form.to_dict()
+            if needs_call_sid and not form.get("CallSid"):
+                return xml(missing())
+            session = db.session()
+            hook = Hook(session, form, request.args.to_dict(), clock.now())
+            try:
+                body = handler(hook)
+                session.commit()
+            except Exception:  # noqa: BLE001  a caller must hear something, never an HTTP 500
+                session.rollback()
+                log.exception("webhook %s failed", request.path)
+                body = on_failure()
+            return xml(body)
+
+        bp.post(rule)(twilio_signed(view))
+        return handler
+
+    return decorate

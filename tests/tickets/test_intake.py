@@ -1,0 +1,111 @@
+"""Help-desk services against a real database, without Flask."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import select
+
+from tickets import intake, phones, timeline, versions
+from tickets.db import Base
+from tickets.demo import load_demo
+from tickets.models import TICKET_NUMBER_BASE, Call, Customer, Ticket, TicketEvent
+
+SLA = {"tier": 2, "response_minutes": 15, "resolution_minutes": 240, "update_minutes": 60}
+
+
+def test_phone_numbers_are_stored_and_logged_safely():
+    assert phones.to_e164("(202) 555-0147") == "+12025550147"
+    assert phones.to_e164("+39 333 123 4567") == "+393331234567"
+    assert phones.to_e164("anonymous") is None and phones.to_e164("") is None
+    assert phones.region_of("+60123456789") == "MY"
+    assert phones.mask_phone("+12025550147") == "*********147"
+
+
+def test_caller_profile_counts_only_open_tickets(session):
+    load_demo(session)
+    session.flush()
+    alice = intake.caller_profile(session, "+15551230001")
+    assert alice["found"] and alice["name"] == "Alice Johnson" and alice["open_count"] == 2
+    ticket = session.scalar(select(Ticket).where(Ticket.customer_id == alice["customer_id"]))
+    ticket.status = "resolved"
+    assert intake.caller_profile(session, "+15551230001")["open_count"] == 1
+    assert intake.caller_profile(session, "+12025550147") == {"found": False}
+
+
+def test_account_check_knows_supported_unsupported_and_unknown(session):
+    load_demo(session)
+    assert intake.check_account(session, "40001")["verified"] is True
+    lapsed = intake.check_account(session, "49999")
+    assert lapsed["known"] is True and lapsed["verified"] is False
+    assert intake.check_account(session, "12345") == {"verified": False, "known": False}
+
+
+def test_open_ticket_sets_sla_number_and_a_pin_that_verifies(session):
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    ticket, pin = intake.open_ticket(
+        session, fields={"name": "Jane Doe", "category": "network", "problem": "No Wi-Fi",
+                         "problem_confidence": 0.8, "caller_id": "+12025550147"},
+        priority="enterprise_failure", sla=SLA, now=now)
+    session.commit()
+    assert ticket.number == str(TICKET_NUMBER_BASE + ticket.id)
+    assert ticket.response_due == now + timedelta(minutes=15)
+    assert ticket.resolution_due == now + timedelta(hours=4)
+    assert ticket.tier == 2 and ticket.callback_number == "+12025550147"
+    assert len(pin) == 4 and pin not in (ticket.pin_hash or "")
+    assert intake.verify_pin(session, ticket.number, pin)["allowed"] is True
+    assert intake.verify_pin(session, ticket.number, "9999" if pin != "9999" else "0000")[
+        "allowed"] is False
+    assert intake.verify_pin(session, "1", pin) == {"found": False, "allowed": False}
+
+
+def test_status_is_told_only_to_the_number_on_file(session):
+    load_demo(session)
+    ticket = session.scalar(select(Ticket).where(Ticket.status == "in_progress"))
+    told = intake.ticket_status(session, ticket.number, "+15551230001")
+    assert told["allowed"] and told["status"] == "in_progress"
+    assert told["note"] == "Replacement roller ordered; arriving Thursday."
+    refused = intake.ticket_status(session, ticket.number, "+12025550147")
+    assert refused == {"found": True, "allowed": False, "number": ticket.number}
+
+
+def test_a_calls_answers_move_onto_the_ticket_of_their_problem(session):
+    call = Call(sid="CA" + "a" * 32)
+    session.add(call)
+    session.flush()
+    timeline.record_event(session, "answer", "name: Jane", call_id=call.id)
+    first, _ = intake.open_ticket(session, fields={"problem": "one"}, priority="p",
+                                    call_id=call.id)
+    timeline.record_event(session, "answer", "problem: two", call_id=call.id)
+    second, _ = intake.open_ticket(session, fields={"problem": "two"}, priority="p",
+                                     call_id=call.id)
+    session.commit()
+    texts = {t.number: [e.text for e in session.scalars(
+        select(TicketEvent).where(TicketEvent.ticket_id == t.id).order_by(TicketEvent.id))]
+        for t in (first, second)}
+    assert texts[first.number][0] == "name: Jane"
+    assert "problem: two" not in texts[first.number]
+    assert texts[second.number][0] == "problem: two"
+    assert any(first.number in t for t in texts[second.number])
+
+
+def test_demo_data_loads_once(session):
+    assert load_demo(session) == 4
+    assert load_demo(session) == 0
+    assert len(session.scalars(select(Customer)).all()) == 4
+
+
+def test_script_versions_are_added_never_changed(session):
+    first = versions.current(session, "intake")
+    assert first.version == 1 and first.author == "shipped"
+    assert versions.sync_shipped(session) == []
+    second = versions.publish(session, "intake", first.text + "\n# edited\n", author="admin")
+    assert second.version == 2 and versions.current(session, "intake").id == second.id
+    assert versions.script_of(first).name == "intake"
+
+
+def test_migrations_match_the_models(session):
+    diff = compare_metadata(MigrationContext.configure(session.connection()), Base.metadata)
+    assert diff == []

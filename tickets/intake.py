@@ -1,0 +1,218 @@
+"""What a call's intake asks of the help desk: who is calling, is the account supported, how
+does a ticket stand, and opening the ticket for each problem the caller reports.
+
+Every function takes a SQLAlchemy session and plain values, and leaves committing to the caller.
+"""
+
+from __future__ import annotations
+
+import secrets
+from datetime import datetime, timedelta
+from typing import Any
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from . import versions
+from .db import utcnow
+from .models import Customer, CustomerPhone, Ticket, TicketEvent
+from .statuses import OPEN_STATUSES, TicketStatus
+from .timeline import latest_public_note, record_event
+
+# PINs are short by nature; the hash keeps them unreadable at rest, the phone menu limits tries.
+_pins = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+
+
+def find_customer_by_phone(session: Session, e164: str | None) -> Customer | None:
+    if not e164:
+        return None
+    return session.scalar(
+        select(Customer).join(CustomerPhone).where(CustomerPhone.number == e164)
+    )
+
+
+def open_ticket_count(session: Session, customer_id: int) -> int:
+    return session.scalar(
+        select(func.count(Ticket.id)).where(
+            Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATUSES)
+        )
+    ) or 0
+
+
+def caller_profile(session: Session, e164: str | None) -> dict[str, Any]:
+    """What the line knows about a caller from caller ID."""
+    customer = find_customer_by_phone(session, e164)
+    if customer is None:
+        return {"found": False}
+    return {
+        "found": True,
+        "customer_id": customer.id,
+        "name": customer.name,
+        "language": customer.language,
+        "department": customer.department,
+        "location": customer.location,
+        "account_number": customer.account_number,
+        "supported": customer.supported,
+        "open_count": open_ticket_count(session, customer.id),
+    }
+
+
+def check_account(session: Session, account: str | None) -> dict[str, Any]:
+    """Is this account in the customer directory, and is it supported?"""
+    if not account:
+        return {"verified": False, "known": False}
+    customer = session.scalar(select(Customer).where(Customer.account_number == account))
+    if customer is None:
+        return {"verified": False, "known": False}
+    return {"verified": customer.supported, "known": True, "name": customer.name,
+            "customer_id": customer.id}
+
+
+def find_ticket(session: Session, number: str | None) -> Ticket | None:
+    if not number:
+        return None
+    return session.scalar(select(Ticket).where(Ticket.number == str(number).strip()))
+
+
+def _status(session: Session, ticket: Ticket, allowed: bool) -> dict[str, Any]:
+    out: dict[str, Any] = {"found": True, "allowed": allowed, "number": ticket.number}
+    if allowed:
+        out.update(status=ticket.status, priority=ticket.priority,
+                   note=latest_public_note(session, ticket) or "")
+    return out
+
+
+def ticket_status(session: Session, number: str | None, caller_e164: str | None) -> dict:
+    """A ticket's status, told only when the caller rings from the number on file."""
+    ticket = find_ticket(session, number)
+    if ticket is None:
+        return {"found": False, "allowed": False}
+    on_file = {ticket.callback_number}
+    if ticket.customer is not None:
+        on_file |= {p.number for p in ticket.customer.phones}
+    return _status(session, ticket, bool(caller_e164) and caller_e164 in on_file)
+
+
+def verify_pin(session: Session, number: str | None, pin: str | None) -> dict[str, Any]:
+    """A ticket's status for a caller who knows its PIN."""
+    ticket = find_ticket(session, number)
+    if ticket is None:
+        return {"found": False, "allowed": False}
+    ok = False
+    if ticket.pin_hash and pin:
+        try:
+            ok = _pins.verify(ticket.pin_hash, str(pin))
+        except (VerificationError, InvalidHashError):
+            ok = False
+    return _status(session, ticket, ok)
+
+
+def open_ticket(
+    session: Session,
+    *,
+    fields: dict[str, Any],
+    priority: str,
+    sla: dict[str, Any] | None = None,
+    call_id: int | None = None,
+    customer_id: int | None = None,
+    language: str | None = None,
+    now: datetime | None = None,
+    status: TicketStatus = TicketStatus.OPEN,
+) -> tuple[Ticket, str]:
+    """Open one ticket for one problem; returns the ticket and its status PIN (shown once).
+
+    The call's timeline lines not yet on a ticket (the answers about this problem) move onto it.
+    """
+    now = now or utcnow()
+    customer = session.get(Customer, customer_id) if customer_id else None
+    account = fields.get("account") or {}
+    if customer is None and account.get("customer_id"):
+        customer = session.get(Customer, account["customer_id"])
+    pin = f"{secrets.randbelow(10000):04d}"
+    ticket = _new_ticket(fields, customer, priority, sla or {}, now)
+    ticket.call_id, ticket.language, ticket.status = call_id, language, status
+    ticket.pin_hash = _pins.hash(pin)
+    session.add(ticket)
+    session.flush()
+    ticket.assign_number()
+    if call_id is not None:
+        _claim_call_events(session, ticket, call_id)
+    what = "Ticket opened" + (" from an incomplete intake" if ticket.incomplete else "")
+    if not ticket.account_verified:
+        what += "; customer account not verified"
+    record_event(session, "opened", what, ticket_id=ticket.id, call_id=call_id,
+                 data={"priority": priority, "tier": ticket.tier})
+    return ticket, pin
+
+
+def _new_ticket(fields: dict[str, Any], customer: Customer | None, priority: str,
+                sla: dict[str, Any], now: datetime) -> Ticket:
+    """The ticket's row from the caller's answers, the customer record filling the gaps."""
+    def known(field: str, on_file: str) -> Any:
+        return fields.get(field) or (getattr(customer, on_file) if customer else None)
+
+    def due(minutes: str) -> datetime | None:
+        return now + timedelta(minutes=sla[minutes]) if sla.get(minutes) else None
+
+    ticket = Ticket(
+        customer_id=customer.id if customer else None,
+        priority=priority,
+        tier=int(sla.get("tier") or fields.get("tier") or 1),
+        category=fields.get("category"),
+        caller_name=known("name", "name"),
+        department=known("department", "department"),
+        location=known("location", "location"),
+        callback_number=fields.get("callback_number") or fields.get("caller_id"),
+        account_number=known("account_number", "account_number"),
+        account_verified=bool(customer and customer.supported),
+        equipment=fields.get("equipment"),
+        licence_number=fields.get("licence"),
+        configuration=fields.get("configuration"),
+        problem=fields.get("problem"),
+        problem_confidence=fields.get("problem_confidence"),
+        steps_before=fields.get("before"),
+        steps_before_confidence=fields.get("before_confidence"),
+        answers={k: v for k, v in fields.items()
+                 if k in ("impact", "urgency", "planned", "service_key")},
+        incomplete=bool(fields.get("incomplete")),
+        created_at=now,
+        response_due=due("response_minutes"),
+        resolution_due=due("resolution_minutes"),
+        update_minutes=sla.get("update_minutes"),
+    )
+    ticket.escalate_at = ticket.response_due
+    return ticket
+
+
+def _claim_call_events(session: Session, ticket: Ticket, call_id: int) -> None:
+    """The call's timeline lines not yet on a ticket move onto this one; a second problem of
+    the same call says which tickets came before."""
+    session.execute(
+        update(TicketEvent)
+        .where(TicketEvent.call_id == call_id, TicketEvent.ticket_id.is_(None))
+        .values(ticket_id=ticket.id)
+    )
+    earlier = session.scalars(
+        select(Ticket.number).where(Ticket.call_id == call_id, Ticket.id != ticket.id)
+    ).all()
+    if earlier:
+        record_event(session, "note", "Reported in the same call as ticket(s) "
+                     + ", ".join(n for n in earlier if n) + "; caller details as given there.",
+                     ticket_id=ticket.id, call_id=call_id)
+
+
+def open_voicemail_ticket(session: Session, *, script_name: str, caller_id: str | None,
+                          recording_url: str, duration: str | None) -> Ticket:
+    """A message left while the line could not serve the call (Twilio's fallback URL): kept on
+    an incomplete ticket at the intake script's default priority."""
+    script = versions.script_of(versions.current(session, script_name))
+    priority = script.priority.default_label if script.priority else "unassessed"
+    ticket, _pin = open_ticket(session, fields={
+        "caller_id": caller_id,
+        "problem": "Voicemail left while the line was unavailable",
+        "incomplete": True}, priority=priority)
+    record_event(session, "voicemail", "Voicemail left during an outage", ticket_id=ticket.id,
+                 data={"recording_url": recording_url, "duration": duration})
+    return ticket

@@ -1,0 +1,96 @@
+"""The statuses each kind of row moves through, and the kinds of queue entries and outbound
+calls. StrEnums: the columns keep plain strings (no migration), and a member equals its string.
+
+Which module may change a status: a ticket's, ``tickets.workflow``; an outbound call's,
+``tickets.outbound``; a queue entry's, ``ivr.queues.service``; an agent's, ``ivr.queues.agents``;
+a call's (Twilio's status callbacks), ``ivr.voice.calls``.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class TicketStatus(StrEnum):
+    OPEN = "open"
+    IN_PROGRESS = "in_progress"
+    ON_HOLD = "on_hold"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+OPEN_STATUSES = (TicketStatus.OPEN, TicketStatus.IN_PROGRESS, TicketStatus.ON_HOLD)
+STATUSES = tuple(TicketStatus)
+
+
+class AgentStatus(StrEnum):
+    AVAILABLE = "available"
+    ON_BREAK = "on_break"
+    OFFLINE = "offline"
+    ON_CALL = "on_call"
+    WRAP_UP = "wrap_up"
+
+
+AGENT_STATUSES = tuple(AgentStatus)
+
+
+class QueueStatus(StrEnum):
+    """Where a caller's queue entry stands."""
+
+    WAITING = "waiting"  # in Twilio's queue (holding once ``consent`` is given)
+    BRIDGING = "bridging"  # claimed for an analyst, being put through
+    DONE = "done"  # the analyst took the call
+    CALLBACK = "callback"  # left for a callback that keeps the place in line
+    VOICEMAIL = "voicemail"  # left a message instead of holding
+    ABANDONED = "abandoned"  # hung up while waiting
+    RESUMED = "resumed"  # abandoned, then the caller rang back and took the place again
+    AFTER_HOURS = "after_hours"  # arrived outside opening hours
+    NOBODY = "nobody"  # arrived when no analyst was logged in
+
+
+class QueueKind(StrEnum):
+    CALLER = "caller"
+    CALLBACK = "callback"
+
+
+class OutboundStatus(StrEnum):
+    PENDING = "pending"  # booked, not yet dialled
+    DIALING = "dialing"  # claimed by a dispatcher under a lease
+    PLACED = "placed"  # Twilio placed it (CallSid known)
+    ANSWERED = "answered"
+    DONE = "done"
+    FAILED = "failed"
+    CANCELED = "canceled"  # called off before it was dialled
+    REFUSED = "refused"  # the calling rules forbid the destination
+
+
+IN_FLIGHT = (OutboundStatus.PENDING, OutboundStatus.DIALING, OutboundStatus.PLACED,
+             OutboundStatus.ANSWERED)  # booked, or its call under way
+UNDER_WAY = (OutboundStatus.DIALING, OutboundStatus.PLACED, OutboundStatus.ANSWERED)
+
+
+class OutboundKind(StrEnum):
+    CALLBACK = "callback"
+    STATUS_UPDATE = "status_update"
+    CLOSURE = "closure"  # closure verification and satisfaction survey
+
+
+OUTBOUND_KINDS = tuple(OutboundKind)
+
+
+class CallStatus(StrEnum):
+    """Twilio's CallStatus values."""
+
+    QUEUED = "queued"
+    INITIATED = "initiated"
+    RINGING = "ringing"
+    IN_PROGRESS = "in-progress"
+    COMPLETED = "completed"
+    BUSY = "busy"
+    FAILED = "failed"
+    NO_ANSWER = "no-answer"
+    CANCELED = "canceled"
+
+
+FINAL_STATUSES = (CallStatus.COMPLETED, CallStatus.BUSY, CallStatus.FAILED,
+                  CallStatus.NO_ANSWER, CallStatus.CANCELED)  # a call's outcome, never undone

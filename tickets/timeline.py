@@ -1,0 +1,42 @@
+"""A ticket's timeline: every answer, call, hold, note and status change, with who and when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .db import utcnow
+from .models import Ticket, TicketEvent
+
+
+def record_event(
+    session: Session,
+    kind: str,
+    text: str,
+    *,
+    ticket_id: int | None = None,
+    call_id: int | None = None,
+    step: str | None = None,
+    data: dict[str, Any] | None = None,
+    actor: str = "ivr",
+    public: bool = False,
+    at: datetime | None = None,
+) -> TicketEvent:
+    """Add a line to a ticket's timeline (or to the call's, until its ticket opens)."""
+    event = TicketEvent(ticket_id=ticket_id, call_id=call_id, kind=kind, text=text, step=step,
+                        data=data or {}, actor=actor, public=public, at=at or utcnow())
+    session.add(event)
+    return event
+
+
+def latest_public_note(session: Session, ticket: Ticket) -> str | None:
+    """What the customer may be told of the ticket's progress (status calls read it)."""
+    return session.scalar(
+        select(TicketEvent.text)
+        .where(TicketEvent.ticket_id == ticket.id, TicketEvent.public.is_(True))
+        .order_by(TicketEvent.id.desc())
+        .limit(1)
+    )
