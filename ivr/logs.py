@@ -9,26 +9,20 @@ it in ``flask.g.ticket_number``.
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
+from tickets.phones import mask_numbers
+
 TICKET_KEY = "ticket_number"  # webhooks set flask.g.ticket_number when the call has a ticket
 HANDLER_NAME = "ivr"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-# A "+" (or its URL encoding) and digits, or a bare run of seven or more digits that is not
-# part of a longer word (so a CallSid's hexadecimal digits are left alone).
-PHONE_NUMBER = re.compile(r"(?:(?:\+|%2[Bb])\d{4,}|(?<![\w+])\d{7,})(?!\w)")
-
-
-def mask(text: str) -> str:
-    """The text with every phone-number-like string reduced to its last three digits."""
-    return PHONE_NUMBER.sub(lambda m: "*" * (len(m[0]) - 3) + m[0][-3:], text)
+mask = mask_numbers  # the one rule, shared with the timelines (tickets.phones)
 
 
 class MaskPhoneNumbers(logging.Filter):

@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from call_scripts.model import EFFECTS
-from tickets import bookings, intake, timeline, versions
+from tickets import bookings, intake, versions
 from tickets.models import Call
 
 from ..outbound import conversation
@@ -50,26 +50,14 @@ def check_account(a: Asked) -> dict[str, Any]:
 
 def ticket_status(a: Asked) -> dict[str, Any]:
     """A ticket's status for a caller ringing from a number on file."""
-    result = intake.ticket_status(a.session, a.args.get("number"), a.args.get("phone"))
-    _log_enquiry(a, result, "caller ID")
-    return result
+    return intake.ticket_status(a.session, a.args.get("number"), a.args.get("phone"),
+                                call_id=a.call.id, now=a.now)
 
 
 def verify_pin(a: Asked) -> dict[str, Any]:
-    """A ticket's status for a caller who knows its PIN."""
-    result = intake.verify_pin(a.session, a.args.get("number"), a.args.get("pin"))
-    _log_enquiry(a, result, "PIN")
-    return result
-
-
-def _log_enquiry(a: Asked, result: dict[str, Any], how: str) -> None:
-    ticket = intake.find_ticket(a.session, a.args.get("number"))
-    if ticket is None:
-        return
-    told = "told to the caller" if result.get("allowed") else "refused"
-    timeline.record_event(a.session, "status_enquiry", f"Status enquiry by phone ({how}): {told}",
-                          ticket_id=ticket.id, call_id=a.call.id,
-                          data={"allowed": bool(result.get("allowed"))})
+    """A ticket's status for a caller who knows its PIN (wrong PINs are limited)."""
+    return intake.verify_pin(a.session, a.args.get("number"), a.args.get("pin"),
+                             call_id=a.call.id, now=a.now)
 
 
 def open_ticket(a: Asked) -> dict[str, Any]:

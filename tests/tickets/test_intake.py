@@ -58,7 +58,9 @@ def test_open_ticket_sets_sla_number_and_a_pin_that_verifies(session):
     assert intake.verify_pin(session, ticket.number, pin)["allowed"] is True
     assert intake.verify_pin(session, ticket.number, "9999" if pin != "9999" else "0000")[
         "allowed"] is False
-    assert intake.verify_pin(session, "1", pin) == {"found": False, "allowed": False}
+    unknown = intake.verify_pin(session, "1", pin)
+    wrong = intake.verify_pin(session, ticket.number, "9999" if pin != "9999" else "0000")
+    assert unknown == wrong == {"allowed": False, "pin_locked": False}  # alike
 
 
 def test_status_is_told_only_to_the_number_on_file(session):
@@ -68,7 +70,8 @@ def test_status_is_told_only_to_the_number_on_file(session):
     assert told["allowed"] and told["status"] == "in_progress"
     assert told["note"] == "Replacement roller ordered; arriving Thursday."
     refused = intake.ticket_status(session, ticket.number, "+12025550147")
-    assert refused == {"found": True, "allowed": False, "number": ticket.number}
+    assert refused == intake.ticket_status(session, "99999", "+12025550147") == {
+        "allowed": False, "pin_locked": False}  # an unknown ticket looks the same
 
 
 def test_a_calls_answers_move_onto_the_ticket_of_their_problem(session):
