@@ -1,7 +1,7 @@
 """/metrics in the Prometheus text format: the line's live state, read from the database at
 scrape time by a custom collector on the app's own registry (never the global default one).
 
-Protected by an API token; in prometheus.yml::
+Protected by an API token with the ``queues:read`` scope, for every tier; in prometheus.yml::
 
     authorization: {type: Bearer, credentials_file: /etc/prometheus/helpdesk.token}
 """
@@ -143,7 +143,7 @@ def register_metrics(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
-        refused = authenticate()
+        refused = authenticate("queues:read", all_tiers=True)
         if refused is not None:
             return refused
         return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

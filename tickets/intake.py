@@ -6,26 +6,20 @@ Every function takes a SQLAlchemy session and plain values, and leaves committin
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
-from functools import cache
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import versions
+from . import pins, versions
 from .db import utcnow
 from .models import Customer, CustomerPhone, Ticket, TicketEvent
 from .statuses import OPEN_STATUSES, TicketStatus
 from .timeline import latest_public_note, record_event
 
-# PINs are short by nature; the hash keeps them unreadable at rest, and wrong PINs are limited:
-# per call, and per ticket over a day (across calls). Past either limit no PIN is checked:
-# only a call from the number on file (or an analyst) tells the status.
-_pins = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+# Wrong status PINs are limited per call, and per ticket over a day (across calls). Past either
+# limit no PIN is checked: only a call from the number on file (or an analyst) tells the status.
 PIN_TRIES_PER_CALL = 3
 PIN_TRIES_PER_TICKET_PER_DAY = 10
 PIN_REFUSED = "pin_refused"  # the timeline kind of a wrong PIN (never the PIN itself)
@@ -149,13 +143,8 @@ def verify_pin(session: Session, number: str | None, pin: str | None,
     locked = pin_lock(session, ticket, call_id, now)
     if locked:
         return _status(session, ticket, False, locked)
-    stored = ticket.pin_hash if ticket is not None and ticket.pin_hash else None
-    ok = False
-    try:  # an unknown ticket costs the same hashing: the time taken does not tell
-        ok = _pins.verify(stored or _stand_in_pin_hash(), str(pin or "")) and stored is not None
-    except (VerificationError, InvalidHashError):
-        ok = False
-    if ok:
+    # An unknown ticket costs the same hashing: the time taken does not tell.
+    if pins.pin_matches(ticket.pin_hash if ticket is not None else None, pin):
         _enquiry(session, ticket, call_id, now, "status_enquiry",
                  "Status enquiry by phone (PIN): told to the caller", allowed=True)
         return _status(session, ticket, True)
@@ -166,10 +155,6 @@ def verify_pin(session: Session, number: str | None, pin: str | None,
     session.flush()
     return _status(session, ticket, False, pin_lock(session, ticket, call_id, now))
 
-
-@cache
-def _stand_in_pin_hash() -> str:
-    return _pins.hash(secrets.token_urlsafe(8))
 
 
 def open_ticket(
@@ -193,10 +178,10 @@ def open_ticket(
     account = fields.get("account") or {}
     if customer is None and account.get("customer_id"):
         customer = session.get(Customer, account["customer_id"])
-    pin = f"{secrets.randbelow(10000):04d}"
+    pin = pins.new_pin()
     ticket = _new_ticket(fields, customer, priority, sla or {}, now)
     ticket.call_id, ticket.language, ticket.status = call_id, language, status
-    ticket.pin_hash = _pins.hash(pin)
+    ticket.pin_hash = pins.hash_pin(pin)
     session.add(ticket)
     session.flush()
     ticket.assign_number()
