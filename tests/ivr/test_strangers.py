@@ -187,15 +187,19 @@ def test_the_refusal_is_said_in_the_callers_language(call, demo, language, key):
     assert caller.languages == {language}
 
 
-def test_the_queue_refuses_a_keyed_callback_number_before_promising_it(call, db, demo, clock):
-    caller = to_queue(call)
-    caller.hears("no analyst")
+@pytest.mark.parametrize(("caller_number", "language"), [(ALICE, "en-US"),
+                                                         ("+393331234567", "it-IT")])
+def test_the_queue_refuses_a_keyed_callback_number_before_promising_it(
+        call, db, demo, clock, caller_number, language):
+    caller = to_queue(call, number=caller_number)  # nobody is staffed: a callback is offered
     caller.press("1")  # a callback
     caller.press("2")  # to another number
     caller.press("011447012345678")
-    caller.hears("That number cannot be called back. Please key another.")
+    caller.hears(REFUSED[language])
+    assert caller.languages == {language}
     assert db.scalar(select(OutboundCall)) is None
-    caller.press("2025550147")
-    caller.press("1").hears("will call you back")
+    caller.press("2025550147" if language == "en-US" else "0612345678")
+    caller.press("1")
     booked = db.scalars(select(OutboundCall)).all()
-    assert [b.to_number for b in booked] == ["+12025550147"]
+    assert [b.to_number for b in booked] == [
+        "+12025550147" if language == "en-US" else "+390612345678"]
