@@ -18,15 +18,19 @@ asks) and each call is a FULL intake to the ticket number and the queue:
 - known callers ringing from the demo customers' numbers, the same way;
 - the hold scenario: a new caller agrees to hold, Twilio fetches the waitUrl 2-5 times, then
   the caller hangs up (Twilio posts the <Enqueue> action).
-Every call ends with Twilio's status callback (`completed`). Runs of `--duration` seconds
-alternate between the two servers (line, bare, then bare, line, ...); a bare run replays the
-requests of the calls of the line run before it (same paths, bodies, signatures and think
-times). The line's runs are preceded by an untimed warm-up run.
+Every call ends with Twilio's status callback (`completed`). After an untimed warm-up on the
+line, runs alternate between the two servers (line, bare, then bare, line, ...). In each run
+the callers start spread over one call's length (`--ramp`, by default the warm-up's mean call)
+so that the timed window of `--duration` seconds sees calls at every stage; a line call still
+under way when the window closes runs to its end, untimed, so its tickets can be checked. A
+bare run replays the requests of the calls of the line run before it (same paths, bodies,
+signatures and think times).
 
-For each run: steps (HTTP requests) per second, p50/p99 latency seen by the caller, server CPU
-per request (user + system time of the gunicorn master and its workers from /proc, read before
-and after the run; workers that exited are counted through the master's reaped children) and
-the drivers' own CPU per request. Then the ticket check: every intake that finished has
+For each run, over its window: steps (HTTP requests answered) per second, p50/p99 latency seen
+by the caller, server CPU per request (user + system time of the gunicorn master and its
+workers from /proc, read when the window opens and closes; workers that exited are counted
+through the master's reaped children), the drivers' own CPU per request and, on PostgreSQL on
+this machine, its backends' CPU per request. Then the ticket check: every intake that finished has
 exactly the tickets it reported in the database, each with the number the caller heard; and
 errors (HTTP errors, the line's fallback apology, invalid TwiML, a prompt the caller could not
 answer) must be 0. Last line: `cpu ratio: N.NN` (line / bare server CPU per request, over all
@@ -34,7 +38,8 @@ runs). `--stress` (200 callers, 0-200 ms think time) also prints `throughput rat
 (line / bare steps per second).
 
     python bench/http_load.py [--callers 20] [--think 100-500ms] [--duration 30] [--rounds 2]
-                              [--processes 2] [--stress] [--ports 5130-5149] [--database URL]
+                              [--ramp S] [--processes 2] [--stress] [--ports 5130-5149]
+                              [--database URL]
 
 `--database` DROPS EVERY TABLE of that database before and after the run.
 """
