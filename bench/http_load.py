@@ -52,6 +52,7 @@ import multiprocessing
 import os
 import random
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -631,6 +632,7 @@ def main(argv: list[str] | None = None) -> int:
     ctx = multiprocessing.get_context("spawn")
     drivers, procs = [], []
     exit_code = 0
+    finished = False
     with bench_database(args.database_url, "http_load-") as database_url:
         try:
             app = build_app(database_url)
@@ -737,6 +739,7 @@ def main(argv: list[str] | None = None) -> int:
                       f"{totals['bare'].rate:.0f} steps/s")
                 print(f"throughput ratio: {totals['line'].rate / totals['bare'].rate:.2f}")
             print(f"cpu ratio: {line_cpu / bare_cpu:.2f}")
+            finished = True
         finally:
             for conn in drivers:
                 try:
@@ -751,6 +754,10 @@ def main(argv: list[str] | None = None) -> int:
                 server.stop()
             if "app" in locals():
                 app.extensions["engine"].dispose()
+            if finished and exit_code == 0:
+                shutil.rmtree(tmp, ignore_errors=True)
+            else:
+                print(f"server logs kept in {tmp}", file=sys.stderr)
     return exit_code
 
 
