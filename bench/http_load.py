@@ -1,7 +1,7 @@
 """What the line costs over HTTP under gunicorn, against a bare Flask endpoint (issue 13).
 
 Two gunicorn servers run side by side on free loopback ports, both with the repository's
-`gunicorn.conf.py` if there is one (else 2 sync workers):
+shipped `ivr/gunicorn.conf.py` if there is one (else 2 sync workers):
 - the line: the shipped app (bench/line_app.py: `ivr.create_app` configured from the
   environment like wsgi.py, its clock moved to a Monday 10:00 so the desk is open) on a fresh
   SQLite file or `--database`, migrated, with the demo data and 8 analysts on calls (so a
@@ -86,7 +86,7 @@ from tickets.models import Agent, Call, Customer, CustomerPhone, Ticket  # noqa:
 
 # ---------------------------------------------------------------------------------------------
 
-GUNICORN_CONF = ROOT / "gunicorn.conf.py"
+GUNICORN_CONF = ROOT / "ivr" / "gunicorn.conf.py"  # the shipped config
 FALLBACK = "BENCH-FALLBACK the line could not serve this step"  # the line's apology, marked
 OPEN_AT = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # the line's clock at the start: Monday
 ON_CALL_FOR = timedelta(minutes=5)  # analysts on their calls since 5 min before the start
