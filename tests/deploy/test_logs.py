@@ -13,7 +13,7 @@ from ivr import create_app, logs
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from ..ivr.test_intake import report_problem, ticket_number_heard
-from ..ivr.test_queue import add_agent, twilio  # noqa: F401, F811  (the queue tests' fixture)
+from ..ivr.test_queue import add_agent
 
 CALLER = "+12025550147"
 
@@ -68,7 +68,7 @@ def test_every_record_of_a_call_carries_its_call_sid_and_no_number(json_app, dem
 
 
 def test_once_a_call_has_a_ticket_every_record_of_its_webhooks_carries_it(
-        json_app, db, demo, output, twilio):  # noqa: F811
+        json_app, db, demo, output, twilio):
     """The ticket is named from the record of its opening on, in the webhooks that follow
     (each loads the call, its queue entry or its booking afresh), and never before."""
     from ivr.phone import Phone
