@@ -33,7 +33,7 @@ from tickets.models import Customer, OutboundCall, Ticket
 from tickets.statuses import UNDER_WAY, OutboundKind, OutboundStatus
 
 from ..queues.agents import release_callback_agent
-from . import rules
+from . import rules, tally
 from .leader import DiallingLock
 
 log = logging.getLogger(__name__)
@@ -288,11 +288,13 @@ class Dispatcher:
     def _close(self, session: Session, row: OutboundCall, now: datetime,
                status: OutboundStatus, why: str) -> None:
         bookings.close(session, row, now, status, why)
+        _count(session, row, tally.Outcome(status))
         if row.kind == OutboundKind.CALLBACK:
             release_callback_agent(session, row, now)
 
     def _defer(self, session: Session, row: OutboundCall, until: datetime, why: str) -> None:
         bookings.defer(session, row, until, why)
+        _count(session, row, tally.Outcome.DEFERRED)
         if row.kind == OutboundKind.CALLBACK:
             release_callback_agent(session, row, until)
 
@@ -361,6 +363,7 @@ class Dispatcher:
         if outcome.sid:
             how = " (found placed after an interrupted request)" if outcome.adopted else ""
             bookings.placed(session, row, outcome.sid, claim.attempt, now, how)
+            _count(session, row, tally.Outcome.ADOPTED if outcome.adopted else tally.Outcome.PLACED)
             return
         if row.kind == OutboundKind.CALLBACK:  # the analyst is not kept waiting on Twilio
             release_callback_agent(session, row, now)
@@ -368,3 +371,8 @@ class Dispatcher:
         if outcome.transient and row.rest_failures + 1 < MAX_REST_FAILURES:
             retry_at = now + timedelta(seconds=rules.backoff_seconds(row.rest_failures + 1))
         bookings.dial_failed(session, row, outcome.error, retry_at, now)
+        _count(session, row, tally.Outcome.RETRIED if retry_at else tally.Outcome.FAILED)
+
+
+def _count(session: Session, row: OutboundCall, outcome: tally.Outcome) -> None:
+    tally.add(session, Counter({(row.kind, outcome.value): 1}))
