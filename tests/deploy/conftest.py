@@ -49,10 +49,10 @@ class Server:
             assert self.process.poll() is None, "\n".join(["server exited:", *self.lines])
             if self.url:
                 try:
-                    if requests.get(self.url + "/healthz", timeout=2).status_code == 200:
+                    if requests.get(self.url + "/healthz", timeout=5).status_code == 200:
                         return
-                except requests.ConnectionError:
-                    pass
+                except (requests.ConnectionError, requests.Timeout):
+                    pass  # not listening yet, or a worker still booting on a busy machine
             time.sleep(0.1)
         raise AssertionError("\n".join(["server not ready in time:", *self.lines]))
 
