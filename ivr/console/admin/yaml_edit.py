@@ -283,6 +283,6 @@ def _render(value: Any, like: Node | None, flow: bool, indent: int = 0) -> str:
 def _reads_as(text: str, value: Any) -> bool:
     try:
         read = yaml.safe_load(text)
-    except yaml.YAMLError:
+    except (yaml.YAMLError, ValueError):  # e.g. 2026-13-45 looks like a date and is none
         return False
     return bool(read == value)
