@@ -58,6 +58,9 @@ class DiallingLock:
         with self._mutex:
             self._drop()
 
+    def __del__(self) -> None:
+        self._drop()  # a dispatcher dropped without close(): its lock goes with it
+
     def _take(self) -> bool:
         try:
             conn = self.engine.connect().execution_options(isolation_level="AUTOCOMMIT")

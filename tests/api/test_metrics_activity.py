@@ -106,6 +106,7 @@ def test_dispatcher_outcomes_are_counted_across_schedulers(
         "canceled": 0}
     assert outcome(figures, "placed") == len(twilio_api.placed)
 
+    dispatcher.close()  # that scheduler stops (on PostgreSQL it held the dialling lock)
     travel.shift(timedelta(minutes=5))  # another scheduler places the retry
     other = scheduler.make_dispatcher(app, owner="other", concurrency=1)
     assert other.run_until_idle() == 1

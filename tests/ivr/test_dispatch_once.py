@@ -109,7 +109,8 @@ def test_a_dispatcher_killed_holding_its_lease_is_recovered_without_a_duplicate(
         app, db, twilio_counting, twilio_got_the_call):
     with time_machine.travel(MONDAY_10.replace(hour=15), tick=False) as traveller:
         [booking] = book(db, 1, datetime.now(UTC))
-        dead = scheduler.make_dispatcher(app, owner="dead", concurrency=1)
+        # (the lease alone: a dead scheduler's dialling lock goes with its connection)
+        dead = scheduler.make_dispatcher(app, owner="dead", concurrency=1, dialling_lock=False)
         with app.app_context(), app.extensions["sessionmaker"]() as session:
             claims = dead.claim(session, datetime.now(UTC), live_policy(session))
             session.commit()
@@ -122,6 +123,7 @@ def test_a_dispatcher_killed_holding_its_lease_is_recovered_without_a_duplicate(
         assert other.run_until_idle() == 0  # the lease still holds
         traveller.shift(timedelta(seconds=121))  # the policy's lease is 120 s
         assert other.run_until_idle() == 1
+        other.close()
     assert twilio_counting.dialled == Counter({str(booking): 1})
     row = db.get(OutboundCall, booking, populate_existing=True)
     assert row.status == "placed" and row.twilio_sid == twilio_counting.calls[0]["sid"]
