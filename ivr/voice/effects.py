@@ -16,6 +16,7 @@ from call_scripts.model import EFFECTS
 from tickets import bookings, intake, timeline, versions
 from tickets.models import Call
 
+from ..logs import about_ticket
 from ..outbound import conversation
 
 log = logging.getLogger(__name__)
@@ -66,6 +67,7 @@ def _log_enquiry(a: Asked, result: dict[str, Any], how: str) -> None:
     ticket = intake.find_ticket(a.session, a.args.get("number"))
     if ticket is None:
         return
+    about_ticket(ticket.number)
     told = "told to the caller" if result.get("allowed") else "refused"
     timeline.record_event(a.session, "status_enquiry", f"Status enquiry by phone ({how}): {told}",
                           ticket_id=ticket.id, call_id=a.call.id,
@@ -81,6 +83,7 @@ def open_ticket(a: Asked) -> dict[str, Any]:
     ticket, pin = intake.open_ticket(
         a.session, fields=a.fields, priority=priority, sla=sla,
         call_id=a.call.id, customer_id=a.call.customer_id, language=a.language)
+    about_ticket(ticket.number)
     log.info("call %s opened ticket %s (priority %s)", a.call.sid, ticket.number,
              ticket.priority)
     return {"id": ticket.id, "number": ticket.number, "pin": pin}
