@@ -67,6 +67,9 @@ bench: $(STAMP)
 	$(BIN)/python bench/step_cost.py
 	$(BIN)/python bench/routing.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/http_load.py
+	$(BIN)/python bench/hold_scaling.py
+	$(BIN)/python bench/call_length.py
 
 # Re-pin constraints.txt to the newest versions pyproject.toml allows (then run make test).
 constraints:

@@ -37,6 +37,7 @@ class Settings(BaseSettings):
     TWILIO_ACCOUNT_SID: str = DEV_ACCOUNT_SID
     TWILIO_AUTH_TOKEN: str = DEV_AUTH_TOKEN
     TWILIO_PHONE_NUMBER: str = "+15550100000"
+    TWILIO_API_URL: str = ""  # empty: Twilio itself; else a stand-in's origin (test benches)
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
     HELPDESK_NAME: str = "the IT Help Desk"
     DEFAULT_LANGUAGE: str = "en-US"
@@ -64,6 +65,16 @@ class Settings(BaseSettings):
         if parts.query or parts.fragment:
             raise ValueError("must not have a query or fragment")
         return value.strip().rstrip("/")
+
+    @field_validator("TWILIO_API_URL")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        parts = urlsplit(value)
+        if value and (parts.scheme not in ("http", "https") or not parts.netloc or
+                      parts.path or parts.query):
+            raise ValueError("must be empty or an origin such as http://127.0.0.1:8080")
+        return value
 
     @field_validator("TWILIO_PHONE_NUMBER", "EMERGENCY_NUMBER")
     @classmethod
@@ -115,6 +126,9 @@ def production_problems(settings: Settings) -> list[str]:
     if settings.TWILIO_ACCOUNT_SID == DEV_ACCOUNT_SID:
         problems.append("TWILIO_ACCOUNT_SID is the development placeholder; set the "
                         "account's SID from the Twilio Console")
+    if settings.TWILIO_API_URL:
+        problems.append(f"TWILIO_API_URL sends Twilio's requests to {settings.TWILIO_API_URL}, "
+                        "not Twilio; leave it empty")
     if not settings.PUBLIC_BASE_URL.startswith("https://"):
         problems.append(f"PUBLIC_BASE_URL must be https:// (Twilio signs the URL it "
                         f"calls; {settings.PUBLIC_BASE_URL} is not)")

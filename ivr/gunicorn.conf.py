@@ -5,8 +5,23 @@ environment (WEB_CONCURRENCY, BIND, or any gunicorn option in GUNICORN_CMD_ARGS)
 """
 
 import os
+import shutil
+import tempfile
+from pathlib import Path
 
-from ivr.logs import gunicorn_logconfig
+# /metrics adds up every worker's webhook figures (prometheus-client's multiprocess mode): each
+# worker writes its own files in this folder, so it must be set before anything imports
+# prometheus_client (ivr does, below). A folder of our own unless PROMETHEUS_MULTIPROC_DIR
+# names one; emptied when gunicorn starts, removed when it exits if it was ours.
+_OURS = "HELPDESK_IVR_OWN_METRICS_DIR"  # this file made the folder (a reload reads it again)
+if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = os.environ[_OURS] = tempfile.mkdtemp(
+        prefix="helpdesk-ivr-metrics-")
+METRICS_DIR = Path(os.environ["PROMETHEUS_MULTIPROC_DIR"])
+
+from prometheus_client import multiprocess  # noqa: E402
+
+from ivr.logs import gunicorn_logconfig  # noqa: E402
 
 # Behind a TLS proxy on the same host; set BIND=0.0.0.0:8000 when the proxy is elsewhere.
 bind = [os.environ.get("BIND", "127.0.0.1:8000")]
@@ -32,3 +47,21 @@ logconfig_dict = gunicorn_logconfig(os.environ.get("LOG_FORMAT", "text")) or {}
 # gunicorn 25.1+ opens a control socket in $HOME by default; systemd (or SIGHUP/SIGTERM) is how
 # this service is managed, and two instances on one host would fight over the one path.
 control_socket_disable = True
+
+
+def on_starting(server):
+    """A fresh start counts from zero: figures a previous run left in the folder go."""
+    METRICS_DIR.mkdir(parents=True, exist_ok=True)
+    for old in METRICS_DIR.glob("*.db"):
+        old.unlink()
+
+
+def child_exit(server, worker):
+    """A worker ended (restart, reload, timeout): its live figures stop counting; its counters
+    and histograms stay in the sums, which never go down."""
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    if os.environ.get(_OURS) == str(METRICS_DIR):
+        shutil.rmtree(METRICS_DIR, ignore_errors=True)

@@ -3,7 +3,7 @@
 Every handler set up here masks phone numbers (anything shaped like E.164 or a run of seven or
 more digits, in the message, its arguments and any traceback) and, while a request is served,
 adds the Twilio ``call_sid`` from the request and the ``ticket`` number once a webhook has put
-it in ``flask.g.ticket_number``.
+it with ``about_ticket`` (kept in ``flask.g``).
 """
 
 from __future__ import annotations
@@ -17,12 +17,19 @@ from pythonjsonlogger.json import JsonFormatter
 
 from tickets.phones import mask_numbers
 
-TICKET_KEY = "ticket_number"  # webhooks set flask.g.ticket_number when the call has a ticket
+TICKET_KEY = "ticket_number"  # flask.g's key for the ticket of the call being served
 HANDLER_NAME = "ivr"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 mask = mask_numbers  # the one rule, shared with the timelines (tickets.phones)
+
+
+def about_ticket(number: str | None) -> None:
+    """Put this ticket's number on every record logged for the rest of the request (webhooks
+    call it when a call opens a ticket or loads one that has one); nothing outside a request."""
+    if number and has_request_context():
+        setattr(g, TICKET_KEY, str(number))
 
 
 class MaskPhoneNumbers(logging.Filter):

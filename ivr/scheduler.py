@@ -2,8 +2,9 @@
 
 Jobs: the outbound dispatcher, the routing safety sweep, the SLA sweep, the status-call
 cadence and daily housekeeping. On SQLite only one scheduler may run per database (a lock file
-beside it says who holds it); on PostgreSQL several may run, sharing rows through leases and
-SKIP LOCKED.
+beside it says who holds it); on PostgreSQL several may run: one dials (the holder of the
+dialling lock, ``outbound.leader``) and the others stand by to take over; the sweeps share rows
+through row locks and SKIP LOCKED.
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ from flask import Flask
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException
-from twilio.http.http_client import TwilioHttpClient
 from twilio.rest import Client
 
 from tickets.versions import live_policy
@@ -30,6 +30,7 @@ from tickets.versions import live_policy
 from . import clock, health, twilio_rest
 from .outbound import sweeps
 from .outbound.dispatcher import Dispatcher, Settings
+from .outbound.leader import DiallingLock
 
 log = logging.getLogger(__name__)
 
@@ -68,13 +69,13 @@ TWILIO_TIMEOUT = 15  # seconds; well inside the lease, so a hung request cannot 
 
 
 def twilio_client(app: Flask) -> Callable[[], Client]:
-    cfg = app.config
-    return lambda: Client(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"],
-                          http_client=TwilioHttpClient(timeout=TWILIO_TIMEOUT))
+    return lambda: twilio_rest.make_client(app.config, timeout=TWILIO_TIMEOUT)
 
 
-def make_dispatcher(app: Flask, owner: str | None = None, **options: Any) -> Dispatcher:
-    """A dispatcher for this app's database, Twilio account and live policy."""
+def make_dispatcher(app: Flask, owner: str | None = None, dialling_lock: bool = True,
+                    **options: Any) -> Dispatcher:
+    """A dispatcher for this app's database, Twilio account and live policy; it dials only
+    while it holds the dialling lock, unless told not to take one (a test of the claims)."""
     cfg = app.config
     return Dispatcher(
         sessions=app.extensions["sessionmaker"],
@@ -82,7 +83,8 @@ def make_dispatcher(app: Flask, owner: str | None = None, **options: Any) -> Dis
                           from_number=cfg["TWILIO_PHONE_NUMBER"]),
         client_factory=options.pop("client_factory", None) or twilio_client(app),
         owner=owner or f"{socket.gethostname()}:{os.getpid()}",
-        policy=live_policy, clock=clock.of(app), **options)
+        policy=live_policy, clock=clock.of(app),
+        lock=DiallingLock(app.extensions["engine"]) if dialling_lock else None, **options)
 
 
 Work = Callable[[Flask, Session, datetime], Any]  # a pass of a job: (app, session, now)

@@ -17,7 +17,7 @@ from tickets.workflow import MAX_TIER
 PREFIX = "hd_"
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
 # A new token reads; writing notes is asked for. (Tokens older than scopes keep them all:
-# migration 0007.)
+# migration 0008.)
 DEFAULT_SCOPES = ("tickets:read", "queues:read")
 TIERS = range(1, MAX_TIER + 2)  # 4: tickets taken beyond tier 3
 

@@ -33,8 +33,13 @@ def dispatch() -> None:
         raise click.ClickException(str(exc)) from None
     try:
         dispatcher = make_dispatcher(current_app._get_current_object())  # type: ignore[attr-defined]
-        click.echo(f"{dispatcher.run_until_idle()} outbound call(s) handled")
-        dispatcher.close()
+        try:
+            if dispatcher.lock is not None and not dispatcher.lock.held():
+                raise click.ClickException("a scheduler is dialling (it holds the dialling "
+                                           "lock): it places the due calls; nothing dialled")
+            click.echo(f"{dispatcher.run_until_idle()} outbound call(s) handled")
+        finally:
+            dispatcher.close()
     finally:
         if lock is not None:
             lock.close()

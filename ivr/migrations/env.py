@@ -3,6 +3,7 @@
 from alembic import context
 
 import ivr.health  # noqa: F401  (the scheduler heartbeat table)
+import ivr.outbound.tally  # noqa: F401  (the dispatch outcomes)
 import tickets.accounts  # noqa: F401  (with tickets.models, registers every table)
 import tickets.models  # noqa: F401
 from tickets.db import Base, make_engine

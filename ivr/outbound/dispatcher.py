@@ -4,8 +4,10 @@ Exactly once: a row is claimed (status ``dialing``, lease owner and expiry) and 
 Twilio is asked; the CallSid is recorded as soon as Twilio answers. A row whose lease expired
 without a CallSid (its dispatcher died), or whose request to Twilio failed (a timeout or a 5xx
 may hide a call Twilio did place), is claimed again, and before dialling again the dispatcher
-asks Twilio whether that call was in fact placed. On PostgreSQL several dispatchers
-share the work through ``FOR UPDATE SKIP LOCKED``; SQLite allows one scheduler per database.
+asks Twilio whether that call was in fact placed. On PostgreSQL only the scheduler holding the
+dialling lock (``leader``) dials, so the policy's calls per second hold for the Twilio account
+however many schedulers run; rows are still claimed with ``FOR UPDATE SKIP LOCKED``. SQLite
+allows one scheduler per database.
 """
 
 from __future__ import annotations
@@ -33,7 +35,8 @@ from tickets.phones import mask_numbers
 from tickets.statuses import UNDER_WAY, OutboundKind, OutboundStatus
 
 from ..queues.agents import release_callback_agent
-from . import rules
+from . import rules, tally
+from .leader import DiallingLock
 
 log = logging.getLogger(__name__)
 
@@ -60,14 +63,22 @@ class Outcome:
     error: str | None = None
     transient: bool = False
     adopted: bool = False  # placed by a request whose answer never came (or its dispatcher died)
+    not_dialled: bool = False  # the dialling lock was lost: the lease runs out, then recovery
+
+
+# Twilio counts calls per second at its end, and a few milliseconds of jitter on the way could
+# put one call too many into a second when calls leave exactly 1/rate apart: they leave 5% wider.
+HEADROOM = 0.05
 
 
 class RateLimiter:
-    """At most ``rate`` calls per second across the dispatcher's threads."""
+    """At most ``rate`` calls per second across the dispatcher's threads, spaced evenly
+    (``headroom`` widens the spacing by that fraction)."""
 
     def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
-        self.interval = 1.0 / rate
+                 sleep: Callable[[float], None] = time.sleep, headroom: float = 0.0):
+        self.rate = rate
+        self.interval = (1.0 + headroom) / rate
         self.clock, self.sleep = clock, sleep
         self.next_slot = 0.0
         self.lock = threading.Lock()
@@ -114,7 +125,7 @@ class Dispatcher:
     def __init__(self, sessions: Callable[[], Session], settings: Settings,
                  client_factory: Callable[[], Client], owner: str, policy: Callable[[Session], Any],
                  clock: Callable[[], datetime], batch: int = 50, concurrency: int = 8,
-                 calls_per_second: float | None = None):
+                 calls_per_second: float | None = None, lock: DiallingLock | None = None):
         self.sessions = sessions
         self.settings = settings
         self.client_factory = client_factory
@@ -124,6 +135,7 @@ class Dispatcher:
         self.batch = batch
         self.concurrency = concurrency
         self.calls_per_second = calls_per_second
+        self.lock = lock  # None: this dispatcher is the only one (tests, the benchmarks)
         self._local = threading.local()
         self._limiter: RateLimiter | None = None
         self._pool: ThreadPoolExecutor | None = None
@@ -133,11 +145,16 @@ class Dispatcher:
         if self._pool is not None:
             self._pool.shutdown()
             self._pool = None
+        if self.lock is not None:
+            self.lock.release()
 
     # ---- one pass -------------------------------------------------------------------------
 
     def tick(self) -> int:
-        """Claim and dial one batch of due calls; returns how many rows it handled."""
+        """Claim and dial one batch of due calls; returns how many rows it handled (none while
+        another scheduler holds the dialling lock)."""
+        if self.lock is not None and not self.lock.held():
+            return 0
         now = self.clock()
         with self.sessions() as session:
             pol = self.policy(session)
@@ -146,8 +163,8 @@ class Dispatcher:
         if not claims:
             return 0
         rate = self.calls_per_second or pol.outbound.calls_per_second
-        if self._limiter is None or self._limiter.interval != 1.0 / rate:
-            self._limiter = RateLimiter(rate)
+        if self._limiter is None or self._limiter.rate != rate:
+            self._limiter = RateLimiter(rate, headroom=HEADROOM)
         ring = pol.outbound.ring_timeout_seconds
         if self.concurrency > 1 and len(claims) > 1:
             if self._pool is None:
@@ -278,11 +295,13 @@ class Dispatcher:
     def _close(self, session: Session, row: OutboundCall, now: datetime,
                status: OutboundStatus, why: str) -> None:
         bookings.close(session, row, now, status, why)
+        _count(session, row, tally.Outcome(status))
         if row.kind == OutboundKind.CALLBACK:
             release_callback_agent(session, row, now)
 
     def _defer(self, session: Session, row: OutboundCall, until: datetime, why: str) -> None:
         bookings.defer(session, row, until, why)
+        _count(session, row, tally.Outcome.DEFERRED)
         if row.kind == OutboundKind.CALLBACK:
             release_callback_agent(session, row, until)
 
@@ -292,6 +311,9 @@ class Dispatcher:
         client = getattr(self._local, "client", None)
         if client is None:
             client = self._local.client = self.client_factory()
+            # twilio-python imports and builds its API objects on first use: done here, before
+            # a call's turn comes, not between the turn and the request (it would bunch them).
+            _ = client.calls
         return client
 
     def dial(self, claim: Claim, ring_timeout: int) -> Outcome:
@@ -305,6 +327,8 @@ class Dispatcher:
                     return Outcome(claim, sid=sid, adopted=True)
             assert self._limiter is not None
             self._limiter.wait()
+            if self.lock is not None and not self.lock.held():
+                return Outcome(claim, not_dialled=True)
             which = f"oc={claim.id}&a={claim.attempt}"  # the booking and its attempt
             call = client.calls.create(
                 to=claim.to, from_=s.from_number,
@@ -334,7 +358,7 @@ class Dispatcher:
     def record(self, session: Session, outcome: Outcome, now: datetime, pol: Any) -> None:
         claim = outcome.claim
         row = session.get(OutboundCall, claim.id)
-        if row is None:
+        if row is None or outcome.not_dialled:
             return
         if outcome.sid and row.twilio_sid == outcome.sid:
             return  # Twilio's webhook of this call came first and recorded it
@@ -346,6 +370,7 @@ class Dispatcher:
         if outcome.sid:
             how = " (found placed after an interrupted request)" if outcome.adopted else ""
             bookings.placed(session, row, outcome.sid, claim.attempt, now, how)
+            _count(session, row, tally.Outcome.ADOPTED if outcome.adopted else tally.Outcome.PLACED)
             return
         if row.kind == OutboundKind.CALLBACK:  # the analyst is not kept waiting on Twilio
             release_callback_agent(session, row, now)
@@ -353,3 +378,8 @@ class Dispatcher:
         if outcome.transient and row.rest_failures + 1 < MAX_REST_FAILURES:
             retry_at = now + timedelta(seconds=rules.backoff_seconds(row.rest_failures + 1))
         bookings.dial_failed(session, row, outcome.error, retry_at, now)
+        _count(session, row, tally.Outcome.RETRIED if retry_at else tally.Outcome.FAILED)
+
+
+def _count(session: Session, row: OutboundCall, outcome: tally.Outcome) -> None:
+    tally.add(session, Counter({(row.kind, outcome.value): 1}))

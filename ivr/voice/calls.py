@@ -32,6 +32,7 @@ from tickets.db import utcnow
 from tickets.models import Call, OutboundCall, ScriptVersion, Ticket
 from tickets.statuses import FINAL_STATUSES, CallStatus
 
+from ..logs import about_ticket
 from . import effects, twiml
 
 log = logging.getLogger(__name__)
@@ -101,6 +102,7 @@ def answer(session: Session, line: LineConfig, form: dict[str, str], now: dateti
 def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
                     outbound: OutboundCall, fields: dict[str, Any], now: datetime) -> str:
     """An outbound call was answered (by a person or a machine): run its script."""
+    about_ticket((fields.get("ticket") or {}).get("number"))
     call = _lock_call(session, form["CallSid"])
     if call is not None and call.last_response:
         return call.last_response
@@ -140,6 +142,7 @@ def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
     call = _lock_call(session, form["CallSid"])
     if call is None or call.state is None or call.script_version_id is None:
         return None
+    about_ticket(ticket_number(call.state))
     if number <= call.turn:
         return call.last_response  # a repeat of a step already taken: replay, apply nothing
     script = versions.script_for_call(session, call.script_version_id, call.script_digest)
@@ -176,6 +179,12 @@ def _current_ticket_id(state: dict[str, Any]) -> int | None:
     return ticket.get("id") if isinstance(ticket, dict) else None
 
 
+def ticket_number(state: dict[str, Any] | None) -> str | None:
+    """The number of the ticket the call is about now (None before it has one)."""
+    ticket = (state or {}).get("fields", {}).get("ticket")
+    return ticket.get("number") if isinstance(ticket, dict) else None
+
+
 def _log(session: Session, call: Call, state: dict[str, Any], action: Log) -> None:
     timeline.record_event(session, action.kind, action.text, call_id=call.id, step=action.step,
                           ticket_id=_current_ticket_id(state), data=action.data)
@@ -186,6 +195,8 @@ def record_status(session: Session, form: dict[str, str]) -> None:
     sid = form["CallSid"]
     status = (form.get("CallStatus") or "").strip()
     call = _lock_call(session, sid)
+    if call is not None:
+        about_ticket(ticket_number(call.state))
     if call is None:
         call = Call(sid=sid, direction=form.get("Direction") or "inbound",
                     from_number=form.get("From"), to_number=form.get("To"),

@@ -16,6 +16,7 @@ from call_scripts.model import EFFECTS
 from tickets import bookings, intake, versions
 from tickets.models import Call
 
+from ..logs import about_ticket
 from ..outbound import conversation
 
 log = logging.getLogger(__name__)
@@ -50,14 +51,23 @@ def check_account(a: Asked) -> dict[str, Any]:
 
 def ticket_status(a: Asked) -> dict[str, Any]:
     """A ticket's status for a caller ringing from a number on file."""
+    _about(a)
     return intake.ticket_status(a.session, a.args.get("number"), a.args.get("phone"),
                                 call_id=a.call.id, now=a.now)
 
 
 def verify_pin(a: Asked) -> dict[str, Any]:
     """A ticket's status for a caller who knows its PIN (wrong PINs are limited)."""
+    _about(a)
     return intake.verify_pin(a.session, a.args.get("number"), a.args.get("pin"),
                              call_id=a.call.id, now=a.now)
+
+
+def _about(a: Asked) -> None:
+    """The enquiry's ticket, if there is one, on the request's log lines."""
+    ticket = intake.find_ticket(a.session, a.args.get("number"))
+    if ticket is not None:
+        about_ticket(ticket.number)
 
 
 def open_ticket(a: Asked) -> dict[str, Any]:
@@ -69,6 +79,7 @@ def open_ticket(a: Asked) -> dict[str, Any]:
     ticket, pin = intake.open_ticket(
         a.session, fields=a.fields, priority=priority, sla=sla,
         call_id=a.call.id, customer_id=a.call.customer_id, language=a.language)
+    about_ticket(ticket.number)
     log.info("call %s opened ticket %s (priority %s)", a.call.sid, ticket.number,
              ticket.priority)
     return {"id": ticket.id, "number": ticket.number, "pin": pin}

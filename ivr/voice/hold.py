@@ -4,6 +4,7 @@ bridge to an analyst. Each is about one caller's queue entry (?e=N); the rules a
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
 from flask import current_app, url_for
@@ -15,9 +16,12 @@ from tickets.models import Agent, Call, QueueEntry, Ticket
 from tickets.statuses import CallStatus
 
 from .. import twilio_rest
+from ..logs import about_ticket
 from ..queues import lineup, service
-from . import queue_twiml, twiml
+from . import calls, queue_twiml, twiml
 from .webhook import Hook, webhook
+
+log = logging.getLogger(__name__)
 
 CONFIRM_KEYS = {"1": "hold", "2": "callback", "3": "voicemail"}
 LEAVE_KEYS = {"2": "callback", "3": "voicemail"}  # pressed while holding
@@ -33,7 +37,11 @@ def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_good
         def with_entry(hook: Hook) -> str:
             entry_id = hook.number("e")
             entry = hook.session.get(QueueEntry, entry_id) if entry_id is not None else None
-            return unknown() if entry is None else handler(hook, entry)
+            if entry is None:
+                return unknown()
+            ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
+            about_ticket(ticket.number if ticket else None)
+            return handler(hook, entry)
 
         with_entry.__name__ = with_entry.__qualname__ = handler.__name__  # the endpoint's name
         with_entry.__doc__ = handler.__doc__
@@ -50,6 +58,7 @@ def queue_arrive(hook: Hook) -> str:
     call = hook.session.scalar(select(Call).where(Call.sid == sid)) if sid else None
     if call is None:
         return queue_twiml.plain_goodbye()
+    about_ticket(calls.ticket_number(call.state))
     return queue_twiml.arrival(hook.session, call, hook.now)
 
 
@@ -224,6 +233,8 @@ def queue_bridge(hook: Hook, entry: QueueEntry) -> str:
     else:
         dial.client(agent.client_identity, url=whisper, method="POST")
     service.bridged(hook.session, entry, agent, hook.now)
+    log.info("call %s put through to analyst %s (queue entry %s)", hook.call_sid, agent.id,
+             entry.id)
     return str(response)
 
 

@@ -10,8 +10,9 @@ from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from tickets import bookings
-from tickets.models import Call, OutboundCall
+from tickets.models import Call, OutboundCall, Ticket
 
+from ..logs import about_ticket
 from ..outbound import conversation
 from . import calls, queue_twiml, twiml
 from .webhook import Hook, line_config, webhook
@@ -24,7 +25,11 @@ def _booking(hook: Hook) -> OutboundCall | None:
     booking_id = hook.number("oc")
     if booking_id is None:
         return None
-    return hook.session.get(OutboundCall, booking_id, with_for_update=True)
+    booking = hook.session.get(OutboundCall, booking_id, with_for_update=True)
+    ticket = hook.session.get(Ticket, booking.ticket_id) if booking and booking.ticket_id \
+        else None
+    about_ticket(ticket.number if ticket else None)
+    return booking
 
 
 @webhook("/outbound/answer", needs_call_sid=True, missing=twiml.empty)
@@ -60,6 +65,7 @@ def outbound_connect(hook: Hook) -> str:
     call = hook.session.scalar(select(Call).where(Call.sid == hook.call_sid))
     if call is None:
         return twiml.empty()
+    about_ticket(calls.ticket_number(call.state))
     bridge = conversation.reserved_bridge(hook.session, call)
     if bridge is not None:
         entry_id, agent_id = bridge

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime
 
 from flask import current_app, url_for
@@ -13,6 +14,8 @@ from tickets.models import Call, QueueEntry
 
 from ..queues import hold, service
 from .speaker import Speaker
+
+log = logging.getLogger(__name__)
 
 
 def speaker(session: Session, entry: QueueEntry | None, call: Call | None = None) -> Speaker:
@@ -50,6 +53,8 @@ def arrival(session: Session, call: Call, now: datetime) -> str:
     the desk opens (an after-hours emergency goes to the engineer on call)."""
     arrived = service.arrive(session, call, now)
     entry = arrived.entry
+    log.info("call %s reached the queues: %s%s", call.sid, arrived.decision,
+             f" (tier {entry.tier})" if entry else "")
     voice = speaker(session, entry, call)
     response = VoiceResponse()
     if arrived.decision == "emergency":

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from functools import wraps
 
-from flask import Response, current_app, request, url_for
+from flask import Response, current_app, g, request, url_for
 from sqlalchemy.orm import Session
 
 from .. import clock, db
@@ -24,6 +24,8 @@ from .calls import LineConfig
 from .security import twilio_signed
 
 log = logging.getLogger(__name__)
+
+FAILED = "webhook_failed"  # flask.g: the handler failed and the caller heard the fallback
 
 
 @dataclass(frozen=True)
@@ -103,6 +105,7 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
                 session.commit()
             except Exception:  # noqa: BLE001  a caller must hear something, never an HTTP 500
                 session.rollback()
+                setattr(g, FAILED, True)
                 log.exception("webhook %s failed", request.path)
                 body = on_failure()
             return xml(body)

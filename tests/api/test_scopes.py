@@ -110,7 +110,7 @@ def test_the_openapi_document_names_each_operations_scope(client):
 
 def test_a_token_made_before_scopes_keeps_every_right_it_had(app, client, db, demo):
     engine = app.extensions["engine"]
-    migrate.downgrade(engine, "0006")
+    migrate.downgrade(engine, "0007")  # before scopes
     try:
         with engine.begin() as conn:
             conn.execute(text("INSERT INTO api_token (name, token_hash, created_at, revoked) "

@@ -77,6 +77,7 @@ def test_a_dict_given_to_create_app_wins_over_the_environment(monkeypatch, datab
     ("LOG_FORMAT", "yaml", "LOG_FORMAT: Input should be 'text' or 'json'"),
     ("APP_ENV", "prod", "APP_ENV: Input should be 'development' or 'production'"),
     ("PROXY_COUNT", "-1", "PROXY_COUNT: Input should be greater than or equal to 0"),
+    ("TWILIO_API_URL", "127.0.0.1:8080/x", "TWILIO_API_URL: must be empty or an origin"),
 ])
 def test_a_wrong_setting_is_refused_by_name(monkeypatch, database_url, key, value, says):
     monkeypatch.setenv(key, value)
@@ -96,6 +97,8 @@ def test_production_starts_with_real_secrets_and_https(database_url):
     ("TWILIO_AUTH_TOKEN", "dev-auth-token", "TWILIO_AUTH_TOKEN is the development value"),
     ("TWILIO_ACCOUNT_SID", "AC" + "0" * 32, "TWILIO_ACCOUNT_SID is the development placeholder"),
     ("PUBLIC_BASE_URL", "http://ivr.example.com", "PUBLIC_BASE_URL must be https://"),
+    ("TWILIO_API_URL", "http://127.0.0.1:8080", "TWILIO_API_URL sends Twilio's requests to "
+                                               "http://127.0.0.1:8080, not Twilio"),
 ])
 def test_production_refuses_development_values(monkeypatch, database_url, key, value, says):
     monkeypatch.setenv(key, value)  # from the environment, as a real deployment sets them

@@ -8,12 +8,12 @@ import json
 import logging
 
 import pytest
-from flask import g
 
 from ivr import create_app, logs
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from ..ivr.test_intake import report_problem, ticket_number_heard
+from ..ivr.test_queue import add_agent
 
 CALLER = "+12025550147"
 
@@ -67,10 +67,38 @@ def test_every_record_of_a_call_carries_its_call_sid_and_no_number(json_app, dem
     assert CALLER[1:] not in output.getvalue()
 
 
+def test_once_a_call_has_a_ticket_every_record_of_its_webhooks_carries_it(
+        json_app, db, demo, output, twilio):
+    """The ticket is named from the record of its opening on, in the webhooks that follow
+    (each loads the call, its queue entry or its booking afresh), and never before."""
+    from ivr.phone import Phone
+
+    ann = add_agent(db, "Ann", tier=1)
+    client = json_app.test_client()
+
+    def transport(url, params, headers):
+        response = client.post(url[len(PUBLIC_BASE_URL):], data=params, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    caller = Phone(transport, PUBLIC_BASE_URL, AUTH_TOKEN, from_="+15551230001").dial()
+    caller.press("2").press("1")  # a known caller, English
+    number = ticket_number_heard(report_problem(caller, impact="1", urgency="2"))
+    caller.press("2")  # no other problem: to the queue, where Ann is free
+    caller.redirected(twilio.dequeued[0]["url"])  # Twilio moved the call to the bridge
+    assert caller.dialled == [ann.phone]
+
+    records = [r for r in output.records() if r.get("call_sid") == caller.call_sid]
+    opened = next(i for i, r in enumerate(records) if "opened ticket" in r["message"])
+    assert all("ticket" not in r for r in records[:opened])
+    after = records[opened:]
+    assert [r["message"].split(" ")[2] for r in after[1:]] == ["reached", "put"]
+    assert all(r["ticket"] == number for r in after)
+
+
 def test_the_ticket_number_set_by_a_webhook_is_on_its_records(json_app, output):
     with json_app.test_request_context("/voice/step?t=3", method="POST",
                                        data={"CallSid": "CA" + "ab12" * 8, "From": CALLER}):
-        g.ticket_number = "10007"
+        logs.about_ticket("10007")
         logging.getLogger("ivr.voice").info("caller %s confirmed", CALLER)
     [record] = output.records()
     assert record["call_sid"] == "CA" + "ab12" * 8

@@ -80,8 +80,10 @@ def test_two_dispatchers_racing_over_a_thousand_calls_place_each_once(app, db,
                                                                       twilio_counting):
     with time_machine.travel(MONDAY_10.replace(hour=15), tick=False):
         ids = book(db, 1000, datetime.now(UTC))
+        # The claims alone, racing (as when the dialling lock changes hands mid-batch).
         dispatchers = [scheduler.make_dispatcher(app, owner=f"d{i}", concurrency=4, batch=40,
-                                                 calls_per_second=100_000) for i in range(2)]
+                                                 calls_per_second=100_000, dialling_lock=False)
+                       for i in range(2)]
         handled = [0, 0]
         start = threading.Barrier(2)
 
@@ -107,7 +109,8 @@ def test_a_dispatcher_killed_holding_its_lease_is_recovered_without_a_duplicate(
         app, db, twilio_counting, twilio_got_the_call):
     with time_machine.travel(MONDAY_10.replace(hour=15), tick=False) as traveller:
         [booking] = book(db, 1, datetime.now(UTC))
-        dead = scheduler.make_dispatcher(app, owner="dead", concurrency=1)
+        # (the lease alone: a dead scheduler's dialling lock goes with its connection)
+        dead = scheduler.make_dispatcher(app, owner="dead", concurrency=1, dialling_lock=False)
         with app.app_context(), app.extensions["sessionmaker"]() as session:
             claims = dead.claim(session, datetime.now(UTC), live_policy(session))
             session.commit()
@@ -120,6 +123,7 @@ def test_a_dispatcher_killed_holding_its_lease_is_recovered_without_a_duplicate(
         assert other.run_until_idle() == 0  # the lease still holds
         traveller.shift(timedelta(seconds=121))  # the policy's lease is 120 s
         assert other.run_until_idle() == 1
+        other.close()
     assert twilio_counting.dialled == Counter({str(booking): 1})
     row = db.get(OutboundCall, booking, populate_existing=True)
     assert row.status == "placed" and row.twilio_sid == twilio_counting.calls[0]["sid"]

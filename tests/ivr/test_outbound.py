@@ -115,7 +115,9 @@ def twilio_api():
 
 @pytest.fixture
 def dispatcher(app):
-    return scheduler.make_dispatcher(app, owner="test", concurrency=1)
+    dispatcher = scheduler.make_dispatcher(app, owner="test", concurrency=1)
+    yield dispatcher
+    dispatcher.close()  # on PostgreSQL it holds the dialling lock: the next test's may dial
 
 
 @pytest.fixture

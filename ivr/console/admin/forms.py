@@ -1,6 +1,7 @@
 """Forms over the live YAML: business hours, holidays and SLA targets (the default policy) and
 the priority matrix (the intake script). Each publishes a new version through the same audited
-path as the script editor, keeping the rest of the text and its comments."""
+path as the script editor, changing only the values the admin changed (comments, quoting and
+spacing of everything else stay as they were), so its audit lists just those lines."""
 
 from __future__ import annotations
 
@@ -10,16 +11,24 @@ import yaml
 from flask import redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
+from call_scripts import Problem
+
 from ... import db
 from ..auth import role_required
 from . import bp, sections
 from .scripts import adopt, live, publish
+from .yaml_edit import YamlEditError
 
 PRIORITY_SCRIPT = "intake"
 
 
 def _sections(text: str) -> dict[str, Any]:
     return yaml.safe_load(text) or {}
+
+
+def _unwritable(source: str, exc: YamlEditError) -> Problem:
+    return Problem(source, None, None, f"the form cannot write this change ({exc}); change "
+                   "it in the YAML editor instead")
 
 
 @bp.route("/hours", methods=["GET", "POST"])
@@ -31,10 +40,14 @@ def hours() -> ResponseReturnValue:
     problems: list[Any] = []
     if request.method == "POST":
         labels = list((_sections(text).get("sla") or {}).keys())
-        text = sections.replace_section(text, "hours", sections.hours_from_form(request.form))
-        text = sections.replace_section(text, "sla",
-                                        sections.sla_from_form(request.form, labels))
-        problems = publish(session, "policy", "default", current, text, "policy.hours_sla")
+        try:
+            text = sections.write_hours(text, sections.hours_from_form(request.form))
+            text = sections.set_value(text, ("sla",),
+                                      sections.sla_from_form(request.form, labels))
+        except YamlEditError as exc:
+            problems = [_unwritable("default.yaml", exc)]
+        else:
+            problems = publish(session, "policy", "default", current, text, "policy.hours_sla")
         if not problems:
             return redirect(url_for(".hours"))
     data = _sections(text)
@@ -53,10 +66,14 @@ def priority() -> ResponseReturnValue:
                                                                   PRIORITY_SCRIPT)
     problems: list[Any] = []
     if request.method == "POST":
-        text = sections.priority_from_form(request.form, text,
-                                           _sections(text).get("priority") or {})
-        problems = publish(session, "script", PRIORITY_SCRIPT, current, text,
-                           "script.priority")
+        try:
+            text = sections.priority_from_form(request.form, text,
+                                               _sections(text).get("priority") or {})
+        except YamlEditError as exc:
+            problems = [_unwritable(f"{PRIORITY_SCRIPT}.yaml", exc)]
+        else:
+            problems = publish(session, "script", PRIORITY_SCRIPT, current, text,
+                               "script.priority")
         if not problems:
             return redirect(url_for(".priority"))
     data = _sections(text).get("priority") or {}

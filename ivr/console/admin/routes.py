@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from typing import Any
+
 from flask import render_template
 from sqlalchemy import select
 
@@ -12,6 +15,19 @@ from ..auth import role_required
 from . import bp
 
 AUDIT_PAGE = 200
+
+
+@bp.app_template_filter("audit_facts")
+def audit_facts(detail: dict[str, Any] | None) -> str:
+    """An audit row's details as `key: value` pairs (the lines a change made are shown apart,
+    as a diff)."""
+    facts = {k: v for k, v in (detail or {}).items() if k != "changes"}
+    return ", ".join(f"{key}: {value if isinstance(value, str) else _plain(value)}"
+                     for key, value in facts.items())
+
+
+def _plain(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, default=str)
 
 
 @bp.get("/")

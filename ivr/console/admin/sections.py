@@ -1,78 +1,16 @@
-"""The admin forms over YAML: read a section from a form (hours, SLA targets, the priority
-matrix) and rewrite just that section, keeping the rest of the text and its comments as the
-admin wrote them."""
+"""The admin forms over YAML: read what a form says (hours, SLA targets, the priority matrix)
+and write it into the text with ``yaml_edit``, which changes only the values that differ."""
 
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
-import yaml
+from .yaml_edit import set_value
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLA_FIELDS = ("response_minutes", "resolution_minutes", "update_minutes")
-
-
-def _indent(line: str) -> int:
-    return len(line) - len(line.lstrip(" "))
-
-
-def _content(line: str) -> bool:
-    """A line that holds YAML, not a blank or a comment."""
-    stripped = line.strip()
-    return bool(stripped) and not stripped.startswith("#")
-
-
-def _block_end(lines: list[str], start: int) -> int:
-    """The line after the block opened by the key on line START (comments and blank lines
-    just before the next key belong to that key)."""
-    indent = _indent(lines[start])
-    end = start + 1
-    while end < len(lines) and not (_content(lines[end]) and _indent(lines[end]) <= indent):
-        end += 1
-    while end - 1 > start and not _content(lines[end - 1]):
-        end -= 1
-    return end
-
-
-def _find(lines: list[str], key: str, start: int, end: int, indent: int) -> int | None:
-    pattern = re.compile(rf"^ {{{indent}}}{re.escape(key)}\s*:")
-    return next((i for i in range(start, end) if pattern.match(lines[i])), None)
-
-
-def _dump(key: str, value: Any, indent: int) -> list[str]:
-    # Block style for the key itself; innermost mappings and lists of scalars on one line.
-    flow = None if isinstance(value, (dict, list)) else False
-    dumped = yaml.safe_dump({key: value}, sort_keys=False, allow_unicode=True,
-                            default_flow_style=flow, width=100)
-    return [" " * indent + line for line in dumped.rstrip("\n").splitlines()]
-
-
-def replace_section(text: str, path: str, value: Any) -> str:
-    """TEXT with the block at PATH (keys joined by dots, e.g. "priority.matrix") replaced by
-    VALUE; a missing key is added at the end of its parent."""
-    lines = text.splitlines()
-    keys = path.split(".")
-    start, end, indent = 0, len(lines), 0
-    for depth, key in enumerate(keys):
-        found = _find(lines, key, start, end, indent)
-        if found is None:
-            rest: Any = value
-            for inner in reversed(keys[depth + 1:]):
-                rest = {inner: rest}
-            at = end
-            while at > start and not _content(lines[at - 1]):
-                at -= 1
-            gap = [""] if depth == 0 and at else []
-            lines[at:at] = gap + _dump(key, rest, indent)
-            return "\n".join(lines) + "\n"
-        if depth == len(keys) - 1:
-            lines[found:_block_end(lines, found)] = _dump(key, value, indent)
-            return "\n".join(lines) + "\n"
-        start, end = found + 1, _block_end(lines, found)
-        child = next((i for i in range(start, end) if _content(lines[i])), None)
-        indent = _indent(lines[child]) if child is not None else indent + 2
-    return text
 
 
 def hours_from_form(form: Any) -> dict[str, Any]:
@@ -82,10 +20,26 @@ def hours_from_form(form: Any) -> dict[str, Any]:
         ranges = [r.strip() for r in form.get(f"day_{day}", "").split(",") if r.strip()]
         if ranges:
             weekly[day] = ranges
-    holidays = [h.strip() for h in re.split(r"[\s,]+", form.get("holidays", "")) if h.strip()]
+    holidays = [_day(h) for h in re.split(r"[\s,]+", form.get("holidays", "")) if h.strip()]
     emergency = [e.strip() for e in form.get("emergency_labels", "").split(",") if e.strip()]
     return {"timezone": form.get("timezone", "UTC").strip() or "UTC", "weekly": weekly,
             "holidays": holidays, "emergency_labels": emergency}
+
+
+def _day(text: str) -> date | str:
+    """A holiday as a date (as YAML reads 2026-12-25); any other text is kept for the
+    policy's check to name."""
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        return text.strip()
+
+
+def write_hours(text: str, hours: dict[str, Any]) -> str:
+    """TEXT with each of the form's `hours` keys set (keys the form does not show are kept)."""
+    for key, value in hours.items():
+        text = set_value(text, ("hours", key), value)
+    return text
 
 
 def sla_from_form(form: Any, labels: list[str]) -> dict[str, Any]:
@@ -109,13 +63,13 @@ def priority_from_form(form: Any, text: str, priority: dict[str, Any]) -> str:
     matrix = {impact: {urgency: form.get(f"cell_{impact}_{urgency}", label).strip()
                        for urgency, label in row.items()}
               for impact, row in (priority.get("matrix") or {}).items()}
-    text = replace_section(text, "priority.matrix", matrix)
+    text = set_value(text, ("priority", "matrix"), matrix)
     default = form.get("default_label", "").strip()
     if default:
-        text = replace_section(text, "priority.default_label", default)
+        text = set_value(text, ("priority", "default_label"), default)
     for label, spec in (priority.get("labels") or {}).items():
         tier = form.get(f"tier_{label}", "").strip()
         if tier and str(spec.get("tier")) != tier:
-            text = replace_section(text, f"priority.labels.{label}.tier",
-                                   int(tier) if tier.isdigit() else tier)
+            text = set_value(text, ("priority", "labels", label, "tier"),
+                             int(tier) if tier.isdigit() else tier)
     return text

@@ -1,7 +1,7 @@
 """Analysts' phone-login PINs; API token scopes and tier limits
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0008
+Revises: 0007
 Create Date: 2026-11-30 09:00:00.000000
 
 Tokens made before scopes existed could read every ticket and queue and add notes: they keep
@@ -14,8 +14,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
-revision = '0007'
-down_revision = '0006'
+revision = '0008'
+down_revision = '0007'
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,369 @@
+"""How long a caller listens before hearing their ticket number (issue 18), and whether every
+field the SOP needs reaches the ticket.
+
+Scripted callers (bench/callers.py: they answer by what each prompt asks) ring the shipped
+intake in process: signed requests, as Twilio signs them, to `ivr.create_app`'s Flask test
+client, with the app's clock stopped on a weekday inside opening hours. New callers (English,
+Italian, Malay; choices by keypad or by speech; one with the number withheld) and known callers
+(the demo customers, caller ID on file). Each reports one problem.
+
+For each caller it prints the words the line spoke up to and including the ticket number, the
+answers given by then, the estimated time to the ticket number (the line's words at 150 words
+a minute, plus 3 s per answer) and the SOP fields found on the ticket: name, department,
+location, callback number, account (or unknown by the caller's choice), type of service,
+equipment / asset tag / licence, configuration (where asked), the problem in their words, and
+impact and urgency giving the priority (the intake script's matrix).
+
+    python bench/call_length.py [--transcript] [--database-url URL]
+
+The last line printed is `worst new: N s, worst known: N s`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import re
+import sys
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import yaml
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+ROOT = Path(__file__).resolve().parent.parent
+for path in (ROOT, ROOT / "bench"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from callers import LABEL, Answer, Ear, Persona, Problem, ScriptedCall, spoken_digits  # noqa: E402
+from step_cost import AUTH_TOKEN, PUBLIC_BASE_URL, bench_database, build_app  # noqa: E402
+
+# ---- the app's internals this benchmark uses (keep them here) -------------------------------
+from ivr.phone import Phone  # noqa: E402  the signed phone of the tests and `flask ivr call`
+from tickets.models import Call, Customer, CustomerPhone, Ticket  # noqa: E402
+
+# ---------------------------------------------------------------------------------------------
+
+INTAKE_YAML = ROOT / "call_scripts" / "scripts" / "intake.yaml"
+OPEN_WEEKDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, 10:00: the desk is open
+WORDS_PER_MINUTE = 150
+SECONDS_PER_ANSWER = 3
+MAX_ANSWERS = 80
+
+PRINTER = dict(category="hardware", equipment="HP LaserJet M404", asset_tag="1001",
+               configuration="Windows 11, driver 5.1")
+
+
+def personas() -> list[Persona]:
+    """The scripted callers. New ones give every detail; known ones ring from a demo
+    customer's number (their details are on file)."""
+    new = [
+        Persona("new English keypad", "en-US", "+12025550147", keypad=True, name="Jane Doe",
+                department="Finance", location="Building 2, room 301", account="52731",
+                problems=(Problem(**PRINTER, text="The printer jams on every second page",
+                                  before="Printing the monthly report", impact="team",
+                                  urgency="impaired"),)),
+        Persona("new English speech", "en-US", "+12025550148", keypad=False, name="Tom Baker",
+                department="Sales", location="Building 1, room 12", account="40004",
+                problems=(Problem(category="network", equipment="Cisco Meraki MR46",
+                                  configuration="Firmware 29",
+                                  text="Nobody on the second floor can reach the internet",
+                                  before="We were starting the morning meeting",
+                                  impact="organisation", urgency="blocked"),)),
+        Persona("new English keypad, number withheld", "en-US", None, keypad=True,
+                name="Sam Green", department="Legal", location="Building 3, room 5",
+                account=None, callback="2025550188",
+                problems=(Problem(category="access", text="My password expired and I am locked out",
+                                  before="Logging in after the holidays", impact="me",
+                                  urgency="blocked"),)),
+        Persona("new Italian keypad", "it-IT", "+393331112222", keypad=True,
+                name="Giulia Bianchi", department="Amministrazione",
+                location="Edificio B, stanza 4", account="61001",
+                problems=(Problem(category="software", licence="778210",
+                                  configuration="Windows 11 Pro",
+                                  text="Il programma di contabilità si chiude da solo",
+                                  before="Stavo salvando una fattura", impact="me",
+                                  urgency="works"),)),
+        Persona("new Italian speech", "it-IT", "+393331113333", keypad=False,
+                name="Luca Verdi", department="Logistica", location="Magazzino, piano terra",
+                account="61002",
+                problems=(Problem(category="hardware", equipment="Lenovo ThinkPad T14",
+                                  configuration="Windows 11",
+                                  text="Il portatile non si accende più",
+                                  before="Stavo aggiornando il sistema", impact="me",
+                                  urgency="blocked"),)),
+        Persona("new Malay keypad", "ms-MY", "+60122223333", keypad=True, name="Ahmad Faiz",
+                department="Kewangan", location="Bangunan C, bilik 7", account="71001",
+                problems=(Problem(category="network", asset_tag="3002",
+                                  configuration="Windows 10",
+                                  text="Internet sangat perlahan sejak pagi",
+                                  before="Saya sedang menghantar emel", impact="team",
+                                  urgency="impaired"),)),
+        Persona("new Malay speech", "ms-MY", "+60122224444", keypad=False, name="Nurul Huda",
+                department="Pemasaran", location="Bangunan A, bilik 2", account="71002",
+                problems=(Problem(category="hardware", equipment="Dell OptiPlex 7090",
+                                  configuration="Windows 11",
+                                  text="Skrin komputer saya berkelip",
+                                  before="Saya sedang menyediakan laporan", impact="me",
+                                  urgency="impaired"),)),
+    ]
+    known = [
+        Persona("known English keypad (Alice)", "en-US", "+15551230001", known=True,
+                keypad=True, problems=(Problem(**PRINTER, text="The printer prints blank pages",
+                                               before="Printing invoices", impact="me",
+                                               urgency="impaired"),)),
+        Persona("known English speech (Alice)", "en-US", "+15551230001", known=True,
+                keypad=False, problems=(Problem(category="software", licence="77821",
+                                                configuration="Office 365, version 2410",
+                                                text="Excel freezes when I open a large file",
+                                                before="Opening the budget", impact="me",
+                                                urgency="works"),)),
+        Persona("known Italian keypad (Marco)", "it-IT", "+393331234567", known=True,
+                keypad=True, problems=(Problem(category="hardware", asset_tag="2001",
+                                               equipment="Lenovo ThinkPad T14",
+                                               configuration="Windows 11 Pro",
+                                               text="La tastiera del portatile non risponde",
+                                               before="Stavo scrivendo una email",
+                                               impact="me", urgency="blocked"),)),
+        Persona("known Italian speech (Marco)", "it-IT", "+393331234567", known=True,
+                keypad=False, problems=(Problem(category="network", equipment="router",
+                                                configuration="Windows 11 Pro",
+                                                text="La VPN cade ogni dieci minuti",
+                                                before="Ero in videochiamata",
+                                                impact="team", urgency="impaired"),)),
+        Persona("known Malay keypad (Siti)", "ms-MY", "+60123456789", known=True,
+                keypad=True, problems=(Problem(category="hardware", asset_tag="3001",
+                                               equipment="Dell OptiPlex 7090",
+                                               configuration="Windows 11",
+                                               text="Komputer saya tidak boleh dihidupkan",
+                                               before="Saya baru sampai di pejabat",
+                                               impact="me", urgency="blocked"),)),
+        Persona("known Malay speech (Siti)", "ms-MY", "+60123456789", known=True,
+                keypad=False, problems=(Problem(category="access",
+                                                text="Saya tidak boleh log masuk ke emel",
+                                                before="Saya menukar kata laluan",
+                                                impact="me", urgency="impaired"),)),
+    ]
+    return new + known
+
+
+# ---- one call -------------------------------------------------------------------------------
+
+@dataclass
+class Result:
+    persona: Persona
+    words: int  # said by the line up to and including the ticket number
+    answers: list[Answer]
+    ticket: Ticket | None
+    fields: list[tuple[str, str]]  # (SOP field, "ok" | "n/a" | what is wrong)
+    spoken: str  # what the line said up to the ticket number
+    stuck: str | None = None
+
+    @property
+    def seconds(self) -> float:
+        return self.words * 60 / WORDS_PER_MINUTE + SECONDS_PER_ANSWER * len(self.answers)
+
+
+def words_until(transcript: list, number: str) -> tuple[int, str] | None:
+    """Words the line said up to and including the first time it says `number`."""
+    pattern = spoken_digits(number)
+    said: list[str] = []
+    for heard in transcript:
+        text = heard.text
+        if text.startswith("["):  # the phone's own notes ([waiting in queue ...])
+            continue
+        match = pattern.search(text)
+        if match:
+            said.append(text[:match.end()])
+            whole = " ".join(said)
+            return len(whole.split()), whole
+        said.append(text)
+    return None
+
+
+def tickets_of(session: Session, sid: str) -> list[Ticket]:
+    call = session.scalar(select(Call).where(Call.sid == sid))
+    if call is None:
+        return []
+    return list(session.scalars(select(Ticket).where(Ticket.call_id == call.id)
+                                .order_by(Ticket.id)))
+
+
+def run_call(app, persona: Persona) -> Result:
+    client = app.test_client()
+    # Reads autocommit: a read transaction would hold SQLite's write lock (BEGIN IMMEDIATE).
+    engine = app.extensions["engine"].execution_options(isolation_level="AUTOCOMMIT")
+
+    def transport(url: str, params: dict[str, str], headers: dict[str, str]) -> tuple[int, str]:
+        response = client.post(url[len(PUBLIC_BASE_URL):], data=params, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    ear = Ear(transport)
+    phone = Phone(ear, PUBLIC_BASE_URL, AUTH_TOKEN, from_=persona.caller_id)
+    caller = ScriptedCall(phone, persona, ear)
+    phone.dial()
+    found: tuple[int, str] | None = None
+    ticket: Ticket | None = None
+    answers: list[Answer] = []
+    with Session(engine, expire_on_commit=False) as session:
+        while len(caller.answers) < MAX_ANSWERS:
+            session.expire_all()
+            opened = tickets_of(session, phone.call_sid)
+            if opened:
+                found = words_until(phone.transcript, opened[0].number or "")
+                if found:
+                    ticket = opened[0]
+                    answers = list(caller.answers)
+                    break
+            if caller.answer() is None:
+                break
+        if not phone.hung_up:
+            phone.hang_up()
+        phone.status("completed", duration=int(Result(persona, found[0] if found else 0,
+                                                      answers, None, [], "").seconds))
+        customer = None
+        if persona.known and persona.caller_id:
+            customer = session.scalar(select(Customer).join(CustomerPhone).where(
+                CustomerPhone.number == persona.caller_id))
+        asked = {a.intent for a in answers}
+        fields = sop_fields(persona, ticket, customer, asked) if ticket else []
+    if found is None:
+        return Result(persona, 0, list(caller.answers), None, [],
+                      " ".join(h.text for h in phone.transcript),
+                      stuck=caller.stuck or "no ticket number was said")
+    return Result(persona, found[0], answers, ticket, fields, found[1], stuck=None)
+
+
+# ---- the SOP's fields -----------------------------------------------------------------------
+
+def expected_priority(problem: Problem) -> str:
+    priority = yaml.safe_load(INTAKE_YAML.read_text(encoding="utf-8"))["priority"]
+    if problem.planned:
+        return priority["planned_label"]
+    return priority["matrix"][problem.impact][problem.urgency]
+
+
+def e164(persona: Persona) -> str | None:
+    if persona.caller_id:
+        return persona.caller_id
+    return "+1" + persona.callback if persona.callback else None
+
+
+def sop_fields(persona: Persona, ticket: Ticket, customer: Customer | None,
+               asked: set[str]) -> list[tuple[str, str]]:
+    problem = persona.problems[0]
+    out: list[tuple[str, str]] = []
+
+    def check(name: str, got: object, want: object) -> None:
+        if got is None or got == "":
+            out.append((name, "missing"))
+        elif want is not None and str(got).strip().lower() != str(want).strip().lower():
+            out.append((name, f"{got!r}, expected {want!r}"))
+        else:
+            out.append((name, "ok"))
+
+    source = customer if customer is not None else persona
+    check("name", ticket.caller_name, source.name)
+    check("department", ticket.department, source.department)
+    check("location", ticket.location, source.location)
+    check("callback number", ticket.callback_number, e164(persona))
+    if customer is not None:
+        check("account", ticket.account_number, customer.account_number)
+    elif persona.account is None:
+        out.append(("account", "ok (unknown: caller's choice)" if not ticket.account_number
+                    else f"{ticket.account_number!r}, expected none"))
+    else:
+        check("account", ticket.account_number, persona.account)
+    check("type of service", ticket.category, problem.category)
+    if problem.category == "software":
+        check("licence", ticket.licence_number, problem.licence)
+    elif problem.category in ("hardware", "network"):
+        given = {v.lower() for v in (problem.equipment, problem.asset_tag) if v}
+        if not ticket.equipment:
+            out.append(("equipment", "missing"))
+        else:
+            out.append(("equipment", "ok" if any(g in ticket.equipment.lower() for g in given)
+                        else f"{ticket.equipment!r}, expected one of {sorted(given)}"))
+    else:
+        out.append(("equipment", "n/a"))
+    if "configuration" in asked and problem.configuration:
+        check("configuration", ticket.configuration, problem.configuration)
+    else:
+        out.append(("configuration", "n/a" if ticket.configuration is None else "ok"))
+    check("problem", ticket.problem, problem.text)
+    answers = ticket.answers or {}
+    for key in ("impact", "urgency"):  # kept with the ticket's answers; the priority says both
+        check(key, answers.get(key), getattr(problem, key))
+    check("priority", ticket.priority, expected_priority(problem))
+    return out
+
+
+# ---- report ---------------------------------------------------------------------------------
+
+def describe(answer: Answer) -> str:
+    value = "hang up" if answer.how == "hangup" else (
+        f'"{answer.value}"' if answer.how == "speech" else f"key {answer.value}")
+    return f"{answer.intent}={value}"
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--transcript", action="store_true",
+                        help="also print what the line said to each caller")
+    parser.add_argument("--database-url", "--database", dest="database_url",
+                        help="PostgreSQL URL (ALL its tables are dropped before and after); "
+                             "default: a fresh SQLite file")
+    args = parser.parse_args(argv)
+    logging.getLogger("ivr").setLevel(logging.WARNING)
+
+    worst = {"new": 0.0, "known": 0.0}
+    problems = 0
+    started = time.monotonic()
+    with bench_database(args.database_url, "call_length-") as database_url:
+        app = build_app(database_url)
+        app.extensions["clock"] = lambda: OPEN_WEEKDAY
+        print(f"backend: {app.extensions['engine'].dialect.name}; clock: "
+              f"{OPEN_WEEKDAY:%A %Y-%m-%d %H:%M} UTC; {WORDS_PER_MINUTE} words/min + "
+              f"{SECONDS_PER_ANSWER} s per answer")
+        for persona in personas():
+            result = run_call(app, persona)
+            kind = "known" if persona.known else "new"
+            print(f"\n{persona.label} [{LABEL[persona.language]}, {kind}, "
+                  f"{'keypad' if persona.keypad else 'speech'}]")
+            if result.stuck is not None:
+                problems += 1
+                worst[kind] = float("inf")
+                print(f"  NO TICKET NUMBER: stuck at {result.stuck!r}")
+                print("  answers: " + ", ".join(describe(a) for a in result.answers))
+                continue
+            worst[kind] = max(worst[kind], result.seconds)
+            bad = [(f, s) for f, s in result.fields if not s.startswith(("ok", "n/a"))]
+            problems += bool(bad)
+            print(f"  line words to the ticket number: {result.words}; answers: "
+                  f"{len(result.answers)}; estimated: {result.seconds:.0f} s "
+                  f"({result.words * 60 / WORDS_PER_MINUTE:.0f} s speech + "
+                  f"{SECONDS_PER_ANSWER * len(result.answers)} s answers)")
+            print("  answers: " + ", ".join(describe(a) for a in result.answers))
+            print("  SOP fields: " + ("all present" if not bad else "MISSING OR WRONG: "
+                                      + "; ".join(f"{f}: {s}" for f, s in bad))
+                  + " (" + ", ".join(f"{f} {s.split(' ')[0]}" for f, s in result.fields) + ")")
+            if args.transcript:
+                print("  line said: " + re.sub(r"\s+", " ", result.spoken))
+        app.extensions["engine"].dispose()
+    if problems:
+        print(f"\n{problems} caller(s) without a complete ticket")
+    print(f"\ntotal run: {time.monotonic() - started:.0f} s")
+
+    def fmt(seconds: float) -> str:
+        return "no ticket" if seconds == float("inf") else f"{seconds:.0f} s"
+
+    print(f"worst new: {fmt(worst['new'])}, worst known: {fmt(worst['known'])}")
+    return 1 if problems else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
