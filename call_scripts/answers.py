@@ -11,6 +11,7 @@ from typing import Any
 from . import phones
 from .actions import Input
 from .model import AskStep, MenuStep, Script
+from .phones import DialRule
 
 
 def said(phrase: str, spoken: str) -> bool:
@@ -64,9 +65,10 @@ def yes_no_hints(script: Script, language: str) -> str | None:
     return ", ".join(words) or None
 
 
-def validate(script: Script, fields: dict[str, Any], step: AskStep,
-             event: Input) -> tuple[Any, str | None]:
-    """The answer as the step's rule reads it, or None and why it is refused."""
+def validate(script: Script, fields: dict[str, Any], step: AskStep, event: Input,
+             dialling: DialRule | None = None) -> tuple[Any, str | None]:
+    """The answer as the step's rule reads it, or None and why it is refused (a phone
+    number: one the line may call under ``dialling``)."""
     rule = step.validate_
     raw = (event.digits if event.digits else event.speech or "").strip()
     if rule.kind == "digits":
@@ -74,7 +76,7 @@ def validate(script: Script, fields: dict[str, Any], step: AskStep,
             return None, f"not digits: {raw!r}"
     if rule.kind == "phone":
         region = fields.get("caller_region") or script.defaults.phone_region
-        return phones.dialable(raw, region)
+        return phones.callable_number(raw, region, dialling or DialRule())
     if rule.kind == "speech" and event.confidence is not None \
             and event.confidence < rule.min_confidence:
         return None, f"unclear speech (confidence {event.confidence:.2f}): {raw!r}"

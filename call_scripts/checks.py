@@ -19,6 +19,7 @@ from .model import (
     LanguageStep,
     MenuStep,
     Priority,
+    secret_fields,
     targets,
 )
 from .model import prompts as prompts_of
@@ -37,6 +38,7 @@ def check_script(header: Header, steps: dict[str, Any], raw_steps: dict, source:
     checks.keypad_languages()
     checks.reachable()
     checks.loops()
+    checks.secrets()
     if header.priority:
         checks.priority(header.priority)
     return checks.out
@@ -79,8 +81,9 @@ class _Checks:
         if h.default_language not in h.languages:
             self.problem(None, f"default_language {h.default_language!r} is not in languages",
                          "default_language")
-        for key in ("reprompt", "no_input", "confirm"):
-            self.prompt(None, f"defaults.{key}", getattr(h.defaults, key), "defaults", key)
+        for key in ("reprompt", "no_input", "confirm", "number_refused"):
+            if getattr(h.defaults, key) is not None:
+                self.prompt(None, f"defaults.{key}", getattr(h.defaults, key), "defaults", key)
         for word, prompt in h.words.items():
             self.prompt(None, f"words.{word}", prompt, "words", word)
         if h.start not in self.steps and h.start not in self.raw_steps:
@@ -147,6 +150,36 @@ class _Checks:
                 if name not in seen:
                     self.problem(name, "unreachable: no step leads here from start")
 
+    def secrets(self) -> None:
+        """A secret answer is never said or kept: no read-back, no prompt saying it, and
+        straight on to the action that uses it (so it is never saved between turns)."""
+        secret = secret_fields(self.steps)
+        if not secret:
+            return
+        for name, step in self.steps.items():
+            if isinstance(step, AskStep) and step.secret:
+                if step.read_back is not None:
+                    self.problem(name, f"secret answer {step.field!r} is never read back: "
+                                 "remove read_back", "read_back")
+                after = self.steps.get(step.next)
+                if not (isinstance(after, ActionStep) and any(
+                        path.split(".")[0] == step.field for path in after.args.values())):
+                    self.problem(name, f"secret answer {step.field!r} must lead straight "
+                                 f"('next') to the action that uses it (an action step with "
+                                 f"{step.field!r} in its args)", "next")
+            for attr, prompt in prompts_of(step):
+                for lang, text in prompt.items():
+                    said = _said_fields(text) & secret
+                    if said:
+                        self.problem(name, f"{attr} ({lang}) says secret answer(s) "
+                                     f"{', '.join(sorted(said))}", attr, lang)
+        for key in ("reprompt", "no_input", "confirm", "number_refused"):
+            for lang, text in (getattr(self.header_.defaults, key) or {}).items():
+                said = _said_fields(text) & secret
+                if said:
+                    self.problem(None, f"defaults.{key} ({lang}) says secret answer(s) "
+                                 f"{', '.join(sorted(said))}", "defaults", key, lang)
+
     def loops(self) -> None:
         """No cycle among steps that never wait for the caller."""
         passive = {n: s for n, s in self.steps.items() if not isinstance(s, WAITING_STEPS)}
@@ -173,6 +206,14 @@ class _Checks:
         for key, info in pr.labels.items():
             self.prompt(None, f"priority.labels.{key}.name", info.name,
                         "priority", "labels", key, "name")
+
+
+def _said_fields(text: str) -> set[str]:
+    """The fields a prompt's placeholders name (their first part: {pin} and {pin.x})."""
+    try:
+        return {name.split(".")[0].split("[")[0] for name in placeholders(text) if name}
+    except ValueError:
+        return set()  # a malformed prompt is reported by the prompt check
 
 
 def _path_to(raw: Any, target: str) -> tuple:

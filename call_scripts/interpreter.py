@@ -8,6 +8,10 @@ State is a plain JSON-able dict kept on the call's row between webhooks:
     fields    everything collected or looked up so far
     tries     failed attempts at the current step
     pending   a value waiting for the caller's confirmation (read-back)
+    dialling  the numbers the line may call (``phones.DialRule.as_data``), from the host
+
+Secret answers (``secret: true``, a PIN) are never logged, read back or kept: the action the
+step leads to takes the value out of the fields when it asks the host to use it.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ from .model import (
     Script,
     SetStep,
 )
+from .phones import DialRule
 from .problems import ScriptRuntimeError
 from .speech import render
 
@@ -58,6 +63,7 @@ class _Run:
         self.script = script
         self.state = copy.deepcopy(state)
         self.actions: list[Action] = []
+        self.dialling = DialRule.from_data(self.state.get("dialling"))
 
     @property
     def fields(self) -> dict[str, Any]:
@@ -140,6 +146,9 @@ class _Run:
             self.goto(step.next)
             return
         args = {name: lookup(self.fields, path) for name, path in step.args.items()}
+        for path in step.args.values():  # a secret is used once, then forgotten
+            if path.split(".")[0] in self.script.secret_fields:
+                self.fields.pop(path.split(".")[0], None)
         if step.do == "open_ticket" and self.script.priority:
             label = self.fields.get("priority") or self.script.priority.default_label
             args.setdefault("priority", label)
@@ -247,9 +256,11 @@ class _Run:
             self.log("answer", f"{step.field}: skipped", field=step.field, value=None)
             self.goto(step.next)
             return self.run()
-        value, error = answers.validate(self.script, self.fields, step, event)
+        value, error = answers.validate(self.script, self.fields, step, event, self.dialling)
         if error:
-            return self.fail(step, error, event)
+            refused = self.script.defaults.number_refused if step.validate_.kind == "phone" \
+                else None
+            return self.fail(step, error, event, sorry=refused)
         if step.read_back:
             self.state.update(mode="confirm", pending={
                 "value": value, "confidence": event.confidence,
@@ -289,6 +300,11 @@ class _Run:
 
     def accept(self, step: AskStep, value: Any, confidence: float | None, via: str) -> Turn:
         self.fields[step.field] = value
+        if step.secret:
+            self.log("answer", f"{step.field}: keyed (secret, not recorded)", field=step.field,
+                     secret=True, input=via)
+            self.goto(step.next)
+            return self.run()
         if confidence is not None and via == "speech":
             self.fields[f"{step.field}_confidence"] = confidence
         shown = f"{value}" + (f" (speech, confidence {confidence:.2f})"
@@ -298,12 +314,18 @@ class _Run:
         self.goto(step.next)
         return self.run()
 
-    def fail(self, step: Any, reason: str, event: Input | None) -> Turn:
+    def fail(self, step: Any, reason: str, event: Input | None,
+             sorry: Prompt | None = None) -> Turn:
+        """A failed attempt: say ``sorry`` (else the step's or the script's re-prompt) and ask
+        again, or take the way out after the last retry."""
         retries = step.retries if step.retries is not None else self.script.defaults.retries
         tries = self.state["tries"] + 1
         heard = ""
         if event is not None:
             heard = event.digits or event.speech or ""
+        if getattr(step, "secret", False):  # what was keyed stays off the timeline
+            heard = ""
+            reason = reason if reason in ("no input", "not understood") else "not valid"
         if tries > retries:
             target = step.on_fail or self.script.defaults.on_fail
             self.log("way_out", f"Gave up after {tries} attempts ({reason})",
@@ -314,9 +336,10 @@ class _Run:
         self.log("reprompt", f"Re-prompted ({reason}), attempt {tries + 1} of {retries + 1}",
                  reason=reason, heard=heard)
         self.state["tries"] = tries
-        sorry = step.reprompt if getattr(step, "reprompt", None) else (
-            self.script.defaults.no_input if reason == "no input"
-            else self.script.defaults.reprompt)
+        if sorry is None or reason == "no input":
+            sorry = step.reprompt if getattr(step, "reprompt", None) else (
+                self.script.defaults.no_input if reason == "no input"
+                else self.script.defaults.reprompt)
         prefix = (self.say(sorry),)
         if self.state["mode"] == "confirm":
             return self.ask_confirm(step, self.state["pending"]["value"], prefix)
@@ -334,11 +357,13 @@ class _Run:
 
 
 def start(script: Script, fields: dict[str, Any] | None = None,
-          language: str | None = None) -> Turn:
-    """Begin a call: run from the script's start step with what the host already knows."""
+          language: str | None = None, dialling: DialRule | None = None) -> Turn:
+    """Begin a call: run from the script's start step with what the host already knows
+    (``dialling``: the numbers the line may call back, from its policy)."""
     lang = language if language in script.languages else script.default_language
     state = {"step": script.start, "mode": "run", "language": lang,
-             "fields": dict(fields or {}), "tries": 0, "pending": None}
+             "fields": dict(fields or {}), "tries": 0, "pending": None,
+             "dialling": (dialling or DialRule()).as_data()}
     return _Run(script, state).run()
 
 

@@ -41,6 +41,9 @@ class Defaults(Strict):
     reprompt: Prompt
     no_input: Prompt
     confirm: Prompt
+    # Said when a keyed phone number is one the line will not call (invalid, premium rate,
+    # another country...); without it, the reprompt.
+    number_refused: Prompt | None = None
     phone_region: str = "US"
 
 
@@ -112,6 +115,8 @@ class AskStep(InputStep):
     read_back: Prompt | None = None
     skip_key: str | None = None
     hints: dict[str, str] = {}
+    # A secret (a PIN): never read back, logged or kept; the action it leads to uses it once.
+    secret: bool = False
     next: str
 
 
@@ -229,6 +234,16 @@ class Script(Header):
 
     def voice(self, language: str) -> str:
         return self.languages[language].voice
+
+    @property
+    def secret_fields(self) -> frozenset[str]:
+        """The fields of answers the script marks secret."""
+        return secret_fields(self.steps)
+
+
+def secret_fields(steps: dict[str, Any]) -> frozenset[str]:
+    """The fields of the steps' secret answers."""
+    return frozenset(s.field for s in steps.values() if isinstance(s, AskStep) and s.secret)
 
 
 def targets(step: Any) -> list[str]:

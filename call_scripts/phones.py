@@ -1,26 +1,106 @@
 """Phone numbers as the line reads them (pure: the phonenumbers library only).
 
-One rule for a number a person gives the line to call (keyed or said in a script, keyed while
-holding): it must be a valid number of its country, since the line will dial it. Numbers that
-name someone already on a line (Twilio's caller ID, an analyst's phone, a search) are read
-more loosely, as merely possible numbers: they identify, they are not checked for dialling
-(the demo's fictional 555-01xx numbers are possible but not valid).
+One rule for a number the line will call (keyed or said in a script, keyed while holding, and
+again by the dispatcher before it dials): ``callable_number`` / ``refusal`` with a ``DialRule``,
+the policy's allowed number types and countries. Only a valid number of its country, of an
+allowed type (by default fixed line, mobile or toll free: never premium rate, shared cost,
+personal numbers, pagers, UAN or VoIP), in an allowed country, is ever dialled.
+
+Numbers that name someone already on a line (Twilio's caller ID, an analyst's phone, a search)
+are read more loosely, as merely possible numbers: they identify, they are not checked for
+dialling (the demo's fictional 555-01xx numbers are possible but not valid).
+
+Reasons never quote the number: they end up in logs and on timelines.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
 import phonenumbers
+from phonenumbers import PhoneNumberType
+
+# The number types a policy may allow, by the name it writes them with.
+NUMBER_TYPES: dict[str, frozenset[int]] = {
+    "fixed_line": frozenset({PhoneNumberType.FIXED_LINE, PhoneNumberType.FIXED_LINE_OR_MOBILE}),
+    "mobile": frozenset({PhoneNumberType.MOBILE, PhoneNumberType.FIXED_LINE_OR_MOBILE}),
+    "toll_free": frozenset({PhoneNumberType.TOLL_FREE}),
+    "premium_rate": frozenset({PhoneNumberType.PREMIUM_RATE}),
+    "shared_cost": frozenset({PhoneNumberType.SHARED_COST}),
+    "voip": frozenset({PhoneNumberType.VOIP}),
+    "personal_number": frozenset({PhoneNumberType.PERSONAL_NUMBER}),
+    "pager": frozenset({PhoneNumberType.PAGER}),
+    "uan": frozenset({PhoneNumberType.UAN}),
+    "voicemail": frozenset({PhoneNumberType.VOICEMAIL}),
+}
+# How a refused type is named in a reason.
+TYPE_NAMES = {
+    PhoneNumberType.PREMIUM_RATE: "premium-rate", PhoneNumberType.SHARED_COST: "shared-cost",
+    PhoneNumberType.VOIP: "VoIP", PhoneNumberType.PERSONAL_NUMBER: "personal",
+    PhoneNumberType.PAGER: "pager", PhoneNumberType.UAN: "UAN",
+    PhoneNumberType.VOICEMAIL: "voicemail-access", PhoneNumberType.TOLL_FREE: "toll-free",
+    PhoneNumberType.MOBILE: "mobile", PhoneNumberType.FIXED_LINE: "fixed-line",
+    PhoneNumberType.FIXED_LINE_OR_MOBILE: "fixed-line or mobile",
+}
+DEFAULT_TYPES = ("fixed_line", "mobile", "toll_free")
+DEFAULT_COUNTRIES = ("US", "CA", "GB", "IT", "MY")
 
 
-def dialable(raw: str | None, region: str) -> tuple[str | None, str | None]:
-    """A number a caller gave, in E.164, or None and why it is not one."""
+@dataclass(frozen=True)
+class DialRule:
+    """Where the line may call: valid numbers of these types, in these countries (ISO codes).
+    Built from the policy (``Outbound.dial_rule()``); kept in a call's state as plain data."""
+
+    types: frozenset[str] = frozenset(DEFAULT_TYPES)
+    countries: frozenset[str] = frozenset(DEFAULT_COUNTRIES)
+
+    @classmethod
+    def of(cls, types: Iterable[str], countries: Iterable[str]) -> DialRule:
+        return cls(frozenset(types), frozenset(countries))
+
+    def as_data(self) -> dict[str, list[str]]:
+        return {"types": sorted(self.types), "countries": sorted(self.countries)}
+
+    @classmethod
+    def from_data(cls, data: Mapping[str, Any] | None) -> DialRule:
+        """The rule a call's state holds (the default one for a state from before rules)."""
+        if not data:
+            return cls()
+        return cls.of(data.get("types") or DEFAULT_TYPES,
+                      data.get("countries") or DEFAULT_COUNTRIES)
+
+    def allows_type(self, kind: int) -> bool:
+        return any(kind in NUMBER_TYPES.get(name, ()) for name in self.types)
+
+
+def refusal(number: phonenumbers.PhoneNumber, rule: DialRule) -> str | None:
+    """Why the line must not call this parsed number, or None when it may."""
+    if not phonenumbers.is_valid_number(number):
+        return "not a valid phone number"
+    kind = phonenumbers.number_type(number)
+    if not rule.allows_type(kind):
+        return f"{TYPE_NAMES.get(kind, 'unknown-type')} numbers are never called"
+    region = phonenumbers.region_code_for_number(number)
+    if region not in rule.countries:
+        allowed = ", ".join(sorted(rule.countries))
+        return f"{region} is not among the countries the line calls ({allowed})"
+    return None
+
+
+def callable_number(raw: str | None, region: str,
+                    rule: DialRule) -> tuple[str | None, str | None]:
+    """A number given for the line to call, in E.164 (read the way numbers are written in
+    ``region``), or None and why the line will not call it."""
     raw = (raw or "").strip()
     try:
         number = phonenumbers.parse(raw, region)
     except phonenumbers.NumberParseException:
-        return None, f"not a phone number: {raw!r}"
-    if not phonenumbers.is_valid_number(number):
-        return None, f"not a valid phone number: {raw!r}"
+        return None, "not a phone number"
+    why = refusal(number, rule)
+    if why:
+        return None, why
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from .phones import DEFAULT_COUNTRIES, DEFAULT_TYPES, NUMBER_TYPES, DialRule
 from .problems import Lines, Problem, ScriptError, load_yaml, placeholders, pydantic_problems
 
 # Messages the line says; a policy must have each of them in each of its languages.
@@ -22,6 +23,9 @@ REQUIRED_MESSAGES = (
     "callback_confirm", "voicemail", "voicemail_thanks", "after_hours", "after_hours_emergency",
     "nobody_available", "agent_unavailable", "not_understood", "goodbye",
 )
+# Messages added since policies were first published: one a policy lacks is said as the
+# message named here (a policy published before them keeps working).
+OPTIONAL_MESSAGES = {"callback_refused": "not_understood"}
 # Values the line fills in; any other {name} in a message is an error.
 PLACEHOLDERS = frozenset({"minutes", "position", "opening", "number", "ticket", "slot"})
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -128,7 +132,9 @@ class Outbound(Strict):
     """Rules for calls the line places: when, where, how often, how fast."""
 
     quiet_hours: OpeningRange = (9 * 60, 20 * 60)  # allowed window in the callee's local time
-    allowed_countries: list[str] = ["US", "CA", "GB", "IT", "MY"]
+    # Where the line may call (call_scripts.phones: one rule for keyed numbers and the dialler)
+    allowed_countries: list[str] = list(DEFAULT_COUNTRIES)
+    allowed_types: list[str] = Field(default_factory=lambda: list(DEFAULT_TYPES), min_length=1)
     max_calls_per_number_per_day: int = Field(3, ge=1)
     max_attempts: int = Field(3, ge=1)
     retry_delay_seconds: int = Field(600, ge=30)
@@ -144,6 +150,18 @@ class Outbound(Strict):
         if bad:
             raise ValueError(f"not ISO country codes (two capitals, e.g. 'IT'): {bad}")
         return codes
+
+    @field_validator("allowed_types")
+    @classmethod
+    def _known_types(cls, types: list[str]) -> list[str]:
+        bad = [t for t in types if t not in NUMBER_TYPES]
+        if bad:
+            raise ValueError(f"unknown number types {bad} (known: {', '.join(NUMBER_TYPES)})")
+        return types
+
+    def dial_rule(self) -> DialRule:
+        """The numbers the line may call under this policy."""
+        return DialRule.of(self.allowed_types, self.allowed_countries)
 
 
 class HoldPolicy(Strict):

@@ -52,6 +52,9 @@ class Settings(BaseSettings):
     LOG_LEVEL: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
     PROXY_COUNT: int = Field(0, ge=0, le=5)  # reverse proxies in front (X-Forwarded-* hops)
     SCHEDULER_STALE_SECONDS: int = Field(180, gt=0)  # /readyz: oldest acceptable heartbeat
+    # Where login throttling counts attempts (Flask-Limiter): memory:// counts per worker
+    # process; redis://host:6379 or memcached://host:11211 share one count between them.
+    RATELIMIT_STORAGE_URI: str = "memory://"
 
     @field_validator("PUBLIC_BASE_URL")
     @classmethod

@@ -9,21 +9,20 @@ it with ``about_ticket`` (kept in ``flask.g``).
 from __future__ import annotations
 
 import logging
-import re
 import sys
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
 from pythonjsonlogger.json import JsonFormatter
 
+from tickets.phones import mask_numbers
+
 TICKET_KEY = "ticket_number"  # flask.g's key for the ticket of the call being served
 HANDLER_NAME = "ivr"
 TEXT_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
-# A "+" (or its URL encoding) and digits, or a bare run of seven or more digits that is not
-# part of a longer word (so a CallSid's hexadecimal digits are left alone).
-PHONE_NUMBER = re.compile(r"(?:(?:\+|%2[Bb])\d{4,}|(?<![\w+])\d{7,})(?!\w)")
+mask = mask_numbers  # the one rule, shared with the timelines (tickets.phones)
 
 
 def about_ticket(number: str | None) -> None:
@@ -31,11 +30,6 @@ def about_ticket(number: str | None) -> None:
     call it when a call opens a ticket or loads one that has one); nothing outside a request."""
     if number and has_request_context():
         setattr(g, TICKET_KEY, str(number))
-
-
-def mask(text: str) -> str:
-    """The text with every phone-number-like string reduced to its last three digits."""
-    return PHONE_NUMBER.sub(lambda m: "*" * (len(m[0]) - 3) + m[0][-3:], text)
 
 
 class MaskPhoneNumbers(logging.Filter):
@@ -112,8 +106,11 @@ def register_logging(app: Flask) -> None:
             root.removeHandler(old)  # a second app in this process: one handler, not two
         root.addHandler(handler(cfg["LOG_FORMAT"]))
         root.setLevel(cfg["LOG_LEVEL"])
-    # twilio-python logs each request's parameters (phone numbers) at INFO: keep them out.
+    # twilio-python logs each request's parameters (phone numbers) at INFO, and SQLAlchemy's
+    # engine logs statements at INFO and result rows at DEBUG: keep them out, whatever
+    # LOG_LEVEL says (the engine's own errors carry no values: tickets.db).
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     # Alembic lists each of its plugins at INFO whenever the schema is checked at start-up.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 

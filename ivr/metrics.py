@@ -8,7 +8,7 @@
   ivr/gunicorn.conf.py) and a scrape, whichever worker takes it, adds them all up
   (prometheus-client's multiprocess mode).
 
-Protected by an API token; in prometheus.yml::
+Protected by an API token with the ``queues:read`` scope, for every tier; in prometheus.yml::
 
     authorization: {type: Bearer, credentials_file: /etc/prometheus/helpdesk.token}
 """
@@ -246,7 +246,7 @@ def register_metrics(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
-        refused = authenticate()
+        refused = authenticate("queues:read", all_tiers=True)
         if refused is not None:
             return refused
         return Response(generate_latest(registry), content_type=CONTENT_TYPE_LATEST)

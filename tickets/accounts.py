@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String, false, true
+from sqlalchemy import JSON, ForeignKey, String, false, true
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .db import Base, utcnow
@@ -44,8 +44,17 @@ class AuditLog(Base):
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
 
 
+# What an API token may do (ivr.api checks them; the OpenAPI document names them per call).
+SCOPES = {
+    "tickets:read": "read tickets and their timelines",
+    "notes:write": "add notes to tickets",
+    "queues:read": "read the live queues (and /metrics)",
+}
+
+
 class ApiToken(Base):
-    """A bearer token for the JSON API and /metrics. Only its SHA-256 is kept."""
+    """A bearer token for the JSON API and /metrics. Only its SHA-256 is kept. It may do what
+    its scopes say, for the tiers it names (None: every tier)."""
 
     __tablename__ = "api_token"
 
@@ -55,3 +64,11 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(default=False, server_default=false())
+    scopes: Mapped[list[str]] = mapped_column(default=list)
+    tiers: Mapped[list[int] | None] = mapped_column(JSON)
+
+    def may(self, scope: str) -> bool:
+        return scope in (self.scopes or ())
+
+    def sees_tier(self, tier: int | None) -> bool:
+        return self.tiers is None or tier in self.tiers

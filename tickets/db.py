@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Engine, ExceptionContext
 from sqlalchemy.orm import DeclarativeBase, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
@@ -46,9 +46,13 @@ def utcnow() -> datetime:
 
 
 def make_engine(url: str) -> Engine:
-    """An engine; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE so writers queue, not fail."""
+    """An engine; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE so writers queue, not fail.
+    Its errors carry no row data (``hide_parameters``, ``keep_rows_out_of_errors``): they are
+    logged, and rows hold names, numbers, accounts, problems and PIN hashes."""
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                               hide_parameters=True)
+        keep_rows_out_of_errors(engine)
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_conn, _record):
@@ -67,7 +71,42 @@ def make_engine(url: str) -> Engine:
 
         return engine
     # No pre-ping: it costs a round trip per request; stale connections are recycled instead.
-    return create_engine(url, pool_recycle=1800)
+    engine = create_engine(url, pool_recycle=1800, hide_parameters=True)
+    keep_rows_out_of_errors(engine)
+    return engine
+
+
+# PostgreSQL's classes of errors about the data itself (SQLSTATE 22, 23): their messages quote
+# values ('Failing row contains (...)', 'Key (number)=(...)', 'invalid input syntax: "..."').
+DATA_ERRORS = ("22", "23")
+
+
+def keep_rows_out_of_errors(engine: Engine) -> None:
+    """Rewrite the database's error messages without the values they quote, before anything
+    logs them: a data error keeps its SQLSTATE and the table, column and constraint it names;
+    any other keeps its first line (PostgreSQL's DETAIL and CONTEXT lines can quote rows).
+    The error's class, SQLSTATE and diagnostics stay as they are for code that reads them.
+    (SQLite's messages name constraints and columns, never values.)"""
+
+    @event.listens_for(engine, "handle_error")
+    def _scrub(context: ExceptionContext) -> None:
+        orig = context.original_exception
+        diag = getattr(orig, "diag", None)
+        if diag is None:
+            return
+        state = getattr(orig, "sqlstate", None) or ""
+        if state[:2] in DATA_ERRORS:
+            names = [f"{what} {name}" for what, name in (
+                ("table", diag.table_name), ("column", diag.column_name),
+                ("constraint", diag.constraint_name)) if name]
+            text = f"SQLSTATE {state}" + (f" on {', '.join(names)}" if names else "") \
+                + " (values left out)"
+        else:
+            text = (str(orig).strip().splitlines() or [""])[0]
+        orig.args = (text,)
+        wrapped = context.sqlalchemy_exception
+        if wrapped is not None:
+            wrapped.args = (f"({type(orig).__module__}.{type(orig).__name__}) {text}",)
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

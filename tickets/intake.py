@@ -6,23 +6,23 @@ Every function takes a SQLAlchemy session and plain values, and leaves committin
 
 from __future__ import annotations
 
-import secrets
 from datetime import datetime, timedelta
 from typing import Any
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from . import versions
+from . import pins, versions
 from .db import utcnow
 from .models import Customer, CustomerPhone, Ticket, TicketEvent
 from .statuses import OPEN_STATUSES, TicketStatus
 from .timeline import latest_public_note, record_event
 
-# PINs are short by nature; the hash keeps them unreadable at rest, the phone menu limits tries.
-_pins = PasswordHasher(time_cost=2, memory_cost=19456, parallelism=1)
+# Wrong status PINs are limited per call, and per ticket over a day (across calls). Past either
+# limit no PIN is checked: only a call from the number on file (or an analyst) tells the status.
+PIN_TRIES_PER_CALL = 3
+PIN_TRIES_PER_TICKET_PER_DAY = 10
+PIN_REFUSED = "pin_refused"  # the timeline kind of a wrong PIN (never the PIN itself)
 
 
 def find_customer_by_phone(session: Session, e164: str | None) -> Customer | None:
@@ -76,37 +76,85 @@ def find_ticket(session: Session, number: str | None) -> Ticket | None:
     return session.scalar(select(Ticket).where(Ticket.number == str(number).strip()))
 
 
-def _status(session: Session, ticket: Ticket, allowed: bool) -> dict[str, Any]:
-    out: dict[str, Any] = {"found": True, "allowed": allowed, "number": ticket.number}
-    if allowed:
-        out.update(status=ticket.status, priority=ticket.priority,
+def _status(session: Session, ticket: Ticket | None, allowed: bool,
+            locked: str | None = None) -> dict[str, Any]:
+    """What a status enquiry tells the script. An unknown ticket and a refused one look alike
+    to the caller: the script is not told which it was."""
+    out: dict[str, Any] = {"allowed": allowed, "pin_locked": locked is not None}
+    if allowed and ticket is not None:
+        out.update(number=ticket.number, status=ticket.status, priority=ticket.priority,
                    note=latest_public_note(session, ticket) or "")
     return out
 
 
-def ticket_status(session: Session, number: str | None, caller_e164: str | None) -> dict:
-    """A ticket's status, told only when the caller rings from the number on file."""
-    ticket = find_ticket(session, number)
-    if ticket is None:
-        return {"found": False, "allowed": False}
-    on_file = {ticket.callback_number}
-    if ticket.customer is not None:
-        on_file |= {p.number for p in ticket.customer.phones}
-    return _status(session, ticket, bool(caller_e164) and caller_e164 in on_file)
+def _enquiry(session: Session, ticket: Ticket | None, call_id: int | None, now: datetime,
+             kind: str, text: str, **data: Any) -> None:
+    """A status enquiry on the ticket's timeline (an unknown ticket's: on the call's)."""
+    record_event(session, kind, text, ticket_id=ticket.id if ticket else None, call_id=call_id,
+                 data=data, at=now)
 
 
-def verify_pin(session: Session, number: str | None, pin: str | None) -> dict[str, Any]:
-    """A ticket's status for a caller who knows its PIN."""
+def pin_lock(session: Session, ticket: Ticket | None, call_id: int | None,
+             now: datetime) -> str | None:
+    """Why no more PINs are checked for this ticket in this call (None: they may be)."""
+    if call_id is not None:
+        in_call = session.scalar(select(func.count(TicketEvent.id)).where(
+            TicketEvent.call_id == call_id, TicketEvent.kind == PIN_REFUSED)) or 0
+        if in_call >= PIN_TRIES_PER_CALL:
+            return f"{in_call} wrong PINs in this call"
+    if ticket is not None:
+        today = session.scalar(select(func.count(TicketEvent.id)).where(
+            TicketEvent.ticket_id == ticket.id, TicketEvent.kind == PIN_REFUSED,
+            TicketEvent.at >= now - timedelta(days=1))) or 0
+        if today >= PIN_TRIES_PER_TICKET_PER_DAY:
+            return f"{today} wrong PINs for this ticket in the last day"
+    return None
+
+
+def ticket_status(session: Session, number: str | None, caller_e164: str | None,
+                  call_id: int | None = None, now: datetime | None = None) -> dict:
+    """A ticket's status, told only when the caller rings from the number on file (otherwise
+    the script asks for its PIN, unless too many wrong PINs were keyed)."""
+    now = now or utcnow()
     ticket = find_ticket(session, number)
-    if ticket is None:
-        return {"found": False, "allowed": False}
-    ok = False
-    if ticket.pin_hash and pin:
-        try:
-            ok = _pins.verify(ticket.pin_hash, str(pin))
-        except (VerificationError, InvalidHashError):
-            ok = False
-    return _status(session, ticket, ok)
+    on_file: set[str | None] = set()
+    if ticket is not None:
+        on_file = {ticket.callback_number}
+        if ticket.customer is not None:
+            on_file |= {p.number for p in ticket.customer.phones}
+    if ticket is not None and caller_e164 and caller_e164 in on_file:
+        _enquiry(session, ticket, call_id, now, "status_enquiry",
+                 "Status enquiry by phone (caller ID): told to the caller", allowed=True)
+        return _status(session, ticket, True)
+    locked = pin_lock(session, ticket, call_id, now)
+    if ticket is not None:
+        why = f"refused, no PIN checked ({locked})" if locked else "refused"
+        _enquiry(session, ticket, call_id, now, "status_enquiry",
+                 f"Status enquiry by phone (caller ID): {why}", allowed=False)
+    return _status(session, ticket, False, locked)
+
+
+def verify_pin(session: Session, number: str | None, pin: str | None,
+               call_id: int | None = None, now: datetime | None = None) -> dict[str, Any]:
+    """A ticket's status for a caller who knows its PIN. Each wrong PIN goes on the
+    timeline (never the PIN); past the limits no PIN is checked at all."""
+    now = now or utcnow()
+    ticket = find_ticket(session, number)
+    locked = pin_lock(session, ticket, call_id, now)
+    if locked:
+        return _status(session, ticket, False, locked)
+    # An unknown ticket costs the same hashing: the time taken does not tell.
+    if pins.pin_matches(ticket.pin_hash if ticket is not None else None, pin):
+        _enquiry(session, ticket, call_id, now, "status_enquiry",
+                 "Status enquiry by phone (PIN): told to the caller", allowed=True)
+        return _status(session, ticket, True)
+    _enquiry(session, ticket, call_id, now, PIN_REFUSED,
+             "Status enquiry by phone: wrong PIN" + ("" if ticket else f" for unknown ticket "
+                                                      f"{str(number or '')[:20]}"),
+             allowed=False)
+    session.flush()
+    return _status(session, ticket, False, pin_lock(session, ticket, call_id, now))
+
 
 
 def open_ticket(
@@ -130,10 +178,10 @@ def open_ticket(
     account = fields.get("account") or {}
     if customer is None and account.get("customer_id"):
         customer = session.get(Customer, account["customer_id"])
-    pin = f"{secrets.randbelow(10000):04d}"
+    pin = pins.new_pin()
     ticket = _new_ticket(fields, customer, priority, sla or {}, now)
     ticket.call_id, ticket.language, ticket.status = call_id, language, status
-    ticket.pin_hash = _pins.hash(pin)
+    ticket.pin_hash = pins.hash_pin(pin)
     session.add(ticket)
     session.flush()
     ticket.assign_number()

@@ -219,6 +219,12 @@ class Agent(Base):
     idle_since: Mapped[datetime] = mapped_column(default=utcnow)
     no_answer_count: Mapped[int] = mapped_column(default=0)
     call_sid: Mapped[str | None] = mapped_column(String(64))
+    # Logging in by phone takes the analyst's PIN (an argon2 hash; set by an admin or the CLI),
+    # not caller ID alone. Wrong PINs in a row lock phone login until the PIN is set again;
+    # the last wrong attempt's (CallSid, attempt) makes a repeated webhook count once.
+    pin_hash: Mapped[str | None] = mapped_column(String(200))
+    pin_failures: Mapped[int] = mapped_column(default=0, server_default="0")
+    pin_failed_attempt: Mapped[str | None] = mapped_column(String(100))
 
 
 class QueueEntry(Base):

@@ -3,10 +3,16 @@ shared with the script interpreter."""
 
 from __future__ import annotations
 
-from call_scripts import phones
+import re
 
-dialable = phones.dialable
+from call_scripts import phones
+from call_scripts.phones import DialRule
+
 region_of = phones.region_of
+
+# A "+" (or its URL encoding) and digits, or a bare run of seven or more digits that is not
+# part of a longer word (so a CallSid's hexadecimal digits are left alone).
+PHONE_NUMBER = re.compile(r"(?:(?:\+|%2[Bb])\d{4,}|(?<![\w+])\d{7,})(?!\w)")
 
 
 def to_e164(raw: str | None, region: str = "US") -> str | None:
@@ -15,11 +21,11 @@ def to_e164(raw: str | None, region: str = "US") -> str | None:
     return phones.possible(raw, region)
 
 
-def keyed_to_e164(raw: str | None, caller: str | None) -> str | None:
+def keyed_number(raw: str | None, caller: str | None,
+                 rule: DialRule) -> tuple[str | None, str | None]:
     """A number a caller keyed for the line to call, read the way the caller's own number
-    reads (their country), in E.164; None unless it is a valid number."""
-    number, _why = phones.dialable(raw, region_of(caller) or "US")
-    return number
+    reads (their country), in E.164; or None and why the line will not call it."""
+    return phones.callable_number(raw, region_of(caller) or "US", rule)
 
 
 def mask_phone(number: str | None) -> str:
@@ -27,3 +33,8 @@ def mask_phone(number: str | None) -> str:
     if not number:
         return "-"
     return "*" * max(len(number) - 3, 0) + number[-3:]
+
+
+def mask_numbers(text: str) -> str:
+    """The text with every phone-number-like string reduced to its last three digits."""
+    return PHONE_NUMBER.sub(lambda m: "*" * (len(m[0]) - 3) + m[0][-3:], text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tickets.accounts import SCOPES
 from tickets.statuses import STATUSES
 from tickets.workflow import MAX_TIER
 
@@ -31,8 +32,19 @@ def _ok(description: str, schema: str) -> dict[str, Any]:
 ERRORS = {
     "400": _error("A parameter or the body is wrong; `field` names it."),
     "401": _error("No token, or a token that is unknown or revoked."),
+    "403": _error("The token lacks the scope this call needs."),
 }
-NOT_FOUND = {"404": _error("No ticket with that number.")}
+NOT_FOUND = {"404": _error("No ticket with that number (or none the token's tiers may see).")}
+
+
+def _scoped(scope: str, operation: dict[str, Any]) -> dict[str, Any]:
+    """An operation that needs a token holding ``scope`` (stated in its description and as
+    ``x-scopes``: OpenAPI 3.0 gives bearer tokens no scopes of their own)."""
+    description = operation.get("description", "")
+    return {**operation, "x-scopes": [scope],
+            "description": (f"{description} " if description else "")
+            + f"Needs a token with the scope `{scope}`; a token limited to some tiers sees "
+              "only their tickets and queues."}
 
 TICKET_NUMBER = {"name": "number", "in": "path", "required": True,
                  "description": "The ticket's public number.",
@@ -171,7 +183,7 @@ def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any
 
 
 PATHS: dict[str, Any] = {
-    f"{PREFIX}/tickets": {"get": {
+    f"{PREFIX}/tickets": {"get": _scoped("tickets:read", {
         "operationId": "listTickets",
         "summary": "List tickets, newest first",
         "parameters": [
@@ -192,14 +204,14 @@ PATHS: dict[str, Any] = {
                    {"type": "integer", "minimum": 1, "maximum": 100, "default": 20}),
         ],
         "responses": {"200": _ok("A page of tickets.", "TicketPage"), **ERRORS},
-    }},
-    f"{PREFIX}/tickets/{{number}}": {"get": {
+    })},
+    f"{PREFIX}/tickets/{{number}}": {"get": _scoped("tickets:read", {
         "operationId": "getTicket",
         "summary": "One ticket with its timeline",
         "parameters": [TICKET_NUMBER],
         "responses": {"200": _ok("The ticket.", "TicketDetail"), **ERRORS, **NOT_FOUND},
-    }},
-    f"{PREFIX}/tickets/{{number}}/notes": {"post": {
+    })},
+    f"{PREFIX}/tickets/{{number}}/notes": {"post": _scoped("notes:write", {
         "operationId": "addNote",
         "summary": "Add a note to a ticket's timeline",
         "parameters": [TICKET_NUMBER],
@@ -207,13 +219,14 @@ PATHS: dict[str, Any] = {
                         "content": {"application/json": {"schema": _ref("NewNote")}}},
         "responses": {"201": _ok("The note as it stands on the timeline.", "Event"),
                       **ERRORS, **NOT_FOUND},
-    }},
-    f"{PREFIX}/queues": {"get": {
+    })},
+    f"{PREFIX}/queues": {"get": _scoped("queues:read", {
         "operationId": "getQueues",
         "summary": "The live state of each tier's queue",
-        "responses": {"200": _ok("Every tier, waiting callers best first.", "Queues"),
+        "responses": {"200": _ok("Every tier the token may see, waiting callers best first.",
+                                 "Queues"),
                       **ERRORS},
-    }},
+    })},
     f"{PREFIX}/openapi.json": {"get": {
         "operationId": "getOpenApi",
         "summary": "This document",
@@ -234,7 +247,10 @@ def document() -> dict[str, Any]:
             "version": "1.0.0",
             "description": "Tickets and live queues of the IT help desk line, for "
                            "integrations. Authenticate with `Authorization: Bearer <token>`; "
-                           "make a token with `flask ivr api-token create NAME`.",
+                           "make a token with `flask ivr api-token create NAME --scope S "
+                           "[--tier N]`. Scopes: "
+                           + "; ".join(f"`{name}` ({what})" for name, what in SCOPES.items())
+                           + ". Each operation names the scope it needs (`x-scopes`).",
         },
         "paths": PATHS,
         "components": {

@@ -1,5 +1,8 @@
 """API routes: thin, reading plain values from the request, the answers from tickets.queries
-(the read side the console and /metrics share) and answering JSON (see errors.py)."""
+(the read side the console and /metrics share) and answering JSON (see errors.py).
+
+Each call needs a scope of the token (``SCOPE_OF``); a token limited to some tiers sees only
+their tickets and queues (another tier's ticket is answered as not found)."""
 
 from __future__ import annotations
 
@@ -25,6 +28,9 @@ TIERS = range(1, MAX_TIER + 1)
 
 QUERY_PARAMETERS = {"api.list_tickets": {"status", "priority", "tier", "number", "phone", "page",
                                           "per_page"}}
+# The scope each call needs (the OpenAPI document states it per operation).
+SCOPE_OF = {"api.list_tickets": "tickets:read", "api.get_ticket": "tickets:read",
+            "api.post_note": "notes:write", "api.queues": "queues:read"}
 
 
 @bp.before_request
@@ -33,7 +39,7 @@ def _require_token() -> Response | None:
     document names (a misspelt filter is an error, not a silently wider answer)."""
     if request.endpoint == "api.openapi":
         return None
-    refused = authenticate()
+    refused = authenticate(SCOPE_OF.get(request.endpoint or ""))
     if refused is not None:
         return refused
     unknown = sorted(set(request.args) - QUERY_PARAMETERS.get(request.endpoint or "", set()))
@@ -84,8 +90,11 @@ def _search() -> queries.TicketSearch:
     e164 = to_e164(phone) if phone else None
     if phone and e164 is None:
         raise ApiError(400, "phone is not a phone number", "phone")
+    tiers = g.api_token.tiers  # the tiers the token may see, and the one asked for
+    if tier is not None:
+        tiers = [t for t in (tiers if tiers is not None else [tier]) if t == tier]
     return queries.TicketSearch(status=status, priority=priority, number=number, phone=e164,
-                                tiers=None if tier is None else [tier])
+                                tiers=tiers)
 
 
 # ---- tickets --------------------------------------------------------------------------------
@@ -107,7 +116,7 @@ def list_tickets() -> Response:
 def _ticket(number: str) -> Ticket:
     ticket = (find_ticket(db.session(), number)
               if number.isdigit() and len(number) <= 20 else None)
-    if ticket is None:
+    if ticket is None or not g.api_token.sees_tier(ticket.tier):
         raise ApiError(404, f"no ticket {number[:20]}", "number")
     return ticket
 
@@ -166,7 +175,8 @@ def queues() -> Response:
     staff = queries.agents_by_status(session)
     callbacks = queries.pending_callbacks(session)
     return jsonify(generated_at=now.isoformat(),
-                   tiers=[tier_json(t, waiting, staff, callbacks, now) for t in TIERS])
+                   tiers=[tier_json(t, waiting, staff, callbacks, now) for t in TIERS
+                          if g.api_token.sees_tier(t)])
 
 
 @bp.get("/openapi.json")

@@ -1,31 +1,50 @@
-"""API tokens: made once, shown once, kept only as a SHA-256 hash."""
+"""API tokens: made once, shown once, kept only as a SHA-256 hash, each with its scopes and the
+tiers it may see."""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tickets.accounts import ApiToken
+from tickets.accounts import SCOPES, ApiToken
+from tickets.workflow import MAX_TIER
 
 PREFIX = "hd_"
 TOUCH_EVERY = timedelta(minutes=1)  # last_used_at is written at most this often
+# A new token reads; writing notes is asked for. (Tokens older than scopes keep them all:
+# migration 0008.)
+DEFAULT_SCOPES = ("tickets:read", "queues:read")
+TIERS = range(1, MAX_TIER + 2)  # 4: tickets taken beyond tier 3
 
 
 def digest(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8")).hexdigest()
 
 
-def create_token(session: Session, name: str, now: datetime) -> tuple[ApiToken, str]:
-    """A new token named NAME; returns the row and the token itself (not stored anywhere)."""
+def create_token(session: Session, name: str, now: datetime,
+                 scopes: Iterable[str] = DEFAULT_SCOPES,
+                 tiers: Iterable[int] | None = None) -> tuple[ApiToken, str]:
+    """A new token named NAME that may do ``scopes`` for ``tiers`` (None: every tier);
+    returns the row and the token itself (not stored anywhere)."""
     name = (name or "").strip()
     if not name:
         raise ValueError("a token needs a name")
+    scopes = sorted(set(scopes))
+    unknown = [s for s in scopes if s not in SCOPES]
+    if unknown or not scopes:
+        raise ValueError(f"scopes are some of {', '.join(SCOPES)}"
+                         + (f" (not {', '.join(unknown)})" if unknown else ""))
+    tier_list = sorted(set(tiers)) if tiers is not None else None
+    if tier_list is not None and (not tier_list or any(t not in TIERS for t in tier_list)):
+        raise ValueError(f"tiers are {TIERS.start} to {TIERS.stop - 1}")
     token = PREFIX + secrets.token_urlsafe(32)
-    row = ApiToken(name=name[:80], token_hash=digest(token), created_at=now)
+    row = ApiToken(name=name[:80], token_hash=digest(token), created_at=now, scopes=scopes,
+                   tiers=tier_list)
     session.add(row)
     session.flush()
     return row, token

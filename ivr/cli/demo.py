@@ -14,6 +14,7 @@ from tickets.demo import DEMO_FILE, load_demo
 from tickets.models import Agent
 
 from ..console.auth import create_user
+from ..queues.agents import set_phone_pin
 from .session import open_session
 
 cli = AppGroup("demo", help="Demo data.")
@@ -27,11 +28,13 @@ def demo_load() -> None:
         added = load_demo(session)
         session.commit()
         logins = demo_logins(session)
+        pin = demo_phone_pins(session)
         session.commit()
     click.echo(f"demo data: {added} customers added" if added else "demo data already loaded")
     click.echo("console logins (log in at /login):")
     for username, password, role in logins:
         click.echo(f"  {username:<6} / {password:<14} ({role.replace('_', ' ')})")
+    click.echo(f"analysts log in by phone (flask ivr call --from THEIR_NUMBER) with PIN {pin}")
 
 
 def demo_logins(session: Session) -> list[tuple[str, str, str]]:
@@ -47,3 +50,13 @@ def demo_logins(session: Session) -> list[tuple[str, str, str]]:
                         agent_id=agent.id if agent else None)
         logins.append((raw["username"], raw["password"], raw["role"]))
     return logins
+
+
+def demo_phone_pins(session: Session) -> str:
+    """Give the demo analysts without a phone PIN the demo one; returns it."""
+    data = yaml.safe_load(DEMO_FILE.read_text(encoding="utf-8"))
+    for raw in data.get("agents", []):
+        agent = session.scalar(select(Agent).where(Agent.phone == raw["phone"]))
+        if agent is not None and agent.pin_hash is None:
+            set_phone_pin(agent, str(data["agent_pin"]))
+    return str(data["agent_pin"])

@@ -36,6 +36,7 @@ from tickets.accounts import ROLES, AuditLog, User
 
 from .. import db
 from ..clock import now
+from .guard import login_failures_per_user, login_per_client, register_guard
 
 csrf = CSRFProtect()
 login_manager = LoginManager()
@@ -161,7 +162,10 @@ def home_for(user: Any) -> str:
 
 
 @bp.route("/login", methods=["GET", "POST"])
+@login_per_client
+@login_failures_per_user
 def login() -> Any:
+    """Log in (throttled: ivr.console.guard)."""
     if request.method == "POST":
         username = request.form.get("username", "").strip()
         user = db.session().scalar(select(User).where(User.username == username))
@@ -196,12 +200,13 @@ def index() -> Any:
 
 
 def register_auth(app: Flask) -> None:
-    """Logins, CSRF on every form, and sessions that end after SESSION_MINUTES idle."""
+    """Logins (throttled), CSRF on every form, security headers, and sessions that end after
+    SESSION_MINUTES idle. The session cookie's HttpOnly, SameSite and Secure flags are set
+    by the configuration (ivr.config.flask_settings)."""
     minutes = int(app.config.get("SESSION_MINUTES") or 30)
     app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=minutes)
-    app.config.setdefault("SESSION_COOKIE_HTTPONLY", True)
-    app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")
     app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's own expiry bounds it
+    register_guard(app)
     login_manager.init_app(app)
     csrf.init_app(app)
     app.register_blueprint(bp)

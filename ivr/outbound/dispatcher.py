@@ -13,6 +13,7 @@ allows one scheduler per database.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 import time
 from collections import Counter
@@ -30,6 +31,7 @@ from twilio.rest import Client
 
 from tickets import bookings
 from tickets.models import Customer, OutboundCall, Ticket
+from tickets.phones import mask_numbers
 from tickets.statuses import UNDER_WAY, OutboundKind, OutboundStatus
 
 from ..queues.agents import release_callback_agent
@@ -38,6 +40,7 @@ from .leader import DiallingLock
 
 log = logging.getLogger(__name__)
 
+QUERY_STRING = re.compile(r"\?[^\s'\"]*")
 MAX_REST_FAILURES = 8  # Twilio API errors in a row before a call is given up
 STATUS_EVENTS = ["initiated", "ringing", "answered", "completed"]
 
@@ -107,9 +110,13 @@ def _is_transient(exc: Exception) -> bool:
 
 
 def _reason(exc: Exception) -> str:
+    """What went wrong, fit for the timeline and the logs: no query string (a request's
+    ``To=``), no phone number (Twilio's messages may quote the one it refused)."""
     if isinstance(exc, TwilioRestException):
-        return f"Twilio refused the call: {exc.msg} (HTTP {exc.status}, code {exc.code})"
-    return f"Twilio could not be reached: {exc.__class__.__name__}: {exc}"
+        text = f"Twilio refused the call: {exc.msg} (HTTP {exc.status}, code {exc.code})"
+    else:
+        text = f"Twilio could not be reached: {exc.__class__.__name__}: {exc}"
+    return mask_numbers(QUERY_STRING.sub("?...", text))
 
 
 class Dispatcher:
@@ -263,7 +270,7 @@ class Dispatcher:
             self._close(session, row, now, OutboundStatus.CANCELED,
                         f"no longer needed: the ticket is {why}")
             return False
-        refusal = rules.destination_refusal(row.to_number, out.allowed_countries)
+        refusal = rules.destination_refusal(row.to_number, out.dial_rule())
         if refusal:
             self._close(session, row, now, OutboundStatus.REFUSED, f"Not dialled: {refusal}")
             return False

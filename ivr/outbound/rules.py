@@ -6,34 +6,20 @@ from datetime import UTC, datetime, time, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from phonenumbers import PhoneNumberType
 from phonenumbers import timezone as number_zones
 
-# Numbers the line never calls, whatever the country list says.
-NEVER_CALLED = {
-    PhoneNumberType.PREMIUM_RATE: "premium-rate numbers are never called",
-    PhoneNumberType.SHARED_COST: "shared-cost numbers are never called",
-}
+from call_scripts.phones import DialRule, refusal
 
 
-def destination_refusal(number: str, allowed_countries: list[str]) -> str | None:
-    """Why the line must not call this number, or None when it may."""
+def destination_refusal(number: str, rule: DialRule) -> str | None:
+    """Why the line must not call this number, or None when it may: the same rule that
+    refused it when it was keyed (a last line, for numbers booked another way or before a
+    policy change)."""
     try:
         parsed = phonenumbers.parse(number)
     except phonenumbers.NumberParseException:
-        return f"{number!r} is not a phone number"
-    if not phonenumbers.is_possible_number(parsed):
-        return "not a possible phone number"
-    reason = NEVER_CALLED.get(phonenumbers.number_type(parsed))
-    if reason:
-        return reason
-    # Fictional or unassigned numbers (555-01xx) have no region: take their country's main one.
-    region = (phonenumbers.region_code_for_number(parsed)
-              or phonenumbers.region_code_for_country_code(parsed.country_code or 0))
-    if region not in allowed_countries:
-        allowed = ", ".join(allowed_countries)
-        return f"{region} is not among the countries the line calls ({allowed})"
-    return None
+        return "not a phone number"
+    return refusal(parsed, rule)
 
 
 def callee_zones(number: str, customer_zone: str | None, fallback: str) -> list[ZoneInfo]:

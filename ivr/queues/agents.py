@@ -4,6 +4,10 @@
     (too many unanswered offers in a row: on_break)
 
 Functions take a session and plain values and leave committing to the caller.
+
+Logging in by phone takes the analyst's PIN, not caller ID alone: ``check_phone_pin`` counts
+wrong PINs in a row, and ``PHONE_PIN_LOCK_AFTER`` of them lock phone login until the PIN is set
+again (``set_phone_pin``, by an admin or the CLI).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from typing import cast
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 
+from tickets import pins
 from tickets.models import Agent, OutboundCall
 from tickets.statuses import AgentStatus
 
@@ -47,6 +52,40 @@ def agent_for_phone(session: Session, number: str | None) -> Agent | None:
     if not number:
         return None
     return session.scalar(select(Agent).where(Agent.phone == number))
+
+
+PHONE_PIN_LOCK_AFTER = 10  # wrong phone PINs in a row (over any number of calls)
+
+
+def set_phone_pin(agent: Agent, pin: str) -> None:
+    """Give the analyst a new phone-login PIN (4 to 8 digits; ValueError otherwise); a lock
+    after wrong PINs ends with it."""
+    agent.pin_hash = pins.hash_pin(pin)
+    agent.pin_failures = 0
+    agent.pin_failed_attempt = None
+
+
+def phone_login_refused(agent: Agent) -> str | None:
+    """Why the analyst cannot log in by phone now (no PIN set, or locked), or None."""
+    if agent.pin_hash is None:
+        return "no PIN is set"
+    if agent.pin_failures >= PHONE_PIN_LOCK_AFTER:
+        return f"locked after {agent.pin_failures} wrong PINs"
+    return None
+
+
+def check_phone_pin(agent: Agent, pin: str | None, attempt: str) -> bool:
+    """Is this the analyst's PIN? A wrong one counts once per ``attempt`` (the call and its
+    try: a repeated webhook counts nothing more); a right one clears the count."""
+    if phone_login_refused(agent):
+        return False
+    if pins.pin_matches(agent.pin_hash, pin):
+        agent.pin_failures, agent.pin_failed_attempt = 0, None
+        return True
+    if agent.pin_failed_attempt != attempt:
+        agent.pin_failures += 1
+        agent.pin_failed_attempt = attempt[:100]
+    return False
 
 
 def logged_in(session: Session) -> Sequence[Agent]:

@@ -130,7 +130,9 @@ def begin(session: Session, call: Call, version: ScriptVersion, fields: dict[str
     session.flush()
     timeline.record_event(session, "call", what, call_id=call.id, ticket_id=ticket_id, data=data)
     script = versions.script_of(version)
-    turn = start(script, fields, language=language)
+    # Numbers a caller keys to be called back are checked then, by the policy's rule.
+    dialling = versions.live_policy(session).outbound.dial_rule()
+    turn = start(script, fields, language=language, dialling=dialling)
     return _finish_turn(session, call, script, turn, line, 0, now)
 
 

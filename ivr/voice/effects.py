@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from call_scripts.model import EFFECTS
-from tickets import bookings, intake, timeline, versions
+from tickets import bookings, intake, versions
 from tickets.models import Call
 
 from ..logs import about_ticket
@@ -51,27 +51,23 @@ def check_account(a: Asked) -> dict[str, Any]:
 
 def ticket_status(a: Asked) -> dict[str, Any]:
     """A ticket's status for a caller ringing from a number on file."""
-    result = intake.ticket_status(a.session, a.args.get("number"), a.args.get("phone"))
-    _log_enquiry(a, result, "caller ID")
-    return result
+    _about(a)
+    return intake.ticket_status(a.session, a.args.get("number"), a.args.get("phone"),
+                                call_id=a.call.id, now=a.now)
 
 
 def verify_pin(a: Asked) -> dict[str, Any]:
-    """A ticket's status for a caller who knows its PIN."""
-    result = intake.verify_pin(a.session, a.args.get("number"), a.args.get("pin"))
-    _log_enquiry(a, result, "PIN")
-    return result
+    """A ticket's status for a caller who knows its PIN (wrong PINs are limited)."""
+    _about(a)
+    return intake.verify_pin(a.session, a.args.get("number"), a.args.get("pin"),
+                             call_id=a.call.id, now=a.now)
 
 
-def _log_enquiry(a: Asked, result: dict[str, Any], how: str) -> None:
+def _about(a: Asked) -> None:
+    """The enquiry's ticket, if there is one, on the request's log lines."""
     ticket = intake.find_ticket(a.session, a.args.get("number"))
-    if ticket is None:
-        return
-    about_ticket(ticket.number)
-    told = "told to the caller" if result.get("allowed") else "refused"
-    timeline.record_event(a.session, "status_enquiry", f"Status enquiry by phone ({how}): {told}",
-                          ticket_id=ticket.id, call_id=a.call.id,
-                          data={"allowed": bool(result.get("allowed"))})
+    if ticket is not None:
+        about_ticket(ticket.number)
 
 
 def open_ticket(a: Asked) -> dict[str, Any]:

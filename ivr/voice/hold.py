@@ -164,11 +164,13 @@ def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
 
 @entry_webhook("/queue/callback/keyed")
 def queue_callback_keyed(hook: Hook, entry: QueueEntry) -> str:
-    """A keyed number, read the way the caller's own number reads (their country)."""
+    """A keyed number, read the way the caller's own number reads (their country); one the
+    line will not call (the policy's rule) is refused now, before any callback is promised."""
     voice = queue_twiml.speaker(hook.session, entry)
-    number = phones.keyed_to_e164(hook.form.get("Digits"), entry.caller_number)
+    number, _why = phones.keyed_number(hook.form.get("Digits"), entry.caller_number,
+                                       voice.pol.outbound.dial_rule())
     if number is None:
-        return queue_twiml.callback_key(voice, entry, again=True)
+        return queue_twiml.callback_key(voice, entry, refused=True)
     return queue_twiml.callback_window(voice, entry, number, hook.now)
 
 

@@ -11,7 +11,7 @@ from tickets import intake, phones
 
 from ..queues.agents import agent_for_phone
 from . import bp, calls, twiml
-from .agent import menu_twiml
+from .agent import pin_twiml
 from .drafts import draft_version_id
 from .security import twilio_signed
 from .webhook import Hook, fallback_twiml, line_config, webhook, xml
@@ -21,12 +21,13 @@ log = logging.getLogger(__name__)
 
 @webhook("/incoming", needs_call_sid=True)
 def incoming(hook: Hook) -> str:
-    """A call rings: an analyst's own number gets their menu, anyone else the intake script
-    (an admin trying a draft script: the signed ?draft= names its version)."""
+    """A call rings: an analyst's own number is asked their PIN (then their menu), anyone else
+    gets the intake script (an admin trying a draft script: the signed ?draft= names its
+    version)."""
     log.info("incoming call %s from %s", hook.call_sid, phones.mask_phone(hook.form.get("From")))
     agent = agent_for_phone(hook.session, phones.to_e164(hook.form.get("From")))
     if agent is not None:
-        return menu_twiml(agent)
+        return pin_twiml(agent)
     line = line_config(draft_version_id(hook.args.get("draft")))
     return calls.answer(hook.session, line, hook.form, hook.now)
 

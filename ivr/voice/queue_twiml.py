@@ -111,13 +111,13 @@ def callback_number(voice: Speaker, entry: QueueEntry, again: bool = False) -> s
     return str(response)
 
 
-def callback_key(voice: Speaker, entry: QueueEntry, again: bool = False) -> str:
-    """Key the number to call back, then #."""
+def callback_key(voice: Speaker, entry: QueueEntry, refused: bool = False) -> str:
+    """Key the number to call back, then # (again after a number the line will not call)."""
     response = VoiceResponse()
     url = url_for("voice.queue_callback_keyed", e=entry.id)
     gather = response.gather(finish_on_key="#", method="POST", timeout=10, action=url)
-    if again:
-        voice.say(gather, "not_understood")
+    if refused:
+        voice.say(gather, "callback_refused")
     voice.say(gather, "callback_key")
     response.redirect(url, method="POST")
     return str(response)

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from call_scripts.policy import OPTIONAL_MESSAGES
 from tickets import versions
 from tickets.models import Call, QueueEntry, ScriptVersion
 from tickets.versions import live_policy
@@ -38,8 +39,9 @@ class Speaker:
 
     def say(self, parent: VoiceResponse | Gather, key: str, **values: Any) -> None:
         """Say a policy message; one the policy lacks in this language is said in the
-        script's default language, with that language's voice."""
-        messages = self.pol.messages[key]
+        script's default language, with that language's voice (an optional message the
+        policy lacks altogether: the one ``OPTIONAL_MESSAGES`` names instead)."""
+        messages = self.pol.messages.get(key) or self.pol.messages[OPTIONAL_MESSAGES[key]]
         lang = self.lang if self.lang in messages else self.script.default_language
         template = messages.get(lang) or next(iter(messages.values()))
         text = template.format_map(defaultdict(str, values))

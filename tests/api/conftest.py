@@ -7,13 +7,15 @@ from datetime import UTC, datetime
 import pytest
 
 from ivr.api.tokens import create_token
+from tickets.accounts import SCOPES
 
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 
 @pytest.fixture
 def token(db) -> str:
-    _row, token = create_token(db, "crm-sync", NOW)
+    """A token that may do everything, for every tier."""
+    _row, token = create_token(db, "crm-sync", NOW, SCOPES)
     db.commit()
     return token
 

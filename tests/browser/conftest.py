@@ -58,8 +58,14 @@ def page(browser, server):
         }
     """)
     page = context.new_page()
+    # The Content Security Policy must not block any of the console's own scripts or styles:
+    # Chromium reports each thing it refuses on the console.
+    refused: list[str] = []
+    page.on("console", lambda message: refused.append(message.text)
+            if "Content Security Policy" in message.text else None)
     yield page
     context.close()
+    assert refused == [], refused
 
 
 def login(page, username: str, password: str = PASSWORD) -> None:

@@ -65,7 +65,8 @@ def test_admin_breaks_fixes_publishes_tries_and_rolls_back_a_script(page, users,
     page.fill("#yaml", original.replace("next: identify_caller", "next: identify_callr", 1))
     page.click("button[value=check]")
     problems = page.locator("#problems")
-    expect(problems).to_contain_text("line 116, step 'greeting'")
+    line = original.splitlines().index("    next: identify_caller") + 1  # the greeting's
+    expect(problems).to_contain_text(f"line {line}, step 'greeting'")
     expect(problems).to_contain_text("'identify_callr'")
     screenshot(page, "admin-script-error")
 

@@ -16,6 +16,7 @@ from call_scripts import (
     Silence,
     advance,
     assess_priority,
+    parse,
     start,
 )
 
@@ -512,3 +513,88 @@ def test_a_loop_through_a_record_step_takes_input(make_script):
     turn = advance(script, start(script).state, Silence())
     assert [a.prompt.text for a in turn.actions if hasattr(a, "max_length")] == [
         "Leave your message after the tone."]
+
+
+# ---- secrets and numbers the line will not call ------------------------------------------
+
+PIN = """
+ask_pin:
+  type: ask
+  field: pin
+  secret: true
+  validate: {kind: digits, min_length: 4, max_length: 8}
+  prompt: {en-US: Please key in your PIN.}
+  next: check_pin
+check_pin:
+  type: action
+  do: verify_pin
+  args: {number: ticket_query, pin: pin}
+  result: status
+  next: told
+told:
+  type: menu
+  prompt: {en-US: "Press 1 to hear it again."}
+  options:
+    "1": {next: bye}
+bye:
+  type: hangup
+"""
+
+
+def test_a_secret_answer_is_used_once_and_never_logged_or_kept(make_script):
+    script = make_script(PIN, start="ask_pin")
+    turn = start(script, {"ticket_query": "10001"})
+
+    turn = advance(script, turn.state, Input(digits="9164"))
+
+    assert turn.effect.args == {"number": "10001", "pin": "9164"}  # the host gets it once
+    assert "pin" not in turn.effect.fields and "pin" not in turn.state["fields"]
+    assert [a.text for a in logged(turn, "answer")] == ["pin: keyed (secret, not recorded)"]
+    turn = advance(script, turn.state, Result({"allowed": False}))
+    assert "9164" not in json.dumps(turn.state)
+    assert not any("9164" in json.dumps([a.text, a.data]) for a in turn.actions
+                   if isinstance(a, Log))
+
+
+def test_a_wrong_secret_is_reprompted_without_saying_or_logging_what_was_keyed(make_script):
+    script = make_script(PIN, start="ask_pin")
+
+    turn = advance(script, start(script).state, Input(digits="91x"))
+
+    assert heard(turn) == ["Sorry, I did not understand that.", "Please key in your PIN."]
+    line = logged(turn, "reprompt")[0]
+    assert "91" not in line.text and line.data["heard"] == "" and "91" not in line.data["reason"]
+    assert "91x" not in json.dumps(turn.state)
+
+
+@pytest.mark.parametrize("keyed", [
+    "011447012345678",  # a UK personal number, dialled the American way
+    "19005551234",  # premium rate
+    "2025550",  # too short to be a number
+    "6175551",  # plausible, but no valid number
+])
+def test_a_number_the_line_will_not_call_is_refused_when_keyed(script_text, keyed):
+    text = script_text(CALLBACK, start="ask_callback").replace("defaults:\n", (
+        "defaults:\n  number_refused: {en-US: That number cannot be called back. "
+        "Please key another.}\n"))
+    script = parse(text)
+
+    turn = advance(script, start(script).state, Input(digits=keyed))
+
+    assert heard(turn) == ["That number cannot be called back. Please key another.",
+                           "Please key in your number."]
+    assert "callback_number" not in turn.state["fields"]
+
+
+def test_the_hosts_rule_decides_which_numbers_may_be_keyed(make_script):
+    from call_scripts.phones import DialRule
+
+    script = make_script(CALLBACK, start="ask_callback")
+    uk_only = DialRule.of(["fixed_line", "mobile"], ["GB"])
+
+    refused = advance(script, start(script, dialling=uk_only).state, Input(digits="2025550147"))
+    taken = advance(script, start(script, {"caller_region": "GB"}, dialling=uk_only).state,
+                    Input(digits="02071234567"))
+
+    assert "callback_number" not in refused.state["fields"]
+    assert taken.state["fields"]["callback_number"] == "+442071234567"

@@ -235,3 +235,49 @@ def test_shipped_intake_loads_without_problems():
     assert script.source == "intake.yaml"
     assert script.start == "greeting"
     assert "en-US" in script.languages and len(script.languages) >= 1
+
+
+SECRET = """
+ask_pin:
+  type: ask
+  field: pin
+  secret: true
+  validate: {kind: digits}
+  prompt: {en-US: Key your PIN.}
+  next: check
+check:
+  type: action
+  do: verify_pin
+  args: {pin: pin}
+  result: status
+  next: bye
+bye:
+  type: hangup
+  prompt: {en-US: Goodbye.}
+"""
+
+
+def test_a_secret_answer_is_valid_when_its_action_uses_it_straight_away(script_text):
+    script = parse(script_text(SECRET, start="ask_pin"), source="admin.yaml")
+
+    assert script.secret_fields == {"pin"}
+
+
+@pytest.mark.parametrize(("change", "needle", "message"), [
+    (("  prompt: {en-US: Key your PIN.}\n",
+      "  prompt: {en-US: Key your PIN.}\n  read_back: {en-US: 'I have {value}.'}\n"),
+     "read_back:", "secret answer 'pin' is never read back"),
+    (("  prompt: {en-US: Goodbye.}", "  prompt: {en-US: 'Goodbye. Your PIN was {pin}.'}"),
+     "Your PIN was", "says secret answer(s) pin"),
+    (("  next: check\n", "  next: wait\nwait:\n  type: say\n  prompt: {en-US: One moment.}\n"
+                         "  next: check\n"),
+     "next: wait", "must lead straight ('next') to the action that uses it"),
+])
+def test_a_secret_answer_is_never_read_back_said_or_kept_between_steps(
+        script_text, change, needle, message):
+    text = script_text(SECRET.replace(*change), start="ask_pin")
+
+    problem = the_problem(text)
+
+    assert message in problem.message
+    assert str(problem).startswith(reported_at(text, needle, problem.step))

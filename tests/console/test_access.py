@@ -114,6 +114,22 @@ def test_editing_an_agent_is_audited_with_before_and_after(as_admin, db, users):
     assert row.detail["before"]["tier"] == 1 and row.detail["after"]["tier"] == 2
 
 
+def test_admins_set_an_analysts_phone_pin_and_only_that_it_was_set_is_audited(
+        as_admin, db, users):
+    ann = users["ann"]
+    page = as_admin.get("/admin/agents").get_data(as_text=True)
+    assert "no PIN is set: new PIN" in page
+    form = {"name": "Ann Analyst", "phone": "+15550142001", "tier": "1", "skills": ""}
+    refused = as_admin.post(f"/admin/agents/{ann.id}", {**form, "pin": "12"})
+    assert refused.status_code == 400 and "4 to 8 digits" in refused.get_data(as_text=True)
+    assert as_admin.post(f"/admin/agents/{ann.id}", {**form, "pin": "86420"}).status_code == 302
+    pin_hash = db.get(Agent, ann.id, populate_existing=True).pin_hash
+    assert pin_hash and "86420" not in pin_hash
+    row = db.scalar(select(AuditLog).where(AuditLog.action == "agent.edit"))
+    assert row.detail["after"]["phone_pin"] == "set" and "86420" not in str(row.detail)
+    assert "set: new PIN" in as_admin.get("/admin/agents").get_data(as_text=True)
+
+
 def test_users_create_makes_the_first_admin(app, db):
     runner = app.test_cli_runner()
     result = runner.invoke(args=["ivr", "users", "create", "root", "--role", "admin",
@@ -130,10 +146,13 @@ def test_users_create_prompts_for_the_password(app, db):
     assert db.scalar(select(User).where(User.username == "kim")).role == "agent"
 
 
-def test_demo_load_seeds_and_prints_the_demo_logins(app, console):
+def test_demo_load_seeds_and_prints_the_demo_logins(app, console, db):
     result = app.test_cli_runner().invoke(args=["ivr", "demo", "load"])
     assert result.exit_code == 0, result.output
     assert "admin  / admin-demo-1" in result.output
+    assert "analysts log in by phone (flask ivr call --from THEIR_NUMBER) with PIN 2468" \
+        in result.output
+    assert all(a.pin_hash for a in db.scalars(select(Agent)))
     assert "ann" in result.output
     assert console.login("ann", "ann-demo-1").headers["Location"].endswith("/console/")
 

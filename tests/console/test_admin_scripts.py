@@ -35,7 +35,8 @@ def test_a_broken_script_shows_its_problems_with_line_and_step(as_admin, db):
     response = as_admin.post(INTAKE, {"text": broken, "action": "publish"})
     page = html.unescape(response.get_data(as_text=True))
     assert "Not published: fix the problems below first." in page
-    assert ("line 116, step 'greeting': 'next' names a step that does not exist: "
+    line = broken.splitlines().index("    next: identify_callr") + 1  # the greeting's
+    assert (f"line {line}, step 'greeting': 'next' names a step that does not exist: "
             "'identify_callr'") in page
     assert live_version(db) == 1
     assert db.scalar(select(AuditLog)) is None
@@ -141,7 +142,8 @@ def test_the_browser_phone_refuses_a_broken_draft(as_admin, db):
     broken = live_text(db).replace("next: identify_caller", "next: nowhere", 1)
     response = as_admin.post_json("/admin/phone/start", {"name": "intake", "text": broken})
     assert response.status_code == 400
-    assert "line 116" in " ".join(response.get_json()["problems"]).replace("yaml:116", "line 116")
+    line = broken.splitlines().index("    next: nowhere") + 1  # the greeting's
+    assert f"intake.yaml:{line}: step 'greeting'" in " ".join(response.get_json()["problems"])
 
 
 def test_a_script_name_too_long_to_store_is_refused_not_a_500(as_admin, db):

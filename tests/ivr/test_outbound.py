@@ -33,10 +33,17 @@ from tickets.models import (
 from tickets.timeline import record_event
 
 from ..conftest import AUTH_TOKEN, MONDAY_10, PUBLIC_BASE_URL, Caller
-from .test_queue import MEMBERS, add_agent, to_queue
+from .test_queue import MEMBERS, add_agent
+from .test_queue import to_queue as queue_to_queue
 
 CALLS = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/\w+/Calls\.json")
 LINE = "+15550100000"  # TWILIO_PHONE_NUMBER's default
+ALICE = "+442079460101"  # the demo's Alice, from her number the line may call (London)
+
+
+def to_queue(call, **kwargs):
+    """Alice reports a problem and reaches the queue, from a number the line may call."""
+    return queue_to_queue(call, **{"number": ALICE, **kwargs})
 
 
 @pytest.fixture
@@ -156,7 +163,7 @@ def book_callback(db):
     return ticket, outbound
 
 
-def open_ticket(db, priority="critical_situation", number="+15551230001", language="en-US",
+def open_ticket(db, priority="critical_situation", number=ALICE, language="en-US",
                 customer_phone=None):
     customer = None
     if customer_phone:
@@ -196,7 +203,7 @@ def test_callback_is_placed_at_its_turn_and_connects_to_the_reserved_analyst(
     assert fresh(db, Agent, ann.id).status == "on_call"
     assert dispatcher.run_until_idle() == 1
     [placed] = twilio_api.placed
-    assert placed["To"] == "+15551230001" and placed["From"] == LINE
+    assert placed["To"] == ALICE and placed["From"] == LINE
     assert placed["Url"] == f"{PUBLIC_BASE_URL}/voice/outbound/answer?oc={booked.id}&a=1"
     assert placed["StatusCallback"] == \
         f"{PUBLIC_BASE_URL}/voice/outbound/status?oc={booked.id}&a=1"
@@ -218,7 +225,7 @@ def test_callback_is_placed_at_its_turn_and_connects_to_the_reserved_analyst(
     assert fresh(db, Agent, ann.id).status == "wrap_up"
     events = timeline(db, ticket.id)
     assert any("Ann (tier 1) is reserved" in t for t in events)
-    assert any("Callback to +15551230001 placed, attempt 1 of 3" in t for t in events)
+    assert any(f"Callback to {ALICE} placed, attempt 1 of 3" in t for t in events)
     assert any("Connected to Ann" in t for t in events)
 
 
@@ -309,7 +316,7 @@ def test_twilios_webhooks_before_the_dispatcher_records_the_call_still_count_the
     assert row.status == "failed" and row.result.startswith("gave up after 3 attempts")
     events = timeline(db, ticket.id)
     assert [t for t in events if "placed, attempt" in t] == [
-        f"Callback to +15551230001 placed, attempt {n} of 3" for n in (1, 2, 3)]
+        f"Callback to {ALICE} placed, attempt {n} of 3" for n in (1, 2, 3)]
     assert any("attempt 1 of 3: " in t and "next try" in t for t in events)
     assert any("attempt 3 of 3: " in t and "given up" in t for t in events)
 
@@ -536,6 +543,10 @@ def test_customer_time_zone_overrides_the_numbers(app, db, demo, twilio_api, dis
 @pytest.mark.parametrize(("number", "why"), [
     ("+19005551234", "premium-rate numbers are never called"),
     ("+33612345678", "FR is not among the countries the line calls"),
+    ("+447012345678", "personal numbers are never called"),  # UK 070, booked before a rule
+    ("+447640123456", "pager numbers are never called"),  # UK 076
+    ("+391781234567", "personal numbers are never called"),  # Italian 178
+    ("+15551230001", "not a valid phone number"),  # plausible (the demo's), but not valid
 ])
 def test_a_disallowed_destination_is_refused_and_recorded(
         app, db, demo, travel, twilio_api, dispatcher, number, why):
@@ -607,7 +618,7 @@ def test_twilio_errors_retry_with_backoff_and_an_invalid_number_fails_with_the_r
     row = fresh(db, OutboundCall, outbound.id)
     assert row.status == "placed" and len(twilio_api.placed) == 1
 
-    second = open_ticket(db, number="+15551230002")
+    second = open_ticket(db, number="+442079460102")
     bad = workflow.schedule_status_call(db, second, now=datetime.now(UTC), reason="cadence")
     db.commit()
     twilio_api.fail_next = [(400, {"code": 21211, "message": "The 'To' number is not a valid "

@@ -10,6 +10,7 @@ import pytest
 import responses
 from sqlalchemy import select
 
+from ivr.queues.agents import set_phone_pin
 from tickets.models import Agent, OutboundCall, QueueEntry, Ticket, TicketEvent
 from tickets.versions import live_policy
 
@@ -210,7 +211,9 @@ def test_priority_caller_overtakes_when_an_agent_frees_up(call, db, demo, clock,
     urgent = to_queue(call, number="+393331234567", impact="2", urgency="3")  # critical
     urgent.press("1")
     assert twilio.dequeued == []
-    agent_phone = call(from_=agent.phone)
+    set_phone_pin(agent, "2468")
+    db.commit()
+    agent_phone = call(from_=agent.phone).press("2468")  # caller ID and PIN
     agent_phone.hears("Hello Ann")
     agent_phone.press("1")  # available
     assert len(twilio.dequeued) == 1

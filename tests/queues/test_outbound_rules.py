@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from call_scripts.policy import Outbound
 from ivr.outbound.dispatcher import RateLimiter
 from ivr.outbound.rules import (
     backoff_seconds,
@@ -18,25 +19,46 @@ from ivr.outbound.rules import (
 )
 
 WINDOW = (9 * 60, 20 * 60)
-COUNTRIES = ["US", "CA", "GB", "IT", "MY"]
+RULE = Outbound().dial_rule()  # the default policy's: fixed line, mobile, toll free; 5 countries
 
 
 @pytest.mark.parametrize(("number", "refused"), [
     ("+12025550147", None),
-    ("+393331234567", None),
+    ("+393331234567", None),  # Italian mobile
+    ("+390612345678", None),  # Rome fixed line
     ("+60123456789", None),
-    ("+15551230001", None),  # fictional 555 numbers count as their country's (demo data)
+    ("+442071234567", None),  # London
+    ("+18005551234", None),  # toll free
+    ("+15551230001", "not a valid phone number"),  # fictional 555-01xx (demo data)
     ("+19005551234", "premium-rate numbers are never called"),
+    ("+447012345678", "personal numbers are never called"),  # UK 070
+    ("+447640123456", "pager numbers are never called"),  # UK 076
+    ("+391781234567", "personal numbers are never called"),  # Italian 178
+    ("+39199123456", "personal numbers are never called"),  # Italian 199
+    ("+39848123456", "shared-cost numbers are never called"),
+    ("+447700900123", "not a valid phone number"),  # plausible, but not a valid UK number
     ("+33612345678", "FR is not among the countries"),
-    ("+1202", "not a possible phone number"),
-    ("call me", "is not a phone number"),
+    ("+1202", "not a valid phone number"),
+    ("call me", "not a phone number"),
 ])
 def test_destinations(number, refused):
-    reason = destination_refusal(number, COUNTRIES)
+    reason = destination_refusal(number, RULE)
     if refused is None:
         assert reason is None
     else:
         assert refused in reason
+    assert "202" not in (reason or "") and "39" not in (reason or "")  # never quotes it
+
+
+def test_the_policy_names_the_types_and_countries_it_calls():
+    from call_scripts.phones import DialRule
+
+    fixed_only = DialRule.of(["fixed_line"], ["GB"])
+    assert destination_refusal("+442071234567", fixed_only) is None
+    assert "mobile numbers are never called" in destination_refusal("+447400123456", fixed_only)
+    assert "US is not among" in destination_refusal("+12025550147", fixed_only)
+    with pytest.raises(ValueError, match="unknown number types"):
+        Outbound(allowed_types=["landline"])
 
 
 def test_zones_come_from_the_customer_record_first_then_the_number():

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+import traceback
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from tickets import intake, phones, timeline, versions
 from tickets.db import Base
 from tickets.demo import load_demo
-from tickets.models import TICKET_NUMBER_BASE, Call, Customer, Ticket, TicketEvent
+from tickets.models import (
+    TICKET_NUMBER_BASE,
+    Call,
+    Customer,
+    CustomerPhone,
+    Ticket,
+    TicketEvent,
+)
 
 SLA = {"tier": 2, "response_minutes": 15, "resolution_minutes": 240, "update_minutes": 60}
 
@@ -58,7 +68,9 @@ def test_open_ticket_sets_sla_number_and_a_pin_that_verifies(session):
     assert intake.verify_pin(session, ticket.number, pin)["allowed"] is True
     assert intake.verify_pin(session, ticket.number, "9999" if pin != "9999" else "0000")[
         "allowed"] is False
-    assert intake.verify_pin(session, "1", pin) == {"found": False, "allowed": False}
+    unknown = intake.verify_pin(session, "1", pin)
+    wrong = intake.verify_pin(session, ticket.number, "9999" if pin != "9999" else "0000")
+    assert unknown == wrong == {"allowed": False, "pin_locked": False}  # alike
 
 
 def test_status_is_told_only_to_the_number_on_file(session):
@@ -68,7 +80,8 @@ def test_status_is_told_only_to_the_number_on_file(session):
     assert told["allowed"] and told["status"] == "in_progress"
     assert told["note"] == "Replacement roller ordered; arriving Thursday."
     refused = intake.ticket_status(session, ticket.number, "+12025550147")
-    assert refused == {"found": True, "allowed": False, "number": ticket.number}
+    assert refused == intake.ticket_status(session, "99999", "+12025550147") == {
+        "allowed": False, "pin_locked": False}  # an unknown ticket looks the same
 
 
 def test_a_calls_answers_move_onto_the_ticket_of_their_problem(session):
@@ -109,3 +122,18 @@ def test_script_versions_are_added_never_changed(session):
 def test_migrations_match_the_models(session):
     diff = compare_metadata(MigrationContext.configure(session.connection()), Base.metadata)
     assert diff == []
+
+
+def test_a_database_error_quotes_no_values_from_the_row(session):
+    """What a failed write says (and so what is logged) names the table and constraint, never
+    the number, name or PIN hash being written (SQLite and PostgreSQL alike)."""
+    load_demo(session)
+    session.commit()
+    alice = session.scalar(select(Customer).where(Customer.account_number == "40001"))
+    session.add(CustomerPhone(customer_id=alice.id, number="+15551230001"))  # taken already
+    with pytest.raises(IntegrityError) as failed:
+        session.flush()
+    session.rollback()
+    told = "".join(traceback.format_exception(failed.value))
+    assert "customer_phone" in told and "5551230001" not in told
+    assert failed.value.orig is not None  # the driver's error is still there for code to read

@@ -1,4 +1,5 @@
-"""Analysts and their tiers: add and edit, each change audited."""
+"""Analysts and their tiers: add and edit (their phone-login PIN too), each change audited
+(a PIN only as 'set', never its digits)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from tickets.phones import to_e164
 from tickets.statuses import AgentStatus
 
 from ... import db
+from ...queues.agents import phone_login_refused, set_phone_pin
 from ..auth import audit, role_required
 from . import bp
 
@@ -25,7 +27,8 @@ def _agents_page(problem: str | None = None, editing: int | None = None) -> Resp
     logins = {u.agent_id: u
               for u in session.scalars(select(User).where(User.agent_id.is_not(None)))}
     html = render_template("admin/agents.html", agents=rows, logins=logins, problem=problem,
-                           typed=request.form if problem else None, editing=editing)
+                           typed=request.form if problem else None, editing=editing,
+                           pin_state={a.id: phone_login_refused(a) or "set" for a in rows})
     return (html, 400) if problem else html
 
 
@@ -54,6 +57,12 @@ def _agent_form(agent: Agent) -> str | None:
                                                          Agent.id != (agent.id or 0)))
         if holder is not None:
             return f"{number} is already the phone of {holder.name}"
+    pin = request.form.get("pin", "").strip()
+    if pin:  # empty: the PIN stays as it is
+        try:
+            set_phone_pin(agent, pin)
+        except ValueError as exc:
+            return f"the phone PIN: {exc}"
     agent.name, agent.phone, agent.tier = name, number, tier
     agent.skills = [s.strip() for s in request.form.get("skills", "").split(",") if s.strip()]
     return None
@@ -70,7 +79,7 @@ def agent_add() -> ResponseReturnValue:
     session.add(agent)
     session.flush()
     audit(session, "agent.add", f"agent {agent.id}", name=agent.name, tier=agent.tier,
-          skills=agent.skills)
+          skills=agent.skills, **({"phone_pin": "set"} if agent.pin_hash else {}))
     session.commit()
     flash(f"Agent {agent.name} added to tier {agent.tier}.", "ok")
     return redirect(url_for(".agents"))
@@ -85,12 +94,15 @@ def agent_edit(agent_id: int) -> ResponseReturnValue:
         abort(404)
     before = {"name": agent.name, "tier": agent.tier, "skills": list(agent.skills or []),
               "phone": agent.phone}
+    pin_before = agent.pin_hash
     problem = _agent_form(agent)
     if problem:
         session.rollback()
         return _agents_page(f"Not saved: {problem}.", editing=agent_id)
     after = {"name": agent.name, "tier": agent.tier, "skills": agent.skills,
              "phone": agent.phone}
+    if agent.pin_hash != pin_before:
+        after["phone_pin"] = "set"  # that it changed, never the PIN
     audit(session, "agent.edit", f"agent {agent.id}", before=before, after=after)
     session.commit()
     flash(f"Agent {agent.name} saved.", "ok")

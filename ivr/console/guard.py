@@ -1,0 +1,72 @@
+"""The console's and the API's protection in the browser and against guessing: security
+headers on every answer (Flask-Talisman) and throttled logins (Flask-Limiter).
+
+Headers: a Content Security Policy allowing only this site's own scripts, styles and images
+(an inline script needs the page's nonce, ``csp_nonce()`` in a template), no framing
+(X-Frame-Options DENY, frame-ancestors 'none'), nosniff, a same-origin Referrer-Policy, and
+HSTS when the request came over https. Talisman does not force https here: TLS ends at the
+proxy in front (PROXY_COUNT), and the session cookie's Secure flag follows PUBLIC_BASE_URL
+(ivr.config).
+
+Logins: each try costs an argon2 hash, so a client may POST /login ``LOGIN_PER_CLIENT`` times,
+and a username may fail ``LOGIN_FAILURES_PER_USER`` times, before the answer is 429 (without
+hashing anything). The counts live in RATELIMIT_STORAGE_URI: memory:// by default, one count per
+worker process (several workers multiply the limits), redis:// or memcached:// to share them.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, render_template, request
+from flask_limiter import Limiter, RequestLimit
+from flask_limiter.util import get_remote_address
+from flask_talisman import Talisman
+
+LOGIN_PER_CLIENT = "20 per minute"
+LOGIN_FAILURES_PER_USER = "5 per minute; 20 per hour"
+
+CSP = {
+    "default-src": "'self'",
+    "script-src": "'self'",
+    "style-src": "'self'",
+    "img-src": "'self' data:",
+    "connect-src": "'self'",
+    "object-src": "'none'",
+    "base-uri": "'self'",
+    "form-action": "'self'",
+    "frame-ancestors": "'none'",
+}
+
+limiter = Limiter(get_remote_address, headers_enabled=True)
+
+
+def _username() -> str:
+    return "user:" + request.form.get("username", "").strip().lower()[:80]
+
+
+def _too_many(_limit: RequestLimit) -> Response:
+    html = render_template("login.html", throttled=True)
+    return Response(html, status=429, mimetype="text/html")
+
+
+# The login view applies these (see auth.login): the client's tries, and a username's failures.
+login_per_client = limiter.limit(LOGIN_PER_CLIENT, methods=["POST"], on_breach=_too_many)
+login_failures_per_user = limiter.limit(
+    LOGIN_FAILURES_PER_USER, methods=["POST"], key_func=_username, on_breach=_too_many,
+    deduct_when=lambda response: response.status_code == 401)
+
+
+def register_guard(app: Flask) -> None:
+    """Security headers on every response; login throttling."""
+    app.extensions["talisman"] = Talisman(
+        app,
+        force_https=False,
+        content_security_policy=CSP,
+        content_security_policy_nonce_in=["script-src"],
+        frame_options="DENY",
+        referrer_policy="same-origin",
+        x_xss_protection=False,  # obsolete; the CSP does that job
+        session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
+        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE") or "Lax",
+        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
+    )
+    limiter.init_app(app)
