@@ -31,7 +31,8 @@ EntryHandler = Callable[[Hook, QueueEntry], str]
 
 
 def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_goodbye,
-                  replay: Replay = Replay.REQUEST) -> Callable[[EntryHandler], EntryHandler]:
+                  replay: Replay = Replay.REQUEST, spooled: Callable[[], str] | None = None
+                  ) -> Callable[[EntryHandler], EntryHandler]:
     """A webhook about one caller's queue entry (?e=N); an unknown entry hears ``unknown()``."""
 
     def decorate(handler: EntryHandler) -> EntryHandler:
@@ -46,7 +47,7 @@ def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_good
 
         with_entry.__name__ = with_entry.__qualname__ = handler.__name__  # the endpoint's name
         with_entry.__doc__ = handler.__doc__
-        webhook(rule, replay=replay)(with_entry)
+        webhook(rule, replay=replay, spooled=spooled)(with_entry)
         return handler
 
     return decorate
@@ -193,8 +194,14 @@ def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
     return queue_twiml.goodbye(response, voice)
 
 
-@entry_webhook("/queue/voicemail")
+def _voicemail_kept() -> str:
+    return twiml.goodbye("Thank you. Your message has been received. Goodbye.",
+                         current_app.config["FALLBACK_VOICE"])
+
+
+@entry_webhook("/queue/voicemail", spooled=_voicemail_kept)
 def queue_voicemail(hook: Hook, entry: QueueEntry) -> str:
+    """A message left instead of holding (kept in the spool while the database is down)."""
     service.leave_voicemail(hook.session, entry, hook.form.get("RecordingUrl"),
                             hook.form.get("RecordingDuration"), hook.now)
     voice = queue_twiml.speaker(hook.session, entry)
