@@ -5,6 +5,7 @@ bridge to an analyst. Each is about one caller's queue entry (?e=N); the rules a
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 from flask import current_app, url_for
@@ -26,6 +27,7 @@ log = logging.getLogger(__name__)
 
 CONFIRM_KEYS = {"1": "hold", "2": "callback", "3": "voicemail"}
 LEAVE_KEYS = {"2": "callback", "3": "voicemail"}  # pressed while holding
+MAX_WAIT = 7 * 24 * 3600.0  # seconds: the longest wait an offer to hold can have announced
 
 EntryHandler = Callable[[Hook, QueueEntry], str]
 
@@ -72,9 +74,11 @@ def queue_consent(hook: Hook, entry: QueueEntry) -> str:
     choice = CONFIRM_KEYS.get(hook.key)
     try:
         wait = float(hook.args.get("w", "0"))
-        attempts = int(hook.args.get("s", "0"))
     except ValueError:
-        wait, attempts = 0.0, 0
+        wait = 0.0
+    if not math.isfinite(wait) or not 0 <= wait <= MAX_WAIT:
+        wait = 0.0  # not a wait this line announced (nan, inf, negative): none
+    attempts = hook.number("s") or 0
     implied = choice is None and attempts >= 2
     if choice is None and not implied:
         position, wait = lineup.position_and_estimate(hook.session, entry, hook.now, voice.pol)

@@ -23,7 +23,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from .. import clock, db
-from . import bp, replies, spool, twiml
+from . import bp, params, replies, spool, twiml
 from .calls import LineConfig
 from .replies import Replay
 from .security import twilio_signed
@@ -52,12 +52,9 @@ class Hook:
         return (self.form.get("Digits") or "")[:1]
 
     def number(self, name: str, source: str = "args") -> int | None:
-        """A whole number from the query (or the form): None when absent or not a number."""
-        raw = (self.args if source == "args" else self.form).get(name, "")
-        try:
-            return int(raw)
-        except ValueError:
-            return None
+        """A whole number from the query (or the form): None when absent, not a number or
+        more than the database holds."""
+        return params.whole_number((self.args if source == "args" else self.form).get(name))
 
 
 Handler = Callable[[Hook], str]
@@ -155,11 +152,11 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
 
         @wraps(handler)
         def view() -> Response:
-            form = request.form.to_dict()
+            form = params.checked(request.form.to_dict())  # nothing unchecked goes further
             if needs_call_sid and not form.get("CallSid"):
                 return xml(missing())
             session = db.session()
-            hook = Hook(session, form, request.args.to_dict(), clock.now())
+            hook = Hook(session, form, params.checked(request.args.to_dict()), clock.now())
             key = None if replay == Replay.NONE else replies.request_key(
                 replay, hook.call_sid, request.full_path.rstrip("?"),
                 request.form.items(multi=True))
@@ -223,8 +220,8 @@ def replay_spool(app: Flask) -> int:
             session = app.extensions["sessionmaker"]()
             try:
                 if replies.earlier_reply(session, item.key) is None:
-                    hook = Hook(session, MultiDict(item.form).to_dict(),
-                                request.args.to_dict(), item.received)
+                    hook = Hook(session, params.checked(MultiDict(item.form).to_dict()),
+                                params.checked(request.args.to_dict()), item.received)
                     body = spoolable.handler(hook)
                     replies.keep_reply(session, item.key, body, item.received)
                     session.commit()
