@@ -25,7 +25,10 @@ REQUIRED_MESSAGES = (
 )
 # Messages added since policies were first published: one a policy lacks is said as the
 # message named here (a policy published before them keeps working).
-OPTIONAL_MESSAGES = {"callback_refused": "not_understood"}
+OPTIONAL_MESSAGES = {"callback_refused": "not_understood", "put_through": "connecting"}
+# Twilio's own public hold music (the track its <Enqueue> plays by default): a policy without
+# a music_url plays this between messages; music_url: "" holds in silence.
+DEFAULT_MUSIC_URL = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 # Values the line fills in; any other {name} in a message is an error.
 PLACEHOLDERS = frozenset({"minutes", "position", "opening", "number", "ticket", "slot"})
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
@@ -170,7 +173,7 @@ class HoldPolicy(Strict):
     name: str
     languages: list[str] = Field(min_length=1)
     messages: dict[str, dict[str, str]]
-    music_url: str | None = None
+    music_url: str | None = DEFAULT_MUSIC_URL  # "" or null: silence between messages
     announce_position: Literal["yes", "no", "first_n"] = "first_n"
     position_first_n: int = Field(5, ge=1)
     check_back_seconds: int = Field(120, ge=10)

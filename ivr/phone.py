@@ -40,6 +40,14 @@ class Prompt:
     language: str | None
     num_digits: int | None
     rest: list[ET.Element] = field(default_factory=list)
+    finish_on_key: str = "#"
+
+    def keyed(self, keys: str) -> str:
+        """What Twilio sends as ``Digits`` for these keys: up to the finish key (not sent),
+        and no more than ``numDigits`` (the rest are not part of this answer)."""
+        if self.finish_on_key and self.finish_on_key in keys:
+            keys = keys[:keys.index(self.finish_on_key)]
+        return keys[:self.num_digits] if self.num_digits else keys
 
 
 class Phone:
@@ -73,7 +81,8 @@ class Phone:
         return self
 
     def press(self, digits: str) -> Phone:
-        return self._answer({"Digits": digits})
+        """Key digits at the <Gather>, as Twilio hears them (its numDigits and finishOnKey)."""
+        return self._answer({"Digits": self._waiting().keyed(digits)})
 
     def speak(self, text: str, confidence: float = 0.92) -> Phone:
         return self._answer({"SpeechResult": text, "Confidence": f"{confidence:.2f}"})
@@ -257,7 +266,8 @@ class Phone:
         num = verb.get("numDigits")
         self.prompt = Prompt(action=verb.get("action") or "", input=verb.get("input")
                              or "dtmf", language=verb.get("language"),
-                             num_digits=int(num) if num else None, rest=rest)
+                             num_digits=int(num) if num else None, rest=rest,
+                             finish_on_key=verb.get("finishOnKey", "#"))
 
     def _dial(self, verb: ET.Element) -> tuple[bool, str | None]:
         """A <Dial>: the phone notes the number; with an action it waits for the leg to end."""
