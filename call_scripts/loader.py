@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import glossary
 from .checks import check_script
 from .model import STEP_TYPES, Header, Script
 from .problems import Problem, ScriptError, load_yaml, pydantic_problems
@@ -58,6 +59,7 @@ def parse(text: str, source: str = "<script>") -> Script:
 
     if header is not None:
         problems.extend(check_script(header, steps, raw_steps, source, lines))
+    problems.extend(glossary.problems(text, source))  # one word per thing, in every script
     if problems:
         raise ScriptError(problems)
     assert header is not None

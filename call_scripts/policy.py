@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from . import glossary
 from .phones import DEFAULT_COUNTRIES, DEFAULT_TYPES, NUMBER_TYPES, DialRule
 from .problems import Lines, Problem, ScriptError, load_yaml, placeholders, pydantic_problems
 
@@ -30,7 +31,7 @@ OPTIONAL_MESSAGES = {"callback_refused": "not_understood", "put_through": "conne
 # a music_url plays this between messages; music_url: "" holds in silence.
 DEFAULT_MUSIC_URL = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 # Values the line fills in; any other {name} in a message is an error.
-PLACEHOLDERS = frozenset({"minutes", "position", "opening", "number", "ticket", "slot"})
+PLACEHOLDERS = frozenset({"minutes", "wait", "position", "opening", "number", "ticket", "slot"})
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -296,7 +297,7 @@ def parse_policy(text: str, source: str = "<policy>") -> HoldPolicy:
         policy = HoldPolicy.model_validate(data)
     except ValidationError as exc:
         raise ScriptError(pydantic_problems(exc, source, lines, (), None)) from None
-    problems = _check(policy, source, lines)
+    problems = _check(policy, source, lines) + glossary.problems(text, source)
     if problems:
         raise ScriptError(problems)
     return policy

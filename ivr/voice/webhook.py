@@ -74,7 +74,7 @@ def line_config(script_version_id: int | None = None) -> LineConfig:
     cfg = current_app.config
     return LineConfig(
         script_version_id=script_version_id,
-        helpdesk_name=cfg["HELPDESK_NAME"],
+        helpdesk_name={**cfg["HELPDESK_NAMES"], cfg["DEFAULT_LANGUAGE"]: cfg["HELPDESK_NAME"]},
         default_language=cfg["DEFAULT_LANGUAGE"],
         script_name=cfg["INTAKE_SCRIPT"],
         step_url=url_for("voice.step"),
