@@ -1,6 +1,6 @@
 """What a caller hears, in English, Italian and Malay: their own language from the first word,
 the help desk's name and counts said the way the language says them, one word for each thing,
-one thanks for calling and one close."""
+one thanks for calling and one close, and an apology in their language when the line is down."""
 
 from __future__ import annotations
 
@@ -11,11 +11,14 @@ import pytest
 from sqlalchemy import select
 
 import call_scripts
+from ivr import create_app
 from tickets import intake
 from tickets.models import Ticket
 
+from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from .test_queue import add_agent, to_queue
 from .test_queue import twilio as twilio  # the fixture
+from .test_webhooks import PARAMS, signed_post, twiml
 
 ALICE, MARCO, SITI = "+15551230001", "+393331234567", "+60123456789"  # the demo's customers
 KNOWN = {
@@ -110,3 +113,22 @@ def test_the_glossary_names_the_line_and_the_word_that_breaks_it(app, tmp_path):
         (Path(call_scripts.__file__).parent / "scripts").glob("*.yaml"))] + [str(shipped)]
     good = runner.invoke(args=["ivr", "scripts", "check", *shipped_files])
     assert good.exit_code == 0, good.output  # intake, hold policy, outbound: one glossary
+
+
+@pytest.mark.parametrize(("number", "language", "words"), [
+    ("+393331234567", "it-IT", "Ci scusiamo"),
+    ("+60123456789", "ms-MY", "Kami memohon maaf"),
+    ("+12025550147", "en-US", "We are sorry"),
+    ("anonymous", "en-US", "We are sorry"),
+])
+def test_the_apology_when_the_line_is_down_is_in_the_language_of_the_callers_country(
+        tmp_path, number, language, words):
+    app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing/nowhere.db",
+                      "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
+                      "SECRET_KEY": "test", "TESTING": True})
+    client = app.test_client()
+    for path in ("/voice/fallback", "/voice/incoming"):  # Twilio's fallback; a failed webhook
+        root = twiml(signed_post(client, path, {**PARAMS, "From": number}))
+        says = list(root.iter("Say"))
+        assert says[0].text.startswith(words)
+        assert {s.get("language") for s in says} == {language}
