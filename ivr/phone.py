@@ -196,6 +196,8 @@ class Phone:
             if self.left_queue:
                 extra, self.left_queue = {**extra, **self.left_queue}, None
             status, body = self.post(path, {**self.params, **extra})
+            if status == 403:
+                raise PhoneError(self._refused(path, body))
             if status != 200:
                 raise PhoneError(f"{path} answered HTTP {status}")
             try:
@@ -214,6 +216,17 @@ class Phone:
                 return
             path, extra = redirect, {}
         raise PhoneError("too many redirects without input")
+
+    def _refused(self, path: str, body: str) -> str:
+        """Why the line refused a request: the signature (PUBLIC_BASE_URL or token differ)."""
+        url = path if path.startswith("http") else self.base_url + "/" + path.lstrip("/")
+        said = body.strip().splitlines()[0] if body.strip() else ""
+        return (f"{path} answered HTTP 403: the line did not accept the signature. This phone "
+                f"signed {url} with its TWILIO_AUTH_TOKEN; the line checks the signature "
+                "against its own PUBLIC_BASE_URL and token, so both must be the same for the "
+                "phone and the server (the same .env; PUBLIC_BASE_URL is where Twilio sends "
+                "requests, not necessarily where the server listens)."
+                + (f" The line said: {said}" if said and not said.startswith("<") else ""))
 
     def _run(self, verbs: list[ET.Element]) -> None | str:
         """Play verbs until one waits; returns a URL to fetch next, if any."""
