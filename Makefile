@@ -9,7 +9,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install db demo lint bench phone clean chromium graphviz screenshots constraints
+.PHONY: run test install db demo lint bench phone calls clean chromium graphviz screenshots constraints
 
 # Debian packages the console needs: Graphviz draws the call-flow pictures, Chromium runs the
 # browser tests (Playwright drives it; no Playwright browser download).
@@ -45,6 +45,12 @@ run: db graphviz
 phone: $(STAMP)
 	$(BIN)/flask ivr call --server http://$(HOST):$(PORT) $(if $(FROM),--from $(FROM)) \
 		$(if $(CALL_LANG),--lang $(CALL_LANG))
+
+# docs/calls/*.txt: three whole calls (English, Italian, Malay) made with the terminal phone
+# against the line served on CALLS_PORT from a fresh demo database (docs/calls/record.py).
+CALLS_PORT ?= 5100
+calls: $(STAMP)
+	$(BIN)/python docs/calls/record.py $(CALLS_PORT)
 
 graphviz:
 	@command -v dot >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq graphviz; } \

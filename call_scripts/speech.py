@@ -30,8 +30,8 @@ class _Formatter(string.Formatter):
             return ""
         if format_spec.startswith("plural:"):
             return self._plural(format_spec.removeprefix("plural:"), value)
-        if format_spec == "digits":
-            return " ".join(str(value))
+        if format_spec == "digits":  # a number's "+" is not a digit to say
+            return " ".join(str(value).lstrip("+"))
         if format_spec == "label":
             pr = self.script.priority
             label = pr.labels.get(str(value)) if pr else None

@@ -161,7 +161,8 @@ class Phone:
 
     @property
     def languages(self) -> set[str]:
-        return {h.language for h in self.heard}
+        """The languages of what was said (the phone's own notes have none)."""
+        return {h.language for h in self.heard if h.language}
 
     # ---- the machinery ---------------------------------------------------------------------
 
@@ -276,6 +277,8 @@ class Phone:
         for child in verb:
             if child.tag == "Say":
                 self._hear(child)
+            elif child.tag == "Play":
+                self._hear_text("[music]")
         num = verb.get("numDigits")
         self.prompt = Prompt(action=verb.get("action") or "", input=verb.get("input")
                              or "dtmf", language=verb.get("language"),
@@ -306,7 +309,8 @@ class Phone:
         self.transcript.append(heard)
 
     def _hear_text(self, text: str) -> None:
-        heard = Heard(text)
+        """A note of what the phone did (queued, dialled): not said, so in no language."""
+        heard = Heard(text, language="")
         self.heard.append(heard)
         self.transcript.append(heard)
 
