@@ -13,7 +13,7 @@ from sqlalchemy import select
 import call_scripts
 from ivr import create_app
 from tickets import intake
-from tickets.models import Ticket
+from tickets.models import ScriptVersion, Ticket
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from .test_queue import add_agent, to_queue
@@ -132,3 +132,15 @@ def test_the_apology_when_the_line_is_down_is_in_the_language_of_the_callers_cou
         says = list(root.iter("Say"))
         assert says[0].text.startswith(words)
         assert {s.get("language") for s in says} == {language}
+
+
+def test_a_policy_published_before_the_glossary_still_serves_calls(call, db, demo, clock):
+    # Published by an earlier release, in the words the glossary now rules out: live calls
+    # must still read it (the glossary holds new texts, at check and publish).
+    shipped = Path(call_scripts.__file__).parent / "policies" / "default.yaml"
+    old = shipped.read_text(encoding="utf-8").replace(
+        "al momento nessun analista è disponibile", "al momento nessun tecnico è disponibile")
+    db.add(ScriptVersion(kind="policy", name="default", version=99, text=old, author="1.0"))
+    db.commit()
+    caller = to_queue(call, number=MARCO)  # nobody logged in
+    caller.hears("nessun tecnico è disponibile")
