@@ -91,6 +91,7 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
     position, estimate = position_and_estimate(session, entry, now, pol)
     if estimate <= 0:
         entry.consent = True
+        entry.last_position_told = position  # put through: "number 1 in line" tells nothing
         _event(session, entry, "queued", f"Queued for tier {entry.tier}: an analyst is free",
                tier=entry.tier)
         return Arrival("connect", entry, 0.0, position)

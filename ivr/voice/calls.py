@@ -42,7 +42,7 @@ log = logging.getLogger(__name__)
 class LineConfig:
     """What a call needs from the app's configuration."""
 
-    helpdesk_name: str
+    helpdesk_name: str | dict[str, str]  # by language: said in the call's language
     default_language: str
     script_name: str
     step_url: str  # path of the step webhook, e.g. /voice/step

@@ -227,7 +227,8 @@ def queue_bridge(hook: Hook, entry: QueueEntry) -> str:
         return queue_twiml.plain_goodbye()
     voice = queue_twiml.speaker(hook.session, entry)
     response = VoiceResponse()
-    voice.say(response, "connecting")
+    if entry.announced_at is not None:  # they held (a caller put straight through was told)
+        voice.say(response, "connecting")
     dial = response.dial(action=url_for("voice.queue_dialed", e=entry.id, a=agent.id),
                          method="POST", timeout=20)
     whisper = url_for("voice.queue_whisper", e=entry.id)

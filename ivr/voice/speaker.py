@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from call_scripts.policy import OPTIONAL_MESSAGES
+from call_scripts.speech import duration
 from tickets import versions
 from tickets.models import Call, QueueEntry, ScriptVersion
 from tickets.versions import live_policy
@@ -40,9 +41,12 @@ class Speaker:
     def say(self, parent: VoiceResponse | Gather, key: str, **values: Any) -> None:
         """Say a policy message; one the policy lacks in this language is said in the
         script's default language, with that language's voice (an optional message the
-        policy lacks altogether: the one ``OPTIONAL_MESSAGES`` names instead)."""
+        policy lacks altogether: the one ``OPTIONAL_MESSAGES`` names instead). ``minutes``
+        also fills ``{wait}`` ("1 minute", "5 minuti")."""
         messages = self.pol.messages.get(key) or self.pol.messages[OPTIONAL_MESSAGES[key]]
         lang = self.lang if self.lang in messages else self.script.default_language
         template = messages.get(lang) or next(iter(messages.values()))
+        if "minutes" in values:  # {wait}: the minutes with their noun, in the language's plural
+            values["wait"] = duration(self.script, lang, int(values["minutes"]))
         text = template.format_map(defaultdict(str, values))
         parent.say(text, voice=self.script.voice(lang), language=lang)

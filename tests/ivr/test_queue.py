@@ -74,14 +74,15 @@ def timeline(db, kind=None):
 def test_caller_is_connected_at_once_when_an_agent_is_free(app, call, db, demo, clock, twilio):
     agent = add_agent(db, "Ann", tier=1)
     caller = to_queue(call)
-    caller.hears("connecting you")
+    caller.hears("An analyst is free to take your call")
     assert "expected wait" not in caller.text.lower()
+    assert "number 1 in line" not in caller.text  # put through, not told a place in line
     assert len(twilio.dequeued) == 1
     dequeue = twilio.dequeued[0]
     assert dequeue["call"] == caller.call_sid and dequeue["url"].startswith(PUBLIC_BASE_URL)
 
     caller.redirected(dequeue["url"])
-    caller.hears("Thank you for holding")
+    assert "Thank you for holding" not in caller.text  # they did not hold
     assert caller.dialled == [agent.phone]
 
     # The agent's leg first plays the whisper: ticket, priority, caller and summary.
@@ -256,7 +257,7 @@ def test_the_emergency_line_is_announced_in_the_callers_language(app, call, db, 
     clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
     caller = to_queue(call, number="+393331234567", impact="3", urgency="3")
     assert "+15550109999" in caller.dialled
-    caller.hears("la mettiamo in contatto con il tecnico reperibile", "Arrivederci")
+    caller.hears("La mettiamo in contatto con l'ingegnere reperibile", "Arrivederci")
     assert "Goodbye" not in caller.text
 
 

@@ -61,6 +61,10 @@ def with_fourth_language(text: str) -> str:
                 node["fr-FR"] = "[fr] " + node["en-US"]
             elif "en-US" in node and isinstance(node["en-US"], list):
                 node["fr-FR"] = list(node["en-US"])
+            elif "en-US" in node and isinstance(node["en-US"], dict):  # plural forms
+                english = node["en-US"]
+                node["fr-FR"] = {form: "[fr] " + english.get(form, english["other"])
+                                 for form in ("one", "many", "other")}  # French's forms
             for value in list(node.values()):
                 add_french(value)
         elif isinstance(node, list):
