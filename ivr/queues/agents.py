@@ -81,6 +81,8 @@ def check_phone_pin(agent: Agent, pin: str | None, attempt: str) -> bool:
         return False
     if pins.pin_matches(agent.pin_hash, pin):
         agent.pin_failures, agent.pin_failed_attempt = 0, None
+        if pins.needs_rehash(agent.pin_hash) and pin is not None:  # argon2 of before
+            agent.pin_hash = pins.hash_pin(pin)
         return True
     if agent.pin_failed_attempt != attempt:
         agent.pin_failures += 1
