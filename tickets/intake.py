@@ -258,7 +258,7 @@ def open_voicemail_ticket(session: Session, *, script_name: str, caller_id: str 
                           recording_url: str, duration: str | None) -> Ticket:
     """A message left while the line could not serve the call (Twilio's fallback URL): kept on
     an incomplete ticket at the intake script's default priority."""
-    script = versions.script_of(versions.current(session, script_name))
+    script = versions.live_script(session, script_name).parsed
     priority = script.priority.default_label if script.priority else "unassessed"
     ticket, _pin = open_ticket(session, fields={
         "caller_id": caller_id,

@@ -83,8 +83,10 @@ def answer(session: Session, line: LineConfig, form: dict[str, str], now: dateti
     if call is not None and call.last_response:
         return call.last_response  # Twilio asked twice: same answer, nothing applied again
     caller = phones.to_e164(form.get("From"))
-    version = (session.get(ScriptVersion, line.script_version_id) if line.script_version_id
-               else None) or versions.current(session, line.script_name)
+    draft = session.get(ScriptVersion, line.script_version_id) if line.script_version_id \
+        else None
+    version = versions.of_row(draft) if draft else versions.live_script(session,
+                                                                          line.script_name)
     if call is None:
         call = Call(sid=sid)
         session.add(call)
@@ -112,7 +114,7 @@ def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
     call.direction = "outbound-api"
     call.from_number = form.get("From")
     call.to_number = outbound.to_number
-    version = versions.current(session, outbound.kind)
+    version = versions.live_script(session, outbound.kind)
     who = "a machine" if fields.get("machine") else "the customer"
     return begin(session, call, version, {"helpdesk": line.helpdesk_name, **fields},
                  outbound.language or line.default_language, line,
@@ -121,15 +123,15 @@ def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
                  now, ticket_id=outbound.ticket_id)
 
 
-def begin(session: Session, call: Call, version: ScriptVersion, fields: dict[str, Any],
+def begin(session: Session, call: Call, version: versions.Live, fields: dict[str, Any],
           language: str, line: LineConfig, what: str, data: dict[str, Any], now: datetime,
           ticket_id: int | None = None) -> str:
     """Pin the call to its script version and run the script's first turn."""
     call.script_version_id = version.id
-    call.script_digest = versions.digest(version)
+    call.script_digest = version.digest
     session.flush()
     timeline.record_event(session, "call", what, call_id=call.id, ticket_id=ticket_id, data=data)
-    script = versions.script_of(version)
+    script = version.parsed
     # Numbers a caller keys to be called back are checked then, by the policy's rule.
     dialling = versions.live_policy(session).outbound.dial_rule()
     turn = start(script, fields, language=language, dialling=dialling)
