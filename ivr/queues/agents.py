@@ -90,6 +90,12 @@ def check_phone_pin(agent: Agent, pin: str | None, attempt: str) -> bool:
     return False
 
 
+def anyone_free(session: Session) -> bool:
+    """Is an analyst available now (else routing has nothing to do)?"""
+    return session.scalar(select(Agent.id).where(Agent.status == AgentStatus.AVAILABLE)
+                          .limit(1)) is not None
+
+
 def logged_in(session: Session) -> Sequence[Agent]:
     """Analysts not offline (those the queues can count on, now or soon)."""
     return session.scalars(select(Agent).where(Agent.status != AgentStatus.OFFLINE)).all()
