@@ -11,6 +11,7 @@ from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
@@ -131,9 +132,9 @@ def script_for_call(session: Session, version_id: int, key: str | None) -> Any:
 # ---- the live version, cached per process --------------------------------------------------
 #
 # A call's start, a queue arrival and every hold fetch need the live script or policy. Versions
-# are never edited, so each is loaded and parsed once per process, keyed by its row (id and the
-# moment it was published: ids repeat across databases); the freshness check is one query of
-# the newest version's id and time (no 28 KB text), made once per transaction.
+# are never edited, so each is loaded and parsed once per process, keyed by its database (the
+# engine: ids repeat across databases) and its row; the freshness check is one query of the
+# newest version's id (no 28 KB text), made once per transaction.
 
 @dataclass(frozen=True)
 class Live:
@@ -144,7 +145,8 @@ class Live:
     parsed: Any
 
 
-_LOADED: dict[tuple[int, datetime], tuple[str, Any]] = {}
+_LOADED: WeakKeyDictionary[Any, dict[tuple[int, datetime], tuple[str, Any]]] = \
+    WeakKeyDictionary()
 _MEMO = "tickets.versions.live"  # session.info: this transaction's answers
 
 
@@ -187,15 +189,19 @@ def live_script(session: Session, name: str, kind: str = "script") -> Live:
 
 def _loaded(session: Session, version_id: int, created_at: datetime) -> Live:
     key = (version_id, created_at)
-    hit = _LOADED.get(key)
+    bind = session.get_bind()
+    loaded = _LOADED.get(bind)
+    if loaded is None:
+        loaded = _LOADED[bind] = {}
+    hit = loaded.get(key)
     if hit is None:
         version = session.get(ScriptVersion, version_id)
         if version is None:
             raise LookupError(f"no script version {version_id}")
         hit = (digest(version), script_of(version))
-        if len(_LOADED) >= _PARSED_MAX:
-            _LOADED.pop(next(iter(_LOADED)))
-        _LOADED[key] = hit
+        if len(loaded) >= _PARSED_MAX:
+            loaded.pop(next(iter(loaded)))
+        loaded[key] = hit
     return Live(version_id, *hit)
 
 
