@@ -13,14 +13,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
 from tickets.models import Agent, QueueEntry
 from tickets.statuses import AgentStatus, QueueStatus
 
-from . import agents, estimator, hold, routing
+from . import estimator, hold, routing
 
 RECENT_HANDLES = 50  # handle times the wait estimate learns from
 
@@ -85,9 +85,7 @@ def callers_ahead(session: Session, me: QueueEntry, reach: list[routing.Reach]) 
     if not reach:
         return 0
     q = QueueEntry
-    ahead = or_(q.rank < me.rank,
-                and_(q.rank == me.rank, or_(q.joined_at < me.joined_at,
-                                            and_(q.joined_at == me.joined_at, q.id < me.id))))
+    ahead = tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id)
     reachable: list[ColumnElement[bool]] = []
     for r in reach:
         opened = [and_(q.tier == start, q.joined_at <= _at(cut))
@@ -106,15 +104,19 @@ def callers_ahead(session: Session, me: QueueEntry, reach: list[routing.Reach]) 
 def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
                           pol: HoldPolicy) -> tuple[int, float]:
     """The caller's place among those the same agents serve, and the estimated wait (s)."""
-    staff = agents.logged_in(session)
     t = ts(now)
-    serving, reach = routing.serving_reach(as_waiting(entry), [as_agent(a) for a in staff], t,
-                                           tier_rules(pol))
+    since: dict[int, float] = {}
+    staff = []
+    for i, tier, skills, status, status_since, idle_since in session.execute(
+            select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since,
+                   Agent.idle_since).where(Agent.status != AgentStatus.OFFLINE)):
+        since[i] = ts(status_since)
+        staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
+                                   status=status, idle_since=ts(idle_since)))
+    serving, reach = routing.serving_reach(as_waiting(entry), staff, t, tier_rules(pol))
     place = callers_ahead(session, entry, reach) + 1
-    by_id = {a.id: a for a in staff}
-    busy = [t - ts(by_id[a.id].status_since) for a in serving
-            if a.status == AgentStatus.ON_CALL]
-    wrapping = [max(0.0, pol.wrap_up_seconds - (t - ts(by_id[a.id].status_since)))
+    busy = [t - since[a.id] for a in serving if a.status == AgentStatus.ON_CALL]
+    wrapping = [max(0.0, pol.wrap_up_seconds - (t - since[a.id]))
                 for a in serving if a.status == AgentStatus.WRAP_UP]
     tiers = {a.tier for a in serving} or {entry.tier}
     handles = session.scalars(

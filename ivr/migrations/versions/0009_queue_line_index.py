@@ -17,7 +17,8 @@ depends_on = None
 def upgrade() -> None:
     with op.batch_alter_table('queue_entry', schema=None) as batch_op:
         batch_op.create_index('ix_queue_entry_line',
-                              ['status', 'consent', 'rank', 'joined_at', 'id'], unique=False)
+                              ['status', 'consent', 'rank', 'joined_at', 'id', 'tier',
+                               'category'], unique=False)
         batch_op.create_index('ix_queue_entry_ended_at', ['ended_at'], unique=False)
 
 
