@@ -12,13 +12,11 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from requests import RequestException
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException
-from twilio.rest import Client
 
 from tickets import timeline
 from tickets.models import Agent, Call, OutboundCall, QueueEntry
@@ -27,6 +25,9 @@ from tickets.versions import live_policy
 
 from . import agents, hold, routing, service
 from .lineup import as_agent, as_waiting, holding_in_order, tier_rules, ts
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 
@@ -129,6 +130,8 @@ class Router:
         Commits: the claims are visible to every worker before Twilio is asked."""
         claims = claim_bridges(session, now)
         session.commit()
+        if claims:
+            from requests import RequestException  # loaded with the Twilio client
         for claim in claims:
             try:
                 self.client().queues(claim.queue_sid).members(claim.call_sid).update(
