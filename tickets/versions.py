@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -148,6 +148,9 @@ class Live:
 _LOADED: WeakKeyDictionary[Any, dict[tuple[int, datetime], tuple[str, Any]]] = \
     WeakKeyDictionary()
 _MEMO = "tickets.versions.live"  # session.info: this transaction's answers
+_NEWEST = (select(ScriptVersion.id, ScriptVersion.created_at)
+           .where(ScriptVersion.kind == bindparam("kind"), ScriptVersion.name == bindparam("name"))
+           .order_by(ScriptVersion.version.desc()).limit(1))
 
 
 def live(session: Session, name: str, kind: str = "script") -> Live | None:
@@ -157,10 +160,7 @@ def live(session: Session, name: str, kind: str = "script") -> Live | None:
     if memo is not None and transaction is not None and memo[0] is transaction \
             and (kind, name) in memo[1]:
         return memo[1][(kind, name)]
-    row = session.execute(
-        select(ScriptVersion.id, ScriptVersion.created_at)
-        .where(ScriptVersion.kind == kind, ScriptVersion.name == name)
-        .order_by(ScriptVersion.version.desc()).limit(1)).first()
+    row = session.execute(_NEWEST, {"kind": kind, "name": name}).first()
     key: tuple[int, datetime] | None = (row[0], row[1]) if row is not None else None
     if key is None and name in shipped(kind):
         version = find(session, name, kind)

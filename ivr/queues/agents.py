@@ -96,6 +96,12 @@ def anyone_free(session: Session) -> bool:
                           .limit(1)) is not None
 
 
+def anyone_logged_in(session: Session) -> bool:
+    """Is any analyst not offline?"""
+    return session.scalar(select(Agent.id).where(Agent.status != AgentStatus.OFFLINE)
+                          .limit(1)) is not None
+
+
 def logged_in(session: Session) -> Sequence[Agent]:
     """Analysts not offline (those the queues can count on, now or soon)."""
     return session.scalars(select(Agent).where(Agent.status != AgentStatus.OFFLINE)).all()

@@ -9,9 +9,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, insert, select, update
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from call_scripts import (
@@ -138,8 +138,14 @@ def begin(session: Session, call: Call, version: versions.Live, fields: dict[str
     return _finish_turn(session, call, script, turn, line, 0, now)
 
 
-_TURN_COLUMNS = (Call.id, Call.turn, Call.state, Call.last_response, Call.script_version_id,
-                 Call.script_digest, Call.direction)
+# Built once (their SQL and cache keys too): a turn only binds its values.
+_LOCK_TURN = select(Call.id, Call.turn, Call.state, Call.last_response, Call.script_version_id,
+                    Call.script_digest, Call.direction
+                    ).where(Call.sid == bindparam("sid")).with_for_update()
+_SAVE_TURN = (update(Call).where(Call.id == bindparam("call_id"), Call.turn == bindparam("taken"))
+              .values(state=bindparam("new_state"), language=bindparam("new_language"),
+                      turn=bindparam("new_turn"), last_response=bindparam("new_response")))
+_ADD_EVENTS = insert(TicketEvent)
 
 
 def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
@@ -152,8 +158,7 @@ def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
     TwiML is returned. A turn with an effect (open a ticket, look up the caller, ...) runs
     through the ORM, from the same locked row.
     """
-    row = session.execute(select(*_TURN_COLUMNS).where(Call.sid == form["CallSid"])
-                          .with_for_update()).first()
+    row = session.execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
     if row is None:
         return None
     call_id, taken, state, last_response, version_id, digest, direction = row
@@ -179,14 +184,13 @@ def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
             spoken.append(action)
     queue_url = line.queue_url if direction == "inbound" else line.connect_url
     body = twiml.render(spoken, f"{line.step_url}?t={taken + 2}", queue_url)
-    saved = session.execute(
-        update(Call).where(Call.id == call_id, Call.turn == taken)
-        .values(state=turn.state, language=turn.state["language"], turn=taken + 1,
-                last_response=body))
-    if not cast(CursorResult, saved).rowcount:
+    saved = session.connection().execute(_SAVE_TURN, {
+        "call_id": call_id, "taken": taken, "new_state": turn.state,
+        "new_language": turn.state["language"], "new_turn": taken + 1, "new_response": body})
+    if not saved.rowcount:
         raise RuntimeError("the call's turn was taken meanwhile")  # the row is locked: never
     if events:
-        session.execute(insert(TicketEvent), events)
+        session.execute(_ADD_EVENTS, events)
     return body
 
 
