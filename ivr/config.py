@@ -58,6 +58,9 @@ class Settings(BaseSettings):
     # Where login throttling counts attempts (Flask-Limiter): memory:// counts per worker
     # process; redis://host:6379 or memcached://host:11211 share one count between them.
     RATELIMIT_STORAGE_URI: str = "memory://"
+    # SQLite only: NORMAL syncs the write-ahead log at checkpoints, not at every commit (a
+    # power loss may undo the last commits, never corrupt the file); FULL syncs every commit.
+    SQLITE_SYNCHRONOUS: Literal["NORMAL", "FULL"] = "NORMAL"
 
     @field_validator("PUBLIC_BASE_URL")
     @classmethod

@@ -85,7 +85,7 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
         entry = _entry_for(session, call, ticket, now, pol, QueueStatus.AFTER_HOURS)
         return Arrival("after_hours", entry, next_opening=pol.next_opening(now))
     entry = _entry_for(session, call, ticket, now, pol, QueueStatus.WAITING)
-    if not agents.logged_in(session):
+    if not agents.anyone_logged_in(session):
         entry.status = QueueStatus.NOBODY
         return Arrival("nobody", entry, next_opening=None)
     position, estimate = position_and_estimate(session, entry, now, pol)

@@ -12,7 +12,7 @@ from twilio.twiml.voice_response import Gather, VoiceResponse
 from call_scripts.policy import OPTIONAL_MESSAGES
 from call_scripts.speech import duration
 from tickets import versions
-from tickets.models import Call, QueueEntry, ScriptVersion
+from tickets.models import Call, QueueEntry
 from tickets.versions import live_policy
 
 
@@ -25,10 +25,10 @@ class Speaker:
         self.pol = live_policy(session, entry.tier if entry else None)
         if entry is not None and entry.call_id:
             call = session.get(Call, entry.call_id)
-        version = session.get(ScriptVersion, call.script_version_id) \
-            if call and call.script_version_id else versions.current(session, script_name)
-        assert version is not None
-        self.script = versions.script_of(version)
+        self.script = versions.script_for_call(session, call.script_version_id,
+                                               call.script_digest) \
+            if call and call.script_version_id else versions.live_script(session,
+                                                                         script_name).parsed
         lang = (entry.language if entry else None) or (call.language if call else None) \
             or self.script.default_language
         self.lang = lang if lang in self.script.languages else self.script.default_language

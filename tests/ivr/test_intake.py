@@ -253,3 +253,38 @@ def test_simultaneous_duplicates_of_a_step_open_one_ticket(app, call, db, demo):
     tickets = db.scalars(select(Ticket).where(Ticket.call_id.is_not(None))).all()
     assert len(tickets) == 1
     assert tickets[0].number in answers[0][1].replace(" ", "")
+
+
+def test_a_plain_answer_is_on_the_timeline_when_the_next_prompt_is_heard_and_only_once(
+        call, db):
+    caller = call().press("1").press("1")  # English, a new problem: asked for their name
+    caller.speak("Jane Doe").hears("I heard Jane Doe")
+    caller.press("1").hears("Which department")  # confirmed: the answer is kept
+    heard = caller.text
+    url, params = caller.requests[-1]
+    lines = db.scalars(select(TicketEvent.text).where(TicketEvent.text.contains("Jane Doe"))
+                       ).all()
+    assert len(lines) == 1  # committed before the next prompt was returned
+    turn = db.scalar(select(Call.turn).execution_options(populate_existing=True))
+    status, body = caller.post(url, params)  # Twilio sends the answer again
+    assert status == 200 and body == db.scalar(select(Call.last_response))
+    assert body.split("<Say")[1:] and all(part.split(">", 1)[1].split("<")[0] in heard
+                                          for part in body.split("<Say")[1:])
+    assert db.scalar(select(Call.turn).execution_options(populate_existing=True)) == turn
+    assert len(db.scalars(select(TicketEvent.text).where(
+        TicketEvent.text.contains("Jane Doe"))).all()) == 1
+
+
+@pytest.mark.parametrize("setting, pragma", [(None, 1), ("FULL", 2)])
+def test_sqlite_syncs_every_commit_only_when_the_admin_chooses_full(tmp_path, setting,
+                                                                     pragma):
+    from ivr import create_app
+
+    overrides = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'line.db'}"}
+    if setting:
+        overrides["SQLITE_SYNCHRONOUS"] = setting
+    app = create_app(overrides)
+    with app.extensions["engine"].connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == pragma  # 1 NORMAL 2 FULL
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    app.extensions["engine"].dispose()
