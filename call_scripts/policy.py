@@ -24,8 +24,12 @@ REQUIRED_MESSAGES = (
     "nobody_available", "agent_unavailable", "not_understood", "goodbye",
 )
 # Messages added since policies were first published: one a policy lacks is said as the
-# message named here (a policy published before them keeps working).
-OPTIONAL_MESSAGES = {"callback_refused": "not_understood"}
+# message named here, or not at all where None (a policy published before them keeps working).
+OPTIONAL_MESSAGES: dict[str, str | None] = {
+    "callback_refused": "not_understood",
+    "callback_on": None,  # the number confirmed in intake, read back before the callback offer
+    "callback_other": None,  # ... and how to give another one instead
+}
 # Values the line fills in; any other {name} in a message is an error.
 PLACEHOLDERS = frozenset({"minutes", "position", "opening", "number", "ticket", "slot"})
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

@@ -26,7 +26,7 @@ def callee_zones(number: str, customer_zone: str | None, fallback: str) -> list[
     """The time zones the callee may be in: the customer record's, else the number's own
     (a country spanning several zones gives several), else the help desk's."""
     names: list[str] = [customer_zone] if customer_zone else []
-    if not names:
+    if not names and number:
         try:
             names = [z for z in number_zones.time_zones_for_number(phonenumbers.parse(number))
                      if z != "Etc/Unknown"]
@@ -79,3 +79,9 @@ def calling_zones(at: datetime, zones: list[ZoneInfo],
 def backoff_seconds(failures: int, base: float = 5.0, cap: float = 300.0) -> float:
     """Wait before retrying the Twilio API after this many failures in a row (exponential)."""
     return min(cap, base * 2 ** max(failures - 1, 0))
+
+
+def caller_zone(number: str | None, customer_zone: str | None, fallback: str) -> ZoneInfo:
+    """The one time zone a caller is told times in: the customer record's, else the first of
+    the number's own (phonenumbers' timezone data), else the help desk's."""
+    return callee_zones(number or "", customer_zone, fallback)[0]

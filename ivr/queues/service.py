@@ -284,6 +284,22 @@ def leave(session: Session, entry: QueueEntry, result: str, position: int | None
     return "none"
 
 
+def offered_number(session: Session, entry: QueueEntry) -> tuple[str | None, bool]:
+    """The number a callback is offered on: the ticket's callback number (given in intake),
+    else caller ID; and whether the caller already confirmed it in this call."""
+    ticket = session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
+    call = session.get(Call, entry.call_id) if entry.call_id else None
+    number = (ticket.callback_number if ticket else None) or entry.caller_number
+    confirmed = ((call.state or {}).get("fields") or {}).get("callback_number") if call else None
+    return number, bool(number) and confirmed == number
+
+
+def choose_callback_number(entry: QueueEntry, number: str) -> None:
+    """The caller's choice of number for the callback, kept on their entry until it is
+    booked (never in a webhook's URL)."""
+    entry.callback_number = number
+
+
 def request_callback(session: Session, entry: QueueEntry, number: str, due: datetime,
                      window_end: datetime | None, now: datetime) -> OutboundCall:
     """Book the callback (exactly once per queue entry); it keeps the caller's place in line."""

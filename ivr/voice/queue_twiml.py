@@ -69,7 +69,7 @@ def arrival(session: Session, call: Call, now: datetime) -> str:
         when = arrived.next_opening
         url = url_for("voice.queue_offline", e=entry.id)
         gather = response.gather(num_digits=1, action=url, method="POST", timeout=8)
-        voice.say(gather, key, opening=voice.local(when, "%A %H:%M") if when else "")
+        voice.say(gather, key, opening=voice.moment(when, now) if when else "")
         response.redirect(url, method="POST")
         return str(response)
     if arrived.decision == "connect":
@@ -96,17 +96,27 @@ def consent(voice: Speaker, entry: QueueEntry, estimate: float, position: int,
     return str(response)
 
 
-def callback_number(voice: Speaker, entry: QueueEntry, again: bool = False) -> str:
-    """Call back on the number they call from (1), or another (2)? Without caller ID: key it."""
-    number = entry.caller_number
+def spoken_number(number: str) -> str:
+    """A phone number said digit by digit."""
+    return " ".join(number.lstrip("+"))
+
+
+def callback_number(voice: Speaker, entry: QueueEntry, now: datetime,
+                    again: bool = False) -> str:
+    """The number to call back: the ticket's (given in intake), read back; asked to confirm
+    only when the caller has not confirmed it in this call already. Without one: key it."""
+    number, confirmed = service.offered_number(voice.session, entry)
     if not number:
         return callback_key(voice, entry)
+    if confirmed:
+        service.choose_callback_number(entry, number)
+        return callback_window(voice, entry, now, read_back=True)
     response = VoiceResponse()
     url = url_for("voice.queue_callback_number", e=entry.id)
     gather = response.gather(num_digits=1, method="POST", timeout=8, action=url)
     if again:
         voice.say(gather, "not_understood")
-    voice.say(gather, "callback_number", number=" ".join(number.lstrip("+")))
+    voice.say(gather, "callback_number", number=spoken_number(number))
     response.redirect(url, method="POST")
     return str(response)
 
@@ -123,13 +133,20 @@ def callback_key(voice: Speaker, entry: QueueEntry, refused: bool = False) -> st
     return str(response)
 
 
-def callback_window(voice: Speaker, entry: QueueEntry, number: str, now: datetime) -> str:
-    """As soon as possible (1), or in the later slot (2)?"""
+def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
+                    read_back: bool = False) -> str:
+    """As soon as possible (1), or in the later slot (2)? The number chosen is kept on the
+    queue entry, never in the URL; ``read_back`` says it first (confirmed in intake) and
+    offers another instead (3)."""
     response = VoiceResponse()
     slot = service.later_slot(voice.pol, now)
-    url = url_for("voice.queue_callback_window", e=entry.id, n=number)
+    url = url_for("voice.queue_callback_window", e=entry.id)
     gather = response.gather(num_digits=1, method="POST", timeout=8, action=url)
-    voice.say(gather, "callback_window", slot=voice.local(slot, "%H:%M"))
+    if read_back and entry.callback_number:
+        voice.say(gather, "callback_on", number=spoken_number(entry.callback_number))
+    voice.say(gather, "callback_window", slot=voice.moment(slot, now))
+    if read_back and entry.callback_number:
+        voice.say(gather, "callback_other")
     response.redirect(url, method="POST")
     return str(response)
 

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
+from call_scripts.moments import say_moment
 from call_scripts.policy import OPTIONAL_MESSAGES
 from tickets import versions
-from tickets.models import Call, QueueEntry, ScriptVersion
+from tickets.models import Call, Customer, QueueEntry, ScriptVersion, Ticket
 from tickets.versions import live_policy
+
+from ..outbound.rules import caller_zone
 
 
 class Speaker:
@@ -24,6 +27,7 @@ class Speaker:
         self.pol = live_policy(session, entry.tier if entry else None)
         if entry is not None and entry.call_id:
             call = session.get(Call, entry.call_id)
+        self.session, self.entry, self.call = session, entry, call
         version = session.get(ScriptVersion, call.script_version_id) \
             if call and call.script_version_id else versions.current(session, script_name)
         assert version is not None
@@ -32,16 +36,35 @@ class Speaker:
             or self.script.default_language
         self.lang = lang if lang in self.script.languages else self.script.default_language
 
-    def local(self, at: datetime, fmt: str) -> str:
-        """A time as the caller's help desk tells it: in the policy's time zone."""
-        zone = self.pol.hours.zone if self.pol.hours else at.tzinfo
-        return at.astimezone(zone).strftime(fmt)
+    @property
+    def zone(self) -> tzinfo:
+        """The caller's time zone: their customer record's, else their number's (the one the
+        line calls back first), else the help desk's."""
+        session, entry, call = self.session, self.entry, self.call
+        ticket = session.get(Ticket, entry.ticket_id) if entry and entry.ticket_id else None
+        customer_id = (call.customer_id if call else None) \
+            or (ticket.customer_id if ticket else None)
+        customer = session.get(Customer, customer_id) if customer_id else None
+        number = (entry.callback_number if entry else None) \
+            or (ticket.callback_number if ticket else None) \
+            or (entry.caller_number if entry else None) or (call.from_number if call else None)
+        return caller_zone(number, customer.timezone if customer else None,
+                           self.pol.hours.timezone if self.pol.hours else "UTC")
+
+    def moment(self, at: datetime, now: datetime) -> str:
+        """A moment as this caller hears it: their time zone, their language, with its day."""
+        return say_moment(at, now, self.zone, self.lang)
 
     def say(self, parent: VoiceResponse | Gather, key: str, **values: Any) -> None:
         """Say a policy message; one the policy lacks in this language is said in the
         script's default language, with that language's voice (an optional message the
-        policy lacks altogether: the one ``OPTIONAL_MESSAGES`` names instead)."""
-        messages = self.pol.messages.get(key) or self.pol.messages[OPTIONAL_MESSAGES[key]]
+        policy lacks altogether: the one ``OPTIONAL_MESSAGES`` names instead, or nothing)."""
+        messages = self.pol.messages.get(key)
+        if not messages:
+            fallback = OPTIONAL_MESSAGES[key]
+            if fallback is None:
+                return
+            messages = self.pol.messages[fallback]
         lang = self.lang if self.lang in messages else self.script.default_language
         template = messages.get(lang) or next(iter(messages.values()))
         text = template.format_map(defaultdict(str, values))

@@ -189,7 +189,7 @@ def test_callback_is_placed_at_its_turn_and_connects_to_the_reserved_analyst(
     ann = add_agent(db, "Ann", tier=1, status="on_call")
     caller = to_queue(call)
     caller.press("1")  # holds
-    caller.press("2").press("1").press("1")  # then a callback to this number, when free
+    caller.press("2").press("1")  # then a callback (to the number given in intake), when free
     caller.hears("will call you back")
     booked = db.scalar(select(OutboundCall))
     assert booked.kind == "callback" and booked.status == "pending"

@@ -1,0 +1,127 @@
+"""Promises a caller hears, kept: the callback number given in intake, times in the caller's
+own zone and language with their day, and hours (issue 11). Each test is a caller on the
+line, on the shared test clock set to a weekday, a weekend night or a holiday."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import select
+
+from tickets.models import OutboundCall
+
+from .test_intake import report_problem
+from .test_queue import to_queue
+
+NEW_YORK = "+12025550147"  # not a customer: a new caller, in New York by their number
+MARCO = "+393331234567"  # the demo's Italian customer (Europe/Rome)
+SITI = "+60123456789"  # the demo's Malay customer (Asia/Kuala_Lumpur)
+SUNDAY_NIGHT = datetime(2026, 11, 29, 3, 57, tzinfo=UTC)  # closed until Monday 08:00 UTC
+CHRISTMAS = datetime(2026, 12, 25, 10, 0, tzinfo=UTC)  # a Friday, a holiday of the policy
+
+
+def new_caller_to_queue(call, from_=NEW_YORK, language_key="1", keyed=None, impact="1",
+                        urgency="2"):
+    """A new caller reports a problem and reaches the queue; ``keyed``: the callback number
+    they key in intake instead of their caller ID."""
+    caller = call(from_=from_).press(language_key).press("1")  # language; a new problem
+    caller.speak("Jane Doe").press("1").speak("Finance").speak("Room 4")
+    if from_ is not None:
+        caller.press("2" if keyed else "1")  # another number, or this one
+    if keyed or from_ is None:
+        caller.press(keyed).press("1")  # keyed, read back, confirmed
+    caller.press("*")  # no account number
+    report_problem(caller, impact=impact, urgency=urgency)
+    caller.press("2")  # no other problem: on to the queue
+    return caller
+
+
+def known_to_queue(call, number):
+    """A known caller (greeted in their language) reports a problem and reaches the queue."""
+    if number != SITI:
+        return to_queue(call, number=number)
+    caller = call(from_=number).press("1").press("1")  # no open tickets: a new problem; keep
+    report_problem(caller, impact="1", urgency="2")
+    return caller.press("2")
+
+
+def said_in_urls(caller, digits: str) -> bool:
+    return any(digits in url for url, _params in caller.requests)
+
+
+# ---- the callback number given in intake ---------------------------------------------------
+
+def test_the_queue_calls_back_on_the_number_keyed_in_intake_without_asking_again(
+        call, db, demo, clock):
+    caller = new_caller_to_queue(call, keyed="2025550188")
+    caller.hears("no analyst")  # nobody is staffed: a callback is offered
+    caller.press("1")
+    caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 8 8, the number you gave us")
+    assert "1 2 0 2 5 5 5 0 1 4 7" not in caller.text  # not the caller ID
+    assert "If that is right" not in caller.text  # confirmed in intake: not asked again
+    caller.press("1")  # as soon as an analyst is free
+    caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 8 8")
+
+    [booked] = db.scalars(select(OutboundCall)).all()
+    assert booked.to_number == "+12025550188" and booked.kind == "callback"
+    # No number in any webhook URL (the choice is kept on the caller's queue entry).
+    assert not said_in_urls(caller, "2025550188") and not said_in_urls(caller, "2025550147")
+
+
+def test_another_number_may_still_be_keyed_in_the_queue(call, db, demo, clock):
+    caller = new_caller_to_queue(call)
+    caller.press("1")  # a callback: the caller ID confirmed in intake is read back
+    caller.hears("1 2 0 2 5 5 5 0 1 4 7, the number you gave us", "another number, press 3")
+    caller.press("3").press("2025550166")  # another number
+    assert not said_in_urls(caller, "2025550166")
+    caller.press("2")  # the later slot
+    [booked] = db.scalars(select(OutboundCall)).all()
+    assert booked.to_number == "+12025550166" and booked.window_end is not None
+
+
+def test_a_caller_without_caller_id_is_not_asked_for_their_number_twice(call, db, demo, clock):
+    caller = new_caller_to_queue(call, from_=None, keyed="2025550188")
+    caller.press("1")  # a callback
+    caller.hears("1 2 0 2 5 5 5 0 1 8 8, the number you gave us")
+    assert "key in the number" not in caller.text.lower()
+    caller.press("1")
+    assert db.scalar(select(OutboundCall.to_number)) == "+12025550188"
+
+
+# ---- times in the caller's zone and language, with their day -------------------------------
+
+@pytest.mark.parametrize(("number", "words"), [
+    (NEW_YORK, "To be called today at 7:00 AM, press 2"),  # 12:00 UTC in New York
+    (MARCO, "Per essere richiamato oggi alle ore 13:00, prema 2"),  # in Rome
+    (SITI, "Untuk dihubungi hari ini pada 8:00 PTG, tekan 2"),  # in Kuala Lumpur
+])
+def test_the_later_slot_is_said_with_its_day_in_the_callers_zone_and_language(
+        call, db, demo, clock, number, words):
+    caller = (new_caller_to_queue(call, from_=number) if number == NEW_YORK
+              else known_to_queue(call, number))
+    caller.press("1")  # a callback
+    caller.hears(words)
+    caller.press("2")
+    booked = db.scalar(select(OutboundCall))
+    assert booked.due_at == datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(("number", "words"), [
+    (NEW_YORK, "opens again Monday, November 30 at 3:00 AM"),
+    (MARCO, "riapre domani alle ore 09:00"),  # already Sunday morning in Rome
+    (SITI, "dibuka semula esok pada 4:00 PTG"),
+])
+def test_a_weekend_night_caller_hears_the_opening_in_their_zone_and_language(
+        call, db, demo, clock, number, words):
+    clock.current = SUNDAY_NIGHT
+    caller = (new_caller_to_queue(call, from_=number) if number == NEW_YORK
+              else known_to_queue(call, number))
+    caller.hears(words)
+    assert "Monday 08:00" not in caller.text and "UTC" not in caller.text
+
+
+def test_a_holiday_caller_hears_the_next_working_day(call, db, demo, clock):
+    clock.current = CHRISTMAS  # Friday 25th; the 26th is a holiday too, then the weekend
+    caller = to_queue(call, number=MARCO)
+    caller.hears("riapre lunedì 28 dicembre alle ore 09:00")
