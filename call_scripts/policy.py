@@ -24,11 +24,16 @@ REQUIRED_MESSAGES = (
     "nobody_available", "agent_unavailable", "not_understood", "goodbye",
 )
 # Messages added since policies were first published: one a policy lacks is said as the
-# message named here, or not at all where None (a policy published before them keeps working).
+# message named here, or where None in the shipped policy's wording (a policy published before
+# them keeps working).
 OPTIONAL_MESSAGES: dict[str, str | None] = {
     "callback_refused": "not_understood",
     "callback_on": None,  # the number confirmed in intake, read back before the callback offer
     "callback_other": None,  # ... and how to give another one instead
+    "emergency_no_engineer": None,  # after hours, no engineer on call to put an emergency to
+    "emergency_unanswered": None,  # ... or they did not answer
+    "emergency_callback": None,  # then: a callback at the earliest moment
+    "emergency_no_number": None,  # ... or, with no number to call, when to call again
 }
 # Values the line fills in; any other {name} in a message is an error.
 PLACEHOLDERS = frozenset({"minutes", "position", "opening", "number", "ticket", "slot"})

@@ -9,6 +9,7 @@ import phonenumbers
 from phonenumbers import timezone as number_zones
 
 from call_scripts.phones import DialRule, refusal
+from call_scripts.policy import Hours, next_opening
 
 
 def destination_refusal(number: str, rule: DialRule) -> str | None:
@@ -85,3 +86,18 @@ def caller_zone(number: str | None, customer_zone: str | None, fallback: str) ->
     """The one time zone a caller is told times in: the customer record's, else the first of
     the number's own (phonenumbers' timezone data), else the help desk's."""
     return callee_zones(number or "", customer_zone, fallback)[0]
+
+
+def earliest_call(at: datetime, hours: Hours | None, zones: list[ZoneInfo],
+                  window: tuple[int, int]) -> datetime:
+    """The first moment at or after ``at`` when the help desk is open (its hours and
+    holidays) and the callee is within their calling window: when a callback "as soon as
+    possible" is placed."""
+    moment = at
+    for _ in range(60):  # each turn moves to a later opening or window: a fortnight at most
+        moment = next_opening(hours, moment)
+        allowed = next_allowed_time(moment, zones, window)
+        if allowed is None or allowed == moment:
+            return moment
+        moment = allowed
+    return next_opening(hours, at)

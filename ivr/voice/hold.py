@@ -62,6 +62,18 @@ def queue_arrive(hook: Hook) -> str:
     return queue_twiml.arrival(hook.session, call, hook.now)
 
 
+@webhook("/queue/emergency/dialed")
+def queue_emergency_dialed(hook: Hook) -> str:
+    """The <Dial> action after hours: the engineer on call answered, or a callback is booked."""
+    sid = hook.call_sid
+    call = hook.session.scalar(select(Call).where(Call.sid == sid)) if sid else None
+    if call is None:
+        return queue_twiml.plain_goodbye()
+    about_ticket(calls.ticket_number(call.state))
+    return queue_twiml.emergency_dialed(hook.session, call, hook.form.get("DialCallStatus", ""),
+                                        hook.now)
+
+
 @entry_webhook("/queue/consent")
 def queue_consent(hook: Hook, entry: QueueEntry) -> str:
     """The answer to the offer: 1 hold, 2 callback, 3 voicemail. Asked up to three times;

@@ -10,8 +10,10 @@ from flask import current_app, url_for
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
+from tickets import phones
 from tickets.models import Call, QueueEntry
 
+from ..outbound import rules
 from ..queues import hold, service
 from .speaker import Speaker
 
@@ -58,11 +60,7 @@ def arrival(session: Session, call: Call, now: datetime) -> str:
     voice = speaker(session, entry, call)
     response = VoiceResponse()
     if arrived.decision == "emergency":
-        number = current_app.config["EMERGENCY_NUMBER"]
-        voice.say(response, "after_hours_emergency")
-        if number:
-            response.dial(number)
-        return goodbye(response, voice)
+        return emergency(session, voice, call, now)
     assert entry is not None  # only an emergency has no entry
     if arrived.decision in ("after_hours", "nobody"):
         key = "after_hours" if arrived.decision == "after_hours" else "nobody_available"
@@ -77,6 +75,60 @@ def arrival(session: Session, call: Call, now: datetime) -> str:
         enqueue(response, entry)
         return str(response)
     return consent(voice, entry, arrived.estimate, arrived.position)
+
+
+def emergency(session: Session, voice: Speaker, call: Call, now: datetime) -> str:
+    """After hours, a problem that cannot wait: put through to the engineer on call; with no
+    one to put through to, a callback at the earliest moment (or, without a number, when to
+    call again)."""
+    response = VoiceResponse()
+    number = current_app.config["EMERGENCY_NUMBER"]
+    if not number:
+        voice.say(response, "emergency_no_engineer")
+        return emergency_callback(session, voice, call, response, now,
+                                  "no engineer on call (EMERGENCY_NUMBER is not set)")
+    service.emergency_put_through(session, call, now)
+    voice.say(response, "after_hours_emergency")
+    response.dial(number, action=url_for("voice.queue_emergency_dialed"), method="POST",
+                  timeout=voice.pol.outbound.ring_timeout_seconds)
+    return str(response)
+
+
+def emergency_dialed(session: Session, call: Call, status: str, now: datetime) -> str:
+    """The <Dial> to the engineer on call ended: over if they answered, else a callback."""
+    voice = speaker(session, None, call)
+    response = VoiceResponse()
+    if status in ("completed", "answered"):
+        return goodbye(response, voice)
+    voice.say(response, "emergency_unanswered")
+    return emergency_callback(session, voice, call, response, now,
+                              f"the engineer on call did not answer ({status or 'failed'})")
+
+
+def emergency_callback(session: Session, voice: Speaker, call: Call, response: VoiceResponse,
+                       now: datetime, why: str) -> str:
+    """Book the callback for the earliest moment the desk is open and the caller may be
+    called, on the ticket's callback number, and say when (no promise without a number)."""
+    pol = voice.pol
+    ticket = service.main_ticket(session, call)
+    number = (ticket.callback_number if ticket else None) or phones.to_e164(call.from_number)
+    due = None
+    if number:
+        customer = ticket.customer if ticket else None
+        window = pol.outbound.quiet_hours
+        zones = rules.calling_zones(now, rules.callee_zones(
+            number, customer.timezone if customer else None,
+            pol.hours.timezone if pol.hours else "UTC"), window)
+        due = rules.earliest_call(now, pol.hours, zones, window)
+    booked = service.emergency_callback(session, call, number, due, why, now)
+    said = spoken_number(ticket.number) if ticket and ticket.number else ""
+    if booked is not None:
+        voice.say(response, "emergency_callback", number=spoken_number(booked.to_number),
+                  slot=voice.moment(booked.due_at, now, booked.to_number), ticket=said)
+    else:
+        voice.say(response, "emergency_no_number", ticket=said,
+                  opening=voice.moment(pol.next_opening(now), now))
+    return goodbye(response, voice)
 
 
 def consent(voice: Speaker, entry: QueueEntry, estimate: float, position: int,

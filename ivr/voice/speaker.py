@@ -13,7 +13,7 @@ from call_scripts.moments import say_moment
 from call_scripts.policy import OPTIONAL_MESSAGES
 from tickets import versions
 from tickets.models import Call, Customer, QueueEntry, ScriptVersion, Ticket
-from tickets.versions import live_policy
+from tickets.versions import live_policy, shipped_messages
 
 from ..outbound.rules import caller_zone
 
@@ -36,35 +36,34 @@ class Speaker:
             or self.script.default_language
         self.lang = lang if lang in self.script.languages else self.script.default_language
 
-    @property
-    def zone(self) -> tzinfo:
-        """The caller's time zone: their customer record's, else their number's (the one the
-        line calls back first), else the help desk's."""
+    def zone(self, number: str | None = None) -> tzinfo:
+        """The caller's time zone: their customer record's, else their number's (``number``,
+        else the one the line calls back first), else the help desk's."""
         session, entry, call = self.session, self.entry, self.call
         ticket = session.get(Ticket, entry.ticket_id) if entry and entry.ticket_id else None
         customer_id = (call.customer_id if call else None) \
             or (ticket.customer_id if ticket else None)
         customer = session.get(Customer, customer_id) if customer_id else None
-        number = (entry.callback_number if entry else None) \
+        number = number or (entry.callback_number if entry else None) \
             or (ticket.callback_number if ticket else None) \
             or (entry.caller_number if entry else None) or (call.from_number if call else None)
         return caller_zone(number, customer.timezone if customer else None,
                            self.pol.hours.timezone if self.pol.hours else "UTC")
 
-    def moment(self, at: datetime, now: datetime) -> str:
-        """A moment as this caller hears it: their time zone, their language, with its day."""
-        return say_moment(at, now, self.zone, self.lang)
+    def moment(self, at: datetime, now: datetime, number: str | None = None) -> str:
+        """A moment as this caller hears it: their time zone (that of ``number`` if given and
+        no customer record says), their language, with its day."""
+        return say_moment(at, now, self.zone(number), self.lang)
 
     def say(self, parent: VoiceResponse | Gather, key: str, **values: Any) -> None:
         """Say a policy message; one the policy lacks in this language is said in the
         script's default language, with that language's voice (an optional message the
-        policy lacks altogether: the one ``OPTIONAL_MESSAGES`` names instead, or nothing)."""
+        policy lacks altogether: the one ``OPTIONAL_MESSAGES`` names instead, else the shipped
+        policy's wording)."""
         messages = self.pol.messages.get(key)
         if not messages:
             fallback = OPTIONAL_MESSAGES[key]
-            if fallback is None:
-                return
-            messages = self.pol.messages[fallback]
+            messages = self.pol.messages[fallback] if fallback else shipped_messages()[key]
         lang = self.lang if self.lang in messages else self.script.default_language
         template = messages.get(lang) or next(iter(messages.values()))
         text = template.format_map(defaultdict(str, values))

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tickets.models import OutboundCall
+from tickets.models import OutboundCall, Ticket, TicketEvent
 
 from .test_intake import report_problem
 from .test_queue import to_queue
@@ -37,12 +37,12 @@ def new_caller_to_queue(call, from_=NEW_YORK, language_key="1", keyed=None, impa
     return caller
 
 
-def known_to_queue(call, number):
+def known_to_queue(call, number, impact="1", urgency="2"):
     """A known caller (greeted in their language) reports a problem and reaches the queue."""
     if number != SITI:
-        return to_queue(call, number=number)
+        return to_queue(call, number=number, impact=impact, urgency=urgency)
     caller = call(from_=number).press("1").press("1")  # no open tickets: a new problem; keep
-    report_problem(caller, impact="1", urgency="2")
+    report_problem(caller, impact=impact, urgency=urgency)
     return caller.press("2")
 
 
@@ -125,3 +125,80 @@ def test_a_holiday_caller_hears_the_next_working_day(call, db, demo, clock):
     clock.current = CHRISTMAS  # Friday 25th; the 26th is a holiday too, then the weekend
     caller = to_queue(call, number=MARCO)
     caller.hears("riapre lunedì 28 dicembre alle ore 09:00")
+
+
+# ---- after hours, an enterprise failure ---------------------------------------------------
+
+def emergency_lines(db):
+    return [e.text for e in db.scalars(select(TicketEvent).where(TicketEvent.kind == "emergency")
+                                       .order_by(TicketEvent.id))]
+
+
+EMERGENCY_CALLBACK = {
+    # caller, words heard, the earliest moment in hours and in the caller's calling window
+    "en-US": (NEW_YORK, "we have booked a callback to 1 2 0 2 5 5 5 0 1 4 7 at the earliest "
+              "moment we can: Monday, November 30 at 9:00 AM",
+              datetime(2026, 11, 30, 14, 0, tzinfo=UTC)),  # 09:00 in New York
+    "it-IT": (MARCO, "abbiamo fissato una richiamata al numero 3 9 3 3 3 1 2 3 4 5 6 7 il prima "
+              "possibile: domani alle ore 09:00", datetime(2026, 11, 30, 8, 0, tzinfo=UTC)),
+    "ms-MY": (SITI, "kami telah menempah panggilan semula ke nombor 6 0 1 2 3 4 5 6 7 8 9 "
+              "seawal mungkin, iaitu esok pada 4:00 PTG",
+              datetime(2026, 11, 30, 8, 0, tzinfo=UTC)),  # the opening: 16:00 in Kuala Lumpur
+}
+
+
+@pytest.mark.parametrize("language", list(EMERGENCY_CALLBACK))
+def test_no_engineer_on_call_books_a_callback_at_the_earliest_moment(
+        app, call, db, demo, clock, language):
+    number, words, due = EMERGENCY_CALLBACK[language]
+    app.config["EMERGENCY_NUMBER"] = ""
+    clock.current = SUNDAY_NIGHT
+    caller = (new_caller_to_queue(call, from_=number, impact="3", urgency="3")
+              if number == NEW_YORK else known_to_queue(call, number, impact="3", urgency="3"))
+    assert caller.dialled == [] and caller.hung_up
+    assert "putting you through" not in caller.text and "in contatto" not in caller.text
+    caller.hears(words)
+    assert caller.languages == {language}
+
+    [booked] = db.scalars(select(OutboundCall)).all()
+    assert (booked.kind, booked.to_number, booked.due_at) == ("callback", number, due)
+    ticket = db.get(Ticket, booked.ticket_id)
+    assert ticket.priority == "enterprise_failure"
+    assert f"{' '.join(ticket.number)}." in caller.text  # the ticket's number is said
+    [line] = emergency_lines(db)
+    assert "no engineer on call (EMERGENCY_NUMBER is not set)" in line
+    assert "callback booked for the earliest moment" in line
+
+
+@pytest.mark.parametrize("status", ["no-answer", "busy", "failed"])
+def test_an_engineer_on_call_who_does_not_answer_leaves_a_callback_booked(
+        app, call, db, demo, clock, status):
+    app.config["EMERGENCY_NUMBER"] = "+15550109999"
+    clock.current = SUNDAY_NIGHT
+    caller = new_caller_to_queue(call, impact="3", urgency="3")
+    caller.hears("putting you through to the engineer on call")
+    assert caller.dialled == ["+15550109999"] and db.scalar(select(OutboundCall)) is None
+
+    caller.dial_ends(status, 0)
+    caller.hears("the engineer on call did not answer",
+                 "callback to 1 2 0 2 5 5 5 0 1 4 7", "Monday, November 30 at 9:00 AM")
+    assert caller.hung_up
+    [booked] = db.scalars(select(OutboundCall)).all()
+    assert booked.due_at == datetime(2026, 11, 30, 14, 0, tzinfo=UTC)
+    assert emergency_lines(db) == [
+        "After hours: put through to the engineer on call",
+        f"After hours: the engineer on call did not answer ({status}); callback booked for "
+        "the earliest moment (2026-11-30 14:00 UTC)"]
+    # Twilio repeating the Dial's action books nothing more.
+    url, params = caller.requests[-1]
+    caller.post(url, params)
+    assert len(db.scalars(select(OutboundCall)).all()) == 1
+
+
+def test_an_engineer_on_call_who_answers_books_no_callback(app, call, db, demo, clock):
+    app.config["EMERGENCY_NUMBER"] = "+15550109999"
+    clock.current = SUNDAY_NIGHT
+    caller = new_caller_to_queue(call, impact="3", urgency="3")
+    caller.dial_ends("completed", 420)
+    caller.hears("Goodbye")
+    assert db.scalar(select(OutboundCall)) is None
