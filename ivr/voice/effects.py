@@ -7,17 +7,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from call_scripts.model import EFFECTS
-from tickets import bookings, intake, versions
-from tickets.models import Call
+from call_scripts.moments import say_moment
+from tickets import bookings, intake, timeline, versions
+from tickets.models import Call, Customer
 
 from ..logs import about_ticket
-from ..outbound import conversation
+from ..outbound import conversation, rules
 
 log = logging.getLogger(__name__)
 
@@ -86,11 +87,45 @@ def open_ticket(a: Asked) -> dict[str, Any]:
 
 
 def schedule_callback(a: Asked) -> dict[str, Any]:
-    """Promise a callback to the number given (or the caller's own)."""
+    """Book a callback to the number given (or the caller's own) for the earliest moment the
+    desk is open and the caller may be called; the script is told whether it is booked and,
+    when that is later than now, when (said in the caller's zone and language)."""
+    number = a.args.get("number") or a.args.get("caller")
+    due = earliest_callback(a, number) if number else None
     outbound = bookings.schedule_callback(
-        a.session, ticket_id=a.args.get("ticket"),
-        number=a.args.get("number") or a.args.get("caller"), language=a.language)
-    return {"booked": outbound is not None}
+        a.session, ticket_id=a.args.get("ticket"), number=number, language=a.language, due=due)
+    if outbound is None or due is None:
+        return {"booked": False, "later": False}
+    return {"booked": True, "later": due > a.now,
+            "when": say_moment(due, a.now, _zone(a, number), a.language)}
+
+
+def earliest_callback(a: Asked, number: str) -> datetime:
+    """The first moment the desk is open (hours, holidays) and ``number`` may be called."""
+    pol = versions.live_policy(a.session)
+    window = pol.outbound.quiet_hours
+    zones = rules.calling_zones(a.now, rules.callee_zones(
+        number, _customer_zone(a), pol.hours.timezone if pol.hours else "UTC"), window)
+    return rules.earliest_call(a.now, pol.hours, zones, window)
+
+
+def _customer_zone(a: Asked) -> str | None:
+    customer = a.session.get(Customer, a.call.customer_id) if a.call.customer_id else None
+    return customer.timezone if customer else None
+
+
+def _zone(a: Asked, number: str | None) -> tzinfo:
+    """The caller's time zone: the customer record's, else their number's, else the desk's."""
+    pol = versions.live_policy(a.session)
+    return rules.caller_zone(number, _customer_zone(a),
+                             pol.hours.timezone if pol.hours else "UTC")
+
+
+def record_call(a: Asked) -> dict[str, Any]:
+    """A call that gave nothing to open a ticket on: kept as a call record, not a ticket."""
+    timeline.record_event(a.session, "call_record", "No ticket opened: the caller gave no "
+                          "answer to open one on", call_id=a.call.id, at=a.now)
+    return {"recorded": True}
 
 
 def _outbound(effect: Callable[[Session, Call, dict[str, Any], datetime], dict[str, Any]]
@@ -106,6 +141,7 @@ HANDLERS: dict[str, Handler] = {
     "verify_pin": verify_pin,
     "open_ticket": open_ticket,
     "schedule_callback": schedule_callback,
+    "record_call": record_call,
     "stop_status_calls": _outbound(conversation.stop_status_calls),
     "add_recording": _outbound(conversation.add_recording),
     "closure_answer": _outbound(conversation.closure_answer),

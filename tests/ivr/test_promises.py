@@ -46,6 +46,11 @@ def known_to_queue(call, number, impact="1", urgency="2"):
     return caller.press("2")
 
 
+def opened(db) -> list[Ticket]:
+    """The tickets calls opened (not the demo's)."""
+    return list(db.scalars(select(Ticket).where(Ticket.call_id.is_not(None))))
+
+
 def said_in_urls(caller, digits: str) -> bool:
     return any(digits in url for url, _params in caller.requests)
 
@@ -202,3 +207,113 @@ def test_an_engineer_on_call_who_answers_books_no_callback(app, call, db, demo, 
     caller.dial_ends("completed", 420)
     caller.hears("Goodbye")
     assert db.scalar(select(OutboundCall)) is None
+
+
+# ---- silent and garbled calls, withheld numbers, the last menu -----------------------------
+
+def silent_until_hung_up(caller, most=9):
+    for _ in range(most):
+        if caller.hung_up:
+            return caller
+        caller.wait()
+    raise AssertionError(f"still on the line: {caller.text!r}")
+
+
+NO_TICKET = {"en-US": ("1", "no ticket has been opened"),
+             "it-IT": ("2", "non è stato aperto alcun ticket"),
+             "ms-MY": ("3", "tiada tiket dibuka")}
+
+
+@pytest.mark.parametrize("language", list(NO_TICKET))
+def test_a_silent_call_opens_no_ticket_and_books_no_callback(call, db, demo, clock, language):
+    key, words = NO_TICKET[language]
+    caller = call(from_=NEW_YORK).press(key)
+    silent_until_hung_up(caller)  # at the first menu, and its re-prompts
+    caller.hears(words)
+    assert caller.languages == {language}
+    assert opened(db) == [] and db.scalar(select(OutboundCall)) is None
+    record = db.scalar(select(TicketEvent).where(TicketEvent.kind == "call_record"))
+    assert record.call_id is not None and record.ticket_id is None
+
+
+def test_garbage_at_every_prompt_opens_no_ticket(call, db, demo, clock):
+    caller = call(from_=NEW_YORK).press("1")
+    for _ in range(3):
+        caller.press("7")  # no such option
+    caller.hears("no ticket has been opened")
+    assert "call you back" not in caller.text
+    assert opened(db) == [] and db.scalar(select(OutboundCall)) is None
+
+
+WAY_OUT_CALLBACK = {
+    # clock, caller, language key, words heard, the callback's due time (UTC)
+    "weekday, before the caller's calling hours": (
+        datetime(2026, 11, 23, 10, 0, tzinfo=UTC), NEW_YORK, "1",
+        "who will call you back today at 9:00 AM",  # 05:00 in New York now
+        datetime(2026, 11, 23, 14, 0, tzinfo=UTC)),
+    "weekday, open": (
+        datetime(2026, 11, 23, 10, 0, tzinfo=UTC), "+390612345678", "2",
+        "che La richiamerà il prima possibile", datetime(2026, 11, 23, 10, 0, tzinfo=UTC)),
+    "weekend night": (
+        SUNDAY_NIGHT, NEW_YORK, "1", "who will call you back Monday, November 30 at 9:00 AM",
+        datetime(2026, 11, 30, 14, 0, tzinfo=UTC)),
+    "holiday": (
+        CHRISTMAS, "+390612345678", "2", "che La richiamerà lunedì 28 dicembre alle ore 09:00",
+        datetime(2026, 12, 28, 8, 0, tzinfo=UTC)),
+    "holiday, Malay": (
+        CHRISTMAS, "+60321234567", "3",
+        "yang akan menghubungi anda semula Isnin, 28 Disember pada 4:00 PTG",
+        datetime(2026, 12, 28, 8, 0, tzinfo=UTC)),
+}
+
+
+@pytest.mark.parametrize("case", list(WAY_OUT_CALLBACK))
+def test_a_way_out_callback_is_booked_within_hours_and_said_with_its_day(
+        call, db, demo, clock, case):
+    now, number, key, words, due = WAY_OUT_CALLBACK[case]
+    clock.current = now
+    caller = call(from_=number).press(key).press("1")  # a new problem
+    caller.speak("Jane Doe").press("1")  # a real answer: the name
+    silent_until_hung_up(caller)  # then nothing more
+    caller.hears(words)
+
+    [ticket] = opened(db)
+    assert ticket.incomplete and ticket.caller_name == "Jane Doe"
+    [booked] = db.scalars(select(OutboundCall)).all()
+    assert (booked.to_number, booked.due_at, booked.ticket_id) == (number, due, ticket.id)
+
+
+@pytest.mark.parametrize(("key", "words"), [
+    ("1", "We have no number to call you back on"),
+    ("2", "Non abbiamo un numero al quale richiamarLa"),
+    ("3", "Kami tiada nombor untuk menghubungi anda semula"),
+])
+def test_a_withheld_number_is_never_promised_a_callback(call, db, demo, clock, key, words):
+    caller = call(from_=None).press(key).press("1")
+    caller.speak("Jane Doe").press("1").speak("Finance").speak("Room 4")
+    silent_until_hung_up(caller)  # keys no number to be called back on
+    caller.hears(words)
+    assert "call you back as soon" not in caller.text and "call you back today" not in caller.text
+    [ticket] = opened(db)
+    assert ticket.incomplete and ticket.callback_number is None
+    assert f"{' '.join(ticket.number)}" in caller.text
+    assert db.scalar(select(OutboundCall)) is None
+
+
+def test_failing_the_last_menu_still_reaches_the_queue(call, db, demo, clock):
+    caller = to_queue_without_answering_the_last_menu(call)
+    caller.hears("no analyst is available", "have us call you back, press 1")
+    assert "Goodbye" not in caller.text and not caller.hung_up
+    caller.press("1").press("1")  # a callback, as soon as an analyst is free
+    assert db.scalar(select(OutboundCall.to_number)) == "+15551230001"
+
+
+def to_queue_without_answering_the_last_menu(call):
+    caller = call(from_="+15551230001").press("2").press("1")  # Alice: a new problem
+    report_problem(caller, impact="1", urgency="2")
+    caller.hears("another problem")
+    for _ in range(3):
+        caller.wait()
+        if "another problem" not in caller.text:
+            break
+    return caller
