@@ -72,18 +72,27 @@ def _about(a: Asked) -> None:
 
 
 def open_ticket(a: Asked) -> dict[str, Any]:
-    """Open the ticket of one problem, with the live policy's SLA targets for its priority."""
+    """Open the ticket of one problem, with the live policy's SLA targets for its priority,
+    counted in its business hours. While the desk is closed the script is also told when it
+    opens (``opens``, said in the caller's zone and language): its clock starts then."""
     priority = a.args["priority"]
-    target = versions.live_policy(a.session).sla.get(priority)
+    pol = versions.live_policy(a.session)
+    target = pol.sla.get(priority)
     sla = {**(a.args.get("sla") or {}),
            **(target.model_dump(exclude_none=True) if target else {})}
     ticket, pin = intake.open_ticket(
         a.session, fields=a.fields, priority=priority, sla=sla,
-        call_id=a.call.id, customer_id=a.call.customer_id, language=a.language)
+        call_id=a.call.id, customer_id=a.call.customer_id, language=a.language, now=a.now,
+        hours=pol.hours)
     about_ticket(ticket.number)
     log.info("call %s opened ticket %s (priority %s)", a.call.sid, ticket.number,
              ticket.priority)
-    return {"id": ticket.id, "number": ticket.number, "pin": pin}
+    opened: dict[str, Any] = {"id": ticket.id, "number": ticket.number, "pin": pin}
+    if not pol.is_within_hours(a.now):
+        number = ticket.callback_number or a.fields.get("caller_id")
+        opened["opens"] = say_moment(pol.next_opening(a.now), a.now, _zone(a, number),
+                                     a.language)
+    return opened
 
 
 def schedule_callback(a: Asked) -> dict[str, Any]:

@@ -317,3 +317,130 @@ def to_queue_without_answering_the_last_menu(call):
         if "another problem" not in caller.text:
             break
     return caller
+
+
+# ---- SLA clocks in business hours ------------------------------------------------------------
+
+OPENED_CLOSED = {
+    # caller, language key, what is heard
+    "en-US": (NEW_YORK, "1", "The help desk is closed now: we open Monday, November 30 at "
+              "3:00 AM, and an analyst will respond within 1 hour of opening"),
+    "it-IT": ("+390612345678", "2", "L'help desk ora è chiuso: apriamo domani alle ore 09:00 e "
+              "un analista risponderà entro 1 ora dall'apertura"),
+    "ms-MY": ("+60321234567", "3", "Meja bantuan kini ditutup: kami dibuka esok pada 4:00 PTG, "
+              "dan penganalisis akan memberikan maklum balas dalam tempoh 1 jam selepas dibuka"),
+}
+
+
+@pytest.mark.parametrize("language", list(OPENED_CLOSED))
+def test_a_ticket_opened_while_closed_promises_what_its_due_time_says(
+        call, db, demo, clock, language):
+    number, key, words = OPENED_CLOSED[language]
+    clock.current = SUNDAY_NIGHT
+    caller = call(from_=number).press(key).press("1")
+    caller.speak("Jane Doe").press("1").speak("Finance").speak("Room 4").press("1")
+    caller.press("*")
+    report_problem(caller, impact="2", urgency="2")  # a critical situation: 60 minutes
+    caller.hears(words)
+    assert "will respond within 1 hour." not in caller.text
+    [ticket] = opened(db)
+    assert ticket.priority == "critical_situation"
+    assert ticket.response_due == datetime(2026, 11, 30, 9, 0, tzinfo=UTC)  # opening + 1 h
+    assert ticket.resolution_due == datetime(2026, 11, 30, 16, 0, tzinfo=UTC)  # + 8 h open
+
+
+def test_a_ticket_opened_before_a_holiday_counts_only_open_time(call, db, demo, clock):
+    clock.current = datetime(2026, 12, 24, 17, 30, tzinfo=UTC)  # Thursday, before Christmas
+    caller = call(from_=NEW_YORK).press("1").press("1")
+    caller.speak("Jane Doe").press("1").speak("Finance").speak("Room 4").press("1")
+    caller.press("*")
+    report_problem(caller, impact="2", urgency="2")
+    caller.hears("An analyst will respond within 1 hour")  # open now: no opening said
+    [ticket] = opened(db)
+    # 30 minutes on Thursday, then Monday 28th (25th, 26th holidays, then the weekend).
+    assert ticket.response_due == datetime(2026, 12, 28, 8, 30, tzinfo=UTC)
+
+
+def test_a_weekday_ticket_is_due_in_clock_time_within_hours(call, db, demo, clock):
+    caller = call(from_=NEW_YORK).press("1").press("1")
+    caller.speak("Jane Doe").press("1").speak("Finance").speak("Room 4").press("1")
+    caller.press("*")
+    report_problem(caller, impact="2", urgency="2")
+    caller.hears("An analyst will respond within 1 hour")
+    assert "closed" not in caller.text
+    [ticket] = opened(db)
+    assert ticket.response_due == datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+
+
+def run_sla_sweep(app):
+    from ivr import scheduler
+
+    scheduler.job(app, "test", scheduler.sla_sweep)()
+
+
+def phoned_ticket(call, db):
+    """A new caller's critical ticket (respond within 60 minutes), opened by phone now."""
+    caller = call(from_=NEW_YORK).press("1").press("1")
+    caller.speak("Jane Doe").press("1").speak("Finance").speak("Room 4").press("1")
+    caller.press("*")
+    report_problem(caller, impact="2", urgency="2")
+    [ticket] = opened(db)
+    return ticket
+
+
+def fresh_ticket(db, ticket_id):
+    return db.get(Ticket, ticket_id, populate_existing=True)
+
+
+def test_the_sla_clock_stops_while_the_ticket_waits_on_the_customer(app, call, db, demo, clock):
+    from tickets import workflow
+
+    ticket = phoned_ticket(call, db)  # Monday 10:00: respond by 11:00
+    assert ticket.response_due == datetime(2026, 11, 23, 11, 0, tzinfo=UTC)
+    clock.advance(30 * 60)  # 10:30: the analyst asks the customer for information
+    workflow.change_status(db, fresh_ticket(db, ticket.id), "on_hold", actor="ann",
+                           now=clock.current, reason="waiting for the customer's serial number")
+    db.commit()
+
+    clock.current = datetime(2026, 11, 23, 17, 0, tzinfo=UTC)  # long past 11:00
+    run_sla_sweep(app)
+    assert fresh_ticket(db, ticket.id).tier == 1  # paused: not escalated
+
+    clock.current = datetime(2026, 11, 24, 9, 0, tzinfo=UTC)  # Tuesday: the customer answered
+    workflow.change_status(db, fresh_ticket(db, ticket.id), "open", actor="ann",
+                           now=clock.current, reason="serial number received")
+    db.commit()
+    row = fresh_ticket(db, ticket.id)
+    # 30 minutes were left; the clock runs again from 09:00.
+    assert row.response_due == datetime(2026, 11, 24, 9, 30, tzinfo=UTC)
+    lines = [e.text for e in row.events if e.kind == "sla"]
+    assert lines[0] == "SLA clock paused: waiting on the customer"
+    assert lines[1].startswith("SLA clock resumed after 510 min of business hours")
+
+    clock.current = datetime(2026, 11, 24, 9, 29, tzinfo=UTC)
+    run_sla_sweep(app)
+    assert fresh_ticket(db, ticket.id).tier == 1
+    clock.current = datetime(2026, 11, 24, 9, 31, tzinfo=UTC)
+    run_sla_sweep(app)
+    assert fresh_ticket(db, ticket.id).tier == 2
+
+
+def test_the_sla_sweep_does_not_escalate_while_the_desk_is_closed(app, db, demo, clock):
+    from tickets import intake
+
+    friday = datetime(2026, 11, 27, 17, 30, tzinfo=UTC)
+    ticket, _pin = intake.open_ticket(  # a ticket whose clock ran out over the weekend
+        db, fields={"problem": "Printer on fire", "callback_number": NEW_YORK},
+        priority="critical_situation", sla={"response_minutes": 60}, now=friday)
+    db.commit()
+    assert ticket.escalate_at == datetime(2026, 11, 27, 18, 30, tzinfo=UTC)
+    for now in (datetime(2026, 11, 28, 12, 0, tzinfo=UTC), SUNDAY_NIGHT,
+                datetime(2026, 11, 30, 7, 59, tzinfo=UTC)):
+        clock.current = now
+        run_sla_sweep(app)
+        assert fresh_ticket(db, ticket.id).tier == 1, now
+    clock.current = datetime(2026, 11, 30, 8, 1, tzinfo=UTC)  # Monday, open
+    run_sla_sweep(app)
+    row = fresh_ticket(db, ticket.id)
+    assert row.tier == 2
+    assert row.escalate_at == datetime(2026, 11, 30, 9, 1, tzinfo=UTC)  # an hour of open time
