@@ -363,13 +363,13 @@ def request_callback(session: Session, entry: QueueEntry, number: str, due: date
 
 
 def book_callback(session: Session, entry: QueueEntry, number: str, key: str,
-                  now: datetime) -> OutboundCall | None:
+                  now: datetime, slot: datetime | None = None) -> OutboundCall | None:
     """The caller chose when to be called back: 1 as soon as possible, 2 the later slot
-    (an hour's window). None for any other key (the choice is offered again)."""
+    (``slot``, as offered; an hour's window). None for any other key (offered again)."""
     if key == "1":
         due, window_end = now, None
     elif key == "2":
-        due = later_slot(live_policy(session, entry.tier), now)
+        due = slot or later_slot(live_policy(session, entry.tier), now)
         window_end = due + timedelta(hours=1)
     else:
         return None

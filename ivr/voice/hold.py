@@ -204,7 +204,8 @@ def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
         return queue_twiml.callback_number(voice, entry, hook.now)
     if hook.key == "3":
         return queue_twiml.callback_key(voice, entry)
-    if service.book_callback(hook.session, entry, number, hook.key, hook.now) is None:
+    slot = queue_twiml.later_slot(voice, entry, hook.now)
+    if service.book_callback(hook.session, entry, number, hook.key, hook.now, slot) is None:
         return queue_twiml.callback_window(voice, entry, hook.now)
     ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
     response = VoiceResponse()

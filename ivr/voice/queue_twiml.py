@@ -117,8 +117,8 @@ def emergency_callback(session: Session, voice: Speaker, call: Call, response: V
         customer = ticket.customer if ticket else None
         window = pol.outbound.quiet_hours
         zones = rules.calling_zones(now, rules.callee_zones(
-            number, customer.timezone if customer else None,
-            pol.hours.timezone if pol.hours else "UTC"), window)
+            number, customer.timezone if customer else voice.customer_timezone(),
+            voice.desk_timezone), window)
         due = rules.earliest_call(now, pol.hours, zones, window)
     booked = service.emergency_callback(session, call, number, due, why, now)
     said = spoken_number(ticket.number) if ticket and ticket.number else ""
@@ -191,7 +191,7 @@ def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
     queue entry, never in the URL; ``read_back`` says it first (confirmed in intake) and
     offers another instead (3)."""
     response = VoiceResponse()
-    slot = service.later_slot(voice.pol, now)
+    slot = later_slot(voice, entry, now)
     url = url_for("voice.queue_callback_window", e=entry.id)
     gather = response.gather(num_digits=1, method="POST", timeout=8, action=url)
     if read_back and entry.callback_number:
@@ -201,6 +201,19 @@ def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
         voice.say(gather, "callback_other")
     response.redirect(url, method="POST")
     return str(response)
+
+
+def later_slot(voice: Speaker, entry: QueueEntry, now: datetime) -> datetime:
+    """The later callback slot offered: the policy's next whole hour, moved on to a moment
+    the desk is open and the number chosen may be called (its calling window)."""
+    pol, slot = voice.pol, service.later_slot(voice.pol, now)
+    number = entry.callback_number or entry.caller_number
+    if not number:
+        return slot
+    window = pol.outbound.quiet_hours
+    zones = rules.calling_zones(slot, rules.callee_zones(
+        number, voice.customer_timezone(), voice.desk_timezone), window)
+    return rules.earliest_call(slot, pol.hours, zones, window)
 
 
 def voicemail(voice: Speaker, entry: QueueEntry) -> str:

@@ -36,19 +36,30 @@ class Speaker:
             or self.script.default_language
         self.lang = lang if lang in self.script.languages else self.script.default_language
 
+    def _ticket(self) -> Ticket | None:
+        entry = self.entry
+        return self.session.get(Ticket, entry.ticket_id) if entry and entry.ticket_id else None
+
+    def customer_timezone(self) -> str | None:
+        """The time zone on the caller's customer record, if they have one."""
+        ticket, call = self._ticket(), self.call
+        customer_id = (call.customer_id if call else None) \
+            or (ticket.customer_id if ticket else None)
+        customer = self.session.get(Customer, customer_id) if customer_id else None
+        return customer.timezone if customer else None
+
+    @property
+    def desk_timezone(self) -> str:
+        return self.pol.hours.timezone if self.pol.hours else "UTC"
+
     def zone(self, number: str | None = None) -> tzinfo:
         """The caller's time zone: their customer record's, else their number's (``number``,
         else the one the line calls back first), else the help desk's."""
-        session, entry, call = self.session, self.entry, self.call
-        ticket = session.get(Ticket, entry.ticket_id) if entry and entry.ticket_id else None
-        customer_id = (call.customer_id if call else None) \
-            or (ticket.customer_id if ticket else None)
-        customer = session.get(Customer, customer_id) if customer_id else None
+        entry, call, ticket = self.entry, self.call, self._ticket()
         number = number or (entry.callback_number if entry else None) \
             or (ticket.callback_number if ticket else None) \
             or (entry.caller_number if entry else None) or (call.from_number if call else None)
-        return caller_zone(number, customer.timezone if customer else None,
-                           self.pol.hours.timezone if self.pol.hours else "UTC")
+        return caller_zone(number, self.customer_timezone(), self.desk_timezone)
 
     def moment(self, at: datetime, now: datetime, number: str | None = None) -> str:
         """A moment as this caller hears it: their time zone (that of ``number`` if given and

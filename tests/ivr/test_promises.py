@@ -96,20 +96,25 @@ def test_a_caller_without_caller_id_is_not_asked_for_their_number_twice(call, db
 
 # ---- times in the caller's zone and language, with their day -------------------------------
 
-@pytest.mark.parametrize(("number", "words"), [
-    (NEW_YORK, "To be called today at 7:00 AM, press 2"),  # 12:00 UTC in New York
-    (MARCO, "Per essere richiamato oggi alle ore 13:00, prema 2"),  # in Rome
-    (SITI, "Untuk dihubungi hari ini pada 8:00 PTG, tekan 2"),  # in Kuala Lumpur
+@pytest.mark.parametrize(("number", "words", "due"), [
+    # the next whole hour at least an hour away (12:00 UTC), moved into the caller's calling
+    # hours (09:00 to 20:00 their time) while the desk is open
+    (NEW_YORK, "To be called today at 9:00 AM, press 2", datetime(2026, 11, 23, 14, 0,
+                                                                   tzinfo=UTC)),
+    (MARCO, "Per essere richiamato oggi alle ore 13:00, prema 2",
+     datetime(2026, 11, 23, 12, 0, tzinfo=UTC)),
+    (SITI, "Untuk dihubungi esok pada 4:00 PTG, tekan 2",  # 20:00 in Kuala Lumpur is too late
+     datetime(2026, 11, 24, 8, 0, tzinfo=UTC)),
 ])
 def test_the_later_slot_is_said_with_its_day_in_the_callers_zone_and_language(
-        call, db, demo, clock, number, words):
+        call, db, demo, clock, number, words, due):
     caller = (new_caller_to_queue(call, from_=number) if number == NEW_YORK
               else known_to_queue(call, number))
     caller.press("1")  # a callback
     caller.hears(words)
     caller.press("2")
     booked = db.scalar(select(OutboundCall))
-    assert booked.due_at == datetime(2026, 11, 23, 12, 0, tzinfo=UTC)
+    assert booked.due_at == due  # the moment the caller was told
 
 
 @pytest.mark.parametrize(("number", "words"), [
