@@ -112,6 +112,8 @@ class Ticket(Base):
     resolution_breached_at: Mapped[datetime | None]
     escalate_at: Mapped[datetime | None] = mapped_column(index=True)
     escalation_pending: Mapped[str | None] = mapped_column(String(200))
+    # Since when the SLA clock is paused: the ticket waits on the customer (on hold).
+    sla_paused_at: Mapped[datetime | None]
     # Status calls: when the last one was booked; the caller can stop them (press 9).
     last_status_call_at: Mapped[datetime | None]
     status_calls_stopped: Mapped[bool] = mapped_column(default=False)

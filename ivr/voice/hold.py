@@ -66,6 +66,18 @@ def queue_arrive(hook: Hook) -> str:
     return queue_twiml.arrival(hook.session, call, hook.now)
 
 
+@webhook("/queue/emergency/dialed")
+def queue_emergency_dialed(hook: Hook) -> str:
+    """The <Dial> action after hours: the engineer on call answered, or a callback is booked."""
+    sid = hook.call_sid
+    call = hook.session.scalar(select(Call).where(Call.sid == sid)) if sid else None
+    if call is None:
+        return queue_twiml.plain_goodbye()
+    about_ticket(calls.ticket_number(call.state))
+    return queue_twiml.emergency_dialed(hook.session, call, hook.form.get("DialCallStatus", ""),
+                                        hook.now)
+
+
 @entry_webhook("/queue/consent")
 def queue_consent(hook: Hook, entry: QueueEntry) -> str:
     """The answer to the offer: 1 hold, 2 callback, 3 voicemail. Asked up to three times;
@@ -90,7 +102,7 @@ def queue_consent(hook: Hook, entry: QueueEntry) -> str:
         queue_twiml.enqueue(response, entry)
         return str(response)
     if choice == "callback":
-        return queue_twiml.callback_number(voice, entry)
+        return queue_twiml.callback_number(voice, entry, hook.now)
     return queue_twiml.voicemail(voice, entry)
 
 
@@ -154,7 +166,8 @@ def queue_left(hook: Hook, entry: QueueEntry) -> str:
     what = service.leave(hook.session, entry, hook.form.get("QueueResult", ""), position,
                          hook.now)
     if what == "callback":
-        return queue_twiml.callback_number(queue_twiml.speaker(hook.session, entry), entry)
+        return queue_twiml.callback_number(queue_twiml.speaker(hook.session, entry), entry,
+                                           hook.now)
     if what == "voicemail":
         return queue_twiml.voicemail(queue_twiml.speaker(hook.session, entry), entry)
     return twiml.hangup()
@@ -162,12 +175,15 @@ def queue_left(hook: Hook, entry: QueueEntry) -> str:
 
 @entry_webhook("/queue/callback/number")
 def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
+    """The number read back: 1 it is right, 2 key another."""
     voice = queue_twiml.speaker(hook.session, entry)
-    if hook.key == "1" and entry.caller_number:
-        return queue_twiml.callback_window(voice, entry, entry.caller_number, hook.now)
+    number, _confirmed = service.offered_number(hook.session, entry)
+    if hook.key == "1" and number:
+        service.choose_callback_number(entry, number)
+        return queue_twiml.callback_window(voice, entry, hook.now)
     if hook.key == "2":
         return queue_twiml.callback_key(voice, entry)
-    return queue_twiml.callback_number(voice, entry, again=True)
+    return queue_twiml.callback_number(voice, entry, hook.now, again=True)
 
 
 @entry_webhook("/queue/callback/keyed")
@@ -179,21 +195,26 @@ def queue_callback_keyed(hook: Hook, entry: QueueEntry) -> str:
                                        voice.pol.outbound.dial_rule())
     if number is None:
         return queue_twiml.callback_key(voice, entry, refused=True)
-    return queue_twiml.callback_window(voice, entry, number, hook.now)
+    service.choose_callback_number(entry, number)
+    return queue_twiml.callback_window(voice, entry, hook.now)
 
 
 @entry_webhook("/queue/callback/window")
 def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
-    """When to call back; the booking commits (with the webhook) before it is confirmed."""
-    number = phones.to_e164(hook.args.get("n"))
-    if number is None:
-        return queue_twiml.plain_goodbye()
+    """When to call back, to the number chosen (kept on the entry); the booking commits (with
+    the webhook) before it is confirmed."""
     voice = queue_twiml.speaker(hook.session, entry)
-    if service.book_callback(hook.session, entry, number, hook.key, hook.now) is None:
-        return queue_twiml.callback_window(voice, entry, number, hook.now)
+    number = entry.callback_number
+    if number is None:
+        return queue_twiml.callback_number(voice, entry, hook.now)
+    if hook.key == "3":
+        return queue_twiml.callback_key(voice, entry)
+    slot = queue_twiml.later_slot(voice, entry, hook.now)
+    if service.book_callback(hook.session, entry, number, hook.key, hook.now, slot) is None:
+        return queue_twiml.callback_window(voice, entry, hook.now)
     ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
     response = VoiceResponse()
-    voice.say(response, "callback_confirm", number=" ".join(number.lstrip("+")),
+    voice.say(response, "callback_confirm", number=queue_twiml.spoken_number(number),
               ticket=" ".join(ticket.number) if ticket and ticket.number else "")
     return queue_twiml.goodbye(response, voice)
 
@@ -219,7 +240,7 @@ def queue_offline(hook: Hook, entry: QueueEntry) -> str:
     """After hours or nobody staffed: 1 books a callback for the next opening."""
     voice = queue_twiml.speaker(hook.session, entry)
     if hook.key == "1":
-        return queue_twiml.callback_number(voice, entry)
+        return queue_twiml.callback_number(voice, entry, hook.now)
     return queue_twiml.goodbye(VoiceResponse(), voice)
 
 
