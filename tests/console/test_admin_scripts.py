@@ -31,14 +31,13 @@ def live_version(db, name="intake", kind="script") -> int:
 
 def test_a_broken_script_shows_its_problems_with_line_and_step(as_admin, db):
     as_admin.get(INTAKE)
-    broken = live_text(db).replace("next: language_on_file", "next: language_on_fil", 1)
-    assert broken != live_text(db)
+    broken = live_text(db).replace("next: choose_language", "next: identify_callr", 1)
     response = as_admin.post(INTAKE, {"text": broken, "action": "publish"})
     page = html.unescape(response.get_data(as_text=True))
     assert "Not published: fix the problems below first." in page
-    line = broken.splitlines().index("    next: language_on_fil") + 1  # identify_caller's
-    assert (f"line {line}, step 'identify_caller': 'next' names a step that does not exist: "
-            "'language_on_fil'") in page
+    line = broken.splitlines().index("    next: identify_callr") + 1  # the greeting's
+    assert (f"line {line}, step 'greeting': 'next' names a step that does not exist: "
+            "'identify_callr'") in page
     assert live_version(db) == 1
     assert db.scalar(select(AuditLog)) is None
 
@@ -140,13 +139,11 @@ def test_the_browser_phone_runs_the_draft_through_the_signed_webhooks(as_admin, 
 
 def test_the_browser_phone_refuses_a_broken_draft(as_admin, db):
     as_admin.get(INTAKE)
-    broken = live_text(db).replace("next: language_on_file", "next: nowhere", 1)
-    assert broken != live_text(db)
+    broken = live_text(db).replace("next: choose_language", "next: nowhere", 1)
     response = as_admin.post_json("/admin/phone/start", {"name": "intake", "text": broken})
     assert response.status_code == 400
-    line = broken.splitlines().index("    next: nowhere") + 1  # identify_caller's
-    assert f"intake.yaml:{line}: step 'identify_caller'" in " ".join(
-        response.get_json()["problems"])
+    line = broken.splitlines().index("    next: nowhere") + 1  # the greeting's
+    assert f"intake.yaml:{line}: step 'greeting'" in " ".join(response.get_json()["problems"])
 
 
 def test_a_script_name_too_long_to_store_is_refused_not_a_500(as_admin, db):
