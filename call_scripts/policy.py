@@ -25,7 +25,8 @@ REQUIRED_MESSAGES = (
 )
 # Messages added since policies were first published: one a policy lacks is said as the
 # message named here (a policy published before them keeps working).
-OPTIONAL_MESSAGES = {"callback_refused": "not_understood"}
+OPTIONAL_MESSAGES = {"callback_refused": "not_understood", "on_hold": "thanks_hold",
+                     "escalated": "thanks_hold"}
 # Values the line fills in; any other {name} in a message is an error.
 PLACEHOLDERS = frozenset({"minutes", "position", "opening", "number", "ticket", "slot"})
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]

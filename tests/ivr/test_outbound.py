@@ -33,6 +33,7 @@ from tickets.models import (
 from tickets.timeline import record_event
 
 from ..conftest import AUTH_TOKEN, MONDAY_10, PUBLIC_BASE_URL, Caller
+from ..twilio_fake import Room
 from .test_queue import MEMBERS, add_agent
 from .test_queue import to_queue as queue_to_queue
 
@@ -216,7 +217,13 @@ def test_callback_is_placed_at_its_turn_and_connects_to_the_reserved_analyst(
                  "To be connected to an analyst now, press 1")
     callee.press("1")
     callee.hears("Connecting you now", "Thank you for holding")
-    assert callee.dialled == [ann.phone]
+    leg = twilio_api.placed[-1]  # Ann's phone rings: the whisper, then the callee's conference
+    assert leg["To"] == ann.phone and leg["From"] == LINE
+    analyst = answer(leg)
+    assert analyst.conferences == callee.conferences
+    room = Room(callee)
+    room.caller_joins()
+    room.analyst_joins(analyst, f"analyst-{ann.id}")
     callee.dial_ends("completed", 300)
     callee.status("completed", sequence=3, duration=320, path=placed["StatusCallback"])
 
@@ -456,7 +463,8 @@ def test_a_status_call_puts_the_customer_through_to_an_analyst_of_the_tickets_ti
     callee.hears("Please hold while we connect you to an analyst", "connecting you")
     assert [d["call"] for d in twilio_api.dequeued] == [callee.call_sid]
     callee.redirected(twilio_api.dequeued[0]["url"])
-    assert callee.dialled == [ann.phone]
+    assert twilio_api.placed[-1]["To"] == ann.phone  # Ann's leg into the callee's conference
+    assert len(callee.conferences) == 1
     assert any("Queued for tier 1" in t for t in timeline(db, ticket.id))
 
 

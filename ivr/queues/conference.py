@@ -1,0 +1,346 @@
+"""A caller's conference with analysts: the one module that changes a ``Conference`` or a
+``Participant``.
+
+    conference: waiting (the caller hears the hold music) -> live (an analyst joined) -> ended
+    participant: dialing -> joined -> left | dialing -> missed (never joined)
+
+The caller joins a named conference from the bridge webhook; each analyst is dialled into it
+with a call of their own whose TwiML plays the whisper first, then joins; a team lead joins as a
+participant (muted, coaching, or not). Twilio's conference callbacks and each leg's status
+callbacks keep the rows true: each applies once, in order of its SequenceNumber, so repeats and
+late arrivals change nothing.
+
+No Flask: ``Conferences`` is given the Twilio client and the URLs Twilio fetches.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from datetime import datetime
+
+from requests import RequestException
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+from twilio.base.exceptions import TwilioException
+from twilio.rest import Client
+
+from tickets import timeline
+from tickets.models import Agent, Call, Conference, Participant, QueueEntry
+from tickets.statuses import (
+    FINAL_STATUSES,
+    CallStatus,
+    ConferenceStatus,
+    ParticipantRole,
+    ParticipantStatus,
+    QueueStatus,
+)
+from tickets.versions import live_policy
+
+from . import agents, service
+
+log = logging.getLogger(__name__)
+
+LEG_EVENTS = ["initiated", "ringing", "answered", "completed"]
+CONFERENCE_EVENTS = "start end join leave mute hold modify"
+ANALYST_RING_SECONDS = 20
+ON = (ParticipantStatus.DIALING, ParticipantStatus.JOINED)
+
+
+class ConferenceError(Exception):
+    """A change asked of a live call cannot be made (told to the person who asked)."""
+
+
+@dataclass(frozen=True)
+class ConferenceUrls:
+    """Where Twilio fetches what the legs of a conference hear and report."""
+
+    events: Callable[[int], str]  # conference id -> its status callback
+    music: Callable[[int], str]  # conference id -> what a caller hears before an analyst
+    analyst: Callable[[int, int, int], str]  # (entry, conference, agent) -> whisper, then join
+    leg_status: Callable[[int], str]  # participant id -> its call's status callback
+    requeue: Callable[[int], str]  # entry id -> the caller back in line
+    hold: Callable[[int, int], str]  # (conference id, minutes) -> told, then the hold music
+
+
+def label_of(participant: Participant) -> str:
+    """The participant's label in Twilio (ids only, never a name or a number)."""
+    if participant.role == ParticipantRole.ANALYST:
+        return f"analyst-{participant.agent_id}"
+    if participant.role == ParticipantRole.SUPERVISOR:
+        return f"lead-{participant.user_id}"
+    return "caller"
+
+
+def current(session: Session, entry: QueueEntry) -> Conference | None:
+    """The entry's conference that has not ended, if any."""
+    return session.scalar(select(Conference).where(
+        Conference.queue_entry_id == entry.id, Conference.status != ConferenceStatus.ENDED)
+        .order_by(Conference.id.desc()).limit(1))
+
+
+def participants(session: Session, conference: Conference, role: str | None = None,
+                 on: bool = False) -> list[Participant]:
+    """The conference's legs (of one role; only those dialling or in it)."""
+    query = select(Participant).where(Participant.conference_id == conference.id)
+    if role:
+        query = query.where(Participant.role == role)
+    if on:
+        query = query.where(Participant.status.in_(ON))
+    return list(session.scalars(query.order_by(Participant.id)))
+
+
+def caller_leg(session: Session, conference: Conference) -> Participant | None:
+    found = participants(session, conference, ParticipantRole.CALLER)
+    return found[0] if found else None
+
+
+def open_for(session: Session, entry: QueueEntry, call_sid: str) -> Conference:
+    """The caller's conference for this bridge: a new one, with the caller's leg."""
+    call = session.scalar(select(Call).where(Call.sid == call_sid))  # a callback's callee too
+    if call is None and entry.call_id:
+        call = session.get(Call, entry.call_id)
+    assert call is not None, "a bridged caller has a call"
+    conference = Conference(name=f"helpdesk-{secrets.token_hex(10)}", call_id=call.id,
+                            queue_entry_id=entry.id, ticket_id=entry.ticket_id)
+    session.add(conference)
+    session.flush()
+    earlier = session.scalar(select(Participant).where(Participant.call_sid == call_sid))
+    if earlier is not None:  # the caller's leg of an earlier conference of this call
+        earlier.call_sid = None
+    session.add(Participant(conference_id=conference.id, call_sid=call_sid,
+                            role=ParticipantRole.CALLER))
+    session.flush()
+    return conference
+
+
+def analyst_leg(session: Session, conference: Conference, agent_id: int) -> Participant | None:
+    """The analyst's leg in the conference, dialling or joined."""
+    return session.scalar(select(Participant).where(
+        Participant.conference_id == conference.id, Participant.agent_id == agent_id,
+        Participant.status.in_(ON)))
+
+
+@dataclass(frozen=True)
+class Conferences:
+    """Conferences through one Twilio account."""
+
+    client: Callable[[], Client]
+    urls: ConferenceUrls
+    line_number: str
+
+    def dial_analyst(self, session: Session, conference: Conference, entry: QueueEntry,
+                     agent: Agent) -> Participant | None:
+        """Place the analyst's leg: their phone (or browser) hears the whisper, then joins.
+        The leg's row is committed before Twilio is asked (its callbacks may come at once).
+        None: Twilio refused or was unreachable (the leg is marked missed)."""
+        leg = Participant(conference_id=conference.id, role=ParticipantRole.ANALYST,
+                          agent_id=agent.id)
+        session.add(leg)
+        session.commit()
+        to = agent.phone or f"client:{agent.client_identity}"
+        try:
+            placed = self.client().calls.create(
+                to=to, from_=self.line_number, method="POST",
+                url=self.urls.analyst(entry.id, conference.id, agent.id),
+                status_callback=self.urls.leg_status(leg.id), status_callback_method="POST",
+                status_callback_event=LEG_EVENTS, timeout=ANALYST_RING_SECONDS)
+        except (TwilioException, RequestException) as exc:
+            leg.status = ParticipantStatus.MISSED
+            log.warning("dialling analyst %s into conference %s failed: %s", agent.id,
+                        conference.id, exc)
+            return None
+        leg.call_sid = placed.sid
+        return leg
+
+    def participant(self, conference: Conference) -> object:
+        """Twilio's participants of the conference (by SID once known, else by name)."""
+        return self.client().conferences(conference.sid or conference.name).participants
+
+    def update_leg(self, conference: Conference, leg: Participant, **changes: object) -> None:
+        """Change one leg in Twilio (hold, mute, coaching, ...); ConferenceError if refused."""
+        if not leg.call_sid:
+            raise ConferenceError("that leg has no call yet")
+        try:
+            self.client().conferences(conference.sid or conference.name) \
+                .participants(leg.call_sid).update(**changes)
+        except (TwilioException, RequestException) as exc:
+            raise ConferenceError(f"Twilio refused the change ({exc})") from None
+
+    def redirect_caller(self, call_sid: str, url: str) -> bool:
+        """Move the caller's call to ``url`` (out of the conference)."""
+        try:
+            self.client().calls(call_sid).update(url=url, method="POST")
+        except (TwilioException, RequestException) as exc:
+            log.warning("moving a caller out of their conference failed: %s", exc)
+            return False
+        return True
+
+
+# ---- Twilio's callbacks -----------------------------------------------------------------------
+
+def _sequence(form: Mapping[str, str]) -> int | None:
+    try:
+        return int(form.get("SequenceNumber", ""))
+    except ValueError:
+        return None
+
+
+def conference_event(session: Session, conference: Conference, form: Mapping[str, str],
+                     now: datetime) -> None:
+    """A conference status callback (StatusCallbackEvent), applied once and in order."""
+    if form.get("ConferenceSid") and conference.sid is None:
+        conference.sid = form["ConferenceSid"]
+    event = form.get("StatusCallbackEvent", "")
+    seq = _sequence(form)
+    if seq is None:
+        return
+    if event in ("conference-start", "conference-end"):
+        if seq <= conference.last_sequence:
+            return
+        conference.last_sequence = seq
+        if event == "conference-start" and conference.status == ConferenceStatus.WAITING:
+            conference.status = ConferenceStatus.LIVE
+            conference.started_at = now
+        elif event == "conference-end":
+            end(session, conference, now)
+        return
+    leg = _leg_of(session, conference, form)
+    if leg is None or seq <= leg.last_sequence:
+        return
+    leg.last_sequence = seq
+    if event == "participant-join":
+        if leg.status == ParticipantStatus.DIALING:
+            leg.status = ParticipantStatus.JOINED
+            leg.joined_at = now
+        _flags(leg, form)
+    elif event == "participant-leave":
+        leave(session, conference, leg, now)
+    elif event in ("participant-hold", "participant-unhold"):
+        leg.on_hold = event == "participant-hold"
+    elif event in ("participant-mute", "participant-unmute"):
+        leg.muted = event == "participant-mute"
+    elif event == "participant-modify":
+        _flags(leg, form)
+
+
+def _flags(leg: Participant, form: Mapping[str, str]) -> None:
+    if "Hold" in form:
+        leg.on_hold = form["Hold"] == "true"
+    if "Muted" in form:
+        leg.muted = form["Muted"] == "true"
+
+
+def _leg_of(session: Session, conference: Conference,
+            form: Mapping[str, str]) -> Participant | None:
+    """The leg a participant callback is about: by CallSid (a leg whose REST answer has not
+    been stored yet is found by its label)."""
+    sid = form.get("CallSid")
+    if not sid:
+        return None
+    leg = session.scalar(select(Participant).where(Participant.call_sid == sid,
+                                                   Participant.conference_id == conference.id))
+    if leg is not None:
+        return leg
+    label = form.get("ParticipantLabel", "")
+    for candidate in participants(session, conference, on=True):
+        if candidate.call_sid is None and label_of(candidate) == label:
+            candidate.call_sid = sid
+            return candidate
+    return None
+
+
+def leave(session: Session, conference: Conference, leg: Participant, now: datetime) -> None:
+    """A leg left the conference (its leave event, or its call ended): an analyst who was in
+    it wraps up."""
+    if leg.status not in ON:
+        return
+    leg.status = ParticipantStatus.LEFT
+    leg.left_at = now
+    leg.on_hold = False
+    if leg.role == ParticipantRole.ANALYST and leg.agent_id is not None:
+        agent = session.get(Agent, leg.agent_id)
+        assert agent is not None
+        agents.call_ended(agent, True, live_policy(session).max_no_answer, now)
+
+
+def end(session: Session, conference: Conference, now: datetime) -> None:
+    """The conference is over: every leg in it has left (a leg still ringing is settled by
+    its own status callback)."""
+    if conference.status != ConferenceStatus.ENDED:
+        conference.status = ConferenceStatus.ENDED
+        conference.ended_at = now
+    for leg in participants(session, conference, on=True):
+        if leg.status == ParticipantStatus.JOINED:
+            leave(session, conference, leg, now)
+
+
+def leg_status(session: Session, leg: Participant, form: Mapping[str, str],
+               now: datetime) -> bool:
+    """A status callback of an analyst's or team lead's call. Returns True when the caller,
+    left waiting for an analyst who never joined, must go back in line."""
+    seq = _sequence(form)
+    status = form.get("CallStatus", "")
+    if seq is not None:
+        if seq <= leg.leg_sequence:
+            return False
+        leg.leg_sequence = seq
+    if not leg.call_sid and form.get("CallSid"):
+        leg.call_sid = form["CallSid"]
+    if status not in FINAL_STATUSES:
+        return False
+    conference = session.get(Conference, leg.conference_id)
+    assert conference is not None
+    if leg.status == ParticipantStatus.JOINED:
+        leave(session, conference, leg, now)
+        return False
+    if leg.status != ParticipantStatus.DIALING:
+        return False
+    leg.status = ParticipantStatus.MISSED
+    leg.left_at = now
+    if leg.role != ParticipantRole.ANALYST or leg.agent_id is None:
+        return False
+    agent = session.get(Agent, leg.agent_id)
+    entry = session.get(QueueEntry, conference.queue_entry_id) \
+        if conference.queue_entry_id else None
+    assert agent is not None
+    waiting_for_them = (entry is not None and conference.status != ConferenceStatus.ENDED
+                        and entry.status == QueueStatus.BRIDGING
+                        and not participants(session, conference, ParticipantRole.ANALYST,
+                                             on=True))
+    if not waiting_for_them:
+        agents.free(session, agent.id, now, only_on_call=True)  # the caller went elsewhere
+        return False
+    answered_as = status if status != CallStatus.COMPLETED else "no-answer"
+    assert entry is not None
+    service.dial_result(session, entry, agent, answered_as, 0, now)
+    conference.status = ConferenceStatus.ENDED  # the caller leaves it for the queue
+    conference.ended_at = now
+    return True
+
+
+def caller_done(session: Session, conference: Conference, entry: QueueEntry,
+                duration: int | None, now: datetime) -> None:
+    """The caller's <Dial> into the conference ended: after a call with an analyst the entry
+    is done and the analysts still in it wrap up; before any analyst joined, the caller hung
+    up waiting (an analyst still ringing is freed by their leg's callback)."""
+    talked = conference.status == ConferenceStatus.LIVE or any(
+        leg.status in (ParticipantStatus.JOINED, ParticipantStatus.LEFT)
+        for leg in participants(session, conference, ParticipantRole.ANALYST))
+    if talked:
+        service.call_done(entry, duration, now)
+    else:
+        service.leave(session, entry, "hangup", None, now)
+    caller = caller_leg(session, conference)
+    if caller is not None:
+        leave(session, conference, caller, now)
+    end(session, conference, now)
+
+
+def record(session: Session, conference: Conference, kind: str, text: str,
+           actor: str = "ivr", **data: object) -> None:
+    """A line on the timeline of the conference's ticket (and call)."""
+    timeline.record_event(session, kind, text, ticket_id=conference.ticket_id,
+                          call_id=conference.call_id, actor=actor, data=dict(data))
