@@ -74,6 +74,6 @@ def conferences(app: Flask) -> Conferences:
             music=lambda c: url("voice.conference_music", c=c),
             analyst=lambda e, c, a: url("voice.queue_whisper", e=e, c=c, a=a),
             leg_status=lambda p: url("voice.conference_leg", p=p),
-            requeue=lambda e: url("voice.queue_requeue", e=e),
+            requeue=lambda e, why: url("voice.queue_requeue", e=e, why=why),
             hold=lambda c, m: url("voice.conference_hold", c=c, m=m),
         ))

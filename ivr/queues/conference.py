@@ -27,8 +27,8 @@ from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException
 from twilio.rest import Client
 
-from tickets import timeline
-from tickets.models import Agent, Call, Conference, Participant, QueueEntry
+from tickets import TicketError, timeline, workflow
+from tickets.models import Agent, Call, Conference, Participant, QueueEntry, Ticket
 from tickets.statuses import (
     FINAL_STATUSES,
     CallStatus,
@@ -49,8 +49,22 @@ ANALYST_RING_SECONDS = 20
 ON = (ParticipantStatus.DIALING, ParticipantStatus.JOINED)
 
 
-class ConferenceError(Exception):
+class ConferenceError(TicketError):
     """A change asked of a live call cannot be made (told to the person who asked)."""
+
+
+@dataclass(frozen=True)
+class LiveEscalation:
+    """What the analyst asked: warm or cold, to which tier (None: the next), why, and the
+    approver the escalation matrix needs beyond tier 3."""
+
+    mode: str
+    reason: str
+    actor: str
+    to_tier: int | None = None
+    approver: str | None = None
+    approvers: tuple[str, ...] | list[str] = ()
+    beyond_name: str = "management"
 
 
 @dataclass(frozen=True)
@@ -61,7 +75,7 @@ class ConferenceUrls:
     music: Callable[[int], str]  # conference id -> what a caller hears before an analyst
     analyst: Callable[[int, int, int], str]  # (entry, conference, agent) -> whisper, then join
     leg_status: Callable[[int], str]  # participant id -> its call's status callback
-    requeue: Callable[[int], str]  # entry id -> the caller back in line
+    requeue: Callable[[int, str], str]  # (entry id, why) -> the caller back in line
     hold: Callable[[int, int], str]  # (conference id, minutes) -> told, then the hold music
 
 
@@ -116,6 +130,18 @@ def open_for(session: Session, entry: QueueEntry, call_sid: str) -> Conference:
     return conference
 
 
+def live_leg(session: Session, agent_id: int) -> tuple[Conference, Participant] | None:
+    """The call the analyst is on now: their leg, joined, in a conference not ended."""
+    found = session.execute(
+        select(Conference, Participant).join(Participant,
+                                             Participant.conference_id == Conference.id)
+        .where(Participant.agent_id == agent_id, Participant.role == ParticipantRole.ANALYST,
+               Participant.status == ParticipantStatus.JOINED,
+               Conference.status != ConferenceStatus.ENDED)
+        .order_by(Participant.id.desc()).limit(1)).first()
+    return (found[0], found[1]) if found else None
+
+
 def analyst_leg(session: Session, conference: Conference, agent_id: int) -> Participant | None:
     """The analyst's leg in the conference, dialling or joined."""
     return session.scalar(select(Participant).where(
@@ -155,10 +181,6 @@ class Conferences:
         leg.call_sid = placed.sid
         return leg
 
-    def participant(self, conference: Conference) -> object:
-        """Twilio's participants of the conference (by SID once known, else by name)."""
-        return self.client().conferences(conference.sid or conference.name).participants
-
     def update_leg(self, conference: Conference, leg: Participant, **changes: object) -> None:
         """Change one leg in Twilio (hold, mute, coaching, ...); ConferenceError if refused."""
         if not leg.call_sid:
@@ -168,6 +190,95 @@ class Conferences:
                 .participants(leg.call_sid).update(**changes)
         except (TwilioException, RequestException) as exc:
             raise ConferenceError(f"Twilio refused the change ({exc})") from None
+
+    def remove_leg(self, conference: Conference, leg: Participant) -> None:
+        """Take one leg out of the conference (its call ends); ConferenceError if refused."""
+        if not leg.call_sid:
+            raise ConferenceError("that leg has no call yet")
+        try:
+            self.client().conferences(conference.sid or conference.name) \
+                .participants(leg.call_sid).delete()
+        except (TwilioException, RequestException) as exc:
+            raise ConferenceError(f"Twilio refused the change ({exc})") from None
+
+    def escalate(self, session: Session, conference: Conference, leg: Participant,
+                 escalation: LiveEscalation, now: datetime) -> str:
+        """Escalate the ticket of the call and hand the caller up a tier while on the line:
+        warm (the next tier's analyst is dialled in, whisper first; this analyst introduces
+        and leaves) or cold (the caller waits at the head of that tier's line, told why).
+        Beyond tier 3 only the ticket escalates (with its approver): the caller stays.
+        Says how it went; TicketError or ConferenceError when it cannot be done."""
+        entry = session.get(QueueEntry, conference.queue_entry_id) \
+            if conference.queue_entry_id else None
+        ticket = session.get(Ticket, conference.ticket_id) if conference.ticket_id else None
+        if entry is None or ticket is None:
+            raise ConferenceError("this call has no ticket to escalate")
+        if escalation.mode not in ("warm", "cold"):
+            raise ConferenceError("an escalation is warm or cold")
+        tier = workflow.escalate_ticket(
+            session, ticket, reason=escalation.reason, actor=escalation.actor, now=now,
+            to_tier=escalation.to_tier, approver=escalation.approver,
+            approvers=escalation.approvers, beyond_name=escalation.beyond_name)
+        if tier > workflow.MAX_TIER:
+            return (f"Ticket {ticket.number} escalated to {escalation.beyond_name}; the caller "
+                    "stays with you.")
+        if escalation.mode == "warm":
+            return self._warm(session, conference, entry, tier, escalation, now)
+        return self._cold(session, conference, entry, tier, escalation, now)
+
+    def _warm(self, session: Session, conference: Conference, entry: QueueEntry, tier: int,
+              escalation: LiveEscalation, now: datetime) -> str:
+        agent = agents.free_in_tier(session, tier)
+        if agent is None or not agents.claim(session, agent.id, now):
+            raise ConferenceError(f"No tier {tier} analyst is free to join now: escalate cold "
+                                  f"to put the caller first in tier {tier}'s line.")
+        record(session, conference, "warm_transfer", f"{escalation.actor} asked {agent.name} "
+               f"(tier {tier}) to join the call: {escalation.reason}", actor=escalation.actor,
+               agent_id=agent.id, tier=tier)
+        if self.dial_analyst(session, conference, entry, agent) is None:
+            agents.free(session, agent.id, now, only_on_call=True)
+            session.commit()
+            raise ConferenceError(f"{agent.name} could not be dialled; the ticket is at tier "
+                                  f"{tier}. Try a cold escalation.")
+        return (f"Ticket escalated to tier {tier}; {agent.name} is being dialled in. Introduce "
+                "the caller, then leave the call.")
+
+    def _cold(self, session: Session, conference: Conference, entry: QueueEntry, tier: int,
+              escalation: LiveEscalation, now: datetime) -> str:
+        caller = caller_leg(session, conference)
+        if caller is None or not caller.call_sid:
+            raise ConferenceError("the caller's leg is not known yet")
+        before = (entry.tier, entry.rank, entry.agent_id)
+        service.send_to_tier(session, entry, tier, escalation.reason, now)
+        caller.leaving = True
+        session.commit()  # their place at the head of the line is kept before they hear it
+        if not self.redirect_caller(caller.call_sid, self.urls.requeue(entry.id, "escalated")):
+            service.undo_send_to_tier(entry, before[0], before[1], before[2] or 0, now)
+            caller.leaving = False
+            session.commit()
+            raise ConferenceError(f"Twilio would not move the caller; the ticket is at tier "
+                                  f"{tier} and the caller is still with you.")
+        return (f"Ticket escalated to tier {tier}; the caller waits first in tier {tier}'s "
+                "line.")
+
+    def hand_over(self, session: Session, conference: Conference, leg: Participant,
+                  actor: str, now: datetime) -> str:
+        """The analyst who introduced the caller leaves; the conference goes on without
+        them (the analyst who stays holds the call and its tickets)."""
+        staying = [p for p in participants(session, conference, ParticipantRole.ANALYST)
+                   if p.status == ParticipantStatus.JOINED and p.id != leg.id]
+        if not staying:
+            raise ConferenceError("Nobody else is on the call yet: stay until the analyst "
+                                  "you asked for has joined.")
+        other = session.get(Agent, staying[-1].agent_id)
+        assert other is not None
+        self.update_leg(conference, leg, end_conference_on_exit=False)
+        self.remove_leg(conference, leg)
+        leg.leaving = True
+        service.hand_over(session, conference.queue_entry_id, conference.call_id, other)
+        record(session, conference, "handed_over", f"{actor} handed the call over to "
+               f"{other.name} (tier {other.tier})", actor=actor, agent_id=other.id)
+        return f"You left the call; {other.name} has it."
 
     def redirect_caller(self, call_sid: str, url: str) -> bool:
         """Move the caller's call to ``url`` (out of the conference)."""

@@ -57,7 +57,7 @@ def conference_leg(hook: Hook) -> str:
         hook.session.commit()  # back in line before Twilio moves the caller
         if caller is not None and caller.call_sid and entry is not None:
             rooms = twilio_rest.conferences(current_app)
-            rooms.redirect_caller(caller.call_sid, rooms.urls.requeue(entry.id))
+            rooms.redirect_caller(caller.call_sid, rooms.urls.requeue(entry.id, "missed"))
     return twiml.empty()
 
 

@@ -312,12 +312,14 @@ def queue_dialed(hook: Hook, entry: QueueEntry) -> str:
 
 @entry_webhook("/queue/requeue")
 def queue_requeue(hook: Hook, entry: QueueEntry) -> str:
-    """Twilio moved the caller out of their conference back to the queue (the analyst did
-    not answer): told, and in line again at their place."""
+    """Twilio moved the caller out of their conference back to a queue: the analyst did not
+    answer (?why=missed: at their place again) or escalated them cold (?why=escalated: at the
+    head of the next tier's line). Told which, then in line."""
     voice = queue_twiml.speaker(hook.session, entry)
     response = VoiceResponse()
     if entry.status not in (QueueStatus.WAITING, QueueStatus.BRIDGING):
         return queue_twiml.goodbye(response, voice)
-    voice.say(response, "agent_unavailable")
+    voice.say(response, "escalated" if hook.args.get("why") == "escalated"
+              else "agent_unavailable")
     queue_twiml.enqueue(response, entry)
     return str(response)
