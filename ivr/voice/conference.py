@@ -15,6 +15,7 @@ from tickets.versions import live_policy
 from .. import twilio_rest
 from ..queues import conference
 from . import queue_twiml, twiml
+from .replies import Replay
 from .webhook import Hook, webhook
 
 log = logging.getLogger(__name__)
@@ -70,7 +71,7 @@ def _music(hook: Hook, room: Conference | None, response: VoiceResponse) -> None
         response.pause(length=pol.min_gap_seconds)
 
 
-@webhook("/conference/music", on_failure=twiml.empty)
+@webhook("/conference/music", on_failure=twiml.empty, replay=Replay.NONE)
 def conference_music(hook: Hook) -> str:
     """What a caller hears in their conference until an analyst joins: the policy's music."""
     response = VoiceResponse()
@@ -78,7 +79,7 @@ def conference_music(hook: Hook) -> str:
     return str(response)
 
 
-@webhook("/conference/hold", on_failure=twiml.empty)
+@webhook("/conference/hold", on_failure=twiml.empty, replay=Replay.NONE)
 def conference_hold(hook: Hook) -> str:
     """A caller put on hold by their analyst (?m= minutes): told for how long, then music."""
     room = _room(hook)

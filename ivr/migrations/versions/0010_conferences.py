@@ -1,7 +1,7 @@
 """Calls as conferences: a caller's conference with analysts and team leads, and its legs
 
-Revision ID: 0009
-Revises: 0008
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-29 09:40:00.000000
 
 New tables only: calls already bridged keep their queue entries as they are.
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import tickets.db
 
 
-revision = '0009'
-down_revision = '0008'
+revision = '0010'
+down_revision = '0009'
 branch_labels = None
 depends_on = None
 
