@@ -303,6 +303,7 @@ class Participant(Base):
     on_hold: Mapped[bool] = mapped_column(default=False)
     muted: Mapped[bool] = mapped_column(default=False)
     leaving: Mapped[bool] = mapped_column(default=False)  # asked to leave (warm hand-over)
+    held_at: Mapped[datetime | None]  # put on hold by their analyst (the caller's leg)
     last_sequence: Mapped[int] = mapped_column(default=-1)  # of conference callbacks
     leg_sequence: Mapped[int] = mapped_column(default=-1)  # of its call's status callbacks
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

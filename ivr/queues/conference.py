@@ -46,6 +46,7 @@ log = logging.getLogger(__name__)
 LEG_EVENTS = ["initiated", "ringing", "answered", "completed"]
 CONFERENCE_EVENTS = "start end join leave mute hold modify"
 ANALYST_RING_SECONDS = 20
+MAX_HOLD_MINUTES = 10  # longer than this, the SOP has the analyst offer a callback
 ON = (ParticipantStatus.DIALING, ParticipantStatus.JOINED)
 
 
@@ -280,6 +281,44 @@ class Conferences:
                f"{other.name} (tier {other.tier})", actor=actor, agent_id=other.id)
         return f"You left the call; {other.name} has it."
 
+    def hold(self, session: Session, conference: Conference, minutes: int, agreed: bool,
+             actor: str, now: datetime) -> str:
+        """Put the caller on hold for about ``minutes``, once they have agreed (the SOP:
+        say how long, ask first). Twilio plays them the hold document: told how long, then
+        the policy's music."""
+        if not agreed:
+            raise ConferenceError("Ask the caller first: tell them how long, and put them on "
+                                  "hold only once they agree.")
+        if not 1 <= minutes <= MAX_HOLD_MINUTES:
+            raise ConferenceError(f"A hold is 1 to {MAX_HOLD_MINUTES} minutes; for longer, "
+                                  "offer to call the caller back.")
+        caller = caller_leg(session, conference)
+        if caller is None or caller.status != ParticipantStatus.JOINED:
+            raise ConferenceError("The caller is not on the call.")
+        if caller.on_hold:
+            raise ConferenceError("The caller is on hold already.")
+        self.update_leg(conference, caller, hold=True, hold_method="POST",
+                        hold_url=self.urls.hold(conference.id, minutes))
+        caller.on_hold = True
+        caller.held_at = now
+        record(session, conference, "hold", f"{actor} put the caller on hold for about "
+               f"{minutes} min (the caller agreed)", actor=actor, minutes=minutes)
+        return f"The caller is on hold (about {minutes} min). Thank them when you are back."
+
+    def resume(self, session: Session, conference: Conference, actor: str,
+               now: datetime) -> str:
+        """Take the caller off hold."""
+        caller = caller_leg(session, conference)
+        if caller is None or not caller.on_hold:
+            raise ConferenceError("The caller is not on hold.")
+        self.update_leg(conference, caller, hold=False)
+        held = round((now - caller.held_at).total_seconds()) if caller.held_at else 0
+        caller.on_hold = False
+        caller.held_at = None
+        record(session, conference, "hold_resumed", f"{actor} took the caller off hold after "
+               f"{held} s", actor=actor, seconds=held)
+        return "The caller is back with you: thank them for holding."
+
     def redirect_caller(self, call_sid: str, url: str) -> bool:
         """Move the caller's call to ``url`` (out of the conference)."""
         try:
@@ -331,6 +370,7 @@ def conference_event(session: Session, conference: Conference, form: Mapping[str
         leave(session, conference, leg, now)
     elif event in ("participant-hold", "participant-unhold"):
         leg.on_hold = event == "participant-hold"
+        leg.held_at = (leg.held_at or now) if leg.on_hold else None
     elif event in ("participant-mute", "participant-unmute"):
         leg.muted = event == "participant-mute"
     elif event == "participant-modify":

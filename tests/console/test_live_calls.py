@@ -174,3 +174,40 @@ def test_live_actions_need_a_login_and_a_csrf_token(console, users, call, db, de
     assert db.scalar(select(Participant.status).where(Participant.role == "caller")) == "joined"
     assert db.scalar(select(Conference.status)) == "live"
     assert db.scalar(select(QueueEntry.status)) == "bridging"
+
+
+def test_hold_asks_the_caller_first_then_plays_them_how_long_and_the_music(
+        as_ann, users, call, db, demo, clock, twilio, analyst):
+    caller, room, _leg = ann_on_a_call(as_ann, users, call, twilio, analyst, db)
+    page = as_ann.get(PAGE).get_data(as_text=True)
+    assert "May I put you on hold for about two minutes?" in page
+    refused = as_ann.post(f"{PAGE}/hold", {"minutes": "2"})  # not asked first
+    assert refused.status_code == 400 and "Ask the caller first" in refused.get_data(as_text=True)
+    assert twilio.changed == []
+    assert as_ann.post(f"{PAGE}/hold", {"minutes": "2", "agreed": "yes"}).status_code == 302
+    [hold] = twilio.changed
+    assert hold["call"] == caller.call_sid and hold["conference"] == room.sid
+    assert hold["Hold"] == "true" and hold["HoldMethod"] == "POST"
+    # What Twilio plays the caller: told how long first, then the hold music.
+    _status, held = caller.post(hold["HoldUrl"], caller.params)
+    assert "back with you in about 2 minutes" in held
+    assert held.index("2 minutes") < held.index("<Pause")
+    room.event("participant-hold", caller.call_sid, "caller")
+    assert "On hold since 10:00:" in as_ann.get(PAGE).get_data(as_text=True)
+    assert any("put the caller on hold for about 2 min (the caller agreed)" in t
+               for t in events(db, "hold"))
+    clock.advance(95)
+    assert as_ann.post(f"{PAGE}/resume").status_code == 302
+    assert twilio.changed[-1]["Hold"] == "false" and "HoldUrl" not in twilio.changed[-1]
+    assert any("off hold after 95 s" in t for t in events(db, "hold_resumed"))
+    assert as_ann.post(f"{PAGE}/resume").status_code == 400  # not on hold any more
+
+
+def test_a_hold_twilio_refuses_is_said_and_changes_nothing(as_ann, users, call, db, demo,
+                                                            clock, twilio, analyst):
+    ann_on_a_call(as_ann, users, call, twilio, analyst, db)
+    twilio.refuse.add("update_participant")
+    refused = as_ann.post(f"{PAGE}/hold", {"minutes": "2", "agreed": "yes"})
+    assert refused.status_code == 400 and "Twilio refused" in refused.get_data(as_text=True)
+    assert db.scalar(select(Participant.on_hold).where(Participant.role == "caller")) is False
+    assert events(db, "hold") == []

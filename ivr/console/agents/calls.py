@@ -121,3 +121,28 @@ def leave_call() -> ResponseReturnValue:
         return rooms.hand_over(session, room, leg, actor(), now())
 
     return _act(work, "call_handed_over")
+
+
+@bp.post("/call/hold")
+@role_required(*CONSOLE_ROLES)
+def hold_call() -> ResponseReturnValue:
+    """Put the caller on hold, having told them for how long and asked (the SOP)."""
+
+    def work(session: Session, rooms: Conferences, room: Conference, leg: Participant) -> str:
+        try:
+            minutes = int(request.form.get("minutes", ""))
+        except ValueError:
+            raise TicketError("Say for how many minutes (a whole number).") from None
+        return rooms.hold(session, room, minutes, request.form.get("agreed") == "yes",
+                          actor(), now())
+
+    return _act(work, "call_hold")
+
+
+@bp.post("/call/resume")
+@role_required(*CONSOLE_ROLES)
+def resume_call() -> ResponseReturnValue:
+    def work(session: Session, rooms: Conferences, room: Conference, leg: Participant) -> str:
+        return rooms.resume(session, room, actor(), now())
+
+    return _act(work, "call_resume")

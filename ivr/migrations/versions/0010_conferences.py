@@ -57,6 +57,7 @@ def upgrade() -> None:
         sa.Column('on_hold', sa.Boolean(), nullable=False),
         sa.Column('muted', sa.Boolean(), nullable=False),
         sa.Column('leaving', sa.Boolean(), nullable=False),
+        sa.Column('held_at', tickets.db.UTCDateTime(timezone=True), nullable=True),
         sa.Column('last_sequence', sa.Integer(), nullable=False),
         sa.Column('leg_sequence', sa.Integer(), nullable=False),
         sa.Column('created_at', tickets.db.UTCDateTime(timezone=True), nullable=False),
