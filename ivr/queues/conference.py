@@ -80,6 +80,30 @@ class ConferenceUrls:
     hold: Callable[[int, int], str]  # (conference id, minutes) -> told, then the hold music
 
 
+SUPERVISOR_MODES = ("listen", "whisper", "barge")
+MODE_SAID = {"listen": "listen in, muted", "whisper": "coach the analyst (only they hear you)",
+             "barge": "be on the call with the caller and the analyst"}
+MODE_DONE = {"listen": "listened in (muted)", "whisper": "coached the analyst (whisper)",
+             "barge": "joined the call (barge)"}
+
+
+@dataclass(frozen=True)
+class TeamLead:
+    """A team lead supervising: their login, their name, the phone that rings them."""
+
+    user_id: int
+    name: str
+    phone: str | None
+
+
+def _mode_options(mode: str, coached: Participant | None) -> dict[str, object]:
+    """Twilio's participant flags for a supervisor's mode (``Muted``, ``Coaching``)."""
+    options: dict[str, object] = {"muted": mode == "listen"}
+    if mode == "whisper" and coached is not None:
+        options.update(coaching=True, call_sid_to_coach=coached.call_sid)
+    return options
+
+
 def label_of(participant: Participant) -> str:
     """The participant's label in Twilio (ids only, never a name or a number)."""
     if participant.role == ParticipantRole.ANALYST:
@@ -94,6 +118,13 @@ def current(session: Session, entry: QueueEntry) -> Conference | None:
     return session.scalar(select(Conference).where(
         Conference.queue_entry_id == entry.id, Conference.status != ConferenceStatus.ENDED)
         .order_by(Conference.id.desc()).limit(1))
+
+
+def live(session: Session) -> list[Conference]:
+    """The calls going on now (started, not ended), oldest first."""
+    return list(session.scalars(select(Conference).where(
+        Conference.status == ConferenceStatus.LIVE).order_by(Conference.started_at,
+                                                              Conference.id)))
 
 
 def participants(session: Session, conference: Conference, role: str | None = None,
@@ -318,6 +349,71 @@ class Conferences:
         record(session, conference, "hold_resumed", f"{actor} took the caller off hold after "
                f"{held} s", actor=actor, seconds=held)
         return "The caller is back with you: thank them for holding."
+
+    def supervise(self, session: Session, conference: Conference, lead: TeamLead, mode: str,
+                  now: datetime) -> str:
+        """A team lead joins a live call from their phone: to listen (muted), to whisper
+        (coaching the analyst: only the analyst hears them) or to barge (a full participant).
+        Already on it: their leg changes mode."""
+        if mode not in SUPERVISOR_MODES:
+            raise ConferenceError(f"a team lead listens, whispers or barges, not {mode[:20]!r}")
+        if conference.status != ConferenceStatus.LIVE:
+            raise ConferenceError("That call is not live (not started yet, or over).")
+        coached = self._coached(session, conference, mode)
+        mine = [p for p in participants(session, conference, ParticipantRole.SUPERVISOR,
+                                        on=True) if p.user_id == lead.user_id]
+        if mine:
+            return self._switch(session, conference, mine[0], lead, mode, coached)
+        if not lead.phone:
+            raise ConferenceError("Give the number of the phone to ring you on.")
+        leg = Participant(conference_id=conference.id, role=ParticipantRole.SUPERVISOR,
+                          user_id=lead.user_id, mode=mode, muted=mode == "listen")
+        session.add(leg)
+        session.commit()
+        options = _mode_options(mode, coached)
+        try:
+            added = self.client().conferences(conference.sid or conference.name) \
+                .participants.create(
+                    from_=self.line_number, to=lead.phone, label=label_of(leg), beep="false",
+                    end_conference_on_exit=False, timeout=ANALYST_RING_SECONDS,
+                    status_callback=self.urls.leg_status(leg.id),
+                    status_callback_method="POST", status_callback_event=LEG_EVENTS,
+                    **options)
+        except (TwilioException, RequestException) as exc:
+            leg.status = ParticipantStatus.MISSED
+            session.commit()
+            raise ConferenceError(f"Twilio would not ring you ({exc})") from None
+        leg.call_sid = added.call_sid
+        self._record_mode(session, conference, lead, mode)
+        return f"Your phone rings: you will {MODE_SAID[mode]}."
+
+    def _coached(self, session: Session, conference: Conference, mode: str) -> Participant | None:
+        """The analyst a whisper coaches (the last one who joined)."""
+        if mode != "whisper":
+            return None
+        analysts = [p for p in participants(session, conference, ParticipantRole.ANALYST)
+                    if p.status == ParticipantStatus.JOINED and p.call_sid]
+        if not analysts:
+            raise ConferenceError("No analyst is on that call to coach.")
+        return analysts[-1]
+
+    def _switch(self, session: Session, conference: Conference, leg: Participant,
+                lead: TeamLead, mode: str, coached: Participant | None) -> str:
+        if leg.mode == mode:
+            raise ConferenceError(f"You {MODE_SAID[mode]} already.")
+        options = _mode_options(mode, coached)
+        if mode != "whisper":
+            options["coaching"] = False
+        self.update_leg(conference, leg, **options)
+        leg.mode = mode
+        leg.muted = mode == "listen"
+        self._record_mode(session, conference, lead, mode)
+        return f"You {MODE_SAID[mode]} now."
+
+    def _record_mode(self, session: Session, conference: Conference, lead: TeamLead,
+                     mode: str) -> None:
+        record(session, conference, f"supervisor_{mode}", f"{lead.name} (team lead) "
+               f"{MODE_DONE[mode]}", actor=lead.name, mode=mode, user_id=lead.user_id)
 
     def redirect_caller(self, call_sid: str, url: str) -> bool:
         """Move the caller's call to ``url`` (out of the conference)."""
