@@ -221,6 +221,7 @@ class Agent(Base):
     idle_since: Mapped[datetime] = mapped_column(default=utcnow)
     no_answer_count: Mapped[int] = mapped_column(default=0)
     call_sid: Mapped[str | None] = mapped_column(String(64))
+    answers_in_browser: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Logging in by phone takes the analyst's PIN (an argon2 hash; set by an admin or the CLI),
     # not caller ID alone. Wrong PINs in a row lock phone login until the PIN is set again;
     # the last wrong attempt's (CallSid, attempt) makes a repeated webhook count once.

@@ -198,7 +198,8 @@ class Conferences:
                           agent_id=agent.id)
         session.add(leg)
         session.commit()
-        to = agent.phone or f"client:{agent.client_identity}"
+        to = f"client:{agent.client_identity}" if agent.answers_in_browser and \
+            agent.client_identity else (agent.phone or f"client:{agent.client_identity}")
         try:
             placed = self.client().calls.create(
                 to=to, from_=self.line_number, method="POST",

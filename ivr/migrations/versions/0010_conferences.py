@@ -1,10 +1,12 @@
-"""Calls as conferences: a caller's conference with analysts and team leads, and its legs
+"""Calls as conferences: a caller's conference with analysts and team leads, and its legs;
+analysts who answer in the browser
 
 Revision ID: 0010
 Revises: 0009
 Create Date: 2026-11-29 09:40:00.000000
 
-New tables only: calls already bridged keep their queue entries as they are.
+New tables: calls already bridged keep their queue entries as they are. Every analyst
+answers on their phone until they choose the browser.
 """
 from alembic import op
 import sqlalchemy as sa
@@ -76,7 +78,14 @@ def upgrade() -> None:
                     ['conference_id'], unique=False)
 
 
+    with op.batch_alter_table('agent', schema=None) as batch_op:
+        batch_op.add_column(sa.Column('answers_in_browser', sa.Boolean(), server_default='0',
+                                      nullable=False))
+
+
 def downgrade() -> None:
+    with op.batch_alter_table('agent', schema=None) as batch_op:
+        batch_op.drop_column('answers_in_browser')
     op.drop_index(op.f('ix_conference_participant_conference_id'),
                   table_name='conference_participant')
     op.drop_table('conference_participant')
