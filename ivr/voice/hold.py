@@ -245,7 +245,8 @@ def queue_bridge(hook: Hook, entry: QueueEntry) -> str:
             return str(response)
         log.info("call %s put through to analyst %s (queue entry %s, conference %s)",
                  hook.call_sid, agent.id, entry.id, room.id)
-    voice.say(response, "connecting")
+    if entry.announced_at is not None:  # they held (a caller put straight through was told)
+        voice.say(response, "connecting")
     queue_twiml.join(response, room, "caller",
                      action=url_for("voice.queue_dialed", e=entry.id, a=agent.id, c=room.id))
     return str(response)
@@ -272,8 +273,7 @@ def queue_whisper(hook: Hook, entry: QueueEntry) -> str:
     if ticket is None:
         response.say("Help desk caller, no ticket.")
     else:
-        script = versions.script_of(versions.current(hook.session,
-                                                     current_app.config["INTAKE_SCRIPT"]))
+        script = versions.live_script(hook.session, current_app.config["INTAKE_SCRIPT"]).parsed
         label = script.priority.labels.get(ticket.priority) if script.priority else None
         name = label.name[script.default_language] if label else ticket.priority
         summary = (ticket.problem or "no description")[:200]

@@ -191,7 +191,7 @@ def test_hold_asks_the_caller_first_then_plays_them_how_long_and_the_music(
     # What Twilio plays the caller: told how long first, then the hold music.
     _status, held = caller.post(hold["HoldUrl"], caller.params)
     assert "back with you in about 2 minutes" in held
-    assert held.index("2 minutes") < held.index("<Pause")
+    assert held.index("2 minutes") < held.index("<Play")  # then the policy's music
     room.event("participant-hold", caller.call_sid, "caller")
     assert "On hold since 10:00:" in as_ann.get(PAGE).get_data(as_text=True)
     assert any("put the caller on hold for about 2 min (the caller agreed)" in t
