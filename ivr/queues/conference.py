@@ -156,6 +156,7 @@ def open_for(session: Session, entry: QueueEntry, call_sid: str) -> Conference:
     earlier = session.scalar(select(Participant).where(Participant.call_sid == call_sid))
     if earlier is not None:  # the caller's leg of an earlier conference of this call
         earlier.call_sid = None
+        session.flush()  # the CallSid is unique: free it before the new leg takes it
     session.add(Participant(conference_id=conference.id, call_sid=call_sid,
                             role=ParticipantRole.CALLER))
     session.flush()

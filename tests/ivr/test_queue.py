@@ -13,10 +13,12 @@ from ivr.queues.agents import set_phone_pin
 from tickets.models import Agent, OutboundCall, QueueEntry, Ticket, TicketEvent
 from tickets.versions import live_policy
 
+from .. import conftest
 from ..conftest import MONDAY_10, PUBLIC_BASE_URL
 from ..twilio_fake import Room, leg_status
 from .test_intake import report_problem
 
+twilio = conftest.twilio  # the fixture (tests/conftest.py), for modules that import it here
 MEMBERS = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/\w+/Queues/(QU\w+)/Members/"
                      r"(CA\w+)\.json")
 
