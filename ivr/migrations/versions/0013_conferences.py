@@ -1,8 +1,8 @@
 """Calls as conferences: a caller's conference with analysts and team leads, and its legs;
 analysts who answer in the browser
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-29 09:40:00.000000
 
 New tables: calls already bridged keep their queue entries as they are. Every analyst
@@ -14,8 +14,8 @@ import sqlalchemy as sa
 import tickets.db
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
