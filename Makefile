@@ -9,7 +9,8 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install db demo lint bench phone calls clean chromium graphviz screenshots constraints
+.PHONY: run test install db demo lint bench phone calls clean chromium graphviz screenshots \
+	constraints voice-sdk
 
 # Debian packages the console needs: Graphviz draws the call-flow pictures, Chromium runs the
 # browser tests (Playwright drives it; no Playwright browser download).
@@ -90,6 +91,16 @@ constraints:
 	.venv-pin/bin/pip install --quiet -e '.[dev]'
 	{ sed -n '/^#/p' constraints.txt; .venv-pin/bin/pip freeze --exclude-editable; } > constraints.new
 	mv constraints.new constraints.txt && rm -rf .venv-pin
+
+# The browser softphone's SDK is kept in ivr/static (served by the app, never a CDN); this
+# refreshes it from the npm registry: make voice-sdk VOICE_SDK_VERSION=2.18.5
+VOICE_SDK_VERSION ?= 2.18.5
+VOICE_SDK_DIR := ivr/static/vendor/twilio-voice-sdk
+voice-sdk:
+	rm -rf .voice-sdk && mkdir .voice-sdk
+	cd .voice-sdk && npm pack --silent @twilio/voice-sdk@$(VOICE_SDK_VERSION) && tar xzf *.tgz
+	cp .voice-sdk/package/dist/twilio.min.js .voice-sdk/package/LICENSE.md $(VOICE_SDK_DIR)/
+	sha256sum $(VOICE_SDK_DIR)/twilio.min.js && rm -rf .voice-sdk
 
 clean:
 	rm -rf $(VENV) .venv-pin instance *.egg-info

@@ -45,6 +45,12 @@ class Settings(BaseSettings):
     TWILIO_AUTH_TOKEN: str = DEV_AUTH_TOKEN
     TWILIO_PHONE_NUMBER: str = "+15550100000"
     TWILIO_API_URL: str = ""  # empty: Twilio itself; else a stand-in's origin (test benches)
+    # The browser softphone (Twilio's Voice JavaScript SDK): an API key of the account and the
+    # TwiML app its outgoing calls use; unset, the console offers no softphone.
+    TWILIO_API_KEY_SID: str = ""
+    TWILIO_API_KEY_SECRET: str = ""
+    TWILIO_TWIML_APP_SID: str = ""
+    SOFTPHONE_TOKEN_SECONDS: int = Field(600, ge=60, le=3600)  # an access token's life
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
     HELPDESK_NAME: str = "the IT Help Desk"  # as said in DEFAULT_LANGUAGE
     # The name in the line's other languages (JSON in the environment); a language left out

@@ -1,7 +1,8 @@
 """A phone that calls the line the way Twilio does: signed webhooks, following the TwiML.
 
 Used by `flask ivr call` (over HTTP against the running app) and by the tests (through Flask's
-test client). It follows <Say>, <Gather>, <Redirect>, <Pause>, <Record>, <Dial> and <Hangup>.
+test client). It follows <Say>, <Gather>, <Redirect>, <Pause>, <Record>, <Dial> (a number, a
+client or a conference) and <Hangup>.
 """
 
 from __future__ import annotations
@@ -68,6 +69,8 @@ class Phone:
         self.prompt: Prompt | None = None
         self.hung_up = False
         self.dialled: list[str] = []
+        self.conferences: list[str] = []  # the conferences joined, by name
+        self.room: dict[str, str] | None = None  # the last <Conference>: name and attributes
         self.requests: list[tuple[str, dict[str, str]]] = []
         self.queue: dict[str, str] | None = None  # the <Enqueue> the caller waits in
         self.queue_position = 1
@@ -286,7 +289,18 @@ class Phone:
                              finish_on_key=verb.get("finishOnKey", "#"))
 
     def _dial(self, verb: ET.Element) -> tuple[bool, str | None]:
-        """A <Dial>: the phone notes the number; with an action it waits for the leg to end."""
+        """A <Dial>: the phone notes the number (or the conference it joins); with an action
+        it waits for the leg to end."""
+        rooms = [c for c in verb if c.tag == "Conference"]
+        if rooms:
+            name = (rooms[0].text or "").strip()
+            self.conferences.append(name)
+            self.room = {"name": name, **rooms[0].attrib}
+            self._hear_text(f"[in conference {name}]")
+            if verb.get("action"):
+                self.dialing = {"action": verb.get("action") or "", "conference": name}
+                return True, None
+            return False, None
         number = (verb.text or "").strip() or " ".join((c.text or "").strip() for c in verb)
         self.dialled.append(number)
         self._hear_text(f"[connecting to {number}]")

@@ -11,6 +11,7 @@ from urllib.parse import urlsplit, urlunsplit
 from flask import Flask
 
 from .queues.bridge import Router
+from .queues.conference import Conferences, ConferenceUrls
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -69,3 +70,22 @@ def router(app: Flask) -> Router:
     return Router(client=lambda: client(app),
                   bridge_url=lambda entry_id, agent_id, attempt: public_url(
                       app, BRIDGE_ENDPOINT, e=entry_id, a=agent_id, b=attempt))
+
+
+def conferences(app: Flask) -> Conferences:
+    """Callers' conferences through the app's Twilio account, its webhooks' URLs."""
+
+    def url(endpoint: str, **values: Any) -> str:
+        return public_url(app, endpoint, **values)
+
+    return Conferences(
+        client=lambda: client(app),
+        line_number=app.config["TWILIO_PHONE_NUMBER"],
+        urls=ConferenceUrls(
+            events=lambda c: url("voice.conference_events", c=c),
+            music=lambda c: url("voice.conference_music", c=c),
+            analyst=lambda e, c, a: url("voice.queue_whisper", e=e, c=c, a=a),
+            leg_status=lambda p: url("voice.conference_leg", p=p),
+            requeue=lambda e, why: url("voice.queue_requeue", e=e, why=why),
+            hold=lambda c, m: url("voice.conference_hold", c=c, m=m),
+        ))

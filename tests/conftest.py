@@ -155,3 +155,26 @@ def demo(db):
     load_demo(db)
     db.commit()
     return db
+
+
+@pytest.fixture
+def twilio():
+    """Twilio's REST API: every dequeue, analyst leg and conference change is recorded (and
+    checked against Twilio's OpenAPI document)."""
+    from .twilio_fake import FakeTwilio
+
+    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
+        yield FakeTwilio(rsps)
+
+
+@pytest.fixture
+def analyst(client):
+    """An analyst's phone answering a leg the line placed to it (the whisper, then the
+    caller's conference)."""
+    from .twilio_fake import leg_phone
+
+    def transport(url, params, headers):
+        response = client.post(url[len(PUBLIC_BASE_URL):], data=params, headers=headers)
+        return response.status_code, response.get_data(as_text=True)
+
+    return lambda placed: leg_phone(transport, PUBLIC_BASE_URL, AUTH_TOKEN, placed)

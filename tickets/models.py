@@ -14,7 +14,9 @@ from .statuses import (
     OPEN_STATUSES,
     AgentStatus,
     CallStatus,
+    ConferenceStatus,
     OutboundStatus,
+    ParticipantStatus,
     QueueKind,
     QueueStatus,
     TicketStatus,
@@ -222,6 +224,7 @@ class Agent(Base):
     idle_since: Mapped[datetime] = mapped_column(default=utcnow)
     no_answer_count: Mapped[int] = mapped_column(default=0)
     call_sid: Mapped[str | None] = mapped_column(String(64))
+    answers_in_browser: Mapped[bool] = mapped_column(default=False, server_default="0")
     # Logging in by phone takes the analyst's PIN (an argon2 hash; set by an admin or the CLI),
     # not caller ID alone. Wrong PINs in a row lock phone login until the PIN is set again;
     # the last wrong attempt's (CallSid, attempt) makes a repeated webhook count once.
@@ -273,6 +276,51 @@ class QueueEntry(Base):
     queue_sid: Mapped[str | None] = mapped_column(String(64))
     intent: Mapped[str | None] = mapped_column(String(20))  # why the caller left the queue
     callback_number: Mapped[str | None] = mapped_column(String(20))
+
+
+class Conference(Base):
+    """A caller's Twilio conference with analysts (one per call at a time; a caller sent back
+    to a queue and put through again gets a new one). The name is what Twilio knows it by
+    until its callbacks give the SID."""
+
+    __tablename__ = "conference"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    call_id: Mapped[int] = mapped_column(ForeignKey("call.id"), index=True)
+    queue_entry_id: Mapped[int | None] = mapped_column(ForeignKey("queue_entry.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    status: Mapped[str] = mapped_column(String(20), default=ConferenceStatus.WAITING)
+    last_sequence: Mapped[int] = mapped_column(default=-1)  # of conference-start/-end
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+
+class Participant(Base):
+    """One leg of a conference: the caller, an analyst (whisper first) or a team lead.
+    Twilio's callbacks about it apply in order of their SequenceNumber, each once."""
+
+    __tablename__ = "conference_participant"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    conference_id: Mapped[int] = mapped_column(ForeignKey("conference.id"), index=True)
+    call_sid: Mapped[str | None] = mapped_column(String(64), unique=True)
+    role: Mapped[str] = mapped_column(String(20))  # a ParticipantRole
+    agent_id: Mapped[int | None] = mapped_column(ForeignKey("agent.id"))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("user_account.id"))
+    mode: Mapped[str | None] = mapped_column(String(20))  # a SupervisorMode
+    status: Mapped[str] = mapped_column(String(20), default=ParticipantStatus.DIALING)
+    on_hold: Mapped[bool] = mapped_column(default=False)
+    muted: Mapped[bool] = mapped_column(default=False)
+    leaving: Mapped[bool] = mapped_column(default=False)  # asked to leave (warm hand-over)
+    held_at: Mapped[datetime | None]  # put on hold by their analyst (the caller's leg)
+    last_sequence: Mapped[int] = mapped_column(default=-1)  # of conference callbacks
+    leg_sequence: Mapped[int] = mapped_column(default=-1)  # of its call's status callbacks
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    joined_at: Mapped[datetime | None]
+    left_at: Mapped[datetime | None]
 
 
 class OutboundCall(Base):

@@ -94,3 +94,34 @@ class CallStatus(StrEnum):
 
 FINAL_STATUSES = (CallStatus.COMPLETED, CallStatus.BUSY, CallStatus.FAILED,
                   CallStatus.NO_ANSWER, CallStatus.CANCELED)  # a call's outcome, never undone
+
+
+class ConferenceStatus(StrEnum):
+    """A call's conference (the bridge between a caller and analysts)."""
+
+    WAITING = "waiting"  # the caller is in it, no analyst yet (the conference has not started)
+    LIVE = "live"  # started: an analyst joined
+    ENDED = "ended"
+
+
+class ParticipantRole(StrEnum):
+    CALLER = "caller"
+    ANALYST = "analyst"
+    SUPERVISOR = "supervisor"
+
+
+class ParticipantStatus(StrEnum):
+    """One leg of a conference, as Twilio's callbacks report it."""
+
+    DIALING = "dialing"  # its call is placed, not yet in the conference
+    JOINED = "joined"
+    LEFT = "left"  # was in the conference and left it
+    MISSED = "missed"  # never joined (no answer, busy, failed, canceled)
+
+
+class SupervisorMode(StrEnum):
+    """How a team lead is on a call: Twilio's Muted, Coaching, or a full participant."""
+
+    LISTEN = "listen"
+    WHISPER = "whisper"
+    BARGE = "barge"

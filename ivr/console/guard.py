@@ -29,7 +29,10 @@ CSP = {
     "script-src": "'self'",
     "style-src": "'self'",
     "img-src": "'self' data:",
-    "connect-src": "'self'",
+    # The softphone (Twilio's Voice SDK, served from 'self') signals over Twilio's websockets
+    # and reports call quality to Twilio's event gateway; its media is WebRTC, outside CSP.
+    "connect-src": "'self' wss://voice-js.roaming.twilio.com wss://*.twilio.com "
+                   "https://eventgw.twilio.com",
     "object-src": "'none'",
     "base-uri": "'self'",
     "form-action": "'self'",

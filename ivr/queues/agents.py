@@ -107,6 +107,13 @@ def logged_in(session: Session) -> Sequence[Agent]:
     return session.scalars(select(Agent).where(Agent.status != AgentStatus.OFFLINE)).all()
 
 
+def free_in_tier(session: Session, tier: int) -> Agent | None:
+    """The available analyst of that tier who has waited longest for a call."""
+    return session.scalar(select(Agent).where(Agent.status == AgentStatus.AVAILABLE,
+                                              Agent.tier == tier)
+                          .order_by(Agent.idle_since, Agent.id).limit(1))
+
+
 def claim(session: Session, agent_id: int, now: datetime) -> bool:
     """Take a free analyst for a call, atomically (another worker may be taking them too)."""
     result = session.execute(

@@ -1,6 +1,7 @@
 """The live queues: the one module that changes a ``QueueEntry``'s status.
 
-    waiting -> bridging (claimed for an analyst) -> done | waiting (the analyst did not answer)
+    waiting -> bridging (claimed for an analyst) -> done | waiting (the analyst did not answer,
+               or a cold escalation sent the caller to the next tier's line)
     waiting -> abandoned (hung up) -> resumed (rang back in time and took the place again)
     waiting -> callback (keeps the place in line) | voicemail
     after_hours, nobody: arrived when nobody could answer
@@ -282,16 +283,73 @@ def bridged(session: Session, entry: QueueEntry, agent: Agent, now: datetime) ->
            announced_wait=entry.announced_wait)
 
 
+def call_done(entry: QueueEntry, duration: int | None, now: datetime) -> None:
+    """The caller's call with the analysts is over (the analysts wrap up apart)."""
+    if entry.status == QueueStatus.DONE:
+        return
+    entry.status = QueueStatus.DONE
+    entry.outcome = "answered"
+    entry.ended_at = now
+    entry.handled_seconds = duration
+
+
+def not_put_through(session: Session, entry: QueueEntry, agent: Agent, now: datetime) -> None:
+    """Twilio would not place the analyst's leg: the caller back at their place, the analyst
+    free (no fault of theirs)."""
+    _event(session, entry, "agent_no_answer", f"{agent.name} could not be dialled; caller back "
+           "in line at their place", agent_id=agent.id, status="failed")
+    entry.status = QueueStatus.WAITING
+    entry.agent_id = None
+    entry.bridging_at = None
+    agents.free(session, agent.id, now, only_on_call=True)
+
+
+ESCALATED_RANK = 0  # a caller escalated cold goes ahead of every rank in the next tier's line
+
+
+def send_to_tier(session: Session, entry: QueueEntry, tier: int, reason: str,
+                 now: datetime) -> None:
+    """A cold escalation: the caller waits again, at the head of ``tier``'s line, keeping the
+    time they first joined."""
+    old = entry.tier
+    entry.status = QueueStatus.WAITING
+    entry.tier = tier
+    entry.rank = ESCALATED_RANK
+    entry.agent_id = None
+    entry.bridging_at = None
+    entry.consent = True
+    _event(session, entry, "escalated_cold", f"Caller sent from tier {old} to the head of "
+           f"tier {tier}'s line (first joined {entry.joined_at:%H:%M:%S} UTC): {reason}",
+           tier=tier, reason=reason)
+
+
+def hand_over(session: Session, entry_id: int | None, call_id: int | None,
+              agent: Agent) -> None:
+    """A warm hand-over: the analyst who stays on the call holds it and its tickets."""
+    entry = session.get(QueueEntry, entry_id) if entry_id else None
+    if entry is not None:
+        entry.agent_id = agent.id
+    held = [Ticket.id == entry.ticket_id] if entry is not None and entry.ticket_id else []
+    if call_id:
+        held.append(Ticket.call_id == call_id)
+    if held:
+        session.execute(update(Ticket).where(or_(*held)).values(agent_id=agent.id))
+
+
+def undo_send_to_tier(entry: QueueEntry, tier: int, rank: int, agent_id: int,
+                      now: datetime) -> None:
+    """Twilio would not move the caller: they stay with their analyst."""
+    entry.status = QueueStatus.BRIDGING
+    entry.tier, entry.rank, entry.agent_id, entry.bridging_at = tier, rank, agent_id, now
+
+
 def dial_result(session: Session, entry: QueueEntry, agent: Agent, status: str,
                 duration: int | None, now: datetime) -> bool:
     """The agent's leg ended. Returns True when the caller goes back in line."""
     answered = status == CallStatus.COMPLETED  # Twilio's DialCallStatus
     agents.call_ended(agent, answered, live_policy(session).max_no_answer, now)
     if answered:
-        entry.status = QueueStatus.DONE
-        entry.outcome = "answered"
-        entry.ended_at = now
-        entry.handled_seconds = duration
+        call_done(entry, duration, now)
         return False
     _event(session, entry, "agent_no_answer",
            f"{agent.name} did not answer ({status}); caller back in line at their place",

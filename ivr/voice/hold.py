@@ -13,12 +13,12 @@ from sqlalchemy import select
 from twilio.twiml.voice_response import VoiceResponse
 
 from tickets import phones, versions
-from tickets.models import Agent, Call, QueueEntry, Ticket
-from tickets.statuses import CallStatus
+from tickets.models import Agent, Call, Conference, QueueEntry, Ticket
+from tickets.statuses import CallStatus, ConferenceStatus, QueueStatus
 
 from .. import twilio_rest
 from ..logs import about_ticket
-from ..queues import lineup, service
+from ..queues import conference, lineup, service
 from . import calls, queue_twiml, twiml
 from .replies import Replay
 from .webhook import Hook, webhook
@@ -253,24 +253,34 @@ def _agent(hook: Hook) -> Agent | None:
 
 @entry_webhook("/queue/bridge")
 def queue_bridge(hook: Hook, entry: QueueEntry) -> str:
-    """Runs on the dequeued caller's call: thank them, then dial the reserved agent."""
+    """Runs on the dequeued caller's call: thank them, put them in their own conference (the
+    hold music plays until the analyst joins) and dial the reserved analyst into it, whisper
+    first. A repeat of this request dials nobody twice."""
     agent = _agent(hook)
     if agent is None:
         return queue_twiml.plain_goodbye()
     voice = queue_twiml.speaker(hook.session, entry)
     response = VoiceResponse()
+    if entry.status != QueueStatus.BRIDGING:  # a late repeat: the caller is back in line
+        queue_twiml.enqueue(response, entry)
+        return str(response)
+    room = conference.current(hook.session, entry)
+    if room is None or conference.analyst_leg(hook.session, room, agent.id) is None:
+        room = conference.open_for(hook.session, entry, hook.call_sid)
+        service.bridged(hook.session, entry, agent, hook.now)
+        rooms = twilio_rest.conferences(current_app)
+        if rooms.dial_analyst(hook.session, room, entry, agent) is None:
+            conference.end(hook.session, room, hook.now)
+            service.not_put_through(hook.session, entry, agent, hook.now)
+            voice.say(response, "agent_unavailable")
+            queue_twiml.enqueue(response, entry)
+            return str(response)
+        log.info("call %s put through to analyst %s (queue entry %s, conference %s)",
+                 hook.call_sid, agent.id, entry.id, room.id)
     if entry.announced_at is not None:  # they held (a caller put straight through was told)
         voice.say(response, "connecting")
-    dial = response.dial(action=url_for("voice.queue_dialed", e=entry.id, a=agent.id),
-                         method="POST", timeout=20)
-    whisper = url_for("voice.queue_whisper", e=entry.id)
-    if agent.phone:
-        dial.number(agent.phone, url=whisper, method="POST")
-    else:
-        dial.client(agent.client_identity, url=whisper, method="POST")
-    service.bridged(hook.session, entry, agent, hook.now)
-    log.info("call %s put through to analyst %s (queue entry %s)", hook.call_sid, agent.id,
-             entry.id)
+    queue_twiml.join(response, room, "caller",
+                     action=url_for("voice.queue_dialed", e=entry.id, a=agent.id, c=room.id))
     return str(response)
 
 
@@ -282,23 +292,35 @@ def _no_ticket() -> str:
 
 @entry_webhook("/queue/whisper", unknown=_no_ticket)
 def queue_whisper(hook: Hook, entry: QueueEntry) -> str:
-    """What the agent hears before the caller is connected."""
+    """What the analyst hears before the caller is connected; then (?c=) they join the
+    caller's conference. A caller who hung up meanwhile is said so."""
     ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
-    if ticket is None:
-        return _no_ticket()
-    script = versions.live_script(hook.session, current_app.config["INTAKE_SCRIPT"]).parsed
-    label = script.priority.labels.get(ticket.priority) if script.priority else None
-    name = label.name[script.default_language] if label else ticket.priority
-    summary = (ticket.problem or "no description")[:200]
     response = VoiceResponse()
-    response.say(f"Ticket {' '.join(ticket.number or '')}, priority {name}. "
-                 f"Caller {ticket.caller_name or 'unknown'}. {summary}")
+    room_id = hook.number("c")
+    room = hook.session.get(Conference, room_id) if room_id is not None else None
+    if room is not None and room.status == ConferenceStatus.ENDED:
+        response.say("The caller is no longer on the line. Thank you.")
+        response.hangup()
+        return str(response)
+    if ticket is None:
+        response.say("Help desk caller, no ticket.")
+    else:
+        script = versions.live_script(hook.session, current_app.config["INTAKE_SCRIPT"]).parsed
+        label = script.priority.labels.get(ticket.priority) if script.priority else None
+        name = label.name[script.default_language] if label else ticket.priority
+        summary = (ticket.problem or "no description")[:200]
+        response.say(f"Ticket {' '.join(ticket.number or '')}, priority {name}. "
+                     f"Caller {ticket.caller_name or 'unknown'}. {summary}")
+    agent_id = hook.number("a")
+    if room is not None and agent_id is not None:
+        queue_twiml.join(response, room, f"analyst-{agent_id}", analyst=True)
     return str(response)
 
 
 @entry_webhook("/queue/dialed")
 def queue_dialed(hook: Hook, entry: QueueEntry) -> str:
-    """The agent's leg ended: wrap-up after a call, or the caller back in line."""
+    """The caller's <Dial> ended: after a call in their conference, wrap-up and goodbye;
+    without one, the caller back in line."""
     agent = _agent(hook)
     if agent is None:
         return twiml.hangup()
@@ -307,8 +329,32 @@ def queue_dialed(hook: Hook, entry: QueueEntry) -> str:
     status = hook.form.get("DialCallStatus", CallStatus.FAILED)
     voice = queue_twiml.speaker(hook.session, entry)
     response = VoiceResponse()
-    if service.dial_result(hook.session, entry, agent, status, duration, hook.now):
+    room_id = hook.number("c")
+    room = hook.session.get(Conference, room_id) if room_id is not None else None
+    if room is not None and status in (CallStatus.COMPLETED, "answered"):
+        if entry.status == QueueStatus.BRIDGING:  # not moved on since (back in line, ...)
+            conference.caller_done(hook.session, room, entry, duration, hook.now)
+        return queue_twiml.goodbye(response, voice)
+    if entry.status == QueueStatus.BRIDGING and \
+            service.dial_result(hook.session, entry, agent, status, duration, hook.now):
+        if room is not None:
+            conference.end(hook.session, room, hook.now)
         voice.say(response, "agent_unavailable")
         queue_twiml.enqueue(response, entry)
         return str(response)
     return queue_twiml.goodbye(response, voice)
+
+
+@entry_webhook("/queue/requeue", replay=Replay.NONE)
+def queue_requeue(hook: Hook, entry: QueueEntry) -> str:
+    """Twilio moved the caller out of their conference back to a queue: the analyst did not
+    answer (?why=missed: at their place again) or escalated them cold (?why=escalated: at the
+    head of the next tier's line). Told which, then in line."""
+    voice = queue_twiml.speaker(hook.session, entry)
+    response = VoiceResponse()
+    if entry.status not in (QueueStatus.WAITING, QueueStatus.BRIDGING):
+        return queue_twiml.goodbye(response, voice)
+    voice.say(response, "escalated" if hook.args.get("why") == "escalated"
+              else "agent_unavailable")
+    queue_twiml.enqueue(response, entry)
+    return str(response)

@@ -11,10 +11,10 @@ from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
 from tickets import phones
-from tickets.models import Call, QueueEntry
+from tickets.models import Call, Conference, QueueEntry
 
 from ..outbound import rules
-from ..queues import hold, service
+from ..queues import conference, hold, service
 from .speaker import Speaker
 
 log = logging.getLogger(__name__)
@@ -34,6 +34,20 @@ def enqueue(response: VoiceResponse, entry: QueueEntry) -> None:
     response.enqueue(f"tier{entry.tier}", action=url_for("voice.queue_left", e=entry.id),
                      method="POST", wait_url=url_for("voice.queue_wait", e=entry.id),
                      wait_url_method="POST")
+
+
+def join(response: VoiceResponse, room: Conference, label: str, analyst: bool = False,
+         action: str | None = None) -> None:
+    """Into the caller's conference: the caller waits there to the hold music until an
+    analyst joins (starting it); the conference ends when either of them leaves (a warm
+    hand-over first makes the analyst handing over free to leave)."""
+    dial = response.dial(action=action, method="POST") if action else response.dial()
+    dial.conference(room.name, start_conference_on_enter=analyst, end_conference_on_exit=True,
+                    beep=False, participant_label=label,
+                    wait_url=url_for("voice.conference_music", c=room.id), wait_method="POST",
+                    status_callback=url_for("voice.conference_events", c=room.id),
+                    status_callback_event=conference.CONFERENCE_EVENTS,
+                    status_callback_method="POST")
 
 
 def goodbye(response: VoiceResponse, voice: Speaker) -> str:

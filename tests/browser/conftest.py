@@ -13,7 +13,6 @@ import pytest
 from werkzeug.serving import make_server
 
 from ..console.conftest import PASSWORD, users  # noqa: F401  (the logins fixture)
-from ..ivr.test_queue import twilio  # noqa: F401  (the queue tests' fixture)
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"

@@ -9,8 +9,6 @@ import pytest
 from ivr.console.auth import create_user
 from tickets.models import Agent
 
-from ..ivr.test_queue import twilio  # noqa: F401  (the queue tests' fixture)
-
 PASSWORD = "correct horse battery"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 

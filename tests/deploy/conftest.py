@@ -18,8 +18,6 @@ import requests
 
 from ivr.config import Settings
 
-from ..ivr.test_queue import twilio  # noqa: F401  (the queue tests' fixture)
-
 LISTENING = re.compile(r"Listening at: (http://\S+)")
 
 

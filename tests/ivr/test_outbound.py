@@ -33,6 +33,7 @@ from tickets.models import (
 from tickets.timeline import record_event
 
 from ..conftest import AUTH_TOKEN, MONDAY_10, PUBLIC_BASE_URL, Caller
+from ..twilio_fake import FakeTwilio, Room
 from .test_queue import MEMBERS, add_agent
 from .test_queue import to_queue as queue_to_queue
 
@@ -129,6 +130,7 @@ def twilio_api():
                           content_type="application/json")
         rsps.add_callback(responses.POST, MEMBERS, callback=api.dequeue,
                           content_type="application/json")
+        api.conferences = FakeTwilio(rsps, calls=False, members=False)  # moves, participants
         yield api
 
 
@@ -235,7 +237,13 @@ def test_callback_is_placed_at_its_turn_and_connects_to_the_reserved_analyst(
                  "To be connected to an analyst now, press 1")
     callee.press("1")
     callee.hears("Connecting you now", "Thank you for holding")
-    assert callee.dialled == [ann.phone]
+    leg = twilio_api.placed[-1]  # Ann's phone rings: the whisper, then the callee's conference
+    assert leg["To"] == ann.phone and leg["From"] == LINE
+    analyst = answer(leg)
+    assert analyst.conferences == callee.conferences
+    room = Room(callee)
+    room.caller_joins()
+    room.analyst_joins(analyst, f"analyst-{ann.id}")
     callee.dial_ends("completed", 300)
     callee.status("completed", sequence=3, duration=320, path=placed["StatusCallback"])
 
@@ -476,7 +484,8 @@ def test_a_status_call_puts_the_customer_through_to_an_analyst_of_the_tickets_ti
     assert callee.text.count("connect") == 1  # the script said it; the queue says it no more
     assert [d["call"] for d in twilio_api.dequeued] == [callee.call_sid]
     callee.redirected(twilio_api.dequeued[0]["url"])
-    assert callee.dialled == [ann.phone]
+    assert twilio_api.placed[-1]["To"] == ann.phone  # Ann's leg into the callee's conference
+    assert len(callee.conferences) == 1
     assert any("Queued for tier 1" in t for t in timeline(db, ticket.id))
 
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
-from urllib.parse import parse_qs
 
 import pytest
 import responses
@@ -14,28 +13,14 @@ from ivr.queues.agents import set_phone_pin
 from tickets.models import Agent, OutboundCall, QueueEntry, Ticket, TicketEvent
 from tickets.versions import live_policy
 
+from .. import conftest
 from ..conftest import MONDAY_10, PUBLIC_BASE_URL
+from ..twilio_fake import Room, leg_status
 from .test_intake import report_problem
 
+twilio = conftest.twilio  # the fixture (tests/conftest.py), for modules that import it here
 MEMBERS = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/\w+/Queues/(QU\w+)/Members/"
                      r"(CA\w+)\.json")
-
-
-@pytest.fixture
-def twilio():
-    """Twilio's REST API: every dequeue (queue member redirect) is recorded."""
-    with responses.RequestsMock(assert_all_requests_are_fired=False) as rsps:
-        def member(request):
-            queue_sid, call_sid = MEMBERS.match(request.url).groups()
-            body = parse_qs(request.body)
-            rsps.dequeued.append({"queue": queue_sid, "call": call_sid, "url": body["Url"][0]})
-            return 200, {}, (f'{{"call_sid": "{call_sid}", "queue_sid": "{queue_sid}", '
-                             '"position": 1, "wait_time": 0}')
-
-        rsps.dequeued = []
-        rsps.add_callback(responses.POST, MEMBERS, callback=member,
-                          content_type="application/json")
-        yield rsps
 
 
 def add_agent(db, name, tier=1, status="available", phone=None, skills=(), idle_since=None):
@@ -71,7 +56,22 @@ def timeline(db, kind=None):
     return [e.text for e in db.scalars(query)]
 
 
-def test_caller_is_connected_at_once_when_an_agent_is_free(app, call, db, demo, clock, twilio):
+def put_through(caller, twilio, analyst, agent):
+    """Twilio moves the dequeued caller to the bridge; the analyst's phone rings, they hear
+    the whisper and join the caller's conference. Returns (conference, analyst's leg)."""
+    caller.redirected(twilio.dequeued[-1]["url"])
+    placed = twilio.analyst_legs()[-1]
+    assert placed["To"] == agent.phone
+    leg = analyst(placed)
+    assert leg.conferences == caller.conferences[-1:]
+    room = Room(caller)
+    room.caller_joins()
+    room.analyst_joins(leg, f"analyst-{agent.id}")
+    return room, leg
+
+
+def test_caller_is_connected_at_once_when_an_agent_is_free(app, call, db, demo, clock, twilio,
+                                                           analyst):
     agent = add_agent(db, "Ann", tier=1)
     caller = to_queue(call)
     caller.hears("An analyst is free to take your call")
@@ -83,7 +83,8 @@ def test_caller_is_connected_at_once_when_an_agent_is_free(app, call, db, demo, 
 
     caller.redirected(dequeue["url"])
     assert "Thank you for holding" not in caller.text  # they did not hold
-    assert caller.dialled == [agent.phone]
+    assert [leg["To"] for leg in twilio.analyst_legs()] == [agent.phone]
+    assert caller.dialled == [] and len(caller.conferences) == 1  # the caller's own conference
 
     # The agent's leg first plays the whisper: ticket, priority, caller and summary.
     ticket = db.scalar(select(Ticket).where(Ticket.call_id.is_not(None)))
@@ -92,6 +93,12 @@ def test_caller_is_connected_at_once_when_an_agent_is_free(app, call, db, demo, 
                                 {**caller.params, "CallSid": "CA" + "b" * 32})
     assert f"Ticket {' '.join(ticket.number)}" in body and "regular scheduled service" in body
     assert "Alice Johnson" in body and "printer jams" in body.lower()
+    # ... then joins the caller's conference, which starts when they do.
+    leg = analyst(twilio.analyst_legs()[0])
+    assert "printer jams" in leg.text.lower() and leg.conferences == caller.conferences
+    room = Room(caller)
+    room.caller_joins()
+    room.analyst_joins(leg, f"analyst-{agent.id}")
 
     caller.dial_ends("completed", 240)
     assert caller.hung_up
@@ -172,13 +179,24 @@ def test_callback_chosen_mid_hold_creates_exactly_one_request(call, db, demo, cl
     assert any("Callback to +15551230001 booked" in t for t in timeline(db))
 
 
+def analyst_misses(caller, twilio, status):
+    """The analyst's leg ends unanswered: Twilio moves the waiting caller where the line
+    asks (their place in line)."""
+    placed = twilio.analyst_legs()[-1]
+    leg_status(caller, placed, "initiated", 0)
+    leg_status(caller, placed, "ringing", 1)
+    leg_status(caller, placed, status, 2)
+    [moved] = [r for r in twilio.redirected if r["call"] == caller.call_sid][-1:]
+    caller.redirected(moved["Url"])
+
+
 def test_agent_no_answer_puts_the_caller_back_at_their_place(call, db, demo, clock, twilio):
     agent = add_agent(db, "Ann", tier=1)
     caller = to_queue(call)
     entry = entry_of(db, caller)
     joined = entry.joined_at
     caller.redirected(twilio.dequeued[0]["url"])
-    caller.dial_ends("no-answer", 0)
+    analyst_misses(caller, twilio, "no-answer")
     caller.hears("keep your place")
     assert caller.in_queue
     entry = entry_of(db, caller)
@@ -194,7 +212,7 @@ def test_agent_who_misses_too_many_calls_goes_on_break(call, db, demo, clock, tw
     caller = to_queue(call)
     for _ in range(policy.max_no_answer):
         caller.redirected(twilio.dequeued[-1]["url"])
-        caller.dial_ends("busy", 0)
+        analyst_misses(caller, twilio, "busy")
         assert len(twilio.dequeued) == _ + 1  # not offered again straight away
         clock.advance(policy.wrap_up_seconds + 1)
         caller.wait()

@@ -15,9 +15,18 @@ from sqlalchemy import select
 from ivr import scheduler
 from ivr.queues.agents import set_phone_pin
 from tickets.db import Base
-from tickets.models import Agent, Call, OutboundCall, QueueEntry, Ticket, TicketEvent
+from tickets.models import (
+    Agent,
+    Call,
+    Conference,
+    OutboundCall,
+    QueueEntry,
+    Ticket,
+    TicketEvent,
+)
 
 from ..conftest import AUTH_TOKEN, MONDAY_10, PUBLIC_BASE_URL, Caller
+from ..twilio_fake import Room, leg_phone, leg_status
 from .test_intake import report_problem
 from .test_outbound import ALICE, fresh, run_job, travel, twilio_api  # noqa: F401  fixtures
 
@@ -123,7 +132,13 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
     whisper = caller.post(f"/voice/queue/whisper?e={entry.id}",
                           {**caller.params, "CallSid": "CA" + "b" * 32})[1]
     assert "Alice Johnson" in whisper
-    caller.dial_ends("no-answer", 0)
+    _status, music = caller.post(caller.room["waitUrl"], caller.params)  # in the conference
+    assert "<Play" in music  # the policy's hold music
+    missed = twilio_api.placed[-1]  # Ann's leg rings out
+    leg_status(caller, missed, "ringing", 1)
+    leg_status(caller, missed, "no-answer", 2)
+    [moved] = twilio_api.conferences.redirected
+    caller.redirected(moved["Url"])  # Twilio moves the caller back to the queue
     caller.hears("keep your place")
     assert fresh(db, Agent, ann.id).no_answer_count == 1  # not 2: one missed call
     assert count(db, TicketEvent, TicketEvent.kind == "agent_no_answer") == 1
@@ -132,7 +147,17 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
     caller.wait()
     assert len(twilio_api.dequeued) == 2  # put through to Ann again: a new attempt, not a repeat
     caller.redirected(twilio_api.dequeued[-1]["url"])
+    ann_leg = leg_phone(twice.transport, PUBLIC_BASE_URL, AUTH_TOKEN, twilio_api.placed[-1])
+    room = Room(caller)
+    room.caller_joins()
+    room.analyst_joins(ann_leg, f"analyst-{ann.id}")
+    entry_room = db.scalar(select(Conference.id).where(Conference.name == room.name))
+    _status, held = caller.post(f"/voice/conference/hold?c={entry_room}&m=2", caller.params)
+    assert "about 2 minutes" in held  # what Twilio plays the caller on hold
+    room.event("participant-hold", caller.call_sid, "caller")
+    room.event("participant-leave", ann_leg.call_sid, f"analyst-{ann.id}")
     caller.dial_ends("completed", 200)
+    leg_status(ann_leg, twilio_api.placed[-1], "completed", 3, duration=210)
     assert count(db, TicketEvent, TicketEvent.kind == "bridged") == 2
     caller.status("completed", sequence=3, duration=260)
     assert count(db, TicketEvent, TicketEvent.text.like("Call ended%")) == 1
@@ -180,6 +205,10 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
     callee.dial(placed["Url"]).hears("To be connected to an analyst now, press 1")
     callee.press("1").hears("Connecting you now")
     callee.post("/voice/outbound/connect", callee.params)  # Twilio repeats the redirect
+    ann_leg = leg_phone(twice.transport, PUBLIC_BASE_URL, AUTH_TOKEN, twilio_api.placed[-1])
+    room = Room(callee)
+    room.caller_joins()
+    room.analyst_joins(ann_leg, f"analyst-{ann.id}")
     callee.dial_ends("completed", 100)
     callee.status("completed", sequence=3, duration=120, path=placed["StatusCallback"])
     booking = db.scalar(select(OutboundCall).where(OutboundCall.to_number == ALICE))

@@ -18,7 +18,7 @@ from ... import db
 from ...clock import now
 from ...queues.agents import set_agent_status
 from ..auth import role_required
-from . import bp
+from . import bp, softphone
 from .access import CONSOLE_ROLES, my_agent, queue_tiers, ticket_tiers
 
 SETTABLE_STATUSES = (AgentStatus.AVAILABLE, AgentStatus.ON_BREAK, AgentStatus.OFFLINE)
@@ -28,7 +28,8 @@ SETTABLE_STATUSES = (AgentStatus.AVAILABLE, AgentStatus.ON_BREAK, AgentStatus.OF
 @role_required(*CONSOLE_ROLES)
 def dashboard() -> ResponseReturnValue:
     return render_template("agents/dashboard.html", agent=my_agent(),
-                           statuses=SETTABLE_STATUSES, tiers=queue_tiers())
+                           statuses=SETTABLE_STATUSES, tiers=queue_tiers(),
+                           softphone=softphone.configured(), sdk=softphone.SDK)
 
 
 @bp.post("/status")
