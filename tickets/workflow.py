@@ -114,9 +114,11 @@ def response_span(ticket: Ticket) -> timedelta:
 
 
 def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,
-                   note: str | None = None,
-                   status: str = TicketStatus.RESOLVED) -> OutboundCall | None:
-    """Resolve a ticket and book its closure verification call (returned when booked)."""
+                   note: str | None = None, status: str = TicketStatus.RESOLVED,
+                   closure: bool = True,
+                   closure_due: datetime | None = None) -> OutboundCall | None:
+    """Resolve a ticket and book its closure verification call (returned when booked; none
+    with ``closure=False``, for a ticket nobody called about, such as an incident's parent)."""
     if not ticket.is_open:
         raise TicketError(f"ticket {ticket.number} is already {ticket.status}")
     ticket.status = status
@@ -128,8 +130,10 @@ def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetim
                  ticket_id=ticket.id, actor=actor, at=now, public=True)
     cancel_outbound(session, ticket, (OutboundKind.STATUS_UPDATE,), now=now,
                     why="the ticket was resolved")
-    return schedule_outbound(session, ticket, OutboundKind.CLOSURE, due=now, now=now,
-                             reason="resolved", actor=actor)
+    if not closure:
+        return None
+    return schedule_outbound(session, ticket, OutboundKind.CLOSURE, due=closure_due or now,
+                             now=now, reason="resolved", actor=actor)
 
 
 def reopen_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,
