@@ -13,8 +13,8 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from call_scripts.model import EFFECTS
-from tickets import bookings, intake, versions
-from tickets.models import Call
+from tickets import bookings, incidents, intake, versions
+from tickets.models import Call, Customer, Incident
 
 from ..logs import about_ticket
 from ..outbound import conversation
@@ -93,6 +93,39 @@ def schedule_callback(a: Asked) -> dict[str, Any]:
     return {"booked": outbound is not None}
 
 
+def _caller_zone(a: Asked) -> str:
+    """The caller's time zone: on file for a known caller, else the line's."""
+    customer = a.session.get(Customer, a.call.customer_id) if a.call.customer_id else None
+    if customer is not None and customer.timezone:
+        return customer.timezone
+    hours = versions.live_policy(a.session).hours
+    return hours.timezone if hours else "UTC"
+
+
+def current_incident(a: Asked) -> dict[str, Any]:
+    """The major incident callers hear about now, said in the caller's language and zone."""
+    incident = incidents.current(a.session)
+    if incident is None:
+        return {"active": False}
+    return {"active": True, "id": incident.id,
+            "announcement": incidents.announcement(incident, a.language, _caller_zone(a))}
+
+
+def join_incident(a: Asked) -> dict[str, Any]:
+    """Link the caller to the incident (the short path): a child ticket of its parent."""
+    incident = a.session.get(Incident, a.args.get("incident") or 0)
+    if incident is None or not incident.is_active:
+        return {"linked": False}
+    number = a.args.get("callback") or a.args.get("phone")
+    ticket = incidents.join(a.session, incident, number=number, name=a.args.get("name"),
+                            detail=a.args.get("detail"), language=a.language,
+                            customer_id=a.call.customer_id, call_id=a.call.id, now=a.now)
+    about_ticket(ticket.number)
+    log.info("call %s linked to incident %s by ticket %s", a.call.sid, incident.id,
+             ticket.number)
+    return {"linked": True, "number": ticket.number, "notify": bool(ticket.callback_number)}
+
+
 def _outbound(effect: Callable[[Session, Call, dict[str, Any], datetime], dict[str, Any]]
               ) -> Handler:
     """An effect of an outbound script (about the ticket the call was placed for)."""
@@ -106,6 +139,8 @@ HANDLERS: dict[str, Handler] = {
     "verify_pin": verify_pin,
     "open_ticket": open_ticket,
     "schedule_callback": schedule_callback,
+    "current_incident": current_incident,
+    "join_incident": join_incident,
     "stop_status_calls": _outbound(conversation.stop_status_calls),
     "add_recording": _outbound(conversation.add_recording),
     "closure_answer": _outbound(conversation.closure_answer),
