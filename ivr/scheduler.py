@@ -31,6 +31,7 @@ from . import clock, health, twilio_rest
 from .outbound import sweeps
 from .outbound.dispatcher import Dispatcher, Settings
 from .outbound.leader import DiallingLock
+from .voice import replies
 
 log = logging.getLogger(__name__)
 
@@ -125,7 +126,8 @@ def cadence_sweep(app: Flask, session: Session, now: datetime) -> int:
 
 
 def housekeeping(app: Flask) -> Work:
-    """Settle placed calls whose final status never came, asking Twilio how they ended."""
+    """Settle placed calls whose final status never came, asking Twilio how they ended, and
+    forget webhook answers kept for repeats once no repeat can come."""
     client = twilio_client(app)
 
     def fetch(sid: str) -> str | None:
@@ -135,7 +137,11 @@ def housekeeping(app: Flask) -> Work:
             log.warning("could not look up call %s: %s", sid, exc)
             return None
 
-    return lambda _app, session, now: sweeps.reconcile(session, now, fetch)
+    def work(_app: Flask, session: Session, now: datetime) -> int:
+        replies.forget_old_replies(session, now)
+        return sweeps.reconcile(session, now, fetch)
+
+    return work
 
 
 def build(app: Flask, dispatcher: Dispatcher | None = None) -> BlockingScheduler:
