@@ -64,10 +64,39 @@ def _page(template: str, problem: str | None = None, typed: Any = None,
     return (html, 400) if problem else html
 
 
+def watch() -> Any:
+    """The live policy's rule for suggesting a possible incident (N calls in M minutes)."""
+    return live_policy(db.session()).incidents
+
+
+def lead_suggestions() -> list[incidents.Suggestion]:
+    """The possible incidents a team lead (or admin) sees now; nobody else sees any."""
+    if not current_user.is_authenticated or current_user.role not in LEADS:
+        return []
+    rule = watch()
+    return incidents.suggestions(db.session(), now(), calls=rule.suggest_after_calls,
+                                 minutes=rule.within_minutes)
+
+
+def active_incidents() -> list[Incident]:
+    return incidents.active(db.session()) if current_user.is_authenticated else []
+
+
+@bp.app_context_processor
+def _banner() -> dict[str, Any]:
+    """Every console page shows the active incidents' banner; a lead's pages the
+    suggestions (read only when a page asks)."""
+    return {"active_incidents": active_incidents, "incident_suggestions": lead_suggestions,
+            "incident_watch": watch,
+            "categories_named": incidents.CATEGORY_LABELS}
+
+
 def _index(problem: str | None = None) -> ResponseReturnValue:
     session = db.session()
     active = incidents.active(session)
-    return _page("incidents/index.html", problem, active=active,
+    category = request.args.get("category")  # declaring from a suggestion
+    typed = {"category": category} if category in incidents.CATEGORIES else None
+    return _page("incidents/index.html", problem, typed, active=active,
                  linked={i.id: incidents.linked_count(session, i) for i in active},
                  recent=incidents.recent(session))
 
@@ -110,6 +139,25 @@ def _show(incident: Incident, problem: str | None = None,
                  parent=incident.parent_ticket, callers=incidents.linked_tickets(session, incident),
                  heard={lang: incidents.announcement(incident, lang, line_zone().key)
                         for lang in incidents.LANGUAGES})
+
+
+@bp.post("/suggestions/dismiss")
+@role_required(*LEADS)
+def dismiss() -> ResponseReturnValue:
+    """The team lead judged a possible incident none."""
+    session = db.session()
+    try:
+        last = int(request.form.get("last_ticket_id", ""))
+        incidents.dismiss(session, request.form.get("category", ""), last,
+                          actor=current_user.username, now=now())
+    except ValueError:
+        abort(400, "the suggestion's tickets are not named")
+    except TicketError as exc:
+        abort(400, str(exc))
+    session.commit()
+    flash("Suggestion dismissed.", "ok")
+    back = request.form.get("back")
+    return redirect(url_for("agents.dashboard") if back == "dashboard" else url_for(".index"))
 
 
 @bp.get("/<int:incident_id>")
