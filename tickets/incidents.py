@@ -56,7 +56,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {  # (with an expected time, without one
 PLACEHOLDERS = frozenset({"service", "since", "until"})
 PARENT_PRIORITY = "enterprise_failure"
 PARENT_TIER = 2
-# The closure survey of a caller's child ticket comes after their notice call, not with it.
+# The closure survey of a caller's child ticket comes this long after their notice call.
 CLOSURE_AFTER_NOTICE = timedelta(hours=2)
 
 
@@ -217,15 +217,28 @@ def resolve(session: Session, incident: Incident, *, note: str, actor: str,
     for child in linked_tickets(session, incident):
         if not child.is_open:
             continue
-        workflow.resolve_ticket(session, child, actor=actor, now=now, note=note,
-                                closure_due=now + CLOSURE_AFTER_NOTICE)
         # TODO(i15a): an SMS instead where the number is mobile, once SMS is on main.
         notice = _book_notice(session, child, now)
+        # The closure survey follows the notice (notice_settled), not at the same time.
+        workflow.resolve_ticket(session, child, actor=actor, now=now, note=note,
+                                closure=notice is None)
         if notice is not None:
             notices.append(notice)
     _audit(session, actor, "incident.resolve", incident, now, note=note,
            linked=len(notices))
     return notices
+
+
+def notice_settled(session: Session, notice: OutboundCall, now: datetime) -> OutboundCall | None:
+    """A caller's notice call is over (told, or given up): their ticket's closure survey
+    follows, ``CLOSURE_AFTER_NOTICE`` later, once."""
+    ticket = session.get(Ticket, notice.ticket_id) if notice.ticket_id else None
+    if ticket is None or bookings.pending_outbound(session, ticket, (OutboundKind.CLOSURE,),
+                                                   tuple(OutboundStatus)):
+        return None
+    return bookings.schedule_outbound(session, ticket, OutboundKind.CLOSURE,
+                                      due=now + CLOSURE_AFTER_NOTICE, now=now,
+                                      reason="resolved")
 
 
 def _book_notice(session: Session, ticket: Ticket, now: datetime) -> OutboundCall | None:

@@ -115,10 +115,10 @@ def response_span(ticket: Ticket) -> timedelta:
 
 def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,
                    note: str | None = None, status: str = TicketStatus.RESOLVED,
-                   closure: bool = True,
-                   closure_due: datetime | None = None) -> OutboundCall | None:
-    """Resolve a ticket and book its closure verification call (returned when booked; none
-    with ``closure=False``, for a ticket nobody called about, such as an incident's parent)."""
+                   closure: bool = True) -> OutboundCall | None:
+    """Resolve a ticket and book its closure verification call (returned when booked). With
+    ``closure=False`` none is booked now: an incident's parent (nobody called about it) or a
+    caller's child ticket (the survey follows their notice call)."""
     if not ticket.is_open:
         raise TicketError(f"ticket {ticket.number} is already {ticket.status}")
     ticket.status = status
@@ -132,8 +132,8 @@ def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetim
                     why="the ticket was resolved")
     if not closure:
         return None
-    return schedule_outbound(session, ticket, OutboundKind.CLOSURE, due=closure_due or now,
-                             now=now, reason="resolved", actor=actor)
+    return schedule_outbound(session, ticket, OutboundKind.CLOSURE, due=now, now=now,
+                             reason="resolved", actor=actor)
 
 
 def reopen_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,

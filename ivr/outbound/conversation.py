@@ -166,3 +166,6 @@ def call_ended(session: Session, outbound: OutboundCall, call: Call | None, stat
     if settled in (OutboundStatus.PENDING, OutboundStatus.FAILED) and \
             outbound.kind == OutboundKind.CALLBACK:
         agents.release_callback_agent(session, outbound, now)
+    if settled in (OutboundStatus.DONE, OutboundStatus.FAILED) and \
+            outbound.kind == OutboundKind.INCIDENT_NOTICE:
+        incidents.notice_settled(session, outbound, now)  # the closure survey follows
