@@ -69,3 +69,29 @@ def test_analysts_see_incidents_but_may_not_change_them(as_ann, db, clock):
     assert as_ann.get("/console/incidents/").status_code == 200
     assert as_ann.post("/console/incidents/", DECLARE).status_code == 403
     assert db.scalars(select(Incident)).all() == []
+
+
+def test_analysts_see_the_banner_the_linked_callers_and_the_short_path_count(
+        as_ann, call, db, clock):
+    from datetime import timedelta
+
+    from tickets import incidents
+
+    assert as_ann.get("/console/live.json").json["short_path"] == 0
+    assert "Major incident" not in as_ann.get("/console/").get_data(as_text=True)
+    incident = incidents.declare(db, category="software", service="e-mail", actor="lead",
+                                 now=clock(), expected_at=clock() + timedelta(hours=1))
+    db.commit()
+    for number in ("+12025550147", "+12025550148"):
+        caller = call(from_=number).press("1").press("1").speak("Jane Doe").press("1")
+        caller.speak("Outlook is offline")
+        assert caller.hung_up
+    page = as_ann.get("/console/").get_data(as_text=True)
+    assert "Major incident:</strong>\n      e-mail since 10:00 UTC" in page
+    assert 'id="short-path"' in page
+    assert as_ann.get("/console/live.json").json["short_path"] == 2
+    assert "Major incident" in as_ann.get("/console/tickets").get_data(as_text=True)
+    page = as_ann.get(f"/console/incidents/{incident.id}").get_data(as_text=True)
+    assert page.count("Jane Doe") == 2 and "Outlook is offline" in page
+    assert "+12025550147" not in page and "*********147" in page  # numbers masked
+    assert 'id="resolve-form"' not in page  # analysts read, team leads resolve
