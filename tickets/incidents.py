@@ -353,7 +353,7 @@ def join(session: Session, incident: Incident, *, number: str | None, name: str 
                           .where(IncidentCaller.incident_id == incident.id,
                                  IncidentCaller.number == number).limit(1)) if number else None
     if mine is not None:
-        record_event(session, "incident", "Called again about the incident"
+        record_event(session, "incident_again", "Called again about the incident"
                      + (f": {detail}" if detail else ""), ticket_id=mine.id, call_id=call_id,
                      at=now)
         return mine
