@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from call_scripts.model import EFFECTS
-from tickets import bookings, incidents, intake, versions
+from tickets import bookings, incidents, intake, timeline, versions
 from tickets.models import Call, Customer, Incident
 
 from ..logs import about_ticket
@@ -126,6 +126,15 @@ def join_incident(a: Asked) -> dict[str, Any]:
     return {"linked": True, "number": ticket.number, "notify": bool(ticket.callback_number)}
 
 
+def known_issue_solved(a: Asked) -> dict[str, Any]:
+    """A known issue's answer ended the call: counted on the call's timeline, per answer."""
+    answer = str(a.args.get("answer") or "unknown")[:80]
+    timeline.record_event(a.session, "known_issue_solved",
+                          f"Known issue answer {answer!r} ended the call", call_id=a.call.id,
+                          data={"answer": answer}, at=a.now)
+    return {"counted": True}
+
+
 def _outbound(effect: Callable[[Session, Call, dict[str, Any], datetime], dict[str, Any]]
               ) -> Handler:
     """An effect of an outbound script (about the ticket the call was placed for)."""
@@ -141,6 +150,7 @@ HANDLERS: dict[str, Handler] = {
     "schedule_callback": schedule_callback,
     "current_incident": current_incident,
     "join_incident": join_incident,
+    "known_issue_solved": known_issue_solved,
     "stop_status_calls": _outbound(conversation.stop_status_calls),
     "add_recording": _outbound(conversation.add_recording),
     "closure_answer": _outbound(conversation.closure_answer),

@@ -59,6 +59,8 @@ Definitions (what a figure means when a team lead reads it):
   answer to its first ticket opened, over the range's intakes); *callers notified*, the linked
   callers whose notice call was done (reached, or a message on their machine), and the median
   minutes from resolving the incident to each of them told.
+- *Known issues*: per self-service answer of the intake, the calls it ended (the caller
+  pressed 1 after hearing it: solved, no ticket).
 - A ticket's *analyst* (FCR and satisfaction by analyst): the analyst who answered the
   latest answered queue visit of the ticket or of the call that opened it.
 """
@@ -72,7 +74,7 @@ from typing import Any
 
 from tickets.statuses import OutboundStatus
 
-from .rows import CallbackRow, IncidentRow, QueueVisit, SurveyRow, TicketRow
+from .rows import CallbackRow, IncidentRow, KnownIssueRow, QueueVisit, SurveyRow, TicketRow
 from .tables import Table, grouped, mean, percent
 
 DEFAULT_SERVICE_LEVEL = 60  # seconds, the threshold of SL and SL2
@@ -278,11 +280,22 @@ def incident_figures(rows: Iterable[IncidentRow], intake_seconds: Sequence[float
                  out, "short_path_calls", note)
 
 
+def known_issue_figures(rows: Iterable[KnownIssueRow]) -> Table:
+    """Per known issue's answer: the calls it ended, most first."""
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[row.answer] += 1
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return Table("known_issues", "Known issues answered by the line", ("answer", "calls_ended"),
+                 [(answer, n) for answer, n in ordered], "calls_ended")
+
+
 def build_from_rows(starts: list[datetime], visits: list[QueueVisit], cbs: list[CallbackRow],
                     tickets: list[TicketRow], surveys: list[SurveyRow], *, now: datetime,
                     tz: tzinfo = UTC, threshold: float = DEFAULT_SERVICE_LEVEL,
                     incidents: Sequence[IncidentRow] = (),
-                    intake_seconds: Sequence[float] = ()) -> list[Table]:
+                    intake_seconds: Sequence[float] = (),
+                    known_issues: Sequence[KnownIssueRow] = ()) -> list[Table]:
     """Every report table, from rows already in hand (``loading.build`` reads them)."""
     tables = [calls_per_hour(starts, tz)]
     tables += [queue_performance(visits, by, threshold=threshold, tz=tz)
@@ -293,6 +306,7 @@ def build_from_rows(starts: list[datetime], visits: list[QueueVisit], cbs: list[
     tables += [first_contact_resolution(tickets, by, tz=tz) for by in ("day", "tier", "agent")]
     tables += [satisfaction(surveys, by, tz=tz) for by in ("day", "tier", "agent")]
     tables.append(incident_figures(incidents, intake_seconds))
+    tables.append(known_issue_figures(known_issues))
     return tables
 
 

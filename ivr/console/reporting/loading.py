@@ -26,7 +26,14 @@ from tickets.models import (
 from tickets.statuses import OutboundKind, OutboundStatus, QueueStatus
 
 from .figures import DEFAULT_SERVICE_LEVEL, build_from_rows
-from .rows import CallbackRow, IncidentRow, QueueVisit, SurveyRow, TicketRow
+from .rows import (
+    CallbackRow,
+    IncidentRow,
+    KnownIssueRow,
+    QueueVisit,
+    SurveyRow,
+    TicketRow,
+)
 from .tables import Table
 
 # A finished queue entry's status -> the visit's outcome in the reports.
@@ -187,6 +194,14 @@ def load_incidents(session: Session, start: datetime, end: datetime) -> list[Inc
     return rows
 
 
+def load_known_issues(session: Session, start: datetime, end: datetime) -> list[KnownIssueRow]:
+    """The calls a known issue's answer ended in [start, end)."""
+    return [KnownIssueRow(e.at, str((e.data or {}).get("answer") or "unknown"))
+            for e in session.scalars(select(TicketEvent).where(
+                TicketEvent.kind == "known_issue_solved", TicketEvent.at >= start,
+                TicketEvent.at < end))]
+
+
 def load_intake_seconds(session: Session, start: datetime, end: datetime) -> list[float]:
     """How long each intake of the range took: from the call's answer to its first ticket
     (tickets of an incident's short path left out: they are what is being compared)."""
@@ -224,5 +239,6 @@ def build(session: Session, start: datetime, end: datetime, *, now: datetime,
                              load_surveys(session, start, end),
                              now=now, tz=tz, threshold=threshold,
                              incidents=load_incidents(session, start, end),
-                             intake_seconds=load_intake_seconds(session, start, end))
+                             intake_seconds=load_intake_seconds(session, start, end),
+                             known_issues=load_known_issues(session, start, end))
     return Report(start, end, tables)

@@ -86,3 +86,11 @@ class IncidentRow:
     @property
     def at(self) -> datetime:
         return self.declared_at
+
+
+@dataclass(frozen=True)
+class KnownIssueRow:
+    """A call a known issue's self-service answer ended."""
+
+    at: datetime
+    answer: str
