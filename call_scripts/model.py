@@ -12,7 +12,7 @@ Prompt = dict[str, str]
 # Effects are side effects the interpreter asks its host to perform; the host feeds the result back.
 EFFECTS = frozenset(
     {"lookup_caller", "check_account", "ticket_status", "verify_pin", "open_ticket",
-     "schedule_callback",
+     "schedule_callback", "record_call",
      # a major incident: what callers hear of it, and linking a caller to it
      "current_incident", "join_incident",
      # a known issue's self-service answer ended the call

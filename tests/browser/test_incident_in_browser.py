@@ -28,7 +28,7 @@ def test_a_team_lead_declares_and_resolves_an_incident(page, browser, server, us
     expect(heard).to_contain_text("Siamo a conoscenza di un problema con e-mail dalle 09:10")
     expect(page.locator(".incident-banner")).to_contain_text("e-mail")
 
-    caller = call(from_="+12025550147").press("1")
+    caller = call(from_="+442079460958").press("1")  # London: UTC in November
     caller.hears("We are aware of a problem with e-mail since 09:10")
     caller.press("1").speak("Jane Doe").press("1").speak("Outlook is offline")
     caller.hears("We will call or text you when it is fixed")
@@ -56,4 +56,4 @@ def test_a_team_lead_declares_and_resolves_an_incident(page, browser, server, us
     incident = db.scalars(select(Incident)).one()
     assert incident.resolution_note == "Mail server restarted"
     notice = db.scalar(select(OutboundCall).where(OutboundCall.kind == "incident_notice"))
-    assert notice.to_number == "+12025550147" and notice.status == "pending"
+    assert notice.to_number == "+442079460958" and notice.status == "pending"

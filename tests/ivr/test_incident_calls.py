@@ -14,8 +14,9 @@ from tickets.models import Customer, IncidentCaller, QueueEntry, Ticket
 
 from ..conftest import MONDAY_10
 
+LONDON = "+442079460958"  # a caller not on file, in London: UTC in November
 LANGUAGES = {
-    # key on the language menu, the announcement (times in the line's zone, UTC), the promise
+    # key on the language menu, the announcement (times in the caller's zone), the promise
     # at the end of the short path, the normal intake's first menu
     "en-US": ("1", "We are aware of a problem with e-mail since 09:10; we expect it fixed by "
                    "11:00. If you are calling about this, press 1; for anything else, press 2.",
@@ -53,7 +54,7 @@ def linked(db, incident):
 def test_press_1_links_the_caller_to_the_incident_without_a_queue(call, db, email_down,
                                                                   language):
     key, announcement, promise, _ = LANGUAGES[language]
-    caller = call(from_="+12025550147").press(key)
+    caller = call(from_=LONDON).press(key)
     caller.hears(announcement)
     assert caller.languages == {language}
     assert caller.prompt.num_digits == 1  # a single key: no waiting out the timeout
@@ -66,7 +67,7 @@ def test_press_1_links_the_caller_to_the_incident_without_a_queue(call, db, emai
     [ticket] = linked(db, email_down)
     assert ticket.parent_id == email_down.parent_ticket_id
     assert ticket.caller_name == "Jane Doe" and ticket.language == language
-    assert ticket.callback_number == "+12025550147"
+    assert ticket.callback_number == LONDON
     assert "Outlook says it is disconnected" in ticket.problem
     assert ticket.number.replace("", " ").strip() in caller.text  # its number, digit by digit
     assert db.scalars(select(QueueEntry)).all() == []  # nobody queued
@@ -75,7 +76,7 @@ def test_press_1_links_the_caller_to_the_incident_without_a_queue(call, db, emai
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_press_2_goes_on_to_the_normal_intake(call, db, email_down, language):
     key, announcement, _, intake_menu = LANGUAGES[language]
-    caller = call(from_="+12025550147").press(key)
+    caller = call(from_=LONDON).press(key)
     caller.hears(announcement)
     caller.press("2").hears(intake_menu)
     assert caller.languages == {language}
@@ -98,7 +99,7 @@ def test_a_known_caller_hears_times_in_their_zone_and_is_not_asked_their_name(
 
 def test_calling_again_keeps_one_link_and_adds_the_new_detail(call, db, email_down):
     for detail in ("No e-mail since nine", "Now the calendar is down too"):
-        caller = call(from_="+12025550147").press("1").press("1")
+        caller = call(from_=LONDON).press("1").press("1")
         caller.speak("Jane Doe").press("1").speak(detail)
         assert caller.hung_up
     [ticket] = linked(db, email_down)
@@ -117,13 +118,13 @@ def test_a_withheld_number_is_asked_for_a_number_to_call(call, db, email_down):
 
 
 def test_silence_at_the_announcement_goes_on_to_the_intake(call, db, email_down):
-    caller = call(from_="+12025550147").press("1")
+    caller = call(from_=LONDON).press("1")
     caller.wait().wait().wait()
     caller.hears("To report a new problem, press 1.")
     assert linked(db, email_down) == []
 
 
 def test_without_an_incident_the_intake_is_as_before(call, db, clock):
-    caller = call(from_="+12025550147").press("1")
+    caller = call(from_=LONDON).press("1")
     caller.hears("To report a new problem, press 1.")
     assert "aware of a problem" not in caller.text

@@ -1,7 +1,7 @@
 """Major incidents: the incident, its linked callers, dismissed suggestions
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-29 09:30:00.000000
 
 An incident has a parent ticket; each caller who says they call about it gets a child ticket
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import tickets.db
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
