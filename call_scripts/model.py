@@ -13,6 +13,10 @@ Prompt = dict[str, str]
 EFFECTS = frozenset(
     {"lookup_caller", "check_account", "ticket_status", "verify_pin", "open_ticket",
      "schedule_callback", "record_call",
+     # a major incident: what callers hear of it, and linking a caller to it
+     "current_incident", "join_incident",
+     # a known issue's self-service answer ended the call
+     "known_issue_solved",
      # outbound calls (status updates, closure checks and surveys) about the call's ticket
      "stop_status_calls", "add_recording", "closure_answer", "survey_score"}
 )

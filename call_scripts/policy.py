@@ -144,6 +144,14 @@ class Escalation(Strict):
     beyond_tier_3: str = "management"
 
 
+class IncidentWatch(Strict):
+    """When the team lead's console suggests a possible major incident: this many new tickets
+    in one category within this many minutes (a suggestion only, to declare or dismiss)."""
+
+    suggest_after_calls: int = Field(5, ge=2)
+    within_minutes: int = Field(15, ge=1, le=24 * 60)
+
+
 class Outbound(Strict):
     """Rules for calls the line places: when, where, how often, how fast."""
 
@@ -205,6 +213,7 @@ class HoldPolicy(Strict):
     sla: dict[str, SlaTarget] = {}  # by priority label; overrides the intake script's targets
     escalation: Escalation = Escalation()
     outbound: Outbound = Outbound()
+    incidents: IncidentWatch = IncidentWatch()
     # The agent console: may an analyst open tickets of tiers other than their own?
     agents_see_other_tiers: bool = False
 

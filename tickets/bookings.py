@@ -29,7 +29,8 @@ log = logging.getLogger(__name__)
 
 LABELS: dict[str, str] = {OutboundKind.CALLBACK: "Callback",
                           OutboundKind.STATUS_UPDATE: "Status update call",
-                          OutboundKind.CLOSURE: "Closure and survey call"}
+                          OutboundKind.CLOSURE: "Closure and survey call",
+                          OutboundKind.INCIDENT_NOTICE: "Incident resolved notice call"}
 # Twilio's AnsweredBy values for an answering machine.
 MACHINE = ("machine_start", "machine_end_beep", "machine_end_silence", "machine_end_other")
 
@@ -215,8 +216,8 @@ def call_ended(session: Session, outbound: OutboundCall, status: str, reached: b
         return None  # already settled: a repeated or late status callback
     label = LABELS[outbound.kind]
     machine = is_machine(outbound)
-    if status == CallStatus.COMPLETED and (reached or (machine and
-                                              outbound.kind == OutboundKind.STATUS_UPDATE)):
+    if status == CallStatus.COMPLETED and (reached or (machine and outbound.kind in (
+            OutboundKind.STATUS_UPDATE, OutboundKind.INCIDENT_NOTICE))):
         outbound.status = OutboundStatus.DONE
         outbound.ended_at = now
         outbound.result = "message left on a machine" if machine and not reached else "reached"

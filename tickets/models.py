@@ -15,6 +15,7 @@ from .statuses import (
     AgentStatus,
     CallStatus,
     ConferenceStatus,
+    IncidentStatus,
     OutboundStatus,
     ParticipantStatus,
     QueueKind,
@@ -188,6 +189,68 @@ class Call(Base):
     tickets: Mapped[list[Ticket]] = relationship(
         primaryjoin="Ticket.call_id == Call.id", order_by="Ticket.id", viewonly=True
     )
+
+
+class Incident(Base):
+    """A major incident: one announcement to callers instead of a hundred intakes.
+
+    Callers who say they call about it are linked to its parent ticket (a child ticket each,
+    ``IncidentCaller``) and told when it is fixed. ``tickets.incidents`` changes it.
+    """
+
+    __tablename__ = "incident"
+    __table_args__ = (Index("ix_incident_status", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    status: Mapped[str] = mapped_column(String(20), default=IncidentStatus.ACTIVE)
+    category: Mapped[str] = mapped_column(String(40))  # a category of the intake's services
+    service: Mapped[str | None] = mapped_column(String(200))  # e.g. "e-mail"
+    # language -> what callers hear (placeholders {service}, {since}, {until}); a language
+    # missing here is said from the template.
+    messages: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    started_at: Mapped[datetime]
+    expected_at: Mapped[datetime | None]  # when it is expected to be fixed
+    declared_by: Mapped[str] = mapped_column(String(80))
+    declared_at: Mapped[datetime] = mapped_column(default=utcnow)
+    parent_ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    resolved_at: Mapped[datetime | None]
+    resolved_by: Mapped[str | None] = mapped_column(String(80))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
+
+    parent_ticket: Mapped[Ticket | None] = relationship(foreign_keys=[parent_ticket_id])
+
+    @property
+    def is_active(self) -> bool:
+        return self.status == IncidentStatus.ACTIVE
+
+
+class IncidentCaller(Base):
+    """A caller linked to a major incident (the short path): their own child ticket of the
+    incident's parent, resolved with it, and one notice call when it is fixed."""
+
+    __tablename__ = "incident_caller"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    incident_id: Mapped[int] = mapped_column(ForeignKey("incident.id"), index=True)
+    ticket_id: Mapped[int] = mapped_column(ForeignKey("ticket.id"), unique=True)
+    number: Mapped[str | None] = mapped_column(String(20))  # E.164, the number to tell
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
+    linked_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+    ticket: Mapped[Ticket] = relationship()
+
+
+class IncidentDismissal(Base):
+    """A team lead dismissed a "possible incident" suggestion: its tickets are not suggested
+    again (newer calls in the category may be)."""
+
+    __tablename__ = "incident_dismissal"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    category: Mapped[str] = mapped_column(String(40))
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    by: Mapped[str] = mapped_column(String(80))
+    last_ticket_id: Mapped[int]  # the newest ticket of the suggestion dismissed
 
 
 class ScriptVersion(Base):

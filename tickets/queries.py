@@ -15,9 +15,19 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
-from .models import Agent, Customer, CustomerPhone, OutboundCall, QueueEntry, Ticket, TicketEvent
+from .models import (
+    Agent,
+    Customer,
+    CustomerPhone,
+    Incident,
+    IncidentCaller,
+    OutboundCall,
+    QueueEntry,
+    Ticket,
+    TicketEvent,
+)
 from .phones import to_e164
-from .statuses import OutboundKind, OutboundStatus, QueueStatus, TicketStatus
+from .statuses import IncidentStatus, OutboundKind, OutboundStatus, QueueStatus, TicketStatus
 
 IN_LINE = (QueueStatus.WAITING, QueueStatus.BRIDGING)  # callers not yet answered
 SEARCH_LIMIT = 50
@@ -104,6 +114,15 @@ def pending_callbacks(session: Session, tiers: Collection[int] | None = None,
 
 
 # ---- analysts -------------------------------------------------------------------------------
+
+def short_path_callers(session: Session) -> int:
+    """Callers who took an active major incident's short path (linked to it instead of
+    queueing): the live queue counts them beside those in line."""
+    return session.scalar(
+        select(func.count(IncidentCaller.id))
+        .join(Incident, Incident.id == IncidentCaller.incident_id)
+        .where(Incident.status == IncidentStatus.ACTIVE)) or 0
+
 
 def tickets_on_call(session: Session, agent_id: int) -> list[Ticket]:
     """The tickets of the caller an analyst is connected to (their bridged queue entry's call,

@@ -3,7 +3,7 @@ calls. StrEnums: the columns keep plain strings (no migration), and a member equ
 
 Which module may change a status: a ticket's, ``tickets.workflow``; an outbound call's,
 ``tickets.outbound``; a queue entry's, ``ivr.queues.service``; an agent's, ``ivr.queues.agents``;
-a call's (Twilio's status callbacks), ``ivr.voice.calls``.
+a call's (Twilio's status callbacks), ``ivr.voice.calls``; an incident's, ``tickets.incidents``.
 """
 
 from __future__ import annotations
@@ -73,9 +73,17 @@ class OutboundKind(StrEnum):
     CALLBACK = "callback"
     STATUS_UPDATE = "status_update"
     CLOSURE = "closure"  # closure verification and satisfaction survey
+    INCIDENT_NOTICE = "incident_notice"  # a major incident the callee was affected by is fixed
 
 
 OUTBOUND_KINDS = tuple(OutboundKind)
+
+
+class IncidentStatus(StrEnum):
+    """A major incident: announced to callers while active; resolving it tells its callers."""
+
+    ACTIVE = "active"
+    RESOLVED = "resolved"
 
 
 class CallStatus(StrEnum):

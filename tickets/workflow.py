@@ -152,9 +152,11 @@ def response_span(ticket: Ticket) -> timedelta:
 
 
 def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,
-                   note: str | None = None,
-                   status: str = TicketStatus.RESOLVED) -> OutboundCall | None:
-    """Resolve a ticket and book its closure verification call (returned when booked)."""
+                   note: str | None = None, status: str = TicketStatus.RESOLVED,
+                   closure: bool = True) -> OutboundCall | None:
+    """Resolve a ticket and book its closure verification call (returned when booked). With
+    ``closure=False`` none is booked now: an incident's parent (nobody called about it) or a
+    caller's child ticket (the survey follows their notice call)."""
     if not ticket.is_open:
         raise TicketError(f"ticket {ticket.number} is already {ticket.status}")
     resume_sla(session, ticket, actor=actor, now=now)
@@ -167,6 +169,8 @@ def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetim
                  ticket_id=ticket.id, actor=actor, at=now, public=True)
     cancel_outbound(session, ticket, (OutboundKind.STATUS_UPDATE,), now=now,
                     why="the ticket was resolved")
+    if not closure:
+        return None
     return schedule_outbound(session, ticket, OutboundKind.CLOSURE, due=now, now=now,
                              reason="resolved", actor=actor)
 

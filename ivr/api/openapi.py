@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from tickets.accounts import SCOPES
-from tickets.statuses import STATUSES
+from tickets.incidents import CATEGORIES, LANGUAGES
+from tickets.statuses import STATUSES, IncidentStatus
 from tickets.workflow import MAX_TIER
 
 PREFIX = "/api/v1"
@@ -52,6 +53,10 @@ TICKET_NUMBER = {"name": "number", "in": "path", "required": True,
                  "example": "10001"}
 
 DATETIME = {"type": "string", "format": "date-time"}
+INCIDENT_ID = {"name": "id", "in": "path", "required": True, "description": "The incident's id.",
+               "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
+               "example": 1}
+NO_INCIDENT = {"404": _error("No incident with that id.")}
 
 SCHEMAS: dict[str, Any] = {
     "Error": {
@@ -137,6 +142,56 @@ SCHEMAS: dict[str, Any] = {
                        "description": "Public notes are what status calls read to the "
                                       "customer; others are internal."},
         },
+    },
+    "Incident": {
+        "type": "object",
+        "required": ["id", "status", "category", "messages", "started_at", "linked_callers"],
+        "properties": {
+            "id": {"type": "integer"},
+            "status": {"type": "string", "enum": list(IncidentStatus)},
+            "category": {"type": "string", "enum": list(CATEGORIES)},
+            "service": _nullable("string"),
+            "messages": {"type": "object", "additionalProperties": {"type": "string"}},
+            "started_at": DATETIME,
+            "expected_at": _nullable("string", format="date-time"),
+            "declared_by": {"type": "string"},
+            "parent_ticket": _nullable("string", description="The parent ticket's number."),
+            "linked_callers": {"type": "integer", "minimum": 0,
+                               "description": "Callers linked to it by a child ticket."},
+            "resolved_at": _nullable("string", format="date-time"),
+            "resolution_note": _nullable("string"),
+        },
+    },
+    "Incidents": {
+        "type": "object",
+        "required": ["active", "recent"],
+        "properties": {"active": {"type": "array", "items": _ref("Incident")},
+                       "recent": {"type": "array", "items": _ref("Incident")}},
+    },
+    "IncidentChange": {
+        "type": "object",
+        "description": "What callers hear of an incident. `messages` maps a language to a "
+                       "text that may use {service}, {since} and {until}; a language left "
+                       "out is said from the template.",
+        "properties": {
+            "category": {"type": "string", "enum": list(CATEGORIES)},
+            "service": _nullable("string", maxLength=200),
+            "messages": {"type": "object", "properties": {
+                lang: {"type": "string", "maxLength": 1000} for lang in LANGUAGES},
+                "additionalProperties": False},
+            "started_at": {**DATETIME, "description": "Default: now."},
+            "expected_at": _nullable("string", format="date-time"),
+        },
+    },
+    "NewIncident": {
+        "allOf": [_ref("IncidentChange"), {"type": "object", "required": ["category"]}],
+    },
+    "Resolution": {
+        "type": "object",
+        "required": ["note"],
+        "properties": {"note": {"type": "string", "minLength": 1, "maxLength": 4000,
+                                "pattern": "\\S",
+                                "description": "Read to every linked caller."}},
     },
     "WaitingCaller": {
         "type": "object",
@@ -226,6 +281,38 @@ PATHS: dict[str, Any] = {
         "responses": {"200": _ok("Every tier the token may see, waiting callers best first.",
                                  "Queues"),
                       **ERRORS},
+    })},
+    f"{PREFIX}/incidents": {
+        "get": _scoped("tickets:read", {
+            "operationId": "listIncidents",
+            "summary": "Active major incidents and the ones resolved lately",
+            "responses": {"200": _ok("The incidents.", "Incidents"), **ERRORS},
+        }),
+        "post": _scoped("incidents:write", {
+            "operationId": "declareIncident",
+            "summary": "Declare a major incident (callers hear it from now on)",
+            "requestBody": {"required": True,
+                            "content": {"application/json": {"schema": _ref("NewIncident")}}},
+            "responses": {"201": _ok("The incident declared.", "Incident"), **ERRORS},
+        }),
+    },
+    f"{PREFIX}/incidents/{{id}}": {"patch": _scoped("incidents:write", {
+        "operationId": "editIncident",
+        "summary": "Change what callers hear of an active incident",
+        "parameters": [INCIDENT_ID],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": _ref("IncidentChange")}}},
+        "responses": {"200": _ok("The incident as it stands.", "Incident"), **ERRORS,
+                      **NO_INCIDENT},
+    })},
+    f"{PREFIX}/incidents/{{id}}/resolve": {"post": _scoped("incidents:write", {
+        "operationId": "resolveIncident",
+        "summary": "Resolve an incident: its callers' tickets resolved, each caller told once",
+        "parameters": [INCIDENT_ID],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": _ref("Resolution")}}},
+        "responses": {"200": _ok("The incident resolved.", "Incident"), **ERRORS,
+                      **NO_INCIDENT},
     })},
     f"{PREFIX}/openapi.json": {"get": {
         "operationId": "getOpenApi",

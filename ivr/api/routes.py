@@ -6,11 +6,15 @@ their tickets and queues (another tier's ticket is answered as not found)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
 from flask import Response, current_app, g, jsonify, request
 
-from tickets import TicketError, queries
+from tickets import TicketError, incidents, queries
 from tickets.intake import find_ticket
-from tickets.models import Ticket
+from tickets.models import Incident, Ticket
 from tickets.phones import to_e164
 from tickets.statuses import STATUSES
 from tickets.workflow import MAX_TIER, add_note
@@ -20,7 +24,7 @@ from . import bp
 from .auth import authenticate
 from .errors import ApiError, error_response
 from .openapi import document
-from .shapes import event_json, ticket_json, tier_json
+from .shapes import event_json, incident_json, ticket_json, tier_json
 
 MAX_PER_PAGE = 100
 MAX_NOTE = 4000
@@ -30,7 +34,11 @@ QUERY_PARAMETERS = {"api.list_tickets": {"status", "priority", "tier", "number",
                                           "per_page"}}
 # The scope each call needs (the OpenAPI document states it per operation).
 SCOPE_OF = {"api.list_tickets": "tickets:read", "api.get_ticket": "tickets:read",
-            "api.post_note": "notes:write", "api.queues": "queues:read"}
+            "api.post_note": "notes:write", "api.queues": "queues:read",
+            "api.list_incidents": "tickets:read", "api.declare_incident": "incidents:write",
+            "api.edit_incident": "incidents:write", "api.resolve_incident": "incidents:write"}
+MAX_SERVICE = 200
+MAX_MESSAGE = 1000
 
 
 @bp.before_request
@@ -163,6 +171,145 @@ def post_note(number: str) -> tuple[Response, int]:
     current_app.logger.info("api: note on ticket %s by token %s", ticket.number,
                             g.api_token.name)
     return jsonify(event_json(event)), 201
+
+
+# ---- major incidents ------------------------------------------------------------------------
+
+def _incident_json(incident: Incident) -> dict[str, Any]:
+    session = db.session()
+    parent = session.get(Ticket, incident.parent_ticket_id) if incident.parent_ticket_id \
+        else None
+    return incident_json(incident, parent.number if parent else None,
+                         incidents.linked_count(session, incident))
+
+
+def _body() -> dict[str, Any]:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object", "body")
+    return body
+
+
+def _string(body: dict[str, Any], name: str, max_length: int) -> str | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str) or len(value) > max_length or "\x00" in value:
+        raise ApiError(400, f"{name} must be a string of at most {max_length} characters", name)
+    return value
+
+
+def _time(body: dict[str, Any], name: str) -> datetime | None:
+    value = body.get(name)
+    if value is None:
+        return None
+    try:
+        at = datetime.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        at = None
+    if at is None or at.tzinfo is None:
+        raise ApiError(400, f"{name} must be a date and time with its offset, like "
+                       "2026-11-23T11:00:00+00:00", name)
+    return at
+
+
+def _incident_values(body: dict[str, Any]) -> dict[str, Any]:
+    """The incident's fields the body gives, checked (those it leaves out are not changed)."""
+    values: dict[str, Any] = {}
+    for name in ("category", "service"):
+        if name in body:
+            values[name] = _string(body, name, MAX_SERVICE)
+    for name in ("started_at", "expected_at"):
+        if name in body:
+            values[name] = _time(body, name)
+    if "messages" in body:
+        messages = body["messages"]
+        if messages is None:
+            messages = {}
+        if not isinstance(messages, dict) or not all(
+                isinstance(v, str) and len(v) <= MAX_MESSAGE and "\x00" not in v
+                for v in messages.values()):
+            raise ApiError(400, "messages must map languages to texts of at most "
+                           f"{MAX_MESSAGE} characters", "messages")
+        values["messages"] = messages
+    return values
+
+
+def _actor() -> str:
+    return f"api:{g.api_token.name}"[:80]
+
+
+def _incident(incident_id: int) -> Incident:
+    incident = db.session().get(Incident, incident_id) if incident_id < 2**31 else None
+    if incident is None:
+        raise ApiError(404, f"no incident {incident_id}", "id")
+    return incident
+
+
+def _apply(work: Callable[[], Incident], field: str) -> Incident:
+    """Run one change of the incidents' rules; a refusal is a 400, nothing kept."""
+    session = db.session()
+    try:
+        incident = work()
+    except TicketError as exc:
+        session.rollback()
+        raise ApiError(400, str(exc), field) from None
+    session.commit()
+    return incident
+
+
+@bp.get("/incidents")
+def list_incidents() -> Response:
+    """The active incidents, then the ones resolved lately."""
+    session = db.session()
+    return jsonify(active=[_incident_json(i) for i in incidents.active(session)],
+                   recent=[_incident_json(i) for i in incidents.recent(session)])
+
+
+@bp.post("/incidents")
+def declare_incident() -> tuple[Response, int]:
+    """Declare a major incident: callers hear it from now on."""
+    values = _incident_values(_body())
+    if not values.get("category"):
+        raise ApiError(400, "category is needed", "category")
+    values.setdefault("started_at", None)
+    incident = _apply(lambda: incidents.declare(db.session(), actor=_actor(), now=clock.now(),
+                                                **values), "body")
+    current_app.logger.info("api: incident %s declared by token %s", incident.id,
+                            g.api_token.name)
+    return jsonify(_incident_json(incident)), 201
+
+
+@bp.patch("/incidents/<int:incident_id>")
+def edit_incident(incident_id: int) -> Response:
+    """Change what callers hear of an active incident (only the fields given)."""
+    incident = _incident(incident_id)
+    values = _incident_values(_body())
+    if values.get("started_at", incident.started_at) is None:
+        raise ApiError(400, "started_at cannot be removed", "started_at")
+    if "category" in values and not values["category"]:
+        raise ApiError(400, "category cannot be removed", "category")
+
+    def work() -> Incident:
+        incidents.edit(db.session(), incident, actor=_actor(), now=clock.now(), **values)
+        return incident
+
+    _apply(work, "body")
+    return jsonify(_incident_json(incident))
+
+
+@bp.post("/incidents/<int:incident_id>/resolve")
+def resolve_incident(incident_id: int) -> Response:
+    """Resolve the incident: its callers' tickets resolved with the note, each caller told."""
+    incident = _incident(incident_id)
+    note = _string(_body(), "note", MAX_NOTE) or ""
+
+    def work() -> Incident:
+        incidents.resolve(db.session(), incident, note=note, actor=_actor(), now=clock.now())
+        return incident
+
+    _apply(work, "note")
+    return jsonify(_incident_json(incident))
 
 
 # ---- queues ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Incident, Ticket, TicketEvent
 from tickets.phones import mask_phone
 from tickets.queries import WaitingCaller
 from tickets.statuses import AgentStatus
@@ -40,6 +40,23 @@ def ticket_json(ticket: Ticket, agents: dict[int, str]) -> dict[str, Any]:
         "response_breached": ticket.response_breached_at is not None,
         "resolution_breached": ticket.resolution_breached_at is not None,
         "reopened_count": ticket.reopened_count,
+    }
+
+
+def incident_json(incident: Incident, parent: str | None, linked: int) -> dict[str, Any]:
+    return {
+        "id": incident.id,
+        "status": incident.status,
+        "category": incident.category,
+        "service": incident.service,
+        "messages": dict(incident.messages or {}),
+        "started_at": iso(incident.started_at),
+        "expected_at": iso(incident.expected_at),
+        "declared_by": incident.declared_by,
+        "parent_ticket": parent,
+        "linked_callers": linked,
+        "resolved_at": iso(incident.resolved_at),
+        "resolution_note": incident.resolution_note,
     }
 
 

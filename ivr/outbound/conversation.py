@@ -13,7 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tickets import bookings, timeline, workflow
+from tickets import bookings, incidents, timeline, workflow
 from tickets.bookings import MACHINE
 from tickets.models import Call, OutboundCall, QueueEntry, Ticket
 from tickets.statuses import FINAL_STATUSES, OutboundKind, OutboundStatus
@@ -41,6 +41,10 @@ def script_fields(session: Session, outbound: OutboundCall, answered_by: str | N
         note = timeline.latest_public_note(session, ticket)
         if note:
             fields["note"] = note
+        incident = incidents.incident_of(session, ticket)
+        if incident is not None:  # a notice that the incident the callee called about is fixed
+            fields["incident"] = {"id": incident.id, "service": incidents.service_name(
+                incident, outbound.language or "en-US")}
     return fields
 
 
@@ -162,3 +166,6 @@ def call_ended(session: Session, outbound: OutboundCall, call: Call | None, stat
     if settled in (OutboundStatus.PENDING, OutboundStatus.FAILED) and \
             outbound.kind == OutboundKind.CALLBACK:
         agents.release_callback_agent(session, outbound, now)
+    if settled in (OutboundStatus.DONE, OutboundStatus.FAILED) and \
+            outbound.kind == OutboundKind.INCIDENT_NOTICE:
+        incidents.notice_settled(session, outbound, now)  # the closure survey follows

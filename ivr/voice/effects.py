@@ -14,8 +14,8 @@ from sqlalchemy.orm import Session
 
 from call_scripts.model import EFFECTS
 from call_scripts.moments import say_moment
-from tickets import bookings, intake, timeline, versions
-from tickets.models import Call, Customer
+from tickets import bookings, incidents, intake, timeline, versions
+from tickets.models import Call, Customer, Incident
 
 from ..logs import about_ticket
 from ..outbound import conversation, rules
@@ -137,6 +137,40 @@ def record_call(a: Asked) -> dict[str, Any]:
     return {"recorded": True}
 
 
+def current_incident(a: Asked) -> dict[str, Any]:
+    """The major incident callers hear about now, said in the caller's language and zone."""
+    incident = incidents.current(a.session)
+    if incident is None:
+        return {"active": False}
+    return {"active": True, "id": incident.id,
+            "announcement": incidents.announcement(
+                incident, a.language, getattr(_zone(a, a.fields.get("caller_id")), "key", None))}
+
+
+def join_incident(a: Asked) -> dict[str, Any]:
+    """Link the caller to the incident (the short path): a child ticket of its parent."""
+    incident = a.session.get(Incident, a.args.get("incident") or 0)
+    if incident is None or not incident.is_active:
+        return {"linked": False}
+    number = a.args.get("callback") or a.args.get("phone")
+    ticket = incidents.join(a.session, incident, number=number, name=a.args.get("name"),
+                            detail=a.args.get("detail"), language=a.language,
+                            customer_id=a.call.customer_id, call_id=a.call.id, now=a.now)
+    about_ticket(ticket.number)
+    log.info("call %s linked to incident %s by ticket %s", a.call.sid, incident.id,
+             ticket.number)
+    return {"linked": True, "number": ticket.number, "notify": bool(ticket.callback_number)}
+
+
+def known_issue_solved(a: Asked) -> dict[str, Any]:
+    """A known issue's answer ended the call: counted on the call's timeline, per answer."""
+    answer = str(a.args.get("answer") or "unknown")[:80]
+    timeline.record_event(a.session, "known_issue_solved",
+                          f"Known issue answer {answer!r} ended the call", call_id=a.call.id,
+                          data={"answer": answer}, at=a.now)
+    return {"counted": True}
+
+
 def _outbound(effect: Callable[[Session, Call, dict[str, Any], datetime], dict[str, Any]]
               ) -> Handler:
     """An effect of an outbound script (about the ticket the call was placed for)."""
@@ -150,6 +184,9 @@ HANDLERS: dict[str, Handler] = {
     "verify_pin": verify_pin,
     "open_ticket": open_ticket,
     "schedule_callback": schedule_callback,
+    "current_incident": current_incident,
+    "join_incident": join_incident,
+    "known_issue_solved": known_issue_solved,
     "record_call": record_call,
     "stop_status_calls": _outbound(conversation.stop_status_calls),
     "add_recording": _outbound(conversation.add_recording),

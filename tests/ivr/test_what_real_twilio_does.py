@@ -78,7 +78,9 @@ def test_every_gather_of_every_shipped_script_ends_at_its_last_key(name):
                 if isinstance(step, (MenuStep, LanguageStep)):
                     longest = max(len(k) for k in getattr(step, "options", {"1": 0}))
                     assert gather.get("numDigits") == str(longest), f"{name}.{step_name}"
-    assert checked
+    asks = any(isinstance(step, (MenuStep, AskStep, LanguageStep))
+               for step in script.steps.values())
+    assert checked or not asks  # (the incident notice only speaks)
 
 
 @pytest.fixture

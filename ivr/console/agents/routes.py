@@ -77,6 +77,7 @@ def live() -> ResponseReturnValue:
         waiting=[waiting_json(c, at) for c in queries.waiting_callers(session, tiers)],
         callbacks_pending=sum(callbacks.values()),
         callbacks_by_tier={str(t): n for t, n in sorted(callbacks.items())},
+        short_path=queries.short_path_callers(session),
         agent={"name": agent.name, "tier": agent.tier, "status": agent.status}
         if agent else None,
         call=call_json(agent))

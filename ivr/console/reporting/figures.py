@@ -53,6 +53,14 @@ Definitions (what a figure means when a team lead reads it):
   visit from another call, no callback or status call placed).
 - *Satisfaction*: survey scores (1 to 5) given in the range; ``satisfied`` is the share of
   scores of 4 or 5.
+- *Major incidents* (per incident declared in the range): *short-path calls*, the calls that
+  took its short path (linked to it instead of the intake; a caller calling again counts
+  again); *intake minutes saved*, their count times the median intake length (from a call's
+  answer to its first ticket opened, over the range's intakes); *callers notified*, the linked
+  callers whose notice call was done (reached, or a message on their machine), and the median
+  minutes from resolving the incident to each of them told.
+- *Known issues*: per self-service answer of the intake, the calls it ended (the caller
+  pressed 1 after hearing it: solved, no ticket).
 - A ticket's *analyst* (FCR and satisfaction by analyst): the analyst who answered the
   latest answered queue visit of the ticket or of the call that opened it.
 """
@@ -66,7 +74,7 @@ from typing import Any
 
 from tickets.statuses import OutboundStatus
 
-from .rows import CallbackRow, QueueVisit, SurveyRow, TicketRow
+from .rows import CallbackRow, IncidentRow, KnownIssueRow, QueueVisit, SurveyRow, TicketRow
 from .tables import Table, grouped, mean, percent
 
 DEFAULT_SERVICE_LEVEL = 60  # seconds, the threshold of SL and SL2
@@ -244,9 +252,50 @@ def satisfaction(rows: Iterable[SurveyRow], by: str, *, tz: tzinfo = UTC) -> Tab
                    satisfaction_figures, tz, "mean_score")
 
 
+def median(values: Sequence[float]) -> float | None:
+    """The middle value (the mean of the two middle ones), or None without values."""
+    ordered = sorted(values)
+    if not ordered:
+        return None
+    mid = len(ordered) // 2
+    return ordered[mid] if len(ordered) % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def incident_figures(rows: Iterable[IncidentRow], intake_seconds: Sequence[float]) -> Table:
+    """Per major incident: short-path calls, intake minutes saved, callers notified and how
+    fast (see the definitions above)."""
+    typical = median(intake_seconds)
+    out = []
+    for row in sorted(rows, key=lambda r: r.declared_at):
+        told = median(row.notified_after)
+        out.append((row.incident, row.service, row.short_path_calls,
+                    round(row.short_path_calls * typical / 60, 1) if typical else None,
+                    row.linked_callers, len(row.notified_after),
+                    round(told / 60, 1) if told is not None else None))
+    note = (f"Median intake: {typical / 60:.1f} min." if typical
+            else "No intake in the range to measure a median on.")
+    return Table("incidents", "Major incidents",
+                 ("incident", "service", "short_path_calls", "intake_minutes_saved",
+                  "linked_callers", "callers_notified", "median_minutes_to_notify"),
+                 out, "short_path_calls", note)
+
+
+def known_issue_figures(rows: Iterable[KnownIssueRow]) -> Table:
+    """Per known issue's answer: the calls it ended, most first."""
+    counts: dict[str, int] = defaultdict(int)
+    for row in rows:
+        counts[row.answer] += 1
+    ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
+    return Table("known_issues", "Known issues answered by the line", ("answer", "calls_ended"),
+                 [(answer, n) for answer, n in ordered], "calls_ended")
+
+
 def build_from_rows(starts: list[datetime], visits: list[QueueVisit], cbs: list[CallbackRow],
                     tickets: list[TicketRow], surveys: list[SurveyRow], *, now: datetime,
-                    tz: tzinfo = UTC, threshold: float = DEFAULT_SERVICE_LEVEL) -> list[Table]:
+                    tz: tzinfo = UTC, threshold: float = DEFAULT_SERVICE_LEVEL,
+                    incidents: Sequence[IncidentRow] = (),
+                    intake_seconds: Sequence[float] = (),
+                    known_issues: Sequence[KnownIssueRow] = ()) -> list[Table]:
     """Every report table, from rows already in hand (``loading.build`` reads them)."""
     tables = [calls_per_hour(starts, tz)]
     tables += [queue_performance(visits, by, threshold=threshold, tz=tz)
@@ -256,6 +305,8 @@ def build_from_rows(starts: list[datetime], visits: list[QueueVisit], cbs: list[
     tables += [sla_compliance(tickets, by, now=now, tz=tz) for by in ("priority", "tier")]
     tables += [first_contact_resolution(tickets, by, tz=tz) for by in ("day", "tier", "agent")]
     tables += [satisfaction(surveys, by, tz=tz) for by in ("day", "tier", "agent")]
+    tables.append(incident_figures(incidents, intake_seconds))
+    tables.append(known_issue_figures(known_issues))
     return tables
 
 

@@ -8,23 +8,32 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, tzinfo
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from tickets import queries
 from tickets.models import (
     Agent,
     Call,
+    Incident,
+    IncidentCaller,
     OutboundCall,
     QueueEntry,
     SurveyResponse,
     Ticket,
     TicketEvent,
 )
-from tickets.statuses import OutboundKind, QueueStatus
+from tickets.statuses import OutboundKind, OutboundStatus, QueueStatus
 
 from .figures import DEFAULT_SERVICE_LEVEL, build_from_rows
-from .rows import CallbackRow, QueueVisit, SurveyRow, TicketRow
+from .rows import (
+    CallbackRow,
+    IncidentRow,
+    KnownIssueRow,
+    QueueVisit,
+    SurveyRow,
+    TicketRow,
+)
 from .tables import Table
 
 # A finished queue entry's status -> the visit's outcome in the reports.
@@ -162,6 +171,49 @@ def load_surveys(session: Session, start: datetime, end: datetime) -> list[Surve
             for s, t in answers if s.score is not None]
 
 
+def load_incidents(session: Session, start: datetime, end: datetime) -> list[IncidentRow]:
+    """The incidents declared in [start, end): their short-path calls and notices."""
+    rows = []
+    for incident in session.scalars(select(Incident).where(Incident.declared_at >= start,
+                                                          Incident.declared_at < end)):
+        links = session.scalars(select(IncidentCaller)
+                                .where(IncidentCaller.incident_id == incident.id)).all()
+        children = [link.ticket_id for link in links]
+        again = session.scalar(select(func.count(TicketEvent.id)).where(
+            TicketEvent.ticket_id.in_(children), TicketEvent.kind == "incident_again")) or 0
+        told: list[float] = []
+        if incident.resolved_at is not None and children:
+            told = [(ended - incident.resolved_at).total_seconds() for ended in session.scalars(
+                select(OutboundCall.ended_at).where(
+                    OutboundCall.ticket_id.in_(children),
+                    OutboundCall.kind == OutboundKind.INCIDENT_NOTICE,
+                    OutboundCall.status == OutboundStatus.DONE)) if ended is not None]
+        rows.append(IncidentRow(incident.declared_at, incident.id,
+                                incident.service or incident.category, len(links) + again,
+                                len(links), incident.resolved_at, tuple(told)))
+    return rows
+
+
+def load_known_issues(session: Session, start: datetime, end: datetime) -> list[KnownIssueRow]:
+    """The calls a known issue's answer ended in [start, end)."""
+    return [KnownIssueRow(e.at, str((e.data or {}).get("answer") or "unknown"))
+            for e in session.scalars(select(TicketEvent).where(
+                TicketEvent.kind == "known_issue_solved", TicketEvent.at >= start,
+                TicketEvent.at < end))]
+
+
+def load_intake_seconds(session: Session, start: datetime, end: datetime) -> list[float]:
+    """How long each intake of the range took: from the call's answer to its first ticket
+    (tickets of an incident's short path left out: they are what is being compared)."""
+    first = (select(Ticket.call_id, func.min(Ticket.created_at).label("opened"))
+             .where(Ticket.call_id.is_not(None), Ticket.created_at >= start,
+                    Ticket.created_at < end,
+                    Ticket.id.not_in(select(IncidentCaller.ticket_id)))
+             .group_by(Ticket.call_id).subquery())
+    return [max((opened - started).total_seconds(), 0.0) for started, opened in session.execute(
+        select(Call.started_at, first.c.opened).join(first, first.c.call_id == Call.id))]
+
+
 @dataclass
 class Report:
     """Every table of the reports page for one date range."""
@@ -185,5 +237,8 @@ def build(session: Session, start: datetime, end: datetime, *, now: datetime,
                              load_callbacks(session, start, end),
                              load_tickets(session, start, end),
                              load_surveys(session, start, end),
-                             now=now, tz=tz, threshold=threshold)
+                             now=now, tz=tz, threshold=threshold,
+                             incidents=load_incidents(session, start, end),
+                             intake_seconds=load_intake_seconds(session, start, end),
+                             known_issues=load_known_issues(session, start, end))
     return Report(start, end, tables)

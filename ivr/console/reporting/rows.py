@@ -1,5 +1,5 @@
 """The plain rows the reports are figured from (no database): a finished queue visit, a
-callback, a ticket, a survey answer."""
+callback, a ticket, a survey answer, a major incident."""
 
 from __future__ import annotations
 
@@ -69,3 +69,28 @@ class SurveyRow:
     agent: str | None = None
     solved: bool | None = None
 
+
+
+@dataclass(frozen=True)
+class IncidentRow:
+    """A major incident declared in the range, and what its short path did."""
+
+    declared_at: datetime
+    incident: int
+    service: str
+    short_path_calls: int  # calls that took its short path (a caller calling again counts)
+    linked_callers: int
+    resolved_at: datetime | None = None
+    notified_after: tuple[float, ...] = ()  # per caller told: seconds from resolved to told
+
+    @property
+    def at(self) -> datetime:
+        return self.declared_at
+
+
+@dataclass(frozen=True)
+class KnownIssueRow:
+    """A call a known issue's self-service answer ended."""
+
+    at: datetime
+    answer: str

@@ -1,0 +1,130 @@
+"""A major incident as callers meet it, in each language: announced right after the language
+choice; press 1 takes the short path (who they are, a detail, linked to the parent ticket, told
+they will hear when it is fixed, no queue); press 2 goes on to the normal intake."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from tickets import incidents
+from tickets.models import Customer, IncidentCaller, QueueEntry, Ticket
+
+from ..conftest import MONDAY_10
+
+LONDON = "+442079460958"  # a caller not on file, in London: UTC in November
+LANGUAGES = {
+    # key on the language menu, the announcement (times in the caller's zone), the promise
+    # at the end of the short path, the normal intake's first menu
+    "en-US": ("1", "We are aware of a problem with e-mail since 09:10; we expect it fixed by "
+                   "11:00. If you are calling about this, press 1; for anything else, press 2.",
+              "We will call or text you when it is fixed",
+              "To report a new problem, press 1."),
+    "it-IT": ("2", "Siamo a conoscenza di un problema con e-mail dalle 09:10; prevediamo di "
+                   "risolverlo entro le 11:00. Se chiama per questo motivo, prema 1; per "
+                   "qualsiasi altra esigenza, prema 2.",
+              "La chiameremo o Le invieremo un messaggio quando sarà risolto",
+              "Per segnalare un nuovo problema, prema 1."),
+    "ms-MY": ("3", "Kami sedia maklum tentang masalah dengan e-mail sejak 09:10; kami jangka ia "
+                   "akan pulih menjelang 11:00. Jika anda menghubungi kami tentang perkara ini, "
+                   "tekan 1; untuk perkara lain, tekan 2.",
+              "Kami akan menghubungi anda atau menghantar mesej apabila masalah ini selesai",
+              "Untuk melaporkan masalah baharu, tekan 1."),
+}
+
+
+@pytest.fixture
+def email_down(db, clock):
+    incident = incidents.declare(db, category="software", service="e-mail", actor="lead",
+                                 now=MONDAY_10, started_at=MONDAY_10 - timedelta(minutes=50),
+                                 expected_at=MONDAY_10 + timedelta(hours=1))
+    db.commit()
+    return incident
+
+
+def linked(db, incident):
+    return db.scalars(select(Ticket).join(IncidentCaller, IncidentCaller.ticket_id == Ticket.id)
+                      .where(IncidentCaller.incident_id == incident.id)
+                      .execution_options(populate_existing=True)).all()
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_press_1_links_the_caller_to_the_incident_without_a_queue(call, db, email_down,
+                                                                  language):
+    key, announcement, promise, _ = LANGUAGES[language]
+    caller = call(from_=LONDON).press(key)
+    caller.hears(announcement)
+    assert caller.languages == {language}
+    assert caller.prompt.num_digits == 1  # a single key: no waiting out the timeout
+
+    caller.press("1").speak("Jane Doe").press("1")  # their name, read back, confirmed
+    caller.speak("Outlook says it is disconnected", confidence=0.8)
+    caller.hears(promise)
+    assert caller.hung_up and caller.languages == {language}
+
+    [ticket] = linked(db, email_down)
+    assert ticket.parent_id == email_down.parent_ticket_id
+    assert ticket.caller_name == "Jane Doe" and ticket.language == language
+    assert ticket.callback_number == LONDON
+    assert "Outlook says it is disconnected" in ticket.problem
+    assert ticket.number.replace("", " ").strip() in caller.text  # its number, digit by digit
+    assert db.scalars(select(QueueEntry)).all() == []  # nobody queued
+
+
+@pytest.mark.parametrize("language", list(LANGUAGES))
+def test_press_2_goes_on_to_the_normal_intake(call, db, email_down, language):
+    key, announcement, _, intake_menu = LANGUAGES[language]
+    caller = call(from_=LONDON).press(key)
+    caller.hears(announcement)
+    caller.press("2").hears(intake_menu)
+    assert caller.languages == {language}
+    assert linked(db, email_down) == []
+
+
+def test_a_known_caller_hears_times_in_their_zone_and_is_not_asked_their_name(
+        call, db, demo, email_down):
+    marco = db.scalar(select(Customer).where(Customer.name == "Marco Rossi"))
+    marco.timezone = "Europe/Rome"
+    db.commit()
+    caller = call(from_="+393331234567")  # Italian on file: no language menu
+    caller.hears("dalle 10:10; prevediamo di risolverlo entro le 12:00")
+    caller.press("1")
+    caller.hears("Se desidera aggiungere un dettaglio").press("*")  # no detail
+    caller.hears("La chiameremo o Le invieremo un messaggio")
+    [ticket] = linked(db, email_down)
+    assert ticket.customer_id == marco.id and ticket.caller_name == "Marco Rossi"
+
+
+def test_calling_again_keeps_one_link_and_adds_the_new_detail(call, db, email_down):
+    for detail in ("No e-mail since nine", "Now the calendar is down too"):
+        caller = call(from_=LONDON).press("1").press("1")
+        caller.speak("Jane Doe").press("1").speak(detail)
+        assert caller.hung_up
+    [ticket] = linked(db, email_down)
+    assert "No e-mail since nine" in ticket.problem
+    assert any("Now the calendar is down too" in e.text for e in ticket.events)
+
+
+def test_a_withheld_number_is_asked_for_a_number_to_call(call, db, email_down):
+    caller = call(from_=None).press("1").press("1").speak("Jane Doe").press("1")
+    caller.hears("Please key in the number we should call you on when it is fixed")
+    caller.press("2025550188").press("1")  # read back, confirmed
+    caller.press("*")
+    caller.hears("We will call or text you when it is fixed")
+    [ticket] = linked(db, email_down)
+    assert ticket.callback_number == "+12025550188"
+
+
+def test_silence_at_the_announcement_goes_on_to_the_intake(call, db, email_down):
+    caller = call(from_=LONDON).press("1")
+    caller.wait().wait().wait()
+    caller.hears("To report a new problem, press 1.")
+    assert linked(db, email_down) == []
+
+
+def test_without_an_incident_the_intake_is_as_before(call, db, clock):
+    caller = call(from_=LONDON).press("1")
+    caller.hears("To report a new problem, press 1.")
+    assert "aware of a problem" not in caller.text

@@ -1,0 +1,71 @@
+"""Known issues: after the type of service the intake offers a short self-service answer (the
+VPN address, resetting a password); the caller may end the call satisfied (counted per
+answer) or go on to open a ticket. In each language."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from ivr.console.reporting import loading
+from tickets.models import Ticket, TicketEvent
+
+from ..conftest import MONDAY_10
+
+CALLERS = {
+    # a demo customer who speaks it, the keys from the greeting to the type of service,
+    # the offer, the answer, the end of the call
+    "en-US": ("+15551230001", "21", "To hear how to reset your password yourself, press 1.",
+              "choose Forgot password", "Goodbye."),
+    "it-IT": ("+393331234567", "21", "Per sapere come reimpostare da solo la password",
+              "scelga Password dimenticata", "Arrivederci."),
+    "ms-MY": ("+60123456789", "11", "Untuk mendengar cara menetapkan semula kata laluan",
+              "pilih Lupa kata laluan", "Selamat tinggal."),
+}
+
+
+def to_service_type(call, language):
+    number, keys, *_ = CALLERS[language]
+    caller = call(from_=number)
+    for key in keys:
+        caller.press(key)  # a new problem; to be called back on this number
+    return caller  # at the type of service
+
+
+def solved(db):
+    return [e.data["answer"] for e in db.scalars(
+        select(TicketEvent).where(TicketEvent.kind == "known_issue_solved"))]
+
+
+@pytest.mark.parametrize("language", list(CALLERS))
+def test_the_answer_ends_the_call_and_is_counted(call, db, demo, clock, language):
+    _, _, offer, answer, goodbye = CALLERS[language]
+    tickets_before = len(db.scalars(select(Ticket)).all())
+    caller = to_service_type(call, language).press("4")  # accounts and access
+    caller.hears(offer)
+    assert caller.prompt.num_digits == 1
+    caller.press("1").hears(answer)
+    caller.press("1").hears(goodbye)
+    assert caller.hung_up and caller.languages == {language}
+    assert solved(db) == ["password_reset"]
+    assert len(db.scalars(select(Ticket)).all()) == tickets_before  # no ticket needed
+    day = MONDAY_10.replace(hour=0)
+    report = loading.build(db, day, day + timedelta(days=1), now=MONDAY_10)
+    assert report.table("known_issues").row_for("password_reset")["calls_ended"] == 1
+
+
+def test_going_on_after_the_answer_opens_a_ticket_as_before(call, db, demo, clock):
+    caller = to_service_type(call, "en-US").press("3")  # the network
+    caller.hears("To hear the VPN address and how to reconnect yourself, press 1.")
+    caller.press("1").hears("The VPN address is vpn dot example dot com.")
+    caller.press("2")  # not solved: on to the ticket
+    caller.hears("Please say the model of the equipment")
+    assert solved(db) == []
+
+
+def test_declining_the_offer_goes_straight_to_the_ticket(call, db, demo, clock):
+    caller = to_service_type(call, "en-US").press("4").press("2")
+    caller.hears("Please describe the problem in your own words.")
+    assert solved(db) == []
