@@ -20,7 +20,7 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
-from tickets import bookings, timeline, versions
+from tickets import bookings, phones, timeline, versions
 from tickets.models import Agent, Call, OutboundCall, QueueEntry, Ticket
 from tickets.statuses import CallStatus, OutboundKind, QueueKind, QueueStatus
 from tickets.versions import live_policy
@@ -148,15 +148,16 @@ def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetim
     # The tier the ticket's priority (or an escalation) set, or higher where a routing rule
     # of the policy says so.
     tier = max(pol.start_tier(label or "", category), ticket.tier if ticket else 1)
+    caller_number = phones.to_e164(call.from_number)  # a number to call back (not SIP)
     entry = QueueEntry(call_id=call.id, ticket_id=ticket.id if ticket else None,
-                       caller_number=call.from_number, status=status, tier=tier,
+                       caller_number=caller_number, status=status, tier=tier,
                        rank=_ranks(session, call).get(label or "", UNRANKED),
                        priority=label, category=category, language=call.language,
                        joined_at=now)
     window = now - timedelta(seconds=pol.resume_within_seconds)
     earlier = session.scalar(
         select(QueueEntry)
-        .where(QueueEntry.caller_number == call.from_number, QueueEntry.caller_number.is_not(None),
+        .where(QueueEntry.caller_number == caller_number, QueueEntry.caller_number.is_not(None),
                QueueEntry.status == QueueStatus.ABANDONED, QueueEntry.ended_at >= window)
         .order_by(QueueEntry.ended_at.desc()).limit(1))
     if earlier is not None:

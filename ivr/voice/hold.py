@@ -5,6 +5,7 @@ bridge to an analyst. Each is about one caller's queue entry (?e=N); the rules a
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 from flask import current_app, url_for
@@ -26,12 +27,14 @@ log = logging.getLogger(__name__)
 
 CONFIRM_KEYS = {"1": "hold", "2": "callback", "3": "voicemail"}
 LEAVE_KEYS = {"2": "callback", "3": "voicemail"}  # pressed while holding
+MAX_WAIT = 7 * 24 * 3600.0  # seconds: the longest wait an offer to hold can have announced
 
 EntryHandler = Callable[[Hook, QueueEntry], str]
 
 
 def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_goodbye,
-                  replay: Replay = Replay.REQUEST) -> Callable[[EntryHandler], EntryHandler]:
+                  replay: Replay = Replay.REQUEST, spooled: Callable[[], str] | None = None
+                  ) -> Callable[[EntryHandler], EntryHandler]:
     """A webhook about one caller's queue entry (?e=N); an unknown entry hears ``unknown()``."""
 
     def decorate(handler: EntryHandler) -> EntryHandler:
@@ -46,7 +49,7 @@ def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_good
 
         with_entry.__name__ = with_entry.__qualname__ = handler.__name__  # the endpoint's name
         with_entry.__doc__ = handler.__doc__
-        webhook(rule, replay=replay)(with_entry)
+        webhook(rule, replay=replay, spooled=spooled)(with_entry)
         return handler
 
     return decorate
@@ -83,9 +86,11 @@ def queue_consent(hook: Hook, entry: QueueEntry) -> str:
     choice = CONFIRM_KEYS.get(hook.key)
     try:
         wait = float(hook.args.get("w", "0"))
-        attempts = int(hook.args.get("s", "0"))
     except ValueError:
-        wait, attempts = 0.0, 0
+        wait = 0.0
+    if not math.isfinite(wait) or not 0 <= wait <= MAX_WAIT:
+        wait = 0.0  # not a wait this line announced (nan, inf, negative): none
+    attempts = hook.number("s") or 0
     implied = choice is None and attempts >= 2
     if choice is None and not implied:
         position, wait = lineup.position_and_estimate(hook.session, entry, hook.now, voice.pol)
@@ -214,8 +219,14 @@ def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
     return queue_twiml.goodbye(response, voice)
 
 
-@entry_webhook("/queue/voicemail")
+def _voicemail_kept() -> str:
+    return twiml.goodbye("Thank you. Your message has been received. Goodbye.",
+                         current_app.config["FALLBACK_VOICE"])
+
+
+@entry_webhook("/queue/voicemail", spooled=_voicemail_kept)
 def queue_voicemail(hook: Hook, entry: QueueEntry) -> str:
+    """A message left instead of holding (kept in the spool while the database is down)."""
     service.leave_voicemail(hook.session, entry, hook.form.get("RecordingUrl"),
                             hook.form.get("RecordingDuration"), hook.now)
     voice = queue_twiml.speaker(hook.session, entry)

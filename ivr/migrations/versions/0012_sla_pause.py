@@ -1,7 +1,7 @@
 """SLA clocks paused while a ticket waits on the customer
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0012
+Revises: 0011
 Create Date: 2026-11-29 09:40:00.000000
 
 A ticket put on hold (waiting for information from the customer) stops its SLA clock:
@@ -15,8 +15,8 @@ import sqlalchemy as sa
 import tickets.db
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0012'
+down_revision = '0011'
 branch_labels = None
 depends_on = None
 
