@@ -37,12 +37,13 @@ CALLS = [
         "1",  # hold
         "",  # on hold for a while
         "2",  # rather a callback
-        "1", "1",  # on this number, as soon as an analyst is free
+        "1",  # as soon as an analyst is free, on the number given in intake
     ]),
     ("it-IT.txt", "+393331234567", [  # Marco: known, Italian, one open ticket
         "2",  # a new problem
         "1",  # call back on this number
-        "3", "ThinkPad T14", "1",  # the network; the equipment said, read back, right
+        "3", "2",  # the network; no thanks to the self-service answer
+        "ThinkPad T14", "1",  # the equipment said, read back, right
         "Windows 11 Pro",
         "La VPN si disconnette ogni cinque minuti",
         "Stavo lavorando da casa",
@@ -50,19 +51,19 @@ CALLS = [
         "2",  # no other problem
         "1",  # hold
         "",
-        "2", "1", "1",  # a callback, on this number, as soon as an analyst is free
+        "2", "1",  # a callback, as soon as an analyst is free
     ]),
     ("ms-MY.txt", "+60123456789", [  # Siti: known, Malay, no open ticket
         "1",  # a new problem
         "1",  # call back on this number
-        "4",  # accounts and access
+        "4", "2",  # accounts and access; no thanks to the self-service answer
         "Kata laluan saya telah tamat tempoh",
         "Saya cuba log masuk pagi ini",
         "1", "2", "2",  # only me, with difficulty, not planned
         "2",  # no other problem
         "1",  # hold
         "",
-        "2", "1", "2",  # a callback, on this number, at the later slot
+        "2", "2",  # a callback at the later slot
     ]),
 ]
 ANN_BREAK = ("+15550142001", ["2468#", "2"])  # Ann's PIN, then "take a break"
