@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     # Where login throttling counts attempts (Flask-Limiter): memory:// counts per worker
     # process; redis://host:6379 or memcached://host:11211 share one count between them.
     RATELIMIT_STORAGE_URI: str = "memory://"
+    # Webhook targets and SMS (YAML, see docs/integrations.md); empty: none.
+    INTEGRATIONS_FILE: str = ""
 
     @field_validator("PUBLIC_BASE_URL")
     @classmethod

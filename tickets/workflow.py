@@ -12,9 +12,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import TicketError
+from . import TicketError, outbox
 from .bookings import cancel_outbound, pending_outbound, schedule_outbound
 from .models import OutboundCall, QueueEntry, SurveyResponse, Ticket
+from .outbox import Topic
 from .statuses import (
     IN_FLIGHT,
     OPEN_STATUSES,
@@ -97,6 +98,8 @@ def escalate_ticket(session: Session, ticket: Ticket, *, reason: str, actor: str
         text += f" (approved by {approver})"
     record_event(session, "escalated", text, ticket_id=ticket.id, actor=actor, at=now,
                  data={"from": old, "to": target, "reason": reason, "approver": approver})
+    outbox.publish(session, Topic.TICKET_ESCALATED, ticket=ticket, now=now, from_tier=old,
+                   to_tier=target, actor=actor)
     if target <= MAX_TIER:
         session.execute(update(QueueEntry)
                         .where(QueueEntry.ticket_id == ticket.id,
@@ -128,8 +131,12 @@ def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetim
                  ticket_id=ticket.id, actor=actor, at=now, public=True)
     cancel_outbound(session, ticket, (OutboundKind.STATUS_UPDATE,), now=now,
                     why="the ticket was resolved")
-    return schedule_outbound(session, ticket, OutboundKind.CLOSURE, due=now, now=now,
-                             reason="resolved", actor=actor)
+    closure = schedule_outbound(session, ticket, OutboundKind.CLOSURE, due=now, now=now,
+                                reason="resolved", actor=actor)
+    outbox.publish(session, Topic.TICKET_RESOLVED, ticket=ticket, now=now, actor=actor,
+                   survey_call=closure is not None,
+                   outbound_call_id=closure.id if closure else None)
+    return closure
 
 
 def reopen_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,
@@ -190,6 +197,9 @@ def record_survey(session: Session, ticket: Ticket, outbound: OutboundCall | Non
         response.comment_url = comment_url
         response.comment_seconds = comment_seconds
     session.flush()
+    if score is not None:  # the survey's own answer: once per survey
+        outbox.publish(session, Topic.SURVEY_ANSWERED, ticket=ticket, now=now,
+                       key=f"survey:{response.id}", solved=response.solved, score=response.score)
     return response
 
 

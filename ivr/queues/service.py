@@ -20,8 +20,9 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
-from tickets import bookings, timeline, versions
+from tickets import bookings, outbox, timeline, versions
 from tickets.models import Agent, Call, OutboundCall, QueueEntry, Ticket
+from tickets.outbox import Topic
 from tickets.statuses import CallStatus, OutboundKind, QueueKind, QueueStatus
 from tickets.versions import live_policy
 
@@ -276,6 +277,10 @@ def leave(session: Session, entry: QueueEntry, result: str, position: int | None
                    f"Caller hung up while waiting (position {position or '?'}, "
                    f"{round(entry.actual_wait)} s)", position=position,
                    wait=entry.actual_wait)
+            outbox.publish(session, Topic.CALLER_ABANDONED, now=now,
+                           ticket=session.get(Ticket, entry.ticket_id) if entry.ticket_id
+                           else None, tier=entry.tier, position=position,
+                           waited_seconds=round(entry.actual_wait))
         return "hangup"
     if result == "leave":
         return entry.intent or "callback"
@@ -331,6 +336,13 @@ def leave_voicemail(session: Session, entry: QueueEntry, recording_url: str | No
     timeline.record_event(session, "voicemail", "Caller left a voicemail instead of holding",
                           ticket_id=entry.ticket_id, call_id=entry.call_id,
                           data={"recording_url": recording_url, "duration": duration})
+    try:
+        seconds: int | None = max(int(duration or ""), 0)
+    except ValueError:
+        seconds = None
+    outbox.publish(session, Topic.VOICEMAIL_LEFT, now=now,
+                   ticket=session.get(Ticket, entry.ticket_id) if entry.ticket_id else None,
+                   during_outage=False, duration=seconds)
 
 
 def later_slot(pol: HoldPolicy, now: datetime) -> datetime:

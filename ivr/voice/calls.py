@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from call_scripts import (
     Effect,
     Event,
+    Hangup,
     Input,
     Log,
+    Queue,
     Recorded,
     Result,
     Script,
@@ -27,9 +29,10 @@ from call_scripts import (
     advance,
     start,
 )
-from tickets import phones, timeline, versions
+from tickets import outbox, phones, timeline, versions
 from tickets.db import utcnow
 from tickets.models import Call, OutboundCall, ScriptVersion, Ticket
+from tickets.outbox import Topic
 from tickets.statuses import FINAL_STATUSES, CallStatus
 
 from ..logs import about_ticket
@@ -171,7 +174,20 @@ def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line:
     call.turn = number
     queue_url = line.queue_url if call.direction == "inbound" else line.connect_url
     call.last_response = twiml.render(spoken, f"{line.step_url}?t={number + 1}", queue_url)
+    if call.direction == "inbound" and any(isinstance(a, Hangup | Queue) for a in spoken):
+        intake_over(session, call, now)
     return call.last_response
+
+
+def intake_over(session: Session, call: Call, now: datetime) -> None:
+    """The caller's intake is over (handed to the queues, or the call ended): once per call,
+    the outside may tell them in writing what was opened (the SMS with their ticket numbers)."""
+    tickets = session.scalars(select(Ticket).where(Ticket.call_id == call.id)
+                              .order_by(Ticket.id)).all()
+    if tickets:
+        outbox.publish(session, Topic.INTAKE_COMPLETED, ticket=tickets[0], now=now,
+                       key=f"intake:{call.id}", call_id=call.id,
+                       tickets=[t.id for t in tickets])
 
 
 def _current_ticket_id(state: dict[str, Any]) -> int | None:
@@ -223,6 +239,8 @@ def record_status(session: Session, form: dict[str, str]) -> None:
             call.duration = None
         tickets: list[int | None] = list(
             session.scalars(select(Ticket.id).where(Ticket.call_id == call.id)))
+        if call.direction == "inbound" and tickets:
+            intake_over(session, call, call.ended_at)
         text = f"Call ended: {status}" + (f", {call.duration} s" if call.duration else "")
         for ticket_id in tickets or [None]:
             timeline.record_event(session, "call", text, ticket_id=ticket_id, call_id=call.id,
