@@ -196,6 +196,17 @@ def failed(session: Session, message: OutboxMessage, now: datetime, error: str,
                      data={"outbox_message_id": message.id, "given_up": retry_at is None})
 
 
+def retry(message: OutboxMessage, now: datetime) -> bool:
+    """An admin sends a failed message again (its tries start over); False if it is not
+    failed."""
+    if message.status != MessageStatus.FAILED:
+        return False
+    message.status = MessageStatus.PENDING
+    message.attempts = 0
+    message.due_at = now
+    return True
+
+
 def describe(message: OutboxMessage) -> str:
     """The message as the timeline and the console name it."""
     if message.channel == "sms":

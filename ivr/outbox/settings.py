@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import base64
 import os
 import re
 from pathlib import Path
@@ -72,16 +73,28 @@ class WebhookTarget(BaseModel):
             raise ValueError("give the signing secret as secret or secret_env (one of them)")
         if self.secret_env and not os.environ.get(self.secret_env):
             raise ValueError(f"the environment variable {self.secret_env} is not set")
-        try:
-            Webhook(self.signing_secret)
-        except Exception:  # noqa: BLE001  the library's errors vary by the way it is wrong
+        if not _is_secret(self.signing_secret):
             raise ValueError("the secret is not a Standard Webhooks secret (whsec_ and "
-                             "base64, e.g. from `flask ivr integrations new-secret`)") from None
+                             "24 to 64 bytes in base64, e.g. from `flask ivr integrations "
+                             "new-secret`)")
         return self
 
     @property
     def signing_secret(self) -> str:
         return self.secret or os.environ.get(self.secret_env, "")
+
+
+def _is_secret(secret: str) -> bool:
+    """A Standard Webhooks secret: whsec_ and 24 to 64 random bytes in base64, that the
+    library takes."""
+    if not secret.startswith("whsec_"):
+        return False
+    try:
+        key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
+        Webhook(secret)
+    except (ValueError, TypeError, RuntimeError):
+        return False
+    return 24 <= len(key) <= 64
 
 
 class SmsSettings(BaseModel):

@@ -100,3 +100,6 @@ def ticket(db, clock):
         priority="regular_service", language="en-US", now=clock())
     db.commit()
     return ticket
+
+
+from ..console.conftest import as_admin, console, users  # noqa: E402,F401  (console logins)
