@@ -31,6 +31,7 @@ from . import clock, health, twilio_rest
 from .outbound import sweeps
 from .outbound.dispatcher import Dispatcher, Settings
 from .outbound.leader import DiallingLock
+from .outbox import sms
 from .outbox.deliverer import Deliverer
 from .outbox.fanout import fan_out
 from .outbox.webhooks import WebhookChannel
@@ -94,10 +95,11 @@ def make_dispatcher(app: Flask, owner: str | None = None, dialling_lock: bool = 
 def make_deliverer(app: Flask, owner: str | None = None, **options: Any) -> Deliverer:
     """The outbox's deliverer for this app's database and integrations."""
     integrations = app.extensions["integrations"]
+    texting = sms.SmsChannel(integrations.sms, sms.line_of(app.config), twilio_client(app))
     return Deliverer(
         sessions=app.extensions["sessionmaker"],
-        channels={"webhook": WebhookChannel(integrations)},
-        fan_out=fan_out(integrations),
+        channels={"webhook": WebhookChannel(integrations), "sms": texting},
+        fan_out=fan_out(integrations, sms.planner(integrations.sms, app.config)),
         owner=owner or f"{socket.gethostname()}:{os.getpid()}", clock=clock.of(app), **options)
 
 

@@ -88,7 +88,7 @@ class OutboxMessage(Base):
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
     topic: Mapped[str] = mapped_column(String(40))
     channel: Mapped[str] = mapped_column(String(20))  # webhook, sms
-    target: Mapped[str] = mapped_column(String(80))  # the webhook's name; "sms"
+    target: Mapped[str] = mapped_column(String(80))  # the webhook's name; the SMS's number
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what is sent, every try
     status: Mapped[str] = mapped_column(String(20), default=MessageStatus.PENDING)
     attempts: Mapped[int] = mapped_column(default=0)
@@ -214,10 +214,21 @@ def describe(message: OutboxMessage) -> str:
     return f"Webhook {message.target!r} ({message.topic})"
 
 
+# Twilio's message statuses in the order they come (callbacks may arrive out of order).
+PROVIDER_ORDER = {"accepted": 0, "scheduled": 0, "queued": 1, "sending": 2, "sent": 3,
+                  "delivered": 4, "read": 5, "undelivered": 4, "failed": 4, "canceled": 4}
+
+
 def provider_status(session: Session, message: OutboxMessage, status: str,
-                    error_code: str | None, now: datetime) -> None:
-    """Twilio's status callback of an SMS: the last word kept; a failure on the timeline."""
-    if message.provider_status == status:
+                    error_code: str | None, now: datetime, sid: str | None = None) -> None:
+    """Twilio's status callback of an SMS: the latest status kept (a late, earlier one is
+    ignored); a failure on the timeline. A text a failed try did get out is delivered."""
+    if sid and message.external_id is None:
+        message.external_id = sid  # the try's answer was lost; Twilio has it
+        if message.status != MessageStatus.SENDING:
+            delivered(session, message, now)
+    current = PROVIDER_ORDER.get(message.provider_status or "", -1)
+    if message.provider_status == status or PROVIDER_ORDER.get(status, 0) < current:
         return
     message.provider_status = status
     if status in ("failed", "undelivered") and message.ticket_id:
@@ -230,10 +241,17 @@ def provider_status(session: Session, message: OutboxMessage, status: str,
 # ---- SMS opt-out ----------------------------------------------------------------------------
 
 def opt_out(session: Session, number: str, keyword: str, now: datetime) -> None:
-    """The number texted STOP (or the like): no SMS goes to it from now on."""
+    """The number texted STOP (or the like): no SMS goes to it from now on, those waiting
+    included."""
     row = session.get(SmsOptOut, number)
     if row is None:
         session.add(SmsOptOut(number=number, keyword=keyword[:20], at=now))
+    waiting = session.scalars(select(OutboxMessage).where(
+        OutboxMessage.channel == "sms", OutboxMessage.target == number,
+        OutboxMessage.status == MessageStatus.PENDING)).all()
+    for message in waiting:
+        message.status = MessageStatus.SKIPPED
+        message.last_error = "the number opted out of texts (STOP)"
 
 
 def opt_in(session: Session, number: str) -> None:

@@ -78,7 +78,7 @@ def open_ticket(a: Asked) -> dict[str, Any]:
            **(target.model_dump(exclude_none=True) if target else {})}
     ticket, pin = intake.open_ticket(
         a.session, fields=a.fields, priority=priority, sla=sla,
-        call_id=a.call.id, customer_id=a.call.customer_id, language=a.language)
+        call_id=a.call.id, customer_id=a.call.customer_id, language=a.language, now=a.now)
     about_ticket(ticket.number)
     log.info("call %s opened ticket %s (priority %s)", a.call.sid, ticket.number,
              ticket.priority)

@@ -4,8 +4,12 @@ a ticket to change, and the scheduler's deliverer."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import Counter
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import responses
@@ -67,17 +71,17 @@ def rsps():
 
 
 @pytest.fixture
-def ops(rsps):
+def ops(rsps, integrations):
     return Receiver(rsps, OPS)
 
 
 @pytest.fixture
-def crm(rsps):
+def crm(rsps, integrations):
     return Receiver(rsps, CRM)
 
 
 @pytest.fixture
-def deliver(app, clock, integrations):
+def deliver(app, clock):
     """Run the scheduler's outbox job until nothing is due."""
     made = []
 
@@ -100,6 +104,67 @@ def ticket(db, clock):
         priority="regular_service", language="en-US", now=clock())
     db.commit()
     return ticket
+
+
+MESSAGES = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/(AC\w{32})/Messages\.json")
+
+
+class TwilioMessages:
+    """Twilio's Messages API (the shape of its 2010-04-01 OpenAPI description): what was
+    texted, answering each create with 201 and a message resource, or with ``error``."""
+
+    def __init__(self, rsps):
+        self.sent: list[dict] = []
+        self.error: tuple[int, dict] | None = None
+        rsps.add_callback(responses.POST, MESSAGES, callback=self.create,
+                          content_type="application/json")
+        rsps.add_callback(responses.GET, MESSAGES, callback=self.list,
+                          content_type="application/json")
+
+    def create(self, request):
+        form = {k: v[0] for k, v in parse_qs(request.body).items()}
+        if self.error:
+            status, body = self.error
+            return status, {}, json.dumps(body)
+        account = MESSAGES.match(request.url).group(1)
+        sid = f"SM{len(self.sent) + 1:032x}"
+        now = format_datetime(datetime.now(UTC), usegmt=True)
+        message = {
+            "sid": sid, "account_sid": account, "api_version": "2010-04-01",
+            "body": form["Body"], "to": form["To"], "from": form.get("From"),
+            "messaging_service_sid": form.get("MessagingServiceSid"), "status": "queued",
+            "direction": "outbound-api", "num_segments": "1", "num_media": "0",
+            "date_created": now, "date_updated": now, "date_sent": None, "price": None,
+            "price_unit": "USD", "error_code": None, "error_message": None,
+            "uri": f"/2010-04-01/Accounts/{account}/Messages/{sid}.json",
+            "subresource_uris": {"media": f"/2010-04-01/Accounts/{account}/Messages/{sid}"
+                                          "/Media.json"}}
+        self.sent.append({**message, "form": form})
+        return 201, {}, json.dumps(message)
+
+    def list(self, request):
+        to = parse_qs(urlsplit(request.url).query).get("To", [""])[0]
+        found = [{k: v for k, v in m.items() if k != "form"} for m in self.sent
+                 if m["to"] == to]
+        return 200, {}, json.dumps({"messages": found, "page": 0, "page_size": 50, "start": 0,
+                                    "end": len(found), "uri": "/Messages.json",
+                                    "first_page_uri": "/Messages.json", "next_page_uri": None,
+                                    "previous_page_uri": None})
+
+    def bodies(self) -> list[str]:
+        return [m["body"] for m in self.sent]
+
+
+@pytest.fixture
+def texts(rsps):
+    return TwilioMessages(rsps)
+
+
+@pytest.fixture
+def sms_on(app):
+    """SMS on (no webhooks)."""
+    app.extensions["integrations"] = parse("sms: {enabled: true}")
+    return app.extensions["integrations"]
 
 
 from ..console.conftest import as_admin, console, users  # noqa: E402,F401  (console logins)
