@@ -49,6 +49,7 @@ SCOPES = {
     "tickets:read": "read tickets and their timelines",
     "notes:write": "add notes to tickets",
     "queues:read": "read the live queues (and /metrics)",
+    "callbacks:write": "book callbacks (in line with the phone's) and call them off",
 }
 
 

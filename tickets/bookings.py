@@ -113,6 +113,21 @@ def cancel_outbound(session: Session, ticket: Ticket, kinds: tuple[str, ...], *,
     return len(calls)
 
 
+def cancel_booking(session: Session, call: OutboundCall, *, now: datetime, why: str,
+                   actor: str) -> None:
+    """Call off one booked call not yet placed (TicketError if it is under way or over)."""
+    if call.status != OutboundStatus.PENDING:
+        raise TicketError(f"the {LABELS[call.kind].lower()} is {call.status}: only a pending "
+                          "one can be called off")
+    call.status = OutboundStatus.CANCELED
+    call.result = why
+    call.ended_at = now
+    if call.ticket_id:
+        record_event(session, "outbound_canceled", f"{LABELS[call.kind]} called off by "
+                     f"{actor}: {why}", ticket_id=call.ticket_id, actor=actor, at=now,
+                     data={"outbound_call_id": call.id, "reason": why})
+
+
 # ---- the dispatcher's side ------------------------------------------------------------------
 
 def lease(row: OutboundCall, owner: str, now: datetime, until: datetime,

@@ -10,17 +10,18 @@ from flask import Response, current_app, g, jsonify, request
 
 from tickets import TicketError, queries
 from tickets.intake import find_ticket
-from tickets.models import Ticket
+from tickets.models import OutboundCall, Ticket
 from tickets.phones import to_e164
-from tickets.statuses import STATUSES
+from tickets.statuses import STATUSES, OutboundKind
 from tickets.workflow import MAX_TIER, add_note
 
 from .. import clock, db
+from ..queues import service
 from . import bp
 from .auth import authenticate
 from .errors import ApiError, error_response
 from .openapi import document
-from .shapes import event_json, ticket_json, tier_json
+from .shapes import callback_json, event_json, ticket_json, tier_json
 
 MAX_PER_PAGE = 100
 MAX_NOTE = 4000
@@ -30,7 +31,9 @@ QUERY_PARAMETERS = {"api.list_tickets": {"status", "priority", "tier", "number",
                                           "per_page"}}
 # The scope each call needs (the OpenAPI document states it per operation).
 SCOPE_OF = {"api.list_tickets": "tickets:read", "api.get_ticket": "tickets:read",
-            "api.post_note": "notes:write", "api.queues": "queues:read"}
+            "api.post_note": "notes:write", "api.queues": "queues:read",
+            "api.book_callback": "callbacks:write", "api.cancel_callback": "callbacks:write"}
+MAX_REASON = 500
 
 
 @bp.before_request
@@ -163,6 +166,72 @@ def post_note(number: str) -> tuple[Response, int]:
     current_app.logger.info("api: note on ticket %s by token %s", ticket.number,
                             g.api_token.name)
     return jsonify(event_json(event)), 201
+
+
+# ---- callbacks ------------------------------------------------------------------------------
+
+def _body() -> dict:
+    body = request.get_json(silent=True)
+    if not isinstance(body, dict):
+        raise ApiError(400, "the body must be a JSON object", "body")
+    return body
+
+
+def _string(body: dict, name: str, max_length: int, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > max_length or \
+            "\x00" in value:
+        raise ApiError(400, f"{name} must be a non-empty string of at most {max_length} "
+                       "characters", name)
+    return value.strip()
+
+
+@bp.post("/callbacks")
+def book_callback() -> tuple[Response, int]:
+    """Book a callback about a ticket: it takes its place in the same line as the callbacks
+    callers ask for by phone (its place: now), under the same dialling and calling-hours
+    rules."""
+    body = _body()
+    number = _string(body, "ticket", 20, required=True)
+    assert number is not None
+    ticket = _ticket(number)
+    to = _string(body, "number", 40)
+    language = _string(body, "language", 16)
+    session = db.session()
+    try:
+        outbound = service.callback_asked(session, ticket, to, clock.now(),
+                                          actor=f"api:{g.api_token.name}"[:80],
+                                          language=language)
+    except service.NumberRefused as exc:
+        raise ApiError(422, str(exc), "number") from None
+    except TicketError as exc:
+        raise ApiError(409, str(exc), "ticket") from None
+    session.commit()
+    current_app.logger.info("api: callback %s for ticket %s by token %s", outbound.id,
+                            ticket.number, g.api_token.name)
+    return jsonify(callback_json(outbound, ticket)), 201
+
+
+@bp.post("/callbacks/<int:callback_id>/cancel")
+def cancel_callback(callback_id: int) -> Response:
+    """Call off a pending callback, with a reason (on the ticket's timeline)."""
+    session = db.session()
+    outbound = session.get(OutboundCall, callback_id) if callback_id < 2**31 else None
+    ticket = session.get(Ticket, outbound.ticket_id) if outbound and outbound.ticket_id \
+        else None
+    if outbound is None or outbound.kind != OutboundKind.CALLBACK or ticket is None or \
+            not g.api_token.sees_tier(ticket.tier):
+        raise ApiError(404, f"no callback {callback_id}", "id")
+    reason = _string(_body(), "reason", MAX_REASON, required=True)
+    try:
+        service.cancel_callback(session, outbound, reason or "", f"api:{g.api_token.name}"[:80],
+                                clock.now())
+    except TicketError as exc:
+        raise ApiError(409, str(exc), "id") from None
+    session.commit()
+    return jsonify(callback_json(outbound, ticket))
 
 
 # ---- queues ---------------------------------------------------------------------------------

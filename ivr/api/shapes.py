@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tickets.models import Ticket, TicketEvent
+from tickets.models import OutboundCall, Ticket, TicketEvent
 from tickets.phones import mask_phone
 from tickets.queries import WaitingCaller
 from tickets.statuses import AgentStatus
@@ -41,6 +41,14 @@ def ticket_json(ticket: Ticket, agents: dict[int, str]) -> dict[str, Any]:
         "resolution_breached": ticket.resolution_breached_at is not None,
         "reopened_count": ticket.reopened_count,
     }
+
+
+def callback_json(outbound: OutboundCall, ticket: Ticket) -> dict[str, Any]:
+    """A callback booked about a ticket (the number masked, as in the logs)."""
+    return {"id": outbound.id, "ticket": ticket.number, "status": outbound.status,
+            "to": mask_phone(outbound.to_number), "due_at": iso(outbound.due_at),
+            "place_joined_at": iso(outbound.place_joined_at),
+            "result": outbound.result}
 
 
 def event_json(event: TicketEvent) -> dict[str, Any]:

@@ -101,7 +101,8 @@ def test_the_openapi_document_names_each_operations_scope(client):
               for op in path.values()}
     assert scopes == {"listTickets": ["tickets:read"], "getTicket": ["tickets:read"],
                       "addNote": ["notes:write"], "getQueues": ["queues:read"],
-                      "getOpenApi": None}
+                      "bookCallback": ["callbacks:write"],
+                      "cancelCallback": ["callbacks:write"], "getOpenApi": None}
     for path in doc["paths"].values():
         for op in path.values():
             if op.get("x-scopes"):
