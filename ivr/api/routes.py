@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from flask import Response, current_app, g, jsonify, request
 
-from tickets import TicketError, queries
+from tickets import TicketError, queries, versions
 from tickets.intake import find_ticket
 from tickets.models import OutboundCall, Ticket
 from tickets.phones import to_e164
@@ -200,6 +200,9 @@ def book_callback() -> tuple[Response, int]:
     to = _string(body, "number", 40)
     language = _string(body, "language", 16)
     session = db.session()
+    spoken = versions.script_of(versions.current(session, OutboundKind.CALLBACK)).languages
+    if language is not None and language not in spoken:
+        raise ApiError(400, f"language must be one of {', '.join(spoken)}", "language")
     try:
         outbound = service.callback_asked(session, ticket, to, clock.now(),
                                           actor=f"api:{g.api_token.name}"[:80],

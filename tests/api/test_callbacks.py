@@ -85,6 +85,8 @@ def test_the_api_refuses_what_the_phone_would_refuse(db, demo, clock, api, clien
     assert twice.status_code == 409 and "already booked" in twice.json["error"]["message"]
     assert api.post("/api/v1/callbacks", json={"ticket": "99999"}).status_code == 404
     assert api.post("/api/v1/callbacks", json={"number": BOB}).status_code == 400
+    klingon = api.post("/api/v1/callbacks", json={"ticket": ticket.number, "language": "tlh"})
+    assert klingon.status_code == 400 and klingon.json["error"]["field"] == "language"
 
     _row, reader = create_token(db, "reader", MONDAY_10, ["tickets:read"])
     db.commit()
