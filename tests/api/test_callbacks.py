@@ -14,8 +14,7 @@ from tickets import intake, workflow
 from tickets.models import Agent, OutboundCall, QueueEntry, Ticket, TicketEvent
 
 from ..conftest import MONDAY_10
-from ..console.conftest import as_ann, console, users  # noqa: F401  (console logins)
-from ..ivr.test_outbound import ALICE, dispatcher, fresh, to_queue, twilio_api  # noqa: F401
+from ..ivr.test_outbound import ALICE, fresh, to_queue
 from ..ivr.test_queue import add_agent
 
 BOB = "+442079460177"  # another London number the line may call
