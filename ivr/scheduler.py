@@ -35,6 +35,7 @@ from .outbox import sms
 from .outbox.deliverer import Deliverer
 from .outbox.fanout import fan_out
 from .outbox.webhooks import WebhookChannel
+from .voice import replies
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,8 @@ def cadence_sweep(app: Flask, session: Session, now: datetime) -> int:
 
 
 def housekeeping(app: Flask) -> Work:
-    """Settle placed calls whose final status never came, asking Twilio how they ended."""
+    """Settle placed calls whose final status never came, asking Twilio how they ended, and
+    forget webhook answers kept for repeats once no repeat can come."""
     client = twilio_client(app)
 
     def fetch(sid: str) -> str | None:
@@ -151,7 +153,11 @@ def housekeeping(app: Flask) -> Work:
             log.warning("could not look up call %s: %s", sid, exc)
             return None
 
-    return lambda _app, session, now: sweeps.reconcile(session, now, fetch)
+    def work(_app: Flask, session: Session, now: datetime) -> int:
+        replies.forget_old_replies(session, now)
+        return sweeps.reconcile(session, now, fetch)
+
+    return work
 
 
 def build(app: Flask, dispatcher: Dispatcher | None = None,

@@ -55,5 +55,5 @@ def public_url(app: Flask, endpoint: str, **values: Any) -> str:
 def router(app: Flask) -> Router:
     """Routing through the app's Twilio account, callers sent to its bridge webhook."""
     return Router(client=lambda: client(app),
-                  bridge_url=lambda entry_id, agent_id: public_url(
-                      app, BRIDGE_ENDPOINT, e=entry_id, a=agent_id))
+                  bridge_url=lambda entry_id, agent_id, attempt: public_url(
+                      app, BRIDGE_ENDPOINT, e=entry_id, a=agent_id, b=attempt))

@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import responses
 from sqlalchemy import MetaData, text
 from sqlalchemy.orm import Session
 
@@ -17,6 +18,8 @@ from ivr import create_app, migrate
 from ivr.clock import FixedClock
 from ivr.phone import Phone
 from tickets.db import Base, make_engine
+
+from .twilio import contract as twilio_contract
 
 TEST_DATABASE_URL = os.environ.get("TEST_DATABASE_URL")
 PUBLIC_BASE_URL = "https://helpdesk.example.test"
@@ -30,6 +33,24 @@ def _drop_everything(url: str) -> None:
     meta.reflect(engine)
     meta.drop_all(engine)
     engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def twilio_requests_follow_twilios_api(monkeypatch):
+    """Every request a test's `responses` mock receives for Twilio's REST API is checked
+    against Twilio's OpenAPI document (tests/twilio): a test that sends Twilio a wrong
+    parameter name fails, whatever its mock answers."""
+    broken: list[str] = []
+    on_request = responses.RequestsMock._on_request  # every mock's one way in
+
+    def checked(self, adapter, request, **kwargs):
+        if twilio_contract.is_twilio(request):
+            broken.extend(twilio_contract.contract().problems(request))
+        return on_request(self, adapter, request, **kwargs)
+
+    monkeypatch.setattr(responses.RequestsMock, "_on_request", checked)
+    yield broken
+    assert not broken, "requests Twilio's API does not accept:\n" + "\n".join(broken)
 
 
 @pytest.fixture(scope="session")

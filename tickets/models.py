@@ -310,3 +310,19 @@ class SurveyResponse(Base):
     comment_url: Mapped[str | None] = mapped_column(String(400))
     comment_seconds: Mapped[int | None]
     at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class WebhookReply(Base):
+    """The TwiML a Twilio webhook answered, kept so a repeat of the same request (Twilio's
+    retries, a double post, a late duplicate) gets the same answer and applies nothing again.
+
+    ``request`` names the request without the caller's data: a digest of (CallSid, the URL
+    Twilio fetched: path and query, which name the step or attempt) and, for webhooks a call
+    fetches more than once at one URL, of Twilio's parameters too."""
+
+    __tablename__ = "webhook_reply"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request: Mapped[str] = mapped_column(String(64), unique=True)
+    body: Mapped[str] = mapped_column(Text)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)

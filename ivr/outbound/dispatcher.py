@@ -4,7 +4,9 @@ Exactly once: a row is claimed (status ``dialing``, lease owner and expiry) and 
 Twilio is asked; the CallSid is recorded as soon as Twilio answers. A row whose lease expired
 without a CallSid (its dispatcher died), or whose request to Twilio failed (a timeout or a 5xx
 may hide a call Twilio did place), is claimed again, and before dialling again the dispatcher
-asks Twilio whether that call was in fact placed. On PostgreSQL only the scheduler holding the
+asks Twilio whether that call was in fact placed (queued and ringing calls too, whose StartTime
+is still empty). Each result is recorded in a savepoint of its own, so one row that cannot be
+written leaves the batch's others recorded. On PostgreSQL only the scheduler holding the
 dialling lock (``leader``) dials, so the policy's calls per second hold for the Twilio account
 however many schedulers run; rows are still claimed with ``FOR UPDATE SKIP LOCKED``. SQLite
 allows one scheduler per database.
@@ -25,6 +27,7 @@ from typing import Any
 
 from requests import RequestException
 from sqlalchemy import and_, func, or_, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
@@ -176,9 +179,24 @@ class Dispatcher:
             session.scalars(select(OutboundCall).where(OutboundCall.id.in_(
                 [c.id for c in claims])).with_for_update()).all()  # lock and load the batch
             for outcome in outcomes:
-                self.record(session, outcome, self.clock(), pol)
+                self._record_one(session, outcome, self.clock(), pol)
             session.commit()
         return len(claims)
+
+    def _record_one(self, session: Session, outcome: Outcome, now: datetime, pol: Any) -> None:
+        """Record one outcome in a savepoint of its own: a row that cannot be written (Twilio's
+        CallSid already recorded on another booking) leaves the batch's other rows recorded,
+        and is itself tried again later (a failed request, backed off)."""
+        try:
+            with session.begin_nested():
+                self.record(session, outcome, now, pol)
+        except IntegrityError:
+            log.error("outbound call %s: the CallSid Twilio gave is already recorded on another "
+                      "booking; the call is tried again later", outcome.claim.id)
+            clash = Outcome(outcome.claim, error="Twilio's CallSid for this call is already "
+                            "recorded on another booking", transient=True)
+            with session.begin_nested():
+                self.record(session, clash, now, pol)
 
     def run_until_idle(self, max_ticks: int = 100_000) -> int:
         """Tick until nothing is due (for tests, the bench and a catching-up scheduler)."""
@@ -342,15 +360,21 @@ class Dispatcher:
             return Outcome(claim, error=_reason(exc), transient=_is_transient(exc))
 
     def _placed_before(self, client: Client, claim: Claim) -> str | None:
-        """The CallSid of a call to this number placed since the dead dispatcher's claim."""
+        """The CallSid of a call from the line to this number placed since the claim that may
+        have dialled it. Twilio leaves a call's StartTime empty until it starts, so a call still
+        queued (or ringing) is looked up by its status, a started one by its start date; asked
+        in the order a call moves through them, a call moving on meanwhile is not missed."""
         since = claim.recovering_since
         assert since is not None
-        for call in client.calls.list(to=claim.to, start_time_after=since - timedelta(days=1),
-                                      limit=20):
-            created = call.date_created
-            if call._from == self.settings.from_number and created and \
-                    created >= since - timedelta(seconds=5):
-                return call.sid
+        lookups: list[dict[str, Any]] = [
+            {"status": "queued"}, {"status": "ringing"},
+            {"start_time_after": since - timedelta(days=1)}]
+        for lookup in lookups:
+            for call in client.calls.list(to=claim.to, from_=self.settings.from_number,
+                                          limit=20, **lookup):
+                created = call.date_created
+                if created and created >= since - timedelta(seconds=5):
+                    return call.sid
         return None
 
     # ---- recording --------------------------------------------------------------------------

@@ -29,7 +29,9 @@ from .lineup import as_agent, as_waiting, holding, tier_rules, ts
 
 log = logging.getLogger(__name__)
 
-BridgeUrl = Callable[[int, int], str]  # (queue entry id, agent id) -> the URL Twilio fetches
+# (queue entry id, agent id, attempt) -> the URL Twilio fetches; the attempt (when the caller
+# was claimed) tells a second bridge to the same analyst from a repeat of the first.
+BridgeUrl = Callable[[int, int, int], str]
 
 
 @dataclass(frozen=True)
@@ -38,6 +40,7 @@ class Bridge:
     agent_id: int
     call_sid: str
     queue_sid: str
+    attempt: int = 0  # when it was claimed (epoch seconds)
 
 
 def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
@@ -70,7 +73,7 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
         entry = by_id[w.id]
         call = session.get(Call, entry.call_id)
         assert call is not None and entry.queue_sid is not None  # holding callers have both
-        claimed.append(Bridge(entry.id, a.id, call.sid, entry.queue_sid))
+        claimed.append(Bridge(entry.id, a.id, call.sid, entry.queue_sid, int(ts(now))))
     session.expire_all()
     return claimed
 
@@ -132,7 +135,8 @@ class Router:
         for claim in claims:
             try:
                 self.client().queues(claim.queue_sid).members(claim.call_sid).update(
-                    url=self.bridge_url(claim.entry_id, claim.agent_id), method="POST")
+                    url=self.bridge_url(claim.entry_id, claim.agent_id, claim.attempt),
+                    method="POST")
             except (TwilioException, RequestException) as exc:  # refused, or unreachable
                 bridge_failed(session, claim, now, str(exc))
                 session.commit()

@@ -19,6 +19,7 @@ from .. import twilio_rest
 from ..logs import about_ticket
 from ..queues import lineup, service
 from . import calls, queue_twiml, twiml
+from .replies import Replay
 from .webhook import Hook, webhook
 
 log = logging.getLogger(__name__)
@@ -29,8 +30,8 @@ LEAVE_KEYS = {"2": "callback", "3": "voicemail"}  # pressed while holding
 EntryHandler = Callable[[Hook, QueueEntry], str]
 
 
-def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_goodbye
-                  ) -> Callable[[EntryHandler], EntryHandler]:
+def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_goodbye,
+                  replay: Replay = Replay.REQUEST) -> Callable[[EntryHandler], EntryHandler]:
     """A webhook about one caller's queue entry (?e=N); an unknown entry hears ``unknown()``."""
 
     def decorate(handler: EntryHandler) -> EntryHandler:
@@ -45,7 +46,7 @@ def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_good
 
         with_entry.__name__ = with_entry.__qualname__ = handler.__name__  # the endpoint's name
         with_entry.__doc__ = handler.__doc__
-        webhook(rule)(with_entry)
+        webhook(rule, replay=replay)(with_entry)
         return handler
 
     return decorate
@@ -97,10 +98,12 @@ def _pause(seconds: int) -> Callable[[], str]:
     return answer
 
 
-@entry_webhook("/queue/wait", unknown=_pause(5))
+@entry_webhook("/queue/wait", unknown=_pause(5), replay=Replay.NONE)
 def queue_wait(hook: Hook, entry: QueueEntry) -> str:
     """Twilio's waitUrl, fetched whenever the hold document ends: an analyst if one is free,
-    else this pass's message (if any) and the music."""
+    else this pass's message (if any) and the music. Each fetch is a new pass (kept no answer
+    for repeats): what it says depends on the time, and a repeat at one time says nothing
+    twice (``ivr.queues.hold``)."""
     router = twilio_rest.router(current_app)
     step = router.hold_pass(hook.session, entry, hook.form.get("QueueSid"), hook.now)
     voice = queue_twiml.speaker(hook.session, entry)

@@ -13,6 +13,7 @@ from ..queues.agents import agent_for_phone
 from . import bp, calls, twiml
 from .agent import pin_twiml
 from .drafts import draft_version_id
+from .replies import Replay
 from .security import twilio_signed
 from .webhook import Hook, fallback_twiml, line_config, webhook, xml
 
@@ -32,9 +33,10 @@ def incoming(hook: Hook) -> str:
     return calls.answer(hook.session, line, hook.form, hook.now)
 
 
-@webhook("/step", needs_call_sid=True)
+@webhook("/step", needs_call_sid=True, replay=Replay.URL)
 def step(hook: Hook) -> str:
-    """The caller answered a prompt (?t= numbers the turn, so a repeat replays it)."""
+    """The caller answered a prompt (?t= numbers the turn: a repeat of turn N, however late,
+    is answered with turn N's TwiML)."""
     number = hook.number("t")
     if number is None or number < 1:
         return fallback_twiml()

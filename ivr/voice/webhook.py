@@ -16,11 +16,13 @@ from datetime import datetime
 from functools import wraps
 
 from flask import Response, current_app, g, request, url_for
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from .. import clock, db
-from . import bp, twiml
+from . import bp, replies, twiml
 from .calls import LineConfig
+from .replies import Replay
 from .security import twilio_signed
 
 log = logging.getLogger(__name__)
@@ -83,13 +85,28 @@ def line_config(script_version_id: int | None = None) -> LineConfig:
     )
 
 
+def _raced(session: Session, key: str | None) -> str | None:
+    """After a unique clash: the answer a simultaneous copy of this request committed first."""
+    if key is None:
+        return None
+    try:
+        earlier = replies.earlier_reply(session, key)
+        session.rollback()
+        return earlier
+    except Exception:  # noqa: BLE001  the database is failing: the caller hears the fallback
+        session.rollback()
+        return None
+
+
 def webhook(rule: str, *, needs_call_sid: bool = False,
             missing: Callable[[], str] = fallback_twiml,
-            on_failure: Callable[[], str] = fallback_twiml) -> Callable[[Handler], Handler]:
+            on_failure: Callable[[], str] = fallback_twiml,
+            replay: Replay = Replay.REQUEST) -> Callable[[Handler], Handler]:
     """Register ``handler`` as the signed POST webhook at ``rule`` (see the module's doc).
 
     needs_call_sid: without a CallSid the request gets ``missing()`` and touches nothing.
     on_failure: what the caller hears when the handler or the commit fails.
+    replay: which requests are repeats of one another (``replies.Replay``).
     """
 
     def decorate(handler: Handler) -> Handler:
@@ -100,11 +117,23 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
                 return xml(missing())
             session = db.session()
             hook = Hook(session, form, request.args.to_dict(), clock.now())
+            key = None if replay == Replay.NONE else replies.request_key(
+                replay, hook.call_sid, request.full_path.rstrip("?"),
+                request.form.items(multi=True))
             try:
+                earlier = replies.earlier_reply(session, key) if key else None
+                if earlier is not None:
+                    session.rollback()
+                    return xml(earlier)  # a repeat: the same answer, nothing applied again
                 body = handler(hook)
+                if key:
+                    replies.keep_reply(session, key, body, hook.now)
                 session.commit()
-            except Exception:  # noqa: BLE001  a caller must hear something, never an HTTP 500
+            except Exception as exc:  # noqa: BLE001  a caller must hear something, never a 500
                 session.rollback()
+                earlier = _raced(session, key) if isinstance(exc, IntegrityError) else None
+                if earlier is not None:
+                    return xml(earlier)
                 setattr(g, FAILED, True)
                 log.exception("webhook %s failed", request.path)
                 body = on_failure()

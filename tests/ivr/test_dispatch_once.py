@@ -20,7 +20,7 @@ from tickets.models import OutboundCall
 from tickets.versions import live_policy
 
 from ..conftest import MONDAY_10, TEST_DATABASE_URL
-from .test_outbound import CALLS
+from .test_outbound import CALLS, calls_page
 
 on_postgresql = pytest.mark.skipif(
     not (TEST_DATABASE_URL or "").startswith("postgresql"),
@@ -46,18 +46,13 @@ class CountingTwilio:
         with self.lock:
             self.dialled[booking] += 1
             call = {"sid": f"CA{len(self.calls) + 1:032x}", "to": form["To"][0],
-                    "from": form["From"][0], "status": "queued",
+                    "from": form["From"][0], "status": "queued", "start_time": None,
                     "date_created": format_datetime(datetime.now(UTC), usegmt=True)}
             self.calls.append(call)
         return 201, {}, json.dumps(call)
 
     def list(self, request):
-        to = parse_qs(urlsplit(request.url).query).get("To", [""])[0]
-        found = [c for c in self.calls if c["to"] == to]
-        return 200, {}, json.dumps({"calls": found, "page": 0, "page_size": 50, "start": 0,
-                                    "end": len(found), "uri": "/Calls.json",
-                                    "first_page_uri": "/Calls.json", "next_page_uri": None,
-                                    "previous_page_uri": None})
+        return calls_page(self.calls, request)
 
 
 @pytest.fixture
@@ -128,3 +123,24 @@ def test_a_dispatcher_killed_holding_its_lease_is_recovered_without_a_duplicate(
     row = db.get(OutboundCall, booking, populate_existing=True)
     assert row.status == "placed" and row.twilio_sid == twilio_counting.calls[0]["sid"]
     assert row.lease_owner is None
+
+
+def test_a_callsid_clash_on_one_row_leaves_the_batchs_other_calls_recorded(
+        app, db, twilio_counting):
+    with time_machine.travel(MONDAY_10.replace(hour=15), tick=False):
+        first, second = book(db, 2, datetime.now(UTC))
+        # An older booking already holds the CallSid Twilio will give the second call.
+        db.execute(insert(OutboundCall), [{"kind": "status_update", "to_number": "+12025559999",
+                                           "status": "done", "twilio_sid": f"CA{2:032x}",
+                                           "due_at": datetime.now(UTC)}])
+        db.commit()
+        dispatcher = scheduler.make_dispatcher(app, owner="d", concurrency=1)
+        try:
+            assert dispatcher.tick() == 2
+        finally:
+            dispatcher.close()
+    rows = {r.id: r for r in db.scalars(select(OutboundCall)
+                                        .execution_options(populate_existing=True))}
+    assert (rows[first].status, rows[first].twilio_sid) == ("placed", f"CA{1:032x}")
+    assert rows[second].status == "pending" and rows[second].twilio_sid is None
+    assert rows[second].rest_failures == 1  # tried again later, looked up first

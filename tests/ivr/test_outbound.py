@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import re
 from datetime import UTC, datetime, timedelta
-from email.utils import format_datetime
+from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -52,6 +52,29 @@ def travel():
         yield traveller
 
 
+def calls_page(calls: list[dict], request):
+    """Twilio's answer to a Calls list: the calls that match its filters (To, From, Status,
+    StartTime>). A call's StartTime stays empty while it is queued, so a StartTime filter
+    leaves queued calls out."""
+    query = parse_qs(urlsplit(request.url).query)
+
+    def wanted(call: dict) -> bool:
+        for name, key in (("To", "to"), ("From", "from"), ("Status", "status")):
+            if name in query and call[key] != query[name][0]:
+                return False
+        if "StartTime>" in query:
+            after = datetime.fromisoformat(query["StartTime>"][0][:10]).date()
+            return bool(call["start_time"]) and \
+                parsedate_to_datetime(call["start_time"]).date() >= after
+        return True
+
+    found = [call for call in calls if wanted(call)]
+    return 200, {}, json.dumps({"calls": found, "page": 0, "page_size": 50, "start": 0,
+                                "end": len(found), "uri": "/Calls.json",
+                                "first_page_uri": "/Calls.json", "next_page_uri": None,
+                                "previous_page_uri": None})
+
+
 class TwilioApi:
     """What the line asked Twilio's REST API for."""
 
@@ -86,13 +109,9 @@ class TwilioApi:
 
     def list_calls(self, request):
         self.listed += 1
-        to = parse_qs(urlsplit(request.url).query).get("To", [""])[0]
-        found = [{"sid": c["sid"], "to": c["To"], "from": c["From"], "status": "queued",
-                  "date_created": c["date_created"]} for c in self.placed if c["To"] == to]
-        return 200, {}, json.dumps({"calls": found, "page": 0, "page_size": 50, "start": 0,
-                                    "end": len(found), "uri": "/Calls.json",
-                                    "first_page_uri": "/Calls.json", "next_page_uri": None,
-                                    "previous_page_uri": None})
+        return calls_page([{"sid": c["sid"], "to": c["To"], "from": c["From"],
+                            "status": "queued", "start_time": None,
+                            "date_created": c["date_created"]} for c in self.placed], request)
 
     def dequeue(self, request):
         queue_sid, call_sid = MEMBERS.match(request.url).groups()
