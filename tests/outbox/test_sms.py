@@ -211,3 +211,23 @@ def test_shipped_texts_pass_the_check_and_a_broken_one_is_named(app):
     assert any("message 'intake' (en-US) must say {tickets}" in p for p in problems)
     assert any("message 'ticket_resolved_no_call' has no ms-MY text" in p for p in problems)
     assert all(p.startswith("sms.yaml:") for p in problems)
+
+
+def test_a_text_a_dead_deliverer_sent_is_found_not_sent_twice(app, db, ticket, clock, sms_on,
+                                                              texts, deliver):
+    from ivr import scheduler
+
+    workflow.resolve_ticket(db, db.get(Ticket, ticket.id), actor="ana", now=clock())
+    db.commit()
+    dead = scheduler.make_deliverer(app, owner="dead", concurrency=1)
+    with app.extensions["sessionmaker"]() as session:
+        dead.fan_out_events(session, clock())
+        parcels, _ = dead.claim(session, clock())
+        session.commit()
+    [parcel] = [p for p in parcels if p.channel == "sms"]
+    dead.send(parcel)  # Twilio took it; the deliverer died before recording it
+    clock.advance(121)  # its lease runs out
+    deliver(owner="other")
+    assert len(texts.sent) == 1  # found at Twilio, not sent again
+    message = db.get(OutboxMessage, parcel.id, populate_existing=True)
+    assert message.status == "delivered" and message.external_id == texts.sent[0]["sid"]
