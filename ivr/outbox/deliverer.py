@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session
 
 from tickets import outbox
 from tickets.outbox import MessageStatus, OutboxEvent, OutboxMessage
+from tickets.phones import mask_phone
 
 from ..outbound.rules import backoff_seconds
 
@@ -195,7 +196,7 @@ class Deliverer:
             return  # settled meanwhile (a status callback), or the lease went to another
         if sent.ok:
             outbox.delivered(session, row, now, sent.code, sent.external_id)
-            log.info("outbox message %s (%s to %s) delivered", row.id, row.topic, row.target)
+            log.info("outbox message %s (%s to %s) delivered", row.id, row.topic, _to(row))
             return
         retry_at = None
         if sent.transient and row.attempts < row.max_attempts:
@@ -203,5 +204,10 @@ class Deliverer:
                                                                RETRY_CAP))
         outbox.failed(session, row, now, sent.error or "failed", retry_at, sent.code)
         log.warning("outbox message %s (%s to %s) failed: %s; %s", row.id, row.topic,
-                    row.target, sent.error,
+                    _to(row), sent.error,
                     f"next try at {retry_at.isoformat()}" if retry_at else "given up")
+
+
+def _to(row: OutboxMessage) -> str:
+    """The message's target fit for the logs (an SMS's number masked)."""
+    return mask_phone(row.target) if row.channel == "sms" else row.target

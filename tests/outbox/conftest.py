@@ -168,3 +168,4 @@ def sms_on(app):
 
 
 from ..console.conftest import as_admin, console, users  # noqa: E402,F401  (console logins)
+from ..ivr.test_log_privacy import records  # noqa: E402,F401  (every log record made)

@@ -231,3 +231,18 @@ def test_a_text_a_dead_deliverer_sent_is_found_not_sent_twice(app, db, ticket, c
     assert len(texts.sent) == 1  # found at Twilio, not sent again
     message = db.get(OutboxMessage, parcel.id, populate_existing=True)
     assert message.status == "delivered" and message.external_id == texts.sent[0]["sid"]
+
+
+def test_texts_log_no_number_nor_words(db, ticket, clock, sms_on, texts, deliver, records):
+    texts.error = (400, {"code": 21211, "status": 400, "more_info": "https://www.twilio.com/"
+                         "docs/errors/21211",
+                         "message": "The 'To' number +12025550147 is not a valid phone number."})
+    workflow.resolve_ticket(db, db.get(Ticket, ticket.id), actor="ana", now=clock())
+    db.commit()
+    deliver()
+    [message] = db.scalars(select(OutboxMessage).where(OutboxMessage.channel == "sms")).all()
+    assert message.status == "failed" and "21211" in message.last_error
+    assert "2025550147" not in message.last_error  # nor on the timeline
+    said = "\n".join(line for _n, _l, line in records)
+    assert "outbox message" in said and "failed" in said
+    assert "2025550147" not in said.replace("-", "").replace(" ", "")
