@@ -25,6 +25,7 @@ MESSAGES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ("access_pin", "", ""),  # the PIN was said on the call; it is never texted
         ("when", "day time", "day time"),  # a moment in the caller's zone
         ("callback_booked", "helpdesk ticket time", "ticket time"),
+        ("callback_in_line", "helpdesk ticket", "ticket"),  # as soon as an analyst is free
         ("callback_missed", "helpdesk ticket time next", "time next"),
         ("callback_missed_final", "helpdesk ticket time line", "time line"),
         ("ticket_resolved", "helpdesk ticket", "ticket"),  # a survey call is announced
@@ -34,8 +35,9 @@ MESSAGES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
 
 
 # The messages sent as they are; the others are parts of them.
-WHOLE = frozenset({"intake", "callback_booked", "callback_missed", "callback_missed_final",
-                   "ticket_resolved", "ticket_resolved_no_call", "help"})
+WHOLE = frozenset({"intake", "callback_booked", "callback_in_line", "callback_missed",
+                   "callback_missed_final", "ticket_resolved", "ticket_resolved_no_call",
+                   "help"})
 
 
 @dataclass(frozen=True)

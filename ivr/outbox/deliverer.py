@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session
 from tickets import outbox
 from tickets.outbox import MessageStatus, OutboxEvent, OutboxMessage
 from tickets.phones import mask_phone
+from tickets.timeline import record_event
 
 from ..outbound.rules import backoff_seconds
 
@@ -140,7 +141,17 @@ class Deliverer:
             query = query.with_for_update(skip_locked=True)
         events = session.scalars(query).all()
         for event in events:
-            self.fan_out(session, event, now)
+            try:
+                with session.begin_nested():  # one event's failure spoils no other's
+                    self.fan_out(session, event, now)
+            except Exception:  # noqa: BLE001  a bad event must not stop the outbox for good
+                log.exception("outbox event %s (%s): its messages could not be made; "
+                              "it is dropped", event.id, event.topic)
+                if event.ticket_id:
+                    record_event(session, "outbox_failed", f"Nothing sent for {event.topic}: "
+                                 "its messages could not be made (see the scheduler's log)",
+                                 ticket_id=event.ticket_id, at=now,
+                                 data={"outbox_event_id": event.id})
             event.fanned_out_at = now
         session.flush()
         return len(events)

@@ -36,6 +36,8 @@ from .settings import SmsSettings
 
 log = logging.getLogger(__name__)
 
+SOON = timedelta(minutes=2)  # a callback due this soon is "as soon as an analyst is free"
+
 MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 # Twilio's error codes that no retry will change (21610: the number texted STOP to Twilio).
 PERMANENT = {21211, 21408, 21610, 21612, 21614, 21606, 21660}
@@ -178,6 +180,10 @@ class SmsPlanner:
             return None
         outbound, ticket = found
         due = datetime.fromisoformat(event.data["due"])
+        if outbound.queue_entry_id is not None and due <= event.created_at + SOON:
+            # a callback keeping a place in line: placed when its turn comes, not at a time
+            return outbound.to_number, self._say("callback_in_line", outbound.language,
+                                                 ticket=ticket.number)
         return outbound.to_number, self._say(
             "callback_booked", outbound.language, ticket=ticket.number,
             time=self._when(session, due, outbound.to_number, ticket, outbound.language))

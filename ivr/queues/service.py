@@ -378,8 +378,8 @@ def cancel_callback(session: Session, outbound: OutboundCall, why: str, actor: s
     (if one was reserved) free again."""
     if not (why or "").strip():
         raise TicketError("calling off a callback needs a reason")
-    agents.release_callback_agent(session, outbound, now)
     bookings.cancel_booking(session, outbound, now=now, why=why.strip(), actor=actor)
+    agents.release_callback_agent(session, outbound, now)
 
 
 def leave_voicemail(session: Session, entry: QueueEntry, recording_url: str | None,

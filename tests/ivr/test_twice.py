@@ -14,6 +14,7 @@ from ivr import scheduler
 from ivr.queues.agents import set_phone_pin
 from tickets.db import Base
 from tickets.models import Agent, Call, OutboundCall, QueueEntry, Ticket, TicketEvent
+from tickets.outbox import SmsOptOut
 
 from ..conftest import AUTH_TOKEN, MONDAY_10, PUBLIC_BASE_URL, Caller
 from .test_intake import report_problem
@@ -185,6 +186,16 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
     lost.post("/voice/fallback/voicemail", {**lost.params, "RecordingDuration": "31",
                                             "RecordingUrl": "https://api.twilio.com/rec/RE1"})
     assert count(db, Ticket) == tickets + 1
+
+    # Texts to the line (STOP, HELP) and a sent text's status callbacks.
+    texter = twice.phone("+12025550147")
+    sms = {"MessageSid": "SM" + "5" * 32, "AccountSid": "AC" + "0" * 32, "From": "+12025550147",
+           "To": "+15550100000"}
+    texter.post("/voice/sms/incoming", {**sms, "Body": "STOP", "OptOutType": "STOP"})
+    assert count(db, SmsOptOut) == 1
+    assert "<Message>" in texter.post("/voice/sms/incoming", {**sms, "Body": "HELP",
+                                                              "MessageSid": "SM" + "6" * 32})[1]
+    texter.post("/voice/sms/status?m=1", {**sms, "MessageStatus": "delivered"})
 
     voice = {rule.endpoint for rule in app.url_map.iter_rules()
              if rule.rule.startswith("/voice/")}

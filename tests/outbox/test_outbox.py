@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from ivr import scheduler
-from tickets import outbox, workflow
+from tickets import bookings, outbox, workflow
 from tickets.models import Ticket, TicketEvent
 from tickets.outbox import OutboxMessage, Topic
 
@@ -162,3 +162,22 @@ def test_two_schedulers_deliver_each_message_exactly_once(app, db, clock, rsps, 
     assert len(crm.ids) == 150 and set(crm.ids.values()) == {1}
     assert sum(handled) == 300 and min(handled) > 0  # both took a share
     assert {m.status for m in messages(db)} == {"delivered"}
+
+
+def test_an_event_whose_messages_cannot_be_made_stops_nothing_else(app, db, ticket, clock,
+                                                                   ops, deliver):
+    app.extensions["integrations"] = app.extensions["integrations"].model_copy(
+        update={"sms": app.extensions["integrations"].sms.model_copy(update={"enabled": True})})
+    t = db.get(Ticket, ticket.id)
+    callback = bookings.schedule_outbound(db, t, "callback", due=clock(), now=clock(),
+                                          reason="way_out")
+    # a malformed event (no due time: its SMS cannot be written)
+    outbox.publish(db, Topic.CALLBACK_BOOKED, ticket=t, now=clock(),
+                   outbound_call_id=callback.id)
+    workflow.escalate_ticket(db, t, reason="network", actor="ana", now=clock())
+    db.commit()
+    deliver()
+    assert [e["type"] for e in ops.events()] == ["ticket.opened", "ticket.escalated"]
+    assert timeline(db, ticket, "outbox_failed") == [
+        "Nothing sent for callback.booked: its messages could not be made (see the "
+        "scheduler's log)"]

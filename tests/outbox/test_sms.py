@@ -246,3 +246,16 @@ def test_texts_log_no_number_nor_words(db, ticket, clock, sms_on, texts, deliver
     said = "\n".join(line for _n, _l, line in records)
     assert "outbox message" in said and "failed" in said
     assert "2025550147" not in said.replace("-", "").replace(" ", "")
+
+
+def test_a_callback_asked_in_line_is_texted_as_soon_as_an_analyst_is_free(db, ticket, clock,
+                                                                         sms_on, texts, deliver):
+    from ivr.queues import service
+
+    t = db.get(Ticket, ticket.id)
+    service.callback_asked(db, t, None, clock(), actor="Ann Analyst")
+    db.commit()
+    deliver()
+    assert texts.bodies() == [
+        f"The IT Help Desk: we'll call you back about ticket {t.number} as soon as an analyst "
+        "is free. You keep your place in line."]
