@@ -9,7 +9,7 @@ HOST    ?= 127.0.0.1
 PORT    ?= 5000
 export FLASK_APP := wsgi
 
-.PHONY: run test install db demo lint bench phone clean chromium graphviz screenshots constraints
+.PHONY: run test install db demo lint bench phone calls clean chromium graphviz screenshots constraints
 
 # Debian packages the console needs: Graphviz draws the call-flow pictures, Chromium runs the
 # browser tests (Playwright drives it; no Playwright browser download).
@@ -31,14 +31,26 @@ db: $(STAMP)
 	$(BIN)/flask ivr demo load
 
 run: db graphviz
-	@echo "Help desk on http://$(HOST):$(PORT)  -  call it with: make phone"
+	@echo "Help desk on http://$(HOST):$(PORT)  -  call it with: make phone PORT=$(PORT)"
+	@echo "The demo desk is open every day, all day, with every analyst logged out: a caller is"
+	@echo "offered a callback. To hear the offer to hold and the hold itself, put an analyst on a"
+	@echo "break first (make phone PORT=$(PORT) FROM=+15550142001, key 2468#, then 2), then call."
 	@echo "The scheduler (outbound calls, SLA sweep) runs beside it; both stop with Ctrl-C."
 	@$(BIN)/flask ivr scheduler & sched=$$!; \
 	trap 'kill $$sched 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/flask run --host $(HOST) --port $(PORT)
 
+# Calls the server `make run` started (same HOST and PORT: make run PORT=5101, then
+# make phone PORT=5101); FROM=+393331234567 calls as that number, CALL_LANG=ms picks a language.
 phone: $(STAMP)
-	$(BIN)/flask ivr call
+	$(BIN)/flask ivr call --server http://$(HOST):$(PORT) $(if $(FROM),--from $(FROM)) \
+		$(if $(CALL_LANG),--lang $(CALL_LANG))
+
+# docs/calls/*.txt: three whole calls (English, Italian, Malay) made with the terminal phone
+# against the line served on CALLS_PORT from a fresh demo database (docs/calls/record.py).
+CALLS_PORT ?= 5100
+calls: $(STAMP)
+	$(BIN)/python docs/calls/record.py $(CALLS_PORT)
 
 graphviz:
 	@command -v dot >/dev/null 2>&1 || { $(APT) update -qq && $(APT) install -y -qq graphviz; } \

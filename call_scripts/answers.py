@@ -22,7 +22,7 @@ def said(phrase: str, spoken: str) -> bool:
 def language_choice(script: Script, event: Input) -> str | None:
     """The language picked by its key (1, 2, ...) or by saying its name."""
     codes = list(script.languages)
-    digit = (event.digits or "")[:1]
+    digit = event.digits or ""  # one key: "12" is not a choice of language 1
     spoken = (event.speech or "").strip().lower()
     chosen = None
     if digit.isdigit() and 1 <= int(digit) <= len(codes):
@@ -35,9 +35,8 @@ def language_choice(script: Script, event: Input) -> str | None:
 
 def menu_choice(step: MenuStep, event: Input, language: str) -> str | None:
     """The menu option picked by its key or by one of its words."""
-    if event.digits:
-        key = event.digits[:1]
-        return key if key in step.options else None
+    if event.digits:  # the whole of what was keyed: "100200" is not option 1
+        return event.digits if event.digits in step.options else None
     spoken = (event.speech or "").lower()
     for key, option in step.options.items():
         if any(said(w, spoken) for w in option.words.get(language, [])):
@@ -50,7 +49,7 @@ def yes_no(script: Script, language: str, event: object) -> bool | None:
     if not isinstance(event, Input):
         return None
     if event.digits:
-        return {"1": True, "2": False}.get(event.digits[:1])
+        return {"1": True, "2": False}.get(event.digits)
     spoken = (event.speech or "").lower()
     for word, meaning in (("yes", True), ("no", False)):
         w = script.words.get(word)

@@ -24,6 +24,7 @@ from .model import (
 )
 from .model import prompts as prompts_of
 from .problems import Lines, Problem, placeholders
+from .speech import plural_categories
 
 KEYPAD = set("0123456789*#")
 
@@ -86,11 +87,46 @@ class _Checks:
                 self.prompt(None, f"defaults.{key}", getattr(h.defaults, key), "defaults", key)
         for word, prompt in h.words.items():
             self.prompt(None, f"words.{word}", prompt, "words", word)
+        for key, forms in h.plurals.items():
+            self.plural(key, forms)
         if h.start not in self.steps and h.start not in self.raw_steps:
             self.problem(None, f"start step {h.start!r} does not exist", "start")
         if h.defaults.on_fail and h.defaults.on_fail not in self.raw_steps:
             self.problem(None, f"defaults.on_fail names a step that does not exist: "
                          f"{h.defaults.on_fail!r}", "defaults", "on_fail")
+
+    def plural(self, key: str, forms: dict[str, dict[str, str]]) -> None:
+        """A counted noun has, in every language, each form that language's rules use."""
+        missing_langs = [lang for lang in self.langs if lang not in forms]
+        if missing_langs:
+            self.problem(None, f"plurals.{key} is missing language(s): "
+                         f"{', '.join(missing_langs)}", "plurals", key)
+        for lang, by_form in forms.items():
+            if lang not in self.header_.languages:
+                self.problem(None, f"plurals.{key} has language {lang!r} not in 'languages'",
+                             "plurals", key, lang)
+                continue
+            needed = plural_categories(lang)
+            lacking = sorted(needed - set(by_form))
+            extra = sorted(set(by_form) - needed)
+            if lacking:
+                self.problem(None, f"plurals.{key} ({lang}) needs the form(s) "
+                             f"{', '.join(lacking)} (its plural rules use "
+                             f"{', '.join(sorted(needed))})", "plurals", key, lang)
+            if extra:
+                self.problem(None, f"plurals.{key} ({lang}) has form(s) {', '.join(extra)} "
+                             f"that the language does not use (it uses "
+                             f"{', '.join(sorted(needed))})", "plurals", key, lang)
+            for form, text in by_form.items():
+                try:
+                    names = placeholders(text)
+                except ValueError as exc:
+                    self.problem(None, f"plurals.{key} ({lang}, {form}): {exc}",
+                                 "plurals", key, lang, form)
+                    continue
+                if any(n != "n" for n in names):
+                    self.problem(None, f"plurals.{key} ({lang}, {form}): only {{n}} may be "
+                                 "filled in", "plurals", key, lang, form)
 
     def step(self, name: str, step: Any) -> None:
         """One step's links, prompts, way out, keys and action."""

@@ -167,13 +167,16 @@ class _Run:
             )
             g = Gather(prefix + says, "dtmf", lang, timeout, num_digits=1)
         elif isinstance(step, MenuStep):
-            keys_only = step.input == "dtmf"
+            # A menu's keys are whole answers: Twilio stops listening after the longest one,
+            # so "100200" keyed at a five-option menu is "1", not a wait for the timeout.
             g = Gather(prefix + (self.say(step.prompt),), step.input, lang, timeout,
-                       num_digits=1 if keys_only else None)
+                       num_digits=max(len(key) for key in step.options))
         else:
             hints = step.hints.get(lang)
+            # A spoken answer takes a key only to skip it: that one key ends the Gather.
+            skip_only = "dtmf" in step.input and step.validate_.kind == "speech"
             g = Gather(prefix + (self.say(step.prompt),), step.input, lang, timeout,
-                       hints=hints)
+                       num_digits=1 if skip_only else None, hints=hints)
         self.actions.append(g)
         self.state["mode"] = "input"
 

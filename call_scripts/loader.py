@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
+from . import glossary
 from .checks import check_script
 from .model import STEP_TYPES, Header, Script
 from .problems import Problem, ScriptError, load_yaml, pydantic_problems
@@ -16,8 +17,11 @@ __all__ = ["SCRIPTS_DIR", "Problem", "ScriptError", "load_file", "parse", "shipp
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
 
 
-def parse(text: str, source: str = "<script>") -> Script:
-    """Parse YAML text into a validated Script, or raise ScriptError listing every problem."""
+def parse(text: str, source: str = "<script>", check_words: bool = True) -> Script:
+    """Parse YAML text into a validated Script, or raise ScriptError listing every problem.
+
+    check_words: hold the text to the glossary (a new text; not a version already published,
+    which live calls must still be able to read)."""
     data, lines = load_yaml(text, source, "a script with 'steps'")
 
     problems: list[Problem] = []
@@ -58,6 +62,8 @@ def parse(text: str, source: str = "<script>") -> Script:
 
     if header is not None:
         problems.extend(check_script(header, steps, raw_steps, source, lines))
+    if check_words:  # one word per thing, in every script
+        problems.extend(glossary.problems(text, source))
     if problems:
         raise ScriptError(problems)
     assert header is not None

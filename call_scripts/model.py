@@ -220,6 +220,9 @@ class Header(Strict):
     languages: dict[str, Language]
     defaults: Defaults
     words: dict[str, Prompt] = {}
+    # A count said through the language's plural rules (CLDR, from Babel):
+    # {open_count:plural:open_tickets} with open_tickets: {it-IT: {one: ..., other: ...}}.
+    plurals: dict[str, dict[str, dict[str, str]]] = {}
     priority: Priority | None = None
 
 

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
+from . import glossary
 from .phones import DEFAULT_COUNTRIES, DEFAULT_TYPES, NUMBER_TYPES, DialRule
 from .problems import Lines, Problem, ScriptError, load_yaml, placeholders, pydantic_problems
 
@@ -25,9 +26,12 @@ REQUIRED_MESSAGES = (
 )
 # Messages added since policies were first published: one a policy lacks is said as the
 # message named here (a policy published before them keeps working).
-OPTIONAL_MESSAGES = {"callback_refused": "not_understood"}
+OPTIONAL_MESSAGES = {"callback_refused": "not_understood", "put_through": "connecting"}
+# Twilio's own public hold music (the track its <Enqueue> plays by default): a policy without
+# a music_url plays this between messages; music_url: "" holds in silence.
+DEFAULT_MUSIC_URL = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
 # Values the line fills in; any other {name} in a message is an error.
-PLACEHOLDERS = frozenset({"minutes", "position", "opening", "number", "ticket", "slot"})
+PLACEHOLDERS = frozenset({"minutes", "wait", "position", "opening", "number", "ticket", "slot"})
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
 WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
@@ -170,7 +174,7 @@ class HoldPolicy(Strict):
     name: str
     languages: list[str] = Field(min_length=1)
     messages: dict[str, dict[str, str]]
-    music_url: str | None = None
+    music_url: str | None = DEFAULT_MUSIC_URL  # "" or null: silence between messages
     announce_position: Literal["yes", "no", "first_n"] = "first_n"
     position_first_n: int = Field(5, ge=1)
     check_back_seconds: int = Field(120, ge=10)
@@ -285,15 +289,17 @@ def _check(policy: HoldPolicy, source: str, lines: Lines) -> list[Problem]:
     return out
 
 
-def parse_policy(text: str, source: str = "<policy>") -> HoldPolicy:
+def parse_policy(text: str, source: str = "<policy>", check_words: bool = True) -> HoldPolicy:
     """Parse YAML text into a validated hold policy, or raise ScriptError listing every
-    problem with its line."""
+    problem with its line (check_words: hold it to the glossary, as ``parse`` does)."""
     data, lines = load_yaml(text, source, "a hold policy")
     try:
         policy = HoldPolicy.model_validate(data)
     except ValidationError as exc:
         raise ScriptError(pydantic_problems(exc, source, lines, (), None)) from None
     problems = _check(policy, source, lines)
+    if check_words:
+        problems += glossary.problems(text, source)
     if problems:
         raise ScriptError(problems)
     return policy

@@ -6,6 +6,8 @@ from typing import Any
 
 from flask import Flask
 
+from tickets import pins
+
 from . import config as config_module
 from .console import register_console
 from .db import register_db
@@ -19,6 +21,7 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     """Build the app: configuration, database, blueprints, commands. Nothing starts here."""
     app = Flask(__name__, instance_relative_config=True)
     app.config.update(config_module.load(app.instance_path, overrides))
+    pins.use_secret(app.config["SECRET_KEY"])  # PINs are keyed by a key derived from it
     register_logging(app)
     register_proxy(app)
     register_db(app)

@@ -39,7 +39,10 @@ class Settings(BaseSettings):
     TWILIO_PHONE_NUMBER: str = "+15550100000"
     TWILIO_API_URL: str = ""  # empty: Twilio itself; else a stand-in's origin (test benches)
     PUBLIC_BASE_URL: str = "http://127.0.0.1:5000"
-    HELPDESK_NAME: str = "the IT Help Desk"
+    HELPDESK_NAME: str = "the IT Help Desk"  # as said in DEFAULT_LANGUAGE
+    # The name in the line's other languages (JSON in the environment); a language left out
+    # hears HELPDESK_NAME.
+    HELPDESK_NAMES: dict[str, str] = {"it-IT": "l'Help Desk IT", "ms-MY": "Meja Bantuan IT"}
     DEFAULT_LANGUAGE: str = "en-US"
     INTAKE_SCRIPT: str = "intake"
     EMERGENCY_NUMBER: str = ""
@@ -55,6 +58,9 @@ class Settings(BaseSettings):
     # Where login throttling counts attempts (Flask-Limiter): memory:// counts per worker
     # process; redis://host:6379 or memcached://host:11211 share one count between them.
     RATELIMIT_STORAGE_URI: str = "memory://"
+    # SQLite only: NORMAL syncs the write-ahead log at checkpoints, not at every commit (a
+    # power loss may undo the last commits, never corrupt the file); FULL syncs every commit.
+    SQLITE_SYNCHRONOUS: Literal["NORMAL", "FULL"] = "NORMAL"
     # Webhook targets and SMS (YAML, see docs/integrations.md); empty: none.
     INTEGRATIONS_FILE: str = ""
 

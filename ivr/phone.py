@@ -40,6 +40,14 @@ class Prompt:
     language: str | None
     num_digits: int | None
     rest: list[ET.Element] = field(default_factory=list)
+    finish_on_key: str = "#"
+
+    def keyed(self, keys: str) -> str:
+        """What Twilio sends as ``Digits`` for these keys: up to the finish key (not sent),
+        and no more than ``numDigits`` (the rest are not part of this answer)."""
+        if self.finish_on_key and self.finish_on_key in keys:
+            keys = keys[:keys.index(self.finish_on_key)]
+        return keys[:self.num_digits] if self.num_digits else keys
 
 
 class Phone:
@@ -73,7 +81,8 @@ class Phone:
         return self
 
     def press(self, digits: str) -> Phone:
-        return self._answer({"Digits": digits})
+        """Key digits at the <Gather>, as Twilio hears them (its numDigits and finishOnKey)."""
+        return self._answer({"Digits": self._waiting().keyed(digits)})
 
     def speak(self, text: str, confidence: float = 0.92) -> Phone:
         return self._answer({"SpeechResult": text, "Confidence": f"{confidence:.2f}"})
@@ -152,7 +161,8 @@ class Phone:
 
     @property
     def languages(self) -> set[str]:
-        return {h.language for h in self.heard}
+        """The languages of what was said (the phone's own notes have none)."""
+        return {h.language for h in self.heard if h.language}
 
     # ---- the machinery ---------------------------------------------------------------------
 
@@ -187,6 +197,8 @@ class Phone:
             if self.left_queue:
                 extra, self.left_queue = {**extra, **self.left_queue}, None
             status, body = self.post(path, {**self.params, **extra})
+            if status == 403:
+                raise PhoneError(self._refused(path, body))
             if status != 200:
                 raise PhoneError(f"{path} answered HTTP {status}")
             try:
@@ -205,6 +217,17 @@ class Phone:
                 return
             path, extra = redirect, {}
         raise PhoneError("too many redirects without input")
+
+    def _refused(self, path: str, body: str) -> str:
+        """Why the line refused a request: the signature (PUBLIC_BASE_URL or token differ)."""
+        url = path if path.startswith("http") else self.base_url + "/" + path.lstrip("/")
+        said = body.strip().splitlines()[0] if body.strip() else ""
+        return (f"{path} answered HTTP 403: the line did not accept the signature. This phone "
+                f"signed {url} with its TWILIO_AUTH_TOKEN; the line checks the signature "
+                "against its own PUBLIC_BASE_URL and token, so both must be the same for the "
+                "phone and the server (the same .env; PUBLIC_BASE_URL is where Twilio sends "
+                "requests, not necessarily where the server listens)."
+                + (f" The line said: {said}" if said and not said.startswith("<") else ""))
 
     def _run(self, verbs: list[ET.Element]) -> None | str:
         """Play verbs until one waits; returns a URL to fetch next, if any."""
@@ -254,10 +277,13 @@ class Phone:
         for child in verb:
             if child.tag == "Say":
                 self._hear(child)
+            elif child.tag == "Play":
+                self._hear_text("[music]")
         num = verb.get("numDigits")
         self.prompt = Prompt(action=verb.get("action") or "", input=verb.get("input")
                              or "dtmf", language=verb.get("language"),
-                             num_digits=int(num) if num else None, rest=rest)
+                             num_digits=int(num) if num else None, rest=rest,
+                             finish_on_key=verb.get("finishOnKey", "#"))
 
     def _dial(self, verb: ET.Element) -> tuple[bool, str | None]:
         """A <Dial>: the phone notes the number; with an action it waits for the leg to end."""
@@ -283,7 +309,8 @@ class Phone:
         self.transcript.append(heard)
 
     def _hear_text(self, text: str) -> None:
-        heard = Heard(text)
+        """A note of what the phone did (queued, dialled): not said, so in no language."""
+        heard = Heard(text, language="")
         self.heard.append(heard)
         self.transcript.append(heard)
 

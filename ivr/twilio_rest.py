@@ -5,35 +5,47 @@ scheduler and the CLI route exactly as the webhooks do."""
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from flask import Flask
-from twilio.http.http_client import TwilioHttpClient
-from twilio.rest import Client
 
 from .queues.bridge import Router
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
+
+# twilio.rest and requests (about 10 MB) are imported when the first REST call is made, not by
+# every web worker at start: most workers only answer webhooks with TwiML.
 
 BRIDGE_ENDPOINT = "voice.queue_bridge"  # the webhook a dequeued caller is sent to
 
 
-class RedirectedHttpClient(TwilioHttpClient):
-    """Sends each REST request to another origin, path and query kept (TWILIO_API_URL: a
-    stand-in for Twilio on a test bench)."""
+def redirected_http_client(origin: str, **options: Any) -> Any:
+    """A Twilio HTTP client sending each REST request to another origin, path and query kept
+    (TWILIO_API_URL: a stand-in for Twilio on a test bench)."""
+    from twilio.http.http_client import TwilioHttpClient
 
-    def __init__(self, origin: str, **options: Any):
-        super().__init__(**options)
-        self.origin = urlsplit(origin)
+    class RedirectedHttpClient(TwilioHttpClient):
+        def __init__(self, origin: str, **options: Any):
+            super().__init__(**options)
+            self.origin = urlsplit(origin)
 
-    def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
-        parts = urlsplit(url)
-        url = urlunsplit((self.origin.scheme, self.origin.netloc, parts.path, parts.query, ""))
-        return super().request(method, url, *args, **kwargs)
+        def request(self, method: str, url: str, *args: Any, **kwargs: Any) -> Any:
+            parts = urlsplit(url)
+            url = urlunsplit((self.origin.scheme, self.origin.netloc, parts.path, parts.query,
+                              ""))
+            return super().request(method, url, *args, **kwargs)
+
+    return RedirectedHttpClient(origin, **options)
 
 
 def make_client(cfg: Mapping[str, Any], timeout: float | None = None) -> Client:
     """A Twilio REST client for the configured account (and TWILIO_API_URL, when set)."""
-    http = (RedirectedHttpClient(cfg["TWILIO_API_URL"], timeout=timeout)
+    from twilio.http.http_client import TwilioHttpClient
+    from twilio.rest import Client
+
+    http = (redirected_http_client(cfg["TWILIO_API_URL"], timeout=timeout)
             if cfg.get("TWILIO_API_URL") else TwilioHttpClient(timeout=timeout))
     return Client(cfg["TWILIO_ACCOUNT_SID"], cfg["TWILIO_AUTH_TOKEN"], http_client=http)
 

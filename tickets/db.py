@@ -45,10 +45,16 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str) -> Engine:
+def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
     """An engine; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE so writers queue, not fail.
     Its errors carry no row data (``hide_parameters``, ``keep_rows_out_of_errors``): they are
-    logged, and rows hold names, numbers, accounts, problems and PIN hashes."""
+    logged, and rows hold names, numbers, accounts, problems and PIN hashes.
+
+    ``sqlite_synchronous``: FULL syncs the WAL to disk at every commit; NORMAL (the line's
+    default, ``SQLITE_SYNCHRONOUS``) only at checkpoints, so a power loss or OS crash may undo
+    the last commits (never corrupt the database); a crash of the app loses nothing."""
+    if sqlite_synchronous not in ("FULL", "NORMAL"):
+        raise ValueError("sqlite_synchronous is FULL or NORMAL")
     if url.startswith("sqlite"):
         engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
                                hide_parameters=True)
@@ -61,6 +67,7 @@ def make_engine(url: str) -> Engine:
             cur.execute("PRAGMA foreign_keys=ON")
             if ":memory:" not in url:
                 cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
             cur.execute("PRAGMA busy_timeout=30000")
             cur.close()
 

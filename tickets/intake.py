@@ -146,6 +146,9 @@ def verify_pin(session: Session, number: str | None, pin: str | None,
         return _status(session, ticket, False, locked)
     # An unknown ticket costs the same hashing: the time taken does not tell.
     if pins.pin_matches(ticket.pin_hash if ticket is not None else None, pin):
+        assert ticket is not None and pin is not None
+        if pins.needs_rehash(ticket.pin_hash):  # an argon2 PIN of before: keyed from now on
+            ticket.pin_hash = pins.hash_pin(pin)
         _enquiry(session, ticket, call_id, now, "status_enquiry",
                  "Status enquiry by phone (PIN): told to the caller", allowed=True)
         return _status(session, ticket, True)
@@ -258,7 +261,7 @@ def open_voicemail_ticket(session: Session, *, script_name: str, caller_id: str 
                           recording_url: str, duration: str | None) -> Ticket:
     """A message left while the line could not serve the call (Twilio's fallback URL): kept on
     an incomplete ticket at the intake script's default priority."""
-    script = versions.script_of(versions.current(session, script_name))
+    script = versions.live_script(session, script_name).parsed
     priority = script.priority.default_label if script.priority else "unassessed"
     ticket, _pin = open_ticket(session, fields={
         "caller_id": caller_id,

@@ -231,7 +231,15 @@ class QueueEntry(Base):
     """A caller's (or a callback request's) place in a tier's queue, mirroring Twilio's queue."""
 
     __tablename__ = "queue_entry"
-    __table_args__ = (Index("ix_queue_entry_status_tier", "status", "tier"),)
+    __table_args__ = (
+        Index("ix_queue_entry_status_tier", "status", "tier"),
+        # The line in order (ivr.queues.lineup): place in line and routing without a scan
+        # (tier and category too: the place is counted from the index alone).
+        Index("ix_queue_entry_line", "status", "consent", "rank", "joined_at", "id", "tier",
+              "category"),
+        # The latest handle times (the wait estimate).
+        Index("ix_queue_entry_ended_at", "ended_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))

@@ -26,10 +26,20 @@ def record_event(
     at: datetime | None = None,
 ) -> TicketEvent:
     """Add a line to a ticket's timeline (or to the call's, until its ticket opens)."""
-    event = TicketEvent(ticket_id=ticket_id, call_id=call_id, kind=kind, text=text, step=step,
-                        data=data or {}, actor=actor, public=public, at=at or utcnow())
+    event = TicketEvent(**event_values(kind, text, ticket_id=ticket_id, call_id=call_id,
+                                       step=step, data=data, actor=actor, public=public, at=at))
     session.add(event)
     return event
+
+
+def event_values(kind: str, text: str, *, ticket_id: int | None = None,
+                 call_id: int | None = None, step: str | None = None,
+                 data: dict[str, Any] | None = None, actor: str = "ivr", public: bool = False,
+                 at: datetime | None = None) -> dict[str, Any]:
+    """The columns of a timeline line, for ``record_event`` or one INSERT of several lines."""
+    return {"ticket_id": ticket_id, "call_id": call_id, "kind": kind, "text": text,
+            "step": step, "data": data or {}, "actor": actor, "public": public,
+            "at": at or utcnow()}
 
 
 def latest_public_note(session: Session, ticket: Ticket) -> str | None:

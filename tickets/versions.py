@@ -6,10 +6,14 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from contextlib import nullcontext
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
+from weakref import WeakKeyDictionary
 
-from sqlalchemy import func, select
+from sqlalchemy import bindparam, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,11 +26,14 @@ from .models import ScriptVersion
 POLICIES_DIR = SCRIPTS_DIR.parent / "policies"
 POLICY_NAME = "default"  # the policy of every queue without one of its own ("tier2")
 
-PARSERS: dict[str, Callable[[str, str], Any]] = {"script": parse, "policy": parse_policy}
+# (text, source, check_words=True): the glossary is held to on check and publish, not when a
+# version already published is read for a call.
+PARSERS: dict[str, Callable[..., Any]] = {"script": parse, "policy": parse_policy}
 
 
+@cache
 def shipped(kind: str) -> dict[str, Path]:
-    """The shipped files of a kind, by name."""
+    """The shipped files of a kind, by name (the package's files: read once per process)."""
     if kind == "script":
         return shipped_scripts()
     return {p.stem: p for p in sorted(POLICIES_DIR.glob("*.yaml"))}
@@ -44,6 +51,7 @@ def publish(session: Session, name: str, text: str, author: str = "system",
                             author=author)
     session.add(version)
     session.flush()
+    session.info.pop(_MEMO, None)  # this transaction's live versions change
     return version
 
 
@@ -77,13 +85,17 @@ def current(session: Session, name: str, kind: str = "script") -> ScriptVersion:
     return version
 
 
-def sync_shipped(session: Session) -> list[ScriptVersion]:
-    """Publish each shipped script or policy whose file differs from its live version."""
+def sync_shipped(session: Session,
+                 variants: dict[tuple[str, str], str] | None = None) -> list[ScriptVersion]:
+    """Publish each shipped script or policy whose file differs from its live version.
+
+    variants: (kind, name) -> a text that counts as the shipped one (the demo's own policy)."""
     published = []
     for kind in PARSERS:
         for name, path in shipped(kind).items():
             text = path.read_text(encoding="utf-8")
-            if current(session, name, kind).text != text:
+            live = current(session, name, kind).text
+            if live not in (text, (variants or {}).get((kind, name))):
                 published.append(publish(session, name, text, "shipped", kind))
     return published
 
@@ -105,7 +117,7 @@ def script_of(version: ScriptVersion) -> Any:
 def _parse_cached(key: str, version: ScriptVersion) -> Any:
     parsed = _PARSED.get(key)
     if parsed is None:
-        parsed = PARSERS[version.kind](version.text, f"{version.name}.yaml")
+        parsed = PARSERS[version.kind](version.text, f"{version.name}.yaml", check_words=False)
         if len(_PARSED) >= _PARSED_MAX:
             _PARSED.pop(next(iter(_PARSED)))
         _PARSED[key] = parsed
@@ -123,7 +135,83 @@ def script_for_call(session: Session, version_id: int, key: str | None) -> Any:
     return script_of(version)
 
 
+# ---- the live version, cached per process --------------------------------------------------
+#
+# A call's start, a queue arrival and every hold fetch need the live script or policy. Versions
+# are never edited, so each is loaded and parsed once per process, keyed by its database (the
+# engine: ids repeat across databases) and its row; the freshness check is one query of the
+# newest version's id (no 28 KB text), made once per transaction.
+
+@dataclass(frozen=True)
+class Live:
+    """The live version of a script or policy: its row's id, content digest and parse."""
+
+    id: int
+    digest: str
+    parsed: Any
+
+
+_LOADED: WeakKeyDictionary[Any, dict[tuple[int, datetime], tuple[str, Any]]] = \
+    WeakKeyDictionary()
+_MEMO = "tickets.versions.live"  # session.info: this transaction's answers
+_NEWEST = (select(ScriptVersion.id, ScriptVersion.created_at)
+           .where(ScriptVersion.kind == bindparam("kind"), ScriptVersion.name == bindparam("name"))
+           .order_by(ScriptVersion.version.desc()).limit(1))
+
+
+def live(session: Session, name: str, kind: str = "script") -> Live | None:
+    """The live version (the shipped file is published the first time); None if neither."""
+    memo: tuple[Any, dict[tuple[str, str], Live | None]] | None = session.info.get(_MEMO)
+    transaction = session.get_transaction()
+    if memo is not None and transaction is not None and memo[0] is transaction \
+            and (kind, name) in memo[1]:
+        return memo[1][(kind, name)]
+    row = session.execute(_NEWEST, {"kind": kind, "name": name}).first()
+    key: tuple[int, datetime] | None = (row[0], row[1]) if row is not None else None
+    if key is None and name in shipped(kind):
+        version = find(session, name, kind)
+        key = (version.id, version.created_at) if version is not None else None
+    found = _loaded(session, *key) if key is not None else None
+    transaction = session.get_transaction()
+    if memo is None or memo[0] is not transaction:
+        memo = (transaction, {})
+        session.info[_MEMO] = memo
+    memo[1][(kind, name)] = found
+    return found
+
+
+def of_row(version: ScriptVersion) -> Live:
+    """A version given by its row (an admin's draft trial) as ``live`` gives the live one."""
+    return Live(version.id, digest(version), script_of(version))
+
+
+def live_script(session: Session, name: str, kind: str = "script") -> Live:
+    """The live version, publishing the shipped file if none exists yet (LookupError: none)."""
+    found = live(session, name, kind)
+    if found is None:
+        raise LookupError(f"no {kind} named {name!r} is published or shipped")
+    return found
+
+
+def _loaded(session: Session, version_id: int, created_at: datetime) -> Live:
+    key = (version_id, created_at)
+    bind = session.get_bind()
+    loaded = _LOADED.get(bind)
+    if loaded is None:
+        loaded = _LOADED[bind] = {}
+    hit = loaded.get(key)
+    if hit is None:
+        version = session.get(ScriptVersion, version_id)
+        if version is None:
+            raise LookupError(f"no script version {version_id}")
+        hit = (digest(version), script_of(version))
+        if len(loaded) >= _PARSED_MAX:
+            loaded.pop(next(iter(loaded)))
+        loaded[key] = hit
+    return Live(version_id, *hit)
+
+
 def live_policy(session: Session, tier: int | None = None) -> HoldPolicy:
     """The live hold policy of a tier's queue ('tier2'), or the default one."""
-    version = find(session, f"tier{tier}", kind="policy") if tier else None
-    return script_of(version or current(session, POLICY_NAME, kind="policy"))
+    found = live(session, f"tier{tier}", kind="policy") if tier else None
+    return (found or live_script(session, POLICY_NAME, kind="policy")).parsed

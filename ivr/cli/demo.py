@@ -13,6 +13,7 @@ from tickets.accounts import User
 from tickets.demo import DEMO_FILE, load_demo
 from tickets.models import Agent
 
+from ..console.admin.yaml_edit import set_value
 from ..console.auth import create_user
 from ..queues.agents import set_phone_pin
 from .session import open_session
@@ -20,11 +21,27 @@ from .session import open_session
 cli = AppGroup("demo", help="Demo data.")
 
 
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def demo_policy_text() -> str:
+    """The shipped hold policy with the desk open all day every day: the demo shows the whole
+    line (the hold, the analysts) whenever it is tried. An admin changes the hours at
+    /admin (Hours and SLA) to hear the after-hours line."""
+    shipped = versions.shipped("policy")[versions.POLICY_NAME].read_text(encoding="utf-8")
+    text = set_value(shipped, ["hours", "weekly"], {day: ["00:00-24:00"] for day in WEEKDAYS})
+    return set_value(text, ["hours", "holidays"], [])
+
+
 @cli.command("load")
 def demo_load() -> None:
-    """Load the demo customers, equipment and tickets (once) and the shipped scripts."""
+    """Load the demo customers, equipment and tickets (once), the shipped scripts and the
+    demo's hold policy (open every day, all day)."""
     with open_session() as session:
-        versions.sync_shipped(session)
+        demo_policy = demo_policy_text()
+        versions.sync_shipped(session, {("policy", versions.POLICY_NAME): demo_policy})
+        if versions.current(session, versions.POLICY_NAME, "policy").text != demo_policy:
+            versions.publish(session, versions.POLICY_NAME, demo_policy, "demo", "policy")
         added = load_demo(session)
         session.commit()
         logins = demo_logins(session)
@@ -35,6 +52,7 @@ def demo_load() -> None:
     for username, password, role in logins:
         click.echo(f"  {username:<6} / {password:<14} ({role.replace('_', ' ')})")
     click.echo(f"analysts log in by phone (flask ivr call --from THEIR_NUMBER) with PIN {pin}")
+    click.echo("the demo desk is open every day, all day (change it at /admin, Hours and SLA)")
 
 
 def demo_logins(session: Session) -> list[tuple[str, str, str]]:

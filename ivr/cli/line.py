@@ -8,15 +8,18 @@ from flask import current_app
 from flask.cli import with_appcontext
 
 from ..clock import of
-from ..scheduler import SchedulerRefused, make_dispatcher, run, sqlite_lock
 from ..twilio_rest import router
 from .session import open_session
+
+# The scheduler (APScheduler) is imported by its commands only, not by every web worker.
 
 
 @click.command("scheduler")
 @with_appcontext
 def scheduler() -> None:
     """Run the scheduler: outbound calls, SLA escalation, status calls, routing sweep."""
+    from ..scheduler import SchedulerRefused, run
+
     try:
         run(current_app._get_current_object())  # type: ignore[attr-defined]
     except SchedulerRefused as exc:
@@ -27,6 +30,8 @@ def scheduler() -> None:
 @with_appcontext
 def dispatch() -> None:
     """Place every due outbound call now, once (what the scheduler does every few seconds)."""
+    from ..scheduler import SchedulerRefused, make_dispatcher, sqlite_lock
+
     try:
         lock = sqlite_lock(current_app.config["DATABASE_URL"])
     except SchedulerRefused as exc:

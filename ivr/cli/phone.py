@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -59,7 +61,8 @@ def _converse(phone: Phone, lang: str | None) -> None:
     """Show what the line says and send what the person types, until someone hangs up."""
     while True:
         for heard in phone.heard:
-            click.secho(f"[{heard.language}] ", fg="cyan", nl=False)
+            if heard.language:
+                click.secho(f"[{heard.language}] ", fg="cyan", nl=False)
             click.echo(heard.text)
         if phone.hung_up:
             click.secho("(the line hung up)", fg="yellow")
@@ -74,6 +77,8 @@ def _converse(phone: Phone, lang: str | None) -> None:
         what = phone.prompt.input if phone.prompt else "?"
         entry = click.prompt(click.style(f"you ({what})", fg="green"), default="",
                              show_default=False).strip()
+        if not sys.stdin.isatty():  # answers read from a file: show them, as a transcript
+            click.echo(entry or "(silence)")
         if entry.lower() in ("q", "quit", "hangup"):
             click.echo("(you hung up)")
             return

@@ -81,11 +81,25 @@ def check_phone_pin(agent: Agent, pin: str | None, attempt: str) -> bool:
         return False
     if pins.pin_matches(agent.pin_hash, pin):
         agent.pin_failures, agent.pin_failed_attempt = 0, None
+        if pins.needs_rehash(agent.pin_hash) and pin is not None:  # argon2 of before
+            agent.pin_hash = pins.hash_pin(pin)
         return True
     if agent.pin_failed_attempt != attempt:
         agent.pin_failures += 1
         agent.pin_failed_attempt = attempt[:100]
     return False
+
+
+def anyone_free(session: Session) -> bool:
+    """Is an analyst available now (else routing has nothing to do)?"""
+    return session.scalar(select(Agent.id).where(Agent.status == AgentStatus.AVAILABLE)
+                          .limit(1)) is not None
+
+
+def anyone_logged_in(session: Session) -> bool:
+    """Is any analyst not offline?"""
+    return session.scalar(select(Agent.id).where(Agent.status != AgentStatus.OFFLINE)
+                          .limit(1)) is not None
 
 
 def logged_in(session: Session) -> Sequence[Agent]:

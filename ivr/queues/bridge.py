@@ -7,17 +7,16 @@ is (a URL builder), so the scheduler, the CLI and the webhooks route the same wa
 
 from __future__ import annotations
 
+import heapq
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
-from requests import RequestException
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException
-from twilio.rest import Client
 
 from tickets import timeline
 from tickets.models import Agent, Call, OutboundCall, QueueEntry
@@ -25,7 +24,10 @@ from tickets.statuses import AgentStatus, OutboundKind, OutboundStatus, QueueSta
 from tickets.versions import live_policy
 
 from . import agents, hold, routing, service
-from .lineup import as_agent, as_waiting, holding, tier_rules, ts
+from .lineup import as_agent, as_waiting, holding_in_order, tier_rules, ts
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 
@@ -49,16 +51,14 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
     pol = live_policy(session)
     agents.finish_wrap_ups(session, now, pol.wrap_up_seconds)
     session.flush()
+    if not agents.anyone_free(session):
+        return []  # the usual case while callers hold: nothing to read, nothing to route
     callbacks = _callbacks_in_line(session, now)
-    waiting = sorted([e for e in holding(session) if e.queue_sid]
-                     + [entry for entry, _ in callbacks.values()],
-                     key=lambda e: (e.rank, e.joined_at, e.id))
-    if not waiting:
-        return []
-    pairs = routing.assign([as_waiting(e) for e in waiting],
-                           [as_agent(a) for a in agents.logged_in(session)],
-                           ts(now), tier_rules(pol), presorted=True)
-    by_id = {e.id: e for e in waiting}
+    due = sorted((as_waiting(entry) for entry, _ in callbacks.values()), key=routing.order_key)
+    staff = [as_agent(a) for a in agents.logged_in(session)]
+    with holding_in_order(session) as holding:
+        pairs = routing.assign(heapq.merge(holding, due, key=routing.order_key), staff,
+                               ts(now), tier_rules(pol), presorted=True)
     claimed = []
     for w, a in pairs:
         if w.id in callbacks:
@@ -70,10 +70,11 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
         if not agents.claim(session, a.id, now):
             service.unclaim(session, w.id)
             continue
-        entry = by_id[w.id]
-        call = session.get(Call, entry.call_id)
-        assert call is not None and entry.queue_sid is not None  # holding callers have both
-        claimed.append(Bridge(entry.id, a.id, call.sid, entry.queue_sid, int(ts(now))))
+        call_sid, queue_sid = session.execute(
+            select(Call.sid, QueueEntry.queue_sid).join(QueueEntry, QueueEntry.call_id == Call.id)
+            .where(QueueEntry.id == w.id)).one()
+        assert queue_sid is not None  # read only for callers in Twilio's queue
+        claimed.append(Bridge(w.id, a.id, call_sid, queue_sid, int(ts(now))))
     session.expire_all()
     return claimed
 
@@ -132,6 +133,8 @@ class Router:
         Commits: the claims are visible to every worker before Twilio is asked."""
         claims = claim_bridges(session, now)
         session.commit()
+        if claims:
+            from requests import RequestException  # loaded with the Twilio client
         for claim in claims:
             try:
                 self.client().queues(claim.queue_sid).members(claim.call_sid).update(

@@ -1,18 +1,26 @@
 """The line as the pure core sees it: queue entries and analysts turned into routing values,
-a caller's place in line and estimated wait, and the hold state of an entry. Reads only."""
+a caller's place in line and estimated wait, and the hold state of an entry. Reads only.
+
+The work of one hold fetch does not grow with the number of callers waiting: the place in line
+is one COUNT over the line's index (``ix_queue_entry_line``: status, consent, rank, joined_at,
+id), and the routing pass reads the line in that order only until the free analysts are used
+up (nothing at all when nobody is free).
+"""
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
 from tickets.models import Agent, QueueEntry
 from tickets.statuses import AgentStatus, QueueStatus
 
-from . import agents, estimator, hold, routing
+from . import estimator, hold, routing
 
 RECENT_HANDLES = 50  # handle times the wait estimate learns from
 
@@ -45,18 +53,70 @@ def holding(session: Session) -> list[QueueEntry]:
         .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)))
 
 
+_LINE = (QueueEntry.id, QueueEntry.rank, QueueEntry.joined_at, QueueEntry.tier,
+         QueueEntry.category, QueueEntry.kind)
+
+
+@contextmanager
+def holding_in_order(session: Session) -> Iterator[Iterator[routing.Waiting]]:
+    """Callers holding with consent in Twilio's queue, best first, as routing values read
+    from the line's index a few at a time (stop reading whenever: the rest is never loaded)."""
+    result = session.execute(
+        select(*_LINE)
+        .where(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
+               QueueEntry.queue_sid.is_not(None))
+        .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)
+        .execution_options(yield_per=64))
+    try:
+        yield (routing.Waiting(id=i, rank=rank, joined_at=ts(joined), tier=tier,
+                               category=category, kind=kind)
+               for i, rank, joined, tier, category, kind in result)
+    finally:
+        result.close()
+
+
+def _at(t: float) -> datetime:
+    return datetime.fromtimestamp(t, UTC)
+
+
+def callers_ahead(session: Session, me: QueueEntry, reach: list[routing.Reach]) -> int:
+    """How many holding callers are ahead of ``me`` whom one of the tiers in ``reach`` could
+    take (``routing.place_in_line``'s count, done by the database over the line's index)."""
+    if not reach:
+        return 0
+    q = QueueEntry
+    ahead = tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id)
+    reachable: list[ColumnElement[bool]] = []
+    for r in reach:
+        opened = [and_(q.tier == start, q.joined_at <= _at(cut))
+                  for start, cut in r.cutoffs.items() if cut != float("-inf")]
+        if not opened:
+            continue
+        fit = true() if r.generalist else or_(q.category.is_(None),
+                                              q.category.in_(sorted(r.skills)))
+        reachable.append(and_(or_(*opened), fit))
+    return session.scalar(
+        select(func.count()).select_from(q)
+        .where(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != me.id, ahead,
+               or_(*reachable) if reachable else false())) or 0
+
+
 def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
                           pol: HoldPolicy) -> tuple[int, float]:
     """The caller's place among those the same agents serve, and the estimated wait (s)."""
-    staff = agents.logged_in(session)
     t = ts(now)
-    place, serving = routing.place_in_line(
-        as_waiting(entry), [as_waiting(e) for e in holding(session)],
-        [as_agent(a) for a in staff], t, tier_rules(pol))
-    by_id = {a.id: a for a in staff}
-    busy = [t - ts(by_id[a.id].status_since) for a in serving
-            if a.status == AgentStatus.ON_CALL]
-    wrapping = [max(0.0, pol.wrap_up_seconds - (t - ts(by_id[a.id].status_since)))
+    since: dict[int, float] = {}
+    staff = []
+    for i, tier, skills, status, status_since, idle_since in session.execute(
+            select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since,
+                   Agent.idle_since).where(Agent.status != AgentStatus.OFFLINE)):
+        since[i] = ts(status_since)
+        staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
+                                   status=status, idle_since=ts(idle_since)))
+    serving, reach = routing.serving_reach(as_waiting(entry), staff, t, tier_rules(pol))
+    place = callers_ahead(session, entry, reach) + 1
+    busy = [t - since[a.id] for a in serving if a.status == AgentStatus.ON_CALL]
+    wrapping = [max(0.0, pol.wrap_up_seconds - (t - since[a.id]))
                 for a in serving if a.status == AgentStatus.WRAP_UP]
     tiers = {a.tier for a in serving} or {entry.tier}
     handles = session.scalars(

@@ -177,15 +177,22 @@ def best_agent_for(w: Waiting, agents: Iterable[Agent], now: float, rules: TierR
 SERVING = frozenset({AgentStatus.AVAILABLE, AgentStatus.ON_CALL, AgentStatus.WRAP_UP})
 
 
-def place_in_line(me: Waiting, waiting: Iterable[Waiting], agents: Iterable[Agent], now: float,
-                  rules: TierRules) -> tuple[int, list[Agent]]:
-    """The caller's place in line and the agents who could serve them, for the wait estimate.
+@dataclass(frozen=True)
+class Reach:
+    """Whom the agents of one tier serving a caller could take: a caller who started in tier
+    s and joined at or before ``cutoffs[s]``, in any category if ``generalist``, else in one of
+    ``skills`` (or with no category)."""
 
-    The agents: serving now (available, on a call or in wrap-up), in a tier open to the caller,
-    with skills that fit. The place: 1 + the callers ahead in ``order_key`` order whom at least
-    one of those agents could take (tier opened for them, skills fit). Staffed tiers are
-    derived from ``agents`` as in ``assign``. ``me`` itself in ``waiting`` is not counted.
-    """
+    cutoffs: dict[int, float]
+    generalist: bool
+    skills: frozenset[str]
+
+
+def serving_reach(me: Waiting, agents: Iterable[Agent], now: float,
+                  rules: TierRules) -> tuple[list[Agent], list[Reach]]:
+    """The agents who could serve the caller (serving now: available, on a call or in
+    wrap-up; in a tier open to the caller; skills that fit) and, per tier of theirs, whom else
+    they could take (see ``place_in_line``). Staffed tiers are derived from ``agents``."""
     agents = list(agents)
     staffed = {a.tier for a in agents if a.status != OFFLINE}
     mine = eligible_tiers(me, now, rules, staffed)
@@ -194,11 +201,24 @@ def place_in_line(me: Waiting, waiting: Iterable[Waiting], agents: Iterable[Agen
     by_tier: dict[int, list[Agent]] = {}
     for a in serving:
         by_tier.setdefault(a.tier, []).append(a)
-    reach = []  # per tier: cut-offs by start tier, any generalist, skills of its agents
-    for tier, group in by_tier.items():
-        reach.append((_cutoffs(tier, now, rules, staffed),
-                      any(not a.skills for a in group),
-                      frozenset().union(*(a.skills for a in group))))
+    reach = [Reach(_cutoffs(tier, now, rules, staffed), any(not a.skills for a in group),
+                   frozenset().union(*(a.skills for a in group)))
+             for tier, group in by_tier.items()]
+    return serving, reach
+
+
+def place_in_line(me: Waiting, waiting: Iterable[Waiting], agents: Iterable[Agent], now: float,
+                  rules: TierRules) -> tuple[int, list[Agent]]:
+    """The caller's place in line and the agents who could serve them, for the wait estimate.
+
+    The agents: serving now (available, on a call or in wrap-up), in a tier open to the caller,
+    with skills that fit. The place: 1 + the callers ahead in ``order_key`` order whom at least
+    one of those agents could take (tier opened for them, skills fit). Staffed tiers are
+    derived from ``agents`` as in ``assign``. ``me`` itself in ``waiting`` is not counted.
+    (``ivr.queues.lineup`` counts the same callers with one indexed query.)
+    """
+    serving, reaches = serving_reach(me, agents, now, rules)
+    reach = [(r.cutoffs, r.generalist, r.skills) for r in reaches]
     key = order_key(me)
     ahead = 0
     for w in waiting:
@@ -261,12 +281,13 @@ _joined = attrgetter("joined_at")
 _id = attrgetter("id")
 
 
-def assign(waiting: Sequence[Waiting], agents: Iterable[Agent], now: float, rules: TierRules,
+def assign(waiting: Iterable[Waiting], agents: Iterable[Agent], now: float, rules: TierRules,
            presorted: bool = False) -> list[tuple[Waiting, Agent]]:
     """One routing round: callers in ``order_key`` order each get the longest-idle fitting free
     agent; each agent is used once. Tiers count as staffed when an agent there is not offline.
 
-    With ``presorted`` the caller promises ``waiting`` is already in ``order_key`` order.
+    With ``presorted`` the caller promises ``waiting`` is already in ``order_key`` order; it
+    may then be a stream (read only until the free agents are used up).
     """
     staffed: set[int] = set()
     free_by_tier: dict[int, list[Agent]] = {}

@@ -86,12 +86,13 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
         entry = _entry_for(session, call, ticket, now, pol, QueueStatus.AFTER_HOURS)
         return Arrival("after_hours", entry, next_opening=pol.next_opening(now))
     entry = _entry_for(session, call, ticket, now, pol, QueueStatus.WAITING)
-    if not agents.logged_in(session):
+    if not agents.anyone_logged_in(session):
         entry.status = QueueStatus.NOBODY
         return Arrival("nobody", entry, next_opening=None)
     position, estimate = position_and_estimate(session, entry, now, pol)
     if estimate <= 0:
         entry.consent = True
+        entry.last_position_told = position  # put through: "number 1 in line" tells nothing
         _event(session, entry, "queued", f"Queued for tier {entry.tier}: an analyst is free",
                tier=entry.tier)
         return Arrival("connect", entry, 0.0, position)

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select, update
 from sqlalchemy.orm import Session
 
 from call_scripts import (
@@ -31,7 +31,7 @@ from call_scripts import (
 )
 from tickets import outbox, phones, timeline, versions
 from tickets.db import utcnow
-from tickets.models import Call, OutboundCall, ScriptVersion, Ticket
+from tickets.models import Call, OutboundCall, ScriptVersion, Ticket, TicketEvent
 from tickets.outbox import Topic
 from tickets.statuses import FINAL_STATUSES, CallStatus
 
@@ -45,7 +45,7 @@ log = logging.getLogger(__name__)
 class LineConfig:
     """What a call needs from the app's configuration."""
 
-    helpdesk_name: str
+    helpdesk_name: str | dict[str, str]  # by language: said in the call's language
     default_language: str
     script_name: str
     step_url: str  # path of the step webhook, e.g. /voice/step
@@ -86,8 +86,10 @@ def answer(session: Session, line: LineConfig, form: dict[str, str], now: dateti
     if call is not None and call.last_response:
         return call.last_response  # Twilio asked twice: same answer, nothing applied again
     caller = phones.to_e164(form.get("From"))
-    version = (session.get(ScriptVersion, line.script_version_id) if line.script_version_id
-               else None) or versions.current(session, line.script_name)
+    draft = session.get(ScriptVersion, line.script_version_id) if line.script_version_id \
+        else None
+    version = versions.of_row(draft) if draft else versions.live_script(session,
+                                                                          line.script_name)
     if call is None:
         call = Call(sid=sid)
         session.add(call)
@@ -115,7 +117,7 @@ def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
     call.direction = "outbound-api"
     call.from_number = form.get("From")
     call.to_number = outbound.to_number
-    version = versions.current(session, outbound.kind)
+    version = versions.live_script(session, outbound.kind)
     who = "a machine" if fields.get("machine") else "the customer"
     return begin(session, call, version, {"helpdesk": line.helpdesk_name, **fields},
                  outbound.language or line.default_language, line,
@@ -124,33 +126,75 @@ def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
                  now, ticket_id=outbound.ticket_id)
 
 
-def begin(session: Session, call: Call, version: ScriptVersion, fields: dict[str, Any],
+def begin(session: Session, call: Call, version: versions.Live, fields: dict[str, Any],
           language: str, line: LineConfig, what: str, data: dict[str, Any], now: datetime,
           ticket_id: int | None = None) -> str:
     """Pin the call to its script version and run the script's first turn."""
     call.script_version_id = version.id
-    call.script_digest = versions.digest(version)
+    call.script_digest = version.digest
     session.flush()
     timeline.record_event(session, "call", what, call_id=call.id, ticket_id=ticket_id, data=data)
-    script = versions.script_of(version)
+    script = version.parsed
     # Numbers a caller keys to be called back are checked then, by the policy's rule.
     dialling = versions.live_policy(session).outbound.dial_rule()
     turn = start(script, fields, language=language, dialling=dialling)
     return _finish_turn(session, call, script, turn, line, 0, now)
 
 
+# Built once (their SQL and cache keys too): a turn only binds its values.
+_LOCK_TURN = select(Call.id, Call.turn, Call.state, Call.last_response, Call.script_version_id,
+                    Call.script_digest, Call.direction
+                    ).where(Call.sid == bindparam("sid")).with_for_update()
+_SAVE_TURN = (update(Call).where(Call.id == bindparam("call_id"), Call.turn == bindparam("taken"))
+              .values(state=bindparam("new_state"), language=bindparam("new_language"),
+                      turn=bindparam("new_turn"), last_response=bindparam("new_response")))
+_ADD_EVENTS = insert(TicketEvent)
+
+
 def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
          now: datetime) -> str | None:
-    """The caller answered a prompt (or stayed silent). Returns TwiML, or None if unknown call."""
-    call = _lock_call(session, form["CallSid"])
-    if call is None or call.state is None or call.script_version_id is None:
+    """The caller answered a prompt (or stayed silent). Returns TwiML, or None if unknown call.
+
+    Most turns only say something and add answers to the timeline: those take the short way,
+    in SQLAlchemy Core (one SELECT ... FOR UPDATE of the columns a turn needs, one guarded
+    UPDATE of the call, one INSERT of the timeline lines), committed by the webhook before the
+    TwiML is returned. A turn with an effect (open a ticket, look up the caller, ...) runs
+    through the ORM, from the same locked row.
+    """
+    row = session.execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
+    if row is None:
         return None
-    about_ticket(ticket_number(call.state))
-    if number <= call.turn:
-        return call.last_response  # a repeat of a step already taken: replay, apply nothing
-    script = versions.script_for_call(session, call.script_version_id, call.script_digest)
-    turn = advance(script, call.state, event_from(form))
-    return _finish_turn(session, call, script, turn, line, call.turn + 1, now)
+    call_id, taken, state, last_response, version_id, digest, direction = row
+    if state is None or version_id is None:
+        return None
+    about_ticket(ticket_number(state))
+    if number <= taken:
+        return last_response  # a repeat of a step already taken: replay, apply nothing
+    script = versions.script_for_call(session, version_id, digest)
+    turn = advance(script, state, event_from(form))
+    if turn.effect is not None:
+        call = session.get(Call, call_id)
+        assert call is not None
+        return _finish_turn(session, call, script, turn, line, taken + 1, now)
+    spoken: list[Any] = []
+    events: list[dict[str, Any]] = []
+    for action in turn.actions:
+        if isinstance(action, Log):
+            events.append(timeline.event_values(
+                action.kind, action.text, call_id=call_id, step=action.step,
+                ticket_id=_current_ticket_id(turn.state), data=action.data))
+        elif not isinstance(action, Effect):
+            spoken.append(action)
+    queue_url = line.queue_url if direction == "inbound" else line.connect_url
+    body = twiml.render(spoken, f"{line.step_url}?t={taken + 2}", queue_url)
+    saved = session.connection().execute(_SAVE_TURN, {
+        "call_id": call_id, "taken": taken, "new_state": turn.state,
+        "new_language": turn.state["language"], "new_turn": taken + 1, "new_response": body})
+    if not saved.rowcount:
+        raise RuntimeError("the call's turn was taken meanwhile")  # the row is locked: never
+    if events:
+        session.execute(_ADD_EVENTS, events)
+    return body
 
 
 def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line: LineConfig,

@@ -227,7 +227,8 @@ def queue_bridge(hook: Hook, entry: QueueEntry) -> str:
         return queue_twiml.plain_goodbye()
     voice = queue_twiml.speaker(hook.session, entry)
     response = VoiceResponse()
-    voice.say(response, "connecting")
+    if entry.announced_at is not None:  # they held (a caller put straight through was told)
+        voice.say(response, "connecting")
     dial = response.dial(action=url_for("voice.queue_dialed", e=entry.id, a=agent.id),
                          method="POST", timeout=20)
     whisper = url_for("voice.queue_whisper", e=entry.id)
@@ -253,8 +254,7 @@ def queue_whisper(hook: Hook, entry: QueueEntry) -> str:
     ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
     if ticket is None:
         return _no_ticket()
-    script = versions.script_of(versions.current(hook.session,
-                                                 current_app.config["INTAKE_SCRIPT"]))
+    script = versions.live_script(hook.session, current_app.config["INTAKE_SCRIPT"]).parsed
     label = script.priority.labels.get(ticket.priority) if script.priority else None
     name = label.name[script.default_language] if label else ticket.priority
     summary = (ticket.problem or "no description")[:200]

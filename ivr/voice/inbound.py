@@ -15,7 +15,7 @@ from .agent import pin_twiml
 from .drafts import draft_version_id
 from .replies import Replay
 from .security import twilio_signed
-from .webhook import Hook, fallback_twiml, line_config, webhook, xml
+from .webhook import Hook, fallback_twiml, line_config, outage_words, webhook, xml
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,8 @@ def fallback() -> Response:
 
 
 def _voicemail_goodbye() -> str:
-    return twiml.goodbye("Thank you. Your message has been received. Goodbye.",
-                         current_app.config["FALLBACK_VOICE"])
+    language, words = outage_words()
+    return twiml.goodbye(words.received, words.voice, language)
 
 
 def _voicemail_not_stored() -> str:

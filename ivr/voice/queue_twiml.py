@@ -43,7 +43,7 @@ def goodbye(response: VoiceResponse, voice: Speaker) -> str:
 def plain_goodbye() -> str:
     """Goodbye to a call the queues do not know (needs no policy)."""
     response = VoiceResponse()
-    response.say("Thank you for calling. Goodbye.")
+    response.say("Goodbye.")
     response.hangup()
     return str(response)
 
@@ -72,8 +72,9 @@ def arrival(session: Session, call: Call, now: datetime) -> str:
         voice.say(gather, key, opening=voice.local(when, "%A %H:%M") if when else "")
         response.redirect(url, method="POST")
         return str(response)
-    if arrived.decision == "connect":
-        voice.say(response, "connecting")
+    if arrived.decision == "connect":  # not held: no "thank you for holding" yet
+        if call.direction == "inbound":  # an outbound script has said it is connecting
+            voice.say(response, "put_through")
         enqueue(response, entry)
         return str(response)
     return consent(voice, entry, arrived.estimate, arrived.position)

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import abort, current_app, request
+from flask import Response, abort, current_app, request
 from twilio.request_validator import RequestValidator
 
 log = logging.getLogger(__name__)
@@ -32,7 +32,11 @@ def twilio_signed(view: Callable[..., Any]) -> Callable[..., Any]:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         if not is_from_twilio():
             log.warning("rejected unsigned or wrongly signed request to %s", request.path)
-            abort(403)
+            # Says what was checked, for whoever set the line up (the URL is public anyway).
+            abort(Response(f"X-Twilio-Signature does not match {signed_url()} signed with "
+                           "this line's TWILIO_AUTH_TOKEN: check that PUBLIC_BASE_URL is the "
+                           "URL the request was sent to, and the token is the account's.\n",
+                           status=403, mimetype="text/plain"))
         return view(*args, **kwargs)
 
     return wrapper

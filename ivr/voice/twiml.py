@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from twilio.twiml.voice_response import Gather as GatherVerb
 from twilio.twiml.voice_response import VoiceResponse
@@ -58,29 +59,69 @@ def render(actions: Iterable[object], action_url: str, queue_url: str = "") -> s
     return str(response)
 
 
-def apology(message: str, voice: str, emergency_number: str = "",
+@dataclass(frozen=True)
+class Outage:
+    """What the line says, in one language, when it cannot serve a call (no database)."""
+
+    voice: str
+    sorry: str
+    connecting: str
+    voicemail: str
+    received: str
+    goodbye: str
+
+
+OUTAGE = {
+    "en-US": Outage(
+        voice="Polly.Joanna",
+        sorry="We are sorry, the help desk line is having technical difficulties right now.",
+        connecting="Please hold while we connect you to the engineer on call.",
+        voicemail="Please leave a message with your name, number and the problem after the "
+                  "tone, then hang up. An analyst will call you back.",
+        received="Thank you. Your message has been received. Goodbye.",
+        goodbye="We apologise for the inconvenience. Goodbye."),
+    "it-IT": Outage(
+        voice="Polly.Bianca",
+        sorry="Ci scusiamo, la linea dell'help desk ha dei problemi in questo momento.",
+        connecting="Resti in linea: La mettiamo in contatto con l'ingegnere reperibile.",
+        voicemail="Dopo il segnale acustico, lasci un messaggio con il Suo nome, il Suo numero "
+                  "e il problema, poi riagganci. Un analista La richiamerà.",
+        received="Grazie. Il Suo messaggio è stato ricevuto. Arrivederci.",
+        goodbye="Ci scusiamo per il disagio. Arrivederci."),
+    "ms-MY": Outage(
+        voice="Google.ms-MY-Standard-A",
+        sorry="Kami memohon maaf, talian meja bantuan sedang mengalami masalah teknikal "
+              "sekarang.",
+        connecting="Sila tunggu sementara kami menyambungkan anda kepada jurutera yang "
+                   "bertugas.",
+        voicemail="Selepas bunyi isyarat, sila tinggalkan mesej dengan nama, nombor telefon "
+                  "dan masalah anda, kemudian letakkan telefon. Penganalisis akan menghubungi "
+                  "anda semula.",
+        received="Terima kasih. Mesej anda telah diterima. Selamat tinggal.",
+        goodbye="Kami memohon maaf atas kesulitan ini. Selamat tinggal."),
+}
+
+
+def apology(words: Outage, language: str, emergency_number: str = "",
             voicemail_url: str | None = None) -> str:
     """The TwiML said when the line cannot serve a call: needs no database."""
     response = VoiceResponse()
-    response.say(message, voice=voice, language="en-US")
+    response.say(words.sorry, voice=words.voice, language=language)
     if emergency_number:
-        response.say("Please hold while we connect you to the on-call engineer.",
-                     voice=voice, language="en-US")
+        response.say(words.connecting, voice=words.voice, language=language)
         response.dial(emergency_number)
     if voicemail_url:
-        response.say("Please leave a message with your name, number and the problem after "
-                     "the tone, then hang up. An analyst will call you back.",
-                     voice=voice, language="en-US")
+        response.say(words.voicemail, voice=words.voice, language=language)
         response.record(action=voicemail_url, method="POST", max_length=180,
                         play_beep=True, timeout=5)
-    response.say("Thank you for calling. Goodbye.", voice=voice, language="en-US")
+    response.say(words.goodbye, voice=words.voice, language=language)
     response.hangup()
     return str(response)
 
 
-def goodbye(message: str, voice: str) -> str:
+def goodbye(message: str, voice: str, language: str = "en-US") -> str:
     response = VoiceResponse()
-    response.say(message, voice=voice, language="en-US")
+    response.say(message, voice=voice, language=language)
     response.hangup()
     return str(response)
 

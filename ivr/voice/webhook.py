@@ -11,13 +11,16 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import wraps
 
+from babel.languages import get_official_languages
 from flask import Response, current_app, g, request, url_for
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
+
+from tickets import phones
 
 from .. import clock, db
 from . import bp, replies, twiml
@@ -64,11 +67,29 @@ def xml(body: str) -> Response:
     return Response(body, status=200, mimetype="text/xml")
 
 
-def fallback_twiml() -> str:
-    """The apology said when the line cannot serve a call (needs no database)."""
+def outage_words() -> tuple[str, twiml.Outage]:
+    """The language of a call the line cannot serve (needs no database): the main official
+    language of the caller's country when the line speaks it, else the default language
+    (whose apology and voice are FALLBACK_MESSAGE and FALLBACK_VOICE)."""
     cfg = current_app.config
-    return twiml.apology(cfg["FALLBACK_MESSAGE"], cfg["FALLBACK_VOICE"],
-                         cfg["EMERGENCY_NUMBER"], url_for("voice.fallback_voicemail"))
+    default = cfg["DEFAULT_LANGUAGE"] if cfg["DEFAULT_LANGUAGE"] in twiml.OUTAGE else "en-US"
+    region = phones.region_of(phones.to_e164(request.form.get("From")))
+    spoken = get_official_languages(region, de_facto=True) if region else ()
+    language = next((code for code in twiml.OUTAGE
+                     if spoken and code.split("-")[0] == spoken[0]), default)
+    if language == default:
+        return language, replace(twiml.OUTAGE[language], sorry=cfg["FALLBACK_MESSAGE"],
+                                 voice=cfg["FALLBACK_VOICE"])
+    return language, twiml.OUTAGE[language]
+
+
+def fallback_twiml() -> str:
+    """The apology said when the line cannot serve a call (needs no database), in the
+    caller's language when their number's country tells it."""
+    cfg = current_app.config
+    language, words = outage_words()
+    return twiml.apology(words, language, cfg["EMERGENCY_NUMBER"],
+                         url_for("voice.fallback_voicemail"))
 
 
 def line_config(script_version_id: int | None = None) -> LineConfig:
@@ -76,7 +97,7 @@ def line_config(script_version_id: int | None = None) -> LineConfig:
     cfg = current_app.config
     return LineConfig(
         script_version_id=script_version_id,
-        helpdesk_name=cfg["HELPDESK_NAME"],
+        helpdesk_name={**cfg["HELPDESK_NAMES"], cfg["DEFAULT_LANGUAGE"]: cfg["HELPDESK_NAME"]},
         default_language=cfg["DEFAULT_LANGUAGE"],
         script_name=cfg["INTAKE_SCRIPT"],
         step_url=url_for("voice.step"),

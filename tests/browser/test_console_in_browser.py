@@ -62,12 +62,12 @@ def test_admin_breaks_fixes_publishes_tries_and_rolls_back_a_script(page, users,
     page.click("a:has-text('intake')")
     expect(page.locator("h1")).to_contain_text("Call script intake")
 
-    page.fill("#yaml", original.replace("next: identify_caller", "next: identify_callr", 1))
+    page.fill("#yaml", original.replace("next: choose_language", "next: choose_languag", 1))
     page.click("button[value=check]")
     problems = page.locator("#problems")
-    line = original.splitlines().index("    next: identify_caller") + 1  # the greeting's
+    line = original.splitlines().index("    next: choose_language") + 1  # the greeting's
     expect(problems).to_contain_text(f"line {line}, step 'greeting'")
-    expect(problems).to_contain_text("'identify_callr'")
+    expect(problems).to_contain_text("'choose_languag'")
     screenshot(page, "admin-script-error")
 
     fixed = original.replace("Thank you for calling {helpdesk}.", "Welcome to {helpdesk}.")

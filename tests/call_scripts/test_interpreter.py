@@ -145,12 +145,28 @@ def test_start_says_the_say_steps_and_stops_at_the_first_gather(menu):
     assert turn.effect is None
 
 
-def test_intake_greets_with_the_helpdesk_name_then_looks_up_the_caller(intake):
+def test_intake_looks_up_the_caller_then_greets_with_the_helpdesk_name(intake):
     turn = start(intake, {"helpdesk": "Acme IT", "caller_id": "+12015550123"}, "en-US")
 
-    assert heard(turn)[0] == "Thank you for calling Acme IT."
+    assert heard(turn) == []  # nothing is said before we know who calls
     assert turn.effect.name == "lookup_caller"
     assert turn.effect.args == {"phone": "+12015550123"}
+    turn = advance(intake, turn.state, Result({"found": False}))
+    assert heard(turn)[0] == "Thank you for calling Acme IT."
+    assert "For English, press 1." in heard(turn)
+
+
+def test_a_known_caller_is_greeted_in_their_language_from_the_first_word(intake):
+    names = {"en-US": "the IT Help Desk", "it-IT": "l'Help Desk IT"}
+    turn = start(intake, {"helpdesk": names, "caller_id": "+393331234567"}, "en-US")
+    turn = advance(intake, turn.state, Result({"found": True, "language": "it-IT",
+                                               "name": "Marco", "open_count": 1}))
+
+    said = [a for a in turn.actions if isinstance(a, Say)] + [
+        p for a in turn.actions if isinstance(a, Gather) for p in a.prompts]
+    assert said[0].text == "Grazie per aver chiamato l'Help Desk IT."
+    assert {s.language for s in said} == {"it-IT"}
+    assert "Lei ha un ticket aperto" in heard(turn)[-1]
 
 
 # ---- menus -------------------------------------------------------------------------------

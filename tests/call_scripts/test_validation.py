@@ -233,7 +233,7 @@ def test_shipped_intake_loads_without_problems():
     script = load_file(shipped_scripts()["intake"])
 
     assert script.source == "intake.yaml"
-    assert script.start == "greeting"
+    assert script.start == "identify_caller"  # who calls, before a word is said
     assert "en-US" in script.languages and len(script.languages) >= 1
 
 

@@ -10,10 +10,11 @@ from sqlalchemy import select
 from tickets.models import Call, OutboundCall, Ticket, TicketEvent
 
 LANGUAGES = {
-    # key on the language menu, language, voice, greeting words, words of the ticket read-out
-    "en-US": ("1", "Polly.Joanna", "Thank you for calling", "enterprise failure"),
-    "it-IT": ("2", "Polly.Bianca", "Grazie per aver chiamato", "fallimento aziendale"),
-    "ms-MY": ("3", "Google.ms-MY-Standard-A", "Terima kasih", "kegagalan perusahaan"),
+    # key on the language menu, language, voice, the closing words, words of the ticket read-out
+    "en-US": ("1", "Polly.Joanna", "Have a good day. Goodbye.", "enterprise failure"),
+    "it-IT": ("2", "Polly.Bianca", "Buona giornata, arrivederci.", "fallimento aziendale"),
+    "ms-MY": ("3", "Google.ms-MY-Standard-A", "Semoga hari anda menyenangkan. Selamat tinggal.",
+              "kegagalan perusahaan"),
 }
 
 
@@ -43,7 +44,7 @@ def report_problem(caller, *, service="1", equipment="1001", impact="3", urgency
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_new_caller_full_intake_in_each_language(call, db, demo, clock, language):
-    key, voice, greeting, label = LANGUAGES[language]
+    key, voice, close, label = LANGUAGES[language]
     caller = call(from_="+12025550147")
     caller.hears("Thank you for calling the IT Help Desk")
     assert {"en-US", "it-IT", "ms-MY"} <= caller.languages  # the language menu, each in its own
@@ -71,7 +72,9 @@ def test_new_caller_full_intake_in_each_language(call, db, demo, clock, language
     assert caller.languages == {language}  # the queue speaks the caller's language too
     caller.wait()  # no callback wanted
     assert caller.hung_up
-    assert greeting.lower() in " ".join(h.text for h in caller.transcript).lower()
+    said = " ".join(h.text for h in caller.transcript)
+    assert said.endswith(close)  # one courteous close, at the end
+    assert said.count("Thank you for calling") == 1  # the greeting; no second thanks
 
     ticket = db.scalar(select(Ticket).where(Ticket.number == number))
     assert ticket.caller_name == "Jane Doe"
@@ -135,7 +138,8 @@ def test_known_caller_is_greeted_by_name_and_hears_a_ticket_status(call, db, dem
 
 def test_known_italian_caller_is_served_in_italian_without_the_menu(call, demo):
     caller = call(from_="+393331234567")
-    assert caller.languages == {"en-US", "it-IT"}  # greeting in the default, then Italian
+    assert caller.languages == {"it-IT"}  # Italian from the first word: no English greeting
+    assert caller.heard[0].text == "Grazie per aver chiamato l'Help Desk IT."
     assert "Marco Rossi" in caller.text
     assert all(h.language == "it-IT" for h in caller.heard if "Marco" in h.text)
 
@@ -249,3 +253,38 @@ def test_simultaneous_duplicates_of_a_step_open_one_ticket(app, call, db, demo):
     tickets = db.scalars(select(Ticket).where(Ticket.call_id.is_not(None))).all()
     assert len(tickets) == 1
     assert tickets[0].number in answers[0][1].replace(" ", "")
+
+
+def test_a_plain_answer_is_on_the_timeline_when_the_next_prompt_is_heard_and_only_once(
+        call, db):
+    caller = call().press("1").press("1")  # English, a new problem: asked for their name
+    caller.speak("Jane Doe").hears("I heard Jane Doe")
+    caller.press("1").hears("Which department")  # confirmed: the answer is kept
+    heard = caller.text
+    url, params = caller.requests[-1]
+    lines = db.scalars(select(TicketEvent.text).where(TicketEvent.text.contains("Jane Doe"))
+                       ).all()
+    assert len(lines) == 1  # committed before the next prompt was returned
+    turn = db.scalar(select(Call.turn).execution_options(populate_existing=True))
+    status, body = caller.post(url, params)  # Twilio sends the answer again
+    assert status == 200 and body == db.scalar(select(Call.last_response))
+    assert body.split("<Say")[1:] and all(part.split(">", 1)[1].split("<")[0] in heard
+                                          for part in body.split("<Say")[1:])
+    assert db.scalar(select(Call.turn).execution_options(populate_existing=True)) == turn
+    assert len(db.scalars(select(TicketEvent.text).where(
+        TicketEvent.text.contains("Jane Doe"))).all()) == 1
+
+
+@pytest.mark.parametrize("setting, pragma", [(None, 1), ("FULL", 2)])
+def test_sqlite_syncs_every_commit_only_when_the_admin_chooses_full(tmp_path, setting,
+                                                                     pragma):
+    from ivr import create_app
+
+    overrides = {"TESTING": True, "DATABASE_URL": f"sqlite:///{tmp_path / 'line.db'}"}
+    if setting:
+        overrides["SQLITE_SYNCHRONOUS"] = setting
+    app = create_app(overrides)
+    with app.extensions["engine"].connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == pragma  # 1 NORMAL 2 FULL
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    app.extensions["engine"].dispose()

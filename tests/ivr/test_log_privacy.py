@@ -36,7 +36,7 @@ ACCOUNT = "73915842"
 PROBLEM = "The flux capacitor hums loudly"
 BEFORE = "Calibrating the warp coils"
 WORDS = [NAME, "Zebulon", "Quigley", DEPARTMENT, LOCATION, ACCOUNT, PROBLEM, "flux capacitor",
-         BEFORE, "warp coils", "$argon2"]
+         BEFORE, "warp coils", "$argon2", "hmac-sha256$"]
 DIGITS = [CALLER[2:], CALLBACK[2:]]  # in any format: +1..., %2B1..., spaced, dashed
 
 

@@ -74,14 +74,15 @@ def timeline(db, kind=None):
 def test_caller_is_connected_at_once_when_an_agent_is_free(app, call, db, demo, clock, twilio):
     agent = add_agent(db, "Ann", tier=1)
     caller = to_queue(call)
-    caller.hears("connecting you")
+    caller.hears("An analyst is free to take your call")
     assert "expected wait" not in caller.text.lower()
+    assert "number 1 in line" not in caller.text  # put through, not told a place in line
     assert len(twilio.dequeued) == 1
     dequeue = twilio.dequeued[0]
     assert dequeue["call"] == caller.call_sid and dequeue["url"].startswith(PUBLIC_BASE_URL)
 
     caller.redirected(dequeue["url"])
-    caller.hears("Thank you for holding")
+    assert "Thank you for holding" not in caller.text  # they did not hold
     assert caller.dialled == [agent.phone]
 
     # The agent's leg first plays the whisper: ticket, priority, caller and summary.
@@ -256,7 +257,7 @@ def test_the_emergency_line_is_announced_in_the_callers_language(app, call, db, 
     clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
     caller = to_queue(call, number="+393331234567", impact="3", urgency="3")
     assert "+15550109999" in caller.dialled
-    caller.hears("la mettiamo in contatto con il tecnico reperibile", "Arrivederci")
+    caller.hears("La mettiamo in contatto con l'ingegnere reperibile", "Arrivederci")
     assert "Goodbye" not in caller.text
 
 
@@ -372,3 +373,38 @@ def test_silent_caller_is_offered_hold_three_times_then_kept_on_hold(call, db, d
     caller.wait()
     assert caller.in_queue
     assert any("without answering" in t for t in timeline(db, "hold_consent"))
+
+
+def test_the_place_told_is_the_place_among_callers_the_same_analysts_serve(db, demo):
+    """The place in line counted by the database over the line's index is the pure core's
+    place_in_line, for callers of every priority, tier and category, ties included."""
+    import random
+    from datetime import timedelta
+
+    from ivr.queues import lineup, routing
+
+    rng = random.Random(13)
+    categories = ("hardware", "software", "network", None)
+    for i in range(30):
+        add_agent(db, f"Analyst {i}", tier=rng.choice((1, 1, 2, 3)),
+                  status=rng.choice(("available", "on_call", "wrap_up", "on_break", "offline")),
+                  skills=rng.sample(categories[:3], rng.randint(0, 2)))
+    for _ in range(120):
+        db.add(QueueEntry(status="waiting", consent=rng.random() < 0.9,
+                          tier=rng.choice((1, 1, 2, 3)), rank=rng.choice((1, 2, 3, 3, 4)),
+                          category=rng.choice(categories),
+                          joined_at=MONDAY_10 - timedelta(seconds=rng.choice((0, 60, 200, 500,
+                                                                               900, 2000)))))
+    db.commit()
+    pol = live_policy(db)
+    entries = db.scalars(select(QueueEntry)).all()
+    staff = [lineup.as_agent(a) for a in db.scalars(select(Agent))
+             if a.status != "offline"]
+    holding = [lineup.as_waiting(e) for e in entries if e.status == "waiting" and e.consent]
+    now = MONDAY_10.timestamp()
+    for entry in entries:
+        expected, _ = routing.place_in_line(lineup.as_waiting(entry), holding, staff, now,
+                                            lineup.tier_rules(pol))
+        place, _wait = lineup.position_and_estimate(db, entry, MONDAY_10, pol)
+        assert place == expected, entry.id
+    assert len({lineup.position_and_estimate(db, e, MONDAY_10, pol)[0] for e in entries}) > 10

@@ -61,6 +61,10 @@ def with_fourth_language(text: str) -> str:
                 node["fr-FR"] = "[fr] " + node["en-US"]
             elif "en-US" in node and isinstance(node["en-US"], list):
                 node["fr-FR"] = list(node["en-US"])
+            elif "en-US" in node and isinstance(node["en-US"], dict):  # plural forms
+                english = node["en-US"]
+                node["fr-FR"] = {form: "[fr] " + english.get(form, english["other"])
+                                 for form in ("one", "many", "other")}  # French's forms
             for value in list(node.values()):
                 add_french(value)
         elif isinstance(node, list):
@@ -91,3 +95,40 @@ def test_a_fourth_language_added_in_yaml_alone_carries_a_whole_call(call, db, de
     ticket = db.scalar(select(Ticket).where(Ticket.caller_name == "Jeanne Dupont"))
     assert ticket.language == "fr-FR" and ticket.category == "access"
     assert ticket.priority == "critical_situation"  # my team x with difficulty
+
+
+def test_a_policy_published_between_two_callers_is_what_the_next_one_hears(call, db, demo,
+                                                                            clock):
+    from tests.ivr.test_queue import add_agent, to_queue
+
+    add_agent(db, "Ann", tier=1, status="on_call")
+    first = to_queue(call, number="+15551230001")
+    first.hears("All our analysts are helping other callers right now")
+    text = versions.current(db, "default", "policy").text
+    versions.publish(db, "default", text.replace(
+        "All our analysts are helping other callers right now.",
+        "Every analyst is on a call."), "admin", "policy")
+    db.commit()
+    second = to_queue(call, number="+15551230001")
+    second.hears("Every analyst is on a call")
+
+
+def test_a_step_reads_no_script_text(app, call, db):
+    """The live script and policy come from the process's cache: a turn, a call's start and a
+    queue arrival never load a version's text again."""
+    from sqlalchemy import event
+
+    call().press("1")  # the versions are published and cached
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.extensions["engine"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        caller = call().press("1").press("1")
+        caller.hears("name")
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert statements and not [s for s in statements if "script_version.text" in s]

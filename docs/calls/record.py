@@ -1,0 +1,110 @@
+"""Record docs/calls/*.txt: whole calls in English, Italian and Malay, made with the terminal
+phone (`flask ivr call`) against the line served as `make run` serves it (a fresh SQLite
+database with the demo data, `flask run`), on PORT. Run by `make calls`.
+
+Each call's answers are below, one per line as a person would type them at the terminal phone
+(digits are keys, words are speech, an empty line is silence). Before the calls, analyst Ann
+takes a break from her phone, so callers hear the offer to hold and the hold itself.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import requests
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+FLASK = str(Path(sys.executable).with_name("flask"))
+
+# (file, caller ID, answers)
+CALLS = [
+    ("en-US.txt", "+15551230001", [  # Alice: known, English, two open tickets
+        "1", "10001#",  # the status of her first ticket
+        "2",  # then a new problem
+        "1",  # call back on this number
+        "1", "1001#", "1",  # hardware: the asset tag keyed, read back, right
+        "Windows 11, driver 5.1",
+        "The printer prints blank pages",
+        "I was printing the monthly invoices",
+        "2", "2", "2",  # my team, with difficulty, not planned
+        "2",  # no other problem: to the queue
+        "1",  # hold
+        "",  # on hold for a while
+        "2",  # rather a callback
+        "1", "1",  # on this number, as soon as an analyst is free
+    ]),
+    ("it-IT.txt", "+393331234567", [  # Marco: known, Italian, one open ticket
+        "2",  # a new problem
+        "1",  # call back on this number
+        "3", "ThinkPad T14", "1",  # the network; the equipment said, read back, right
+        "Windows 11 Pro",
+        "La VPN si disconnette ogni cinque minuti",
+        "Stavo lavorando da casa",
+        "1", "3", "2",  # only me, cannot work, not planned
+        "2",  # no other problem
+        "1",  # hold
+        "",
+        "2", "1", "1",  # a callback, on this number, as soon as an analyst is free
+    ]),
+    ("ms-MY.txt", "+60123456789", [  # Siti: known, Malay, no open ticket
+        "1",  # a new problem
+        "1",  # call back on this number
+        "4",  # accounts and access
+        "Kata laluan saya telah tamat tempoh",
+        "Saya cuba log masuk pagi ini",
+        "1", "2", "2",  # only me, with difficulty, not planned
+        "2",  # no other problem
+        "1",  # hold
+        "",
+        "2", "1", "2",  # a callback, on this number, at the later slot
+    ]),
+]
+ANN_BREAK = ("+15550142001", ["2468#", "2"])  # Ann's PIN, then "take a break"
+
+
+def run(*args: str, env: dict[str, str], stdin: str = "") -> str:
+    done = subprocess.run([FLASK, *args], input=stdin, capture_output=True, text=True,
+                          env=env, cwd=ROOT, timeout=120)
+    return done.stdout + done.stderr
+
+
+def phone(env: dict[str, str], server: str, number: str, answers: list[str]) -> str:
+    return run("ivr", "call", "--server", server, "--from", number, env=env,
+               stdin="\n".join(answers) + "\n")
+
+
+def main(port: int) -> None:
+    server = f"http://127.0.0.1:{port}"
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "FLASK_APP": "wsgi", "DATABASE_URL": f"sqlite:///{tmp}/calls.db",
+               "PUBLIC_BASE_URL": server, "LOG_LEVEL": "WARNING"}
+        print(run("db", "upgrade", env=env).strip())
+        print(run("ivr", "demo", "load", env=env).splitlines()[0])
+        web = subprocess.Popen([FLASK, "run", "--port", str(port)], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                try:
+                    requests.get(server + "/healthz", timeout=1)
+                    break
+                except requests.ConnectionError:
+                    time.sleep(0.2)
+            phone(env, server, *ANN_BREAK)
+            for name, number, answers in CALLS:
+                text = phone(env, server, number, answers)
+                (HERE / name).write_text(f"$ flask ivr call --from {number}\n{text}",
+                                         encoding="utf-8")
+                print(f"docs/calls/{name}: {len(text.splitlines())} lines")
+        finally:
+            web.terminate()
+            web.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5100)
