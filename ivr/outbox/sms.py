@@ -47,7 +47,7 @@ PERMANENT = {21211, 21408, 21610, 21612, 21614, 21606, 21660}
 class Line:
     """What a text says of the line itself."""
 
-    helpdesk: str
+    helpdesk: dict[str, str]  # the desk's name in each language (HELPDESK_NAME, _NAMES)
     number: str  # E.164, shown in the caller's own format
     public_base_url: str
     status_path: str = "/voice/sms/status"
@@ -55,7 +55,8 @@ class Line:
 
 def line_of(cfg: Mapping[str, Any]) -> Line:
     """The line as the app's configuration names it."""
-    return Line(helpdesk=cfg["HELPDESK_NAME"], number=cfg["TWILIO_PHONE_NUMBER"],
+    names = {**cfg.get("HELPDESK_NAMES", {}), cfg["DEFAULT_LANGUAGE"]: cfg["HELPDESK_NAME"]}
+    return Line(helpdesk=names, number=cfg["TWILIO_PHONE_NUMBER"],
                 public_base_url=cfg["PUBLIC_BASE_URL"])
 
 
@@ -117,8 +118,10 @@ class SmsPlanner:
     # ---- the texts --------------------------------------------------------------------------
 
     def _say(self, name: str, language: str | None, **values: Any) -> str:
-        return self.texts.render(name, language, helpdesk=self.line.helpdesk,
-                                 line=display(self.line.number), **values)
+        lang = self.texts.language_for(language)
+        helpdesk = self.line.helpdesk.get(lang) or next(iter(self.line.helpdesk.values()))
+        return self.texts.render(name, lang, helpdesk=helpdesk, line=display(self.line.number),
+                                 **values)
 
     def _when(self, session: Session, at: datetime, number: str, ticket: Ticket | None,
               language: str | None) -> str:

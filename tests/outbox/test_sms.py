@@ -27,11 +27,11 @@ EXPECTED = {
              "analyst will respond by Monday, November 23 at 5:15\u202fAM). To check on it, "
              "call +1 555-010-0000 and enter the ticket number; you'll also need the PIN we "
              "gave you on the call.",
-    "it-IT": "The IT Help Desk: abbiamo aperto il ticket {n} (priorità: fallimento aziendale; "
+    "it-IT": "L'Help Desk IT: abbiamo aperto il ticket {n} (priorità: fallimento aziendale; "
              "un tecnico le risponderà entro lunedì 23 novembre alle 05:15). Per sapere a che "
              "punto siamo, chiami il +1 555-010-0000 e digiti il numero del ticket; le servirà "
              "anche il PIN che le abbiamo dato durante la chiamata.",
-    "ms-MY": "The IT Help Desk: kami telah membuka tiket {n} (keutamaan: kegagalan perusahaan; "
+    "ms-MY": "Meja Bantuan IT: kami telah membuka tiket {n} (keutamaan: kegagalan perusahaan; "
              "juruanalisis akan membalas sebelum Isnin, 23 November, 5:15\u202fPG). Untuk menyemak "
              "status, hubungi +1 555-010-0000 dan masukkan nombor tiket; anda juga memerlukan "
              "PIN yang diberikan semasa panggilan tadi.",
@@ -104,12 +104,12 @@ def test_callback_booked_missed_and_ticket_resolved_texts(db, ticket, clock, sms
     db.commit()
     deliver()
     by_number = [(m["to"], m["body"]) for m in texts.sent]
-    assert by_number[0] == ("+393471234567", f"The IT Help Desk: la richiameremo per il ticket "
+    assert by_number[0] == ("+393471234567", f"L'Help Desk IT: la richiameremo per il ticket "
                             f"{t.number} lunedì 23 novembre alle 16:00.")  # Rome's 15:00 UTC
-    assert by_number[1] == ("+393471234567", f"The IT Help Desk: abbiamo provato a chiamarla "
+    assert by_number[1] == ("+393471234567", f"L'Help Desk IT: abbiamo provato a chiamarla "
                             f"lunedì 23 novembre alle 11:00 per il ticket {t.number}, senza "
                             "riuscirci. Riproveremo lunedì 23 novembre alle 11:10.")
-    assert by_number[2] == ("+12025550147", f"The IT Help Desk: il ticket {t.number} è stato "
+    assert by_number[2] == ("+12025550147", f"L'Help Desk IT: il ticket {t.number} è stato "
                             "risolto. La chiameremo a breve per verificare che sia tutto a "
                             "posto e chiederle com'è andata.")
 
@@ -156,7 +156,7 @@ def test_help_is_answered_in_the_senders_language_and_unsigned_texts_refused(
     help_ = {"MessageSid": "SM" + "8" * 32, "From": "+12025550147", "To": LINE,
              "Body": "help"}
     answer = post_signed(client, "/voice/sms/incoming", help_).get_data(as_text=True)
-    assert "<Message>The IT Help Desk: mesej tentang tiket meja bantuan anda. Untuk bantuan " \
+    assert "<Message>Meja Bantuan IT: mesej tentang tiket meja bantuan anda. Untuk bantuan " \
            "hubungi +1 555-010-0000. Balas STOP untuk berhenti menerima mesej.</Message>" in answer
     forged = client.post("/voice/sms/incoming", data={**help_, "Body": "STOP"},
                          headers={"X-Twilio-Signature": "forged"})
