@@ -12,7 +12,7 @@ Prompt = dict[str, str]
 # Effects are side effects the interpreter asks its host to perform; the host feeds the result back.
 EFFECTS = frozenset(
     {"lookup_caller", "check_account", "ticket_status", "verify_pin", "open_ticket",
-     "schedule_callback",
+     "schedule_callback", "record_call",
      # outbound calls (status updates, closure checks and surveys) about the call's ticket
      "stop_status_calls", "add_recording", "closure_answer", "survey_score"}
 )

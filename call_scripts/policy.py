@@ -25,8 +25,18 @@ REQUIRED_MESSAGES = (
     "nobody_available", "agent_unavailable", "not_understood", "goodbye",
 )
 # Messages added since policies were first published: one a policy lacks is said as the
-# message named here (a policy published before them keeps working).
-OPTIONAL_MESSAGES = {"callback_refused": "not_understood", "put_through": "connecting"}
+# message named here, or where None in the shipped policy's wording (a policy published before
+# them keeps working).
+OPTIONAL_MESSAGES: dict[str, str | None] = {
+    "callback_refused": "not_understood",
+    "put_through": "connecting",
+    "callback_on": None,  # the number confirmed in intake, read back before the callback offer
+    "callback_other": None,  # ... and how to give another one instead
+    "emergency_no_engineer": None,  # after hours, no engineer on call to put an emergency to
+    "emergency_unanswered": None,  # ... or they did not answer
+    "emergency_callback": None,  # then: a callback at the earliest moment
+    "emergency_no_number": None,  # ... or, with no number to call, when to call again
+}
 # Twilio's own public hold music (the track its <Enqueue> plays by default): a policy without
 # a music_url plays this between messages; music_url: "" holds in silence.
 DEFAULT_MUSIC_URL = "http://com.twilio.music.classical.s3.amazonaws.com/BusyStrings.mp3"
@@ -253,6 +263,58 @@ def next_opening(hours: Hours | None, at: datetime) -> datetime:
             # A wall-clock time skipped by a daylight-saving jump normalises forward.
             return opening.astimezone(UTC).astimezone(zone)
     raise ValueError("the opening hours never open")  # only with every open day a holiday
+
+
+def _open_spans(hours: Hours, first: date, days: int) -> list[tuple[datetime, datetime]]:
+    """The open periods (UTC, in order) of ``days`` local days from ``first``."""
+    zone = hours.zone
+    spans = []
+    for offset in range(days):
+        day = first + timedelta(days=offset)
+        if day in hours.holidays:
+            continue
+        for begin, end in sorted(hours.weekly.get(WEEKDAYS[day.weekday()]) or ()):
+            opens = datetime.combine(day, time(begin // 60, begin % 60), tzinfo=zone)
+            closes = (datetime.combine(day, time(end // 60, end % 60), tzinfo=zone) if end < 1440
+                      else datetime.combine(day + timedelta(days=1), time(0), tzinfo=zone))
+            spans.append((opens.astimezone(UTC), closes.astimezone(UTC)))
+    return spans
+
+
+def add_open_minutes(hours: Hours | None, start: datetime, minutes: float) -> datetime:
+    """When ``minutes`` of open time have passed from ``start``: an SLA clock that runs only
+    in business hours (the weekly hours, never on holidays), as ITSM tools count it. From a
+    closed moment it starts at the next opening. Without hours: plain clock time."""
+    if hours is None:
+        return start + timedelta(minutes=minutes)
+    left = timedelta(minutes=max(minutes, 0))
+    cursor = start.astimezone(UTC)
+    first = _local(hours, start).date()
+    for week in range(60):  # over a year: only hours whose every open day is a holiday end it
+        for opens, closes in _open_spans(hours, first + timedelta(days=7 * week), 7):
+            begin = max(opens, cursor)
+            if closes <= begin:
+                continue
+            if begin + left <= closes:
+                return (begin + left).astimezone(start.tzinfo)
+            left -= closes - begin
+            cursor = closes
+    raise ValueError("the opening hours never open")
+
+
+def open_minutes_between(hours: Hours | None, start: datetime, end: datetime) -> float:
+    """Minutes of open time from ``start`` to ``end`` (plain minutes without hours)."""
+    if end <= start:
+        return 0.0
+    if hours is None:
+        return (end - start).total_seconds() / 60
+    total = timedelta()
+    first = _local(hours, start).date()
+    for opens, closes in _open_spans(hours, first, (end - start).days + 2):
+        begin, finish = max(opens, start), min(closes, end)
+        if finish > begin:
+            total += finish - begin
+    return total.total_seconds() / 60
 
 
 def _check(policy: HoldPolicy, source: str, lines: Lines) -> list[Problem]:

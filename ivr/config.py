@@ -33,6 +33,13 @@ class Settings(BaseSettings):
 
     APP_ENV: Literal["development", "production"] = "development"
     DATABASE_URL: str | None = None  # default: a SQLite file in the instance folder
+    # PostgreSQL: seconds to connect (or wait for a pooled connection) and for one statement,
+    # so a hung database makes a webhook answer the fallback well inside Twilio's 15 s.
+    DATABASE_CONNECT_TIMEOUT: float = Field(3, gt=0, le=60)
+    DATABASE_STATEMENT_TIMEOUT: float = Field(3, gt=0, le=3600)
+    # Where webhooks carrying data (voicemail, recordings, status callbacks) are kept while the
+    # database is down, until the scheduler replays them; default: spool/ in the instance folder.
+    SPOOL_DIR: str = ""
     SECRET_KEY: str = DEV_SECRET_KEY
     TWILIO_ACCOUNT_SID: str = DEV_ACCOUNT_SID
     TWILIO_AUTH_TOKEN: str = DEV_AUTH_TOKEN
@@ -173,6 +180,8 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     config = {**flask_settings(settings), **settings.model_dump(), **rest}
     if not config["DATABASE_URL"]:
         config["DATABASE_URL"] = f"sqlite:///{Path(instance_path) / 'helpdesk.db'}"
+    if not config["SPOOL_DIR"]:
+        config["SPOOL_DIR"] = str(Path(instance_path) / "spool")
     return config
 
 

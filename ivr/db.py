@@ -9,7 +9,9 @@ from tickets.db import make_engine, make_sessionmaker
 
 
 def register_db(app: Flask) -> None:
-    engine = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"])
+    engine = make_engine(app.config["DATABASE_URL"], app.config["SQLITE_SYNCHRONOUS"],
+                         connect_timeout=app.config.get("DATABASE_CONNECT_TIMEOUT"),
+                         statement_timeout=app.config.get("DATABASE_STATEMENT_TIMEOUT"))
     app.extensions["engine"] = engine
     app.extensions["sessionmaker"] = make_sessionmaker(engine)
 

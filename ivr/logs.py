@@ -106,10 +106,12 @@ def register_logging(app: Flask) -> None:
             root.removeHandler(old)  # a second app in this process: one handler, not two
         root.addHandler(handler(cfg["LOG_FORMAT"]))
         root.setLevel(cfg["LOG_LEVEL"])
-    # twilio-python logs each request's parameters (phone numbers) at INFO, and SQLAlchemy's
-    # engine logs statements at INFO and result rows at DEBUG: keep them out, whatever
-    # LOG_LEVEL says (the engine's own errors carry no values: tickets.db).
+    # twilio-python logs each request's parameters (phone numbers) at INFO, urllib3 each
+    # request line (a Calls list's ?To=+1...) at DEBUG, and SQLAlchemy's engine statements at
+    # INFO and result rows at DEBUG: keep them out, whatever LOG_LEVEL says (the engine's own
+    # errors carry no values: tickets.db).
     logging.getLogger("twilio.http_client").setLevel(logging.WARNING)
+    logging.getLogger("urllib3").setLevel(logging.WARNING)
     logging.getLogger("sqlalchemy.engine").setLevel(logging.WARNING)
     # Alembic lists each of its plugins at INFO whenever the schema is checked at start-up.
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)

@@ -1,10 +1,11 @@
 """`flask ivr scheduler`: the one process that runs timed work (APScheduler, blocking).
 
 Jobs: the outbound dispatcher, the outbox (webhooks, SMS), the routing safety sweep, the SLA
-sweep, the status-call cadence and daily housekeeping. On SQLite only one scheduler may run per
-database (a lock file beside it says who holds it); on PostgreSQL several may run: one dials
-(the holder of the dialling lock, ``outbound.leader``) and the others stand by to take over;
-the outbox and the sweeps share rows through leases, row locks and SKIP LOCKED.
+sweep, the status-call cadence, the replay of webhooks spooled while the database was down, and
+daily housekeeping. On SQLite only one scheduler may run per database (a lock file beside it
+says who holds it); on PostgreSQL several may run: one dials (the holder of the dialling lock,
+``outbound.leader``) and the others stand by to take over; the outbox and the sweeps share rows
+through leases, row locks and SKIP LOCKED.
 """
 
 from __future__ import annotations
@@ -35,12 +36,12 @@ from .outbox import sms
 from .outbox.deliverer import Deliverer
 from .outbox.fanout import fan_out
 from .outbox.webhooks import WebhookChannel
-from .voice import replies
+from .voice import replies, webhook
 
 log = logging.getLogger(__name__)
 
 INTERVALS = {"dispatch": 5, "outbox": 5, "heartbeat": 60, "route": 15, "sla": 60,
-             "cadence": 300}  # s
+             "cadence": 300, "spool": 15}  # s
 
 
 class SchedulerRefused(Exception):
@@ -141,6 +142,16 @@ def cadence_sweep(app: Flask, session: Session, now: datetime) -> int:
     return sweeps.status_cadence(session, now, live_policy(session))
 
 
+def spool_replay(app: Flask) -> None:
+    """Apply the webhooks kept in the spool while the database was down (each once)."""
+    try:
+        applied = webhook.replay_spool(app)
+        if applied:
+            log.info("spool: %s webhook(s) applied", applied)
+    except Exception:  # noqa: BLE001  one failed pass must not stop the scheduler
+        log.exception("spool replay failed")
+
+
 def housekeeping(app: Flask) -> Work:
     """Settle placed calls whose final status never came, asking Twilio how they ended, and
     forget webhook answers kept for repeats once no repeat can come."""
@@ -195,6 +206,8 @@ def build(app: Flask, dispatcher: Dispatcher | None = None,
     for name, work in jobs.items():
         scheduler.add_job(job(app, name, work), "interval", seconds=INTERVALS[name],
                           id=name, name=f"{name} sweep")
+    scheduler.add_job(spool_replay, "interval", args=[app], seconds=INTERVALS["spool"],
+                      id="spool", name="spool replay", next_run_time=datetime.now(UTC))
     scheduler.add_job(job(app, "housekeeping", housekeeping(app)), "cron", hour=3,
                       id="housekeeping", name="housekeeping")
     return scheduler

@@ -92,6 +92,7 @@ def app(database_url: str, tmp_path: Path):
         "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
         "HELPDESK_NAME": "the IT Help Desk",
         "SECRET_KEY": "test",
+        "SPOOL_DIR": str(tmp_path / "spool"),
     })
     yield app
     app.extensions["engine"].dispose()

@@ -45,14 +45,19 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
+def make_engine(url: str, sqlite_synchronous: str = "FULL", connect_timeout: float | None = None,
+                statement_timeout: float | None = None) -> Engine:
     """An engine; SQLite gets WAL, foreign keys and BEGIN IMMEDIATE so writers queue, not fail.
     Its errors carry no row data (``hide_parameters``, ``keep_rows_out_of_errors``): they are
     logged, and rows hold names, numbers, accounts, problems and PIN hashes.
 
     ``sqlite_synchronous``: FULL syncs the WAL to disk at every commit; NORMAL (the line's
     default, ``SQLITE_SYNCHRONOUS``) only at checkpoints, so a power loss or OS crash may undo
-    the last commits (never corrupt the database); a crash of the app loses nothing."""
+    the last commits (never corrupt the database); a crash of the app loses nothing.
+
+    On PostgreSQL, ``connect_timeout`` (seconds: connecting, and waiting for a pooled
+    connection) and ``statement_timeout`` (seconds, per statement) bound how long a hung or
+    unreachable database can hold a request: Twilio gives a webhook 15 s in all."""
     if sqlite_synchronous not in ("FULL", "NORMAL"):
         raise ValueError("sqlite_synchronous is FULL or NORMAL")
     if url.startswith("sqlite"):
@@ -77,8 +82,17 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL") -> Engine:
                 conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
-    # No pre-ping: it costs a round trip per request; stale connections are recycled instead.
-    engine = create_engine(url, pool_recycle=1800, hide_parameters=True)
+    # No pre-ping: it costs a round trip per request. Stale connections are recycled, and a
+    # webhook whose first statement finds its connection dead tries once more on a new one.
+    connect_args: dict[str, Any] = {}
+    options: dict[str, Any] = {}
+    if connect_timeout:
+        connect_args["connect_timeout"] = max(int(round(connect_timeout)), 1)
+        options["pool_timeout"] = connect_timeout
+    if statement_timeout:
+        connect_args["options"] = f"-c statement_timeout={int(statement_timeout * 1000)}"
+    engine = create_engine(url, pool_recycle=1800, hide_parameters=True,
+                           connect_args=connect_args, **options)
     keep_rows_out_of_errors(engine)
     return engine
 

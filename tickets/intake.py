@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from call_scripts.policy import Hours, add_open_minutes
+
 from . import outbox, pins, versions
 from .db import utcnow
 from .models import Customer, CustomerPhone, Ticket, TicketEvent
@@ -172,10 +174,13 @@ def open_ticket(
     language: str | None = None,
     now: datetime | None = None,
     status: TicketStatus = TicketStatus.OPEN,
+    hours: Hours | None = None,
 ) -> tuple[Ticket, str]:
     """Open one ticket for one problem; returns the ticket and its status PIN (shown once).
 
-    The call's timeline lines not yet on a ticket (the answers about this problem) move onto it.
+    Its SLA due times count only the open time of ``hours`` (the hold policy's; None: clock
+    time). The call's timeline lines not yet on a ticket (the answers about this problem) move
+    onto it.
     """
     now = now or utcnow()
     customer = session.get(Customer, customer_id) if customer_id else None
@@ -183,7 +188,7 @@ def open_ticket(
     if customer is None and account.get("customer_id"):
         customer = session.get(Customer, account["customer_id"])
     pin = pins.new_pin()
-    ticket = _new_ticket(fields, customer, priority, sla or {}, now)
+    ticket = _new_ticket(fields, customer, priority, sla or {}, now, hours)
     ticket.call_id, ticket.language, ticket.status = call_id, language, status
     ticket.pin_hash = pins.hash_pin(pin)
     session.add(ticket)
@@ -202,13 +207,13 @@ def open_ticket(
 
 
 def _new_ticket(fields: dict[str, Any], customer: Customer | None, priority: str,
-                sla: dict[str, Any], now: datetime) -> Ticket:
+                sla: dict[str, Any], now: datetime, hours: Hours | None) -> Ticket:
     """The ticket's row from the caller's answers, the customer record filling the gaps."""
     def known(field: str, on_file: str) -> Any:
         return fields.get(field) or (getattr(customer, on_file) if customer else None)
 
     def due(minutes: str) -> datetime | None:
-        return now + timedelta(minutes=sla[minutes]) if sla.get(minutes) else None
+        return add_open_minutes(hours, now, sla[minutes]) if sla.get(minutes) else None
 
     ticket = Ticket(
         customer_id=customer.id if customer else None,

@@ -112,6 +112,8 @@ class Ticket(Base):
     resolution_breached_at: Mapped[datetime | None]
     escalate_at: Mapped[datetime | None] = mapped_column(index=True)
     escalation_pending: Mapped[str | None] = mapped_column(String(200))
+    # Since when the SLA clock is paused: the ticket waits on the customer (on hold).
+    sla_paused_at: Mapped[datetime | None]
     # Status calls: when the last one was booked; the caller can stop them (press 9).
     last_status_call_at: Mapped[datetime | None]
     status_calls_stopped: Mapped[bool] = mapped_column(default=False)
@@ -165,8 +167,9 @@ class Call(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     sid: Mapped[str] = mapped_column(String(64), unique=True)
     direction: Mapped[str] = mapped_column(String(20), default="inbound")
-    from_number: Mapped[str | None] = mapped_column(String(40))
-    to_number: Mapped[str | None] = mapped_column(String(40))
+    # E.164, or as Twilio gave it: a SIP address (sip:ann@pbx.example.com), a client's name
+    from_number: Mapped[str | None] = mapped_column(String(255))
+    to_number: Mapped[str | None] = mapped_column(String(255))
     customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
     language: Mapped[str | None] = mapped_column(String(16))
     script_version_id: Mapped[int | None] = mapped_column(ForeignKey("script_version.id"))

@@ -3,6 +3,7 @@ with, and publishing never edits a version, it adds one. The live hold policy is
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from collections.abc import Callable
 from contextlib import nullcontext
@@ -215,3 +216,11 @@ def live_policy(session: Session, tier: int | None = None) -> HoldPolicy:
     """The live hold policy of a tier's queue ('tier2'), or the default one."""
     found = live(session, f"tier{tier}", kind="policy") if tier else None
     return (found or live_script(session, POLICY_NAME, kind="policy")).parsed
+
+
+@functools.cache
+def shipped_messages() -> dict[str, dict[str, str]]:
+    """The shipped default policy's messages: the wording of a message added since a live
+    policy was published."""
+    path = shipped("policy")[POLICY_NAME]
+    return parse_policy(path.read_text(encoding="utf-8"), path.name).messages

@@ -12,7 +12,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from . import TicketError, outbox
+from call_scripts.policy import add_open_minutes, open_minutes_between
+
+from . import TicketError, outbox, versions
 from .bookings import cancel_outbound, pending_outbound, schedule_outbound
 from .models import OutboundCall, QueueEntry, SurveyResponse, Ticket
 from .outbox import Topic
@@ -66,8 +68,44 @@ def change_status(session: Session, ticket: Ticket, status: str, *, actor: str,
     old, ticket.status = ticket.status, status
     record_event(session, "status", f"Status {old} -> {status}" + (f": {reason}" if reason else ""),
                  ticket_id=ticket.id, actor=actor, at=now, data={"from": old, "to": status})
+    if status == TicketStatus.ON_HOLD:
+        pause_sla(session, ticket, actor=actor, now=now)
+    else:
+        resume_sla(session, ticket, actor=actor, now=now)
     if status == TicketStatus.IN_PROGRESS:
         mark_responded(ticket, now)
+
+
+def pause_sla(session: Session, ticket: Ticket, *, actor: str, now: datetime) -> None:
+    """The ticket waits on the customer: its SLA clock stops (the SLA sweep passes it by)."""
+    if ticket.sla_paused_at is not None:
+        return
+    ticket.sla_paused_at = now
+    record_event(session, "sla", "SLA clock paused: waiting on the customer",
+                 ticket_id=ticket.id, actor=actor, at=now)
+
+
+def resume_sla(session: Session, ticket: Ticket, *, actor: str, now: datetime) -> None:
+    """The wait on the customer is over: every due time moves on by the open time (the live
+    policy's business hours) that passed while the clock was paused."""
+    paused_at = ticket.sla_paused_at
+    if paused_at is None:
+        return
+    ticket.sla_paused_at = None
+    hours = versions.live_policy(session).hours
+    waited = open_minutes_between(hours, paused_at, now)
+
+    def later(at: datetime | None) -> datetime | None:
+        return add_open_minutes(hours, at, waited) if at is not None else None
+
+    if ticket.responded_at is None:
+        ticket.response_due = later(ticket.response_due)
+    ticket.resolution_due = later(ticket.resolution_due)
+    if ticket.is_open:
+        ticket.escalate_at = later(ticket.escalate_at)
+    record_event(session, "sla", f"SLA clock resumed after {round(waited)} min of business "
+                 "hours waiting on the customer; due times moved on by as much",
+                 ticket_id=ticket.id, actor=actor, at=now, data={"paused_minutes": waited})
 
 
 def escalate_ticket(session: Session, ticket: Ticket, *, reason: str, actor: str,
@@ -122,6 +160,7 @@ def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetim
     """Resolve a ticket and book its closure verification call (returned when booked)."""
     if not ticket.is_open:
         raise TicketError(f"ticket {ticket.number} is already {ticket.status}")
+    resume_sla(session, ticket, actor=actor, now=now)
     ticket.status = status
     ticket.resolved_at = now
     ticket.escalate_at = None
@@ -149,7 +188,11 @@ def reopen_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime
     ticket.reopened_count += 1
     ticket.responded_at = None
     ticket.agent_id = None
-    ticket.escalate_at = now + response_span(ticket)
+    hours = versions.live_policy(session).hours
+    span = (open_minutes_between(hours, ticket.created_at, ticket.response_due)
+            if ticket.response_due is not None and ticket.created_at is not None else 0.0)
+    ticket.escalate_at = add_open_minutes(
+        hours, now, span if span >= 1 else response_span(ticket).total_seconds() / 60)
     record_event(session, "reopened", f"Reopened: {reason}", ticket_id=ticket.id, actor=actor,
                  at=now, data={"tier": ticket.tier})
 

@@ -1,5 +1,5 @@
-"""`flask ivr scheduler | dispatch | route`: the line's background work, run as its own
-process or once by hand."""
+"""`flask ivr scheduler | dispatch | route | spool`: the line's background work, run as its
+own process or once by hand."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from flask.cli import with_appcontext
 
 from ..clock import of
 from ..twilio_rest import router
+from ..voice.webhook import replay_spool
 from .session import open_session
 
 # The scheduler (APScheduler) is imported by its commands only, not by every web worker.
@@ -59,4 +60,13 @@ def route() -> None:
         click.echo(f"{router(app).route_now(session, of(app)())} caller(s) bridged")
 
 
-COMMANDS = (scheduler, dispatch, route)
+@click.command("spool")
+@with_appcontext
+def spool() -> None:
+    """Apply the webhooks this host kept in its spool while the database was down (each once;
+    the scheduler does it every few seconds on its own host)."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    click.echo(f"{replay_spool(app)} spooled webhook(s) applied")
+
+
+COMMANDS = (scheduler, dispatch, route, spool)

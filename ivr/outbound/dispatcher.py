@@ -300,8 +300,16 @@ class Dispatcher:
             out.quiet_hours)
         if not rules.is_allowed_time(now, zones, out.quiet_hours):
             later = rules.next_allowed_time(now, zones, out.quiet_hours)
+            if row.kind == OutboundKind.CALLBACK and later is not None:
+                later = rules.earliest_call(later, pol.hours, zones, out.quiet_hours)
             self._defer(session, row, later or now + timedelta(hours=1),
                         f"outside the callee's calling hours ({zones[0].key} local time)")
+            return False
+        if row.kind == OutboundKind.CALLBACK and not pol.is_within_hours(now):
+            # a callback puts the callee through to an analyst: only while the desk is open
+            self._defer(session, row, rules.earliest_call(now, pol.hours, zones,
+                                                          out.quiet_hours),
+                        "the help desk is closed")
             return False
         if not self._retry_of_today(row, now) and \
                 dialled_today[row.to_number] >= out.max_calls_per_number_per_day:

@@ -9,6 +9,7 @@ import phonenumbers
 from phonenumbers import timezone as number_zones
 
 from call_scripts.phones import DialRule, refusal
+from call_scripts.policy import Hours, next_opening
 
 
 def destination_refusal(number: str, rule: DialRule) -> str | None:
@@ -26,7 +27,7 @@ def callee_zones(number: str, customer_zone: str | None, fallback: str) -> list[
     """The time zones the callee may be in: the customer record's, else the number's own
     (a country spanning several zones gives several), else the help desk's."""
     names: list[str] = [customer_zone] if customer_zone else []
-    if not names:
+    if not names and number:
         try:
             names = [z for z in number_zones.time_zones_for_number(phonenumbers.parse(number))
                      if z != "Etc/Unknown"]
@@ -79,3 +80,24 @@ def calling_zones(at: datetime, zones: list[ZoneInfo],
 def backoff_seconds(failures: int, base: float = 5.0, cap: float = 300.0) -> float:
     """Wait before retrying the Twilio API after this many failures in a row (exponential)."""
     return min(cap, base * 2 ** max(failures - 1, 0))
+
+
+def caller_zone(number: str | None, customer_zone: str | None, fallback: str) -> ZoneInfo:
+    """The one time zone a caller is told times in: the customer record's, else the first of
+    the number's own (phonenumbers' timezone data), else the help desk's."""
+    return callee_zones(number or "", customer_zone, fallback)[0]
+
+
+def earliest_call(at: datetime, hours: Hours | None, zones: list[ZoneInfo],
+                  window: tuple[int, int]) -> datetime:
+    """The first moment at or after ``at`` when the help desk is open (its hours and
+    holidays) and the callee is within their calling window: when a callback "as soon as
+    possible" is placed."""
+    moment = at
+    for _ in range(60):  # each turn moves to a later opening or window: a fortnight at most
+        moment = next_opening(hours, moment)
+        allowed = next_allowed_time(moment, zones, window)
+        if allowed is None or allowed == moment:
+            return moment
+        moment = allowed
+    return next_opening(hours, at)

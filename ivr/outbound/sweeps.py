@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from call_scripts.policy import add_open_minutes, open_minutes_between
 from tickets import timeline, workflow
 from tickets.models import Call, OutboundCall, Ticket
 from tickets.statuses import FINAL_STATUSES, OPEN_STATUSES, CallStatus, OutboundStatus
@@ -33,9 +34,14 @@ def _locked(session: Session, query: Select) -> Select:
 
 
 def sla_sweep(session: Session, now: datetime, pol: Any) -> int:
-    """Escalate open tickets whose response or resolution target passed; call the customer."""
+    """Escalate open tickets whose response or resolution target passed; call the customer.
+    Only while the desk is open (the targets count business hours), and never a ticket whose
+    clock is paused (waiting on the customer)."""
+    if not pol.is_within_hours(now):
+        return 0
     tickets = session.scalars(_locked(session, select(Ticket).where(
         Ticket.status.in_(OPEN_STATUSES), Ticket.escalate_at <= now,
+        Ticket.sla_paused_at.is_(None),
         Ticket.escalation_pending.is_(None)).order_by(Ticket.escalate_at).limit(BATCH))).all()
     for ticket in tickets:
         which = "response" if ticket.responded_at is None else "resolution"
@@ -48,7 +54,7 @@ def sla_sweep(session: Session, now: datetime, pol: Any) -> int:
                   else f"SLA {which} timer ran out")
         if ticket.tier < workflow.MAX_TIER:
             workflow.escalate_ticket(session, ticket, reason=reason, actor="sla", now=now)
-            ticket.escalate_at = now + workflow.response_span(ticket)
+            ticket.escalate_at = add_open_minutes(pol.hours, now, _response_minutes(ticket, pol))
         else:
             names = ", ".join(pol.escalation.approvers) or "nobody named"
             ticket.escalation_pending = (f"{reason}; beyond tier {workflow.MAX_TIER} needs "
@@ -61,6 +67,17 @@ def sla_sweep(session: Session, now: datetime, pol: Any) -> int:
         workflow.schedule_status_call(session, ticket, now=now, reason="sla_breach",
                                       actor="sla")
     return len(tickets)
+
+
+def _response_minutes(ticket: Ticket, pol: Any) -> float:
+    """The response target the next tier gets: the policy's for the priority, else the open
+    time the ticket's own target gave (one hour if it has none)."""
+    target = pol.sla.get(ticket.priority)
+    if target is not None:
+        return float(target.response_minutes)
+    if ticket.response_due is not None and ticket.created_at is not None:
+        return max(open_minutes_between(pol.hours, ticket.created_at, ticket.response_due), 1.0)
+    return workflow.response_span(ticket).total_seconds() / 60
 
 
 def status_cadence(session: Session, now: datetime, pol: Any) -> int:

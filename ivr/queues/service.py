@@ -32,6 +32,7 @@ from .lineup import hold_state, position_and_estimate, ts
 log = logging.getLogger(__name__)
 
 UNRANKED = 9  # a ticket whose label the script does not rank waits behind every ranked one
+EMERGENCY_REASON = "after-hours emergency"  # the reason of the callback booked for one
 
 
 def _event(session: Session, entry: QueueEntry, kind: str, text: str, **data: Any) -> None:
@@ -79,9 +80,6 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
     label = ticket.priority if ticket else None
     if not pol.is_within_hours(now):
         if pol.hours and label in pol.hours.emergency_labels:
-            timeline.record_event(session, "emergency", "After hours: put through to the "
-                                  "engineer on call", ticket_id=ticket.id if ticket else None,
-                                  call_id=call.id)
             return Arrival("emergency", None)
         entry = _entry_for(session, call, ticket, now, pol, QueueStatus.AFTER_HOURS)
         return Arrival("after_hours", entry, next_opening=pol.next_opening(now))
@@ -99,6 +97,47 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
     return Arrival("ask_consent", entry, estimate, position)
 
 
+# ---- after hours, a problem that cannot wait ------------------------------------------------
+
+def main_ticket(session: Session, call: Call) -> Ticket | None:
+    """The call's most urgent ticket (the one an after-hours emergency is about)."""
+    return _main_ticket(session, call)
+
+
+def emergency_put_through(session: Session, call: Call, now: datetime) -> None:
+    """After hours, an emergency: the caller is put through to the engineer on call."""
+    ticket = _main_ticket(session, call)
+    timeline.record_event(session, "emergency", "After hours: put through to the engineer on "
+                          "call", ticket_id=ticket.id if ticket else None, call_id=call.id,
+                          at=now)
+
+
+def emergency_callback(session: Session, call: Call, number: str | None,
+                       due: datetime | None, why: str, now: datetime) -> OutboundCall | None:
+    """After hours, the engineer on call not reached (``why``): a callback booked for ``due``,
+    the earliest moment (once per call), or none without a number to call. The ticket's
+    timeline says which."""
+    ticket = _main_ticket(session, call)
+    if ticket is None:
+        return None
+    booked = session.scalar(select(OutboundCall).where(
+        OutboundCall.ticket_id == ticket.id, OutboundCall.kind == OutboundKind.CALLBACK,
+        OutboundCall.reason == EMERGENCY_REASON))
+    if booked is not None:
+        return booked  # Twilio asked twice
+    if not number or due is None:
+        timeline.record_event(session, "emergency", f"After hours: {why}; no callback booked: "
+                              "the caller withheld their number", ticket_id=ticket.id,
+                              call_id=call.id, at=now)
+        return None
+    timeline.record_event(session, "emergency", f"After hours: {why}; callback booked for the "
+                          f"earliest moment ({due:%Y-%m-%d %H:%M} UTC)", ticket_id=ticket.id,
+                          call_id=call.id, at=now, data={"due": due.isoformat()})
+    return bookings.schedule_outbound(session, ticket, OutboundKind.CALLBACK, due=due, now=now,
+                                      reason=EMERGENCY_REASON, to_number=number,
+                                      place_joined_at=due)
+
+
 def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetime,
                pol: HoldPolicy, status: QueueStatus) -> QueueEntry:
     """The call's queue entry; a caller who hung up recently gets their old place back."""
@@ -110,15 +149,16 @@ def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetim
     # The tier the ticket's priority (or an escalation) set, or higher where a routing rule
     # of the policy says so.
     tier = max(pol.start_tier(label or "", category), ticket.tier if ticket else 1)
+    caller_number = phones.to_e164(call.from_number)  # a number to call back (not SIP)
     entry = QueueEntry(call_id=call.id, ticket_id=ticket.id if ticket else None,
-                       caller_number=call.from_number, status=status, tier=tier,
+                       caller_number=caller_number, status=status, tier=tier,
                        rank=_ranks(session, call).get(label or "", UNRANKED),
                        priority=label, category=category, language=call.language,
                        joined_at=now)
     window = now - timedelta(seconds=pol.resume_within_seconds)
     earlier = session.scalar(
         select(QueueEntry)
-        .where(QueueEntry.caller_number == call.from_number, QueueEntry.caller_number.is_not(None),
+        .where(QueueEntry.caller_number == caller_number, QueueEntry.caller_number.is_not(None),
                QueueEntry.status == QueueStatus.ABANDONED, QueueEntry.ended_at >= window)
         .order_by(QueueEntry.ended_at.desc()).limit(1))
     if earlier is not None:
@@ -290,6 +330,22 @@ def leave(session: Session, entry: QueueEntry, result: str, position: int | None
     return "none"
 
 
+def offered_number(session: Session, entry: QueueEntry) -> tuple[str | None, bool]:
+    """The number a callback is offered on: the ticket's callback number (given in intake),
+    else caller ID; and whether the caller already confirmed it in this call."""
+    ticket = session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
+    call = session.get(Call, entry.call_id) if entry.call_id else None
+    number = (ticket.callback_number if ticket else None) or entry.caller_number
+    confirmed = ((call.state or {}).get("fields") or {}).get("callback_number") if call else None
+    return number, bool(number) and confirmed == number
+
+
+def choose_callback_number(entry: QueueEntry, number: str) -> None:
+    """The caller's choice of number for the callback, kept on their entry until it is
+    booked (never in a webhook's URL)."""
+    entry.callback_number = number
+
+
 def request_callback(session: Session, entry: QueueEntry, number: str, due: datetime,
                      window_end: datetime | None, now: datetime) -> OutboundCall:
     """Book the callback (exactly once per queue entry); it keeps the caller's place in line."""
@@ -314,13 +370,13 @@ def request_callback(session: Session, entry: QueueEntry, number: str, due: date
 
 
 def book_callback(session: Session, entry: QueueEntry, number: str, key: str,
-                  now: datetime) -> OutboundCall | None:
+                  now: datetime, slot: datetime | None = None) -> OutboundCall | None:
     """The caller chose when to be called back: 1 as soon as possible, 2 the later slot
-    (an hour's window). None for any other key (the choice is offered again)."""
+    (``slot``, as offered; an hour's window). None for any other key (offered again)."""
     if key == "1":
         due, window_end = now, None
     elif key == "2":
-        due = later_slot(live_policy(session, entry.tier), now)
+        due = slot or later_slot(live_policy(session, entry.tier), now)
         window_end = due + timedelta(hours=1)
     else:
         return None

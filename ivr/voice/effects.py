@@ -7,17 +7,18 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, tzinfo
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from call_scripts.model import EFFECTS
-from tickets import bookings, intake, versions
-from tickets.models import Call
+from call_scripts.moments import say_moment
+from tickets import bookings, intake, timeline, versions
+from tickets.models import Call, Customer
 
 from ..logs import about_ticket
-from ..outbound import conversation
+from ..outbound import conversation, rules
 
 log = logging.getLogger(__name__)
 
@@ -71,26 +72,69 @@ def _about(a: Asked) -> None:
 
 
 def open_ticket(a: Asked) -> dict[str, Any]:
-    """Open the ticket of one problem, with the live policy's SLA targets for its priority."""
+    """Open the ticket of one problem, with the live policy's SLA targets for its priority,
+    counted in its business hours. While the desk is closed the script is also told when it
+    opens (``opens``, said in the caller's zone and language): its clock starts then."""
     priority = a.args["priority"]
-    target = versions.live_policy(a.session).sla.get(priority)
+    pol = versions.live_policy(a.session)
+    target = pol.sla.get(priority)
     sla = {**(a.args.get("sla") or {}),
            **(target.model_dump(exclude_none=True) if target else {})}
     ticket, pin = intake.open_ticket(
         a.session, fields=a.fields, priority=priority, sla=sla,
-        call_id=a.call.id, customer_id=a.call.customer_id, language=a.language, now=a.now)
+        call_id=a.call.id, customer_id=a.call.customer_id, language=a.language, now=a.now,
+        hours=pol.hours)
     about_ticket(ticket.number)
     log.info("call %s opened ticket %s (priority %s)", a.call.sid, ticket.number,
              ticket.priority)
-    return {"id": ticket.id, "number": ticket.number, "pin": pin}
+    opened: dict[str, Any] = {"id": ticket.id, "number": ticket.number, "pin": pin}
+    if not pol.is_within_hours(a.now):
+        number = ticket.callback_number or a.fields.get("caller_id")
+        opened["opens"] = say_moment(pol.next_opening(a.now), a.now, _zone(a, number),
+                                     a.language)
+    return opened
 
 
 def schedule_callback(a: Asked) -> dict[str, Any]:
-    """Promise a callback to the number given (or the caller's own)."""
+    """Book a callback to the number given (or the caller's own) for the earliest moment the
+    desk is open and the caller may be called; the script is told whether it is booked and,
+    when that is later than now, when (said in the caller's zone and language)."""
+    number = a.args.get("number") or a.args.get("caller")
+    due = earliest_callback(a, number) if number else None
     outbound = bookings.schedule_callback(
-        a.session, ticket_id=a.args.get("ticket"),
-        number=a.args.get("number") or a.args.get("caller"), language=a.language)
-    return {"booked": outbound is not None}
+        a.session, ticket_id=a.args.get("ticket"), number=number, language=a.language, due=due)
+    if outbound is None or due is None:
+        return {"booked": False, "later": False}
+    return {"booked": True, "later": due > a.now,
+            "when": say_moment(due, a.now, _zone(a, number), a.language)}
+
+
+def earliest_callback(a: Asked, number: str) -> datetime:
+    """The first moment the desk is open (hours, holidays) and ``number`` may be called."""
+    pol = versions.live_policy(a.session)
+    window = pol.outbound.quiet_hours
+    zones = rules.calling_zones(a.now, rules.callee_zones(
+        number, _customer_zone(a), pol.hours.timezone if pol.hours else "UTC"), window)
+    return rules.earliest_call(a.now, pol.hours, zones, window)
+
+
+def _customer_zone(a: Asked) -> str | None:
+    customer = a.session.get(Customer, a.call.customer_id) if a.call.customer_id else None
+    return customer.timezone if customer else None
+
+
+def _zone(a: Asked, number: str | None) -> tzinfo:
+    """The caller's time zone: the customer record's, else their number's, else the desk's."""
+    pol = versions.live_policy(a.session)
+    return rules.caller_zone(number, _customer_zone(a),
+                             pol.hours.timezone if pol.hours else "UTC")
+
+
+def record_call(a: Asked) -> dict[str, Any]:
+    """A call that gave nothing to open a ticket on: kept as a call record, not a ticket."""
+    timeline.record_event(a.session, "call_record", "No ticket opened: the caller gave no "
+                          "answer to open one on", call_id=a.call.id, at=a.now)
+    return {"recorded": True}
 
 
 def _outbound(effect: Callable[[Session, Call, dict[str, Any], datetime], dict[str, Any]]
@@ -106,6 +150,7 @@ HANDLERS: dict[str, Handler] = {
     "verify_pin": verify_pin,
     "open_ticket": open_ticket,
     "schedule_callback": schedule_callback,
+    "record_call": record_call,
     "stop_status_calls": _outbound(conversation.stop_status_calls),
     "add_recording": _outbound(conversation.add_recording),
     "closure_answer": _outbound(conversation.closure_answer),

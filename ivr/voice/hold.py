@@ -5,6 +5,7 @@ bridge to an analyst. Each is about one caller's queue entry (?e=N); the rules a
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Callable
 
 from flask import current_app, url_for
@@ -26,12 +27,14 @@ log = logging.getLogger(__name__)
 
 CONFIRM_KEYS = {"1": "hold", "2": "callback", "3": "voicemail"}
 LEAVE_KEYS = {"2": "callback", "3": "voicemail"}  # pressed while holding
+MAX_WAIT = 7 * 24 * 3600.0  # seconds: the longest wait an offer to hold can have announced
 
 EntryHandler = Callable[[Hook, QueueEntry], str]
 
 
 def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_goodbye,
-                  replay: Replay = Replay.REQUEST) -> Callable[[EntryHandler], EntryHandler]:
+                  replay: Replay = Replay.REQUEST, spooled: Callable[[], str] | None = None
+                  ) -> Callable[[EntryHandler], EntryHandler]:
     """A webhook about one caller's queue entry (?e=N); an unknown entry hears ``unknown()``."""
 
     def decorate(handler: EntryHandler) -> EntryHandler:
@@ -46,7 +49,7 @@ def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_good
 
         with_entry.__name__ = with_entry.__qualname__ = handler.__name__  # the endpoint's name
         with_entry.__doc__ = handler.__doc__
-        webhook(rule, replay=replay)(with_entry)
+        webhook(rule, replay=replay, spooled=spooled)(with_entry)
         return handler
 
     return decorate
@@ -63,6 +66,18 @@ def queue_arrive(hook: Hook) -> str:
     return queue_twiml.arrival(hook.session, call, hook.now)
 
 
+@webhook("/queue/emergency/dialed")
+def queue_emergency_dialed(hook: Hook) -> str:
+    """The <Dial> action after hours: the engineer on call answered, or a callback is booked."""
+    sid = hook.call_sid
+    call = hook.session.scalar(select(Call).where(Call.sid == sid)) if sid else None
+    if call is None:
+        return queue_twiml.plain_goodbye()
+    about_ticket(calls.ticket_number(call.state))
+    return queue_twiml.emergency_dialed(hook.session, call, hook.form.get("DialCallStatus", ""),
+                                        hook.now)
+
+
 @entry_webhook("/queue/consent")
 def queue_consent(hook: Hook, entry: QueueEntry) -> str:
     """The answer to the offer: 1 hold, 2 callback, 3 voicemail. Asked up to three times;
@@ -71,9 +86,11 @@ def queue_consent(hook: Hook, entry: QueueEntry) -> str:
     choice = CONFIRM_KEYS.get(hook.key)
     try:
         wait = float(hook.args.get("w", "0"))
-        attempts = int(hook.args.get("s", "0"))
     except ValueError:
-        wait, attempts = 0.0, 0
+        wait = 0.0
+    if not math.isfinite(wait) or not 0 <= wait <= MAX_WAIT:
+        wait = 0.0  # not a wait this line announced (nan, inf, negative): none
+    attempts = hook.number("s") or 0
     implied = choice is None and attempts >= 2
     if choice is None and not implied:
         position, wait = lineup.position_and_estimate(hook.session, entry, hook.now, voice.pol)
@@ -85,7 +102,7 @@ def queue_consent(hook: Hook, entry: QueueEntry) -> str:
         queue_twiml.enqueue(response, entry)
         return str(response)
     if choice == "callback":
-        return queue_twiml.callback_number(voice, entry)
+        return queue_twiml.callback_number(voice, entry, hook.now)
     return queue_twiml.voicemail(voice, entry)
 
 
@@ -149,7 +166,8 @@ def queue_left(hook: Hook, entry: QueueEntry) -> str:
     what = service.leave(hook.session, entry, hook.form.get("QueueResult", ""), position,
                          hook.now)
     if what == "callback":
-        return queue_twiml.callback_number(queue_twiml.speaker(hook.session, entry), entry)
+        return queue_twiml.callback_number(queue_twiml.speaker(hook.session, entry), entry,
+                                           hook.now)
     if what == "voicemail":
         return queue_twiml.voicemail(queue_twiml.speaker(hook.session, entry), entry)
     return twiml.hangup()
@@ -157,12 +175,15 @@ def queue_left(hook: Hook, entry: QueueEntry) -> str:
 
 @entry_webhook("/queue/callback/number")
 def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
+    """The number read back: 1 it is right, 2 key another."""
     voice = queue_twiml.speaker(hook.session, entry)
-    if hook.key == "1" and entry.caller_number:
-        return queue_twiml.callback_window(voice, entry, entry.caller_number, hook.now)
+    number, _confirmed = service.offered_number(hook.session, entry)
+    if hook.key == "1" and number:
+        service.choose_callback_number(entry, number)
+        return queue_twiml.callback_window(voice, entry, hook.now)
     if hook.key == "2":
         return queue_twiml.callback_key(voice, entry)
-    return queue_twiml.callback_number(voice, entry, again=True)
+    return queue_twiml.callback_number(voice, entry, hook.now, again=True)
 
 
 @entry_webhook("/queue/callback/keyed")
@@ -174,27 +195,38 @@ def queue_callback_keyed(hook: Hook, entry: QueueEntry) -> str:
                                        voice.pol.outbound.dial_rule())
     if number is None:
         return queue_twiml.callback_key(voice, entry, refused=True)
-    return queue_twiml.callback_window(voice, entry, number, hook.now)
+    service.choose_callback_number(entry, number)
+    return queue_twiml.callback_window(voice, entry, hook.now)
 
 
 @entry_webhook("/queue/callback/window")
 def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
-    """When to call back; the booking commits (with the webhook) before it is confirmed."""
-    number = phones.to_e164(hook.args.get("n"))
-    if number is None:
-        return queue_twiml.plain_goodbye()
+    """When to call back, to the number chosen (kept on the entry); the booking commits (with
+    the webhook) before it is confirmed."""
     voice = queue_twiml.speaker(hook.session, entry)
-    if service.book_callback(hook.session, entry, number, hook.key, hook.now) is None:
-        return queue_twiml.callback_window(voice, entry, number, hook.now)
+    number = entry.callback_number
+    if number is None:
+        return queue_twiml.callback_number(voice, entry, hook.now)
+    if hook.key == "3":
+        return queue_twiml.callback_key(voice, entry)
+    slot = queue_twiml.later_slot(voice, entry, hook.now)
+    if service.book_callback(hook.session, entry, number, hook.key, hook.now, slot) is None:
+        return queue_twiml.callback_window(voice, entry, hook.now)
     ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
     response = VoiceResponse()
-    voice.say(response, "callback_confirm", number=" ".join(number.lstrip("+")),
+    voice.say(response, "callback_confirm", number=queue_twiml.spoken_number(number),
               ticket=" ".join(ticket.number) if ticket and ticket.number else "")
     return queue_twiml.goodbye(response, voice)
 
 
-@entry_webhook("/queue/voicemail")
+def _voicemail_kept() -> str:
+    return twiml.goodbye("Thank you. Your message has been received. Goodbye.",
+                         current_app.config["FALLBACK_VOICE"])
+
+
+@entry_webhook("/queue/voicemail", spooled=_voicemail_kept)
 def queue_voicemail(hook: Hook, entry: QueueEntry) -> str:
+    """A message left instead of holding (kept in the spool while the database is down)."""
     service.leave_voicemail(hook.session, entry, hook.form.get("RecordingUrl"),
                             hook.form.get("RecordingDuration"), hook.now)
     voice = queue_twiml.speaker(hook.session, entry)
@@ -208,7 +240,7 @@ def queue_offline(hook: Hook, entry: QueueEntry) -> str:
     """After hours or nobody staffed: 1 books a callback for the next opening."""
     voice = queue_twiml.speaker(hook.session, entry)
     if hook.key == "1":
-        return queue_twiml.callback_number(voice, entry)
+        return queue_twiml.callback_number(voice, entry, hook.now)
     return queue_twiml.goodbye(VoiceResponse(), voice)
 
 

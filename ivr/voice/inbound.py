@@ -44,9 +44,11 @@ def step(hook: Hook) -> str:
     return body if body is not None else fallback_twiml()
 
 
-@webhook("/status", needs_call_sid=True, missing=twiml.empty, on_failure=twiml.empty)
+@webhook("/status", needs_call_sid=True, missing=twiml.empty, on_failure=twiml.empty,
+         spooled=twiml.empty)
 def status(hook: Hook) -> str:
-    """A call status callback: the call's outcome, recorded once."""
+    """A call status callback: the call's outcome, recorded once (kept in the spool while the
+    database is down)."""
     calls.record_status(hook.session, hook.form)
     return twiml.empty()
 
@@ -66,14 +68,14 @@ def _voicemail_goodbye() -> str:
 
 
 def _voicemail_not_stored() -> str:
-    log.error("voicemail from %s not stored (database unavailable)",
-              phones.mask_phone(request.form.get("From")))
+    log.error("voicemail from %s could not be stored", phones.mask_phone(request.form.get("From")))
     return _voicemail_goodbye()
 
 
-@webhook("/fallback/voicemail", on_failure=_voicemail_not_stored)
+@webhook("/fallback/voicemail", on_failure=_voicemail_not_stored, spooled=_voicemail_goodbye)
 def fallback_voicemail(hook: Hook) -> str:
-    """A message left from the fallback: kept on a ticket when the database is back."""
+    """A message left from the fallback: on a ticket (the database down: kept in the spool,
+    on a ticket when the database is back)."""
     if hook.form.get("RecordingUrl"):
         intake.open_voicemail_ticket(
             hook.session, script_name=current_app.config["INTAKE_SCRIPT"],

@@ -46,7 +46,8 @@ def outbound_answer(hook: Hook) -> str:
                                  hook.now)
 
 
-@webhook("/outbound/status", needs_call_sid=True, missing=twiml.empty, on_failure=twiml.empty)
+@webhook("/outbound/status", needs_call_sid=True, missing=twiml.empty, on_failure=twiml.empty,
+         spooled=twiml.empty)
 def outbound_status(hook: Hook) -> str:
     """Status callbacks of a placed call (all four events); repeats change nothing."""
     calls.record_status(hook.session, hook.form)

@@ -10,8 +10,10 @@ from flask import current_app, url_for
 from sqlalchemy.orm import Session
 from twilio.twiml.voice_response import VoiceResponse
 
+from tickets import phones
 from tickets.models import Call, QueueEntry
 
+from ..outbound import rules
 from ..queues import hold, service
 from .speaker import Speaker
 
@@ -58,18 +60,14 @@ def arrival(session: Session, call: Call, now: datetime) -> str:
     voice = speaker(session, entry, call)
     response = VoiceResponse()
     if arrived.decision == "emergency":
-        number = current_app.config["EMERGENCY_NUMBER"]
-        voice.say(response, "after_hours_emergency")
-        if number:
-            response.dial(number)
-        return goodbye(response, voice)
+        return emergency(session, voice, call, now)
     assert entry is not None  # only an emergency has no entry
     if arrived.decision in ("after_hours", "nobody"):
         key = "after_hours" if arrived.decision == "after_hours" else "nobody_available"
         when = arrived.next_opening
         url = url_for("voice.queue_offline", e=entry.id)
         gather = response.gather(num_digits=1, action=url, method="POST", timeout=8)
-        voice.say(gather, key, opening=voice.local(when, "%A %H:%M") if when else "")
+        voice.say(gather, key, opening=voice.moment(when, now) if when else "")
         response.redirect(url, method="POST")
         return str(response)
     if arrived.decision == "connect":  # not held: no "thank you for holding" yet
@@ -78,6 +76,60 @@ def arrival(session: Session, call: Call, now: datetime) -> str:
         enqueue(response, entry)
         return str(response)
     return consent(voice, entry, arrived.estimate, arrived.position)
+
+
+def emergency(session: Session, voice: Speaker, call: Call, now: datetime) -> str:
+    """After hours, a problem that cannot wait: put through to the engineer on call; with no
+    one to put through to, a callback at the earliest moment (or, without a number, when to
+    call again)."""
+    response = VoiceResponse()
+    number = current_app.config["EMERGENCY_NUMBER"]
+    if not number:
+        voice.say(response, "emergency_no_engineer")
+        return emergency_callback(session, voice, call, response, now,
+                                  "no engineer on call (EMERGENCY_NUMBER is not set)")
+    service.emergency_put_through(session, call, now)
+    voice.say(response, "after_hours_emergency")
+    response.dial(number, action=url_for("voice.queue_emergency_dialed"), method="POST",
+                  timeout=voice.pol.outbound.ring_timeout_seconds)
+    return str(response)
+
+
+def emergency_dialed(session: Session, call: Call, status: str, now: datetime) -> str:
+    """The <Dial> to the engineer on call ended: over if they answered, else a callback."""
+    voice = speaker(session, None, call)
+    response = VoiceResponse()
+    if status in ("completed", "answered"):
+        return goodbye(response, voice)
+    voice.say(response, "emergency_unanswered")
+    return emergency_callback(session, voice, call, response, now,
+                              f"the engineer on call did not answer ({status or 'failed'})")
+
+
+def emergency_callback(session: Session, voice: Speaker, call: Call, response: VoiceResponse,
+                       now: datetime, why: str) -> str:
+    """Book the callback for the earliest moment the desk is open and the caller may be
+    called, on the ticket's callback number, and say when (no promise without a number)."""
+    pol = voice.pol
+    ticket = service.main_ticket(session, call)
+    number = (ticket.callback_number if ticket else None) or phones.to_e164(call.from_number)
+    due = None
+    if number:
+        customer = ticket.customer if ticket else None
+        window = pol.outbound.quiet_hours
+        zones = rules.calling_zones(now, rules.callee_zones(
+            number, customer.timezone if customer else voice.customer_timezone(),
+            voice.desk_timezone), window)
+        due = rules.earliest_call(now, pol.hours, zones, window)
+    booked = service.emergency_callback(session, call, number, due, why, now)
+    said = spoken_number(ticket.number) if ticket and ticket.number else ""
+    if booked is not None:
+        voice.say(response, "emergency_callback", number=spoken_number(booked.to_number),
+                  slot=voice.moment(booked.due_at, now, booked.to_number), ticket=said)
+    else:
+        voice.say(response, "emergency_no_number", ticket=said,
+                  opening=voice.moment(pol.next_opening(now), now))
+    return goodbye(response, voice)
 
 
 def consent(voice: Speaker, entry: QueueEntry, estimate: float, position: int,
@@ -97,17 +149,27 @@ def consent(voice: Speaker, entry: QueueEntry, estimate: float, position: int,
     return str(response)
 
 
-def callback_number(voice: Speaker, entry: QueueEntry, again: bool = False) -> str:
-    """Call back on the number they call from (1), or another (2)? Without caller ID: key it."""
-    number = entry.caller_number
+def spoken_number(number: str) -> str:
+    """A phone number said digit by digit."""
+    return " ".join(number.lstrip("+"))
+
+
+def callback_number(voice: Speaker, entry: QueueEntry, now: datetime,
+                    again: bool = False) -> str:
+    """The number to call back: the ticket's (given in intake), read back; asked to confirm
+    only when the caller has not confirmed it in this call already. Without one: key it."""
+    number, confirmed = service.offered_number(voice.session, entry)
     if not number:
         return callback_key(voice, entry)
+    if confirmed:
+        service.choose_callback_number(entry, number)
+        return callback_window(voice, entry, now, read_back=True)
     response = VoiceResponse()
     url = url_for("voice.queue_callback_number", e=entry.id)
     gather = response.gather(num_digits=1, method="POST", timeout=8, action=url)
     if again:
         voice.say(gather, "not_understood")
-    voice.say(gather, "callback_number", number=" ".join(number.lstrip("+")))
+    voice.say(gather, "callback_number", number=spoken_number(number))
     response.redirect(url, method="POST")
     return str(response)
 
@@ -124,15 +186,35 @@ def callback_key(voice: Speaker, entry: QueueEntry, refused: bool = False) -> st
     return str(response)
 
 
-def callback_window(voice: Speaker, entry: QueueEntry, number: str, now: datetime) -> str:
-    """As soon as possible (1), or in the later slot (2)?"""
+def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
+                    read_back: bool = False) -> str:
+    """As soon as possible (1), or in the later slot (2)? The number chosen is kept on the
+    queue entry, never in the URL; ``read_back`` says it first (confirmed in intake) and
+    offers another instead (3)."""
     response = VoiceResponse()
-    slot = service.later_slot(voice.pol, now)
-    url = url_for("voice.queue_callback_window", e=entry.id, n=number)
+    slot = later_slot(voice, entry, now)
+    url = url_for("voice.queue_callback_window", e=entry.id)
     gather = response.gather(num_digits=1, method="POST", timeout=8, action=url)
-    voice.say(gather, "callback_window", slot=voice.local(slot, "%H:%M"))
+    if read_back and entry.callback_number:
+        voice.say(gather, "callback_on", number=spoken_number(entry.callback_number))
+    voice.say(gather, "callback_window", slot=voice.moment(slot, now))
+    if read_back and entry.callback_number:
+        voice.say(gather, "callback_other")
     response.redirect(url, method="POST")
     return str(response)
+
+
+def later_slot(voice: Speaker, entry: QueueEntry, now: datetime) -> datetime:
+    """The later callback slot offered: the policy's next whole hour, moved on to a moment
+    the desk is open and the number chosen may be called (its calling window)."""
+    pol, slot = voice.pol, service.later_slot(voice.pol, now)
+    number = entry.callback_number or entry.caller_number
+    if not number:
+        return slot
+    window = pol.outbound.quiet_hours
+    zones = rules.calling_zones(slot, rules.callee_zones(
+        number, voice.customer_timezone(), voice.desk_timezone), window)
+    return rules.earliest_call(slot, pol.hours, zones, window)
 
 
 def voicemail(voice: Speaker, entry: QueueEntry) -> str:

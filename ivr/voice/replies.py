@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, insert, select
 from sqlalchemy.orm import Session
 
 from tickets.models import WebhookReply
@@ -41,14 +41,19 @@ def request_key(how: Replay, call_sid: str, url: str,
     return hashlib.sha256(json.dumps(parts, ensure_ascii=True).encode()).hexdigest()
 
 
+# Every webhook runs both: built once, in SQLAlchemy Core (no ORM object per request).
+_EARLIER = select(WebhookReply.body).where(WebhookReply.request == bindparam("key"))
+_KEEP = insert(WebhookReply)
+
+
 def earlier_reply(session: Session, key: str) -> str | None:
     """The TwiML already given to this request, if it was answered before."""
-    return session.scalar(select(WebhookReply.body).where(WebhookReply.request == key))
+    return session.scalar(_EARLIER, {"key": key})
 
 
 def keep_reply(session: Session, key: str, body: str, now: datetime) -> None:
     """Remember the answer (in the webhook's own transaction: kept exactly when applied)."""
-    session.add(WebhookReply(request=key, body=body, at=now))
+    session.execute(_KEEP, {"request": key, "body": body, "at": now})
 
 
 def forget_old_replies(session: Session, now: datetime) -> int:

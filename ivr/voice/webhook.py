@@ -16,14 +16,17 @@ from datetime import datetime
 from functools import wraps
 
 from babel.languages import get_official_languages
-from flask import Response, current_app, g, request, url_for
-from sqlalchemy.exc import IntegrityError
+from flask import Flask, Response, current_app, g, request, url_for
+from sqlalchemy import literal, select
+from sqlalchemy.exc import DBAPIError, IntegrityError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session
+from werkzeug.datastructures import MultiDict
 
 from tickets import phones
 
 from .. import clock, db
-from . import bp, replies, twiml
+from . import bp, params, replies, spool, twiml
 from .calls import LineConfig
 from .replies import Replay
 from .security import twilio_signed
@@ -52,15 +55,23 @@ class Hook:
         return (self.form.get("Digits") or "")[:1]
 
     def number(self, name: str, source: str = "args") -> int | None:
-        """A whole number from the query (or the form): None when absent or not a number."""
-        raw = (self.args if source == "args" else self.form).get(name, "")
-        try:
-            return int(raw)
-        except ValueError:
-            return None
+        """A whole number from the query (or the form): None when absent, not a number or
+        more than the database holds."""
+        return params.whole_number((self.args if source == "args" else self.form).get(name))
 
 
 Handler = Callable[[Hook], str]
+
+
+@dataclass(frozen=True)
+class Spoolable:
+    """A webhook that is kept in the spool when the database is down."""
+
+    handler: Handler
+    replay: Replay
+
+
+SPOOLABLE: dict[str, Spoolable] = {}  # by endpoint
 
 
 def xml(body: str) -> Response:
@@ -119,30 +130,59 @@ def _raced(session: Session, key: str | None) -> str | None:
         return None
 
 
+def database_unavailable(exc: BaseException) -> bool:
+    """Did this fail because the database cannot be reached (down, hung, restarting)?"""
+    return isinstance(exc, OperationalError | InterfaceError | PoolTimeout) or (
+        isinstance(exc, DBAPIError) and exc.connection_invalidated)
+
+
+def _first_statement(session: Session, key: str | None) -> str | None:
+    """The request's first statement (the kept answer's lookup). A pooled connection found
+    dead (the database restarted since) is replaced once: nothing was applied yet."""
+    for last in (False, True):
+        try:
+            if key is None:
+                session.execute(select(literal(1)))
+                return None
+            return replies.earlier_reply(session, key)
+        except DBAPIError as exc:
+            session.rollback()
+            if last or not exc.connection_invalidated:
+                raise
+            log.warning("database connection lost since it was pooled; trying a new one")
+    return None
+
+
 def webhook(rule: str, *, needs_call_sid: bool = False,
             missing: Callable[[], str] = fallback_twiml,
             on_failure: Callable[[], str] = fallback_twiml,
-            replay: Replay = Replay.REQUEST) -> Callable[[Handler], Handler]:
+            replay: Replay = Replay.REQUEST,
+            spooled: Callable[[], str] | None = None) -> Callable[[Handler], Handler]:
     """Register ``handler`` as the signed POST webhook at ``rule`` (see the module's doc).
 
     needs_call_sid: without a CallSid the request gets ``missing()`` and touches nothing.
     on_failure: what the caller hears when the handler or the commit fails.
     replay: which requests are repeats of one another (``replies.Replay``).
+    spooled: for a webhook carrying data, what Twilio is answered when the database is down
+    and the request is kept in the spool instead (None: never spooled).
     """
 
     def decorate(handler: Handler) -> Handler:
+        if spooled is not None:
+            SPOOLABLE[f"{bp.name}.{handler.__name__}"] = Spoolable(handler, replay)
+
         @wraps(handler)
         def view() -> Response:
-            form = request.form.to_dict()
+            form = params.checked(request.form.to_dict())  # nothing unchecked goes further
             if needs_call_sid and not form.get("CallSid"):
                 return xml(missing())
             session = db.session()
-            hook = Hook(session, form, request.args.to_dict(), clock.now())
+            hook = Hook(session, form, params.checked(request.args.to_dict()), clock.now())
             key = None if replay == Replay.NONE else replies.request_key(
                 replay, hook.call_sid, request.full_path.rstrip("?"),
                 request.form.items(multi=True))
             try:
-                earlier = replies.earlier_reply(session, key) if key else None
+                earlier = _first_statement(session, key)
                 if earlier is not None:
                     session.rollback()
                     return xml(earlier)  # a repeat: the same answer, nothing applied again
@@ -155,6 +195,8 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
                 earlier = _raced(session, key) if isinstance(exc, IntegrityError) else None
                 if earlier is not None:
                     return xml(earlier)
+                if spooled is not None and database_unavailable(exc) and _spool(hook, replay):
+                    return xml(spooled())
                 setattr(g, FAILED, True)
                 log.exception("webhook %s failed", request.path)
                 body = on_failure()
@@ -164,3 +206,56 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
         return handler
 
     return decorate
+
+
+def _spool(hook: Hook, replay: Replay) -> bool:
+    """Keep this request in the spool (the database is down); False if even that failed."""
+    key = replies.request_key(replay if replay != Replay.NONE else Replay.REQUEST,
+                              hook.call_sid, request.full_path.rstrip("?"),
+                              request.form.items(multi=True))
+    try:
+        spool.keep(current_app.config["SPOOL_DIR"], key, request.endpoint or "",
+                   request.full_path.rstrip("?"), request.form.items(multi=True), hook.now)
+    except OSError:
+        log.exception("webhook %s: the database is down and the spool cannot be written",
+                      request.path)
+        return False
+    log.warning("webhook %s kept in the spool: the database is unavailable", request.path)
+    return True
+
+
+def replay_spool(app: Flask) -> int:
+    """Apply the webhooks kept in the spool while the database was down, oldest first, each
+    exactly once (a request already applied, by Twilio repeating it, is not applied again).
+    Stops at the first sign the database is still down. Returns how many were applied."""
+    applied = 0
+    for item in spool.waiting(app.config["SPOOL_DIR"]):
+        spoolable = SPOOLABLE.get(item.endpoint)
+        if spoolable is None:
+            log.error("spooled request %s: no webhook %s to replay it", item.key, item.endpoint)
+            spool.set_aside(item)
+            continue
+        base = app.config["PUBLIC_BASE_URL"]
+        with app.test_request_context(item.path, base_url=base, method="POST",
+                                      data=MultiDict(item.form)):
+            session = app.extensions["sessionmaker"]()
+            try:
+                if replies.earlier_reply(session, item.key) is None:
+                    hook = Hook(session, params.checked(MultiDict(item.form).to_dict()),
+                                params.checked(request.args.to_dict()), item.received)
+                    body = spoolable.handler(hook)
+                    replies.keep_reply(session, item.key, body, item.received)
+                    session.commit()
+                    applied += 1
+                spool.done(item)
+            except Exception as exc:  # noqa: BLE001  one bad request must not block the rest
+                session.rollback()
+                if database_unavailable(exc):
+                    log.warning("spool: the database is still unavailable")
+                    break
+                log.exception("spooled request %s to %s failed; set aside", item.key,
+                              item.endpoint)
+                spool.set_aside(item)
+            finally:
+                session.close()
+    return applied

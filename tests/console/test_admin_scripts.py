@@ -31,7 +31,7 @@ def live_version(db, name="intake", kind="script") -> int:
 
 def test_a_broken_script_shows_its_problems_with_line_and_step(as_admin, db):
     as_admin.get(INTAKE)
-    broken = live_text(db).replace("next: identify_caller", "next: identify_callr", 1)
+    broken = live_text(db).replace("next: choose_language", "next: identify_callr", 1)
     response = as_admin.post(INTAKE, {"text": broken, "action": "publish"})
     page = html.unescape(response.get_data(as_text=True))
     assert "Not published: fix the problems below first." in page
@@ -139,7 +139,7 @@ def test_the_browser_phone_runs_the_draft_through_the_signed_webhooks(as_admin, 
 
 def test_the_browser_phone_refuses_a_broken_draft(as_admin, db):
     as_admin.get(INTAKE)
-    broken = live_text(db).replace("next: identify_caller", "next: nowhere", 1)
+    broken = live_text(db).replace("next: choose_language", "next: nowhere", 1)
     response = as_admin.post_json("/admin/phone/start", {"name": "intake", "text": broken})
     assert response.status_code == 400
     line = broken.splitlines().index("    next: nowhere") + 1  # the greeting's

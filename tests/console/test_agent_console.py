@@ -67,7 +67,7 @@ def test_a_tier_two_analyst_does_not_see_tier_one_callers(console, users, call, 
 def test_the_call_in_progress_pops_up_its_ticket(as_ann, call, db, demo, clock, twilio):
     as_ann.post("/console/status", {"status": "available"})
     caller = to_queue(call)
-    caller.hears("connecting you")  # routed to Ann, the only free analyst
+    caller.hears("An analyst is free")  # routed to Ann, the only free analyst
     live = as_ann.get("/console/live.json").get_json()
     ticket = a_ticket(db)
     assert [t["number"] for t in live["call"]] == [ticket.number]

@@ -185,19 +185,20 @@ def test_silence_and_garbage_reprompt_then_take_the_way_out(call, db, demo):
     caller.speak("mmm", confidence=0.05)
     caller.hears("did not understand", "full name")
     caller.wait()
-    caller.hears("could not finish this by phone", "ticket number")
-    number = ticket_number_heard(caller)
+    # Nothing was answered: no ticket, no callback, and none promised.
+    caller.hears("could not take your request by phone", "no ticket has been opened")
+    assert "call you back" not in caller.text
     assert caller.hung_up
+    call_id = db.scalar(select(Call.id).where(Call.sid == caller.call_sid))
+    assert db.scalar(select(Ticket).where(Ticket.call_id == call_id)) is None
+    assert db.scalar(select(OutboundCall)) is None
 
-    ticket = db.scalar(select(Ticket).where(Ticket.number == number))
-    assert ticket.incomplete and ticket.callback_number == "+12025550147"
-    kinds = [e.kind for e in ticket.events]
-    assert kinds.count("reprompt") == 2 and "way_out" in kinds
-    # The promised callback is a durable row for the scheduler, not just words.
-    callback = db.scalar(select(OutboundCall))
-    assert (callback.kind, callback.to_number, callback.ticket_id) == (
-        "callback", "+12025550147", ticket.id)
-    assert "callback_requested" in kinds
+    # The call is kept as a call record, with its re-prompts and way out.
+    events = db.scalars(select(TicketEvent).where(TicketEvent.call_id == call_id)
+                        .order_by(TicketEvent.id)).all()
+    kinds = [e.kind for e in events]
+    assert kinds.count("reprompt") == 2 and "way_out" in kinds and "call_record" in kinds
+    assert all(e.call_id is not None and e.ticket_id is None for e in events)
 
 
 def test_garbage_on_a_menu_reprompts(call):

@@ -1,11 +1,12 @@
-"""No personal data in the logs: a whole call, an outage in the middle of a call and a dispatch
-(with its recovery after a lost answer from Twilio) log no phone number, account number, name,
-problem text or PIN hash in clear.
+"""No personal data in the logs: a whole call, an outage in the middle of a call, the database
+down (a voicemail and a status callback spooled, then replayed) and a dispatch (with its
+recovery after a lost answer from Twilio) log no phone number, account number, name, problem
+text or PIN hash in clear.
 
 Every record is captured when it is made (a log record factory), before any handler or filter
 could mask it: ``ivr.logs`` masks numbers in its own output, and this must not pass because of
-that. The loggers are as the app sets them, at DEBUG (LOG_LEVEL's most verbose), twilio's and
-SQLAlchemy's included.
+that. The loggers are as the app sets them, at DEBUG (LOG_LEVEL's most verbose), twilio's,
+urllib3's and SQLAlchemy's included.
 """
 
 from __future__ import annotations
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import re
 import traceback
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import responses
@@ -22,9 +23,12 @@ from sqlalchemy import select, text
 
 from ivr import scheduler
 from tickets import bookings
-from tickets.models import Ticket
+from tickets.models import OutboundCall, Ticket
 
+from ..conftest import TEST_DATABASE_URL
+from ..deploy.test_scale_out import twilio_standin  # noqa: F401  (a fixture)
 from .test_intake import ticket_number_heard
+from .test_outages import line_on, phone
 from .test_outbound import CALLS, TwilioApi
 
 CALLER = "+12025550147"
@@ -107,7 +111,7 @@ def mend_ticket_inserts(db) -> None:
 
 
 def test_a_call_an_outage_and_a_dispatch_log_no_personal_data(app, call, db, demo, clock,
-                                                              records):
+                                                              records, tmp_path):
     clock.current = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in Boston: callable
 
     # A whole call: every detail given, a ticket opened, on to the queue, hung up.
@@ -127,6 +131,17 @@ def test_a_call_an_outage_and_a_dispatch_log_no_personal_data(app, call, db, dem
     finally:
         mend_ticket_inserts(db)
     again.hears("technical difficulties")
+
+    # The database down: the caller's voicemail and status callback go to the spool, and are
+    # applied when it is back.
+    down = line_on(f"sqlite:///{tmp_path}/gone/helpdesk.db" if not TEST_DATABASE_URL else
+                   "postgresql+psycopg://postgres@127.0.0.1:1/helpdesk", tmp_path)
+    lost = phone(down.test_client(), from_=CALLER)
+    lost.post("/voice/fallback/voicemail", {**lost.params, "RecordingDuration": "20",
+                                            "RecordingUrl": "https://api.twilio.com/rec/RE9"})
+    lost.post("/voice/status", {**lost.params, "CallStatus": "completed", "CallDuration": "30"})
+    down.extensions["engine"].dispose()
+    assert scheduler.webhook.replay_spool(app) == 2
 
     # A dispatch: Twilio's answer is lost, the dispatcher looks the call up, then dials.
     bookings.schedule_outbound(db, ticket, "callback", due=clock(), now=clock(),
@@ -162,5 +177,27 @@ def test_a_call_an_outage_and_a_dispatch_log_no_personal_data(app, call, db, dem
     said = "\n".join(t for _n, _l, t in records)
     assert "incoming call" in said and f"opened ticket {number}" in said
     assert "webhook /voice/step failed" in said and "Traceback" in said
+    assert "webhook /voice/fallback/voicemail kept in the spool" in said
     assert "Twilio could not be reached: ConnectionError" in said
+    assert leaks(records) == []
+
+
+def test_twilios_requests_over_http_log_no_number(app, db, clock, records,
+                                                  twilio_standin):  # noqa: F811  (a fixture)
+    """The dispatcher's recovery and call through a real HTTP client (a stand-in for Twilio on
+    this machine): no request line with the callee's number in its query or body is logged,
+    at any level."""
+    app.config["TWILIO_API_URL"] = twilio_standin.url
+    clock.current = datetime(2026, 11, 23, 15, 0, tzinfo=UTC)  # 10:00 in Boston: callable
+    # A dispatcher died holding this call's lease: the next one looks it up, then dials.
+    db.add(OutboundCall(kind="status_update", to_number=CALLBACK, status="dialing",
+                        lease_owner="dead", lease_expires=clock() - timedelta(minutes=1),
+                        placed_at=clock() - timedelta(minutes=3), due_at=clock()))
+    db.commit()
+    dispatcher = scheduler.make_dispatcher(app, owner="test", concurrency=1)
+    try:
+        assert dispatcher.run_until_idle() == 1
+    finally:
+        dispatcher.close()
+    assert [to for _at, to in twilio_standin.placed] == [CALLBACK]
     assert leaks(records) == []

@@ -208,7 +208,7 @@ def test_callback_is_placed_at_its_turn_and_connects_to_the_reserved_analyst(
     ann = add_agent(db, "Ann", tier=1, status="on_call")
     caller = to_queue(call)
     caller.press("1")  # holds
-    caller.press("2").press("1").press("1")  # then a callback to this number, when free
+    caller.press("2").press("1")  # then a callback (to the number given in intake), when free
     caller.hears("will call you back")
     booked = db.scalar(select(OutboundCall))
     assert booked.kind == "callback" and booked.status == "pending"
@@ -488,7 +488,10 @@ def test_a_missed_resolution_target_escalates_again(app, db, demo, travel):
     travel.shift(timedelta(minutes=479))
     run_job(app, scheduler.sla_sweep)
     assert fresh(db, Ticket, ticket.id).tier == 1
-    travel.shift(timedelta(minutes=2))
+    travel.shift(timedelta(minutes=2))  # 18:01: missed, but the desk has closed
+    run_job(app, scheduler.sla_sweep)
+    assert fresh(db, Ticket, ticket.id).tier == 1  # nobody escalates while closed
+    travel.move_to(MONDAY_10 + timedelta(days=1, hours=-2, minutes=1))  # Tuesday 08:01
     run_job(app, scheduler.sla_sweep)
     row = fresh(db, Ticket, ticket.id)
     assert row.tier == 2 and row.resolution_breached_at is not None
@@ -724,4 +727,32 @@ def test_a_second_scheduler_on_one_sqlite_database_is_refused(tmp_path):
 def test_scheduler_has_every_job(app):
     jobs = {job.id for job in scheduler.build(app).get_jobs()}
     assert jobs == {"dispatch", "outbox", "heartbeat", "route", "sla", "cadence",
-                    "housekeeping"}
+                    "housekeeping", "spool"}
+
+
+@pytest.mark.parametrize(("number", "now", "due", "why"), [
+    # Sunday night: outside the callee's calling hours, then the desk opens Monday
+    ("+393331234567", datetime(2026, 11, 29, 3, 57, tzinfo=UTC),
+     datetime(2026, 11, 30, 8, 0, tzinfo=UTC), "calling hours"),  # 09:00 in Rome
+    # Sunday morning in New York: they may be called, but the desk is closed
+    ("+12025550147", datetime(2026, 11, 29, 15, 0, tzinfo=UTC),
+     datetime(2026, 11, 30, 14, 0, tzinfo=UTC), "the help desk is closed"),  # 09:00 there
+    # Christmas, a holiday: the next working day, Monday 28th
+    ("+393331234567", datetime(2026, 12, 25, 10, 0, tzinfo=UTC),
+     datetime(2026, 12, 28, 8, 0, tzinfo=UTC), "the help desk is closed"),
+])
+def test_a_callback_is_placed_only_while_open_and_within_the_callees_calling_hours(
+        app, db, demo, twilio_api, dispatcher, number, now, due, why):
+    with time_machine.travel(now, tick=False):
+        ticket = open_ticket(db, number=number)
+        outbound = bookings.schedule_callback(db, ticket_id=ticket.id, number=number,
+                                              language="en-US", due=now)
+        db.commit()
+        dispatcher.run_until_idle()
+        row = fresh(db, OutboundCall, outbound.id)
+        assert row.status == "pending" and twilio_api.placed == []
+        assert row.due_at == due
+        assert any("waits until" in t and why in t for t in timeline(db, ticket.id))
+    with time_machine.travel(due, tick=False):
+        dispatcher.run_until_idle()
+        assert fresh(db, OutboundCall, outbound.id).status == "placed"

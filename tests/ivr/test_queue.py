@@ -156,8 +156,8 @@ def test_callback_chosen_mid_hold_creates_exactly_one_request(call, db, demo, cl
     joined = entry_of(db, caller).joined_at
     caller.press("2")  # during hold: a callback instead
     assert not caller.in_queue
-    caller.hears("call you back at 1 5 5 5 1 2 3 0 0 0 1")
-    caller.press("1")  # this number
+    # The number confirmed in intake is read back, not asked again.
+    caller.hears("call you back at 1 5 5 5 1 2 3 0 0 0 1, the number you gave us")
     caller.press("1")  # as soon as an analyst is free
     caller.hears("will call you back")
     assert caller.hung_up
@@ -238,7 +238,7 @@ def test_after_hours_caller_can_book_a_callback_for_the_opening(call, db, demo, 
     add_agent(db, "Ann", tier=1)
     caller = to_queue(call)
     caller.hears("closed")
-    caller.press("1").press("1").press("1")
+    caller.press("1").press("1")  # a callback; as soon as an analyst is free
     callback = db.scalar(select(OutboundCall))
     assert callback.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
     assert twilio.dequeued == []
@@ -257,7 +257,9 @@ def test_the_emergency_line_is_announced_in_the_callers_language(app, call, db, 
     clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
     caller = to_queue(call, number="+393331234567", impact="3", urgency="3")
     assert "+15550109999" in caller.dialled
-    caller.hears("La mettiamo in contatto con l'ingegnere reperibile", "Arrivederci")
+    caller.hears("La mettiamo in contatto con l'ingegnere reperibile")
+    caller.dial_ends("completed", 300)
+    caller.hears("Arrivederci")
     assert "Goodbye" not in caller.text
 
 
@@ -285,7 +287,7 @@ def test_abandoned_caller_resumes_their_place(call, db, demo, clock, twilio):
 def test_nobody_staffed_offers_a_callback_not_silence(call, db, demo, clock):
     caller = to_queue(call)
     caller.hears("no analyst")
-    caller.press("1").press("1").press("1")
+    caller.press("1").press("1")  # a callback; as soon as an analyst is free
     assert db.scalar(select(OutboundCall)) is not None
 
 

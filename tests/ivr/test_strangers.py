@@ -192,8 +192,8 @@ def test_the_refusal_is_said_in_the_callers_language(call, demo, language, key):
 def test_the_queue_refuses_a_keyed_callback_number_before_promising_it(
         call, db, demo, clock, caller_number, language):
     caller = to_queue(call, number=caller_number)  # nobody is staffed: a callback is offered
-    caller.press("1")  # a callback
-    caller.press("2")  # to another number
+    caller.press("1")  # a callback (the number given in intake is read back)
+    caller.press("3")  # to another number
     caller.press("011447012345678")
     caller.hears(REFUSED[language])
     assert caller.languages == {language}

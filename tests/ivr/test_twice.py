@@ -7,6 +7,8 @@ timeline included), the requests made to Twilio and the TwiML after each copy.""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from sqlalchemy import select
 
@@ -89,9 +91,9 @@ def staff(db) -> tuple[Agent, ...]:
     return agents["Ann"], agents["Ben"]
 
 
-def to_queue(twice, number):
+def to_queue(twice, number, impact="1", urgency="2"):
     caller = twice.phone(number).dial().press("2").press("1")
-    report_problem(caller, impact="1", urgency="2", planned="2")
+    report_problem(caller, impact=impact, urgency=urgency, planned="2")
     return caller.press("2")  # no other problem: on to the queue
 
 
@@ -140,7 +142,8 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
     set_status(db, ann, "on_call")
     booker = to_queue(twice, "+15551230001").press("1")
     booker.press("2")  # while holding: a callback instead (hold-key, then left)
-    booker.press("2").press(ALICE.replace("+", "011")).press("1")  # keyed number, soonest
+    # the number confirmed in intake is read back; 3 for another, keyed; then the soonest
+    booker.press("3").press(ALICE.replace("+", "011")).press("1")
     booker.hears("will call you back")
     assert count(db, OutboundCall, OutboundCall.to_number == ALICE) == 1
     leaver = to_queue(twice, "+15551230001").press("3")
@@ -155,8 +158,13 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
     for agent in (ann, ben):
         set_status(db, agent, "offline")
     late = to_queue(twice, "+15551230001")
-    late.hears("no analyst").press("1").press("1").press("1")
+    late.hears("no analyst").press("1").press("1")  # a callback, to it, the soonest
     assert count(db, OutboundCall, OutboundCall.to_number == "+15551230001") == 1
+    # A number not confirmed in the call is read back to be confirmed: 2 keys another.
+    entry = db.scalar(select(QueueEntry).order_by(QueueEntry.id.desc()))
+    _status, body = late.post(f"/voice/queue/callback/number?e={entry.id}",
+                              {**late.params, "Digits": "2"})
+    assert "key in the number" in body
 
     # The keyed callback is placed: answered (by the callee), connected, its status callbacks.
     set_status(db, ann, "available")
@@ -186,6 +194,14 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
     lost.post("/voice/fallback/voicemail", {**lost.params, "RecordingDuration": "31",
                                             "RecordingUrl": "https://api.twilio.com/rec/RE1"})
     assert count(db, Ticket) == tickets + 1
+
+    # After hours, an enterprise failure: the engineer on call does not answer; one callback.
+    app.config["EMERGENCY_NUMBER"] = "+15550109999"
+    travel.move_to(datetime(2026, 11, 29, 3, 57, tzinfo=UTC))  # Sunday night
+    night = to_queue(twice, "+15551230001", impact="3", urgency="3")
+    night.hears("engineer on call").dial_ends("no-answer", 0)
+    night.hears("did not answer", "callback")
+    assert count(db, OutboundCall, OutboundCall.reason == "after-hours emergency") == 1
 
     # Texts to the line (STOP, HELP) and a sent text's status callbacks.
     texter = twice.phone("+12025550147")

@@ -77,7 +77,8 @@ def test_step_with_bad_turn_number_gets_twiml(client):
 def test_fallback_answers_with_the_database_gone(tmp_path):
     app = create_app({"DATABASE_URL": f"sqlite:///{tmp_path}/missing/dir/gone.db",
                       "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_BASE_URL": PUBLIC_BASE_URL,
-                      "EMERGENCY_NUMBER": "+15550109999", "TESTING": True})
+                      "EMERGENCY_NUMBER": "+15550109999", "TESTING": True,
+                      "SPOOL_DIR": str(tmp_path / "spool")})
     client = app.test_client()
     root = twiml(signed_post(client, "/voice/fallback",
                              {**PARAMS, "ErrorCode": "11200", "ErrorUrl": "/voice/incoming"}))
@@ -88,10 +89,11 @@ def test_fallback_answers_with_the_database_gone(tmp_path):
     # The main webhook, with the database gone, still answers the caller with the apology.
     root = twiml(signed_post(client, "/voice/incoming", PARAMS))
     assert "sorry" in " ".join(el.text for el in root.iter("Say")).lower()
-    # A voicemail left during the outage is acknowledged even though it cannot be stored.
+    # A voicemail left during the outage is acknowledged: it is kept in the spool.
     root = twiml(signed_post(client, "/voice/fallback/voicemail",
                              {**PARAMS, "RecordingUrl": "https://api.twilio.com/rec/RE1"}))
     assert "message has been received" in " ".join(el.text for el in root.iter("Say"))
+    assert len(list((tmp_path / "spool").glob("*.json"))) == 1
 
 
 def test_voicemail_left_from_fallback_becomes_a_ticket(client, db):

@@ -1,7 +1,7 @@
 """The outbox (events and their deliveries: signed webhooks, SMS) and SMS opt-outs
 
-Revision ID: 0011
-Revises: 0010
+Revision ID: 0013
+Revises: 0012
 Create Date: 2026-11-29 09:18:36.081974
 
 New tables only: nothing existing changes. Events are written from now on; none are made for
@@ -12,8 +12,8 @@ import sqlalchemy as sa
 import tickets.db
 
 
-revision = '0011'
-down_revision = '0010'
+revision = '0013'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 
