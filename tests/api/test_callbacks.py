@@ -32,7 +32,7 @@ def test_a_callback_booked_through_the_api_is_placed_in_its_turn(
         app, call, db, demo, clock, api, twilio_api, dispatcher):
     ann = add_agent(db, "Ann", tier=1, status="on_call")
     caller = to_queue(call)  # 10:00: Alice holds, then asks to be called back
-    caller.press("1").press("2").press("1").press("1")
+    caller.press("1").press("2").press("1")  # holds; a callback to her number, when free
     caller.hears("will call you back")
     alices = db.scalar(select(OutboundCall))
     alice_ticket = db.get(Ticket, alices.ticket_id)
