@@ -186,7 +186,7 @@ def test_silence_and_garbage_reprompt_then_take_the_way_out(call, db, demo):
     caller.hears("did not understand", "full name")
     caller.wait()
     # Nothing was answered: no ticket, no callback, and none promised.
-    caller.hears("could not take your request by phone", "no ticket has been opened")
+    caller.hears("could not take down your problem by phone", "no ticket has been opened")
     assert "call you back" not in caller.text
     assert caller.hung_up
     call_id = db.scalar(select(Call.id).where(Call.sid == caller.call_sid))
