@@ -25,12 +25,23 @@ def create_app(overrides: dict[str, Any] | None = None) -> Flask:
     register_logging(app)
     register_proxy(app)
     register_db(app)
+    register_integrations(app)
     register_console(app)
     register_blueprints(app)
     register_health(app)
     register_metrics(app)
     register_cli(app)
     return app
+
+
+def register_integrations(app: Flask) -> None:
+    """The integrations file, read and checked now: a wrong one stops the start, not a send."""
+    from .outbox.settings import IntegrationsError, load
+
+    try:
+        app.extensions["integrations"] = load(app.config["INTEGRATIONS_FILE"])
+    except IntegrationsError as exc:
+        raise config_module.ConfigError(f"INTEGRATIONS_FILE: {exc}") from None
 
 
 def register_blueprints(app: Flask) -> None:

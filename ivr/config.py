@@ -74,6 +74,8 @@ class Settings(BaseSettings):
     # SQLite only: NORMAL syncs the write-ahead log at checkpoints, not at every commit (a
     # power loss may undo the last commits, never corrupt the file); FULL syncs every commit.
     SQLITE_SYNCHRONOUS: Literal["NORMAL", "FULL"] = "NORMAL"
+    # Webhook targets and SMS (YAML, see docs/integrations.md); empty: none.
+    INTEGRATIONS_FILE: str = ""
 
     @field_validator("PUBLIC_BASE_URL")
     @classmethod

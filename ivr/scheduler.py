@@ -1,11 +1,11 @@
 """`flask ivr scheduler`: the one process that runs timed work (APScheduler, blocking).
 
-Jobs: the outbound dispatcher, the routing safety sweep, the SLA sweep, the status-call
-cadence, the replay of webhooks spooled while the database was down, and daily housekeeping.
-On SQLite only one scheduler may run per database (a lock file beside it says who holds it);
-on PostgreSQL several may run: one dials (the holder of the dialling lock,
-``outbound.leader``) and the others stand by to take over; the sweeps share rows through row
-locks and SKIP LOCKED.
+Jobs: the outbound dispatcher, the outbox (webhooks, SMS), the routing safety sweep, the SLA
+sweep, the status-call cadence, the replay of webhooks spooled while the database was down, and
+daily housekeeping. On SQLite only one scheduler may run per database (a lock file beside it
+says who holds it); on PostgreSQL several may run: one dials (the holder of the dialling lock,
+``outbound.leader``) and the others stand by to take over; the outbox and the sweeps share rows
+through leases, row locks and SKIP LOCKED.
 """
 
 from __future__ import annotations
@@ -32,12 +32,16 @@ from . import clock, health, twilio_rest
 from .outbound import sweeps
 from .outbound.dispatcher import Dispatcher, Settings
 from .outbound.leader import DiallingLock
+from .outbox import sms
+from .outbox.deliverer import Deliverer
+from .outbox.fanout import fan_out
+from .outbox.webhooks import WebhookChannel
 from .voice import replies, webhook
 
 log = logging.getLogger(__name__)
 
-INTERVALS = {"dispatch": 5, "heartbeat": 60, "route": 15, "sla": 60, "cadence": 300,
-             "spool": 15}  # s
+INTERVALS = {"dispatch": 5, "outbox": 5, "heartbeat": 60, "route": 15, "sla": 60,
+             "cadence": 300, "spool": 15}  # s
 
 
 class SchedulerRefused(Exception):
@@ -88,6 +92,17 @@ def make_dispatcher(app: Flask, owner: str | None = None, dialling_lock: bool = 
         owner=owner or f"{socket.gethostname()}:{os.getpid()}",
         policy=live_policy, clock=clock.of(app),
         lock=DiallingLock(app.extensions["engine"]) if dialling_lock else None, **options)
+
+
+def make_deliverer(app: Flask, owner: str | None = None, **options: Any) -> Deliverer:
+    """The outbox's deliverer for this app's database and integrations."""
+    integrations = app.extensions["integrations"]
+    texting = sms.SmsChannel(integrations.sms, sms.line_of(app.config), twilio_client(app))
+    return Deliverer(
+        sessions=app.extensions["sessionmaker"],
+        channels={"webhook": WebhookChannel(integrations), "sms": texting},
+        fan_out=fan_out(integrations, sms.planner(integrations.sms, app.config)),
+        owner=owner or f"{socket.gethostname()}:{os.getpid()}", clock=clock.of(app), **options)
 
 
 Work = Callable[[Flask, Session, datetime], Any]  # a pass of a job: (app, session, now)
@@ -156,9 +171,11 @@ def housekeeping(app: Flask) -> Work:
     return work
 
 
-def build(app: Flask, dispatcher: Dispatcher | None = None) -> BlockingScheduler:
+def build(app: Flask, dispatcher: Dispatcher | None = None,
+          deliverer: Deliverer | None = None) -> BlockingScheduler:
     """The scheduler with every job; started by ``run``."""
     dispatcher = dispatcher or make_dispatcher(app)
+    deliverer = deliverer or make_deliverer(app)
     scheduler = BlockingScheduler(timezone=UTC, job_defaults={"coalesce": True,
                                                               "max_instances": 1})
 
@@ -170,6 +187,16 @@ def build(app: Flask, dispatcher: Dispatcher | None = None) -> BlockingScheduler
         except Exception:  # noqa: BLE001
             log.exception("dispatch failed")
 
+    def deliver() -> None:
+        try:
+            handled = deliverer.run_until_idle(max_ticks=100)
+            if handled:
+                log.info("outbox: %s message(s) handled", handled)
+        except Exception:  # noqa: BLE001
+            log.exception("outbox delivery failed")
+
+    scheduler.add_job(deliver, "interval", seconds=INTERVALS["outbox"], id="outbox",
+                      name="outbox")
     scheduler.add_job(job(app, "heartbeat", heartbeat), "interval",
                       seconds=INTERVALS["heartbeat"], id="heartbeat", name="heartbeat",
                       next_run_time=datetime.now(UTC))
@@ -192,7 +219,8 @@ def run(app: Flask) -> None:
     logging.getLogger("apscheduler.executors").setLevel(logging.WARNING)
     lock = sqlite_lock(app.config["DATABASE_URL"])
     dispatcher = make_dispatcher(app)
-    scheduler = build(app, dispatcher)
+    deliverer = make_deliverer(app)
+    scheduler = build(app, dispatcher, deliverer)
     log.info("scheduler started (%s)", ", ".join(f"{k} every {v} s"
                                                  for k, v in INTERVALS.items()))
     try:
@@ -201,5 +229,6 @@ def run(app: Flask) -> None:
         pass
     finally:
         dispatcher.close()
+        deliverer.close()
         if lock is not None:
             lock.close()

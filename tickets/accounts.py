@@ -50,6 +50,7 @@ SCOPES = {
     "notes:write": "add notes to tickets",
     "queues:read": "read the live queues (and /metrics)",
     "incidents:write": "declare, edit and resolve major incidents",
+    "callbacks:write": "book callbacks (in line with the phone's) and call them off",
 }
 
 

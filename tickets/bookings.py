@@ -18,9 +18,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from . import TicketError
+from . import TicketError, outbox
 from .db import utcnow
 from .models import OutboundCall, Ticket
+from .outbox import Topic
 from .phones import mask_phone
 from .statuses import OUTBOUND_KINDS, UNDER_WAY, CallStatus, OutboundKind, OutboundStatus
 from .timeline import record_event
@@ -83,6 +84,10 @@ def schedule_callback(session: Session, *, ticket_id: int | None, number: str | 
         record_event(session, "callback_requested", f"Callback to {number} booked",
                      ticket_id=ticket_id, data={"outbound_call_id": outbound.id,
                                                 "due": due.isoformat()})
+    outbox.publish(session, Topic.CALLBACK_BOOKED,
+                   ticket=session.get(Ticket, ticket_id) if ticket_id else None,
+                   outbound_call_id=outbound.id, due=due.isoformat(),
+                   window_end=window_end.isoformat() if window_end else None)
     return outbound
 
 
@@ -107,6 +112,21 @@ def cancel_outbound(session: Session, ticket: Ticket, kinds: tuple[str, ...], *,
                      f"called off: {why}", ticket_id=ticket.id, at=now,
                      data={"outbound_call_id": call.id})
     return len(calls)
+
+
+def cancel_booking(session: Session, call: OutboundCall, *, now: datetime, why: str,
+                   actor: str) -> None:
+    """Call off one booked call not yet placed (TicketError if it is under way or over)."""
+    if call.status != OutboundStatus.PENDING:
+        raise TicketError(f"the {LABELS[call.kind].lower()} is {call.status}: only a pending "
+                          "one can be called off")
+    call.status = OutboundStatus.CANCELED
+    call.result = why
+    call.ended_at = now
+    if call.ticket_id:
+        record_event(session, "outbound_canceled", f"{LABELS[call.kind]} called off by "
+                     f"{actor}: {why}", ticket_id=call.ticket_id, actor=actor, at=now,
+                     data={"outbound_call_id": call.id, "reason": why})
 
 
 # ---- the dispatcher's side ------------------------------------------------------------------
@@ -236,13 +256,27 @@ def call_ended(session: Session, outbound: OutboundCall, status: str, reached: b
         _event(session, outbound, "outbound_retry",
                f"{label} attempt {outbound.attempts} of {outbound.max_attempts}: {why}; "
                f"next try at {outbound.due_at:%H:%M} UTC", now, call_sid=sid)
+        _missed(session, outbound, now, outbound.due_at)
         return OutboundStatus.PENDING
     outbound.status = OutboundStatus.FAILED
     outbound.ended_at = now
     outbound.result = f"gave up after {outbound.attempts} attempts ({why})"
     _event(session, outbound, "outbound_failed", f"{label} attempt {outbound.attempts} of "
            f"{outbound.max_attempts}: {why}; given up", now, call_sid=sid)
+    _missed(session, outbound, now, None)
     return OutboundStatus.FAILED
+
+
+def _missed(session: Session, outbound: OutboundCall, now: datetime,
+            next_try: datetime | None) -> None:
+    """A callback's call did not reach the caller: the outside hears of it (an SMS says so)."""
+    if outbound.kind != OutboundKind.CALLBACK:
+        return
+    outbox.publish(session, Topic.CALLBACK_MISSED,
+                   ticket=session.get(Ticket, outbound.ticket_id) if outbound.ticket_id else None,
+                   now=now, outbound_call_id=outbound.id, attempt=outbound.attempts,
+                   tried_at=(outbound.placed_at or now).isoformat(),
+                   next_try=next_try.isoformat() if next_try else None)
 
 
 def _event(session: Session, outbound: OutboundCall, kind: str, text: str, now: datetime,

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from call_scripts.policy import Hours, add_open_minutes
 
-from . import pins, versions
+from . import outbox, pins, versions
 from .db import utcnow
 from .models import Customer, CustomerPhone, Ticket, TicketEvent
+from .outbox import Topic
 from .statuses import OPEN_STATUSES, TicketStatus
 from .timeline import latest_public_note, record_event
 
@@ -200,6 +201,8 @@ def open_ticket(
         what += "; customer account not verified"
     record_event(session, "opened", what, ticket_id=ticket.id, call_id=call_id,
                  data={"priority": priority, "tier": ticket.tier})
+    outbox.publish(session, Topic.TICKET_OPENED, ticket=ticket, now=now,
+                   incomplete=ticket.incomplete, account_verified=ticket.account_verified)
     return ticket, pin
 
 
@@ -271,4 +274,13 @@ def open_voicemail_ticket(session: Session, *, script_name: str, caller_id: str 
         "incomplete": True}, priority=priority)
     record_event(session, "voicemail", "Voicemail left during an outage", ticket_id=ticket.id,
                  data={"recording_url": recording_url, "duration": duration})
+    outbox.publish(session, Topic.VOICEMAIL_LEFT, ticket=ticket, during_outage=True,
+                   duration=_seconds(duration))
     return ticket
+
+
+def _seconds(duration: str | None) -> int | None:
+    try:
+        return max(int(duration or ""), 0)
+    except ValueError:
+        return None

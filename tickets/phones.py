@@ -28,6 +28,13 @@ def keyed_number(raw: str | None, caller: str | None,
     return phones.callable_number(raw, region_of(caller) or "US", rule)
 
 
+def callable_number(raw: str | None, region: str,
+                    rule: DialRule) -> tuple[str | None, str | None]:
+    """A number given for the line to call (read the way numbers are written in ``region``),
+    in E.164, or None and why the line will not call it."""
+    return phones.callable_number(raw, region, rule)
+
+
 def mask_phone(number: str | None) -> str:
     """A phone number fit for logs: the last three digits only."""
     if not number:

@@ -14,9 +14,10 @@ from sqlalchemy.orm import Session
 
 from call_scripts.policy import add_open_minutes, open_minutes_between
 
-from . import TicketError, versions
+from . import TicketError, outbox, versions
 from .bookings import cancel_outbound, pending_outbound, schedule_outbound
 from .models import OutboundCall, QueueEntry, SurveyResponse, Ticket
+from .outbox import Topic
 from .statuses import (
     IN_FLIGHT,
     OPEN_STATUSES,
@@ -135,6 +136,8 @@ def escalate_ticket(session: Session, ticket: Ticket, *, reason: str, actor: str
         text += f" (approved by {approver})"
     record_event(session, "escalated", text, ticket_id=ticket.id, actor=actor, at=now,
                  data={"from": old, "to": target, "reason": reason, "approver": approver})
+    outbox.publish(session, Topic.TICKET_ESCALATED, ticket=ticket, now=now, from_tier=old,
+                   to_tier=target, actor=actor)
     if target <= MAX_TIER:
         session.execute(update(QueueEntry)
                         .where(QueueEntry.ticket_id == ticket.id,
@@ -169,10 +172,12 @@ def resolve_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetim
                  ticket_id=ticket.id, actor=actor, at=now, public=True)
     cancel_outbound(session, ticket, (OutboundKind.STATUS_UPDATE,), now=now,
                     why="the ticket was resolved")
-    if not closure:
-        return None
-    return schedule_outbound(session, ticket, OutboundKind.CLOSURE, due=now, now=now,
-                             reason="resolved", actor=actor)
+    booked = schedule_outbound(session, ticket, OutboundKind.CLOSURE, due=now, now=now,
+                               reason="resolved", actor=actor) if closure else None
+    outbox.publish(session, Topic.TICKET_RESOLVED, ticket=ticket, now=now, actor=actor,
+                   survey_call=booked is not None,
+                   outbound_call_id=booked.id if booked else None)
+    return booked
 
 
 def reopen_ticket(session: Session, ticket: Ticket, *, actor: str, now: datetime,
@@ -237,6 +242,9 @@ def record_survey(session: Session, ticket: Ticket, outbound: OutboundCall | Non
         response.comment_url = comment_url
         response.comment_seconds = comment_seconds
     session.flush()
+    if score is not None:  # the survey's own answer: once per survey
+        outbox.publish(session, Topic.SURVEY_ANSWERED, ticket=ticket, now=now,
+                       key=f"survey:{response.id}", solved=response.solved, score=response.score)
     return response
 
 

@@ -193,6 +193,41 @@ SCHEMAS: dict[str, Any] = {
                                 "pattern": "\\S",
                                 "description": "Read to every linked caller."}},
     },
+    "NewCallback": {
+        "type": "object",
+        "required": ["ticket"],
+        "properties": {
+            "ticket": {"type": "string", "pattern": "^[0-9]{1,20}$",
+                       "description": "The ticket's public number."},
+            "number": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "\\S",
+                       "description": "The number to call (default: the ticket's callback "
+                                      "number); the line's dialling rule applies."},
+            "language": {"type": "string", "minLength": 1, "maxLength": 16, "pattern": "\\S",
+                         "description": "The call's language (default: the ticket's), "
+                                        "e.g. it-IT."},
+        },
+    },
+    "CancelCallback": {
+        "type": "object",
+        "required": ["reason"],
+        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500,
+                                  "pattern": "\\S"}},
+    },
+    "Callback": {
+        "type": "object",
+        "required": ["id", "ticket", "status", "to", "due_at", "place_joined_at"],
+        "properties": {
+            "id": {"type": "integer"},
+            "ticket": _nullable("string"),
+            "status": {"type": "string", "description": "pending, dialing, placed, answered, "
+                                                        "done, failed, canceled, refused"},
+            "to": {"type": "string", "description": "Masked: last three digits only."},
+            "due_at": DATETIME,
+            "place_joined_at": _nullable("string", format="date-time",
+                                         description="Its place in line: when it was asked."),
+            "result": _nullable("string"),
+        },
+    },
     "WaitingCaller": {
         "type": "object",
         "required": ["position", "priority", "waited_seconds", "state"],
@@ -274,6 +309,34 @@ PATHS: dict[str, Any] = {
                         "content": {"application/json": {"schema": _ref("NewNote")}}},
         "responses": {"201": _ok("The note as it stands on the timeline.", "Event"),
                       **ERRORS, **NOT_FOUND},
+    })},
+    f"{PREFIX}/callbacks": {"post": _scoped("callbacks:write", {
+        "operationId": "bookCallback",
+        "summary": "Book a callback about a ticket, in line with the phone's callbacks",
+        "description": "The callback joins the same ordered line as the callbacks callers ask "
+                       "for on the phone, its place the time of this request; the line's "
+                       "dialling rule, opening hours and the callee's calling hours apply.",
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": _ref("NewCallback")}}},
+        "responses": {"201": _ok("The callback booked.", "Callback"), **ERRORS, **NOT_FOUND,
+                      "409": _error("The ticket is closed, or a callback is already booked "
+                                    "for it."),
+                      "422": _error("The line will not call that number (the dialling "
+                                    "rule), or the ticket has none.")},
+    })},
+    f"{PREFIX}/callbacks/{{id}}/cancel": {"post": _scoped("callbacks:write", {
+        "operationId": "cancelCallback",
+        "summary": "Call off a pending callback, with a reason",
+        "parameters": [{"name": "id", "in": "path", "required": True,
+                        "description": "The callback's id.",
+                        "schema": {"type": "integer", "minimum": 1}}],
+        "requestBody": {"required": True,
+                        "content": {"application/json": {"schema": _ref("CancelCallback")}}},
+        "responses": {"200": _ok("The callback, called off.", "Callback"), **ERRORS,
+                      "404": _error("No callback with that id (or none the token's tiers "
+                                    "may see)."),
+                      "409": _error("The callback is under way or over: only a pending one "
+                                    "can be called off.")},
     })},
     f"{PREFIX}/queues": {"get": _scoped("queues:read", {
         "operationId": "getQueues",

@@ -12,19 +12,20 @@ from typing import Any
 
 from flask import Response, current_app, g, jsonify, request
 
-from tickets import TicketError, incidents, queries
+from tickets import TicketError, incidents, queries, versions
 from tickets.intake import find_ticket
-from tickets.models import Incident, Ticket
+from tickets.models import Incident, OutboundCall, Ticket
 from tickets.phones import to_e164
-from tickets.statuses import STATUSES
+from tickets.statuses import STATUSES, OutboundKind
 from tickets.workflow import MAX_TIER, add_note
 
 from .. import clock, db
+from ..queues import service
 from . import bp
 from .auth import authenticate
 from .errors import ApiError, error_response
 from .openapi import document
-from .shapes import event_json, incident_json, ticket_json, tier_json
+from .shapes import callback_json, event_json, incident_json, ticket_json, tier_json
 
 MAX_PER_PAGE = 100
 MAX_NOTE = 4000
@@ -36,9 +37,11 @@ QUERY_PARAMETERS = {"api.list_tickets": {"status", "priority", "tier", "number",
 SCOPE_OF = {"api.list_tickets": "tickets:read", "api.get_ticket": "tickets:read",
             "api.post_note": "notes:write", "api.queues": "queues:read",
             "api.list_incidents": "tickets:read", "api.declare_incident": "incidents:write",
-            "api.edit_incident": "incidents:write", "api.resolve_incident": "incidents:write"}
+            "api.edit_incident": "incidents:write", "api.resolve_incident": "incidents:write",
+            "api.book_callback": "callbacks:write", "api.cancel_callback": "callbacks:write"}
 MAX_SERVICE = 200
 MAX_MESSAGE = 1000
+MAX_REASON = 500
 
 
 @bp.before_request
@@ -310,6 +313,68 @@ def resolve_incident(incident_id: int) -> Response:
 
     _apply(work, "note")
     return jsonify(_incident_json(incident))
+
+
+# ---- callbacks ------------------------------------------------------------------------------
+
+def _text(body: dict[str, Any], name: str, max_length: int, required: bool = False) -> str | None:
+    value = body.get(name)
+    if value is None and not required:
+        return None
+    if not isinstance(value, str) or not value.strip() or len(value) > max_length or \
+            "\x00" in value:
+        raise ApiError(400, f"{name} must be a non-empty string of at most {max_length} "
+                       "characters", name)
+    return value.strip()
+
+
+@bp.post("/callbacks")
+def book_callback() -> tuple[Response, int]:
+    """Book a callback about a ticket: it takes its place in the same line as the callbacks
+    callers ask for by phone (its place: now), under the same dialling and calling-hours
+    rules."""
+    body = _body()
+    number = _text(body, "ticket", 20, required=True)
+    assert number is not None
+    ticket = _ticket(number)
+    to = _text(body, "number", 40)
+    language = _text(body, "language", 16)
+    session = db.session()
+    spoken = versions.script_of(versions.current(session, OutboundKind.CALLBACK)).languages
+    if language is not None and language not in spoken:
+        raise ApiError(400, f"language must be one of {', '.join(spoken)}", "language")
+    try:
+        outbound = service.callback_asked(session, ticket, to, clock.now(),
+                                          actor=f"api:{g.api_token.name}"[:80],
+                                          language=language)
+    except service.NumberRefused as exc:
+        raise ApiError(422, str(exc), "number") from None
+    except TicketError as exc:
+        raise ApiError(409, str(exc), "ticket") from None
+    session.commit()
+    current_app.logger.info("api: callback %s for ticket %s by token %s", outbound.id,
+                            ticket.number, g.api_token.name)
+    return jsonify(callback_json(outbound, ticket)), 201
+
+
+@bp.post("/callbacks/<int:callback_id>/cancel")
+def cancel_callback(callback_id: int) -> Response:
+    """Call off a pending callback, with a reason (on the ticket's timeline)."""
+    session = db.session()
+    outbound = session.get(OutboundCall, callback_id) if callback_id < 2**31 else None
+    ticket = session.get(Ticket, outbound.ticket_id) if outbound and outbound.ticket_id \
+        else None
+    if outbound is None or outbound.kind != OutboundKind.CALLBACK or ticket is None or \
+            not g.api_token.sees_tier(ticket.tier):
+        raise ApiError(404, f"no callback {callback_id}", "id")
+    reason = _text(_body(), "reason", MAX_REASON, required=True)
+    try:
+        service.cancel_callback(session, outbound, reason or "", f"api:{g.api_token.name}"[:80],
+                                clock.now())
+    except TicketError as exc:
+        raise ApiError(409, str(exc), "id") from None
+    session.commit()
+    return jsonify(callback_json(outbound, ticket))
 
 
 # ---- queues ---------------------------------------------------------------------------------

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tickets.models import Incident, Ticket, TicketEvent
+from tickets.models import Incident, OutboundCall, Ticket, TicketEvent
 from tickets.phones import mask_phone
 from tickets.queries import WaitingCaller
 from tickets.statuses import AgentStatus
@@ -58,6 +58,14 @@ def incident_json(incident: Incident, parent: str | None, linked: int) -> dict[s
         "resolved_at": iso(incident.resolved_at),
         "resolution_note": incident.resolution_note,
     }
+
+
+def callback_json(outbound: OutboundCall, ticket: Ticket) -> dict[str, Any]:
+    """A callback booked about a ticket (the number masked, as in the logs)."""
+    return {"id": outbound.id, "ticket": ticket.number, "status": outbound.status,
+            "to": mask_phone(outbound.to_number), "due_at": iso(outbound.due_at),
+            "place_joined_at": iso(outbound.place_joined_at),
+            "result": outbound.result}
 
 
 def event_json(event: TicketEvent) -> dict[str, Any]:

@@ -6,10 +6,10 @@ from __future__ import annotations
 from flask import Flask
 from flask.cli import AppGroup
 
-from . import agents, db, demo, line, phone, scripts, tokens, users
+from . import agents, db, demo, integrations, line, phone, scripts, tokens, users
 
 ivr_cli = AppGroup("ivr", help="The help-desk line.")
-for group in (scripts.cli, demo.cli, users.cli, agents.cli, tokens.cli):
+for group in (scripts.cli, demo.cli, users.cli, agents.cli, tokens.cli, integrations.cli):
     ivr_cli.add_command(group)
 for command in (*line.COMMANDS, phone.call):
     ivr_cli.add_command(command)

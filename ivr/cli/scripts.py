@@ -9,19 +9,22 @@ import click
 from flask.cli import AppGroup
 
 from call_scripts import ScriptError
+from call_scripts.sms import parse_sms
 from tickets import versions
 
 from .session import open_session
 
 cli = AppGroup("scripts", help="Call scripts.")
 
-KIND = click.option("--kind", type=click.Choice(["script", "policy"]), default=None,
-                    help="Call script or hold policy (default: a policy if the file is under "
-                         "a 'policies' folder).")
+KIND = click.option("--kind", type=click.Choice(["script", "policy", "messages"]), default=None,
+                    help="Call script, hold policy or SMS texts (default: a policy if the file "
+                         "is under a 'policies' folder, SMS texts under 'messages').")
+FOLDERS = {"policies": "policy", "messages": "messages"}
+CHECKERS = {**versions.PARSERS, "messages": parse_sms}
 
 
 def _kind_of(file: str, kind: str | None) -> str:
-    return kind or ("policy" if Path(file).parent.name == "policies" else "script")
+    return kind or FOLDERS.get(Path(file).parent.name, "script")
 
 
 @cli.command("check")
@@ -33,7 +36,7 @@ def scripts_check(files: tuple[str, ...], kind: str | None) -> None:
     for file in files:
         try:
             text = Path(file).read_text(encoding="utf-8")
-            parsed = versions.PARSERS[_kind_of(file, kind)](text, Path(file).name)
+            parsed = CHECKERS[_kind_of(file, kind)](text, Path(file).name)
         except ScriptError as exc:
             failed = True
             for problem in exc.problems:
@@ -55,6 +58,9 @@ def scripts_check(files: tuple[str, ...], kind: str | None) -> None:
 def scripts_publish(file: str, name: str | None, author: str, kind: str | None) -> None:
     """Publish FILE as the next version of its script or policy; live calls keep theirs."""
     name = name or Path(file).stem
+    if _kind_of(file, kind) == "messages":
+        raise click.UsageError("SMS texts are not published: they ship with the release "
+                               "(check them with `flask ivr scripts check`)")
     with open_session() as session:
         try:
             version = versions.publish(session, name, Path(file).read_text("utf-8"), author,

@@ -6,6 +6,7 @@ import ivr.health  # noqa: F401  (the scheduler heartbeat table)
 import ivr.outbound.tally  # noqa: F401  (the dispatch outcomes)
 import tickets.accounts  # noqa: F401  (with tickets.models, registers every table)
 import tickets.models  # noqa: F401
+import tickets.outbox  # noqa: F401  (the outbox: events, messages, SMS opt-outs)
 from tickets.db import Base, make_engine
 
 config = context.config

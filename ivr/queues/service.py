@@ -21,9 +21,10 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
-from tickets import bookings, phones, timeline, versions
+from tickets import TicketError, bookings, outbox, phones, timeline, versions
 from tickets.models import Agent, Call, OutboundCall, QueueEntry, Ticket
-from tickets.statuses import CallStatus, OutboundKind, QueueKind, QueueStatus
+from tickets.outbox import Topic
+from tickets.statuses import IN_FLIGHT, CallStatus, OutboundKind, QueueKind, QueueStatus
 from tickets.versions import live_policy
 
 from . import agents, hold
@@ -375,6 +376,10 @@ def leave(session: Session, entry: QueueEntry, result: str, position: int | None
                    f"Caller hung up while waiting (position {position or '?'}, "
                    f"{round(entry.actual_wait)} s)", position=position,
                    wait=entry.actual_wait)
+            outbox.publish(session, Topic.CALLER_ABANDONED, now=now,
+                           ticket=session.get(Ticket, entry.ticket_id) if entry.ticket_id
+                           else None, tier=entry.tier, position=position,
+                           waited_seconds=round(entry.actual_wait))
         return "hangup"
     if result == "leave":
         return entry.intent or "callback"
@@ -436,6 +441,62 @@ def book_callback(session: Session, entry: QueueEntry, number: str, key: str,
     return request_callback(session, entry, number, due, window_end, now)
 
 
+class NumberRefused(TicketError):
+    """The line will not call that number (the dialling rule), or there is none."""
+
+
+def callback_asked(session: Session, ticket: Ticket, number: str | None, now: datetime,
+                   actor: str, language: str | None = None) -> OutboundCall:
+    """A callback asked for outside a call (the API, the console): it joins the same line as
+    the callbacks callers ask for on the phone, its place the time it was asked, and the same
+    rules hold (the dialling rule now; opening hours, the callee's calling hours and the daily
+    cap when the dispatcher dials). TicketError says why it cannot be booked."""
+    pol = live_policy(session)
+    e164, refused = phones.callable_number(number or ticket.callback_number,
+                                           phones.region_of(ticket.callback_number) or "US",
+                                           pol.outbound.dial_rule())
+    if e164 is None:
+        raise NumberRefused(f"no callback to that number: {refused}" if number or
+                            ticket.callback_number else "no number to call back: give one")
+    if not ticket.is_open:
+        raise TicketError(f"ticket {ticket.number} is {ticket.status}: no callback")
+    booked = bookings.pending_outbound(session, ticket, (OutboundKind.CALLBACK,), IN_FLIGHT)
+    if booked:
+        raise TicketError(f"a callback is already booked for ticket {ticket.number} "
+                          f"(callback {booked[0].id})")
+    tier = max(pol.start_tier(ticket.priority, ticket.category), ticket.tier)
+    entry = QueueEntry(ticket_id=ticket.id, caller_number=e164, kind=QueueKind.CALLBACK,
+                       status=QueueStatus.WAITING, tier=tier, rank=_ticket_rank(session, ticket),
+                       priority=ticket.priority, category=ticket.category,
+                       language=language or ticket.language, joined_at=now)
+    session.add(entry)
+    session.flush()
+    _event(session, entry, "callback_asked", f"Callback asked for by {actor} (outside a call): "
+           f"in line for tier {tier} from {now:%H:%M:%S} UTC", tier=tier, actor=actor)
+    return request_callback(session, entry, e164, now, None, now)
+
+
+def _ticket_rank(session: Session, ticket: Ticket) -> int:
+    """The rank of the ticket's priority in the script its call ran (or the live intake)."""
+    call = session.get(Call, ticket.call_id) if ticket.call_id else None
+    if call is not None:
+        return _ranks(session, call).get(ticket.priority, UNRANKED)
+    script = versions.script_of(versions.current(session, "intake"))
+    labels = script.priority.labels if script.priority else {}
+    label = labels.get(ticket.priority)
+    return label.rank if label else UNRANKED
+
+
+def cancel_callback(session: Session, outbound: OutboundCall, why: str, actor: str,
+                    now: datetime) -> None:
+    """An analyst calls off a pending callback, with a reason: out of the line, its analyst
+    (if one was reserved) free again."""
+    if not (why or "").strip():
+        raise TicketError("calling off a callback needs a reason")
+    bookings.cancel_booking(session, outbound, now=now, why=why.strip(), actor=actor)
+    agents.release_callback_agent(session, outbound, now)
+
+
 def leave_voicemail(session: Session, entry: QueueEntry, recording_url: str | None,
                     duration: str | None, now: datetime) -> None:
     """The caller left a message instead of holding (once; a repeat changes nothing)."""
@@ -446,6 +507,13 @@ def leave_voicemail(session: Session, entry: QueueEntry, recording_url: str | No
     timeline.record_event(session, "voicemail", "Caller left a voicemail instead of holding",
                           ticket_id=entry.ticket_id, call_id=entry.call_id,
                           data={"recording_url": recording_url, "duration": duration})
+    try:
+        seconds: int | None = max(int(duration or ""), 0)
+    except ValueError:
+        seconds = None
+    outbox.publish(session, Topic.VOICEMAIL_LEFT, now=now,
+                   ticket=session.get(Ticket, entry.ticket_id) if entry.ticket_id else None,
+                   during_outage=False, duration=seconds)
 
 
 def later_slot(pol: HoldPolicy, now: datetime) -> datetime:

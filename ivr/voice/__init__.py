@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("voice", __name__, url_prefix="/voice")
 
-from . import agent, conference, hold, inbound, outbound  # noqa: E402,F401  (webhooks attach themselves to bp)
+from . import agent, conference, hold, inbound, outbound, sms  # noqa: E402,F401  (webhooks attach themselves to bp)

@@ -17,8 +17,10 @@ from sqlalchemy.orm import Session
 from call_scripts import (
     Effect,
     Event,
+    Hangup,
     Input,
     Log,
+    Queue,
     Recorded,
     Result,
     Script,
@@ -27,9 +29,10 @@ from call_scripts import (
     advance,
     start,
 )
-from tickets import phones, timeline, versions
+from tickets import outbox, phones, timeline, versions
 from tickets.db import utcnow
 from tickets.models import Call, OutboundCall, ScriptVersion, Ticket, TicketEvent
+from tickets.outbox import Topic
 from tickets.statuses import FINAL_STATUSES, CallStatus
 
 from ..logs import about_ticket
@@ -191,6 +194,8 @@ def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
         raise RuntimeError("the call's turn was taken meanwhile")  # the row is locked: never
     if events:
         session.execute(_ADD_EVENTS, events)
+    if direction == "inbound" and _hands_over(spoken):
+        intake_over(session, call_id, now)
     return body
 
 
@@ -215,7 +220,25 @@ def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line:
     call.turn = number
     queue_url = line.queue_url if call.direction == "inbound" else line.connect_url
     call.last_response = twiml.render(spoken, f"{line.step_url}?t={number + 1}", queue_url)
+    if call.direction == "inbound" and _hands_over(spoken):
+        intake_over(session, call.id, now)
     return call.last_response
+
+
+def _hands_over(spoken: list[Any]) -> bool:
+    """Does the turn end the script (the queues take the caller, or the line hangs up)?"""
+    return any(isinstance(a, Hangup | Queue) for a in spoken)
+
+
+def intake_over(session: Session, call_id: int, now: datetime) -> None:
+    """The caller's intake is over (handed to the queues, or the call ended): once per call,
+    the outside may tell them in writing what was opened (the SMS with their ticket numbers)."""
+    tickets = session.scalars(select(Ticket).where(Ticket.call_id == call_id)
+                              .order_by(Ticket.id)).all()
+    if tickets:
+        outbox.publish(session, Topic.INTAKE_COMPLETED, ticket=tickets[0], now=now,
+                       key=f"intake:{call_id}", call_id=call_id,
+                       tickets=[t.id for t in tickets])
 
 
 def _current_ticket_id(state: dict[str, Any]) -> int | None:
@@ -267,6 +290,8 @@ def record_status(session: Session, form: dict[str, str]) -> None:
             call.duration = None
         tickets: list[int | None] = list(
             session.scalars(select(Ticket.id).where(Ticket.call_id == call.id)))
+        if call.direction == "inbound" and tickets:
+            intake_over(session, call.id, call.ended_at)
         text = f"Call ended: {status}" + (f", {call.duration} s" if call.duration else "")
         for ticket_id in tickets or [None]:
             timeline.record_event(session, "call", text, ticket_id=ticket_id, call_id=call.id,

@@ -9,6 +9,9 @@ import pytest
 from ivr.api.tokens import create_token
 from tickets.accounts import SCOPES
 
+from ..console.conftest import as_ann, console, users  # noqa: F401  (console logins)
+from ..ivr.test_outbound import dispatcher, twilio_api  # noqa: F401  (Twilio's calls, mocked)
+
 NOW = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
 
 

@@ -103,7 +103,8 @@ def test_the_openapi_document_names_each_operations_scope(client):
                       "addNote": ["notes:write"], "getQueues": ["queues:read"],
                       "listIncidents": ["tickets:read"], "declareIncident": ["incidents:write"],
                       "editIncident": ["incidents:write"], "resolveIncident": ["incidents:write"],
-                      "getOpenApi": None}
+                      "bookCallback": ["callbacks:write"],
+                      "cancelCallback": ["callbacks:write"], "getOpenApi": None}
     for path in doc["paths"].values():
         for op in path.values():
             if op.get("x-scopes"):

@@ -735,8 +735,8 @@ def test_a_second_scheduler_on_one_sqlite_database_is_refused(tmp_path):
 
 def test_scheduler_has_every_job(app):
     jobs = {job.id for job in scheduler.build(app).get_jobs()}
-    assert jobs == {"dispatch", "heartbeat", "route", "sla", "cadence", "housekeeping",
-                    "spool"}
+    assert jobs == {"dispatch", "outbox", "heartbeat", "route", "sla", "cadence",
+                    "housekeeping", "spool"}
 
 
 @pytest.mark.parametrize(("number", "now", "due", "why"), [

@@ -24,6 +24,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.outbox import SmsOptOut
 
 from ..conftest import AUTH_TOKEN, MONDAY_10, PUBLIC_BASE_URL, Caller
 from ..twilio_fake import Room, leg_phone, leg_status
@@ -230,6 +231,16 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
     night.hears("engineer on call").dial_ends("no-answer", 0)
     night.hears("did not answer", "callback")
     assert count(db, OutboundCall, OutboundCall.reason == "after-hours emergency") == 1
+
+    # Texts to the line (STOP, HELP) and a sent text's status callbacks.
+    texter = twice.phone("+12025550147")
+    sms = {"MessageSid": "SM" + "5" * 32, "AccountSid": "AC" + "0" * 32, "From": "+12025550147",
+           "To": "+15550100000"}
+    texter.post("/voice/sms/incoming", {**sms, "Body": "STOP", "OptOutType": "STOP"})
+    assert count(db, SmsOptOut) == 1
+    assert "<Message>" in texter.post("/voice/sms/incoming", {**sms, "Body": "HELP",
+                                                              "MessageSid": "SM" + "6" * 32})[1]
+    texter.post("/voice/sms/status?m=1", {**sms, "MessageStatus": "delivered"})
 
     voice = {rule.endpoint for rule in app.url_map.iter_rules()
              if rule.rule.startswith("/voice/")}

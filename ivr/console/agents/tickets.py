@@ -12,13 +12,14 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
 from tickets import TicketError, bookings, workflow
-from tickets.models import Ticket
+from tickets.models import OutboundCall, Ticket
 from tickets.phones import mask_phone
-from tickets.statuses import OUTBOUND_KINDS, STATUSES
+from tickets.statuses import OUTBOUND_KINDS, STATUSES, OutboundKind
 from tickets.versions import live_policy
 
 from ... import db
 from ...clock import now
+from ...queues import service
 from ..auth import role_required
 from . import bp
 from .access import CONSOLE_ROLES, actor, may_open, ticket_or_404
@@ -132,6 +133,35 @@ def resolve(number: str) -> ResponseReturnValue:
         return None
 
     return _act(number, "resolve", work, "Ticket resolved; the closure call is booked.")
+
+
+@bp.post("/tickets/<number>/callback")
+@role_required(*CONSOLE_ROLES)
+def book_callback(number: str) -> ResponseReturnValue:
+    """A callback asked for outside a call: in the same line as the phone's, its place now."""
+    def work(session: Session, t: Ticket) -> str:
+        outbound = service.callback_asked(session, t, request.form.get("number") or None,
+                                          now(), actor=actor())
+        return (f"Callback to {mask_phone(outbound.to_number)} booked: in line from "
+                f"{outbound.place_joined_at:%H:%M} UTC.")
+
+    return _act(number, "callback", work, "Callback booked.")
+
+
+@bp.post("/tickets/<number>/callbacks/<int:callback_id>/cancel")
+@role_required(*CONSOLE_ROLES)
+def cancel_callback(number: str, callback_id: int) -> ResponseReturnValue:
+    """Call off a pending callback of this ticket, with a reason."""
+    def work(session: Session, t: Ticket) -> str:
+        outbound = session.get(OutboundCall, callback_id)
+        if outbound is None or outbound.ticket_id != t.id or \
+                outbound.kind != OutboundKind.CALLBACK:
+            raise TicketError(f"ticket {t.number} has no callback {callback_id}")
+        service.cancel_callback(session, outbound, request.form.get("reason", ""), actor(),
+                                now())
+        return "Callback called off."
+
+    return _act(number, "cancel-callback", work, "Callback called off.")
 
 
 @bp.post("/tickets/<number>/status-call")
