@@ -317,7 +317,8 @@ def resolve_incident(incident_id: int) -> Response:
 
 # ---- callbacks ------------------------------------------------------------------------------
 
-def _text(body: dict[str, Any], name: str, max_length: int, required: bool = False) -> str | None:
+def _body_text(body: dict[str, Any], name: str, max_length: int,
+               required: bool = False) -> str | None:
     value = body.get(name)
     if value is None and not required:
         return None
@@ -334,11 +335,11 @@ def book_callback() -> tuple[Response, int]:
     callers ask for by phone (its place: now), under the same dialling and calling-hours
     rules."""
     body = _body()
-    number = _text(body, "ticket", 20, required=True)
+    number = _body_text(body, "ticket", 20, required=True)
     assert number is not None
     ticket = _ticket(number)
-    to = _text(body, "number", 40)
-    language = _text(body, "language", 16)
+    to = _body_text(body, "number", 40)
+    language = _body_text(body, "language", 16)
     session = db.session()
     spoken = versions.script_of(versions.current(session, OutboundKind.CALLBACK)).languages
     if language is not None and language not in spoken:
@@ -367,7 +368,7 @@ def cancel_callback(callback_id: int) -> Response:
     if outbound is None or outbound.kind != OutboundKind.CALLBACK or ticket is None or \
             not g.api_token.sees_tier(ticket.tier):
         raise ApiError(404, f"no callback {callback_id}", "id")
-    reason = _text(_body(), "reason", MAX_REASON, required=True)
+    reason = _body_text(_body(), "reason", MAX_REASON, required=True)
     try:
         service.cancel_callback(session, outbound, reason or "", f"api:{g.api_token.name}"[:80],
                                 clock.now())
