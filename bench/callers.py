@@ -67,6 +67,9 @@ class Persona:
 # more specific come first. Keywords are lower case and matched on word boundaries.
 INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("language", {"*": ("for english", "per l'italiano", "bahasa melayu")}),
+    # a self-service answer offered after the type of service (issue 16): callers open a ticket
+    ("known_issue", {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
+                     "ms-MY": ("untuk membuka tiket",)}),
     ("confirm", {"en-US": ("if that is right", "is that right", "if right"),
                  "it-IT": ("se è corretto", "è giusto"),
                  "ms-MY": ("jika betul",)}),
@@ -146,6 +149,8 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "callback": {"en-US": ("call you back",), "it-IT": ("richiamato",),
                  "ms-MY": ("menghubungi anda semula", "dihubungi semula")},
     "asap": {"en-US": ("as soon as",), "it-IT": ("appena",), "ms-MY": ("sebaik sahaja",)},
+    "open_ticket": {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
+                    "ms-MY": ("untuk membuka tiket",)},
 }
 
 # What a caller says instead of pressing, where the line listens for speech.
@@ -313,6 +318,9 @@ class ScriptedCall:
             return pick("yes")
         if intent == "new_problem":
             return pick("new_problem")
+        if intent == "known_issue":
+            key = choose(prompt, "open_ticket", language)
+            return keys(key) if key else None
         if intent == "another_problem":
             more = self.problem_index + 1 < len(p.problems)
             if more:
