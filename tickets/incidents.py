@@ -217,7 +217,7 @@ def resolve(session: Session, incident: Incident, *, note: str, actor: str,
     for child in linked_tickets(session, incident):
         if not child.is_open:
             continue
-        # TODO(i15a): an SMS instead where the number is mobile, once SMS is on main.
+        # Not yet: an SMS instead where the number is mobile (issue 16, through the outbox).
         notice = _book_notice(session, child, now)
         # The closure survey follows the notice (notice_settled), not at the same time.
         workflow.resolve_ticket(session, child, actor=actor, now=now, note=note,
