@@ -22,6 +22,7 @@ from ...queues.conference import Conferences, LiveEscalation
 from ..auth import audit, role_required
 from . import bp
 from .access import CONSOLE_ROLES, actor, my_agent
+from .tickets import tier_asked
 
 # A live action: does its work on the analyst's call and says how it went.
 CallAction = Callable[[Session, Conferences, Conference, Participant], str]
@@ -84,16 +85,6 @@ def _act(work: CallAction, what: str) -> ResponseReturnValue:
     return redirect(url_for(".my_call"))
 
 
-def _tier_asked() -> int | None:
-    raw = request.form.get("to_tier", "").strip()
-    if not raw:
-        return None
-    try:
-        return int(raw)
-    except ValueError:
-        raise TicketError(f"there is no tier {raw[:20]!r}") from None
-
-
 @bp.post("/call/escalate")
 @role_required(*CONSOLE_ROLES)
 def escalate_call() -> ResponseReturnValue:
@@ -104,7 +95,7 @@ def escalate_call() -> ResponseReturnValue:
         pol = live_policy(session)
         return rooms.escalate(session, room, leg, LiveEscalation(
             mode=request.form.get("mode", ""), reason=request.form.get("reason", ""),
-            actor=actor(), to_tier=_tier_asked(),
+            actor=actor(), to_tier=tier_asked(),
             approver=request.form.get("approver") or None,
             approvers=tuple(pol.escalation.approvers),
             beyond_name=pol.escalation.beyond_tier_3), now())

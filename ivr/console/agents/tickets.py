@@ -96,7 +96,7 @@ def change_status(number: str) -> ResponseReturnValue:
     return _act(number, "status", work, "Status changed.")
 
 
-def _tier_asked() -> int | None:
+def tier_asked() -> int | None:
     """The tier the escalation form names (none: the next one up)."""
     raw = request.form.get("to_tier", "").strip()
     if not raw:
@@ -114,7 +114,7 @@ def escalate(number: str) -> ResponseReturnValue:
         pol = live_policy(session)
         tier = workflow.escalate_ticket(
             session, t, reason=request.form.get("reason", ""), actor=actor(), now=now(),
-            to_tier=_tier_asked(), approver=request.form.get("approver") or None,
+            to_tier=tier_asked(), approver=request.form.get("approver") or None,
             approvers=pol.escalation.approvers, beyond_name=pol.escalation.beyond_tier_3)
         where = f"tier {tier}" if tier <= workflow.MAX_TIER else pol.escalation.beyond_tier_3
         return f"Ticket {t.number} escalated to {where}."
