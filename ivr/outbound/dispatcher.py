@@ -20,7 +20,6 @@ import threading
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -39,6 +38,7 @@ from tickets.statuses import UNDER_WAY, OutboundKind, OutboundStatus
 
 from ..queues.agents import release_callback_agent
 from . import rules, tally
+from .batches import BatchWorker
 from .leader import DiallingLock
 
 log = logging.getLogger(__name__)
@@ -122,8 +122,10 @@ def _reason(exc: Exception) -> str:
     return mask_numbers(QUERY_STRING.sub("?...", text))
 
 
-class Dispatcher:
+class Dispatcher(BatchWorker):
     """Places due outbound calls. One ``tick`` claims a batch, dials it, records the results."""
+
+    thread_prefix = "dial"
 
     def __init__(self, sessions: Callable[[], Session], settings: Settings,
                  client_factory: Callable[[], Client], owner: str, policy: Callable[[Session], Any],
@@ -141,13 +143,10 @@ class Dispatcher:
         self.lock = lock  # None: this dispatcher is the only one (tests, the benchmarks)
         self._local = threading.local()
         self._limiter: RateLimiter | None = None
-        self._pool: ThreadPoolExecutor | None = None
 
     def close(self) -> None:
         """Stop the dialling threads (the scheduler calls this on shutdown)."""
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
+        super().close()
         if self.lock is not None:
             self.lock.release()
 
@@ -169,12 +168,7 @@ class Dispatcher:
         if self._limiter is None or self._limiter.rate != rate:
             self._limiter = RateLimiter(rate, headroom=HEADROOM)
         ring = pol.outbound.ring_timeout_seconds
-        if self.concurrency > 1 and len(claims) > 1:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="dial")
-            outcomes = list(self._pool.map(lambda c: self.dial(c, ring), claims))
-        else:
-            outcomes = [self.dial(c, ring) for c in claims]
+        outcomes = self.send_all(claims, lambda c: self.dial(c, ring))
         with self.sessions() as session:
             session.scalars(select(OutboundCall).where(OutboundCall.id.in_(
                 [c.id for c in claims])).with_for_update()).all()  # lock and load the batch
@@ -197,16 +191,6 @@ class Dispatcher:
                             "recorded on another booking", transient=True)
             with session.begin_nested():
                 self.record(session, clash, now, pol)
-
-    def run_until_idle(self, max_ticks: int = 100_000) -> int:
-        """Tick until nothing is due (for tests, the bench and a catching-up scheduler)."""
-        total = 0
-        for _ in range(max_ticks):
-            handled = self.tick()
-            if not handled:
-                break
-            total += handled
-        return total
 
     # ---- claiming ---------------------------------------------------------------------------
 

@@ -19,7 +19,6 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -32,6 +31,7 @@ from tickets.outbox import MessageStatus, OutboxEvent, OutboxMessage
 from tickets.phones import mask_phone
 from tickets.timeline import record_event
 
+from ..outbound.batches import BatchWorker
 from ..outbound.rules import backoff_seconds
 
 log = logging.getLogger(__name__)
@@ -72,9 +72,11 @@ class Channel(Protocol):
 FanOut = Callable[[Session, OutboxEvent, datetime], None]
 
 
-class Deliverer:
+class Deliverer(BatchWorker):
     """Sends due outbox messages. One ``tick`` fans out new events, claims a batch of
     messages, sends it and records the results."""
+
+    thread_prefix = "outbox"
 
     def __init__(self, sessions: Callable[[], Session], channels: dict[str, Channel],
                  fan_out: FanOut, owner: str, clock: Callable[[], datetime], batch: int = 50,
@@ -88,13 +90,7 @@ class Deliverer:
         self.per_target = per_target
         self.concurrency = concurrency
         self.lease = timedelta(seconds=lease_seconds)
-        self._pool: ThreadPoolExecutor | None = None
         self._lock = threading.Lock()
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-            self._pool = None
 
     def tick(self) -> int:
         """One pass; returns how many messages it sent or settled."""
@@ -107,12 +103,7 @@ class Deliverer:
             session.commit()
         if not parcels:
             return settled
-        if self.concurrency > 1 and len(parcels) > 1:
-            if self._pool is None:
-                self._pool = ThreadPoolExecutor(self.concurrency, thread_name_prefix="outbox")
-            results = list(self._pool.map(self.send, parcels))
-        else:
-            results = [self.send(p) for p in parcels]
+        results = self.send_all(parcels, self.send)
         with self.sessions() as session:
             session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(
                 [p.id for p in parcels])).with_for_update()).all()  # lock and load the batch
@@ -120,16 +111,6 @@ class Deliverer:
                 self.record(session, result, self.clock())
             session.commit()
         return settled + len(parcels)
-
-    def run_until_idle(self, max_ticks: int = 10_000) -> int:
-        """Tick until nothing is due (tests, a catching-up scheduler)."""
-        total = 0
-        for _ in range(max_ticks):
-            handled = self.tick()
-            if not handled:
-                break
-            total += handled
-        return total
 
     # ---- fanning out ------------------------------------------------------------------------
 
