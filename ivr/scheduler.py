@@ -33,6 +33,8 @@ from .outbound import sweeps
 from .outbound.dispatcher import Dispatcher, Settings
 from .outbound.leader import DiallingLock
 from .outbox import sms
+from .outbox.connectors.channel import ConnectorChannel
+from .outbox.connectors.planner import ConnectorPlanner
 from .outbox.deliverer import Deliverer
 from .outbox.fanout import fan_out
 from .outbox.webhooks import WebhookChannel
@@ -100,8 +102,10 @@ def make_deliverer(app: Flask, owner: str | None = None, **options: Any) -> Deli
     texting = sms.SmsChannel(integrations.sms, sms.line_of(app.config), twilio_client(app))
     return Deliverer(
         sessions=app.extensions["sessionmaker"],
-        channels={"webhook": WebhookChannel(integrations), "sms": texting},
-        fan_out=fan_out(integrations, sms.planner(integrations.sms, app.config)),
+        channels={"webhook": WebhookChannel(integrations), "sms": texting,
+                  "connector": ConnectorChannel(integrations)},
+        fan_out=fan_out(integrations, sms.planner(integrations.sms, app.config),
+                        ConnectorPlanner(integrations.connectors)),
         owner=owner or f"{socket.gethostname()}:{os.getpid()}", clock=clock.of(app), **options)
 
 

@@ -47,11 +47,15 @@ class Topic(StrEnum):
     VOICEMAIL_LEFT = "voicemail.left"
     SURVEY_ANSWERED = "survey.answered"
     CALLER_ABANDONED = "caller.abandoned"
-    # Not offered to webhooks: the caller's intake is over (the SMS with their ticket numbers).
+    # Not offered to webhooks: the caller's intake is over (the SMS with their ticket numbers),
+    # and what the ticket systems' connectors follow (a note, a status change).
     INTAKE_COMPLETED = "intake.completed"
+    TICKET_NOTED = "ticket.noted"
+    TICKET_STATUS = "ticket.status_changed"
 
 
-WEBHOOK_TOPICS = tuple(t for t in Topic if t != Topic.INTAKE_COMPLETED)
+INTERNAL_TOPICS = (Topic.INTAKE_COMPLETED, Topic.TICKET_NOTED, Topic.TICKET_STATUS)
+WEBHOOK_TOPICS = tuple(t for t in Topic if t not in INTERNAL_TOPICS)
 
 
 class MessageStatus(StrEnum):
@@ -87,7 +91,7 @@ class OutboxMessage(Base):
     event_id: Mapped[int] = mapped_column(ForeignKey("outbox_event.id"), index=True)
     ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
     topic: Mapped[str] = mapped_column(String(40))
-    channel: Mapped[str] = mapped_column(String(20))  # webhook, sms
+    channel: Mapped[str] = mapped_column(String(20))  # webhook, sms, connector
     target: Mapped[str] = mapped_column(String(80))  # the webhook's name; the SMS's number
     payload: Mapped[dict[str, Any]] = mapped_column(default=dict)  # what is sent, every try
     status: Mapped[str] = mapped_column(String(20), default=MessageStatus.PENDING)
@@ -211,6 +215,8 @@ def describe(message: OutboxMessage) -> str:
     """The message as the timeline and the console name it."""
     if message.channel == "sms":
         return f"SMS ({message.topic})"
+    if message.channel == "connector":
+        return f"Ticket system {message.target!r} ({message.topic})"
     return f"Webhook {message.target!r} ({message.topic})"
 
 

@@ -38,7 +38,11 @@ def add_note(session: Session, ticket: Ticket, text: str, *, actor: str, now: da
     text = (text or "").strip()
     if not text:
         raise TicketError("a note needs some text")
-    record_event(session, "note", text, ticket_id=ticket.id, actor=actor, public=public, at=now)
+    line = record_event(session, "note", text, ticket_id=ticket.id, actor=actor, public=public,
+                        at=now)
+    session.flush()  # the note's id: the ticket systems' connectors read its text from it
+    outbox.publish(session, Topic.TICKET_NOTED, ticket=ticket, now=now, actor=actor,
+                   public=public, timeline_id=line.id)
     if actor != "ivr":
         mark_responded(ticket, now)
 
@@ -60,14 +64,19 @@ def change_status(session: Session, ticket: Ticket, status: str, *, actor: str,
         resolve_ticket(session, ticket, actor=actor, now=now, note=reason, status=status)
         return
     if status in OPEN_STATUSES and not ticket.is_open:
+        old = ticket.status
         reopen_ticket(session, ticket, actor=actor, now=now, reason=reason or "reopened")
         ticket.status = status
+        outbox.publish(session, Topic.TICKET_STATUS, ticket=ticket, now=now, actor=actor,
+                       from_status=old)
         return
     if status == ticket.status:
         return
     old, ticket.status = ticket.status, status
     record_event(session, "status", f"Status {old} -> {status}" + (f": {reason}" if reason else ""),
                  ticket_id=ticket.id, actor=actor, at=now, data={"from": old, "to": status})
+    outbox.publish(session, Topic.TICKET_STATUS, ticket=ticket, now=now, actor=actor,
+                   from_status=old)
     if status == TicketStatus.ON_HOLD:
         pause_sla(session, ticket, actor=actor, now=now)
     else:

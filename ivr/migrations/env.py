@@ -5,6 +5,7 @@ from alembic import context
 import ivr.health  # noqa: F401  (the scheduler heartbeat table)
 import ivr.outbound.tally  # noqa: F401  (the dispatch outcomes)
 import tickets.accounts  # noqa: F401  (with tickets.models, registers every table)
+import tickets.links  # noqa: F401  (tickets in the help desk's ticket systems)
 import tickets.models  # noqa: F401
 import tickets.outbox  # noqa: F401  (the outbox: events, messages, SMS opt-outs)
 from tickets.db import Base, make_engine

@@ -19,7 +19,7 @@ import logging
 import threading
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -51,6 +51,7 @@ class Parcel:
     payload: dict[str, Any]
     attempt: int
     recovering_since: datetime | None  # an earlier try may have got through after this
+    context: dict[str, Any] = field(default_factory=dict)  # what the channel's prepare read
 
 
 @dataclass(frozen=True)
@@ -63,10 +64,18 @@ class Sent:
     transient: bool = False  # worth another try later (a timeout, a 5xx, a 429)
     code: int | None = None
     external_id: str | None = None
+    detail: dict[str, Any] | None = None  # for the channel's settle (a key made there)
 
 
 class Channel(Protocol):
+    """Sends a parcel. A channel may also have ``prepare(session, row)``, run as the row is
+    claimed (a dict for the parcel's context, or None: not yet, the row waits ``WAIT``), and
+    ``settle(session, row, sent, now)``, run as a delivery is recorded."""
+
     def send(self, parcel: Parcel) -> Sent: ...
+
+
+WAIT = timedelta(seconds=30)  # a row its channel is not ready for is looked at again then
 
 
 FanOut = Callable[[Session, OutboxEvent, datetime], None]
@@ -160,12 +169,17 @@ class Deliverer(BatchWorker):
                 continue
             if taken[(row.channel, row.target)] >= self.per_target:
                 continue
+            prepare = getattr(self.channels.get(row.channel), "prepare", None)
+            context = prepare(session, row) if prepare else {}
+            if context is None:  # it waits on another row (a ticket not yet made there)
+                row.due_at = now + WAIT
+                continue
             taken[(row.channel, row.target)] += 1
             expired = row.status == MessageStatus.SENDING
             recovering = row.sent_at if expired or row.attempts else None
             outbox.lease(row, self.owner, now, now + self.lease)
             parcels.append(Parcel(row.id, row.channel, row.target, row.topic,
-                                  dict(row.payload), row.attempts, recovering))
+                                  dict(row.payload), row.attempts, recovering, context))
         return parcels, settled
 
     # ---- sending ----------------------------------------------------------------------------
@@ -188,6 +202,9 @@ class Deliverer(BatchWorker):
             return  # settled meanwhile (a status callback), or the lease went to another
         if sent.ok:
             outbox.delivered(session, row, now, sent.code, sent.external_id)
+            settle = getattr(self.channels.get(row.channel), "settle", None)
+            if settle is not None:
+                settle(session, row, sent, now)
             log.info("outbox message %s (%s to %s) delivered", row.id, row.topic, _to(row))
             return
         retry_at = None

@@ -26,6 +26,8 @@ from standardwebhooks.webhooks import Webhook
 
 from tickets.outbox import WEBHOOK_TOPICS
 
+from .connectors.settings import AnyConnector
+
 NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
 
 
@@ -111,16 +113,23 @@ class Integrations(BaseModel):
 
     webhooks: tuple[WebhookTarget, ...] = ()
     sms: SmsSettings = SmsSettings()
+    connectors: tuple[AnyConnector, ...] = ()  # ticket systems (connectors.settings)
 
     @model_validator(mode="after")
     def _unique(self) -> Integrations:
         names = [w.name for w in self.webhooks]
         if len(names) != len(set(names)):
             raise ValueError("two webhooks have the same name")
+        names = [c.name for c in self.connectors]
+        if len(names) != len(set(names)):
+            raise ValueError("two connectors have the same name")
         return self
 
     def webhook(self, name: str) -> WebhookTarget | None:
         return next((w for w in self.webhooks if w.name == name), None)
+
+    def connector(self, name: str) -> AnyConnector | None:
+        return next((c for c in self.connectors if c.name == name), None)
 
 
 def parse(text: str, source: str = "integrations") -> Integrations:
