@@ -52,9 +52,14 @@ class Topic(StrEnum):
     INTAKE_COMPLETED = "intake.completed"
     TICKET_NOTED = "ticket.noted"
     TICKET_STATUS = "ticket.status_changed"
+    # A call to the line rang, was answered by an analyst, ended (Zammad's CTI caller log).
+    CALL_STARTED = "call.started"
+    CALL_ANSWERED = "call.answered"
+    CALL_ENDED = "call.ended"
 
 
-INTERNAL_TOPICS = (Topic.INTAKE_COMPLETED, Topic.TICKET_NOTED, Topic.TICKET_STATUS)
+INTERNAL_TOPICS = (Topic.INTAKE_COMPLETED, Topic.TICKET_NOTED, Topic.TICKET_STATUS,
+                   Topic.CALL_STARTED, Topic.CALL_ANSWERED, Topic.CALL_ENDED)
 WEBHOOK_TOPICS = tuple(t for t in Topic if t not in INTERNAL_TOPICS)
 
 

@@ -282,6 +282,9 @@ def bridged(session: Session, entry: QueueEntry, agent: Agent, now: datetime) ->
     _event(session, entry, "bridged", f"Connected to {agent.name} (tier {agent.tier}) after "
            f"{round(entry.actual_wait)} s", agent_id=agent.id, actual_wait=entry.actual_wait,
            announced_wait=entry.announced_wait)
+    if entry.call_id:  # the ticket systems' caller log (CTI): who answered, from which queue
+        outbox.publish(session, Topic.CALL_ANSWERED, now=now, key=f"cti:{entry.id}:answered",
+                       call_id=entry.call_id, agent=agent.name, tier=entry.tier)
 
 
 def call_done(entry: QueueEntry, duration: int | None, now: datetime) -> None:

@@ -96,6 +96,9 @@ def answer(session: Session, line: LineConfig, form: dict[str, str], now: dateti
     call.direction = form.get("Direction") or "inbound"
     call.from_number = caller or form.get("From")
     call.to_number = form.get("To")
+    session.flush()  # the call's id, for the ticket systems' caller log (CTI)
+    outbox.publish(session, Topic.CALL_STARTED, now=now, key=f"cti:{sid}:started",
+                   call_id=call.id)
     fields: dict[str, Any] = {"helpdesk": line.helpdesk_name}
     if caller:
         fields["caller_id"] = caller
@@ -292,6 +295,9 @@ def record_status(session: Session, form: dict[str, str]) -> None:
             session.scalars(select(Ticket.id).where(Ticket.call_id == call.id)))
         if call.direction == "inbound" and tickets:
             intake_over(session, call.id, call.ended_at)
+        if call.direction == "inbound":
+            outbox.publish(session, Topic.CALL_ENDED, now=call.ended_at,
+                           key=f"cti:{sid}:ended", call_id=call.id, status=status)
         text = f"Call ended: {status}" + (f", {call.duration} s" if call.duration else "")
         for ticket_id in tickets or [None]:
             timeline.record_event(session, "call", text, ticket_id=ticket_id, call_id=call.id,

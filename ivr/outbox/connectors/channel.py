@@ -26,7 +26,18 @@ from .http import Refused
 from .settings import AnyConnector
 
 CLIENTS: dict[str, Any] = {"zammad": zammad, "glpi": glpi, "jira": jira}
+CTI_TOPICS = (Topic.CALL_STARTED, Topic.CALL_ANSWERED, Topic.CALL_ENDED)
 NAMES = {"zammad": zammad.SYSTEM, "glpi": glpi.SYSTEM, "jira": jira.SYSTEM}
+
+
+def _earlier_cti(session: Session, row: OutboxMessage) -> bool:
+    """Is an earlier event of the same call still on its way there (Zammad wants them in
+    order: newCall, answer, hangup)?"""
+    waiting = session.scalars(select(OutboxMessage.payload).where(
+        OutboxMessage.channel == "connector", OutboxMessage.target == row.target,
+        OutboxMessage.topic.in_(CTI_TOPICS), OutboxMessage.id < row.id,
+        OutboxMessage.status.in_((MessageStatus.PENDING, MessageStatus.SENDING))))
+    return any(p.get("callId") == row.payload.get("callId") for p in waiting)
 
 
 class Connectors(Protocol):
@@ -45,7 +56,9 @@ class ConnectorChannel:
 
     def prepare(self, session: Session, row: OutboxMessage) -> dict[str, Any] | None:
         op = row.payload.get("op")
-        if op in ("create", "cti") or row.ticket_id is None:
+        if op == "cti":
+            return None if _earlier_cti(session, row) else {}
+        if op == "create" or row.ticket_id is None:
             return {}
         link = links.link_of(session, row.ticket_id, row.target)
         if link is not None:

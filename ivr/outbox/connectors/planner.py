@@ -12,10 +12,10 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from tickets.models import Ticket, TicketEvent
+from tickets.models import Call, Ticket, TicketEvent
 from tickets.outbox import OutboxEvent, Topic, add_message
 
-from .settings import AnyConnector
+from .settings import AnyConnector, ZammadConnector
 
 ACTOR = "connector:"  # the actor of a change a ticket system made (inbound webhooks)
 Build = Callable[[Session, OutboxEvent, Ticket, AnyConnector], dict[str, Any] | None]
@@ -38,6 +38,9 @@ class ConnectorPlanner:
             Topic.CALLER_ABANDONED: _abandoned}
 
     def plan(self, session: Session, event: OutboxEvent, now: datetime) -> None:
+        if event.topic in CTI_EVENTS:
+            self.plan_cti(session, event, now)
+            return
         build = self.builders.get(event.topic)
         ticket = session.get(Ticket, event.ticket_id) if event.ticket_id else None
         if build is None or ticket is None:
@@ -49,6 +52,44 @@ class ConnectorPlanner:
             if payload is not None:
                 add_message(session, event, "connector", connector.name, payload, now,
                             connector.max_attempts)
+
+    def plan_cti(self, session: Session, event: OutboxEvent, now: datetime) -> None:
+        """A call event for each Zammad with a CTI endpoint (its caller log, screen pop)."""
+        targets = [c for c in self.connectors if isinstance(c, ZammadConnector) and c.cti_url]
+        call = session.get(Call, event.data.get("call_id"))
+        if not targets or call is None:
+            return
+        if event.topic != Topic.CALL_STARTED and session.scalar(select(OutboxEvent.id).where(
+                OutboxEvent.key == f"cti:{call.sid}:started")) is None:
+            return  # not a call Zammad heard ring (an analyst's own menu)
+        payload = cti_event(event, call)
+        for connector in targets:
+            add_message(session, event, "connector", connector.name, payload, now,
+                        min(connector.max_attempts, CTI_ATTEMPTS))
+
+
+CTI_EVENTS = {Topic.CALL_STARTED: "newCall", Topic.CALL_ANSWERED: "answer",
+              Topic.CALL_ENDED: "hangup"}
+CTI_ATTEMPTS = 3  # a caller log entry is worth little an hour late
+# Twilio's final call statuses as Zammad's hangup causes.
+CAUSES = {"completed": "normalClearing", "busy": "busy", "no-answer": "noAnswer",
+          "canceled": "cancel", "failed": "congestion"}
+
+
+def cti_event(event: OutboxEvent, call: Call) -> dict[str, Any]:
+    """Zammad's generic CTI event: from, to, direction, callId, user, queue (and a hangup's
+    cause). Numbers as Zammad's examples write them: digits, no plus."""
+    payload: dict[str, Any] = {"op": "cti", "event": CTI_EVENTS[Topic(event.topic)],
+                               "from": (call.from_number or "anonymous").lstrip("+"),
+                               "to": (call.to_number or "").lstrip("+"), "direction": "in",
+                               "callId": call.sid}
+    if event.data.get("agent"):
+        payload["user"] = [event.data["agent"]]
+    if event.data.get("tier"):
+        payload["queue"] = f"tier {event.data['tier']}"
+    if event.topic == Topic.CALL_ENDED:
+        payload["cause"] = CAUSES.get(event.data.get("status") or "", "normalClearing")
+    return payload
 
 
 def _create(session: Session, event: OutboxEvent, ticket: Ticket,
