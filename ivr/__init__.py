@@ -54,6 +54,10 @@ def register_blueprints(app: Flask) -> None:
     app.register_blueprint(voice_bp)
     csrf.exempt(api_bp)  # integrations authenticate with a bearer token, not a session
     app.register_blueprint(api_bp)
+    from .hooks import bp as hooks_bp
+
+    csrf.exempt(hooks_bp)  # the ticket systems sign their webhooks (ivr.hooks)
+    app.register_blueprint(hooks_bp)
 
 
 def register_cli(app: Flask) -> None:
