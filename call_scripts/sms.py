@@ -23,7 +23,6 @@ MESSAGES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ("and", "", ""),
         ("access_on_file", "", ""),  # the caller's number is on file: no PIN needed
         ("access_pin", "", ""),  # the PIN was said on the call; it is never texted
-        ("when", "day time", "day time"),  # a moment in the caller's zone
         ("callback_booked", "helpdesk ticket time", "ticket time"),
         ("callback_in_line", "helpdesk ticket", "ticket"),  # as soon as an analyst is free
         ("callback_missed", "helpdesk ticket time next", "time next"),

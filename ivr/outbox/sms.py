@@ -17,13 +17,13 @@ from functools import cache
 from typing import Any
 
 import phonenumbers
-from babel.dates import format_date, format_time
 from requests import RequestException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
 from twilio.rest import Client
 
+from call_scripts.moments import say_moment
 from call_scripts.sms import SmsTexts, shipped_sms
 from tickets import outbox, versions
 from tickets.models import Call, Customer, OutboundCall, Ticket
@@ -34,9 +34,15 @@ from ..outbound import rules
 from .deliverer import Parcel, Sent
 from .settings import SmsSettings
 
+Text = tuple[str, str] | None  # (the number, the text), or None: no text for this event
+
 log = logging.getLogger(__name__)
 
 SOON = timedelta(minutes=2)  # a callback due this soon is "as soon as an analyst is free"
+# Recovering a text a dead deliverer may have sent: the latest texts to the number read, and
+# one made at most this long before the try (our clock and Twilio's may differ) matched.
+RECOVERY_LOOKBACK = 50
+RECOVERY_MARGIN = timedelta(hours=1)
 
 MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 # Twilio's error codes that no retry will change (21610: the number texted STOP to Twilio).
@@ -100,7 +106,7 @@ class SmsPlanner:
         self.settings = settings
         self.texts = texts
         self.line = line
-        self.builders: dict[str, Callable[[Session, OutboxEvent], tuple[str, str] | None]] = {
+        self.builders: dict[str, Callable[[Session, OutboxEvent, datetime], Text]] = {
             Topic.INTAKE_COMPLETED: self._intake, Topic.CALLBACK_BOOKED: self._booked,
             Topic.CALLBACK_MISSED: self._missed, Topic.TICKET_RESOLVED: self._resolved}
 
@@ -108,7 +114,7 @@ class SmsPlanner:
         build = self.builders.get(event.topic)
         if not self.settings.enabled or build is None:
             return
-        made = build(session, event)
+        made = build(session, event, now)
         if made is None:
             return
         to, body = made
@@ -123,23 +129,18 @@ class SmsPlanner:
         return self.texts.render(name, lang, helpdesk=helpdesk, line=display(self.line.number),
                                  **values)
 
-    def _when(self, session: Session, at: datetime, number: str, ticket: Ticket | None,
-              language: str | None) -> str:
-        """A moment in the caller's zone and words (Babel)."""
+    def _when(self, session: Session, at: datetime, now: datetime, number: str,
+              ticket: Ticket | None, language: str | None) -> str:
+        """A moment in the caller's zone and words, with its day, as the voice line says it
+        (``call_scripts.moments``: Babel; "today at 3:00 PM", "domani alle ore 09:00")."""
         customer = session.get(Customer, ticket.customer_id) if ticket and ticket.customer_id \
             else None
         policy = versions.live_policy(session)
         zone = rules.callee_zones(number, customer.timezone if customer else None,
                                   policy.hours.timezone if policy.hours else "UTC")[0]
-        lang = self.texts.language_for(language)
-        locale = lang.replace("-", "_")
-        local = at.astimezone(zone)
-        day = format_date(local, "full", locale=locale).replace(str(local.year), "")
-        day = day.strip().rstrip(",").strip()
-        return self.texts.render("when", lang, day=day,
-                                 time=format_time(local, "short", locale=locale))
+        return say_moment(at, now, zone, self.texts.language_for(language))
 
-    def _intake(self, session: Session, event: OutboxEvent) -> tuple[str, str] | None:
+    def _intake(self, session: Session, event: OutboxEvent, now: datetime) -> Text:
         tickets = [t for t in (session.get(Ticket, i) for i in event.data.get("tickets", []))
                    if t is not None]
         if not tickets:
@@ -159,7 +160,8 @@ class SmsPlanner:
             if t.response_due:
                 lines.append(self._say("ticket_line", language, number=t.number,
                                        priority=priority, respond_by=self._when(
-                                           session, t.response_due, number, t, language)))
+                                           session, t.response_due, now, number,
+                                           t, language)))
             else:
                 lines.append(self._say("ticket_line_plain", language, number=t.number,
                                        priority=priority))
@@ -177,7 +179,7 @@ class SmsPlanner:
             return None
         return outbound, ticket
 
-    def _booked(self, session: Session, event: OutboxEvent) -> tuple[str, str] | None:
+    def _booked(self, session: Session, event: OutboxEvent, now: datetime) -> Text:
         found = self._outbound(session, event)
         if found is None:
             return None
@@ -189,24 +191,25 @@ class SmsPlanner:
                                                  ticket=ticket.number)
         return outbound.to_number, self._say(
             "callback_booked", outbound.language, ticket=ticket.number,
-            time=self._when(session, due, outbound.to_number, ticket, outbound.language))
+            time=self._when(session, due, now, outbound.to_number, ticket,
+                            outbound.language))
 
-    def _missed(self, session: Session, event: OutboxEvent) -> tuple[str, str] | None:
+    def _missed(self, session: Session, event: OutboxEvent, now: datetime) -> Text:
         found = self._outbound(session, event)
         if found is None:
             return None
         outbound, ticket = found
         to, lang = outbound.to_number, outbound.language
-        tried = self._when(session, datetime.fromisoformat(event.data["tried_at"]), to,
-                           ticket, lang)
+        tried = self._when(session, datetime.fromisoformat(event.data["tried_at"]),
+                           now, to, ticket, lang)
         if event.data.get("next_try"):
-            upcoming = self._when(session, datetime.fromisoformat(event.data["next_try"]), to,
-                                  ticket, lang)
+            upcoming = self._when(session, datetime.fromisoformat(event.data["next_try"]),
+                                  now, to, ticket, lang)
             return to, self._say("callback_missed", lang, ticket=ticket.number, time=tried,
                                  next=upcoming)
         return to, self._say("callback_missed_final", lang, ticket=ticket.number, time=tried)
 
-    def _resolved(self, session: Session, event: OutboxEvent) -> tuple[str, str] | None:
+    def _resolved(self, session: Session, event: OutboxEvent, now: datetime) -> Text:
         ticket = session.get(Ticket, event.ticket_id) if event.ticket_id else None
         if ticket is None or not ticket.callback_number:
             return None
@@ -282,9 +285,12 @@ class SmsChannel:
                         f"{exc.__class__.__name__}", transient=True)
 
     def _sent_before(self, client: Client, to: str, body: str, since: datetime) -> str | None:
-        """The SID of this text if an earlier try did reach Twilio."""
-        for message in client.messages.list(to=to, date_sent_after=since - timedelta(days=1),
-                                            limit=20):
-            if message.body == body:
+        """The SID of this text if an earlier try did reach Twilio. Not filtered by DateSent:
+        a text Twilio still holds queued has none, and would never be found; the latest
+        texts to the number are read and matched by body and DateCreated instead."""
+        earliest = since - RECOVERY_MARGIN
+        for message in client.messages.list(to=to, limit=RECOVERY_LOOKBACK):
+            created = message.date_created
+            if message.body == body and (created is None or created >= earliest):
                 return message.sid
         return None

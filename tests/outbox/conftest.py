@@ -143,9 +143,14 @@ class TwilioMessages:
         return 201, {}, json.dumps(message)
 
     def list(self, request):
-        to = parse_qs(urlsplit(request.url).query).get("To", [""])[0]
+        query = parse_qs(urlsplit(request.url).query)
+        to = query.get("To", [""])[0]
         found = [{k: v for k, v in m.items() if k != "form"} for m in self.sent
                  if m["to"] == to]
+        if {"DateSent", "DateSent>", "DateSent<"} & set(query):
+            # Twilio's DateSent filters match only texts that have a DateSent: a text still
+            # queued (or sending) has none, so such a filter never finds it.
+            found = [m for m in found if m["date_sent"] is not None]
         return 200, {}, json.dumps({"messages": found, "page": 0, "page_size": 50, "start": 0,
                                     "end": len(found), "uri": "/Messages.json",
                                     "first_page_uri": "/Messages.json", "next_page_uri": None,

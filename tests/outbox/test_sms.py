@@ -24,15 +24,15 @@ LINE = "+15550100000"
 
 EXPECTED = {
     "en-US": "The IT Help Desk: we have opened ticket {n} (priority: enterprise failure; an "
-             "analyst will respond by Monday, November 23 at 5:15\u202fAM). To check on it, "
+             "analyst will respond by today at 5:15 AM). To check on it, "
              "call +1 555-010-0000 and enter the ticket number; you'll also need the PIN we "
              "gave you on the call.",
     "it-IT": "L'Help Desk IT: abbiamo aperto il ticket {n} (priorità: fallimento aziendale; "
-             "un tecnico le risponderà entro lunedì 23 novembre alle 05:15). Per sapere a che "
+             "un tecnico le risponderà entro oggi alle ore 05:15). Per sapere a che "
              "punto siamo, chiami il +1 555-010-0000 e digiti il numero del ticket; le servirà "
              "anche il PIN che le abbiamo dato durante la chiamata.",
     "ms-MY": "Meja Bantuan IT: kami telah membuka tiket {n} (keutamaan: kegagalan perusahaan; "
-             "juruanalisis akan membalas sebelum Isnin, 23 November, 5:15\u202fPG). Untuk menyemak "
+             "juruanalisis akan membalas sebelum hari ini pada 5:15 PG). Untuk menyemak "
              "status, hubungi +1 555-010-0000 dan masukkan nombor tiket; anda juga memerlukan "
              "PIN yang diberikan semasa panggilan tadi.",
 }
@@ -105,10 +105,10 @@ def test_callback_booked_missed_and_ticket_resolved_texts(db, ticket, clock, sms
     deliver()
     by_number = [(m["to"], m["body"]) for m in texts.sent]
     assert by_number[0] == ("+393471234567", f"L'Help Desk IT: la richiameremo per il ticket "
-                            f"{t.number} lunedì 23 novembre alle 16:00.")  # Rome's 15:00 UTC
+                            f"{t.number} oggi alle ore 16:00.")  # Rome's 15:00 UTC
     assert by_number[1] == ("+393471234567", f"L'Help Desk IT: abbiamo provato a chiamarla "
-                            f"lunedì 23 novembre alle 11:00 per il ticket {t.number}, senza "
-                            "riuscirci. Riproveremo lunedì 23 novembre alle 11:10.")
+                            f"oggi alle ore 11:00 per il ticket {t.number}, senza "
+                            "riuscirci. Riproveremo oggi alle ore 11:10.")
     assert by_number[2] == ("+12025550147", f"L'Help Desk IT: il ticket {t.number} è stato "
                             "risolto. La chiameremo a breve per verificare che sia tutto a "
                             "posto e chiederle com'è andata.")
@@ -231,6 +231,49 @@ def test_a_text_a_dead_deliverer_sent_is_found_not_sent_twice(app, db, ticket, c
     assert len(texts.sent) == 1  # found at Twilio, not sent again
     message = db.get(OutboxMessage, parcel.id, populate_existing=True)
     assert message.status == "delivered" and message.external_id == texts.sent[0]["sid"]
+
+
+def test_a_time_is_written_with_its_day_as_the_voice_line_says_it(db, ticket, clock, sms_on,
+                                                                 texts, deliver):
+    tomorrow = bookings.schedule_callback(db, ticket_id=ticket.id, number="+12025550147",
+                                          language="en-US", due=clock() + timedelta(days=1))
+    later = bookings.schedule_callback(db, ticket_id=ticket.id, number="+12025550147",
+                                       language="en-US", due=clock() + timedelta(days=3))
+    assert tomorrow and later
+    db.commit()
+    deliver()
+    assert texts.bodies() == [  # New York's time (the number's): 10:00 UTC is 5:00 AM there
+        f"The IT Help Desk: we'll call you back about ticket {ticket.number} tomorrow at "
+        "5:00 AM.",
+        f"The IT Help Desk: we'll call you back about ticket {ticket.number} Thursday, "
+        "November 26 at 5:00 AM."]
+
+
+def test_an_older_text_alike_is_not_taken_for_the_lost_one(app, db, ticket, clock, sms_on,
+                                                           texts, deliver):
+    from email.utils import format_datetime
+
+    from ivr import scheduler
+
+    workflow.resolve_ticket(db, db.get(Ticket, ticket.id), actor="ana", now=clock())
+    db.commit()
+    dead = scheduler.make_deliverer(app, owner="dead", concurrency=1)
+    with app.extensions["sessionmaker"]() as session:
+        dead.fan_out_events(session, clock())
+        parcels, _ = dead.claim(session, clock())
+        session.commit()
+    [parcel] = [p for p in parcels if p.channel == "sms"]
+    # The same words went to the number two days ago (another ticket's text); this one
+    # never reached Twilio before its deliverer died.
+    texts.sent.append({"sid": "SM" + "e" * 32, "to": parcel.payload["to"],
+                       "body": parcel.payload["body"], "status": "delivered",
+                       "date_created": format_datetime(clock() - timedelta(days=2)),
+                       "date_sent": format_datetime(clock() - timedelta(days=2))})
+    clock.advance(121)
+    deliver(owner="other")
+    assert len(texts.sent) == 2  # sent now: the old one is not this one
+    message = db.get(OutboxMessage, parcel.id, populate_existing=True)
+    assert message.status == "delivered" and message.external_id == texts.sent[1]["sid"]
 
 
 def test_texts_log_no_number_nor_words(db, ticket, clock, sms_on, texts, deliver, records):
