@@ -8,7 +8,7 @@ from flask.cli import AppGroup
 
 from ..outbox.webhooks import new_secret
 
-cli = AppGroup("integrations", help="Webhooks and SMS (INTEGRATIONS_FILE).")
+cli = AppGroup("integrations", help="Webhooks, SMS and ticket systems (INTEGRATIONS_FILE).")
 
 
 @cli.command("new-secret")
@@ -27,3 +27,8 @@ def integrations_show() -> None:
         click.echo(f"webhook {hook.name}: {hook.url} ({', '.join(hook.events)})")
     sms = integrations.sms
     click.echo(f"sms: {'on' if sms.enabled else 'off'}")
+    base = current_app.config["PUBLIC_BASE_URL"]
+    for connector in integrations.connectors:
+        back = f"{base}/hooks/{connector.name}" if connector.webhook_secret else "none"
+        click.echo(f"ticket system {connector.name} ({connector.kind}): {connector.url}; "
+                   f"its webhook: {back}")

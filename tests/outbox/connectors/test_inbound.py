@@ -206,3 +206,21 @@ def test_a_ticket_that_is_not_ours_is_ignored(client, db, alice, systems):
     assert send(client, "zammad", hook, zammad_headers)[1]["done"] == [
         "not a ticket of the line"]
     assert fresh(db, alice).status == "in_progress"
+
+
+def test_the_cli_shows_each_ticket_system_and_its_webhook(app, systems):
+    shown = app.test_cli_runner().invoke(args=["ivr", "integrations", "show"]).output
+    assert "ticket system zammad (zammad): https://zammad.example.test; its webhook: " \
+           "https://" in shown and "/hooks/zammad" in shown
+    assert "secret" not in shown and SECRETS["JIRA_HOOK"] not in shown
+
+
+def test_a_connector_whose_secret_is_not_in_the_environment_stops_the_start(app, monkeypatch):
+    from ivr.outbox.settings import IntegrationsError
+
+    monkeypatch.delenv("ZAMMAD_TOKEN", raising=False)
+    with pytest.raises(IntegrationsError) as refused:
+        configure(app, monkeypatch, CONFIG, GLPI_APP="a", GLPI_USER="u", JIRA_TOKEN="j",
+                  **SECRETS)
+    assert "connectors.0.zammad: token_env: the environment variable ZAMMAD_TOKEN is not " \
+           "set" in str(refused.value)
