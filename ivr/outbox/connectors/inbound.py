@@ -123,7 +123,7 @@ def apply(session: Session, connector: AnyConnector, said: Inbound, now: datetim
     actor = actor_of(connector.name)
     ours = connector.mapping.status_in.get(said.status) if said.status is not None else None
     reply = said.reply if said.reply and not _stored(session, ticket, actor, said.reply) \
-        else None
+        and not _ours(session, ticket, said.reply) else None
     if ours in FINAL and ticket.is_open:
         booked = workflow.resolve_ticket(session, ticket, actor=actor, now=now, status=ours,
                                          note=reply or f"Resolved in {connector.name}")
@@ -137,6 +137,14 @@ def apply(session: Session, connector: AnyConnector, said: Inbound, now: datetim
                                reason=f"in {connector.name}")
         done.append(f"status {ours}")
     return ", ".join(done) or "nothing to change"
+
+
+def _ours(session: Session, ticket: Ticket, text: str) -> bool:
+    """Is this our own public note coming back (the planner sent it as "Note by ...")?"""
+    notes = session.execute(select(TicketEvent.actor, TicketEvent.text).where(
+        TicketEvent.ticket_id == ticket.id, TicketEvent.kind == "note",
+        TicketEvent.public.is_(True))).all()
+    return any(f"Note by {actor}: {said}" == text for actor, said in notes)
 
 
 def _stored(session: Session, ticket: Ticket, actor: str, text: str) -> bool:

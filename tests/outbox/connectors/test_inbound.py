@@ -224,3 +224,20 @@ def test_a_connector_whose_secret_is_not_in_the_environment_stops_the_start(app,
                   **SECRETS)
     assert "connectors.0.zammad: token_env: the environment variable ZAMMAD_TOKEN is not " \
            "set" in str(refused.value)
+
+
+def test_our_own_public_note_coming_back_is_not_kept_twice(client, db, alice, systems,
+                                                           clock):
+    from tickets import workflow
+
+    workflow.add_note(db, db.get(Ticket, alice.id), "A technician comes at 3", actor="Ann",
+                      now=clock(), public=True)
+    db.commit()
+    hook = shapes("jira")["webhook_comment_created"]["body"]
+    echo = {**hook, "comment": {**hook["comment"], "body": "Note by Ann: A technician comes "
+                                                           "at 3"}}
+    assert send(client, "jira", echo, jira_headers)[1]["done"] == ["nothing to change"]
+    notes = db.scalars(select(TicketEvent.text).where(TicketEvent.ticket_id == alice.id,
+                                                      TicketEvent.kind == "note")).all()
+    assert notes.count("A technician comes at 3") == 1
+    assert not any(n.startswith("Note by") for n in notes)

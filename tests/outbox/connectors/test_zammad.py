@@ -32,7 +32,7 @@ connectors:
 def zammad(app, rsps, monkeypatch):
     configure(app, monkeypatch, CONFIG, ZAMMAD_TOKEN="zt-123")
     system = System(rsps, shapes("zammad"))
-    system.route("GET", rf"{ZAMMAD}/api/v1/users/search", "users_search")
+    system.route("POST", rf"{ZAMMAD}/api/v1/users/search$", "users_search")
     system.route("POST", rf"{ZAMMAD}/api/v1/users$", "user_create")
     system.route("POST", rf"{ZAMMAD}/api/v1/tickets$", "ticket_create")
     system.route("POST", rf"{ZAMMAD}/api/v1/ticket_articles$", "article_create")
@@ -45,7 +45,8 @@ def test_a_ticket_opened_is_made_in_zammad_with_the_intake_and_its_link_kept(
     deliver()
     assert zammad.names() == ["users_search", "ticket_create"]
     search = zammad.made("users_search")[0]
-    assert "%2B12025550147" in search.url  # the customer found by the callback number
+    assert search.json == {"query": 'phone:"+12025550147"', "limit": 1}  # by callback number
+    assert "2025550147" not in search.url  # never in a URL
     made = zammad.made("ticket_create")[0]
     assert made.headers["Authorization"] == "Token token=zt-123"
     assert made.json["title"] == f"[{ticket.number}] printer on fire"

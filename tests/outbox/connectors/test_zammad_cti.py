@@ -35,7 +35,7 @@ def zammad(app, rsps, monkeypatch):
     configure(app, monkeypatch, CONFIG, ZAMMAD_TOKEN="zt-1", ZAMMAD_CTI_URL=CTI)
     system = System(rsps, shapes("zammad"))
     system.route("POST", CTI, "cti_new_call")
-    system.route("GET", rf"{ZAMMAD}/api/v1/users/search", "users_search")
+    system.route("POST", rf"{ZAMMAD}/api/v1/users/search$", "users_search")
     system.route("POST", rf"{ZAMMAD}/api/v1/tickets$", "ticket_create")
     return system
 
