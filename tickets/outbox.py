@@ -1,7 +1,7 @@
-"""The outbox: everything that leaves the building (a signed webhook, an SMS) starts as a row
-written in the same transaction as the change that causes it. Nothing here talks to the outside:
-the scheduler delivers the rows (``ivr.outbox``), so no webhook of a live call ever waits on
-another system, and a change that is rolled back sends nothing.
+"""The outbox: everything that leaves the building (a signed webhook, an SMS, a ticket system's
+call) starts as a row written in the same transaction as the change that causes it. Nothing here
+talks to the outside: the scheduler delivers the rows (``ivr.outbox``), so no webhook of a live
+call ever waits on another system, and a change that is rolled back sends nothing.
 
 Two rows, two steps:
 

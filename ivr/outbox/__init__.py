@@ -7,4 +7,6 @@ Twilio clients are passed in.
 - ``deliverer``: claims due messages under a lease and sends them through their channel, with
   retries and backoff, as the outbound dispatcher places calls.
 - ``webhooks``, ``sms``: the channels (Standard Webhooks signing; Twilio Messaging).
+- ``connectors``: the help desk's ticket systems (Zammad, GLPI, Jira Service Management): their
+  messages, their channel, and what their signed webhooks send back.
 """

@@ -1,4 +1,5 @@
-"""The integrations file (``INTEGRATIONS_FILE``, YAML): where webhooks go and whether SMS go.
+"""The integrations file (``INTEGRATIONS_FILE``, YAML): where webhooks go, whether SMS go, and
+which ticket systems the line files its tickets in.
 
     webhooks:
       - name: ops                      # shown in the console's delivery log
@@ -9,6 +10,10 @@
       enabled: true
       from: "+15550100000"             # default TWILIO_PHONE_NUMBER
       # messaging_service_sid: MG...   # instead of from
+    connectors:                        # ticket systems: connectors.settings
+      - name: zammad
+        kind: zammad
+        ...
 """
 
 from __future__ import annotations
