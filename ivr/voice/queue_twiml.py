@@ -14,7 +14,7 @@ from tickets import phones
 from tickets.models import Call, Conference, QueueEntry
 
 from ..outbound import rules
-from ..queues import conference, hold, service
+from ..queues import callbacks, conference, hold, service
 from .speaker import Speaker
 
 log = logging.getLogger(__name__)
@@ -102,7 +102,7 @@ def emergency(session: Session, voice: Speaker, call: Call, now: datetime) -> st
         voice.say(response, "emergency_no_engineer")
         return emergency_callback(session, voice, call, response, now,
                                   "no engineer on call (EMERGENCY_NUMBER is not set)")
-    service.emergency_put_through(session, call, now)
+    callbacks.emergency_put_through(session, call, now)
     voice.say(response, "after_hours_emergency")
     response.dial(number, action=url_for("voice.queue_emergency_dialed"), method="POST",
                   timeout=voice.pol.outbound.ring_timeout_seconds)
@@ -135,7 +135,7 @@ def emergency_callback(session: Session, voice: Speaker, call: Call, response: V
             number, customer.timezone if customer else voice.customer_timezone(),
             voice.desk_timezone), window)
         due = rules.earliest_call(now, pol.hours, zones, window)
-    booked = service.emergency_callback(session, call, number, due, why, now)
+    booked = callbacks.emergency_callback(session, call, number, due, why, now)
     said = spoken_number(ticket.number) if ticket and ticket.number else ""
     if booked is not None:
         voice.say(response, "emergency_callback", number=spoken_number(booked.to_number),
@@ -172,11 +172,11 @@ def callback_number(voice: Speaker, entry: QueueEntry, now: datetime,
                     again: bool = False) -> str:
     """The number to call back: the ticket's (given in intake), read back; asked to confirm
     only when the caller has not confirmed it in this call already. Without one: key it."""
-    number, confirmed = service.offered_number(voice.session, entry)
+    number, confirmed = callbacks.offered_number(voice.session, entry)
     if not number:
         return callback_key(voice, entry)
     if confirmed:
-        service.choose_callback_number(entry, number)
+        callbacks.choose_callback_number(entry, number)
         return callback_window(voice, entry, now, read_back=True)
     response = VoiceResponse()
     url = url_for("voice.queue_callback_number", e=entry.id)
@@ -221,7 +221,7 @@ def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
 def later_slot(voice: Speaker, entry: QueueEntry, now: datetime) -> datetime:
     """The later callback slot offered: the policy's next whole hour, moved on to a moment
     the desk is open and the number chosen may be called (its calling window)."""
-    pol, slot = voice.pol, service.later_slot(voice.pol, now)
+    pol, slot = voice.pol, callbacks.later_slot(voice.pol, now)
     number = entry.callback_number or entry.caller_number
     if not number:
         return slot
