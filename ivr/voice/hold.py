@@ -209,6 +209,8 @@ def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
         return queue_twiml.callback_number(voice, entry, hook.now)
     if hook.key == "3":
         return queue_twiml.callback_key(voice, entry)
+    if hook.key == "2" and entry.status == QueueStatus.AFTER_HOURS:  # not offered: no slot
+        return queue_twiml.callback_window(voice, entry, hook.now)
     slot = queue_twiml.later_slot(voice, entry, hook.now)
     if callbacks.book_callback(hook.session, entry, number, hook.key, hook.now, slot) is None:
         return queue_twiml.callback_window(voice, entry, hook.now)

@@ -12,6 +12,7 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from tickets import phones
 from tickets.models import Call, Conference, QueueEntry
+from tickets.statuses import QueueStatus
 
 from ..outbound import rules
 from ..queues import callbacks, conference, hold, service
@@ -202,16 +203,20 @@ def callback_key(voice: Speaker, entry: QueueEntry, refused: bool = False) -> st
 
 def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
                     read_back: bool = False) -> str:
-    """As soon as possible (1), or in the later slot (2)? The number chosen is kept on the
-    queue entry, never in the URL; ``read_back`` says it first (confirmed in intake) and
-    offers another instead (3)."""
+    """As soon as possible (1), or in the later slot (2)? After hours there is one choice, at
+    the opening (1): "as soon as an analyst is free" and a later slot would name the same
+    morning. The number chosen is kept on the queue entry, never in the URL; ``read_back``
+    says it first (confirmed in intake) and offers another instead (3)."""
     response = VoiceResponse()
-    slot = later_slot(voice, entry, now)
     url = url_for("voice.queue_callback_window", e=entry.id)
     gather = response.gather(num_digits=1, method="POST", timeout=8, action=url)
     if read_back and entry.callback_number:
         voice.say(gather, "callback_on", number=spoken_number(entry.callback_number))
-    voice.say(gather, "callback_window", slot=voice.moment(slot, now))
+    if entry.status == QueueStatus.AFTER_HOURS:
+        voice.say(gather, "callback_at_opening")
+    else:
+        voice.say(gather, "callback_window", slot=voice.moment(later_slot(voice, entry, now),
+                                                              now))
     if read_back and entry.callback_number:
         voice.say(gather, "callback_other")
     response.redirect(url, method="POST")
