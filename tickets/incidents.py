@@ -3,9 +3,9 @@
 The one module that changes an ``Incident`` (declared, edited, resolved); every change is on
 the audit log and the parent ticket's timeline. A caller who says they call about the incident
 is linked to it by a child ticket of their own; resolving the incident resolves those tickets
-with the parent's note and books each caller one notice call (the dispatcher keeps to their
-calling window; the closure survey follows as for any ticket). Functions take a session and
-plain values and leave committing to the caller.
+with the parent's note and tells each caller once (``incident_notices``: an SMS to a mobile,
+else a notice call; within their calling window; the closure survey follows as for any
+ticket). Functions take a session and plain values and leave committing to the caller.
 """
 
 from __future__ import annotations
@@ -19,10 +19,11 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import TicketError, bookings, intake, workflow
+from . import TicketError, incident_notices, intake, workflow
 from .accounts import AuditLog
 from .models import Incident, IncidentCaller, IncidentDismissal, OutboundCall, Ticket
-from .statuses import IncidentStatus, OutboundKind, OutboundStatus
+from .outbox import OutboxEvent
+from .statuses import IncidentStatus
 from .timeline import record_event
 
 LANGUAGES = ("en-US", "it-IT", "ms-MY")
@@ -56,8 +57,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {  # (with an expected time, without one
 PLACEHOLDERS = frozenset({"service", "since", "until"})
 PARENT_PRIORITY = "enterprise_failure"
 PARENT_TIER = 2
-# The closure survey of a caller's child ticket comes this long after their notice call.
-CLOSURE_AFTER_NOTICE = timedelta(hours=2)
+CLOSURE_AFTER_NOTICE = incident_notices.CLOSURE_AFTER_NOTICE
 
 
 # ---- what callers hear ----------------------------------------------------------------------
@@ -195,11 +195,21 @@ def edit(session: Session, incident: Incident, *, actor: str, now: datetime,
     return True
 
 
-def resolve(session: Session, incident: Incident, *, note: str, actor: str,
-            now: datetime) -> list[OutboundCall]:
-    """End the incident: its tickets resolved with the note, each linked caller told once.
+@dataclass(frozen=True)
+class Notices:
+    """How resolving told the linked callers: notice calls booked, SMS written."""
 
-    Returns the notice calls booked (one per linked caller with a number to call).
+    calls: list[OutboundCall]
+    texts: list[OutboxEvent]
+
+    def __len__(self) -> int:
+        return len(self.calls) + len(self.texts)
+
+
+def resolve(session: Session, incident: Incident, *, note: str, actor: str,
+            now: datetime, texting: bool = False) -> Notices:
+    """End the incident: its tickets resolved with the note, each linked caller told once (by
+    SMS where ``texting``, the line sending texts, and their number is a mobile; else called).
     """
     if not incident.is_active:
         raise TicketError(f"incident {incident.id} is {incident.status} already")
@@ -213,41 +223,31 @@ def resolve(session: Session, incident: Incident, *, note: str, actor: str,
     if parent is not None and parent.is_open:
         workflow.resolve_ticket(session, parent, actor=actor, now=now, note=note,
                                 closure=False)
-    notices = []
+    told = Notices([], [])
     for child in linked_tickets(session, incident):
         if not child.is_open:
             continue
-        # Not yet: an SMS instead where the number is mobile (issue 16, through the outbox).
-        notice = _book_notice(session, child, now)
-        # The closure survey follows the notice (notice_settled), not at the same time.
+        notice = incident_notices.notify(session, child, incident.id, now, texting=texting)
+        # The closure survey follows the notice (notice_settled, texted), not at once.
         workflow.resolve_ticket(session, child, actor=actor, now=now, note=note,
                                 closure=notice is None)
-        if notice is not None:
-            notices.append(notice)
-    _audit(session, actor, "incident.resolve", incident, now, note=note,
-           linked=len(notices))
-    return notices
+        if isinstance(notice, OutboundCall):
+            told.calls.append(notice)
+        elif notice is not None:
+            told.texts.append(notice)
+    _audit(session, actor, "incident.resolve", incident, now, note=note, linked=len(told),
+           texted=len(told.texts))
+    return told
 
 
 def notice_settled(session: Session, notice: OutboundCall, now: datetime) -> OutboundCall | None:
     """A caller's notice call is over (told, or given up): their ticket's closure survey
     follows, ``CLOSURE_AFTER_NOTICE`` later, once."""
     ticket = session.get(Ticket, notice.ticket_id) if notice.ticket_id else None
-    if ticket is None or bookings.pending_outbound(session, ticket, (OutboundKind.CLOSURE,),
-                                                   tuple(OutboundStatus)):
-        return None
-    return bookings.schedule_outbound(session, ticket, OutboundKind.CLOSURE,
-                                      due=now + CLOSURE_AFTER_NOTICE, now=now,
-                                      reason="resolved")
+    return incident_notices.survey_after(session, ticket, now) if ticket is not None else None
 
 
-def _book_notice(session: Session, ticket: Ticket, now: datetime) -> OutboundCall | None:
-    """One notice call per linked caller: never a second, however often this is asked."""
-    if bookings.pending_outbound(session, ticket, (OutboundKind.INCIDENT_NOTICE,),
-                                 tuple(OutboundStatus)):
-        return None
-    return bookings.schedule_outbound(session, ticket, OutboundKind.INCIDENT_NOTICE, due=now,
-                                      now=now, reason="incident resolved")
+_book_notice = incident_notices.book_call
 
 
 # ---- suggestions: N calls in M minutes in one category --------------------------------------

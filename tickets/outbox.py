@@ -47,11 +47,14 @@ class Topic(StrEnum):
     VOICEMAIL_LEFT = "voicemail.left"
     SURVEY_ANSWERED = "survey.answered"
     CALLER_ABANDONED = "caller.abandoned"
-    # Not offered to webhooks: the caller's intake is over (the SMS with their ticket numbers).
+    # Not offered to webhooks: the caller's intake is over (the SMS with their ticket numbers);
+    # a major incident a caller was linked to is fixed (the SMS that tells them).
     INTAKE_COMPLETED = "intake.completed"
+    INCIDENT_NOTICE = "incident.notice"
 
 
-WEBHOOK_TOPICS = tuple(t for t in Topic if t != Topic.INTAKE_COMPLETED)
+WEBHOOK_TOPICS = tuple(t for t in Topic if t not in (Topic.INTAKE_COMPLETED,
+                                                     Topic.INCIDENT_NOTICE))
 
 
 class MessageStatus(StrEnum):

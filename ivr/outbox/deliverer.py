@@ -70,6 +70,8 @@ class Channel(Protocol):
 
 
 FanOut = Callable[[Session, OutboxEvent, datetime], None]
+# Told of each message's new status after a try (its sender's own follow-up, if any).
+Settled = Callable[[Session, OutboxMessage, datetime], None]
 
 
 class Deliverer(BatchWorker):
@@ -80,7 +82,8 @@ class Deliverer(BatchWorker):
 
     def __init__(self, sessions: Callable[[], Session], channels: dict[str, Channel],
                  fan_out: FanOut, owner: str, clock: Callable[[], datetime], batch: int = 50,
-                 per_target: int = 10, concurrency: int = 4, lease_seconds: int = 120):
+                 per_target: int = 10, concurrency: int = 4, lease_seconds: int = 120,
+                 settled: Settled | None = None):
         self.sessions = sessions
         self.channels = channels
         self.fan_out = fan_out
@@ -90,6 +93,7 @@ class Deliverer(BatchWorker):
         self.per_target = per_target
         self.concurrency = concurrency
         self.lease = timedelta(seconds=lease_seconds)
+        self.settled = settled or (lambda session, message, now: None)
         self._lock = threading.Lock()
 
     def tick(self) -> int:
@@ -156,6 +160,7 @@ class Deliverer(BatchWorker):
         for row in session.scalars(query).all():
             if row.external_id:  # Twilio's status callback told of it after a failed try
                 outbox.delivered(session, row, now)
+                self.settled(session, row, now)
                 settled += 1
                 continue
             if taken[(row.channel, row.target)] >= self.per_target:
@@ -188,6 +193,7 @@ class Deliverer(BatchWorker):
             return  # settled meanwhile (a status callback), or the lease went to another
         if sent.ok:
             outbox.delivered(session, row, now, sent.code, sent.external_id)
+            self.settled(session, row, now)
             log.info("outbox message %s (%s to %s) delivered", row.id, row.topic, _to(row))
             return
         retry_at = None
@@ -195,6 +201,7 @@ class Deliverer(BatchWorker):
             retry_at = now + timedelta(seconds=backoff_seconds(row.attempts, RETRY_BASE,
                                                                RETRY_CAP))
         outbox.failed(session, row, now, sent.error or "failed", retry_at, sent.code)
+        self.settled(session, row, now)
         log.warning("outbox message %s (%s to %s) failed: %s; %s", row.id, row.topic,
                     _to(row), sent.error,
                     f"next try at {retry_at.isoformat()}" if retry_at else "given up")

@@ -7,7 +7,7 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
@@ -193,7 +193,8 @@ def resolve(incident_id: int) -> ResponseReturnValue:
     session, incident = db.session(), _incident(incident_id)
     try:
         notices = incidents.resolve(session, incident, note=request.form.get("note", ""),
-                                    actor=current_user.username, now=now())
+                                    actor=current_user.username, now=now(),
+                                    texting=current_app.extensions["integrations"].sms.enabled)
     except TicketError as exc:
         session.rollback()
         return _show(_incident(incident_id), str(exc), "resolve")
