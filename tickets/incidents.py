@@ -55,6 +55,7 @@ TEMPLATES: dict[str, tuple[str, str]] = {  # (with an expected time, without one
               "menanganinya."),
 }
 PLACEHOLDERS = frozenset({"service", "since", "until"})
+ANNOUNCED = 3  # at most this many active incidents are announced to callers (the latest)
 PARENT_PRIORITY = "enterprise_failure"
 PARENT_TIER = 2
 CLOSURE_AFTER_NOTICE = incident_notices.CLOSURE_AFTER_NOTICE
@@ -306,6 +307,12 @@ def current(session: Session) -> Incident | None:
     """The incident callers hear about now: the latest declared of those still active."""
     return session.scalar(select(Incident).where(Incident.status == IncidentStatus.ACTIVE)
                           .order_by(Incident.declared_at.desc(), Incident.id.desc()).limit(1))
+
+
+def announced(session: Session) -> list[Incident]:
+    """The incidents callers hear about now, each under its own key: the ``ANNOUNCED``
+    latest declared of those still active."""
+    return active(session)[:ANNOUNCED]
 
 
 def active(session: Session) -> list[Incident]:
