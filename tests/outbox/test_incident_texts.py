@@ -14,13 +14,19 @@ import responses
 from sqlalchemy import select
 
 from ivr.console.reporting import loading
-from tickets import incidents, outbox
-from tickets.models import OutboundCall, Ticket
+from tickets import incidents, intake, outbox
+from tickets.models import Call, OutboundCall, Ticket
 from tickets.outbox import OutboxMessage, Topic
 from tickets.statuses import OutboundKind
 
 from ..conftest import MONDAY_10
-from ..ivr.test_outbound import CALLS, TwilioApi, answer, dispatcher  # noqa: F401  (fixtures)
+from ..ivr.test_outbound import (  # noqa: F401  (fixtures)
+    CALLS,
+    TwilioApi,
+    answer,
+    dispatcher,
+    status_from_twilio,
+)
 
 MARCO = "+393331234567"  # an Italian mobile: 11:00 in Rome
 SITI = "+60123456789"  # a Malaysian mobile: 18:00 in Kuala Lumpur
@@ -189,3 +195,43 @@ def test_a_mobile_that_cannot_be_texted_is_called_instead_once(
         assert kinds_booked(db, caller) == {OutboundKind.INCIDENT_NOTICE: 1}
     placed = {int(parse_qs(urlsplit(p["Url"]).query)["oc"][0]) for p in twilio_calls.placed}
     assert {db.get(OutboundCall, i).kind for i in placed} == {OutboundKind.INCIDENT_NOTICE}
+
+
+def test_the_reports_show_the_short_path_the_minutes_saved_and_how_fast_callers_were_told(
+        app, db, clock, call, console, users, sms_on, texts, twilio_calls, deliver,
+        dispatcher, answer):  # noqa: F811
+    for n, minutes in enumerate((5, 7)):  # two normal intakes: 5 and 7 minutes long
+        started = clock() - timedelta(minutes=40 - 10 * n)
+        made = Call(sid=f"CA{n:032x}", started_at=started)
+        db.add(made)
+        db.flush()
+        intake.open_ticket(db, fields={"category": "software", "problem": "mail"},
+                           priority="regular_service", call_id=made.id,
+                           now=started + timedelta(minutes=minutes))
+    incident = email_down(db, clock)
+    db.commit()
+    for number, key in ((MARCO, "2"), (SITI, "3"), (ROME_OFFICE, "2")):  # the short path
+        caller = call(from_=number).press(key).press("1").speak("Jane Doe").press("1")
+        caller.press("*")
+        assert caller.hung_up
+    assert console.login("lead").status_code == 302
+    console.get(f"/console/incidents/{incident.id}")
+    clock.advance(30 * 60)
+    console.post(f"/console/incidents/{incident.id}/resolve", {"note": NOTE["it-IT"]})
+
+    clock.advance(60)
+    deliver()  # the two mobiles texted a minute after
+    dispatcher.run_until_idle()
+    [placed] = twilio_calls.placed
+    clock.advance(3 * 60)
+    answer(placed).hears("Il problema con e-mail")
+    status_from_twilio(app, placed, "completed")  # the office told four minutes after
+
+    day = MONDAY_10.replace(hour=0)
+    row = loading.build(db, day, day + timedelta(days=1), now=clock()) \
+        .table("incidents").row_for(incident.id)
+    assert row == {"incident": incident.id, "service": "e-mail", "short_path_calls": 3,
+                   "intake_minutes_saved": 18.0, "linked_callers": 3, "callers_notified": 3,
+                   "median_minutes_to_notify": 1.0}
+    csv = console.get("/reports/incidents.csv?from=2026-11-23&to=2026-11-23")
+    assert f"{incident.id},e-mail,3,18.0,3,3,1.0" in csv.get_data(as_text=True)
