@@ -1,7 +1,8 @@
 """The SMS that tells a caller a major incident is fixed (``tickets.incident_notices``): sent
 only within their calling window (the policy's quiet hours in their zone, as for the notice
 call), its retries too; once it went, their closure survey follows; if it cannot go (texts off,
-the number refused or opted out, the tries ran out) a notice call tells them instead."""
+the number refused or opted out, the tries ran out, Twilio could not deliver it) a notice call
+tells them instead."""
 
 from __future__ import annotations
 
@@ -49,3 +50,13 @@ def settled(session: Session, message: OutboxMessage, now: datetime) -> None:
         incident_notices.texted(session, ticket, now)
     elif message.status in (MessageStatus.FAILED, MessageStatus.SKIPPED):
         incident_notices.not_texted(session, ticket, now, message.last_error or "not sent")
+
+
+def undelivered(session: Session, message: OutboxMessage, status: str, now: datetime) -> None:
+    """Twilio's status callback: a notice SMS Twilio took was not delivered after all (the
+    handset unreachable, the carrier refused it): a notice call tells the caller instead."""
+    if message.topic != Topic.INCIDENT_NOTICE or status not in ("failed", "undelivered"):
+        return
+    ticket = session.get(Ticket, message.ticket_id) if message.ticket_id else None
+    if ticket is not None:
+        incident_notices.not_texted(session, ticket, now, f"Twilio reported it {status}")

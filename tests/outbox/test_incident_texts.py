@@ -27,6 +27,7 @@ from ..ivr.test_outbound import (  # noqa: F401  (fixtures)
     dispatcher,
     status_from_twilio,
 )
+from .test_sms import post_signed
 
 MARCO = "+393331234567"  # an Italian mobile: 11:00 in Rome
 SITI = "+60123456789"  # a Malaysian mobile: 18:00 in Kuala Lumpur
@@ -235,3 +236,23 @@ def test_the_reports_show_the_short_path_the_minutes_saved_and_how_fast_callers_
                    "median_minutes_to_notify": 1.0}
     csv = console.get("/reports/incidents.csv?from=2026-11-23&to=2026-11-23")
     assert f"{incident.id},e-mail,3,18.0,3,3,1.0" in csv.get_data(as_text=True)
+
+
+def test_a_text_twilio_could_not_deliver_becomes_one_notice_call(
+        app, client, db, clock, sms_on, texts, twilio_calls, deliver, dispatcher):  # noqa: F811
+    incident = email_down(db, clock)
+    marco = link(db, clock, incident, MARCO, "it-IT")
+    db.commit()
+    incidents.resolve(db, incident, note=NOTE["it-IT"], actor="lead", now=clock(),
+                      texting=True)
+    db.commit()
+    deliver()
+    [sms] = texts.sent
+    [message] = notice_texts(db)
+    for _ in range(2):  # Twilio repeats its callback
+        assert post_signed(client, f"/voice/sms/status?m={message.id}", {
+            "MessageSid": sms["sid"], "MessageStatus": "undelivered", "ErrorCode": "30003",
+            "AccountSid": sms["account_sid"], "To": MARCO}).status_code == 200
+    dispatcher.run_until_idle()
+    assert [p["To"] for p in twilio_calls.placed] == [MARCO]
+    assert kinds_booked(db, marco)[OutboundKind.INCIDENT_NOTICE] == 1
