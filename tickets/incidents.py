@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 
 from . import TicketError, incident_notices, intake, workflow
 from .accounts import AuditLog
-from .models import Incident, IncidentCaller, IncidentDismissal, OutboundCall, Ticket
+from .models import Incident, IncidentCaller, OutboundCall, Ticket
 from .outbox import OutboxEvent
 from .statuses import IncidentStatus
 from .timeline import record_event
@@ -114,7 +114,8 @@ def _messages(messages: dict[str, str] | None) -> dict[str, str]:
     return {lang: text for lang, text in checked.items() if text}
 
 
-def _category(category: str) -> str:
+def check_category(category: str) -> str:
+    """An incident's category: one of the intake's types of service (TicketError if not)."""
     category = (category or "").strip()
     if category not in CATEGORIES:
         raise TicketError(f"no category {category!r} (one of {', '.join(CATEGORIES)})")
@@ -144,7 +145,7 @@ def declare(session: Session, *, category: str, actor: str, now: datetime,
     started = started_at or now
     if expected_at is not None and expected_at <= started:
         raise TicketError("the expected time to resolve must be after the start")
-    incident = Incident(status=IncidentStatus.ACTIVE, category=_category(category),
+    incident = Incident(status=IncidentStatus.ACTIVE, category=check_category(category),
                         service=(service or "").strip() or None, messages=_messages(messages),
                         started_at=started, expected_at=expected_at, declared_by=actor,
                         declared_at=now)
@@ -175,7 +176,7 @@ def edit(session: Session, incident: Incident, *, actor: str, now: datetime,
         raise TicketError(f"incident {incident.id} is {incident.status}")
     before = _shown(incident)
     if category is not UNSET:
-        incident.category = _category(category)
+        incident.category = check_category(category)
     if service is not UNSET:
         incident.service = (service or "").strip() or None
     if messages is not UNSET:
@@ -249,56 +250,6 @@ def notice_settled(session: Session, notice: OutboundCall, now: datetime) -> Out
 
 
 _book_notice = incident_notices.book_call
-
-
-# ---- suggestions: N calls in M minutes in one category --------------------------------------
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A possible incident: recent tickets in one category, for the team lead to judge."""
-
-    category: str
-    tickets: list[Ticket]
-
-    @property
-    def last_ticket_id(self) -> int:
-        return max(t.id for t in self.tickets)
-
-
-def suggestions(session: Session, now: datetime, *, calls: int,
-                minutes: int) -> list[Suggestion]:
-    """Categories with at least ``calls`` new tickets in the last ``minutes``: not those an
-    active incident covers, and not counting tickets already linked to an incident, parents
-    of one, follow-ups, or tickets of a suggestion the team lead dismissed."""
-    covered = {i.category for i in active(session)}
-    dismissed: dict[str, int] = {category: last for category, last in session.execute(
-        select(IncidentDismissal.category, func.max(IncidentDismissal.last_ticket_id))
-        .group_by(IncidentDismissal.category))}
-    recent = session.scalars(
-        select(Ticket).where(Ticket.created_at > now - timedelta(minutes=minutes),
-                             Ticket.created_at <= now, Ticket.category.in_(list(CATEGORIES)),
-                             Ticket.id.not_in(select(IncidentCaller.ticket_id)),
-                             Ticket.id.not_in(select(Incident.parent_ticket_id).where(
-                                 Incident.parent_ticket_id.is_not(None))))
-        .order_by(Ticket.id))
-    by_category: dict[str, list[Ticket]] = {}
-    for ticket in recent:
-        category = ticket.category or ""
-        if category not in covered and ticket.id > dismissed.get(category, 0):
-            by_category.setdefault(category, []).append(ticket)
-    return [Suggestion(category, found) for category, found in sorted(by_category.items())
-            if len(found) >= calls]
-
-
-def dismiss(session: Session, category: str, last_ticket_id: int, *, actor: str,
-            now: datetime) -> None:
-    """The team lead judged a suggestion no incident: its tickets are not suggested again."""
-    dismissal = IncidentDismissal(category=_category(category), at=now, by=actor,
-                                  last_ticket_id=last_ticket_id)
-    session.add(dismissal)
-    session.add(AuditLog(at=now, user=actor, action="incident.dismiss_suggestion",
-                         target=f"category {category}",
-                         detail={"last_ticket_id": last_ticket_id}))
 
 
 # ---- callers --------------------------------------------------------------------------------
