@@ -89,6 +89,18 @@ def refusal(number: phonenumbers.PhoneNumber, rule: DialRule) -> str | None:
     return None
 
 
+def is_mobile(e164: str | None) -> bool:
+    """Can the number take a text: a mobile by phonenumbers' number type (a country that
+    does not tell mobiles from fixed lines, such as the US, counts as one)?"""
+    if not e164:
+        return False
+    try:
+        number = phonenumbers.parse(e164)
+    except phonenumbers.NumberParseException:
+        return False
+    return phonenumbers.number_type(number) in NUMBER_TYPES["mobile"]
+
+
 def callable_number(raw: str | None, region: str,
                     rule: DialRule) -> tuple[str | None, str | None]:
     """A number given for the line to call, in E.164 (read the way numbers are written in

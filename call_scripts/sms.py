@@ -30,13 +30,15 @@ MESSAGES: dict[str, tuple[frozenset[str], frozenset[str]]] = {
         ("ticket_resolved", "helpdesk ticket", "ticket"),  # a survey call is announced
         ("ticket_resolved_no_call", "helpdesk ticket line", "ticket"),
         ("help", "helpdesk line", "line"),  # the answer to HELP
+        # a major incident the caller was linked to is fixed (the resolution note as written)
+        ("incident_fixed", "helpdesk service note ticket line", "service ticket"),
     ]}
 
 
 # The messages sent as they are; the others are parts of them.
 WHOLE = frozenset({"intake", "callback_booked", "callback_in_line", "callback_missed",
                    "callback_missed_final", "ticket_resolved", "ticket_resolved_no_call",
-                   "help"})
+                   "help", "incident_fixed"})
 
 
 @dataclass(frozen=True)

@@ -32,7 +32,7 @@ from . import clock, health, twilio_rest
 from .outbound import sweeps
 from .outbound.dispatcher import Dispatcher, Settings
 from .outbound.leader import DiallingLock
-from .outbox import sms
+from .outbox import notices, sms
 from .outbox.connectors.channel import ConnectorChannel
 from .outbox.connectors.planner import ConnectorPlanner
 from .outbox.deliverer import Deliverer
@@ -106,7 +106,8 @@ def make_deliverer(app: Flask, owner: str | None = None, **options: Any) -> Deli
                   "connector": ConnectorChannel(integrations)},
         fan_out=fan_out(integrations, sms.planner(integrations.sms, app.config),
                         ConnectorPlanner(integrations.connectors)),
-        owner=owner or f"{socket.gethostname()}:{os.getpid()}", clock=clock.of(app), **options)
+        owner=owner or f"{socket.gethostname()}:{os.getpid()}", clock=clock.of(app),
+        settled=notices.settled, **options)
 
 
 Work = Callable[[Flask, Session, datetime], Any]  # a pass of a job: (app, session, now)

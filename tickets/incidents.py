@@ -3,26 +3,27 @@
 The one module that changes an ``Incident`` (declared, edited, resolved); every change is on
 the audit log and the parent ticket's timeline. A caller who says they call about the incident
 is linked to it by a child ticket of their own; resolving the incident resolves those tickets
-with the parent's note and books each caller one notice call (the dispatcher keeps to their
-calling window; the closure survey follows as for any ticket). Functions take a session and
-plain values and leave committing to the caller.
+with the parent's note and tells each caller once (``incident_notices``: an SMS to a mobile,
+else a notice call; within their calling window; the closure survey follows as for any
+ticket). Functions take a session and plain values and leave committing to the caller.
 """
 
 from __future__ import annotations
 
 import string
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from . import TicketError, bookings, intake, workflow
+from . import TicketError, incident_notices, intake, workflow
 from .accounts import AuditLog
-from .models import Incident, IncidentCaller, IncidentDismissal, OutboundCall, Ticket
-from .statuses import IncidentStatus, OutboundKind, OutboundStatus
+from .models import Incident, IncidentCaller, OutboundCall, Ticket
+from .outbox import OutboxEvent
+from .statuses import IncidentStatus
 from .timeline import record_event
 
 LANGUAGES = ("en-US", "it-IT", "ms-MY")
@@ -54,10 +55,10 @@ TEMPLATES: dict[str, tuple[str, str]] = {  # (with an expected time, without one
               "menanganinya."),
 }
 PLACEHOLDERS = frozenset({"service", "since", "until"})
+ANNOUNCED = 3  # at most this many active incidents are announced to callers (the latest)
 PARENT_PRIORITY = "enterprise_failure"
 PARENT_TIER = 2
-# The closure survey of a caller's child ticket comes this long after their notice call.
-CLOSURE_AFTER_NOTICE = timedelta(hours=2)
+CLOSURE_AFTER_NOTICE = incident_notices.CLOSURE_AFTER_NOTICE
 
 
 # ---- what callers hear ----------------------------------------------------------------------
@@ -113,7 +114,8 @@ def _messages(messages: dict[str, str] | None) -> dict[str, str]:
     return {lang: text for lang, text in checked.items() if text}
 
 
-def _category(category: str) -> str:
+def check_category(category: str) -> str:
+    """An incident's category: one of the intake's types of service (TicketError if not)."""
     category = (category or "").strip()
     if category not in CATEGORIES:
         raise TicketError(f"no category {category!r} (one of {', '.join(CATEGORIES)})")
@@ -143,7 +145,7 @@ def declare(session: Session, *, category: str, actor: str, now: datetime,
     started = started_at or now
     if expected_at is not None and expected_at <= started:
         raise TicketError("the expected time to resolve must be after the start")
-    incident = Incident(status=IncidentStatus.ACTIVE, category=_category(category),
+    incident = Incident(status=IncidentStatus.ACTIVE, category=check_category(category),
                         service=(service or "").strip() or None, messages=_messages(messages),
                         started_at=started, expected_at=expected_at, declared_by=actor,
                         declared_at=now)
@@ -174,7 +176,7 @@ def edit(session: Session, incident: Incident, *, actor: str, now: datetime,
         raise TicketError(f"incident {incident.id} is {incident.status}")
     before = _shown(incident)
     if category is not UNSET:
-        incident.category = _category(category)
+        incident.category = check_category(category)
     if service is not UNSET:
         incident.service = (service or "").strip() or None
     if messages is not UNSET:
@@ -195,11 +197,21 @@ def edit(session: Session, incident: Incident, *, actor: str, now: datetime,
     return True
 
 
-def resolve(session: Session, incident: Incident, *, note: str, actor: str,
-            now: datetime) -> list[OutboundCall]:
-    """End the incident: its tickets resolved with the note, each linked caller told once.
+@dataclass(frozen=True)
+class Notices:
+    """How resolving told the linked callers: notice calls booked, SMS written."""
 
-    Returns the notice calls booked (one per linked caller with a number to call).
+    calls: list[OutboundCall]
+    texts: list[OutboxEvent]
+
+    def __len__(self) -> int:
+        return len(self.calls) + len(self.texts)
+
+
+def resolve(session: Session, incident: Incident, *, note: str, actor: str,
+            now: datetime, texting: bool = False) -> Notices:
+    """End the incident: its tickets resolved with the note, each linked caller told once (by
+    SMS where ``texting``, the line sending texts, and their number is a mobile; else called).
     """
     if not incident.is_active:
         raise TicketError(f"incident {incident.id} is {incident.status} already")
@@ -213,91 +225,31 @@ def resolve(session: Session, incident: Incident, *, note: str, actor: str,
     if parent is not None and parent.is_open:
         workflow.resolve_ticket(session, parent, actor=actor, now=now, note=note,
                                 closure=False)
-    notices = []
+    told = Notices([], [])
     for child in linked_tickets(session, incident):
         if not child.is_open:
             continue
-        # Not yet: an SMS instead where the number is mobile (issue 16, through the outbox).
-        notice = _book_notice(session, child, now)
-        # The closure survey follows the notice (notice_settled), not at the same time.
+        notice = incident_notices.notify(session, child, incident.id, now, texting=texting)
+        # The closure survey follows the notice (notice_settled, texted), not at once.
         workflow.resolve_ticket(session, child, actor=actor, now=now, note=note,
                                 closure=notice is None)
-        if notice is not None:
-            notices.append(notice)
-    _audit(session, actor, "incident.resolve", incident, now, note=note,
-           linked=len(notices))
-    return notices
+        if isinstance(notice, OutboundCall):
+            told.calls.append(notice)
+        elif notice is not None:
+            told.texts.append(notice)
+    _audit(session, actor, "incident.resolve", incident, now, note=note, linked=len(told),
+           texted=len(told.texts))
+    return told
 
 
 def notice_settled(session: Session, notice: OutboundCall, now: datetime) -> OutboundCall | None:
     """A caller's notice call is over (told, or given up): their ticket's closure survey
     follows, ``CLOSURE_AFTER_NOTICE`` later, once."""
     ticket = session.get(Ticket, notice.ticket_id) if notice.ticket_id else None
-    if ticket is None or bookings.pending_outbound(session, ticket, (OutboundKind.CLOSURE,),
-                                                   tuple(OutboundStatus)):
-        return None
-    return bookings.schedule_outbound(session, ticket, OutboundKind.CLOSURE,
-                                      due=now + CLOSURE_AFTER_NOTICE, now=now,
-                                      reason="resolved")
+    return incident_notices.survey_after(session, ticket, now) if ticket is not None else None
 
 
-def _book_notice(session: Session, ticket: Ticket, now: datetime) -> OutboundCall | None:
-    """One notice call per linked caller: never a second, however often this is asked."""
-    if bookings.pending_outbound(session, ticket, (OutboundKind.INCIDENT_NOTICE,),
-                                 tuple(OutboundStatus)):
-        return None
-    return bookings.schedule_outbound(session, ticket, OutboundKind.INCIDENT_NOTICE, due=now,
-                                      now=now, reason="incident resolved")
-
-
-# ---- suggestions: N calls in M minutes in one category --------------------------------------
-
-@dataclass(frozen=True)
-class Suggestion:
-    """A possible incident: recent tickets in one category, for the team lead to judge."""
-
-    category: str
-    tickets: list[Ticket]
-
-    @property
-    def last_ticket_id(self) -> int:
-        return max(t.id for t in self.tickets)
-
-
-def suggestions(session: Session, now: datetime, *, calls: int,
-                minutes: int) -> list[Suggestion]:
-    """Categories with at least ``calls`` new tickets in the last ``minutes``: not those an
-    active incident covers, and not counting tickets already linked to an incident, parents
-    of one, follow-ups, or tickets of a suggestion the team lead dismissed."""
-    covered = {i.category for i in active(session)}
-    dismissed: dict[str, int] = {category: last for category, last in session.execute(
-        select(IncidentDismissal.category, func.max(IncidentDismissal.last_ticket_id))
-        .group_by(IncidentDismissal.category))}
-    recent = session.scalars(
-        select(Ticket).where(Ticket.created_at > now - timedelta(minutes=minutes),
-                             Ticket.created_at <= now, Ticket.category.in_(list(CATEGORIES)),
-                             Ticket.id.not_in(select(IncidentCaller.ticket_id)),
-                             Ticket.id.not_in(select(Incident.parent_ticket_id).where(
-                                 Incident.parent_ticket_id.is_not(None))))
-        .order_by(Ticket.id))
-    by_category: dict[str, list[Ticket]] = {}
-    for ticket in recent:
-        category = ticket.category or ""
-        if category not in covered and ticket.id > dismissed.get(category, 0):
-            by_category.setdefault(category, []).append(ticket)
-    return [Suggestion(category, found) for category, found in sorted(by_category.items())
-            if len(found) >= calls]
-
-
-def dismiss(session: Session, category: str, last_ticket_id: int, *, actor: str,
-            now: datetime) -> None:
-    """The team lead judged a suggestion no incident: its tickets are not suggested again."""
-    dismissal = IncidentDismissal(category=_category(category), at=now, by=actor,
-                                  last_ticket_id=last_ticket_id)
-    session.add(dismissal)
-    session.add(AuditLog(at=now, user=actor, action="incident.dismiss_suggestion",
-                         target=f"category {category}",
-                         detail={"last_ticket_id": last_ticket_id}))
+_book_notice = incident_notices.book_call
 
 
 # ---- callers --------------------------------------------------------------------------------
@@ -306,6 +258,12 @@ def current(session: Session) -> Incident | None:
     """The incident callers hear about now: the latest declared of those still active."""
     return session.scalar(select(Incident).where(Incident.status == IncidentStatus.ACTIVE)
                           .order_by(Incident.declared_at.desc(), Incident.id.desc()).limit(1))
+
+
+def announced(session: Session) -> list[Incident]:
+    """The incidents callers hear about now, each under its own key: the ``ANNOUNCED``
+    latest declared of those still active."""
+    return active(session)[:ANNOUNCED]
 
 
 def active(session: Session) -> list[Incident]:

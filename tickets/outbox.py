@@ -47,9 +47,11 @@ class Topic(StrEnum):
     VOICEMAIL_LEFT = "voicemail.left"
     SURVEY_ANSWERED = "survey.answered"
     CALLER_ABANDONED = "caller.abandoned"
-    # Not offered to webhooks: the caller's intake is over (the SMS with their ticket numbers),
-    # and what the ticket systems' connectors follow (a note, a status change).
+    # Not offered to webhooks: the caller's intake is over (the SMS with their ticket numbers);
+    # a major incident a caller was linked to is fixed (the SMS that tells them); what the
+    # ticket systems' connectors follow (a note, a status change).
     INTAKE_COMPLETED = "intake.completed"
+    INCIDENT_NOTICE = "incident.notice"
     TICKET_NOTED = "ticket.noted"
     TICKET_STATUS = "ticket.status_changed"
     # A call to the line rang, was answered by an analyst, ended (Zammad's CTI caller log).
@@ -58,8 +60,9 @@ class Topic(StrEnum):
     CALL_ENDED = "call.ended"
 
 
-INTERNAL_TOPICS = (Topic.INTAKE_COMPLETED, Topic.TICKET_NOTED, Topic.TICKET_STATUS,
-                   Topic.CALL_STARTED, Topic.CALL_ANSWERED, Topic.CALL_ENDED)
+INTERNAL_TOPICS = (Topic.INTAKE_COMPLETED, Topic.INCIDENT_NOTICE, Topic.TICKET_NOTED,
+                   Topic.TICKET_STATUS, Topic.CALL_STARTED, Topic.CALL_ANSWERED,
+                   Topic.CALL_ENDED)
 WEBHOOK_TOPICS = tuple(t for t in Topic if t not in INTERNAL_TOPICS)
 
 

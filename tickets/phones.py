@@ -9,6 +9,7 @@ from call_scripts import phones
 from call_scripts.phones import DialRule
 
 region_of = phones.region_of
+is_mobile = phones.is_mobile
 
 # A "+" (or its URL encoding) and digits, or a bare run of seven or more digits that is not
 # part of a longer word (so a CallSid's hexadecimal digits are left alone).

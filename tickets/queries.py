@@ -15,6 +15,7 @@ from typing import Any
 from sqlalchemy import ColumnElement, Select, func, or_, select
 from sqlalchemy.orm import Session
 
+from . import recordings
 from .models import (
     Agent,
     Customer,
@@ -173,6 +174,7 @@ class TicketSearch:
     tiers: Collection[int] | None = None
     number: str | None = None
     phone: str | None = None  # E.164: the ticket's callback number or one on its customer's file
+    voicemail: bool = False  # only tickets on which a caller left a voicemail
 
 
 def _on_phone(e164: str) -> ColumnElement[bool]:
@@ -208,6 +210,8 @@ def _matching(search: TicketSearch) -> Select[Any]:
         query = query.where(Ticket.number == search.number.strip())
     if search.phone:
         query = query.where(_on_phone(search.phone))
+    if search.voicemail:
+        query = query.where(recordings.with_voicemail())
     return query
 
 

@@ -117,7 +117,8 @@ def resolve_incident(incident_id: int) -> Response:
     note = bodies.string(bodies.body(), "note", MAX_NOTE) or ""
 
     def work() -> Incident:
-        incidents.resolve(db.session(), incident, note=note, actor=bodies.actor(), now=clock.now())
+        incidents.resolve(db.session(), incident, note=note, actor=bodies.actor(), now=clock.now(),
+                          texting=current_app.extensions["integrations"].sms.enabled)
         return incident
 
     _apply(work, "note")

@@ -79,6 +79,8 @@ WAIT = timedelta(seconds=30)  # a row its channel is not ready for is looked at 
 
 
 FanOut = Callable[[Session, OutboxEvent, datetime], None]
+# Told of each message's new status after a try (its sender's own follow-up, if any).
+Settled = Callable[[Session, OutboxMessage, datetime], None]
 
 
 class Deliverer(BatchWorker):
@@ -89,7 +91,8 @@ class Deliverer(BatchWorker):
 
     def __init__(self, sessions: Callable[[], Session], channels: dict[str, Channel],
                  fan_out: FanOut, owner: str, clock: Callable[[], datetime], batch: int = 50,
-                 per_target: int = 10, concurrency: int = 4, lease_seconds: int = 120):
+                 per_target: int = 10, concurrency: int = 4, lease_seconds: int = 120,
+                 settled: Settled | None = None):
         self.sessions = sessions
         self.channels = channels
         self.fan_out = fan_out
@@ -99,6 +102,7 @@ class Deliverer(BatchWorker):
         self.per_target = per_target
         self.concurrency = concurrency
         self.lease = timedelta(seconds=lease_seconds)
+        self.settled = settled or (lambda session, message, now: None)
         self._lock = threading.Lock()
 
     def tick(self) -> int:
@@ -165,6 +169,7 @@ class Deliverer(BatchWorker):
         for row in session.scalars(query).all():
             if row.external_id:  # Twilio's status callback told of it after a failed try
                 outbox.delivered(session, row, now)
+                self.settled(session, row, now)
                 settled += 1
                 continue
             if taken[(row.channel, row.target)] >= self.per_target:
@@ -205,6 +210,7 @@ class Deliverer(BatchWorker):
             settle = getattr(self.channels.get(row.channel), "settle", None)
             if settle is not None:
                 settle(session, row, sent, now)
+            self.settled(session, row, now)
             log.info("outbox message %s (%s to %s) delivered", row.id, row.topic, _to(row))
             return
         retry_at = None
@@ -212,6 +218,7 @@ class Deliverer(BatchWorker):
             retry_at = now + timedelta(seconds=backoff_seconds(row.attempts, RETRY_BASE,
                                                                RETRY_CAP))
         outbox.failed(session, row, now, sent.error or "failed", retry_at, sent.code)
+        self.settled(session, row, now)
         log.warning("outbox message %s (%s to %s) failed: %s; %s", row.id, row.topic,
                     _to(row), sent.error,
                     f"next try at {retry_at.isoformat()}" if retry_at else "given up")

@@ -25,12 +25,13 @@ from twilio.rest import Client
 
 from call_scripts.moments import say_moment
 from call_scripts.sms import SmsTexts, shipped_sms
-from tickets import outbox, versions
+from tickets import incidents, outbox, versions
 from tickets.models import Call, Customer, OutboundCall, Ticket
 from tickets.outbox import OutboxEvent, Topic
-from tickets.phones import mask_numbers
+from tickets.phones import is_mobile, mask_numbers
 
 from ..outbound import rules
+from . import notices
 from .deliverer import Parcel, Sent
 from .settings import SmsSettings
 
@@ -44,7 +45,6 @@ SOON = timedelta(minutes=2)  # a callback due this soon is "as soon as an analys
 RECOVERY_LOOKBACK = 50
 RECOVERY_MARGIN = timedelta(hours=1)
 
-MOBILE = (phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE)
 # Twilio's error codes that no retry will change (21610: the number texted STOP to Twilio).
 PERMANENT = {21211, 21408, 21610, 21612, 21614, 21606, 21660}
 
@@ -81,10 +81,10 @@ def refusal(session: Session, number: str | None) -> str | None:
     if not number:
         return "no number to text"
     try:
-        parsed = phonenumbers.parse(number)
+        phonenumbers.parse(number)
     except phonenumbers.NumberParseException:
         return "not a phone number"
-    if phonenumbers.number_type(parsed) not in MOBILE:
+    if not is_mobile(number):
         return "not a mobile number"
     if outbox.opted_out(session, number):
         return "the number opted out of texts (STOP)"
@@ -108,18 +108,23 @@ class SmsPlanner:
         self.line = line
         self.builders: dict[str, Callable[[Session, OutboxEvent, datetime], Text]] = {
             Topic.INTAKE_COMPLETED: self._intake, Topic.CALLBACK_BOOKED: self._booked,
-            Topic.CALLBACK_MISSED: self._missed, Topic.TICKET_RESOLVED: self._resolved}
+            Topic.CALLBACK_MISSED: self._missed, Topic.TICKET_RESOLVED: self._resolved,
+            Topic.INCIDENT_NOTICE: self._incident_fixed}
 
     def plan(self, session: Session, event: OutboxEvent, now: datetime) -> None:
         build = self.builders.get(event.topic)
-        if not self.settings.enabled or build is None:
+        if build is None:
+            return
+        if not self.settings.enabled:
+            notices.unsent(session, event, now, "the line sends no texts")
             return
         made = build(session, event, now)
         if made is None:
             return
         to, body = made
-        outbox.add_message(session, event, "sms", to, {"to": to, "body": body}, now,
-                           self.settings.max_attempts, skipped=refusal(session, to))
+        message = outbox.add_message(session, event, "sms", to, {"to": to, "body": body}, now,
+                                     self.settings.max_attempts, skipped=refusal(session, to))
+        notices.settled(session, message, now)
 
     # ---- the texts --------------------------------------------------------------------------
 
@@ -211,10 +216,21 @@ class SmsPlanner:
 
     def _resolved(self, session: Session, event: OutboxEvent, now: datetime) -> Text:
         ticket = session.get(Ticket, event.ticket_id) if event.ticket_id else None
-        if ticket is None or not ticket.callback_number:
-            return None
+        if ticket is None or not ticket.callback_number or \
+                incidents.incident_of(session, ticket) is not None:
+            return None  # a caller of a major incident is told by its own notice
         name = "ticket_resolved" if event.data.get("survey_call") else "ticket_resolved_no_call"
         return ticket.callback_number, self._say(name, ticket.language, ticket=ticket.number)
+
+    def _incident_fixed(self, session: Session, event: OutboxEvent) -> tuple[str, str] | None:
+        ticket = session.get(Ticket, event.ticket_id) if event.ticket_id else None
+        incident = incidents.incident_of(session, ticket) if ticket is not None else None
+        if ticket is None or incident is None or not ticket.callback_number:
+            return None
+        lang = self.texts.language_for(ticket.language)
+        return ticket.callback_number, self._say(
+            "incident_fixed", lang, service=incidents.service_name(incident, lang),
+            note=incident.resolution_note or "", ticket=ticket.number)
 
     def help_text(self, language: str | None) -> str:
         """The answer to a text saying HELP."""

@@ -138,13 +138,17 @@ def record_call(a: Asked) -> dict[str, Any]:
 
 
 def current_incident(a: Asked) -> dict[str, Any]:
-    """The major incident callers hear about now, said in the caller's language and zone."""
-    incident = incidents.current(a.session)
-    if incident is None:
+    """The major incidents callers hear about now (up to ``incidents.ANNOUNCED``, the latest
+    declared first, each under its own key), said in the caller's language and zone."""
+    announced = incidents.announced(a.session)
+    if not announced:
         return {"active": False}
-    return {"active": True, "id": incident.id,
-            "announcement": incidents.announcement(
-                incident, a.language, getattr(_zone(a, a.fields.get("caller_id")), "key", None))}
+    zone = getattr(_zone(a, a.fields.get("caller_id")), "key", None)
+    each = {str(key): {"id": incident.id,
+                       "announcement": incidents.announcement(incident, a.language, zone)}
+            for key, incident in enumerate(announced, 1)}
+    return {"active": True, "count": len(each), "each": each, "id": each["1"]["id"],
+            "announcement": each["1"]["announcement"]}
 
 
 def join_incident(a: Asked) -> dict[str, Any]:

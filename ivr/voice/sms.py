@@ -11,7 +11,7 @@ from twilio.twiml.messaging_response import MessagingResponse
 from tickets import outbox, phones
 from tickets.outbox import OutboxMessage
 
-from ..outbox import sms
+from ..outbox import notices, sms
 from . import twiml
 from .webhook import Hook, webhook
 
@@ -71,4 +71,5 @@ def sms_status(hook: Hook) -> str:
         return twiml.empty()
     outbox.provider_status(hook.session, message, status, hook.form.get("ErrorCode"),
                            hook.now, sid)
+    notices.undelivered(hook.session, message, status, hook.now)
     return twiml.empty()

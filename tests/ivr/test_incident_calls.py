@@ -128,3 +128,77 @@ def test_without_an_incident_the_intake_is_as_before(call, db, clock):
     caller = call(from_=LONDON).press("1")
     caller.hears("To report a new problem, press 1.")
     assert "aware of a problem" not in caller.text
+
+
+# Three incidents at once, each announced under its own key, the latest declared first.
+SEVERAL = {
+    "en-US": ("1", ["We are aware of a problem with the printers since 09:40; we are working on "
+                    "it. If you are calling about this, press 1.",
+                    "We are aware of a problem with VPN since 09:35; we are working on it. If "
+                    "you are calling about this, press 2.",
+                    "We are aware of a problem with e-mail since 09:10; we expect it fixed by "
+                    "11:00. If you are calling about this, press 3.",
+                    "For anything else, press 4."]),
+    "it-IT": ("2", ["Siamo a conoscenza di un problema con the printers dalle 09:40; ci stiamo "
+                    "lavorando. Se chiama per questo motivo, prema 1.",
+                    "Siamo a conoscenza di un problema con VPN dalle 09:35; ci stiamo "
+                    "lavorando. Se chiama per questo motivo, prema 2.",
+                    "Siamo a conoscenza di un problema con e-mail dalle 09:10; prevediamo di "
+                    "risolverlo entro le 11:00. Se chiama per questo motivo, prema 3.",
+                    "Per qualsiasi altra esigenza, prema 4."]),
+    "ms-MY": ("3", ["Kami sedia maklum tentang masalah dengan the printers sejak 09:40; kami "
+                    "sedang menanganinya. Jika anda menghubungi kami tentang perkara ini, "
+                    "tekan 1.",
+                    "Kami sedia maklum tentang masalah dengan VPN sejak 09:35; kami sedang "
+                    "menanganinya. Jika anda menghubungi kami tentang perkara ini, tekan 2.",
+                    "Kami sedia maklum tentang masalah dengan e-mail sejak 09:10; kami jangka ia "
+                    "akan pulih menjelang 11:00. Jika anda menghubungi kami tentang perkara "
+                    "ini, tekan 3.",
+                    "Untuk perkara lain, tekan 4."]),
+}
+
+
+@pytest.fixture
+def three_more(db, email_down):
+    """Besides the e-mail: the VPN, then the printers (the latest), and an older one about
+    the phones, declared first of all: four active, the three latest announced."""
+    phones = incidents.declare(db, category="hardware", service="the phones", actor="lead",
+                               now=MONDAY_10 - timedelta(hours=1))
+    made = {"phones": phones, "e-mail": email_down}
+    for minutes, category, service in ((5, "network", "VPN"), (10, "hardware", "the printers")):
+        made[service] = incidents.declare(db, category=category, service=service, actor="lead",
+                                          now=MONDAY_10 + timedelta(minutes=minutes),
+                                          started_at=MONDAY_10 - timedelta(minutes=30 - minutes))
+    db.commit()
+    return made
+
+
+@pytest.mark.parametrize("language", list(SEVERAL))
+def test_each_active_incident_is_announced_with_its_own_key(call, db, three_more, language):
+    key, heard = SEVERAL[language]
+    caller = call(from_=LONDON).press(key)
+    caller.hears(" ".join(heard))
+    assert "the phones" not in caller.text  # a fourth is not announced
+    assert caller.languages == {language} and caller.prompt.num_digits == 1
+
+    caller.press("2").speak("Jane Doe").press("1").press("*")  # about the VPN
+    assert caller.hung_up
+    [ticket] = linked(db, three_more["VPN"])
+    assert ticket.caller_name == "Jane Doe" and ticket.language == language
+    assert all(linked(db, three_more[other]) == [] for other in ("e-mail", "the printers"))
+
+
+def test_two_incidents_have_two_keys_and_the_third_goes_on_to_the_intake(call, db, email_down):
+    vpn = incidents.declare(db, category="network", service="VPN", actor="lead", now=MONDAY_10)
+    db.commit()
+    caller = call(from_=LONDON).press("1")
+    caller.hears("We are aware of a problem with VPN since 10:00; we are working on it. If you "
+                 "are calling about this, press 1. We are aware of a problem with e-mail since "
+                 "09:10; we expect it fixed by 11:00. If you are calling about this, press 2. "
+                 "For anything else, press 3.")
+    caller.press("3").hears("To report a new problem, press 1.")
+    assert linked(db, vpn) == [] and linked(db, email_down) == []
+    caller = call(from_=LONDON).press("1").press("2")  # the e-mail, though declared first
+    caller.speak("Jane Doe").press("1").press("*")
+    assert [t.caller_name for t in linked(db, email_down)] == ["Jane Doe"]
+    assert linked(db, vpn) == []

@@ -120,8 +120,8 @@ def test_callers_are_linked_once_and_each_told_once_when_it_is_resolved(session)
 
     notices = incidents.resolve(session, incident, note="Mail server restarted", actor="lead",
                                 now=NOW + timedelta(hours=1))
-    assert {(n.to_number, n.language) for n in notices} == {("+12025550147", "it-IT"),
-                                                            ("+12025550148", "en-US")}
+    assert {(n.to_number, n.language) for n in notices.calls} == {
+        ("+12025550147", "it-IT"), ("+12025550148", "en-US")}
     for child in (ann, bob):
         assert child.status == TicketStatus.RESOLVED
         resolved = [e for e in child.events if e.kind == "resolved"]

@@ -24,6 +24,9 @@ from requests import PreparedRequest
 DOCUMENT = Path(__file__).with_name("twilio_api_v2010.json")
 FORM = "application/x-www-form-urlencoded"
 HOSTS = {"api.twilio.com"}
+# A recording's media: the Recording resource's URI with .mp3 or .wav for .json (Twilio's
+# Recording docs; the OpenAPI document describes the resource's JSON only). A plain GET.
+MEDIA = re.compile(r"^(/2010-04-01/Accounts/AC\w{32}/Recordings/RE\w{32})\.(?:mp3|wav)$")
 
 
 class TwilioContract:
@@ -39,6 +42,9 @@ class TwilioContract:
         """What is wrong with the request, as Twilio's document describes the API ([] if
         nothing)."""
         what = f"{request.method} {urlsplit(request.url).path}"
+        media = MEDIA.match(urlsplit(request.url).path)
+        if media:
+            return self._media(request, what, media.group(1) + ".json")
         operation = self._operation(request)
         if operation is None:
             return [f"{what}: no such operation in Twilio's API"]
@@ -56,6 +62,16 @@ class TwilioContract:
         except Exception as exc:  # noqa: BLE001  openapi-core's errors: the message says what
             found.append(f"{what}: {_explain(exc)}")
         return found
+
+    def _media(self, request: PreparedRequest, what: str, resource: str) -> list[str]:
+        """A recording's media: fetched (GET) as its resource is, nothing sent with it."""
+        fetch = next((item.get("get") for pattern, item in self.paths
+                      if pattern.match(resource)), None)
+        if request.method != "GET" or fetch is None:
+            return [f"{what}: a recording's media is only fetched (GET)"]
+        if urlsplit(request.url).query or request.body:
+            return [f"{what}: a recording's media takes no parameters"]
+        return []
 
     def _operation(self, request: PreparedRequest) -> dict[str, Any] | None:
         path = urlsplit(request.url).path

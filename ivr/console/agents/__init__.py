@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("agents", __name__, url_prefix="/console")
 
-from . import calls, routes, softphone, supervise, tickets  # noqa: E402,F401  (routes attach themselves to bp)
+from . import calls, recordings, routes, softphone, supervise, tickets  # noqa: E402,F401  (routes attach themselves to bp)

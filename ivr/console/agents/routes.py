@@ -88,10 +88,12 @@ def live() -> ResponseReturnValue:
 def search() -> ResponseReturnValue:
     q = request.args.get("q", "")
     status = request.args.get("status") or None
+    voicemail = request.args.get("voicemail") == "1"
     found = queries.search_tickets(db.session(), queries.TicketSearch(
-        text=q, status=status if status in STATUSES else None, tiers=ticket_tiers()))
+        text=q, status=status if status in STATUSES else None, tiers=ticket_tiers(),
+        voicemail=voicemail))
     return render_template("agents/search.html", tickets=found, q=q, status=status,
-                           statuses=STATUSES)
+                           statuses=STATUSES, voicemail=voicemail)
 
 
 @bp.get("/follow-ups")

@@ -11,7 +11,7 @@ from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy.orm import Session
 
-from tickets import TicketError, bookings, links, workflow
+from tickets import TicketError, bookings, links, recordings, workflow
 from tickets.models import OutboundCall, Ticket
 from tickets.phones import mask_phone
 from tickets.statuses import OUTBOUND_KINDS, STATUSES, OutboundKind
@@ -55,8 +55,8 @@ def _ticket_page(t: Ticket, problem: str | None = None,
         statuses=STATUSES, approvers=live_policy(session).escalation.approvers,
         mask_phone=mask_phone,
         outbound=bookings.pending_outbound(session, t, OUTBOUND_KINDS),
-        links=links.links_of(session, t.id), problem=problem, form=form,
-        typed=request.form if problem else {})
+        links=links.links_of(session, t.id), recordings=recordings.of_ticket(session, t),
+        problem=problem, form=form, typed=request.form if problem else {})
     return (html, 400) if problem else html
 
 

@@ -7,11 +7,11 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from flask import abort, flash, redirect, render_template, request, url_for
+from flask import abort, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_login import current_user
 
-from tickets import TicketError, incidents
+from tickets import TicketError, incident_suggestions, incidents
 from tickets.models import Incident
 from tickets.phones import mask_phone
 from tickets.versions import live_policy
@@ -69,12 +69,12 @@ def watch() -> Any:
     return live_policy(db.session()).incidents
 
 
-def lead_suggestions() -> list[incidents.Suggestion]:
+def lead_suggestions() -> list[incident_suggestions.Suggestion]:
     """The possible incidents a team lead (or admin) sees now; nobody else sees any."""
     if not current_user.is_authenticated or current_user.role not in LEADS:
         return []
     rule = watch()
-    return incidents.suggestions(db.session(), now(), calls=rule.suggest_after_calls,
+    return incident_suggestions.suggestions(db.session(), now(), calls=rule.suggest_after_calls,
                                  minutes=rule.within_minutes)
 
 
@@ -148,7 +148,7 @@ def dismiss() -> ResponseReturnValue:
     session = db.session()
     try:
         last = int(request.form.get("last_ticket_id", ""))
-        incidents.dismiss(session, request.form.get("category", ""), last,
+        incident_suggestions.dismiss(session, request.form.get("category", ""), last,
                           actor=current_user.username, now=now())
     except ValueError:
         abort(400, "the suggestion's tickets are not named")
@@ -193,7 +193,8 @@ def resolve(incident_id: int) -> ResponseReturnValue:
     session, incident = db.session(), _incident(incident_id)
     try:
         notices = incidents.resolve(session, incident, note=request.form.get("note", ""),
-                                    actor=current_user.username, now=now())
+                                    actor=current_user.username, now=now(),
+                                    texting=current_app.extensions["integrations"].sms.enabled)
     except TicketError as exc:
         session.rollback()
         return _show(_incident(incident_id), str(exc), "resolve")

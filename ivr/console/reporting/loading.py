@@ -23,6 +23,7 @@ from tickets.models import (
     Ticket,
     TicketEvent,
 )
+from tickets.outbox import MessageStatus, OutboxMessage, Topic
 from tickets.statuses import OutboundKind, OutboundStatus, QueueStatus
 
 from .figures import DEFAULT_SERVICE_LEVEL, build_from_rows
@@ -188,6 +189,11 @@ def load_incidents(session: Session, start: datetime, end: datetime) -> list[Inc
                     OutboundCall.ticket_id.in_(children),
                     OutboundCall.kind == OutboundKind.INCIDENT_NOTICE,
                     OutboundCall.status == OutboundStatus.DONE)) if ended is not None]
+            told += [(sent - incident.resolved_at).total_seconds() for sent in session.scalars(
+                select(OutboxMessage.delivered_at).where(
+                    OutboxMessage.ticket_id.in_(children),
+                    OutboxMessage.topic == Topic.INCIDENT_NOTICE,
+                    OutboxMessage.status == MessageStatus.DELIVERED)) if sent is not None]
         rows.append(IncidentRow(incident.declared_at, incident.id,
                                 incident.service or incident.category, len(links) + again,
                                 len(links), incident.resolved_at, tuple(told)))
