@@ -157,7 +157,7 @@ def test_two_problems_in_one_call_give_two_tickets(call, db, demo):
     caller.press("1")  # keep caller ID as callback number
     report_problem(caller, service="1", impact="1", urgency="2", planned="2")
     first = ticket_number_heard(caller)
-    caller.hears("regular scheduled service", "Do you have another problem")
+    caller.hears("regular scheduled service", "Another problem to report?")
     caller.press("1")
     report_problem(caller, service="2", impact="2", urgency="3", planned="2",
                    problem="Outlook will not start", before="I installed an update")
@@ -204,7 +204,7 @@ def test_silence_and_garbage_reprompt_then_take_the_way_out(call, db, demo):
 def test_garbage_on_a_menu_reprompts(call):
     caller = call().press("1")
     caller.press("7")
-    caller.hears("did not understand", "To report a new problem, press 1")
+    caller.hears("did not understand", "For a new problem, press 1")
 
 
 def test_repeated_step_request_applies_nothing_twice(call, db, demo):
@@ -260,7 +260,7 @@ def test_a_plain_answer_is_on_the_timeline_when_the_next_prompt_is_heard_and_onl
         call, db):
     caller = call().press("1").press("1")  # English, a new problem: asked for their name
     caller.speak("Jane Doe").hears("I heard Jane Doe")
-    caller.press("1").hears("Which department")  # confirmed: the answer is kept
+    caller.press("1").hears("Your department?")  # confirmed: the answer is kept
     heard = caller.text
     url, params = caller.requests[-1]
     lines = db.scalars(select(TicketEvent.text).where(TicketEvent.text.contains("Jane Doe"))

@@ -61,11 +61,11 @@ def test_going_on_after_the_answer_opens_a_ticket_as_before(call, db, demo, cloc
     caller.hears("To hear the VPN address and how to reconnect yourself, press 1.")
     caller.press("1").hears("The VPN address is vpn dot example dot com.")
     caller.press("2")  # not solved: on to the ticket
-    caller.hears("Please say the model of the equipment")
+    caller.hears("Say the model of the equipment")
     assert solved(db) == []
 
 
 def test_declining_the_offer_goes_straight_to_the_ticket(call, db, demo, clock):
     caller = to_service_type(call, "en-US").press("4").press("2")
-    caller.hears("Please describe the problem in your own words.")
+    caller.hears("In a few words, what is the problem?")
     assert solved(db) == []

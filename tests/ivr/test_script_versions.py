@@ -17,15 +17,15 @@ def intake_text() -> str:
 
 def test_a_live_call_keeps_the_script_version_it_started_with(call, db):
     caller = call().press("1")  # English, the new-caller menu
-    changed = intake_text().replace("To report a new problem, press 1.",
-                                    "Version two. To report a new problem, press 1.")
+    changed = intake_text().replace("For a new problem, press 1.",
+                                    "Version two. For a new problem, press 1.")
     versions.publish(db, "intake", changed, author="admin")
     db.commit()
     caller.press("7")  # garbage: the menu is said again, from the version the call began with
-    caller.hears("To report a new problem, press 1")
+    caller.hears("For a new problem, press 1")
     assert "Version two" not in caller.text
     fresh = call().press("1")
-    fresh.hears("Version two. To report a new problem")
+    fresh.hears("Version two. For a new problem")
 
 
 def test_a_bad_script_is_refused_with_the_step_named(db):
