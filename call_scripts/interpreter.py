@@ -264,7 +264,7 @@ class _Run:
             refused = self.script.defaults.number_refused if step.validate_.kind == "phone" \
                 else None
             return self.fail(step, error, event, sorry=refused)
-        if step.read_back:
+        if step.read_back and answers.may_be_wrong(self.script, event):
             self.state.update(mode="confirm", pending={
                 "value": value, "confidence": event.confidence,
                 "input": "speech" if event.speech and not event.digits else "dtmf"})

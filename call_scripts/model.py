@@ -49,6 +49,10 @@ class Defaults(Strict):
     # another country...); without it, the reprompt.
     number_refused: Prompt | None = None
     phone_region: str = "US"
+    # Read back only what may be wrong (a step's read_back): speech heard with less than this
+    # confidence, and keyed entries of at least this many digits; never a menu choice.
+    read_back_below: float = Field(0.7, ge=0.0, le=1.0)
+    read_back_digits: int = Field(7, ge=1, le=64)
 
 
 class Label(Strict):

@@ -21,17 +21,17 @@ LANGUAGES = {
     "en-US": ("1", "We are aware of a problem with e-mail since 09:10; we expect it fixed by "
                    "11:00. If you are calling about this, press 1; for anything else, press 2.",
               "We will call or text you when it is fixed",
-              "To report a new problem, press 1."),
+              "For a new problem, press 1."),
     "it-IT": ("2", "Siamo a conoscenza di un problema con e-mail dalle 09:10; prevediamo di "
                    "risolverlo entro le 11:00. Se chiama per questo motivo, prema 1; per "
                    "qualsiasi altra esigenza, prema 2.",
               "La chiameremo o Le invieremo un messaggio quando sarà risolto",
-              "Per segnalare un nuovo problema, prema 1."),
+              "Per un nuovo problema, prema 1."),
     "ms-MY": ("3", "Kami sedia maklum tentang masalah dengan e-mail sejak 09:10; kami jangka ia "
                    "akan pulih menjelang 11:00. Jika anda menghubungi kami tentang perkara ini, "
                    "tekan 1; untuk perkara lain, tekan 2.",
               "Kami akan menghubungi anda atau menghantar mesej apabila masalah ini selesai",
-              "Untuk melaporkan masalah baharu, tekan 1."),
+              "Untuk masalah baharu, tekan 1."),
 }
 
 
@@ -120,11 +120,11 @@ def test_a_withheld_number_is_asked_for_a_number_to_call(call, db, email_down):
 def test_silence_at_the_announcement_goes_on_to_the_intake(call, db, email_down):
     caller = call(from_=LONDON).press("1")
     caller.wait().wait().wait()
-    caller.hears("To report a new problem, press 1.")
+    caller.hears("For a new problem, press 1.")
     assert linked(db, email_down) == []
 
 
 def test_without_an_incident_the_intake_is_as_before(call, db, clock):
     caller = call(from_=LONDON).press("1")
-    caller.hears("To report a new problem, press 1.")
+    caller.hears("For a new problem, press 1.")
     assert "aware of a problem" not in caller.text
