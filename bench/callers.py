@@ -70,6 +70,12 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     # a self-service answer offered after the type of service (issue 16): callers open a ticket
     ("known_issue", {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
                      "ms-MY": ("untuk membuka tiket",)}),
+    # a known caller: the place on file confirmed, the equipment on file picked by key
+    ("location_confirm", {"en-US": ("still at",), "it-IT": ("ancora in",),
+                          "ms-MY": ("masih di",)}),
+    ("pick", {"en-US": ("about your", "about other"),
+              "it-IT": ("per il suo", "un'altra apparecchiatura", "un altro software"),
+              "ms-MY": ("peralatan lain", "perisian lain")}),
     ("confirm", {"en-US": ("if that is right", "is that right", "if right"),
                  "it-IT": ("se è corretto", "è giusto"),
                  "ms-MY": ("jika betul",)}),
@@ -151,6 +157,9 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "asap": {"en-US": ("as soon as",), "it-IT": ("appena",), "ms-MY": ("sebaik sahaja",)},
     "open_ticket": {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
                     "ms-MY": ("untuk membuka tiket",)},
+    "other_item": {"en-US": ("other equipment", "other software"),
+                   "it-IT": ("un'altra apparecchiatura", "un altro software"),
+                   "ms-MY": ("peralatan lain", "perisian lain")},
 }
 
 # What a caller says instead of pressing, where the line listens for speech.
@@ -314,7 +323,14 @@ class ScriptedCall:
 
         if intent == "language":
             return pick(f"lang:{p.language}")
-        if intent in ("confirm", "callback_menu"):
+        if intent == "pick":
+            mine = [v.lower() for v in (pr.equipment, pr.asset_tag, pr.licence) if v]
+            for description, key in menu_options(prompt):
+                if any(v in description for v in mine):
+                    return keys(key)
+            key = choose(prompt, "other_item", language)
+            return keys(key) if key else None
+        if intent in ("confirm", "callback_menu", "location_confirm"):
             return pick("yes")
         if intent == "new_problem":
             return pick("new_problem")

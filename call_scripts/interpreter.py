@@ -36,14 +36,17 @@ from .actions import (
     Silence,
     Turn,
 )
+from .choices import Choosing
 from .fields import assess_priority, lookup, matches, value_of
 from .model import (
     ActionStep,
     AskStep,
     BranchStep,
+    GuessStep,
     HangupStep,
     LanguageStep,
     MenuStep,
+    PickStep,
     Prompt,
     QueueStep,
     RecordStep,
@@ -58,7 +61,7 @@ from .speech import render
 MAX_STEPS_PER_TURN = 200
 
 
-class _Run:
+class _Run(Choosing):
     def __init__(self, script: Script, state: dict[str, Any]):
         self.script = script
         self.state = copy.deepcopy(state)
@@ -126,6 +129,10 @@ class _Run:
                 self.goto(step.next)
             else:
                 self.gather(step, prefix)
+        elif isinstance(step, PickStep):
+            self.enter_pick(step, prefix)
+        elif isinstance(step, GuessStep):
+            self.enter_guess(step, prefix)
         else:
             self.gather(step, prefix)
 
@@ -203,6 +210,10 @@ class _Run:
             return self.choose_language(step, event)
         if isinstance(step, MenuStep):
             return self.choose(step, event)
+        if isinstance(step, PickStep):
+            return self.pick(step, event)
+        if isinstance(step, GuessStep):
+            return self.guessed(step, event)
         assert isinstance(step, AskStep)
         return self.answer(step, event)
 

@@ -105,7 +105,10 @@ class SayStep(Strict):
 class MenuOption(Strict):
     next: str
     set: dict[str, Any] = {}
+    # What a caller may say to choose it; a guess step also guesses it from these words.
     words: dict[str, list[str]] = {}
+    # How a guess step names it ("That sounds like {guess}"): "a network problem".
+    name: Prompt | None = None
 
 
 class MenuStep(InputStep):
@@ -126,6 +129,31 @@ class AskStep(InputStep):
     # A secret (a PIN): never read back, logged or kept; the action it leads to uses it once.
     secret: bool = False
     next: str
+
+
+class PickStep(InputStep):
+    """A choice by key from a list the host found (a known caller's equipment): ``prompt`` is
+    said for each item, with {item} (its label) and {key}; ``other`` once, with {key}, for
+    none of them. Each item is ``{"label": ..., "set": {field: value}}``; the chosen item's
+    ``set`` is kept. An empty list goes straight to ``other_next``."""
+
+    type: Literal["pick"]
+    items: str
+    other: Prompt
+    next: str
+    other_next: str
+
+
+class GuessStep(InputStep):
+    """A menu's option guessed from what the caller said (the field ``from``) by its words in
+    the call's language, and offered in one prompt ({guess}: the option's ``name``): taken on
+    1 or yes, like a choice on the menu; on 2 or no, or with no single best guess, the menu."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type: Literal["guess"]
+    menu: str
+    from_: str = Field(alias="from")
 
 
 class LanguageStep(Strict):
@@ -199,7 +227,7 @@ class QueueStep(Strict):
 
 Step = Annotated[
     SayStep | MenuStep | AskStep | LanguageStep | BranchStep | SetStep | ActionStep | HangupStep
-    | QueueStep | RecordStep,
+    | QueueStep | RecordStep | PickStep | GuessStep,
     Field(discriminator="type"),
 ]
 STEP_TYPES: dict[str, type[BaseModel]] = {
@@ -213,8 +241,10 @@ STEP_TYPES: dict[str, type[BaseModel]] = {
     "hangup": HangupStep,
     "queue": QueueStep,
     "record": RecordStep,
+    "pick": PickStep,
+    "guess": GuessStep,
 }
-INPUT_STEPS = (MenuStep, AskStep, LanguageStep)
+INPUT_STEPS = (MenuStep, AskStep, LanguageStep, PickStep, GuessStep)
 WAITING_STEPS = (*INPUT_STEPS, RecordStep)  # steps that end a turn waiting for the callee
 
 
@@ -264,6 +294,10 @@ def targets(step: Any) -> list[str]:
         out.append(step.next)
     if isinstance(step, MenuStep):
         out.extend(o.next for o in step.options.values())
+    if isinstance(step, PickStep):
+        out.extend((step.next, step.other_next))
+    if isinstance(step, GuessStep):
+        out.append(step.menu)
     if isinstance(step, BranchStep):
         out.extend(c.next for c in step.cases)
         out.append(step.default)
@@ -276,7 +310,7 @@ def targets(step: Any) -> list[str]:
 def prompts(step: Any) -> list[tuple[str, Prompt]]:
     """Every prompt a step holds, with a name for error messages."""
     out: list[tuple[str, Prompt]] = []
-    for attr in ("prompt", "reprompt", "read_back"):
+    for attr in ("prompt", "reprompt", "read_back", "other"):
         value = getattr(step, attr, None)
         if value is not None:
             out.append((attr, value))
