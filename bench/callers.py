@@ -76,6 +76,8 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("pick", {"en-US": ("about your", "about other"),
               "it-IT": ("per il suo", "un'altra apparecchiatura", "un altro software"),
               "ms-MY": ("peralatan lain", "perisian lain")}),
+    # the type of service guessed from the problem, to confirm or refuse
+    ("guess", {"en-US": ("sounds like",), "it-IT": ("sembra",), "ms-MY": ("kedengaran",)}),
     ("confirm", {"en-US": ("if that is right", "is that right", "if right"),
                  "it-IT": ("se è corretto", "è giusto"),
                  "ms-MY": ("jika betul",)}),
@@ -157,6 +159,8 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "asap": {"en-US": ("as soon as",), "it-IT": ("appena",), "ms-MY": ("sebaik sahaja",)},
     "open_ticket": {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
                     "ms-MY": ("untuk membuka tiket",)},
+    "refuse_guess": {"en-US": ("to choose",), "it-IT": ("per scegliere",),
+                     "ms-MY": ("untuk memilih",)},
     "other_item": {"en-US": ("other equipment", "other software"),
                    "it-IT": ("un'altra apparecchiatura", "un altro software"),
                    "ms-MY": ("peralatan lain", "perisian lain")},
@@ -330,6 +334,11 @@ class ScriptedCall:
                     return keys(key)
             key = choose(prompt, "other_item", language)
             return keys(key) if key else None
+        if intent == "guess":  # right when the guess names the caller's type of service
+            right = _has(_norm(prompt), _words(CHOICES[pr.category], language))
+            if not by_key:
+                return Answer(intent, "speech", SAID["yes" if right else "no"][language])
+            return pick("yes") if right else pick("refuse_guess")
         if intent in ("confirm", "callback_menu", "location_confirm"):
             return pick("yes")
         if intent == "new_problem":
