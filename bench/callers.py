@@ -159,6 +159,8 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "asap": {"en-US": ("as soon as",), "it-IT": ("appena",), "ms-MY": ("sebaik sahaja",)},
     "open_ticket": {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
                     "ms-MY": ("untuk membuka tiket",)},
+    "planned": {"en-US": ("scheduled change",), "it-IT": ("modifica programmata",),
+                "ms-MY": ("perubahan berjadual",)},
     "refuse_guess": {"en-US": ("to choose",), "it-IT": ("per scegliere",),
                      "ms-MY": ("untuk memilih",)},
     "other_item": {"en-US": ("other equipment", "other software"),
@@ -185,6 +187,10 @@ SAID: dict[str, dict[str, str]] = {
     "blocked": {"en-US": "I cannot work at all", "it-IT": "non posso lavorare affatto",
                 "ms-MY": "langsung tidak boleh bekerja"},
 }
+
+# An impact question that asks whether the caller can work too (one spoken answer for both).
+BOTH_ASKED = {"en-US": ("can you work",), "it-IT": ("riesce a lavorare",),
+              "ms-MY": ("bolehkah anda bekerja",)}
 
 KEY_WORDS = r"(?:press|prema|tekan)"
 
@@ -378,7 +384,10 @@ class ScriptedCall:
         if intent == "before":
             return say(pr.before)
         if intent == "impact":
-            return pick(pr.impact)
+            both = _has(_norm(prompt), _words(BOTH_ASKED, language))
+            if both and not by_key and not pr.planned:  # "my team, with difficulty"
+                return say(f"{SAID[pr.impact][language]}, {SAID[pr.urgency][language]}")
+            return pick("planned" if pr.planned else pr.impact)
         if intent == "urgency":
             return pick(pr.urgency)
         if intent == "planned":

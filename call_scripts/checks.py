@@ -149,6 +149,9 @@ class _Checks:
             self.guess(name, step)
 
     def menu(self, name: str, step: MenuStep) -> None:
+        for other in step.also:
+            if not isinstance(self.steps.get(other), MenuStep):
+                self.problem(name, f"also: {other!r} is not a menu", "also")
         for key, option in step.options.items():
             if key not in KEYPAD:
                 self.problem(name, f"option {key!r} is not a single keypad key", "options", key)

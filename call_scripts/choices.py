@@ -88,6 +88,26 @@ class Choosing:
                 else:
                     self.fields[k] = v
 
+    # -- one spoken answer settling other menus too: "my team, with difficulty" -----------
+
+    def also_settle(self, step: MenuStep, event: Input) -> None:
+        if not event.speech or event.digits:
+            return
+        for name in step.also:
+            other = self.script.step(name)
+            key = answers.menu_choice(other, event, self.state["language"])
+            if key is None:
+                continue
+            chosen = other.options[key].set
+            if other.field:
+                self.fields[other.field] = key
+            self.fields.update(copy.deepcopy(chosen))
+            said = {k: v for k, v in chosen.items() if isinstance(v, (str, int))}
+            shown = ", ".join(f"{k}={v}" for k, v in chosen.items()) or f"option {key}"
+            asked = step.field or self.state["step"]
+            self.log("answer", f"{other.field or name}: {shown} (said with {asked})",
+                     **{**said, "key": key})
+
     # -- pick: "about your Dell Latitude, press 1" ------------------------------------------
 
     def enter_pick(self, step: PickStep, prefix: tuple[Say, ...]) -> None:

@@ -261,6 +261,7 @@ class _Run(Choosing):
         said = {k: v for k, v in option.set.items() if isinstance(v, (str, int))}
         self.log("answer", f"{step.field or self.state['step']}: {chosen}",
                  **{**said, "key": key})
+        self.also_settle(step, event)
         self.goto(option.next)
         return self.run()
 

@@ -116,6 +116,10 @@ class MenuStep(InputStep):
     options: dict[str, MenuOption]
     input: Literal["dtmf", "dtmf speech"] = "dtmf"
     field: str | None = None
+    # Other menus a spoken answer may settle at the same time ("just me, I cannot work"):
+    # their option named by the same words is taken too (its 'set'), and a branch after this
+    # menu can skip a question already answered.
+    also: list[str] = []
 
 
 class AskStep(InputStep):
