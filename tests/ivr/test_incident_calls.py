@@ -59,7 +59,7 @@ def test_press_1_links_the_caller_to_the_incident_without_a_queue(call, db, emai
     assert caller.languages == {language}
     assert caller.prompt.num_digits == 1  # a single key: no waiting out the timeout
 
-    caller.press("1").speak("Jane Doe").press("1")  # their name, read back, confirmed
+    caller.press("1").speak("Jane Doe")  # their name, heard clearly: not read back
     caller.speak("Outlook says it is disconnected", confidence=0.8)
     caller.hears(promise)
     assert caller.hung_up and caller.languages == {language}
@@ -100,7 +100,7 @@ def test_a_known_caller_hears_times_in_their_zone_and_is_not_asked_their_name(
 def test_calling_again_keeps_one_link_and_adds_the_new_detail(call, db, email_down):
     for detail in ("No e-mail since nine", "Now the calendar is down too"):
         caller = call(from_=LONDON).press("1").press("1")
-        caller.speak("Jane Doe").press("1").speak(detail)
+        caller.speak("Jane Doe").speak(detail)
         assert caller.hung_up
     [ticket] = linked(db, email_down)
     assert "No e-mail since nine" in ticket.problem
@@ -108,7 +108,7 @@ def test_calling_again_keeps_one_link_and_adds_the_new_detail(call, db, email_do
 
 
 def test_a_withheld_number_is_asked_for_a_number_to_call(call, db, email_down):
-    caller = call(from_=None).press("1").press("1").speak("Jane Doe").press("1")
+    caller = call(from_=None).press("1").press("1").speak("Jane Doe")
     caller.hears("Please key in the number we should call you on when it is fixed")
     caller.press("2025550188").press("1")  # read back, confirmed
     caller.press("*")
