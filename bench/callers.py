@@ -70,6 +70,14 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     # a self-service answer offered after the type of service (issue 16): callers open a ticket
     ("known_issue", {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
                      "ms-MY": ("untuk membuka tiket",)}),
+    # a known caller: the place on file confirmed, the equipment on file picked by key
+    ("location_confirm", {"en-US": ("still at",), "it-IT": ("ancora in",),
+                          "ms-MY": ("masih di",)}),
+    ("pick", {"en-US": ("about your", "about other"),
+              "it-IT": ("per il suo", "un'altra apparecchiatura", "un altro software"),
+              "ms-MY": ("peralatan lain", "perisian lain")}),
+    # the type of service guessed from the problem, to confirm or refuse
+    ("guess", {"en-US": ("sounds like",), "it-IT": ("sembra",), "ms-MY": ("kedengaran",)}),
     ("confirm", {"en-US": ("if that is right", "is that right", "if right"),
                  "it-IT": ("se è corretto", "è giusto"),
                  "ms-MY": ("jika betul",)}),
@@ -100,7 +108,7 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("equipment", {"en-US": ("model", "asset tag"), "it-IT": ("modello", "inventario"),
                    "ms-MY": ("model peralatan", "tag aset")}),
     ("configuration", {"en-US": ("configuration",), "it-IT": ("configurazione",),
-                       "ms-MY": ("konfigurasi",)}),
+                       "ms-MY": ("konfigurasi", "konfigurasinya")}),
     ("impact", {"en-US": ("who is affected",), "it-IT": ("chi è interessato",),
                 "ms-MY": ("siapakah yang terjejas",)}),
     ("urgency", {"en-US": ("still work",), "it-IT": ("ancora a lavorare",),
@@ -112,7 +120,7 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
                 "ms-MY": ("sedang anda lakukan",)}),
     ("problem", {"en-US": ("the problem", "what is wrong", "own words"),
                  "it-IT": ("il problema", "parole sue"),
-                 "ms-MY": ("terangkan masalah", "apakah masalah")}),
+                 "ms-MY": ("terangkan masalah", "apakah masalah", "apakah masalahnya")}),
     ("department", {"en-US": ("department",), "it-IT": ("reparto",), "ms-MY": ("jabatan",)}),
     ("name", {"en-US": ("name",), "it-IT": ("nome",), "ms-MY": ("nama",)}),
 ]
@@ -142,7 +150,7 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
                      "ms-MY": ("organisasi",)},
     "works": {"en-US": ("normally",), "it-IT": ("normalmente",), "ms-MY": ("seperti biasa",)},
     "impaired": {"en-US": ("difficulty",), "it-IT": ("difficoltà",), "ms-MY": ("kesukaran",)},
-    "blocked": {"en-US": ("cannot", "not at all"), "it-IT": ("non può", "affatto"),
+    "blocked": {"en-US": ("cannot", "not at all"), "it-IT": ("non può", "affatto", "per niente"),
                 "ms-MY": ("langsung tidak", "tidak boleh")},
     "hold": {"en-US": ("to hold",), "it-IT": ("restare in attesa",),
              "ms-MY": ("terus menunggu",)},
@@ -151,6 +159,13 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "asap": {"en-US": ("as soon as",), "it-IT": ("appena",), "ms-MY": ("sebaik sahaja",)},
     "open_ticket": {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
                     "ms-MY": ("untuk membuka tiket",)},
+    "planned": {"en-US": ("scheduled change",), "it-IT": ("modifica programmata",),
+                "ms-MY": ("perubahan berjadual",)},
+    "refuse_guess": {"en-US": ("to choose",), "it-IT": ("per scegliere",),
+                     "ms-MY": ("untuk memilih",)},
+    "other_item": {"en-US": ("other equipment", "other software"),
+                   "it-IT": ("un'altra apparecchiatura", "un altro software"),
+                   "ms-MY": ("peralatan lain", "perisian lain")},
 }
 
 # What a caller says instead of pressing, where the line listens for speech.
@@ -172,6 +187,10 @@ SAID: dict[str, dict[str, str]] = {
     "blocked": {"en-US": "I cannot work at all", "it-IT": "non posso lavorare affatto",
                 "ms-MY": "langsung tidak boleh bekerja"},
 }
+
+# An impact question that asks whether the caller can work too (one spoken answer for both).
+BOTH_ASKED = {"en-US": ("can you work",), "it-IT": ("riesce a lavorare",),
+              "ms-MY": ("bolehkah anda bekerja",)}
 
 KEY_WORDS = r"(?:press|prema|tekan)"
 
@@ -314,7 +333,19 @@ class ScriptedCall:
 
         if intent == "language":
             return pick(f"lang:{p.language}")
-        if intent in ("confirm", "callback_menu"):
+        if intent == "pick":
+            mine = [v.lower() for v in (pr.equipment, pr.asset_tag, pr.licence) if v]
+            for description, key in menu_options(prompt):
+                if any(v in description for v in mine):
+                    return keys(key)
+            key = choose(prompt, "other_item", language)
+            return keys(key) if key else None
+        if intent == "guess":  # right when the guess names the caller's type of service
+            right = _has(_norm(prompt), _words(CHOICES[pr.category], language))
+            if not by_key:
+                return Answer(intent, "speech", SAID["yes" if right else "no"][language])
+            return pick("yes") if right else pick("refuse_guess")
+        if intent in ("confirm", "callback_menu", "location_confirm"):
             return pick("yes")
         if intent == "new_problem":
             return pick("new_problem")
@@ -353,7 +384,10 @@ class ScriptedCall:
         if intent == "before":
             return say(pr.before)
         if intent == "impact":
-            return pick(pr.impact)
+            both = _has(_norm(prompt), _words(BOTH_ASKED, language))
+            if both and not by_key and not pr.planned:  # "my team, with difficulty"
+                return say(f"{SAID[pr.impact][language]}, {SAID[pr.urgency][language]}")
+            return pick("planned" if pr.planned else pr.impact)
         if intent == "urgency":
             return pick(pr.urgency)
         if intent == "planned":

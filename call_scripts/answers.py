@@ -44,6 +44,14 @@ def menu_choice(step: MenuStep, event: Input, language: str) -> str | None:
     return None
 
 
+def may_be_wrong(script: Script, event: Input) -> bool:
+    """Whether an answer is worth reading back: speech heard with low (or no) confidence, or
+    a long keyed entry. A short keyed entry or clear speech is taken as given."""
+    if event.digits:
+        return len(event.digits) >= script.defaults.read_back_digits
+    return event.confidence is None or event.confidence < script.defaults.read_back_below
+
+
 def yes_no(script: Script, language: str, event: object) -> bool | None:
     """1 or "yes" is True, 2 or "no" is False; anything else None."""
     if not isinstance(event, Input):

@@ -15,6 +15,7 @@ from .model import (
     WAITING_STEPS,
     ActionStep,
     AskStep,
+    GuessStep,
     Header,
     LanguageStep,
     MenuStep,
@@ -144,8 +145,13 @@ class _Checks:
             self.problem(name, "skip_key '#' ends keypad input; use '*'", "skip_key")
         if isinstance(step, ActionStep):
             self.action(name, step)
+        if isinstance(step, GuessStep):
+            self.guess(name, step)
 
     def menu(self, name: str, step: MenuStep) -> None:
+        for other in step.also:
+            if not isinstance(self.steps.get(other), MenuStep):
+                self.problem(name, f"also: {other!r} is not a menu", "also")
         for key, option in step.options.items():
             if key not in KEYPAD:
                 self.problem(name, f"option {key!r} is not a single keypad key", "options", key)
@@ -153,6 +159,29 @@ class _Checks:
                 if lang not in self.header_.languages:
                     self.problem(name, f"option {key!r} has words for unknown language "
                                  f"{lang!r}", "options", key)
+
+    def guess(self, name: str, step: GuessStep) -> None:
+        """A guess names a menu; an option it may guess has a name and words no other
+        option has, in every language."""
+        menu = self.steps.get(step.menu)
+        if not isinstance(menu, MenuStep):
+            self.problem(name, f"guess: {step.menu!r} is not a menu", "menu")
+            return
+        for key, option in menu.options.items():
+            if option.words and option.name is None:
+                self.problem(step.menu, f"option {key!r} has words to guess it by but no "
+                             "'name' to say it by", "options", key)
+            elif option.name is not None:
+                self.prompt(step.menu, f"option {key!r} name", option.name, "options", key,
+                            "name")
+        for lang in self.langs:
+            seen: dict[str, str] = {}
+            for key, option in menu.options.items():
+                for word in option.words.get(lang, []):
+                    other = seen.setdefault(word.lower(), key)
+                    if other != key:
+                        self.problem(step.menu, f"{word!r} ({lang}) guesses both option "
+                                     f"{other!r} and {key!r}", "options", key, "words")
 
     def action(self, name: str, step: ActionStep) -> None:
         if step.do not in EFFECTS | PURE_ACTIONS:

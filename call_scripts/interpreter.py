@@ -36,14 +36,17 @@ from .actions import (
     Silence,
     Turn,
 )
+from .choices import Choosing
 from .fields import assess_priority, lookup, matches, value_of
 from .model import (
     ActionStep,
     AskStep,
     BranchStep,
+    GuessStep,
     HangupStep,
     LanguageStep,
     MenuStep,
+    PickStep,
     Prompt,
     QueueStep,
     RecordStep,
@@ -58,7 +61,7 @@ from .speech import render
 MAX_STEPS_PER_TURN = 200
 
 
-class _Run:
+class _Run(Choosing):
     def __init__(self, script: Script, state: dict[str, Any]):
         self.script = script
         self.state = copy.deepcopy(state)
@@ -126,6 +129,10 @@ class _Run:
                 self.goto(step.next)
             else:
                 self.gather(step, prefix)
+        elif isinstance(step, PickStep):
+            self.enter_pick(step, prefix)
+        elif isinstance(step, GuessStep):
+            self.enter_guess(step, prefix)
         else:
             self.gather(step, prefix)
 
@@ -203,6 +210,10 @@ class _Run:
             return self.choose_language(step, event)
         if isinstance(step, MenuStep):
             return self.choose(step, event)
+        if isinstance(step, PickStep):
+            return self.pick(step, event)
+        if isinstance(step, GuessStep):
+            return self.guessed(step, event)
         assert isinstance(step, AskStep)
         return self.answer(step, event)
 
@@ -250,6 +261,7 @@ class _Run:
         said = {k: v for k, v in option.set.items() if isinstance(v, (str, int))}
         self.log("answer", f"{step.field or self.state['step']}: {chosen}",
                  **{**said, "key": key})
+        self.also_settle(step, event)
         self.goto(option.next)
         return self.run()
 
@@ -264,7 +276,7 @@ class _Run:
             refused = self.script.defaults.number_refused if step.validate_.kind == "phone" \
                 else None
             return self.fail(step, error, event, sorry=refused)
-        if step.read_back:
+        if step.read_back and answers.may_be_wrong(self.script, event):
             self.state.update(mode="confirm", pending={
                 "value": value, "confidence": event.confidence,
                 "input": "speech" if event.speech and not event.digits else "dtmf"})

@@ -49,6 +49,10 @@ class Defaults(Strict):
     # another country...); without it, the reprompt.
     number_refused: Prompt | None = None
     phone_region: str = "US"
+    # Read back only what may be wrong (a step's read_back): speech heard with less than this
+    # confidence, and keyed entries of at least this many digits; never a menu choice.
+    read_back_below: float = Field(0.7, ge=0.0, le=1.0)
+    read_back_digits: int = Field(7, ge=1, le=64)
 
 
 class Label(Strict):
@@ -101,7 +105,10 @@ class SayStep(Strict):
 class MenuOption(Strict):
     next: str
     set: dict[str, Any] = {}
+    # What a caller may say to choose it; a guess step also guesses it from these words.
     words: dict[str, list[str]] = {}
+    # How a guess step names it ("That sounds like {guess}"): "a network problem".
+    name: Prompt | None = None
 
 
 class MenuStep(InputStep):
@@ -109,6 +116,10 @@ class MenuStep(InputStep):
     options: dict[str, MenuOption]
     input: Literal["dtmf", "dtmf speech"] = "dtmf"
     field: str | None = None
+    # Other menus a spoken answer may settle at the same time ("just me, I cannot work"):
+    # their option named by the same words is taken too (its 'set'), and a branch after this
+    # menu can skip a question already answered.
+    also: list[str] = []
 
 
 class AskStep(InputStep):
@@ -122,6 +133,31 @@ class AskStep(InputStep):
     # A secret (a PIN): never read back, logged or kept; the action it leads to uses it once.
     secret: bool = False
     next: str
+
+
+class PickStep(InputStep):
+    """A choice by key from a list the host found (a known caller's equipment): ``prompt`` is
+    said for each item, with {item} (its label) and {key}; ``other`` once, with {key}, for
+    none of them. Each item is ``{"label": ..., "set": {field: value}}``; the chosen item's
+    ``set`` is kept. An empty list goes straight to ``other_next``."""
+
+    type: Literal["pick"]
+    items: str
+    other: Prompt
+    next: str
+    other_next: str
+
+
+class GuessStep(InputStep):
+    """A menu's option guessed from what the caller said (the field ``from``) by its words in
+    the call's language, and offered in one prompt ({guess}: the option's ``name``): taken on
+    1 or yes, like a choice on the menu; on 2 or no, or with no single best guess, the menu."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+
+    type: Literal["guess"]
+    menu: str
+    from_: str = Field(alias="from")
 
 
 class LanguageStep(Strict):
@@ -195,7 +231,7 @@ class QueueStep(Strict):
 
 Step = Annotated[
     SayStep | MenuStep | AskStep | LanguageStep | BranchStep | SetStep | ActionStep | HangupStep
-    | QueueStep | RecordStep,
+    | QueueStep | RecordStep | PickStep | GuessStep,
     Field(discriminator="type"),
 ]
 STEP_TYPES: dict[str, type[BaseModel]] = {
@@ -209,8 +245,10 @@ STEP_TYPES: dict[str, type[BaseModel]] = {
     "hangup": HangupStep,
     "queue": QueueStep,
     "record": RecordStep,
+    "pick": PickStep,
+    "guess": GuessStep,
 }
-INPUT_STEPS = (MenuStep, AskStep, LanguageStep)
+INPUT_STEPS = (MenuStep, AskStep, LanguageStep, PickStep, GuessStep)
 WAITING_STEPS = (*INPUT_STEPS, RecordStep)  # steps that end a turn waiting for the callee
 
 
@@ -260,6 +298,10 @@ def targets(step: Any) -> list[str]:
         out.append(step.next)
     if isinstance(step, MenuStep):
         out.extend(o.next for o in step.options.values())
+    if isinstance(step, PickStep):
+        out.extend((step.next, step.other_next))
+    if isinstance(step, GuessStep):
+        out.append(step.menu)
     if isinstance(step, BranchStep):
         out.extend(c.next for c in step.cases)
         out.append(step.default)
@@ -272,7 +314,7 @@ def targets(step: Any) -> list[str]:
 def prompts(step: Any) -> list[tuple[str, Prompt]]:
     """Every prompt a step holds, with a name for error messages."""
     out: list[tuple[str, Prompt]] = []
-    for attr in ("prompt", "reprompt", "read_back"):
+    for attr in ("prompt", "reprompt", "read_back", "other"):
         value = getattr(step, attr, None)
         if value is not None:
             out.append((attr, value))

@@ -16,7 +16,7 @@ from call_scripts.policy import Hours, add_open_minutes
 
 from . import outbox, pins, versions
 from .db import utcnow
-from .models import Customer, CustomerPhone, Ticket, TicketEvent
+from .models import Customer, CustomerPhone, Equipment, Ticket, TicketEvent
 from .outbox import Topic
 from .statuses import OPEN_STATUSES, TicketStatus
 from .timeline import latest_public_note, record_event
@@ -59,7 +59,20 @@ def caller_profile(session: Session, e164: str | None) -> dict[str, Any]:
         "account_number": customer.account_number,
         "supported": customer.supported,
         "open_count": open_ticket_count(session, customer.id),
+        # what the caller may pick by key instead of describing it (the intake's pick steps)
+        "devices": [_device(e) for e in customer.equipment if not e.licence_number],
+        "licences": [{"label": e.model, "set": {"licence": e.licence_number}}
+                     for e in customer.equipment if e.licence_number],
     }
+
+
+def _device(equipment: Equipment) -> dict[str, Any]:
+    """A piece of equipment on file, as the intake offers it and as the ticket keeps it."""
+    tag = f" ({equipment.asset_tag})" if equipment.asset_tag else ""
+    chosen = {"equipment": f"{equipment.model}{tag}"}
+    if equipment.configuration:
+        chosen["configuration"] = equipment.configuration
+    return {"label": equipment.model, "set": chosen}
 
 
 def check_account(session: Session, account: str | None) -> dict[str, Any]:

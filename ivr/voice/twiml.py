@@ -18,13 +18,21 @@ def _say(parent: VoiceResponse | GatherVerb, say: Say) -> None:
 def render(actions: Iterable[object], action_url: str, queue_url: str = "") -> str:
     """TwiML for one turn. Every <Gather> is followed by a <Redirect> to the same step URL,
     so silence comes back to us as a request without input; a hand-off to the queues
-    redirects to queue_url."""
+    redirects to queue_url. What is said before a <Gather> is said inside it (barge-in): a
+    caller who knows what comes may key or speak ahead."""
     response = VoiceResponse()
     waiting = False
+    said: list[Say] = []  # waiting for the next verb: inside a <Gather>, else on their own
     for action in actions:
         if isinstance(action, Say):
-            _say(response, action)
-        elif isinstance(action, Gather):
+            said.append(action)
+            continue
+        if not isinstance(action, (Gather, Record, Hangup, Queue)):
+            continue  # not a verb (a log line, an effect)
+        if not isinstance(action, Gather):
+            for say in said:
+                _say(response, say)
+        if isinstance(action, Gather):
             speech = "speech" in action.input
             gather = response.gather(
                 input=action.input,
@@ -37,8 +45,9 @@ def render(actions: Iterable[object], action_url: str, queue_url: str = "") -> s
                 speech_timeout="auto" if speech else None,
                 hints=action.hints if speech else None,
                 action_on_empty_result=True if speech else None,
+                barge_in=True if speech else None,
             )
-            for say in action.prompts:
+            for say in (*said, *action.prompts):
                 _say(gather, say)
             response.redirect(action_url, method="POST")
             waiting = True
@@ -54,6 +63,9 @@ def render(actions: Iterable[object], action_url: str, queue_url: str = "") -> s
         elif isinstance(action, Queue):
             response.redirect(queue_url, method="POST")
             waiting = True
+        said = []
+    for say in said:
+        _say(response, say)
     if not waiting:
         response.redirect(action_url, method="POST")
     return str(response)

@@ -30,7 +30,7 @@ def test_a_team_lead_declares_and_resolves_an_incident(page, browser, server, us
 
     caller = call(from_="+442079460958").press("1")  # London: UTC in November
     caller.hears("We are aware of a problem with e-mail since 09:10")
-    caller.press("1").speak("Jane Doe").press("1").speak("Outlook is offline")
+    caller.press("1").speak("Jane Doe").speak("Outlook is offline")
     caller.hears("We will call or text you when it is fixed")
 
     # an analyst, in another browser window: the banner, the count, the linked caller

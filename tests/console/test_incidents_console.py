@@ -83,7 +83,7 @@ def test_analysts_see_the_banner_the_linked_callers_and_the_short_path_count(
                                  now=clock(), expected_at=clock() + timedelta(hours=1))
     db.commit()
     for number in ("+12025550147", "+12025550148"):
-        caller = call(from_=number).press("1").press("1").speak("Jane Doe").press("1")
+        caller = call(from_=number).press("1").press("1").speak("Jane Doe")
         caller.speak("Outlook is offline")
         assert caller.hung_up
     page = as_ann.get("/console/").get_data(as_text=True)

@@ -38,9 +38,10 @@ def test_the_demo_desk_is_open_whenever_a_newcomer_calls(app, db, call, clock):
 
     clock.current = SUNDAY_3AM
     caller = call(from_="+15551230001").press("2").press("1")  # Alice reports a problem
-    caller.press("4").press("2")  # accounts; no thanks to the self-service answer
-    caller.speak("My password expired").speak("Logging in")
-    caller.press("1").press("1").press("2").press("2")  # just me, works, not planned, no more
+    caller.speak("My password expired").press("1")  # an access problem, as guessed
+    caller.press("2")  # no thanks to the self-service answer
+    caller.speak("Logging in")
+    caller.press("1").press("1").press("2")  # just me, works; no other problem
     assert "closed" not in caller.text
     caller.hears("no analyst is available")  # the demo's analysts are logged out
 

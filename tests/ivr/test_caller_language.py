@@ -26,9 +26,9 @@ KNOWN = {
     "it-IT": (MARCO, "Grazie per aver chiamato l'Help Desk IT."),
     "ms-MY": (SITI, "Terima kasih kerana menghubungi Meja Bantuan IT."),
 }
-ONE_OPEN = {"en-US": "You have one open ticket with us.",
-            "it-IT": "Lei ha un ticket aperto presso di noi.",
-            "ms-MY": "Anda mempunyai 1 tiket terbuka dengan kami."}
+ONE_OPEN = {"en-US": "You have one open ticket.",
+            "it-IT": "Ha un ticket aperto.",
+            "ms-MY": "Anda mempunyai 1 tiket terbuka."}
 THANKS = {"en-US": "Thank you for calling", "it-IT": "Grazie per aver chiamato",
           "ms-MY": "Terima kasih kerana menghubungi"}
 CLOSE = {"en-US": "Have a good day. Goodbye.", "it-IT": "Buona giornata, arrivederci.",

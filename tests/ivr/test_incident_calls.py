@@ -21,17 +21,17 @@ LANGUAGES = {
     "en-US": ("1", "We are aware of a problem with e-mail since 09:10; we expect it fixed by "
                    "11:00. If you are calling about this, press 1; for anything else, press 2.",
               "We will call or text you when it is fixed",
-              "To report a new problem, press 1."),
+              "For a new problem, press 1."),
     "it-IT": ("2", "Siamo a conoscenza di un problema con e-mail dalle 09:10; prevediamo di "
                    "risolverlo entro le 11:00. Se chiama per questo motivo, prema 1; per "
                    "qualsiasi altra esigenza, prema 2.",
               "La chiameremo o Le invieremo un messaggio quando sarà risolto",
-              "Per segnalare un nuovo problema, prema 1."),
+              "Per un nuovo problema, prema 1."),
     "ms-MY": ("3", "Kami sedia maklum tentang masalah dengan e-mail sejak 09:10; kami jangka ia "
                    "akan pulih menjelang 11:00. Jika anda menghubungi kami tentang perkara ini, "
                    "tekan 1; untuk perkara lain, tekan 2.",
               "Kami akan menghubungi anda atau menghantar mesej apabila masalah ini selesai",
-              "Untuk melaporkan masalah baharu, tekan 1."),
+              "Untuk masalah baharu, tekan 1."),
 }
 
 
@@ -59,7 +59,7 @@ def test_press_1_links_the_caller_to_the_incident_without_a_queue(call, db, emai
     assert caller.languages == {language}
     assert caller.prompt.num_digits == 1  # a single key: no waiting out the timeout
 
-    caller.press("1").speak("Jane Doe").press("1")  # their name, read back, confirmed
+    caller.press("1").speak("Jane Doe")  # their name, heard clearly: not read back
     caller.speak("Outlook says it is disconnected", confidence=0.8)
     caller.hears(promise)
     assert caller.hung_up and caller.languages == {language}
@@ -100,7 +100,7 @@ def test_a_known_caller_hears_times_in_their_zone_and_is_not_asked_their_name(
 def test_calling_again_keeps_one_link_and_adds_the_new_detail(call, db, email_down):
     for detail in ("No e-mail since nine", "Now the calendar is down too"):
         caller = call(from_=LONDON).press("1").press("1")
-        caller.speak("Jane Doe").press("1").speak(detail)
+        caller.speak("Jane Doe").speak(detail)
         assert caller.hung_up
     [ticket] = linked(db, email_down)
     assert "No e-mail since nine" in ticket.problem
@@ -108,7 +108,7 @@ def test_calling_again_keeps_one_link_and_adds_the_new_detail(call, db, email_do
 
 
 def test_a_withheld_number_is_asked_for_a_number_to_call(call, db, email_down):
-    caller = call(from_=None).press("1").press("1").speak("Jane Doe").press("1")
+    caller = call(from_=None).press("1").press("1").speak("Jane Doe")
     caller.hears("Please key in the number we should call you on when it is fixed")
     caller.press("2025550188").press("1")  # read back, confirmed
     caller.press("*")
@@ -120,13 +120,13 @@ def test_a_withheld_number_is_asked_for_a_number_to_call(call, db, email_down):
 def test_silence_at_the_announcement_goes_on_to_the_intake(call, db, email_down):
     caller = call(from_=LONDON).press("1")
     caller.wait().wait().wait()
-    caller.hears("To report a new problem, press 1.")
+    caller.hears("For a new problem, press 1.")
     assert linked(db, email_down) == []
 
 
 def test_without_an_incident_the_intake_is_as_before(call, db, clock):
     caller = call(from_=LONDON).press("1")
-    caller.hears("To report a new problem, press 1.")
+    caller.hears("For a new problem, press 1.")
     assert "aware of a problem" not in caller.text
 
 

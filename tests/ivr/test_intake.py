@@ -28,17 +28,37 @@ def ticket_number_heard(caller) -> str:
 def report_problem(caller, *, service="1", equipment="1001", impact="3", urgency="3",
                    planned="2", problem="The printer jams on every page",
                    before="I was printing the monthly invoices"):
-    """Answer the problem part of the intake (type of service to priority)."""
+    """Answer the problem part of the intake: the problem in the caller's words, its type of
+    service by key (a guess refused), the equipment or licence keyed (not the one on file),
+    what they were doing, then who is affected and whether they can work, or (planned="1")
+    a scheduled change."""
+    caller.speak(problem, confidence=0.87)
+    if "sounds like" in caller.text:
+        caller.press("2")  # the guessed type of service refused: the menu
     caller.press(service)
+    if "To open a ticket, press 2" in caller.text:
+        caller.press("2")  # the self-service answer passed
     if service in ("1", "3"):
-        caller.press(equipment).press("1")  # asset tag, read back, confirmed
+        other_than_on_file(caller)
+        caller.press(equipment)  # asset tag: short, so not read back
         caller.speak("Windows 11, driver 5.1")  # configuration
     elif service == "2":
-        caller.press("77821").press("1")  # licence, read back, confirmed
+        other_than_on_file(caller)
+        caller.press("77821")  # licence: short, so not read back
         caller.speak("Office 2021")
-    caller.speak(problem, confidence=0.87)
     caller.speak(before, confidence=0.81)
-    caller.press(impact).press(urgency).press(planned)
+    if planned == "1":
+        caller.press("4")  # a scheduled change
+    else:
+        caller.press(impact).press(urgency)
+    return caller
+
+
+def other_than_on_file(caller):
+    """At a known caller's equipment (or licences) on file, choose none of them."""
+    match = re.search(r"About other (?:equipment|software), press (\d)\.", caller.text)
+    if match:
+        caller.press(match.group(1))
     return caller
 
 
@@ -54,14 +74,13 @@ def test_new_caller_full_intake_in_each_language(call, db, demo, clock, language
     assert all(h.voice == voice for h in caller.heard)
     assert caller.prompt.language == language
     caller.press("1")  # report a new problem
-    caller.speak("Jane Doe")  # name, read back
-    assert "Jane Doe" in caller.text
-    caller.press("1")  # confirmed
+    caller.speak("Jane Doe")  # name, heard clearly: not read back
+    assert "Jane Doe" not in caller.text
     assert caller.prompt.input == "speech" and caller.prompt.language == language
     caller.speak("Finance").speak("Building B, room 12")
     assert "2 0 2 5 5 5 0 1 4 7" in caller.text  # callback number offered digit by digit
     caller.press("1")  # keep caller ID
-    caller.press("40001").press("1")  # account number, read back, confirmed
+    caller.press("40001")  # account number: five keys, not read back
     assert "Alice Johnson" in caller.text  # found in the customer directory
 
     report_problem(caller)
@@ -102,7 +121,7 @@ def test_new_caller_full_intake_in_each_language(call, db, demo, clock, language
 
 def test_pin_read_out_lets_a_stranger_hear_the_status(call, db, demo):
     caller = call(from_="+12025550147").press("1").press("1")
-    caller.speak("Jane Doe").press("1").speak("Finance").speak("Room 4").press("1")
+    caller.speak("Jane Doe").speak("Finance").speak("Room 4").press("1")
     caller.press("*")  # no account number
     caller.hears("could not confirm that account")
     report_problem(caller, service="5", impact="1", urgency="1", planned="2")
@@ -154,10 +173,10 @@ def test_wrong_pin_is_refused(call, db, demo):
 
 def test_two_problems_in_one_call_give_two_tickets(call, db, demo):
     caller = call(from_="+15551230001").press("2")  # Alice reports a new problem
-    caller.press("1")  # keep caller ID as callback number
+    caller.press("1")  # still at the place on file
     report_problem(caller, service="1", impact="1", urgency="2", planned="2")
     first = ticket_number_heard(caller)
-    caller.hears("regular scheduled service", "Do you have another problem")
+    caller.hears("regular scheduled service", "Another problem to report?")
     caller.press("1")
     report_problem(caller, service="2", impact="2", urgency="3", planned="2",
                    problem="Outlook will not start", before="I installed an update")
@@ -204,7 +223,7 @@ def test_silence_and_garbage_reprompt_then_take_the_way_out(call, db, demo):
 def test_garbage_on_a_menu_reprompts(call):
     caller = call().press("1")
     caller.press("7")
-    caller.hears("did not understand", "To report a new problem, press 1")
+    caller.hears("did not understand", "For a new problem, press 1")
 
 
 def test_repeated_step_request_applies_nothing_twice(call, db, demo):
@@ -237,8 +256,9 @@ def test_simultaneous_duplicates_of_a_step_open_one_ticket(app, call, db, demo):
     from ..conftest import PUBLIC_BASE_URL
 
     caller = call(from_="+15551230001").press("2").press("1")
-    caller.press("5").speak("Laptop fan is loud").speak("Nothing special")
-    caller.press("1").press("1")  # one more answer (planned?) opens the ticket
+    caller.speak("Laptop fan is loud").press("2")  # the guess (hardware) refused
+    caller.press("5").speak("Nothing special")  # something else; what they were doing
+    caller.press("1")  # just them: one more answer (can they work?) opens the ticket
     url = PUBLIC_BASE_URL + caller.prompt.action
     params = {**caller.params, "Digits": "2"}
     headers = caller.sign(url, params)
@@ -259,8 +279,8 @@ def test_simultaneous_duplicates_of_a_step_open_one_ticket(app, call, db, demo):
 def test_a_plain_answer_is_on_the_timeline_when_the_next_prompt_is_heard_and_only_once(
         call, db):
     caller = call().press("1").press("1")  # English, a new problem: asked for their name
-    caller.speak("Jane Doe").hears("I heard Jane Doe")
-    caller.press("1").hears("Which department")  # confirmed: the answer is kept
+    caller.speak("Jane Doe", confidence=0.5).hears("I heard Jane Doe")  # unclear: read back
+    caller.press("1").hears("Your department?")  # confirmed: the answer is kept
     heard = caller.text
     url, params = caller.requests[-1]
     lines = db.scalars(select(TicketEvent.text).where(TicketEvent.text.contains("Jane Doe"))

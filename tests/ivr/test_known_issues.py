@@ -15,8 +15,8 @@ from tickets.models import Ticket, TicketEvent
 from ..conftest import MONDAY_10
 
 CALLERS = {
-    # a demo customer who speaks it, the keys from the greeting to the type of service,
-    # the offer, the answer, the end of the call
+    # a demo customer who speaks it, the keys from the greeting to the problem (a new
+    # problem; still at the place on file), the offer, the answer, the end of the call
     "en-US": ("+15551230001", "21", "To hear how to reset your password yourself, press 1.",
               "choose Forgot password", "Goodbye."),
     "it-IT": ("+393331234567", "21", "Per sapere come reimpostare da solo la password",
@@ -26,11 +26,16 @@ CALLERS = {
 }
 
 
+PROBLEM = {"en-US": "Something is not right", "it-IT": "Qualcosa non va",
+           "ms-MY": "Ada sesuatu yang tidak kena"}
+
+
 def to_service_type(call, language):
     number, keys, *_ = CALLERS[language]
     caller = call(from_=number)
     for key in keys:
-        caller.press(key)  # a new problem; to be called back on this number
+        caller.press(key)  # a new problem; still at the place on file
+    caller.speak(PROBLEM[language])  # words that guess no type of service
     return caller  # at the type of service
 
 
@@ -61,11 +66,11 @@ def test_going_on_after_the_answer_opens_a_ticket_as_before(call, db, demo, cloc
     caller.hears("To hear the VPN address and how to reconnect yourself, press 1.")
     caller.press("1").hears("The VPN address is vpn dot example dot com.")
     caller.press("2")  # not solved: on to the ticket
-    caller.hears("Please say the model of the equipment")
+    caller.hears("About your HP LaserJet M404, press 1.")  # the equipment on file
     assert solved(db) == []
 
 
 def test_declining_the_offer_goes_straight_to_the_ticket(call, db, demo, clock):
     caller = to_service_type(call, "en-US").press("4").press("2")
-    caller.hears("Please describe the problem in your own words.")
+    caller.hears("What were you doing when it started?")  # the problem was told first
     assert solved(db) == []

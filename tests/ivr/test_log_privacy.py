@@ -87,11 +87,11 @@ def leaks(made) -> list[tuple[str, str]]:
 def up_to_the_problem(call):
     """A new caller gives every detail, up to the question that opens the ticket."""
     caller = call(from_=CALLER).press("1").press("1")  # English; a new problem
-    caller.speak(NAME).press("1").speak(DEPARTMENT).speak(LOCATION)
+    caller.speak(NAME).speak(DEPARTMENT).speak(LOCATION)  # heard clearly: not read back
     caller.press("2").press(CALLBACK[2:]).press("1")  # another callback number, confirmed
     caller.press(ACCOUNT).press("1")  # an account number, confirmed (not on file)
-    caller.press("5").speak(PROBLEM).speak(BEFORE).press("1").press("1")
-    return caller  # "is it a planned event?" opens the ticket
+    caller.speak(PROBLEM).press("5").speak(BEFORE).press("1")  # no guess: the menu
+    return caller  # "can you still work?" opens the ticket
 
 
 def break_ticket_inserts(db) -> None:

@@ -44,7 +44,7 @@ def test_a_step_survives_a_restart_of_the_database(call, db, demo, clock):
     assert killed >= 1
     caller.press("1")  # the next step: the caller hears nothing odd
     assert not apology(caller.text) and not caller.hung_up
-    caller.hears("What type of service")
+    caller.hears("Type of service")
     assert db.scalar(select(Call.turn)) == 2
 
 

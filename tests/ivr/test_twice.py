@@ -248,11 +248,11 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
 
 
 def test_a_late_duplicate_of_turn_three_is_answered_as_turn_three(call, db, demo, clock):
-    caller = call(from_="+15551230001").press("2").press("1").press("1")
+    caller = call(from_="+15551230001").press("2").press("1").speak("The printer jams")
     third = caller.requests[-1]
     assert third[0].endswith("?t=3")
     turn_three = db.scalar(select(Call.last_response))
-    caller.press("1001").press("1")  # turns 4 and 5
+    caller.press("1").press("1")  # turns 4 and 5: hardware, her printer on file
     turn, events = db.scalar(select(Call.turn)), count(db, TicketEvent)
     assert turn == 5
     # Twilio's retry of turn 3 arrives after turns 4 and 5 were taken.

@@ -45,9 +45,9 @@ def post_signed(client, path: str, params: dict):
 
 def full_intake(call, key: str, from_: str = "+12025550147") -> str:
     caller = call(from_=from_).press(key).press("1")
-    caller.speak("Jane Doe").press("1").speak("Finance").speak("Building B, room 12")
+    caller.speak("Jane Doe").speak("Finance").speak("Building B, room 12")
     caller.press("1")  # keep caller ID as the callback number
-    caller.press("40001").press("1")
+    caller.press("40001")
     report_problem(caller)
     number = ticket_number_heard(caller)
     caller.press("2")  # no other problem: on to the queue

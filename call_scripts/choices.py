@@ -1,0 +1,173 @@
+"""Two shortcuts of the intake, run by the interpreter: a choice by key from a list the host
+found (``pick``: "about your Dell Latitude, press 1"), and a menu's option guessed from what the
+caller said and confirmed in one prompt (``guess``: "That sounds like a network problem").
+
+``Choosing`` is mixed into the interpreter's run: it uses its state, fields, ``say``, ``log``,
+``goto``, ``run`` and ``fail``.
+"""
+
+from __future__ import annotations
+
+import copy
+from typing import Any
+
+from . import answers
+from .actions import Gather, Input, Say, Turn
+from .fields import lookup
+from .model import GuessStep, MenuStep, PickStep, Prompt, Script
+
+MAX_ITEMS = 8  # keys 1-8 for the items, the next one for "other"
+
+
+def items_of(fields: dict[str, Any], step: PickStep) -> list[dict[str, Any]]:
+    """The items offered: those of the list field that have a label, at most MAX_ITEMS."""
+    found = lookup(fields, step.items)
+    if not isinstance(found, list):
+        return []
+    return [i for i in found if isinstance(i, dict) and i.get("label")][:MAX_ITEMS]
+
+
+def guess(script: Script, step: GuessStep, fields: dict[str, Any], language: str) -> str | None:
+    """The key of the menu option whose words the caller's words match most; None when no
+    option matches, or two match as well as each other."""
+    menu = script.step(step.menu)
+    spoken = str(lookup(fields, step.from_) or "").lower()
+    if not spoken or not isinstance(menu, MenuStep):
+        return None
+    scores = {key: sum(answers.said(w, spoken) for w in option.words.get(language, []))
+              for key, option in menu.options.items()}
+    best = max(scores.values(), default=0)
+    top = [key for key, score in scores.items() if score == best]
+    return top[0] if best > 0 and len(top) == 1 else None
+
+
+class Choosing:
+    """The pick and guess steps, for the interpreter's run."""
+
+    script: Script
+    state: dict[str, Any]
+    actions: list[Any]
+
+    @property
+    def fields(self) -> dict[str, Any]:
+        return self.state["fields"]
+
+    # the run's own
+    def say(self, prompt: Prompt) -> Say:
+        raise NotImplementedError
+
+    def log(self, kind: str, text: str, /, **data: Any) -> None:
+        raise NotImplementedError
+
+    def goto(self, name: str) -> None:
+        raise NotImplementedError
+
+    def run(self) -> Turn:
+        raise NotImplementedError
+
+    def fail(self, step: Any, reason: str, event: Input | None,
+             sorry: Prompt | None = None) -> Turn:
+        raise NotImplementedError
+
+    def _ask(self, says: tuple[Say, ...], step: Any, hints: str | None = None) -> None:
+        lang = self.state["language"]
+        self.actions.append(Gather(says, "dtmf" if hints is None else "dtmf speech", lang,
+                                   step.timeout or self.script.defaults.timeout, num_digits=1,
+                                   hints=hints))
+        self.state["mode"] = "input"
+
+    def _said_with(self, prompt: Prompt, **extra: Any) -> Say:
+        saved = {k: self.fields.get(k) for k in extra}
+        self.fields.update(extra)
+        try:
+            return self.say(prompt)
+        finally:
+            for k, v in saved.items():
+                if v is None:
+                    self.fields.pop(k, None)
+                else:
+                    self.fields[k] = v
+
+    # -- one spoken answer settling other menus too: "my team, with difficulty" -----------
+
+    def also_settle(self, step: MenuStep, event: Input) -> None:
+        if not event.speech or event.digits:
+            return
+        for name in step.also:
+            other = self.script.step(name)
+            key = answers.menu_choice(other, event, self.state["language"])
+            if key is None:
+                continue
+            chosen = other.options[key].set
+            if other.field:
+                self.fields[other.field] = key
+            self.fields.update(copy.deepcopy(chosen))
+            said = {k: v for k, v in chosen.items() if isinstance(v, (str, int))}
+            shown = ", ".join(f"{k}={v}" for k, v in chosen.items()) or f"option {key}"
+            asked = step.field or self.state["step"]
+            self.log("answer", f"{other.field or name}: {shown} (said with {asked})",
+                     **{**said, "key": key})
+
+    # -- pick: "about your Dell Latitude, press 1" ------------------------------------------
+
+    def enter_pick(self, step: PickStep, prefix: tuple[Say, ...]) -> None:
+        items = items_of(self.fields, step)
+        if not items:
+            self.goto(step.other_next)
+            return
+        says = tuple(self._said_with(step.prompt, item=i["label"], key=str(n))
+                     for n, i in enumerate(items, 1))
+        other = self._said_with(step.other, key=str(len(items) + 1))
+        self._ask(prefix + says + (other,), step)
+
+    def pick(self, step: PickStep, event: Input) -> Turn:
+        items = items_of(self.fields, step)
+        key = event.digits or ""
+        if key == str(len(items) + 1):
+            self.log("answer", f"{step.items}: none of them", key=key)
+            self.goto(step.other_next)
+            return self.run()
+        if not key.isdigit() or not 1 <= int(key) <= len(items):
+            return self.fail(step, "not understood", event)
+        item = items[int(key) - 1]
+        chosen = copy.deepcopy(item.get("set") or {})
+        self.fields.update(chosen)
+        self.log("answer", f"{step.items}: {item['label']}", key=key,
+                 **{k: v for k, v in chosen.items() if isinstance(v, (str, int))})
+        self.goto(step.next)
+        return self.run()
+
+    # -- guess: "That sounds like a network problem; press 1 if right, 2 to choose" ----------
+
+    def enter_guess(self, step: GuessStep, prefix: tuple[Say, ...]) -> None:
+        lang = self.state["language"]
+        key = guess(self.script, step, self.fields, lang)
+        menu = self.script.step(step.menu)
+        name = menu.options[key].name if key is not None else None
+        if key is None or name is None:
+            self.goto(step.menu)
+            return
+        says = (self._said_with(step.prompt, guess=name),)
+        self._ask(prefix + says, step, answers.yes_no_hints(self.script, lang))
+
+    def guessed(self, step: GuessStep, event: Input) -> Turn:
+        key = guess(self.script, step, self.fields, self.state["language"])
+        answer = answers.yes_no(self.script, self.state["language"], event)
+        menu = self.script.step(step.menu)
+        if answer is None or key is None:
+            return self.fail(step, "not understood", event)
+        if answer is False:
+            self.log("answer", f"{menu.field or step.menu}: guess {key} refused", key=key,
+                     guess=key, confirmed=False)
+            self.goto(step.menu)
+            return self.run()
+        option = menu.options[key]
+        if menu.field:
+            self.fields[menu.field] = key
+        self.fields.update(copy.deepcopy(option.set))
+        said = {k: v for k, v in option.set.items() if isinstance(v, (str, int))}
+        chosen = ", ".join(f"{k}={v}" for k, v in option.set.items()) or f"option {key}"
+        self.log("answer", f"{menu.field or step.menu}: {chosen} (guessed, confirmed)",
+                 **{**said, "key": key, "guess": key, "confirmed": True})
+        self.goto(option.next)
+        return self.run()

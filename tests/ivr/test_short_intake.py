@@ -1,0 +1,192 @@
+"""The shorter intake (issue 18), from the caller's side, in English, Italian and Malay: the
+type of service guessed from the problem and confirmed in one prompt (or refused, then the
+menu), a known caller's place confirmed once and equipment picked by key from the record, only
+what may be wrong read back, and who is affected said with whether they can work."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from tickets.models import Call, Customer, CustomerPhone, Ticket, TicketEvent
+
+from .test_intake import report_problem
+
+KNOWN = {
+    # a demo customer, the key for a new problem, the place on file confirmed, the problem,
+    # the guess, the equipment on file offered by key, what they were doing
+    "en-US": ("+15551230001", "2", "Is the equipment still at Building A, room 210?",
+              "The VPN drops every ten minutes", "That sounds like a network problem.",
+              "About your HP LaserJet M404, press 1.", "I was in a video call"),
+    "it-IT": ("+393331234567", "2", "L'apparecchiatura è ancora in Milano, piano 3?",
+              "La VPN cade ogni dieci minuti", "Sembra un problema di rete.",
+              "Per il Suo Lenovo ThinkPad T14, prema 1.", "Ero in videochiamata"),
+    "ms-MY": ("+60123456789", "1", "Adakah peralatan itu masih di Kuala Lumpur, tingkat 5?",
+              "VPN terputus setiap sepuluh minit", "Ini kedengaran seperti masalah rangkaian.",
+              "Untuk Dell OptiPlex 7090 anda, tekan 1.", "Saya sedang bermesyuarat"),
+}
+MENU = {"en-US": "Type of service: hardware, press 1.",
+        "it-IT": "Tipo di servizio: hardware, prema 1.",
+        "ms-MY": "Jenis perkhidmatan: perkakasan, tekan 1."}
+NEW = {"en-US": ("1", "I heard Jane Doe.", "Your department?"),
+       "it-IT": ("2", "Ho capito Jane Doe.", "Il Suo reparto?"),
+       "ms-MY": ("3", "Saya mendengar Jane Doe.", "Jabatan anda?")}
+BOTH = {"en-US": "my team, with difficulty", "it-IT": "il mio team, con difficoltà",
+        "ms-MY": "pasukan saya, dengan kesukaran"}
+
+
+def known_caller_at_the_problem(call, language):
+    number, new_problem, place, *_ = KNOWN[language]
+    caller = call(from_=number).press(new_problem)
+    caller.hears(place)  # confirmed once: not asked for name, department, number, account
+    caller.press("1")
+    return caller
+
+
+def tickets_of(db, caller):
+    call_id = db.scalar(select(Call.id).where(Call.sid == caller.call_sid))
+    return db.scalars(select(Ticket).where(Ticket.call_id == call_id)).all()
+
+
+@pytest.mark.parametrize("language", list(KNOWN))
+def test_a_guess_confirmed_and_the_equipment_on_file_picked_by_key(call, db, demo, clock,
+                                                                   language):
+    number, _, _, problem, guess, pick, before = KNOWN[language]
+    caller = known_caller_at_the_problem(call, language)
+    caller.speak(problem)
+    caller.hears(guess)
+    assert caller.prompt.num_digits == 1
+    caller.press("1")  # right: on as if chosen from the menu (the VPN self-service offer)
+    assert MENU[language] not in caller.text
+    caller.press("2")  # to open a ticket
+    caller.hears(pick)
+    assert caller.prompt.num_digits == 1
+    caller.press("1")  # the equipment on file
+    if language == "ms-MY":
+        caller.press("*")  # no configuration on file (Siti's): asked, skipped
+    caller.speak(before)
+    caller.press("1").press("3")  # just them; they cannot work
+
+    customer = db.scalar(select(Customer).join(CustomerPhone)
+                         .where(CustomerPhone.number == number))
+    [ticket] = tickets_of(db, caller)
+    device = next(e for e in customer.equipment if not e.licence_number)
+    assert ticket.category == "network" and ticket.problem == problem
+    assert ticket.equipment == f"{device.model} ({device.asset_tag})"
+    assert ticket.configuration == device.configuration
+    assert ticket.location == customer.location and ticket.caller_name == customer.name
+    assert ticket.callback_number == number and ticket.account_number == customer.account_number
+    assert ticket.priority == "critical_situation"
+    assert " ".join(ticket.number) in caller.text
+    timeline = [e.text for e in ticket.events]
+    assert any("(guessed, confirmed)" in t for t in timeline)
+    assert any(device.model in t for t in timeline if t.startswith("caller.devices"))
+
+
+@pytest.mark.parametrize("language", list(KNOWN))
+def test_a_guess_refused_gives_the_menu(call, db, demo, clock, language):
+    _, _, _, problem, guess, pick, _ = KNOWN[language]
+    caller = known_caller_at_the_problem(call, language)
+    caller.speak(problem).hears(guess)
+    caller.press("2")  # not that: the menu, once
+    caller.hears(MENU[language])
+    caller.press("1").hears(pick)  # hardware: on to the equipment on file
+    events = db.scalars(select(TicketEvent.text).where(TicketEvent.kind == "answer")).all()
+    assert any("guess 3 refused" in t for t in events)
+
+
+def test_a_guess_refused_by_saying_no(call, demo, clock):
+    caller = known_caller_at_the_problem(call, "it-IT")
+    caller.speak("La VPN cade ogni dieci minuti").hears("Sembra un problema di rete.")
+    caller.speak("no").hears(MENU["it-IT"])
+
+
+def test_words_that_guess_nothing_go_straight_to_the_menu(call, demo, clock):
+    caller = known_caller_at_the_problem(call, "en-US")
+    caller.speak("It makes a strange noise")
+    assert "sounds like" not in caller.text
+    caller.hears(MENU["en-US"])
+
+
+def test_other_equipment_than_the_record_is_described(call, db, demo, clock):
+    caller = known_caller_at_the_problem(call, "en-US")
+    caller.speak("The printer jams").hears("That sounds like a hardware problem.").press("1")
+    caller.hears("About your HP LaserJet M404, press 1. About other equipment, press 2.")
+    caller.press("2").hears("Say the model of the equipment")
+
+
+def test_a_known_caller_who_has_moved_says_where(call, db, demo, clock):
+    caller = call(from_="+15551230001").press("2").hears("Is the equipment still at")
+    caller.press("2").hears("Where is the equipment?")
+    caller.speak("Building C, room 7")
+    caller.hears("In a few words, what is the problem?")  # the callback number is on file
+    assert "call you back" not in caller.text
+    report_problem(caller, service="5", impact="1", urgency="1")
+    [ticket] = tickets_of(db, caller)
+    assert ticket.location == "Building C, room 7"
+    assert ticket.callback_number == "+15551230001"
+
+
+@pytest.mark.parametrize("language", list(NEW))
+def test_a_low_confidence_answer_is_read_back(call, demo, clock, language):
+    key, read_back, department = NEW[language]
+    caller = call(from_="+12025550147").press(key).press("1")
+    caller.speak("Jane Doe", confidence=0.45)
+    caller.hears(read_back)
+    assert department not in caller.text
+    caller.press("1").hears(department)
+
+
+@pytest.mark.parametrize("language", list(NEW))
+def test_a_high_confidence_answer_is_not_read_back(call, db, demo, clock, language):
+    key, read_back, department = NEW[language]
+    caller = call(from_="+12025550147").press(key).press("1")
+    caller.speak("Jane Doe", confidence=0.91)
+    caller.hears(department)
+    assert read_back not in caller.text and "Jane Doe" not in caller.text
+    events = db.scalars(select(TicketEvent.text).where(TicketEvent.kind == "answer")).all()
+    assert "name: Jane Doe (speech, confidence 0.91)" in events
+
+
+def test_a_long_keyed_number_is_read_back_and_a_short_one_is_not(call, demo, clock):
+    caller = call(from_=None).press("1").press("1")  # no caller ID
+    caller.speak("Jane Doe").speak("Finance").speak("Room 4")
+    caller.press("2025550188").hears("I have 1 2 0 2 5 5 5 0 1 8 8.")  # ten keys: read back
+    caller.press("1")
+    caller.press("40001")  # five keys: taken as keyed
+    assert "I have account" not in caller.text
+    caller.hears("Found Alice Johnson")
+
+
+def test_a_menu_choice_is_never_read_back(call, demo, clock):
+    caller = call(from_="+12025550147").press("1")
+    caller.press("1")
+    assert "I have" not in caller.text and "If right" not in caller.text
+    caller.hears("Your full name, please.")
+
+
+@pytest.mark.parametrize("language", list(KNOWN))
+def test_who_is_affected_said_with_whether_they_can_work_is_one_answer(call, db, demo, clock,
+                                                                       language):
+    _, _, _, problem, guess, pick, before = KNOWN[language]
+    caller = known_caller_at_the_problem(call, language)
+    caller.speak(problem).hears(guess)
+    caller.press("1").press("2").press("1")  # network; open a ticket; the equipment on file
+    if language == "ms-MY":
+        caller.press("*")  # no configuration on file (Siti's): asked, skipped
+    caller.speak(before)
+    caller.speak(BOTH[language])  # team + impaired: no second question
+    [ticket] = tickets_of(db, caller)
+    assert ticket.answers["impact"] == "team" and ticket.answers["urgency"] == "impaired"
+    assert ticket.priority == "critical_situation"  # the matrix: team x impaired
+    assert " ".join(ticket.number) in caller.text
+
+
+def test_a_scheduled_change_is_one_key(call, db, demo, clock):
+    caller = known_caller_at_the_problem(call, "en-US")
+    caller.speak("It makes a strange noise").press("5")  # something else
+    caller.speak("We are moving offices")
+    caller.hears("A scheduled change, such as a move, press 4.")
+    caller.press("4")
+    [ticket] = tickets_of(db, caller)
+    assert ticket.priority == "planned_event"
