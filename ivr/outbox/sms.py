@@ -14,15 +14,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
 from babel.dates import format_date, format_time
-from requests import RequestException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.rest import Client
+from twilio.base.exceptions import TwilioRestException
 
 from call_scripts.sms import SmsTexts, shipped_sms
 from tickets import outbox, versions
@@ -31,8 +29,12 @@ from tickets.outbox import OutboxEvent, Topic
 from tickets.phones import mask_numbers
 
 from ..outbound import rules
+from ..rest_errors import rest_errors
 from .deliverer import Parcel, Sent
 from .settings import SmsSettings
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 
@@ -277,7 +279,7 @@ class SmsChannel:
                                f"code {exc.code})")
             return Sent(parcel, False, why, transient=transient and exc.code not in PERMANENT,
                         code=exc.status)
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             return Sent(parcel, False, f"Twilio could not be reached: "
                         f"{exc.__class__.__name__}", transient=True)
 

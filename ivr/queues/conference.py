@@ -20,12 +20,10 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from requests import RequestException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from twilio.base.exceptions import TwilioException
-from twilio.rest import Client
 
 from tickets import TicketError, timeline, workflow
 from tickets.models import Agent, Call, Conference, Participant, QueueEntry, Ticket
@@ -39,7 +37,11 @@ from tickets.statuses import (
 )
 from tickets.versions import live_policy
 
+from ..rest_errors import rest_errors
 from . import agents, service
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 
@@ -207,7 +209,7 @@ class Conferences:
                 url=self.urls.analyst(entry.id, conference.id, agent.id),
                 status_callback=self.urls.leg_status(leg.id), status_callback_method="POST",
                 status_callback_event=LEG_EVENTS, timeout=ANALYST_RING_SECONDS)
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             leg.status = ParticipantStatus.MISSED
             log.warning("dialling analyst %s into conference %s failed: %s", agent.id,
                         conference.id, exc)
@@ -222,7 +224,7 @@ class Conferences:
         try:
             self.client().conferences(conference.sid or conference.name) \
                 .participants(leg.call_sid).update(**changes)
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             raise ConferenceError(f"Twilio refused the change ({exc})") from None
 
     def remove_leg(self, conference: Conference, leg: Participant) -> None:
@@ -232,7 +234,7 @@ class Conferences:
         try:
             self.client().conferences(conference.sid or conference.name) \
                 .participants(leg.call_sid).delete()
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             raise ConferenceError(f"Twilio refused the change ({exc})") from None
 
     def escalate(self, session: Session, conference: Conference, leg: Participant,
@@ -381,7 +383,7 @@ class Conferences:
                     status_callback=self.urls.leg_status(leg.id),
                     status_callback_method="POST", status_callback_event=LEG_EVENTS,
                     **options)
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             leg.status = ParticipantStatus.MISSED
             session.commit()
             raise ConferenceError(f"Twilio would not ring you ({exc})") from None
@@ -421,7 +423,7 @@ class Conferences:
         """Move the caller's call to ``url`` (out of the conference)."""
         try:
             self.client().calls(call_sid).update(url=url, method="POST")
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             log.warning("moving a caller out of their conference failed: %s", exc)
             return False
         return True
