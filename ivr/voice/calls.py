@@ -176,7 +176,7 @@ def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
     or the turn has an effect (open a ticket, look up the caller, ...), the turn runs again
     from the locked row, through the ORM for effects.
     """
-    row = session.execute(_READ_TURN, {"sid": form["CallSid"]}).first()
+    row = session.connection().execute(_READ_TURN, {"sid": form["CallSid"]}).first()
     if row is None or row.state is None or row.script_version_id is None:
         return None
     about_ticket(ticket_number(row.state))
@@ -217,7 +217,7 @@ def _apply(session: Session, call_id: int, said: _Said, now: datetime) -> bool:
     if not saved.rowcount:
         return False  # the call moved on since it was read: run the turn again, locked
     if said.events:
-        session.execute(_ADD_EVENTS, said.events)
+        session.connection().execute(_ADD_EVENTS, said.events)
     if said.hands_over:
         intake_over(session, call_id, now)
     return True
@@ -227,7 +227,7 @@ def _locked_step(session: Session, line: LineConfig, form: dict[str, str], numbe
                  now: datetime, taken_before: int, turn: Turn) -> str | None:
     """The turn from the locked call: an effect's turn, or one whose call moved on since it
     was read (then computed again from what the call holds now)."""
-    row = session.execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
+    row = session.connection().execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
     if row is None or row.state is None or row.script_version_id is None:
         return None
     if number <= row.turn:
