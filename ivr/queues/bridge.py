@@ -17,13 +17,13 @@ from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
-from twilio.base.exceptions import TwilioException
 
 from tickets import timeline
 from tickets.models import Agent, Call, OutboundCall, QueueEntry
 from tickets.statuses import AgentStatus, OutboundKind, OutboundStatus, QueueStatus
 from tickets.versions import live_policy
 
+from ..rest_errors import rest_errors
 from . import agents, hold, routing, service
 from .lineup import as_agent, as_waiting, holding_in_order, tier_rules, ts
 
@@ -157,13 +157,11 @@ class Router:
         return list(self.pool().map(lambda claim: self._dequeue(client, claim), claims))
 
     def _dequeue(self, client: Client, claim: Bridge) -> str | None:
-        from requests import RequestException  # loaded with the Twilio client
-
         try:
             client.queues(claim.queue_sid).members(claim.call_sid).update(
                 url=self.bridge_url(claim.entry_id, claim.agent_id, claim.attempt),
                 method="POST")
-        except (TwilioException, RequestException) as exc:  # refused, or unreachable
+        except rest_errors() as exc:  # refused, or unreachable
             return str(exc) or type(exc).__name__
         return None
 
