@@ -18,7 +18,9 @@
    - ours: ``estimate_wait`` of a snapshot of what a live system knows then
      (``routing.place_in_line``: the place among callers the same agents could take, and the
      serving agents who fit; which are free, how far into their calls the busy ones are, how
-     much wrap-up is left; the last 50 handle times in the caller's open tiers);
+     much wrap-up is left; the last 50 handle times in the caller's open tiers; and the same
+     for each higher tier the policy's wait will open to the caller later, from then on, as
+     ``ivr.queues.lineup`` gives them to the live estimate);
    - naive: ``naive_estimate(position, mean of the same 50 handle times)``;
    and compares both with the actual wait of those who were answered (callers who gave up have
    no actual wait and are left out, as are callers who never waited). The last line printed
@@ -242,11 +244,11 @@ def simulate_day(seed: int, policy, tier_sizes: dict[int, int]) -> Day:
     waiting: dict[int, routing.Waiting] = {}
     recent: deque[tuple[int, float]] = deque(maxlen=20 * RECENT)  # (tier, handle time)
 
-    def snapshot(me: routing.Waiting, now: float) -> tuple[estimator.Snapshot, float, int]:
-        views = [a.view() for a in agents]
-        position, serving = routing.place_in_line(me, waiting.values(), views, now, rules)
-        staffed = {a.tier for a in views if a.status != "offline"}
-        mine = routing.eligible_tiers(me, now, rules, staffed)
+    def pool(me: routing.Waiting, now: float, at: float, views: list[routing.Agent],
+             staffed: set[int]) -> estimator.Stage:
+        """The agents who may take ``me`` at ``at`` (>= now), as known ``now``."""
+        position, serving = routing.place_in_line(me, waiting.values(), views, at, rules)
+        mine = routing.eligible_tiers(me, at, rules, staffed)
         free = sum(1 for a in serving if a.status == "available")
         busy = [now - by_id[a.id].call_started for a in serving if a.status == "on_call"]
         wrapping = [by_id[a.id].wrap_ends - now for a in serving if a.status == "wrap_up"]
@@ -257,11 +259,24 @@ def simulate_day(seed: int, policy, tier_sizes: dict[int, int]) -> Day:
                 if len(handles) == RECENT:
                     break
         handles.reverse()
-        snap = estimator.Snapshot(position=position, free_agents=free, busy_elapsed=busy,
-                                  handle_times=handles, default_handle_time=300.0,
-                                  wrap_up_seconds=WRAP_UP, wrapping_remaining=wrapping)
+        return estimator.Stage(at - now, position, free, busy, handles, wrapping)
+
+    def snapshot(me: routing.Waiting, now: float) -> tuple[estimator.Snapshot, float, int]:
+        views = [a.view() for a in agents]
+        staffed = {a.tier for a in views if a.status != "offline"}
+        first = pool(me, now, now, views, staffed)
+        later = [pool(me, now, now + opens, views, staffed)
+                 for opens in routing.later_openings(me, now, rules, staffed)]
+        snap = estimator.Snapshot(position=first.position, free_agents=first.free_agents,
+                                  busy_elapsed=first.busy_elapsed,
+                                  handle_times=first.handle_times, default_handle_time=300.0,
+                                  wrap_up_seconds=WRAP_UP,
+                                  wrapping_remaining=first.wrapping_remaining,
+                                  later=later)
+        handles = first.handle_times
         aht = statistics.fmean(handles) if handles else 300.0
-        return snap, aht, max(len(serving), 1)
+        serving = first.free_agents + len(first.busy_elapsed) + len(first.wrapping_remaining)
+        return snap, aht, max(serving, 1)
 
     def dispatch(now: float) -> None:
         if not waiting:

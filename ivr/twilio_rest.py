@@ -5,6 +5,7 @@ scheduler and the CLI route exactly as the webhooks do."""
 from __future__ import annotations
 
 from collections.abc import Mapping
+from concurrent.futures import Executor, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
@@ -19,6 +20,7 @@ if TYPE_CHECKING:
 # twilio.rest and requests (about 10 MB) are imported when the first REST call is made, not by
 # every web worker at start: most workers only answer webhooks with TwiML.
 
+REST_THREADS = 4  # REST requests of one routing pass made side by side
 BRIDGE_ENDPOINT = "voice.queue_bridge"  # the webhook a dequeued caller is sent to
 
 
@@ -65,11 +67,21 @@ def public_url(app: Flask, endpoint: str, **values: Any) -> str:
     return app.config["PUBLIC_BASE_URL"] + path
 
 
+def pool(app: Flask) -> Executor:
+    """The app's threads for REST requests made side by side (started on first use, in the
+    process that uses them: a gunicorn worker, the scheduler)."""
+    if "twilio_pool" not in app.extensions:
+        app.extensions["twilio_pool"] = ThreadPoolExecutor(max_workers=REST_THREADS,
+                                                           thread_name_prefix="twilio")
+    return app.extensions["twilio_pool"]
+
+
 def router(app: Flask) -> Router:
     """Routing through the app's Twilio account, callers sent to its bridge webhook."""
     return Router(client=lambda: client(app),
                   bridge_url=lambda entry_id, agent_id, attempt: public_url(
-                      app, BRIDGE_ENDPOINT, e=entry_id, a=agent_id, b=attempt))
+                      app, BRIDGE_ENDPOINT, e=entry_id, a=agent_id, b=attempt),
+                  pool=lambda: pool(app))
 
 
 def conferences(app: Flask) -> Conferences:

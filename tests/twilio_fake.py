@@ -91,6 +91,7 @@ class FakeTwilio:
         self.removed: list[dict[str, Any]] = []  # Participants/{CallSid}.json deletes
         self.dequeued: list[dict[str, Any]] = []  # Queues/{Sid}/Members/{CallSid}.json
         self.refuse: set[str] = set()  # operations answered with Twilio's error
+        self.refuse_members: set[str] = set()  # CallSids whose dequeue Twilio refuses
         if calls:
             rsps.add_callback(responses.POST, CALLS, callback=self.create_call)
         rsps.add_callback(responses.POST, CALL, callback=self.update_call)
@@ -157,6 +158,10 @@ class FakeTwilio:
         form = form_of(request.body)
         if refused := self._refused("update_member"):
             return refused
+        if call_sid in self.refuse_members:
+            return 400, {}, json.dumps({"code": 21220, "message": "Invalid call state",
+                                        "more_info": "https://www.twilio.com/docs/errors/21220",
+                                        "status": 400})
         self.dequeued.append({"queue": queue_sid, "call": call_sid, "url": form["Url"]})
         return answer("update_member", call_sid=call_sid, queue_sid=queue_sid, position=1,
                       wait_time=0)

@@ -7,7 +7,7 @@ from typing import Any
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, ExceptionContext
-from sqlalchemy.orm import DeclarativeBase, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -78,8 +78,13 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL", connect_timeout: flo
 
         @event.listens_for(engine, "begin")
         def _on_begin(conn):
-            if conn.get_execution_options().get("isolation_level") != "AUTOCOMMIT":
-                conn.exec_driver_sql("BEGIN IMMEDIATE")
+            options = conn.get_execution_options()
+            if options.get("isolation_level") == "AUTOCOMMIT":
+                return
+            if options.get(READS_FIRST):
+                conn.exec_driver_sql("BEGIN")
+                return
+            conn.exec_driver_sql("BEGIN IMMEDIATE")
 
         return engine
     # No pre-ping: it costs a round trip per request. Stale connections are recycled, and a
@@ -128,6 +133,29 @@ def keep_rows_out_of_errors(engine: Engine) -> None:
         wrapped = context.sqlalchemy_exception
         if wrapped is not None:
             wrapped.args = (f"({type(orig).__module__}.{type(orig).__name__}) {text}",)
+
+
+READS_FIRST = "tickets_reads_first"  # a connection's execution option: see begin_reading
+
+
+def begin_reading(session: Session) -> None:
+    """Open the session's transaction for reading only, so that work computed from what it
+    reads holds no write lock (SQLite: a deferred BEGIN instead of BEGIN IMMEDIATE, so other
+    writers go on). Call before the session's first statement, and ``begin_writing`` before
+    its first write: what is written must be guarded against what changed since it was read
+    (an UPDATE ... WHERE of the value read, redone when it matched nothing)."""
+    session.connection(execution_options={READS_FIRST: True})
+    session.info[READS_FIRST] = True
+
+
+def begin_writing(session: Session) -> None:
+    """End the read begun by ``begin_reading`` (if any): the next statement takes the write
+    lock. On SQLite the read transaction is ended (nothing was written in it); on PostgreSQL
+    the same transaction goes on (its rows are locked as they are written)."""
+    if not session.info.pop(READS_FIRST, False):
+        return
+    if session.get_bind().dialect.name == "sqlite":
+        session.rollback()
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

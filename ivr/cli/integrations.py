@@ -6,14 +6,14 @@ import click
 from flask import current_app
 from flask.cli import AppGroup
 
-from ..outbox.webhooks import new_secret
-
 cli = AppGroup("integrations", help="Webhooks, SMS and ticket systems (INTEGRATIONS_FILE).")
 
 
 @cli.command("new-secret")
 def integrations_new_secret() -> None:
     """Print a fresh webhook signing secret (give it to the receiver and to secret_env)."""
+    from ..outbox.webhooks import new_secret  # loads requests: only for this command
+
     click.echo(new_secret())
 
 

@@ -23,11 +23,10 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from requests import RequestException
 from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
-from twilio.base.exceptions import TwilioException, TwilioRestException
+from twilio.base.exceptions import TwilioRestException
 from twilio.rest import Client
 
 from tickets import bookings
@@ -36,6 +35,7 @@ from tickets.phones import mask_numbers
 from tickets.statuses import OutboundKind, OutboundStatus
 
 from ..queues.agents import release_callback_agent
+from ..rest_errors import rest_errors
 from . import gate, rules, tally
 from .batches import BatchWorker
 from .leader import DiallingLock
@@ -291,7 +291,7 @@ class Dispatcher(BatchWorker):
                 status_callback_event=STATUS_EVENTS, status_callback_method="POST",
                 machine_detection="DetectMessageEnd", timeout=ring_timeout)
             return Outcome(claim, sid=call.sid)
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             return Outcome(claim, error=_reason(exc), transient=_is_transient(exc))
 
     def _placed_before(self, client: Client, claim: Claim) -> str | None:

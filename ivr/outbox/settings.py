@@ -27,7 +27,6 @@ from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
-from standardwebhooks.webhooks import Webhook
 
 from tickets.outbox import WEBHOOK_TOPICS
 
@@ -96,6 +95,8 @@ def _is_secret(secret: str) -> bool:
     library takes."""
     if not secret.startswith("whsec_"):
         return False
+    from standardwebhooks.webhooks import Webhook  # with the first secret (it loads httpx)
+
     try:
         key = base64.b64decode(secret.removeprefix("whsec_"), validate=True)
         Webhook(secret)

@@ -14,14 +14,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import phonenumbers
-from requests import RequestException
 from sqlalchemy import select
 from sqlalchemy.orm import Session
-from twilio.base.exceptions import TwilioException, TwilioRestException
-from twilio.rest import Client
+from twilio.base.exceptions import TwilioRestException
 
 from call_scripts.moments import say_moment
 from call_scripts.sms import SmsTexts, shipped_sms
@@ -31,9 +29,13 @@ from tickets.outbox import OutboxEvent, Topic
 from tickets.phones import is_mobile, mask_numbers
 
 from ..outbound import rules
+from ..rest_errors import rest_errors
 from . import notices
 from .deliverer import Parcel, Sent
 from .settings import SmsSettings
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 Text = tuple[str, str] | None  # (the number, the text), or None: no text for this event
 
@@ -296,7 +298,7 @@ class SmsChannel:
                                f"code {exc.code})")
             return Sent(parcel, False, why, transient=transient and exc.code not in PERMANENT,
                         code=exc.status)
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             return Sent(parcel, False, f"Twilio could not be reached: "
                         f"{exc.__class__.__name__}", transient=True)
 

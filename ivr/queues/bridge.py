@@ -10,19 +10,20 @@ from __future__ import annotations
 import heapq
 import logging
 from collections.abc import Callable
+from concurrent.futures import Executor
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
 from sqlalchemy import CursorResult, select, update
 from sqlalchemy.orm import Session
-from twilio.base.exceptions import TwilioException
 
 from tickets import timeline
 from tickets.models import Agent, Call, OutboundCall, QueueEntry
 from tickets.statuses import AgentStatus, OutboundKind, OutboundStatus, QueueStatus
 from tickets.versions import live_policy
 
+from ..rest_errors import rest_errors
 from . import agents, hold, routing, service
 from .lineup import as_agent, as_waiting, holding_in_order, tier_rules, ts
 
@@ -123,27 +124,46 @@ def bridge_failed(session: Session, bridge: Bridge, now: datetime, reason: str) 
 
 @dataclass(frozen=True)
 class Router:
-    """Routes through one Twilio account, sending dequeued callers to ``bridge_url``."""
+    """Routes through one Twilio account, sending dequeued callers to ``bridge_url``.
+
+    ``pool``: where the dequeue requests to Twilio run, side by side (None: one after another
+    in the caller's thread). They are made after the claims are committed, never inside a
+    transaction; what failed is put back in line from the caller's thread, in its session."""
 
     client: Callable[[], Client]
     bridge_url: BridgeUrl
+    pool: Callable[[], Executor] | None = None
 
     def route_now(self, session: Session, now: datetime) -> int:
         """Bridge waiting callers to free agents through Twilio; returns how many.
         Commits: the claims are visible to every worker before Twilio is asked."""
         claims = claim_bridges(session, now)
         session.commit()
-        if claims:
-            from requests import RequestException  # loaded with the Twilio client
-        for claim in claims:
-            try:
-                self.client().queues(claim.queue_sid).members(claim.call_sid).update(
-                    url=self.bridge_url(claim.entry_id, claim.agent_id, claim.attempt),
-                    method="POST")
-            except (TwilioException, RequestException) as exc:  # refused, or unreachable
-                bridge_failed(session, claim, now, str(exc))
-                session.commit()
+        if not claims:
+            return 0
+        failed = [(claim, why) for claim, why in zip(claims, self._dequeue_all(claims),
+                                                     strict=True) if why is not None]
+        for claim, why in failed:
+            bridge_failed(session, claim, now, why)
+        if failed:
+            session.commit()
         return len(claims)
+
+    def _dequeue_all(self, claims: list[Bridge]) -> list[str | None]:
+        """Ask Twilio to move each claimed caller to the bridge; per claim, why it failed."""
+        client = self.client()
+        if self.pool is None or len(claims) == 1:
+            return [self._dequeue(client, claim) for claim in claims]
+        return list(self.pool().map(lambda claim: self._dequeue(client, claim), claims))
+
+    def _dequeue(self, client: Client, claim: Bridge) -> str | None:
+        try:
+            client.queues(claim.queue_sid).members(claim.call_sid).update(
+                url=self.bridge_url(claim.entry_id, claim.agent_id, claim.attempt),
+                method="POST")
+        except rest_errors() as exc:  # refused, or unreachable
+            return str(exc) or type(exc).__name__
+        return None
 
     def hold_pass(self, session: Session, entry: QueueEntry, queue_sid: str | None,
                   now: datetime) -> hold.HoldStep | None:

@@ -19,18 +19,20 @@ import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from requests import RequestException
 from sqlalchemy.orm import Session
-from twilio.base.exceptions import TwilioException
-from twilio.rest import Client
 
 from tickets import TicketError, workflow
 from tickets.models import Agent, Conference, Participant, QueueEntry, Ticket
 from tickets.statuses import ConferenceStatus, ParticipantRole, ParticipantStatus
 
+from ..rest_errors import rest_errors
 from . import agents, service
 from .legs import caller_leg, label_of, participants, record
+
+if TYPE_CHECKING:
+    from twilio.rest import Client
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +121,7 @@ class Conferences:
                 url=self.urls.analyst(entry.id, conference.id, agent.id),
                 status_callback=self.urls.leg_status(leg.id), status_callback_method="POST",
                 status_callback_event=LEG_EVENTS, timeout=ANALYST_RING_SECONDS)
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             leg.status = ParticipantStatus.MISSED
             log.warning("dialling analyst %s into conference %s failed: %s", agent.id,
                         conference.id, exc)
@@ -134,7 +136,7 @@ class Conferences:
         try:
             self.client().conferences(conference.sid or conference.name) \
                 .participants(leg.call_sid).update(**changes)
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             raise ConferenceError(f"Twilio refused the change ({exc})") from None
 
     def remove_leg(self, conference: Conference, leg: Participant) -> None:
@@ -144,7 +146,7 @@ class Conferences:
         try:
             self.client().conferences(conference.sid or conference.name) \
                 .participants(leg.call_sid).delete()
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             raise ConferenceError(f"Twilio refused the change ({exc})") from None
 
     def escalate(self, session: Session, conference: Conference, leg: Participant,
@@ -293,7 +295,7 @@ class Conferences:
                     status_callback=self.urls.leg_status(leg.id),
                     status_callback_method="POST", status_callback_event=LEG_EVENTS,
                     **options)
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             leg.status = ParticipantStatus.MISSED
             session.commit()
             raise ConferenceError(f"Twilio would not ring you ({exc})") from None
@@ -333,7 +335,7 @@ class Conferences:
         """Move the caller's call to ``url`` (out of the conference)."""
         try:
             self.client().calls(call_sid).update(url=url, method="POST")
-        except (TwilioException, RequestException) as exc:
+        except rest_errors() as exc:
             log.warning("moving a caller out of their conference failed: %s", exc)
             return False
         return True

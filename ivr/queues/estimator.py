@@ -25,6 +25,12 @@ count by ``t`` is a sum of many small chances, whose median sits near its mean).
 The typical handle time is the 5% trimmed mean of the recent handle times (one forgotten call
 of three hours does not swing it), or ``default_handle_time`` when there are none.
 
+A caller not answered by the agents serving them now may be taken by a higher tier's agents
+once the policy's wait opens that tier to them. Each such later stage (``Snapshot.later``) is
+the wider pool of agents and the caller's place in its wider line, as known now; the stage
+answers the caller at the first ``t`` from its opening on where the wider pool's ``N(t)``
+reaches that place. The estimate is the soonest of the first answer and the stages'.
+
 Deterministic, no I/O. Callers ahead who will give up, and callers who will come later and
 overtake, are not guessed at.
 """
@@ -43,6 +49,19 @@ RESOLUTION = 0.5  # seconds; precision of the estimate
 
 
 @dataclass(frozen=True)
+class Stage:
+    """The agents who may take the caller from ``opens_in`` seconds on (a higher tier opened
+    to them, with the agents serving them before), as known now."""
+
+    opens_in: float
+    position: int  # the caller's place among callers these agents could take then
+    free_agents: int
+    busy_elapsed: Sequence[float]
+    handle_times: Sequence[float]
+    wrapping_remaining: Sequence[float] = ()
+
+
+@dataclass(frozen=True)
 class Snapshot:
     """What is known, at the moment of asking, about the agents who can take this caller."""
 
@@ -53,6 +72,7 @@ class Snapshot:
     default_handle_time: float = 300.0
     wrap_up_seconds: float = 0.0  # after each call, before the agent is free again
     wrapping_remaining: Sequence[float] = ()  # for each agent in wrap-up, seconds still to go
+    later: Sequence[Stage] = ()  # higher tiers opening to the caller later, soonest first
 
 
 def typical_handle_time(handle_times: Sequence[float], default: float = 300.0) -> float:
@@ -123,28 +143,66 @@ def estimate_wait(s: Snapshot) -> float:
     """Seconds until the caller at ``s.position`` is answered, from the live snapshot."""
     if s.position <= s.free_agents:
         return 0.0
-    typical = typical_handle_time(s.handle_times, s.default_handle_time)
     wrap = max(float(s.wrap_up_seconds), 0.0)
-    cycle = typical + wrap
-    fresh = Remaining(0.0, s.handle_times, typical)
-    fixed = [0.0] * max(s.free_agents, 0)
-    lanes = [(wrap, fresh)] * len(fixed)
-    for e in s.busy_elapsed:
-        lanes.append((wrap, Remaining(max(float(e), 0.0), s.handle_times, typical)))
-    for r in s.wrapping_remaining:
-        r = max(float(r), 0.0)
-        fixed.append(r)
-        lanes.append((r + wrap, fresh))
-    if not lanes:
+    now = Stage(0.0, s.position, s.free_agents, s.busy_elapsed, s.handle_times,
+                s.wrapping_remaining)
+    best = _answered(now, s.default_handle_time, wrap)
+    if best is None:
         # Nobody can take this caller right now: assume a single agent will, from now on.
-        return naive_estimate(s.position, cycle)
-    target = s.position - 0.5
-    low, high = 0.0, cycle
-    while _freeings(lanes, fixed, cycle, high) < target:
-        low, high = high, high * 2
+        cycle = typical_handle_time(s.handle_times, s.default_handle_time) + wrap
+        best = naive_estimate(s.position, cycle)
+    for stage in s.later:
+        if stage.opens_in >= best:
+            break
+        found = _answered(stage, s.default_handle_time, wrap)
+        if found is not None:
+            best = min(best, found)
+    return best
+
+
+class _Pool:
+    """The expected number of times a group of agents becomes free by ``t`` (``_freeings``)."""
+
+    def __init__(self, free_agents: int, busy_elapsed: Sequence[float],
+                 handle_times: Sequence[float], wrapping_remaining: Sequence[float],
+                 default_handle_time: float, wrap: float):
+        typical = typical_handle_time(handle_times, default_handle_time)
+        self.cycle = typical + wrap
+        fresh = Remaining(0.0, handle_times, typical)
+        self.fixed = [0.0] * max(free_agents, 0)
+        self.lanes = [(wrap, fresh)] * len(self.fixed)
+        for e in busy_elapsed:
+            self.lanes.append((wrap, Remaining(max(float(e), 0.0), handle_times, typical)))
+        for r in wrapping_remaining:
+            r = max(float(r), 0.0)
+            self.fixed.append(r)
+            self.lanes.append((r + wrap, fresh))
+
+    def count(self, t: float) -> float:
+        return _freeings(self.lanes, self.fixed, self.cycle, t)
+
+
+def _answered(stage: Stage, default_handle_time: float, wrap: float) -> float | None:
+    """When this pool's freeings reach the caller's place, from the stage's opening on (None:
+    nobody in it)."""
+    main = _Pool(stage.free_agents, stage.busy_elapsed, stage.handle_times,
+                 stage.wrapping_remaining, default_handle_time, wrap)
+    if not main.lanes:
+        return None
+    count = main.count
+
+    target = stage.position - 0.5
+    low = stage.opens_in
+    if count(low) >= target:
+        return low
+    step = main.cycle
+    high = low + step
+    while count(high) < target:
+        low, step = high, step * 2
+        high = low + step
     while high - low > RESOLUTION:
         middle = (low + high) / 2
-        if _freeings(lanes, fixed, cycle, middle) >= target:
+        if count(middle) >= target:
             high = middle
         else:
             low = middle

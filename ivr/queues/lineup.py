@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
@@ -103,7 +104,9 @@ def callers_ahead(session: Session, me: QueueEntry, reach: list[routing.Reach]) 
 
 def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
                           pol: HoldPolicy) -> tuple[int, float]:
-    """The caller's place among those the same agents serve, and the estimated wait (s)."""
+    """The caller's place among those the same agents serve, and the estimated wait (s):
+    counting, when the wait would outlast the policy's wait for a higher tier, that tier's
+    agents from the moment it opens to the caller (``estimator.Stage``)."""
     t = ts(now)
     since: dict[int, float] = {}
     staff = []
@@ -113,7 +116,28 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
         since[i] = ts(status_since)
         staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
                                    status=status, idle_since=ts(idle_since)))
-    serving, reach = routing.serving_reach(as_waiting(entry), staff, t, tier_rules(pol))
+    rules = tier_rules(pol)
+    first = _stage(session, entry, staff, since, t, t, rules, pol)
+    snapshot = estimator.Snapshot(
+        position=first.position, free_agents=first.free_agents,
+        busy_elapsed=first.busy_elapsed, handle_times=first.handle_times,
+        wrap_up_seconds=float(pol.wrap_up_seconds),
+        wrapping_remaining=first.wrapping_remaining)
+    estimate = estimator.estimate_wait(snapshot)
+    staffed = {a.tier for a in staff}
+    later = [_stage(session, entry, staff, since, t, t + opens, rules, pol)
+             for opens in routing.later_openings(as_waiting(entry), t, rules, staffed)
+             if opens < estimate]  # a higher tier opening after the wait changes nothing
+    if later:
+        estimate = estimator.estimate_wait(replace(snapshot, later=later))
+    return first.position, estimate
+
+
+def _stage(session: Session, entry: QueueEntry, staff: list[routing.Agent],
+           since: dict[int, float], t: float, at: float, rules: routing.TierRules,
+           pol: HoldPolicy) -> estimator.Stage:
+    """The agents who may take the caller at ``at`` (from now on), as known at ``t``."""
+    serving, reach = routing.serving_reach(as_waiting(entry), staff, at, rules)
     place = callers_ahead(session, entry, reach) + 1
     busy = [t - since[a.id] for a in serving if a.status == AgentStatus.ON_CALL]
     wrapping = [max(0.0, pol.wrap_up_seconds - (t - since[a.id]))
@@ -123,12 +147,11 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
         select(QueueEntry.handled_seconds)
         .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(tiers))
         .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES)).all()
-    snapshot = estimator.Snapshot(
-        position=place,
+    return estimator.Stage(
+        opens_in=at - t, position=place,
         free_agents=sum(1 for a in serving if a.status == AgentStatus.AVAILABLE),
         busy_elapsed=busy, handle_times=[float(h) for h in reversed(handles) if h is not None],
-        wrap_up_seconds=float(pol.wrap_up_seconds), wrapping_remaining=wrapping)
-    return place, estimator.estimate_wait(snapshot)
+        wrapping_remaining=wrapping)
 
 
 def hold_state(entry: QueueEntry) -> hold.HoldState:

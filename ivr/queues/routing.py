@@ -102,6 +102,20 @@ def eligible_tiers(w: Waiting, now: float, rules: TierRules, staffed_tiers: set[
     return out
 
 
+def later_openings(w: Waiting, now: float, rules: TierRules, staffed_tiers: set[int]
+                   ) -> list[float]:
+    """The moments (seconds from now) at which a higher tier opens to this caller, soonest
+    first: the wait estimate counts their agents from then on."""
+    later: set[float] = set()
+    for t in range(w.tier + 1, rules.max_tier + 1):
+        if rules.skip_empty_tiers and t not in staffed_tiers:
+            continue
+        opens = _opens_after(w.tier, t, rules, staffed_tiers)
+        if opens is not None and w.joined_at + opens > now:
+            later.add(w.joined_at + opens - now)
+    return sorted(later)
+
+
 def _skills_fit(skills: frozenset[str], category: str | None) -> bool:
     return not skills or category is None or category in skills
 

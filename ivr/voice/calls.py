@@ -30,7 +30,7 @@ from call_scripts import (
     start,
 )
 from tickets import outbox, phones, timeline, versions
-from tickets.db import utcnow
+from tickets.db import begin_writing, utcnow
 from tickets.models import Call, OutboundCall, ScriptVersion, Ticket, TicketEvent
 from tickets.outbox import Topic
 from tickets.statuses import FINAL_STATUSES, CallStatus
@@ -145,61 +145,107 @@ def begin(session: Session, call: Call, version: versions.Live, fields: dict[str
 
 
 # Built once (their SQL and cache keys too): a turn only binds its values.
-_LOCK_TURN = select(Call.id, Call.turn, Call.state, Call.last_response, Call.script_version_id,
-                    Call.script_digest, Call.direction
-                    ).where(Call.sid == bindparam("sid")).with_for_update()
+_TURN_COLUMNS = (Call.id, Call.turn, Call.state, Call.last_response, Call.script_version_id,
+                 Call.script_digest, Call.direction)
+_READ_TURN = select(*_TURN_COLUMNS).where(Call.sid == bindparam("sid"))
+_LOCK_TURN = _READ_TURN.with_for_update()
 _SAVE_TURN = (update(Call).where(Call.id == bindparam("call_id"), Call.turn == bindparam("taken"))
               .values(state=bindparam("new_state"), language=bindparam("new_language"),
                       turn=bindparam("new_turn"), last_response=bindparam("new_response")))
 _ADD_EVENTS = insert(TicketEvent)
 
 
+@dataclass(frozen=True)
+class _Said:
+    """A turn without effects, computed from the call as read: what to write if the call is
+    still at the turn it was read at."""
+
+    taken: int
+    turn: Turn
+    body: str
+    events: list[dict[str, Any]]
+    hands_over: bool
+
+
 def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
          now: datetime) -> str | None:
     """The caller answered a prompt (or stayed silent). Returns TwiML, or None if unknown call.
 
-    Most turns only say something and add answers to the timeline: those take the short way,
-    in SQLAlchemy Core (one SELECT ... FOR UPDATE of the columns a turn needs, one guarded
-    UPDATE of the call, one INSERT of the timeline lines), committed by the webhook before the
-    TwiML is returned. A turn with an effect (open a ticket, look up the caller, ...) runs
-    through the ORM, from the same locked row.
+    The turn is computed from the call as read, before any write lock (the webhook begins with
+    ``begin_reading``): most turns only say something and add answers to the timeline, and
+    those are then written in SQLAlchemy Core (one guarded UPDATE of the call WHERE turn = N,
+    one INSERT of the timeline lines), committed by the webhook before the TwiML is returned.
+    If the guarded UPDATE matches nothing (a copy of this request applied a turn meanwhile),
+    or the turn has an effect (open a ticket, look up the caller, ...), the turn runs again
+    from the locked row, through the ORM for effects.
     """
-    row = session.execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
-    if row is None:
+    row = session.connection().execute(_READ_TURN, {"sid": form["CallSid"]}).first()
+    if row is None or row.state is None or row.script_version_id is None:
         return None
-    call_id, taken, state, last_response, version_id, digest, direction = row
-    if state is None or version_id is None:
-        return None
-    about_ticket(ticket_number(state))
-    if number <= taken:
-        return last_response  # a repeat of a step already taken: replay, apply nothing
-    script = versions.script_for_call(session, version_id, digest)
-    turn = advance(script, state, event_from(form))
-    if turn.effect is not None:
-        call = session.get(Call, call_id)
-        assert call is not None
-        return _finish_turn(session, call, script, turn, line, taken + 1, now)
+    about_ticket(ticket_number(row.state))
+    if number <= row.turn:
+        return row.last_response  # a repeat of a step already taken: replay, apply nothing
+    script = versions.script_for_call(session, row.script_version_id, row.script_digest)
+    turn = advance(script, row.state, event_from(form))
+    said = None if turn.effect is not None else _say(line, row, turn)
+    begin_writing(session)
+    if said is not None and _apply(session, row.id, said, now):
+        return said.body
+    return _locked_step(session, line, form, number, now, row.turn, turn)
+
+
+def _say(line: LineConfig, row: Any, turn: Turn) -> _Said:
+    """What a turn without effects says and adds to the timeline (no database)."""
     spoken: list[Any] = []
     events: list[dict[str, Any]] = []
     for action in turn.actions:
         if isinstance(action, Log):
             events.append(timeline.event_values(
-                action.kind, action.text, call_id=call_id, step=action.step,
+                action.kind, action.text, call_id=row.id, step=action.step,
                 ticket_id=_current_ticket_id(turn.state), data=action.data))
         elif not isinstance(action, Effect):
             spoken.append(action)
-    queue_url = line.queue_url if direction == "inbound" else line.connect_url
-    body = twiml.render(spoken, f"{line.step_url}?t={taken + 2}", queue_url)
+    queue_url = line.queue_url if row.direction == "inbound" else line.connect_url
+    body = twiml.render(spoken, f"{line.step_url}?t={row.turn + 2}", queue_url)
+    return _Said(row.turn, turn, body, events,
+                 row.direction == "inbound" and _hands_over(spoken))
+
+
+def _apply(session: Session, call_id: int, said: _Said, now: datetime) -> bool:
+    """Write a turn computed before the lock, if the call is still where it was read."""
     saved = session.connection().execute(_SAVE_TURN, {
-        "call_id": call_id, "taken": taken, "new_state": turn.state,
-        "new_language": turn.state["language"], "new_turn": taken + 1, "new_response": body})
+        "call_id": call_id, "taken": said.taken, "new_state": said.turn.state,
+        "new_language": said.turn.state["language"], "new_turn": said.taken + 1,
+        "new_response": said.body})
     if not saved.rowcount:
-        raise RuntimeError("the call's turn was taken meanwhile")  # the row is locked: never
-    if events:
-        session.execute(_ADD_EVENTS, events)
-    if direction == "inbound" and _hands_over(spoken):
+        return False  # the call moved on since it was read: run the turn again, locked
+    if said.events:
+        session.connection().execute(_ADD_EVENTS, said.events)
+    if said.hands_over:
         intake_over(session, call_id, now)
-    return body
+    return True
+
+
+def _locked_step(session: Session, line: LineConfig, form: dict[str, str], number: int,
+                 now: datetime, taken_before: int, turn: Turn) -> str | None:
+    """The turn from the locked call: an effect's turn, or one whose call moved on since it
+    was read (then computed again from what the call holds now)."""
+    row = session.connection().execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
+    if row is None or row.state is None or row.script_version_id is None:
+        return None
+    if number <= row.turn:
+        return row.last_response
+    script = versions.script_for_call(session, row.script_version_id, row.script_digest)
+    if row.turn != taken_before:
+        turn = advance(script, row.state, event_from(form))
+    if turn.effect is None:
+        said = _say(line, row, turn)
+        if not _apply(session, row.id, said, now):
+            raise RuntimeError("the call's turn was taken meanwhile")  # locked: never
+        return said.body
+    call = session.get(Call, row.id)
+    assert call is not None
+    return _finish_turn(session, call, script, turn, line, row.turn + 1, now)
 
 
 def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line: LineConfig,

@@ -33,7 +33,7 @@ def incoming(hook: Hook) -> str:
     return calls.answer(hook.session, line, hook.form, hook.now)
 
 
-@webhook("/step", needs_call_sid=True, replay=Replay.URL)
+@webhook("/step", needs_call_sid=True, replay=Replay.URL, reads_first=True)
 def step(hook: Hook) -> str:
     """The caller answered a prompt (?t= numbers the turn: a repeat of turn N, however late,
     is answered with turn N's TwiML)."""

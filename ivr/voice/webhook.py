@@ -24,6 +24,7 @@ from sqlalchemy.orm import Session
 from werkzeug.datastructures import MultiDict
 
 from tickets import phones
+from tickets.db import READS_FIRST, begin_reading, begin_writing
 
 from .. import clock, db
 from . import bp, params, replies, spool, twiml
@@ -157,7 +158,8 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
             missing: Callable[[], str] = fallback_twiml,
             on_failure: Callable[[], str] = fallback_twiml,
             replay: Replay = Replay.REQUEST,
-            spooled: Callable[[], str] | None = None) -> Callable[[Handler], Handler]:
+            spooled: Callable[[], str] | None = None,
+            reads_first: bool = False) -> Callable[[Handler], Handler]:
     """Register ``handler`` as the signed POST webhook at ``rule`` (see the module's doc).
 
     needs_call_sid: without a CallSid the request gets ``missing()`` and touches nothing.
@@ -165,6 +167,9 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
     replay: which requests are repeats of one another (``replies.Replay``).
     spooled: for a webhook carrying data, what Twilio is answered when the database is down
     and the request is kept in the spool instead (None: never spooled).
+    reads_first: the handler reads and computes before it writes, holding no write lock
+    meanwhile (``tickets.db.begin_reading``); it calls ``begin_writing`` before its first
+    write and guards what it writes against what changed since it read.
     """
 
     def decorate(handler: Handler) -> Handler:
@@ -177,6 +182,8 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
             if needs_call_sid and not form.get("CallSid"):
                 return xml(missing())
             session = db.session()
+            if reads_first:
+                begin_reading(session)
             hook = Hook(session, form, params.checked(request.args.to_dict()), clock.now())
             key = None if replay == Replay.NONE else replies.request_key(
                 replay, hook.call_sid, request.full_path.rstrip("?"),
@@ -187,10 +194,12 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
                     session.rollback()
                     return xml(earlier)  # a repeat: the same answer, nothing applied again
                 body = handler(hook)
+                begin_writing(session)
                 if key:
                     replies.keep_reply(session, key, body, hook.now)
                 session.commit()
             except Exception as exc:  # noqa: BLE001  a caller must hear something, never a 500
+                session.info.pop(READS_FIRST, None)
                 session.rollback()
                 body = _after_failure(exc, hook, key, replay, spooled, on_failure)
             return xml(body)

@@ -453,3 +453,29 @@ def test_the_place_told_is_the_place_among_callers_the_same_analysts_serve(db, d
         place, _wait = lineup.position_and_estimate(db, entry, MONDAY_10, pol)
         assert place == expected, entry.id
     assert len({lineup.position_and_estimate(db, e, MONDAY_10, pol)[0] for e in entries}) > 10
+
+
+def test_a_dequeue_twilio_refuses_puts_the_caller_back_in_line(app, call, db, demo, clock,
+                                                               twilio):
+    add_agent(db, "Ann", tier=1, status="on_call")
+    first = to_queue(call, number="+15551230001")
+    first.press("1")
+    clock.advance(30)
+    second = to_queue(call, number="+393331234567")
+    second.press("1")
+    bea, cal = add_agent(db, "Bea", tier=1), add_agent(db, "Cal", tier=1)
+    twilio.refuse_members.add(first.call_sid)  # the first caller's dequeue fails at Twilio
+
+    result = app.test_cli_runner().invoke(args=["ivr", "route"])  # both routed in one pass
+    assert result.exit_code == 0, result.output
+    assert [d["call"] for d in twilio.dequeued] == [second.call_sid]
+    assert entry_of(db, first).status == "waiting" and entry_of(db, first).agent_id is None
+    assert entry_of(db, second).status == "bridging"
+    statuses = {a.name: a.status for a in db.scalars(select(Agent).execution_options(
+        populate_existing=True)) if a.name in ("Bea", "Cal")}
+    assert sorted(statuses.values()) == ["available", "on_call"]  # the refused one's is free
+
+    twilio.refuse_members.clear()
+    first.wait()  # the next hold fetch puts them through to the analyst still free
+    assert [d["call"] for d in twilio.dequeued] == [second.call_sid, first.call_sid]
+    assert {bea.id, cal.id} == {entry_of(db, first).agent_id, entry_of(db, second).agent_id}

@@ -4,6 +4,7 @@ import pytest
 
 from ivr.queues.estimator import (
     Snapshot,
+    Stage,
     estimate_wait,
     expected_remaining,
     naive_estimate,
@@ -97,3 +98,22 @@ def test_the_first_of_many_busy_agents_frees_up_sooner_than_any_one_is_expected_
     assert expected_remaining(60.0, spread, 300.0) == pytest.approx(240, abs=10)
     assert estimate_wait(one_busy) == pytest.approx(240, abs=15)
     assert estimate_wait(ten_busy) < 150
+
+
+def test_a_higher_tier_opening_to_the_caller_shortens_a_long_wait():
+    # Tier 1: one analyst just started a call, the caller is 4th: about 4 calls away. After
+    # 120 s tier 2 opens to them, with two analysts free and nobody of theirs ahead.
+    alone = snap(4, busy=[0.0], handles=[300.0] * 20)
+    tier2 = Stage(opens_in=120.0, position=4, free_agents=2, busy_elapsed=[0.0],
+                  handle_times=[300.0] * 20)
+    assert estimate_wait(alone) == pytest.approx(1200, rel=0.05)
+    with_tier2 = estimate_wait(Snapshot(**{**alone.__dict__, "later": [tier2]}))
+    assert 120 <= with_tier2 < 400  # answered once tier 2 opens, not after 4 calls
+
+
+def test_a_higher_tier_that_opens_after_the_wait_changes_nothing():
+    short = snap(1, busy=[250.0], handles=[300.0] * 20)
+    later = Stage(opens_in=600.0, position=1, free_agents=3, busy_elapsed=[],
+                  handle_times=[300.0] * 20)
+    assert estimate_wait(Snapshot(**{**short.__dict__, "later": [later]})) \
+        == estimate_wait(short)

@@ -7,8 +7,6 @@ from __future__ import annotations
 
 from flask import abort, current_app, flash, jsonify, redirect, request, url_for
 from flask.typing import ResponseReturnValue
-from twilio.jwt.access_token import AccessToken
-from twilio.jwt.access_token.grants import VoiceGrant
 
 from tickets.models import Agent
 
@@ -45,6 +43,9 @@ def softphone_token() -> ResponseReturnValue:
     if not configured():
         return jsonify(error="the softphone is not set up on this line (TWILIO_API_KEY_SID, "
                              "TWILIO_API_KEY_SECRET, TWILIO_TWIML_APP_SID)"), 503
+    from twilio.jwt.access_token import AccessToken  # loads PyJWT: only for a softphone
+    from twilio.jwt.access_token.grants import VoiceGrant
+
     cfg = current_app.config
     identity = identity_of(agent)
     ttl = int(cfg["SOFTPHONE_TOKEN_SECONDS"])
