@@ -224,7 +224,7 @@ class SmsPlanner:
         name = "ticket_resolved" if event.data.get("survey_call") else "ticket_resolved_no_call"
         return ticket.callback_number, self._say(name, ticket.language, ticket=ticket.number)
 
-    def _incident_fixed(self, session: Session, event: OutboxEvent) -> tuple[str, str] | None:
+    def _incident_fixed(self, session: Session, event: OutboxEvent, now: datetime) -> Text:
         ticket = session.get(Ticket, event.ticket_id) if event.ticket_id else None
         incident = incidents.incident_of(session, ticket) if ticket is not None else None
         if ticket is None or incident is None or not ticket.callback_number:
