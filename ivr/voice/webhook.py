@@ -182,13 +182,13 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
             if needs_call_sid and not form.get("CallSid"):
                 return xml(missing())
             session = db.session()
-            if reads_first:
-                begin_reading(session)
             hook = Hook(session, form, params.checked(request.args.to_dict()), clock.now())
             key = None if replay == Replay.NONE else replies.request_key(
                 replay, hook.call_sid, request.full_path.rstrip("?"),
                 request.form.items(multi=True))
             try:
+                if reads_first:
+                    begin_reading(session)  # connects: a database down is answered below
                 earlier = _first_statement(session, key)
                 if earlier is not None:
                     session.rollback()
