@@ -34,6 +34,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
 
+from flask import Flask
 from sqlalchemy import func, insert, select
 from sqlalchemy.orm import Session
 
@@ -130,6 +131,56 @@ def bench_policy(cps: float) -> str:
                   text)
 
 
+def prepared_app(url: str, calls: int, cps: float) -> Flask:
+    """The line on a migrated database with the bench's policy and ``calls`` due calls."""
+    engine = make_engine(url)
+    migrate.upgrade(engine)
+    engine.dispose()
+    app = create_app({"DATABASE_URL": url, "PUBLIC_BASE_URL": "https://helpdesk.example",
+                      "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "bench"})
+    now = datetime.now(UTC)
+    with Session(app.extensions["engine"]) as session:
+        scripts.publish(session, "default", bench_policy(cps), "bench", "policy")
+        session.execute(insert(OutboundCall), [
+            {"kind": "status_update", "to_number": f"+1202555{i:04d}",
+             "due_at": now - timedelta(seconds=1), "status": "pending", "created_at": now}
+            for i in range(calls)])
+        session.commit()
+    return app
+
+
+def run_all(dispatchers: list) -> float:
+    """Every dispatcher dials until nothing is due; the seconds it took."""
+    started = time.monotonic()
+    threads = [threading.Thread(target=d.run_until_idle) for d in dispatchers]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    elapsed = time.monotonic() - started
+    for d in dispatchers:
+        d.close()
+    return elapsed
+
+
+def report(app: Flask, base: str, calls: int, elapsed: float) -> int:
+    """Rows placed, CallSids, calls the stand-in saw and duplicates; 0 when all went once."""
+    with Session(app.extensions["engine"]) as session:
+        placed = session.scalar(select(func.count()).where(OutboundCall.status == "placed"))
+        sids = session.scalar(select(func.count(func.distinct(OutboundCall.twilio_sid))))
+    app.extensions["engine"].dispose()
+    with urllib.request.urlopen(f"{base}/dialled", timeout=10) as reply:
+        dialled = json.load(reply)
+    duplicates = sum(n - 1 for n in dialled.values() if n > 1)
+    print(f"rows placed: {placed}; distinct CallSids recorded: {sids}; bookings dialled: "
+          f"{len(dialled)}; achieved {calls / elapsed:.0f} calls/s")
+    if placed != calls or len(dialled) != calls:
+        print("NOT ALL CALLS WERE PLACED")
+    print(f"{calls} calls: {elapsed:.1f} s")
+    print(f"duplicates: {duplicates}")
+    return 0 if placed == calls and duplicates == 0 else 1
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=10_000)
@@ -152,22 +203,10 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://127.0.0.1:{ports.get(timeout=10)}"
     try:
         with bench_database(args.database_url, "dispatch-") as url:
-            engine = make_engine(url)
-            migrate.upgrade(engine)
-            engine.dispose()
-            app = create_app({"DATABASE_URL": url, "PUBLIC_BASE_URL": "https://helpdesk.example",
-                              "TWILIO_ACCOUNT_SID": "AC" + "0" * 32, "TWILIO_AUTH_TOKEN": "bench"})
+            app = prepared_app(url, args.calls, args.cps)
             backend = app.extensions["engine"].dialect.name
             if args.dispatchers > 1 and backend != "postgresql":
                 parser.error("--dispatchers > 1 needs PostgreSQL")
-            now = datetime.now(UTC)
-            with Session(app.extensions["engine"]) as session:
-                scripts.publish(session, "default", bench_policy(args.cps), "bench", "policy")
-                session.execute(insert(OutboundCall), [
-                    {"kind": "status_update", "to_number": f"+1202555{i:04d}",
-                     "due_at": now - timedelta(seconds=1), "status": "pending", "created_at": now}
-                    for i in range(args.calls)])
-                session.commit()
 
             def client() -> Client:
                 return Client("AC" + "0" * 32, "bench", http_client=LocalTwilio(base))
@@ -182,29 +221,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"backend: {backend}; {args.calls} due calls; stand-in latency "
                   f"{args.latency_ms:.0f} ms; limit {args.cps:g} calls/s; {args.dispatchers} "
                   f"dispatcher(s) x {args.concurrency} threads, batches of {args.batch}")
-            started = time.monotonic()
-            threads = [threading.Thread(target=d.run_until_idle) for d in dispatchers]
-            for t in threads:
-                t.start()
-            for t in threads:
-                t.join()
-            elapsed = time.monotonic() - started
-            for d in dispatchers:
-                d.close()
-            with Session(app.extensions["engine"]) as session:
-                placed = session.scalar(select(func.count()).where(OutboundCall.status == "placed"))
-                sids = session.scalar(select(func.count(func.distinct(OutboundCall.twilio_sid))))
-            app.extensions["engine"].dispose()
-            with urllib.request.urlopen(f"{base}/dialled", timeout=10) as reply:
-                dialled = json.load(reply)
-            duplicates = sum(n - 1 for n in dialled.values() if n > 1)
-            print(f"rows placed: {placed}; distinct CallSids recorded: {sids}; bookings dialled: "
-                  f"{len(dialled)}; achieved {args.calls / elapsed:.0f} calls/s")
-            if placed != args.calls or len(dialled) != args.calls:
-                print("NOT ALL CALLS WERE PLACED")
-            print(f"{args.calls} calls: {elapsed:.1f} s")
-            print(f"duplicates: {duplicates}")
-            return 0 if placed == args.calls and duplicates == 0 else 1
+            return report(app, base, args.calls, run_all(dispatchers))
     finally:
         server.terminate()
 

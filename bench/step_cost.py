@@ -210,6 +210,26 @@ def profile(client, requests: list[Request]) -> str:
     return "\n".join(lines) + "\n" + out.getvalue()
 
 
+def interleaved(client, bare_client, requests: list[Request],
+                size: int) -> tuple[list[int], list[int]]:
+    """Each request timed on the line and on the bare app, which goes first alternating."""
+    step_ns: list[int] = []
+    bare_ns: list[int] = []
+    gc.collect()
+    for i, request in enumerate(requests):
+        if i % 2 == 0:
+            elapsed, got = timed(client, request)
+            step_ns.append(elapsed)
+            bare_ns.append(timed(bare_client, request)[0])
+        else:
+            bare_ns.append(timed(bare_client, request)[0])
+            elapsed, got = timed(client, request)
+            step_ns.append(elapsed)
+        if len(got) != size:
+            raise SystemExit(f"step answered {len(got)} bytes, expected {size}: {got!r}")
+    return step_ns, bare_ns
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--calls", type=int, default=400, help="timed steps (default 400)")
@@ -247,21 +267,7 @@ def main(argv: list[str] | None = None) -> int:
             timed(client, request)
             timed(bare_client, request)
 
-        step_ns: list[int] = []
-        bare_ns: list[int] = []
-        gc.collect()
-        for i, request in enumerate(requests[WARMUP:]):
-            if i % 2 == 0:
-                elapsed, got = timed(client, request)
-                step_ns.append(elapsed)
-                bare_ns.append(timed(bare_client, request)[0])
-            else:
-                bare_ns.append(timed(bare_client, request)[0])
-                elapsed, got = timed(client, request)
-                step_ns.append(elapsed)
-            if len(got) != size:
-                raise SystemExit(f"step answered {len(got)} bytes, expected {size}: {got!r}")
-
+        step_ns, bare_ns = interleaved(client, bare_client, requests[WARMUP:], size)
         step_median = statistics.median(step_ns) / 1e6
         bare_median = statistics.median(bare_ns) / 1e6
         print(f"response size: {size} bytes; {len(step_ns)} timed requests each, interleaved")

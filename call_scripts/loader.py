@@ -10,7 +10,7 @@ from pydantic import ValidationError
 from . import glossary
 from .checks import check_script
 from .model import STEP_TYPES, Header, Script
-from .problems import Problem, ScriptError, load_yaml, pydantic_problems
+from .problems import Lines, Problem, ScriptError, load_yaml, pydantic_problems
 
 __all__ = ["SCRIPTS_DIR", "Problem", "ScriptError", "load_file", "parse", "shipped_scripts"]
 
@@ -36,6 +36,21 @@ def parse(text: str, source: str = "<script>", check_words: bool = True) -> Scri
     except ValidationError as exc:
         problems.extend(pydantic_problems(exc, source, lines, (), None))
 
+    steps = _steps(raw_steps, source, lines, problems)
+
+    if header is not None:
+        problems.extend(check_script(header, steps, raw_steps, source, lines))
+    if check_words:  # one word per thing, in every script
+        problems.extend(glossary.problems(text, source))
+    if problems:
+        raise ScriptError(problems)
+    assert header is not None
+    return Script(**header.model_dump(by_alias=True), source=source, steps=steps)
+
+
+def _steps(raw_steps: dict[Any, Any], source: str, lines: Lines,
+           problems: list[Problem]) -> dict[str, Any]:
+    """Each step validated by the model of its type; what is wrong goes to ``problems``."""
     steps: dict[str, Any] = {}
     for name, raw in raw_steps.items():
         name = str(name)
@@ -46,28 +61,14 @@ def parse(text: str, source: str = "<script>", check_words: bool = True) -> Scri
         model = STEP_TYPES.get(kind) if isinstance(kind, str) else None
         if model is None:
             expected = ", ".join(STEP_TYPES)
-            problems.append(
-                Problem(
-                    source,
-                    lines.of("steps", name, "type"),
-                    name,
-                    f"unknown step type {kind!r} (expected one of: {expected})",
-                )
-            )
+            problems.append(Problem(source, lines.of("steps", name, "type"), name,
+                                    f"unknown step type {kind!r} (expected one of: {expected})"))
             continue
         try:
             steps[name] = model.model_validate(raw)
         except ValidationError as exc:
             problems.extend(pydantic_problems(exc, source, lines, ("steps", name), name))
-
-    if header is not None:
-        problems.extend(check_script(header, steps, raw_steps, source, lines))
-    if check_words:  # one word per thing, in every script
-        problems.extend(glossary.problems(text, source))
-    if problems:
-        raise ScriptError(problems)
-    assert header is not None
-    return Script(**header.model_dump(by_alias=True), source=source, steps=steps)
+    return steps
 
 
 def load_file(path: str | Path) -> Script:

@@ -97,25 +97,29 @@ def parse_sms(text: str, source: str = "sms.yaml") -> SmsTexts:
                 problems.append(Problem(source, lines.of("messages", name), None,
                                         f"message {name!r} has no {lang} text"))
                 continue
-            try:
-                used = set(placeholders(value))
-            except ValueError as exc:
-                problems.append(Problem(source, line, None, f"message {name!r} ({lang}): {exc}"))
-                continue
-            for unknown in sorted(used - allowed):
-                problems.append(Problem(
-                    source, line, None, f"message {name!r} ({lang}): unknown placeholder "
-                    f"{{{unknown}}} (it may use {', '.join(sorted(allowed)) or 'none'})"))
-            for missing in sorted(required - used):
-                problems.append(Problem(source, line, None, f"message {name!r} ({lang}) "
-                                        f"must say {{{missing}}}"))
-            texts[name][lang] = value.strip()
+            wrong = _placeholder_problems(value, allowed, required)
+            problems.extend(Problem(source, line, None, f"message {name!r} ({lang}){what}")
+                            for what in wrong)
+            if not wrong:
+                texts[name][lang] = value.strip()
         for extra in sorted(set(given) - set(languages)):
             problems.append(Problem(source, lines.of("messages", name, extra), None,
                                     f"message {name!r}: {extra} is not one of the languages"))
     if problems:
         raise ScriptError(problems)
     return SmsTexts(tuple(languages), str(default), texts)
+
+
+def _placeholder_problems(value: str, allowed: frozenset[str],
+                          required: frozenset[str]) -> list[str]:
+    """What is wrong with a text's placeholders (each said after the message's name)."""
+    try:
+        used = set(placeholders(value))
+    except ValueError as exc:
+        return [f": {exc}"]
+    return [f": unknown placeholder {{{unknown}}} (it may use "
+            f"{', '.join(sorted(allowed)) or 'none'})" for unknown in sorted(used - allowed)] + \
+        [f" must say {{{missing}}}" for missing in sorted(required - used)]
 
 
 def shipped_sms() -> SmsTexts:

@@ -5,4 +5,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__, url_prefix="/api/v1")
 
-from . import errors, routes  # noqa: E402,F401  (handlers and routes attach themselves to bp)
+from . import errors, incidents, routes  # noqa: E402,F401  (handlers and routes attach themselves to bp)

@@ -5,29 +5,22 @@ from __future__ import annotations
 from typing import Any
 
 from tickets.accounts import SCOPES
-from tickets.incidents import CATEGORIES, LANGUAGES
-from tickets.statuses import STATUSES, IncidentStatus
+from tickets.statuses import STATUSES
 from tickets.workflow import MAX_TIER
+
+from .schemas import SCHEMAS, ref
 
 PREFIX = "/api/v1"
 
 
-def _ref(name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/schemas/{name}"}
-
-
-def _nullable(kind: str, **extra: Any) -> dict[str, Any]:
-    return {"type": kind, "nullable": True, **extra}
-
-
 def _error(description: str) -> dict[str, Any]:
     return {"description": description,
-            "content": {"application/json": {"schema": _ref("Error")}}}
+            "content": {"application/json": {"schema": ref("Error")}}}
 
 
 def _ok(description: str, schema: str) -> dict[str, Any]:
     return {"description": description,
-            "content": {"application/json": {"schema": _ref(schema)}}}
+            "content": {"application/json": {"schema": ref(schema)}}}
 
 
 ERRORS = {
@@ -52,219 +45,10 @@ TICKET_NUMBER = {"name": "number", "in": "path", "required": True,
                  "schema": {"type": "string", "pattern": "^[0-9]{1,20}$"},
                  "example": "10001"}
 
-DATETIME = {"type": "string", "format": "date-time"}
 INCIDENT_ID = {"name": "id", "in": "path", "required": True, "description": "The incident's id.",
                "schema": {"type": "integer", "minimum": 1, "maximum": 2**31 - 1},
                "example": 1}
 NO_INCIDENT = {"404": _error("No incident with that id.")}
-
-SCHEMAS: dict[str, Any] = {
-    "Error": {
-        "type": "object",
-        "required": ["error"],
-        "properties": {"error": {
-            "type": "object",
-            "required": ["status", "message"],
-            "properties": {
-                "status": {"type": "integer"},
-                "message": {"type": "string"},
-                "field": {"type": "string", "description": "The parameter or body field "
-                                                          "that is wrong."},
-            },
-        }},
-    },
-    "Ticket": {
-        "type": "object",
-        "required": ["number", "status", "priority", "tier", "created_at"],
-        "properties": {
-            "number": _nullable("string"),
-            "status": {"type": "string", "enum": list(STATUSES)},
-            "priority": {"type": "string"},
-            "tier": {"type": "integer"},
-            "category": _nullable("string"),
-            "language": _nullable("string"),
-            "caller_name": _nullable("string"),
-            "department": _nullable("string"),
-            "location": _nullable("string"),
-            "callback_number": _nullable("string"),
-            "account_verified": {"type": "boolean"},
-            "equipment": _nullable("string"),
-            "problem": _nullable("string"),
-            "agent": _nullable("string", description="The analyst the ticket is with."),
-            "created_at": DATETIME,
-            "response_due": _nullable("string", format="date-time"),
-            "responded_at": _nullable("string", format="date-time"),
-            "resolution_due": _nullable("string", format="date-time"),
-            "resolved_at": _nullable("string", format="date-time"),
-            "response_breached": {"type": "boolean"},
-            "resolution_breached": {"type": "boolean"},
-            "reopened_count": {"type": "integer"},
-        },
-    },
-    "Event": {
-        "type": "object",
-        "description": "A line on a ticket's timeline.",
-        "required": ["id", "at", "kind", "text", "actor", "public"],
-        "properties": {
-            "id": {"type": "integer"},
-            "at": DATETIME,
-            "kind": {"type": "string", "description": "note, status, escalated, queued, "
-                                                      "bridged, abandoned, ..."},
-            "text": {"type": "string"},
-            "actor": {"type": "string"},
-            "public": {"type": "boolean", "description": "Told to the customer."},
-            "data": {"type": "object", "additionalProperties": True},
-        },
-    },
-    "TicketDetail": {
-        "allOf": [_ref("Ticket"), {
-            "type": "object",
-            "required": ["timeline"],
-            "properties": {"timeline": {"type": "array", "items": _ref("Event")}},
-        }],
-    },
-    "TicketPage": {
-        "type": "object",
-        "required": ["items", "page", "per_page", "total"],
-        "properties": {
-            "items": {"type": "array", "items": _ref("Ticket")},
-            "page": {"type": "integer", "minimum": 1},
-            "per_page": {"type": "integer", "minimum": 1},
-            "total": {"type": "integer", "minimum": 0},
-        },
-    },
-    "NewNote": {
-        "type": "object",
-        "required": ["text"],
-        "properties": {
-            "text": {"type": "string", "minLength": 1, "maxLength": 4000, "pattern": "\\S"},
-            "public": {"type": "boolean", "default": False,
-                       "description": "Public notes are what status calls read to the "
-                                      "customer; others are internal."},
-        },
-    },
-    "Incident": {
-        "type": "object",
-        "required": ["id", "status", "category", "messages", "started_at", "linked_callers"],
-        "properties": {
-            "id": {"type": "integer"},
-            "status": {"type": "string", "enum": list(IncidentStatus)},
-            "category": {"type": "string", "enum": list(CATEGORIES)},
-            "service": _nullable("string"),
-            "messages": {"type": "object", "additionalProperties": {"type": "string"}},
-            "started_at": DATETIME,
-            "expected_at": _nullable("string", format="date-time"),
-            "declared_by": {"type": "string"},
-            "parent_ticket": _nullable("string", description="The parent ticket's number."),
-            "linked_callers": {"type": "integer", "minimum": 0,
-                               "description": "Callers linked to it by a child ticket."},
-            "resolved_at": _nullable("string", format="date-time"),
-            "resolution_note": _nullable("string"),
-        },
-    },
-    "Incidents": {
-        "type": "object",
-        "required": ["active", "recent"],
-        "properties": {"active": {"type": "array", "items": _ref("Incident")},
-                       "recent": {"type": "array", "items": _ref("Incident")}},
-    },
-    "IncidentChange": {
-        "type": "object",
-        "description": "What callers hear of an incident. `messages` maps a language to a "
-                       "text that may use {service}, {since} and {until}; a language left "
-                       "out is said from the template.",
-        "properties": {
-            "category": {"type": "string", "enum": list(CATEGORIES)},
-            "service": _nullable("string", maxLength=200),
-            "messages": {"type": "object", "properties": {
-                lang: {"type": "string", "maxLength": 1000} for lang in LANGUAGES},
-                "additionalProperties": False},
-            "started_at": {**DATETIME, "description": "Default: now."},
-            "expected_at": _nullable("string", format="date-time"),
-        },
-    },
-    "NewIncident": {
-        "allOf": [_ref("IncidentChange"), {"type": "object", "required": ["category"]}],
-    },
-    "Resolution": {
-        "type": "object",
-        "required": ["note"],
-        "properties": {"note": {"type": "string", "minLength": 1, "maxLength": 4000,
-                                "pattern": "\\S",
-                                "description": "Read to every linked caller."}},
-    },
-    "NewCallback": {
-        "type": "object",
-        "required": ["ticket"],
-        "properties": {
-            "ticket": {"type": "string", "pattern": "^[0-9]{1,20}$",
-                       "description": "The ticket's public number."},
-            "number": {"type": "string", "minLength": 1, "maxLength": 40, "pattern": "\\S",
-                       "description": "The number to call (default: the ticket's callback "
-                                      "number); the line's dialling rule applies."},
-            "language": {"type": "string", "minLength": 1, "maxLength": 16, "pattern": "\\S",
-                         "description": "The call's language (default: the ticket's), "
-                                        "e.g. it-IT."},
-        },
-    },
-    "CancelCallback": {
-        "type": "object",
-        "required": ["reason"],
-        "properties": {"reason": {"type": "string", "minLength": 1, "maxLength": 500,
-                                  "pattern": "\\S"}},
-    },
-    "Callback": {
-        "type": "object",
-        "required": ["id", "ticket", "status", "to", "due_at", "place_joined_at"],
-        "properties": {
-            "id": {"type": "integer"},
-            "ticket": _nullable("string"),
-            "status": {"type": "string", "description": "pending, dialing, placed, answered, "
-                                                        "done, failed, canceled, refused"},
-            "to": {"type": "string", "description": "Masked: last three digits only."},
-            "due_at": DATETIME,
-            "place_joined_at": _nullable("string", format="date-time",
-                                         description="Its place in line: when it was asked."),
-            "result": _nullable("string"),
-        },
-    },
-    "WaitingCaller": {
-        "type": "object",
-        "required": ["position", "priority", "waited_seconds", "state"],
-        "properties": {
-            "position": {"type": "integer", "minimum": 1},
-            "ticket": _nullable("string"),
-            "priority": _nullable("string"),
-            "rank": {"type": "integer"},
-            "state": {"type": "string", "enum": ["waiting", "connecting"]},
-            "waited_seconds": {"type": "integer", "minimum": 0},
-            "joined_at": DATETIME,
-            "announced_wait_seconds": _nullable("integer"),
-            "language": _nullable("string"),
-            "caller": {"type": "string", "description": "Masked: last three digits only."},
-        },
-    },
-    "TierQueue": {
-        "type": "object",
-        "required": ["tier", "waiting", "agents_available", "agents_logged_in",
-                     "callbacks_pending"],
-        "properties": {
-            "tier": {"type": "integer"},
-            "waiting": {"type": "array", "items": _ref("WaitingCaller")},
-            "agents_available": {"type": "integer", "minimum": 0},
-            "agents_logged_in": {"type": "integer", "minimum": 0},
-            "callbacks_pending": {"type": "integer", "minimum": 0},
-        },
-    },
-    "Queues": {
-        "type": "object",
-        "required": ["generated_at", "tiers"],
-        "properties": {
-            "generated_at": DATETIME,
-            "tiers": {"type": "array", "items": _ref("TierQueue")},
-        },
-    },
-}
 
 
 def _query(name: str, description: str, schema: dict[str, Any]) -> dict[str, Any]:
@@ -306,7 +90,7 @@ PATHS: dict[str, Any] = {
         "summary": "Add a note to a ticket's timeline",
         "parameters": [TICKET_NUMBER],
         "requestBody": {"required": True,
-                        "content": {"application/json": {"schema": _ref("NewNote")}}},
+                        "content": {"application/json": {"schema": ref("NewNote")}}},
         "responses": {"201": _ok("The note as it stands on the timeline.", "Event"),
                       **ERRORS, **NOT_FOUND},
     })},
@@ -317,7 +101,7 @@ PATHS: dict[str, Any] = {
                        "for on the phone, its place the time of this request; the line's "
                        "dialling rule, opening hours and the callee's calling hours apply.",
         "requestBody": {"required": True,
-                        "content": {"application/json": {"schema": _ref("NewCallback")}}},
+                        "content": {"application/json": {"schema": ref("NewCallback")}}},
         "responses": {"201": _ok("The callback booked.", "Callback"), **ERRORS, **NOT_FOUND,
                       "409": _error("The ticket is closed, or a callback is already booked "
                                     "for it."),
@@ -331,7 +115,7 @@ PATHS: dict[str, Any] = {
                         "description": "The callback's id.",
                         "schema": {"type": "integer", "minimum": 1}}],
         "requestBody": {"required": True,
-                        "content": {"application/json": {"schema": _ref("CancelCallback")}}},
+                        "content": {"application/json": {"schema": ref("CancelCallback")}}},
         "responses": {"200": _ok("The callback, called off.", "Callback"), **ERRORS,
                       "404": _error("No callback with that id (or none the token's tiers "
                                     "may see)."),
@@ -355,7 +139,7 @@ PATHS: dict[str, Any] = {
             "operationId": "declareIncident",
             "summary": "Declare a major incident (callers hear it from now on)",
             "requestBody": {"required": True,
-                            "content": {"application/json": {"schema": _ref("NewIncident")}}},
+                            "content": {"application/json": {"schema": ref("NewIncident")}}},
             "responses": {"201": _ok("The incident declared.", "Incident"), **ERRORS},
         }),
     },
@@ -364,7 +148,7 @@ PATHS: dict[str, Any] = {
         "summary": "Change what callers hear of an active incident",
         "parameters": [INCIDENT_ID],
         "requestBody": {"required": True,
-                        "content": {"application/json": {"schema": _ref("IncidentChange")}}},
+                        "content": {"application/json": {"schema": ref("IncidentChange")}}},
         "responses": {"200": _ok("The incident as it stands.", "Incident"), **ERRORS,
                       **NO_INCIDENT},
     })},
@@ -373,7 +157,7 @@ PATHS: dict[str, Any] = {
         "summary": "Resolve an incident: its callers' tickets resolved, each caller told once",
         "parameters": [INCIDENT_ID],
         "requestBody": {"required": True,
-                        "content": {"application/json": {"schema": _ref("Resolution")}}},
+                        "content": {"application/json": {"schema": ref("Resolution")}}},
         "responses": {"200": _ok("The incident resolved.", "Incident"), **ERRORS,
                       **NO_INCIDENT},
     })},

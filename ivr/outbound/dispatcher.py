@@ -17,15 +17,14 @@ from __future__ import annotations
 import logging
 import re
 import threading
-import time
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from requests import RequestException
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import and_, or_, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from twilio.base.exceptions import TwilioException, TwilioRestException
@@ -34,12 +33,13 @@ from twilio.rest import Client
 from tickets import bookings
 from tickets.models import Customer, OutboundCall, Ticket
 from tickets.phones import mask_numbers
-from tickets.statuses import UNDER_WAY, OutboundKind, OutboundStatus
+from tickets.statuses import OutboundKind, OutboundStatus
 
 from ..queues.agents import release_callback_agent
-from . import rules, tally
+from . import gate, rules, tally
 from .batches import BatchWorker
 from .leader import DiallingLock
+from .pacing import HEADROOM, RateLimiter
 
 log = logging.getLogger(__name__)
 
@@ -67,32 +67,6 @@ class Outcome:
     transient: bool = False
     adopted: bool = False  # placed by a request whose answer never came (or its dispatcher died)
     not_dialled: bool = False  # the dialling lock was lost: the lease runs out, then recovery
-
-
-# Twilio counts calls per second at its end, and a few milliseconds of jitter on the way could
-# put one call too many into a second when calls leave exactly 1/rate apart: they leave 5% wider.
-HEADROOM = 0.05
-
-
-class RateLimiter:
-    """At most ``rate`` calls per second across the dispatcher's threads, spaced evenly
-    (``headroom`` widens the spacing by that fraction)."""
-
-    def __init__(self, rate: float, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep, headroom: float = 0.0):
-        self.rate = rate
-        self.interval = (1.0 + headroom) / rate
-        self.clock, self.sleep = clock, sleep
-        self.next_slot = 0.0
-        self.lock = threading.Lock()
-
-    def wait(self) -> None:
-        with self.lock:
-            now = self.clock()
-            slot = max(self.next_slot, now)
-            self.next_slot = slot + self.interval
-        if slot > now:
-            self.sleep(slot - now)
 
 
 @dataclass
@@ -209,10 +183,10 @@ class Dispatcher(BatchWorker):
         rows = session.scalars(query).all()
         claims = []
         lease = timedelta(seconds=pol.outbound.lease_seconds)
-        dialled_today = self._dialled_today(session, rows, now)
+        dialled_today = gate.dialled_today(session, rows, now)
         # One call at a time to a number: nobody is rung twice at once, and a call Twilio
         # placed for a number can only be that number's call under way.
-        ringing = self._ringing(session, rows) | {r.to_number for r in rows
+        ringing = gate.ringing(session, rows) | {r.to_number for r in rows
                                                    if r.status == OutboundStatus.DIALING}
         for row in rows:
             expired = row.status == OutboundStatus.DIALING  # its dispatcher died
@@ -223,42 +197,11 @@ class Dispatcher(BatchWorker):
             # Twilio may have placed the call a dead dispatcher or a failed request (a timeout,
             # a 5xx) asked for: look for it before dialling again.
             recovering = row.placed_at if expired or row.rest_failures else None
-            dialled_today[row.to_number] += 0 if self._retry_of_today(row, now) else 1
+            dialled_today[row.to_number] += 0 if gate.retry_of_today(row, now) else 1
             bookings.lease(row, self.owner, now, now + lease, pol.outbound.max_attempts,
                            pol.outbound.retry_delay_seconds)
             claims.append(Claim(row.id, row.to_number, row.kind, row.attempts + 1, recovering))
         return claims
-
-    @staticmethod
-    def _retry_of_today(row: OutboundCall, now: datetime) -> bool:
-        return bool(row.attempts and row.placed_at and row.placed_at >= now - timedelta(days=1))
-
-    @staticmethod
-    def _ringing(session: Session, rows: Sequence[OutboundCall]) -> set[str]:
-        """The numbers of the batch with another call under way."""
-        numbers = {row.to_number for row in rows}
-        if not numbers:
-            return set()
-        return set(session.scalars(
-            select(OutboundCall.to_number).where(
-                OutboundCall.to_number.in_(numbers),
-                OutboundCall.status.in_(UNDER_WAY),
-                OutboundCall.id.not_in([row.id for row in rows]))))
-
-    def _dialled_today(self, session: Session, rows: Sequence[OutboundCall],
-                       now: datetime) -> Counter[str]:
-        """Calls dialled in the last day to each number of the batch (other rows than these)."""
-        numbers = {row.to_number for row in rows}
-        if not numbers:
-            return Counter()
-        counts = session.execute(
-            select(OutboundCall.to_number, func.count(OutboundCall.id))
-            .where(OutboundCall.to_number.in_(numbers),
-                   OutboundCall.placed_at >= now - timedelta(days=1),
-                   or_(OutboundCall.attempts > 0, OutboundCall.status == OutboundStatus.DIALING),
-                   OutboundCall.id.not_in([row.id for row in rows]))
-            .group_by(OutboundCall.to_number)).all()
-        return Counter(dict(counts))
 
     def _may_dial(self, session: Session, row: OutboundCall, now: datetime, pol: Any,
                   dialled_today: Counter[str]) -> bool:
@@ -295,7 +238,7 @@ class Dispatcher(BatchWorker):
                                                           out.quiet_hours),
                         "the help desk is closed")
             return False
-        if not self._retry_of_today(row, now) and \
+        if not gate.retry_of_today(row, now) and \
                 dialled_today[row.to_number] >= out.max_calls_per_number_per_day:
             self._defer(session, row, now + timedelta(days=1), "the daily limit of "
                         f"{out.max_calls_per_number_per_day} calls to this number is reached")

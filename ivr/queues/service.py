@@ -3,7 +3,7 @@
     waiting -> bridging (claimed for an analyst) -> done | waiting (the analyst did not answer,
                or a cold escalation sent the caller to the next tier's line)
     waiting -> abandoned (hung up) -> resumed (rang back in time and took the place again)
-    waiting -> callback (keeps the place in line) | voicemail
+    waiting -> callback (keeps the place in line: ``callbacks``) | voicemail
     after_hours, nobody: arrived when nobody could answer
 
 Decisions come from the pure core (routing, estimator, hold); functions take a session and
@@ -21,10 +21,10 @@ from sqlalchemy import CursorResult, or_, select, update
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
-from tickets import TicketError, bookings, outbox, phones, timeline, versions
+from tickets import outbox, phones, timeline, versions
 from tickets.models import Agent, Call, OutboundCall, QueueEntry, Ticket
 from tickets.outbox import Topic
-from tickets.statuses import IN_FLIGHT, CallStatus, OutboundKind, QueueKind, QueueStatus
+from tickets.statuses import CallStatus, QueueStatus
 from tickets.versions import live_policy
 
 from . import agents, hold
@@ -33,10 +33,10 @@ from .lineup import hold_state, position_and_estimate, ts
 log = logging.getLogger(__name__)
 
 UNRANKED = 9  # a ticket whose label the script does not rank waits behind every ranked one
-EMERGENCY_REASON = "after-hours emergency"  # the reason of the callback booked for one
 
 
-def _event(session: Session, entry: QueueEntry, kind: str, text: str, **data: Any) -> None:
+def record(session: Session, entry: QueueEntry, kind: str, text: str, **data: Any) -> None:
+    """A line on the timeline of the entry's ticket and call."""
     timeline.record_event(session, kind, text, ticket_id=entry.ticket_id, call_id=entry.call_id,
                           data=data)
 
@@ -54,7 +54,7 @@ class Arrival:
     next_opening: datetime | None = None
 
 
-def _ranks(session: Session, call: Call) -> dict[str, int]:
+def priority_ranks(session: Session, call: Call) -> dict[str, int]:
     """The rank of each priority label in the script the call runs."""
     if call.script_version_id is None:
         return {}
@@ -63,21 +63,21 @@ def _ranks(session: Session, call: Call) -> dict[str, int]:
     return {key: label.rank for key, label in labels.items()}
 
 
-def _main_ticket(session: Session, call: Call) -> Ticket | None:
+def main_ticket(session: Session, call: Call) -> Ticket | None:
     """The call's most urgent ticket (an outbound call: the ticket it was placed for)."""
     tickets = session.scalars(select(Ticket).where(Ticket.call_id == call.id)).all()
     if not tickets:
         return session.scalar(select(Ticket).join(OutboundCall,
                                                   OutboundCall.ticket_id == Ticket.id)
                               .where(OutboundCall.twilio_sid == call.sid))
-    ranks = _ranks(session, call)
+    ranks = priority_ranks(session, call)
     return min(tickets, key=lambda t: (ranks.get(t.priority, UNRANKED), t.id))
 
 
 def arrive(session: Session, call: Call, now: datetime) -> Arrival:
     """A caller finished intake: open hours? anyone staffed? a free agent? else consent."""
     pol = live_policy(session)
-    ticket = _main_ticket(session, call)
+    ticket = main_ticket(session, call)
     label = ticket.priority if ticket else None
     if not pol.is_within_hours(now):
         if pol.hours and label in pol.hours.emergency_labels:
@@ -92,51 +92,10 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
     if estimate <= 0:
         entry.consent = True
         entry.last_position_told = position  # put through: "number 1 in line" tells nothing
-        _event(session, entry, "queued", f"Queued for tier {entry.tier}: an analyst is free",
+        record(session, entry, "queued", f"Queued for tier {entry.tier}: an analyst is free",
                tier=entry.tier)
         return Arrival("connect", entry, 0.0, position)
     return Arrival("ask_consent", entry, estimate, position)
-
-
-# ---- after hours, a problem that cannot wait ------------------------------------------------
-
-def main_ticket(session: Session, call: Call) -> Ticket | None:
-    """The call's most urgent ticket (the one an after-hours emergency is about)."""
-    return _main_ticket(session, call)
-
-
-def emergency_put_through(session: Session, call: Call, now: datetime) -> None:
-    """After hours, an emergency: the caller is put through to the engineer on call."""
-    ticket = _main_ticket(session, call)
-    timeline.record_event(session, "emergency", "After hours: put through to the engineer on "
-                          "call", ticket_id=ticket.id if ticket else None, call_id=call.id,
-                          at=now)
-
-
-def emergency_callback(session: Session, call: Call, number: str | None,
-                       due: datetime | None, why: str, now: datetime) -> OutboundCall | None:
-    """After hours, the engineer on call not reached (``why``): a callback booked for ``due``,
-    the earliest moment (once per call), or none without a number to call. The ticket's
-    timeline says which."""
-    ticket = _main_ticket(session, call)
-    if ticket is None:
-        return None
-    booked = session.scalar(select(OutboundCall).where(
-        OutboundCall.ticket_id == ticket.id, OutboundCall.kind == OutboundKind.CALLBACK,
-        OutboundCall.reason == EMERGENCY_REASON))
-    if booked is not None:
-        return booked  # Twilio asked twice
-    if not number or due is None:
-        timeline.record_event(session, "emergency", f"After hours: {why}; no callback booked: "
-                              "the caller withheld their number", ticket_id=ticket.id,
-                              call_id=call.id, at=now)
-        return None
-    timeline.record_event(session, "emergency", f"After hours: {why}; callback booked for the "
-                          f"earliest moment ({due:%Y-%m-%d %H:%M} UTC)", ticket_id=ticket.id,
-                          call_id=call.id, at=now, data={"due": due.isoformat()})
-    return bookings.schedule_outbound(session, ticket, OutboundKind.CALLBACK, due=due, now=now,
-                                      reason=EMERGENCY_REASON, to_number=number,
-                                      place_joined_at=due)
 
 
 def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetime,
@@ -153,7 +112,7 @@ def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetim
     caller_number = phones.to_e164(call.from_number)  # a number to call back (not SIP)
     entry = QueueEntry(call_id=call.id, ticket_id=ticket.id if ticket else None,
                        caller_number=caller_number, status=status, tier=tier,
-                       rank=_ranks(session, call).get(label or "", UNRANKED),
+                       rank=priority_ranks(session, call).get(label or "", UNRANKED),
                        priority=label, category=category, language=call.language,
                        joined_at=now)
     window = now - timedelta(seconds=pol.resume_within_seconds)
@@ -168,7 +127,7 @@ def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetim
     session.add(entry)
     session.flush()
     if earlier is not None:
-        _event(session, entry, "queued", "Caller called back and resumed their place in line "
+        record(session, entry, "queued", "Caller called back and resumed their place in line "
                f"(first joined {earlier.joined_at:%H:%M:%S} UTC)", resumed_from=earlier.id)
     return entry
 
@@ -185,7 +144,7 @@ def give_consent(session: Session, entry: QueueEntry, estimate: float, now: date
     if hold.should_tell_position(pol, position):
         entry.last_position_told = position  # said with the offer to hold
     announce(session, entry, estimate, now)
-    _event(session, entry, "hold_consent", "Caller stayed on the line without answering the "
+    record(session, entry, "hold_consent", "Caller stayed on the line without answering the "
            "offer three times: kept on hold" if implied else "Caller agreed to hold")
 
 
@@ -194,7 +153,7 @@ def announce(session: Session, entry: QueueEntry, estimate: float, now: datetime
     entry.announced_wait = estimate
     entry.announced_at = now
     entry.last_message_at = now
-    _event(session, entry, "estimate", f"Estimated wait announced: {round(estimate / 60)} min",
+    record(session, entry, "estimate", f"Estimated wait announced: {round(estimate / 60)} min",
            estimate=estimate)
 
 
@@ -235,7 +194,7 @@ def next_hold_step(session: Session, entry: QueueEntry, now: datetime) -> hold.H
     entry.late_apologies = state.late_apologies
     if step.kind in HOLD_EVENTS:
         kind, text, data = HOLD_EVENTS[step.kind](step)
-        _event(session, entry, kind, text, **data)
+        record(session, entry, kind, text, **data)
     return step
 
 
@@ -279,7 +238,7 @@ def bridged(session: Session, entry: QueueEntry, agent: Agent, now: datetime) ->
     if held:
         session.execute(update(Ticket).where(or_(*held), Ticket.agent_id.is_(None))
                         .values(agent_id=agent.id))
-    _event(session, entry, "bridged", f"Connected to {agent.name} (tier {agent.tier}) after "
+    record(session, entry, "bridged", f"Connected to {agent.name} (tier {agent.tier}) after "
            f"{round(entry.actual_wait)} s", agent_id=agent.id, actual_wait=entry.actual_wait,
            announced_wait=entry.announced_wait)
 
@@ -297,7 +256,7 @@ def call_done(entry: QueueEntry, duration: int | None, now: datetime) -> None:
 def not_put_through(session: Session, entry: QueueEntry, agent: Agent, now: datetime) -> None:
     """Twilio would not place the analyst's leg: the caller back at their place, the analyst
     free (no fault of theirs)."""
-    _event(session, entry, "agent_no_answer", f"{agent.name} could not be dialled; caller back "
+    record(session, entry, "agent_no_answer", f"{agent.name} could not be dialled; caller back "
            "in line at their place", agent_id=agent.id, status="failed")
     entry.status = QueueStatus.WAITING
     entry.agent_id = None
@@ -319,7 +278,7 @@ def send_to_tier(session: Session, entry: QueueEntry, tier: int, reason: str,
     entry.agent_id = None
     entry.bridging_at = None
     entry.consent = True
-    _event(session, entry, "escalated_cold", f"Caller sent from tier {old} to the head of "
+    record(session, entry, "escalated_cold", f"Caller sent from tier {old} to the head of "
            f"tier {tier}'s line (first joined {entry.joined_at:%H:%M:%S} UTC): {reason}",
            tier=tier, reason=reason)
 
@@ -352,7 +311,7 @@ def dial_result(session: Session, entry: QueueEntry, agent: Agent, status: str,
     if answered:
         call_done(entry, duration, now)
         return False
-    _event(session, entry, "agent_no_answer",
+    record(session, entry, "agent_no_answer",
            f"{agent.name} did not answer ({status}); caller back in line at their place",
            agent_id=agent.id, status=status)
     entry.status = QueueStatus.WAITING
@@ -372,7 +331,7 @@ def leave(session: Session, entry: QueueEntry, result: str, position: int | None
             entry.ended_at = now
             entry.actual_wait = (now - entry.joined_at).total_seconds()
             entry.position_at_end = position
-            _event(session, entry, "abandoned",
+            record(session, entry, "abandoned",
                    f"Caller hung up while waiting (position {position or '?'}, "
                    f"{round(entry.actual_wait)} s)", position=position,
                    wait=entry.actual_wait)
@@ -386,115 +345,6 @@ def leave(session: Session, entry: QueueEntry, result: str, position: int | None
     if result in ("queue-full", "error", "system-error"):
         return "callback"
     return "none"
-
-
-def offered_number(session: Session, entry: QueueEntry) -> tuple[str | None, bool]:
-    """The number a callback is offered on: the ticket's callback number (given in intake),
-    else caller ID; and whether the caller already confirmed it in this call."""
-    ticket = session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
-    call = session.get(Call, entry.call_id) if entry.call_id else None
-    number = (ticket.callback_number if ticket else None) or entry.caller_number
-    confirmed = ((call.state or {}).get("fields") or {}).get("callback_number") if call else None
-    return number, bool(number) and confirmed == number
-
-
-def choose_callback_number(entry: QueueEntry, number: str) -> None:
-    """The caller's choice of number for the callback, kept on their entry until it is
-    booked (never in a webhook's URL)."""
-    entry.callback_number = number
-
-
-def request_callback(session: Session, entry: QueueEntry, number: str, due: datetime,
-                     window_end: datetime | None, now: datetime) -> OutboundCall:
-    """Book the callback (exactly once per queue entry); it keeps the caller's place in line."""
-    existing = session.scalar(select(OutboundCall).where(
-        OutboundCall.queue_entry_id == entry.id, OutboundCall.kind == OutboundKind.CALLBACK))
-    if existing is not None:
-        return existing
-    pol = live_policy(session, entry.tier)
-    if not pol.is_within_hours(due):
-        due = pol.next_opening(due)  # never call back outside opening hours
-    outbound = bookings.schedule_callback(session, ticket_id=entry.ticket_id, number=number,
-                                          language=entry.language, due=due,
-                                          window_end=window_end,
-                                          place_joined_at=entry.joined_at)
-    assert outbound is not None
-    outbound.queue_entry_id = entry.id
-    entry.status = QueueStatus.CALLBACK
-    entry.kind = QueueKind.CALLBACK
-    entry.callback_number = number
-    entry.ended_at = now
-    return outbound
-
-
-def book_callback(session: Session, entry: QueueEntry, number: str, key: str,
-                  now: datetime, slot: datetime | None = None) -> OutboundCall | None:
-    """The caller chose when to be called back: 1 as soon as possible, 2 the later slot
-    (``slot``, as offered; an hour's window). None for any other key (offered again)."""
-    if key == "1":
-        due, window_end = now, None
-    elif key == "2":
-        due = slot or later_slot(live_policy(session, entry.tier), now)
-        window_end = due + timedelta(hours=1)
-    else:
-        return None
-    return request_callback(session, entry, number, due, window_end, now)
-
-
-class NumberRefused(TicketError):
-    """The line will not call that number (the dialling rule), or there is none."""
-
-
-def callback_asked(session: Session, ticket: Ticket, number: str | None, now: datetime,
-                   actor: str, language: str | None = None) -> OutboundCall:
-    """A callback asked for outside a call (the API, the console): it joins the same line as
-    the callbacks callers ask for on the phone, its place the time it was asked, and the same
-    rules hold (the dialling rule now; opening hours, the callee's calling hours and the daily
-    cap when the dispatcher dials). TicketError says why it cannot be booked."""
-    pol = live_policy(session)
-    e164, refused = phones.callable_number(number or ticket.callback_number,
-                                           phones.region_of(ticket.callback_number) or "US",
-                                           pol.outbound.dial_rule())
-    if e164 is None:
-        raise NumberRefused(f"no callback to that number: {refused}" if number or
-                            ticket.callback_number else "no number to call back: give one")
-    if not ticket.is_open:
-        raise TicketError(f"ticket {ticket.number} is {ticket.status}: no callback")
-    booked = bookings.pending_outbound(session, ticket, (OutboundKind.CALLBACK,), IN_FLIGHT)
-    if booked:
-        raise TicketError(f"a callback is already booked for ticket {ticket.number} "
-                          f"(callback {booked[0].id})")
-    tier = max(pol.start_tier(ticket.priority, ticket.category), ticket.tier)
-    entry = QueueEntry(ticket_id=ticket.id, caller_number=e164, kind=QueueKind.CALLBACK,
-                       status=QueueStatus.WAITING, tier=tier, rank=_ticket_rank(session, ticket),
-                       priority=ticket.priority, category=ticket.category,
-                       language=language or ticket.language, joined_at=now)
-    session.add(entry)
-    session.flush()
-    _event(session, entry, "callback_asked", f"Callback asked for by {actor} (outside a call): "
-           f"in line for tier {tier} from {now:%H:%M:%S} UTC", tier=tier, actor=actor)
-    return request_callback(session, entry, e164, now, None, now)
-
-
-def _ticket_rank(session: Session, ticket: Ticket) -> int:
-    """The rank of the ticket's priority in the script its call ran (or the live intake)."""
-    call = session.get(Call, ticket.call_id) if ticket.call_id else None
-    if call is not None:
-        return _ranks(session, call).get(ticket.priority, UNRANKED)
-    script = versions.script_of(versions.current(session, "intake"))
-    labels = script.priority.labels if script.priority else {}
-    label = labels.get(ticket.priority)
-    return label.rank if label else UNRANKED
-
-
-def cancel_callback(session: Session, outbound: OutboundCall, why: str, actor: str,
-                    now: datetime) -> None:
-    """An analyst calls off a pending callback, with a reason: out of the line, its analyst
-    (if one was reserved) free again."""
-    if not (why or "").strip():
-        raise TicketError("calling off a callback needs a reason")
-    bookings.cancel_booking(session, outbound, now=now, why=why.strip(), actor=actor)
-    agents.release_callback_agent(session, outbound, now)
 
 
 def leave_voicemail(session: Session, entry: QueueEntry, recording_url: str | None,
@@ -514,10 +364,3 @@ def leave_voicemail(session: Session, entry: QueueEntry, recording_url: str | No
     outbox.publish(session, Topic.VOICEMAIL_LEFT, now=now,
                    ticket=session.get(Ticket, entry.ticket_id) if entry.ticket_id else None,
                    during_outage=False, duration=seconds)
-
-
-def later_slot(pol: HoldPolicy, now: datetime) -> datetime:
-    """The callback slot offered besides "as soon as possible": the next whole hour at
-    least an hour away, within opening hours."""
-    slot = (now + timedelta(hours=2)).replace(minute=0, second=0, microsecond=0)
-    return slot if pol.is_within_hours(slot) else pol.next_opening(slot)

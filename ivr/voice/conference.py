@@ -13,7 +13,7 @@ from tickets.models import Conference, Participant, QueueEntry
 from tickets.versions import live_policy
 
 from .. import twilio_rest
-from ..queues import conference
+from ..queues import legs
 from . import queue_twiml, twiml
 from .replies import Replay
 from .webhook import Hook, webhook
@@ -38,7 +38,7 @@ def conference_events(hook: Hook) -> str:
     once, in order of its SequenceNumber."""
     room = _room(hook)
     if room is not None:
-        conference.conference_event(hook.session, room, hook.form, hook.now)
+        legs.conference_event(hook.session, room, hook.form, hook.now)
     return twiml.empty()
 
 
@@ -51,9 +51,9 @@ def conference_leg(hook: Hook) -> str:
         if leg_id is not None else None
     if leg is None:
         return twiml.empty()
-    if conference.leg_status(hook.session, leg, hook.form, hook.now):
+    if legs.leg_status(hook.session, leg, hook.form, hook.now):
         room = hook.session.get(Conference, leg.conference_id)
-        caller = conference.caller_leg(hook.session, room) if room else None
+        caller = legs.caller_leg(hook.session, room) if room else None
         entry = _entry(hook, room)
         hook.session.commit()  # back in line before Twilio moves the caller
         if caller is not None and caller.call_sid and entry is not None:

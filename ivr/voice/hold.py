@@ -18,7 +18,7 @@ from tickets.statuses import CallStatus, ConferenceStatus, QueueStatus
 
 from .. import twilio_rest
 from ..logs import about_ticket
-from ..queues import conference, lineup, service
+from ..queues import callbacks, legs, lineup, service
 from . import calls, queue_twiml, twiml
 from .replies import Replay
 from .webhook import Hook, webhook
@@ -177,9 +177,9 @@ def queue_left(hook: Hook, entry: QueueEntry) -> str:
 def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
     """The number read back: 1 it is right, 2 key another."""
     voice = queue_twiml.speaker(hook.session, entry)
-    number, _confirmed = service.offered_number(hook.session, entry)
+    number, _confirmed = callbacks.offered_number(hook.session, entry)
     if hook.key == "1" and number:
-        service.choose_callback_number(entry, number)
+        callbacks.choose_callback_number(entry, number)
         return queue_twiml.callback_window(voice, entry, hook.now)
     if hook.key == "2":
         return queue_twiml.callback_key(voice, entry)
@@ -195,7 +195,7 @@ def queue_callback_keyed(hook: Hook, entry: QueueEntry) -> str:
                                        voice.pol.outbound.dial_rule())
     if number is None:
         return queue_twiml.callback_key(voice, entry, refused=True)
-    service.choose_callback_number(entry, number)
+    callbacks.choose_callback_number(entry, number)
     return queue_twiml.callback_window(voice, entry, hook.now)
 
 
@@ -209,8 +209,10 @@ def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
         return queue_twiml.callback_number(voice, entry, hook.now)
     if hook.key == "3":
         return queue_twiml.callback_key(voice, entry)
+    if hook.key == "2" and entry.status == QueueStatus.AFTER_HOURS:  # not offered: no slot
+        return queue_twiml.callback_window(voice, entry, hook.now)
     slot = queue_twiml.later_slot(voice, entry, hook.now)
-    if service.book_callback(hook.session, entry, number, hook.key, hook.now, slot) is None:
+    if callbacks.book_callback(hook.session, entry, number, hook.key, hook.now, slot) is None:
         return queue_twiml.callback_window(voice, entry, hook.now)
     ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
     response = VoiceResponse()
@@ -264,13 +266,13 @@ def queue_bridge(hook: Hook, entry: QueueEntry) -> str:
     if entry.status != QueueStatus.BRIDGING:  # a late repeat: the caller is back in line
         queue_twiml.enqueue(response, entry)
         return str(response)
-    room = conference.current(hook.session, entry)
-    if room is None or conference.analyst_leg(hook.session, room, agent.id) is None:
-        room = conference.open_for(hook.session, entry, hook.call_sid)
+    room = legs.current(hook.session, entry)
+    if room is None or legs.analyst_leg(hook.session, room, agent.id) is None:
+        room = legs.open_for(hook.session, entry, hook.call_sid)
         service.bridged(hook.session, entry, agent, hook.now)
         rooms = twilio_rest.conferences(current_app)
         if rooms.dial_analyst(hook.session, room, entry, agent) is None:
-            conference.end(hook.session, room, hook.now)
+            legs.end(hook.session, room, hook.now)
             service.not_put_through(hook.session, entry, agent, hook.now)
             voice.say(response, "agent_unavailable")
             queue_twiml.enqueue(response, entry)
@@ -333,12 +335,12 @@ def queue_dialed(hook: Hook, entry: QueueEntry) -> str:
     room = hook.session.get(Conference, room_id) if room_id is not None else None
     if room is not None and status in (CallStatus.COMPLETED, "answered"):
         if entry.status == QueueStatus.BRIDGING:  # not moved on since (back in line, ...)
-            conference.caller_done(hook.session, room, entry, duration, hook.now)
+            legs.caller_done(hook.session, room, entry, duration, hook.now)
         return queue_twiml.goodbye(response, voice)
     if entry.status == QueueStatus.BRIDGING and \
             service.dial_result(hook.session, entry, agent, status, duration, hook.now):
         if room is not None:
-            conference.end(hook.session, room, hook.now)
+            legs.end(hook.session, room, hook.now)
         voice.say(response, "agent_unavailable")
         queue_twiml.enqueue(response, entry)
         return str(response)

@@ -12,9 +12,10 @@ from twilio.twiml.voice_response import VoiceResponse
 
 from tickets import phones
 from tickets.models import Call, Conference, QueueEntry
+from tickets.statuses import QueueStatus
 
 from ..outbound import rules
-from ..queues import conference, hold, service
+from ..queues import callbacks, conference, hold, service
 from .speaker import Speaker
 
 log = logging.getLogger(__name__)
@@ -102,7 +103,7 @@ def emergency(session: Session, voice: Speaker, call: Call, now: datetime) -> st
         voice.say(response, "emergency_no_engineer")
         return emergency_callback(session, voice, call, response, now,
                                   "no engineer on call (EMERGENCY_NUMBER is not set)")
-    service.emergency_put_through(session, call, now)
+    callbacks.emergency_put_through(session, call, now)
     voice.say(response, "after_hours_emergency")
     response.dial(number, action=url_for("voice.queue_emergency_dialed"), method="POST",
                   timeout=voice.pol.outbound.ring_timeout_seconds)
@@ -135,7 +136,7 @@ def emergency_callback(session: Session, voice: Speaker, call: Call, response: V
             number, customer.timezone if customer else voice.customer_timezone(),
             voice.desk_timezone), window)
         due = rules.earliest_call(now, pol.hours, zones, window)
-    booked = service.emergency_callback(session, call, number, due, why, now)
+    booked = callbacks.emergency_callback(session, call, number, due, why, now)
     said = spoken_number(ticket.number) if ticket and ticket.number else ""
     if booked is not None:
         voice.say(response, "emergency_callback", number=spoken_number(booked.to_number),
@@ -172,11 +173,11 @@ def callback_number(voice: Speaker, entry: QueueEntry, now: datetime,
                     again: bool = False) -> str:
     """The number to call back: the ticket's (given in intake), read back; asked to confirm
     only when the caller has not confirmed it in this call already. Without one: key it."""
-    number, confirmed = service.offered_number(voice.session, entry)
+    number, confirmed = callbacks.offered_number(voice.session, entry)
     if not number:
         return callback_key(voice, entry)
     if confirmed:
-        service.choose_callback_number(entry, number)
+        callbacks.choose_callback_number(entry, number)
         return callback_window(voice, entry, now, read_back=True)
     response = VoiceResponse()
     url = url_for("voice.queue_callback_number", e=entry.id)
@@ -202,16 +203,20 @@ def callback_key(voice: Speaker, entry: QueueEntry, refused: bool = False) -> st
 
 def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
                     read_back: bool = False) -> str:
-    """As soon as possible (1), or in the later slot (2)? The number chosen is kept on the
-    queue entry, never in the URL; ``read_back`` says it first (confirmed in intake) and
-    offers another instead (3)."""
+    """As soon as possible (1), or in the later slot (2)? After hours there is one choice, at
+    the opening (1): "as soon as an analyst is free" and a later slot would name the same
+    morning. The number chosen is kept on the queue entry, never in the URL; ``read_back``
+    says it first (confirmed in intake) and offers another instead (3)."""
     response = VoiceResponse()
-    slot = later_slot(voice, entry, now)
     url = url_for("voice.queue_callback_window", e=entry.id)
     gather = response.gather(num_digits=1, method="POST", timeout=8, action=url)
     if read_back and entry.callback_number:
         voice.say(gather, "callback_on", number=spoken_number(entry.callback_number))
-    voice.say(gather, "callback_window", slot=voice.moment(slot, now))
+    if entry.status == QueueStatus.AFTER_HOURS:
+        voice.say(gather, "callback_at_opening")
+    else:
+        voice.say(gather, "callback_window", slot=voice.moment(later_slot(voice, entry, now),
+                                                              now))
     if read_back and entry.callback_number:
         voice.say(gather, "callback_other")
     response.redirect(url, method="POST")
@@ -221,7 +226,7 @@ def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
 def later_slot(voice: Speaker, entry: QueueEntry, now: datetime) -> datetime:
     """The later callback slot offered: the policy's next whole hour, moved on to a moment
     the desk is open and the number chosen may be called (its calling window)."""
-    pol, slot = voice.pol, service.later_slot(voice.pol, now)
+    pol, slot = voice.pol, callbacks.later_slot(voice.pol, now)
     number = entry.callback_number or entry.caller_number
     if not number:
         return slot

@@ -192,20 +192,28 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
                 session.commit()
             except Exception as exc:  # noqa: BLE001  a caller must hear something, never a 500
                 session.rollback()
-                earlier = _raced(session, key) if isinstance(exc, IntegrityError) else None
-                if earlier is not None:
-                    return xml(earlier)
-                if spooled is not None and database_unavailable(exc) and _spool(hook, replay):
-                    return xml(spooled())
-                setattr(g, FAILED, True)
-                log.exception("webhook %s failed", request.path)
-                body = on_failure()
+                body = _after_failure(exc, hook, key, replay, spooled, on_failure)
             return xml(body)
 
         bp.post(rule)(twilio_signed(view))
         return handler
 
     return decorate
+
+
+def _after_failure(exc: Exception, hook: Hook, key: str | None, replay: Replay,
+                   spooled: Callable[[], str] | None, on_failure: Callable[[], str]) -> str:
+    """What Twilio is answered when the handler or the commit failed (rolled back): the
+    stored answer of a repeat that raced this one, the spooled answer while the database is
+    down, else ``on_failure()`` (logged, without the request's data)."""
+    earlier = _raced(hook.session, key) if isinstance(exc, IntegrityError) else None
+    if earlier is not None:
+        return earlier
+    if spooled is not None and database_unavailable(exc) and _spool(hook, replay):
+        return spooled()
+    setattr(g, FAILED, True)
+    log.exception("webhook %s failed", request.path)
+    return on_failure()
 
 
 def _spool(hook: Hook, replay: Replay) -> bool:

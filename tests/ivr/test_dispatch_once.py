@@ -15,7 +15,7 @@ import time_machine
 from sqlalchemy import insert, select
 
 from ivr import scheduler
-from ivr.outbound.dispatcher import RateLimiter
+from ivr.outbound.pacing import RateLimiter
 from tickets.models import OutboundCall
 from tickets.versions import live_policy
 

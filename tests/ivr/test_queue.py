@@ -262,6 +262,31 @@ def test_after_hours_caller_can_book_a_callback_for_the_opening(call, db, demo, 
     assert twilio.dequeued == []
 
 
+def test_after_hours_the_callback_is_offered_once_for_the_opening_not_twice(
+        call, db, demo, clock, twilio):
+    """Closed, "as soon as an analyst is free" and "tomorrow at 9" would name one morning: the
+    caller hears the one choice, and a key not offered books nothing."""
+    clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)  # a Sunday evening
+    add_agent(db, "Ann", tier=1)
+    caller = to_queue(call)
+    caller.press("1")  # a callback, please
+    caller.hears("when we open, press 1")
+    assert "press 2" not in caller.text and "as soon as" not in caller.text
+    caller.press("2")  # not offered: asked again, nothing booked
+    caller.hears("when we open, press 1")
+    assert db.scalar(select(OutboundCall)) is None
+    caller.press("1").hears("We will call you back")
+    callback = db.scalar(select(OutboundCall))
+    assert callback.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+
+
+def test_with_the_desk_open_the_callback_offer_keeps_both_times(call, db, demo, clock, twilio):
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = to_queue(call)
+    caller.press("2")  # no, I will not hold: a callback
+    caller.hears("as soon as an analyst is free, press 1", "press 2")
+
+
 def test_enterprise_failure_after_hours_reaches_the_emergency_line(app, call, db, demo, clock):
     app.config["EMERGENCY_NUMBER"] = "+15550109999"
     clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)

@@ -250,10 +250,10 @@ def test_texts_log_no_number_nor_words(db, ticket, clock, sms_on, texts, deliver
 
 def test_a_callback_asked_in_line_is_texted_as_soon_as_an_analyst_is_free(db, ticket, clock,
                                                                          sms_on, texts, deliver):
-    from ivr.queues import service
+    from ivr.queues import callbacks
 
     t = db.get(Ticket, ticket.id)
-    service.callback_asked(db, t, None, clock(), actor="Ann Analyst")
+    callbacks.callback_asked(db, t, None, clock(), actor="Ann Analyst")
     db.commit()
     deliver()
     assert texts.bodies() == [

@@ -8,7 +8,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from call_scripts.policy import Outbound
-from ivr.outbound.dispatcher import RateLimiter
+from ivr.outbound.pacing import RateLimiter
 from ivr.outbound.rules import (
     backoff_seconds,
     callee_zones,

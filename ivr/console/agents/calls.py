@@ -17,7 +17,7 @@ from tickets.versions import live_policy
 
 from ... import db, twilio_rest
 from ...clock import now
-from ...queues import conference
+from ...queues import legs
 from ...queues.conference import Conferences, LiveEscalation
 from ..auth import audit, role_required
 from . import bp
@@ -31,13 +31,13 @@ CallAction = Callable[[Session, Conferences, Conference, Participant], str]
 def on_call() -> tuple[Conference, Participant] | None:
     """The conference the logged-in analyst is in now, and their leg."""
     agent = my_agent()
-    return conference.live_leg(db.session(), agent.id) if agent else None
+    return legs.live_leg(db.session(), agent.id) if agent else None
 
 
 def people(session: Session, room: Conference) -> list[dict[str, object]]:
     """Who is on the call (or being dialled in), as the console shows them."""
     out: list[dict[str, object]] = []
-    for leg in conference.participants(session, room, on=True):
+    for leg in legs.participants(session, room, on=True):
         agent = session.get(Agent, leg.agent_id) if leg.agent_id else None
         out.append({"role": leg.role, "name": agent.name if agent else
                     ("the caller" if leg.role == "caller" else "a team lead"),
@@ -58,7 +58,7 @@ def _call_page(problem: str | None = None) -> ResponseReturnValue:
     found = on_call()
     room, leg = found if found else (None, None)
     ticket = session.get(Ticket, room.ticket_id) if room and room.ticket_id else None
-    caller = conference.caller_leg(session, room) if room else None
+    caller = legs.caller_leg(session, room) if room else None
     pol = live_policy(session)
     html = render_template("agents/call.html", room=room, leg=leg, ticket=ticket,
                            people=people(session, room) if room else [],

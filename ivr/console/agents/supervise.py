@@ -15,7 +15,7 @@ from tickets.models import Conference, Ticket
 
 from ... import db, twilio_rest
 from ...clock import now
-from ...queues import conference
+from ...queues import legs
 from ...queues.conference import TeamLead
 from ..auth import audit, role_required
 from . import bp
@@ -28,7 +28,7 @@ LEAD_ROLES = ("team_lead",)
 def _calls() -> list[dict[str, Any]]:
     session = db.session()
     out = []
-    for room in conference.live(session):
+    for room in legs.live(session):
         ticket = session.get(Ticket, room.ticket_id) if room.ticket_id else None
         out.append({"room": room, "ticket": ticket, "people": people(session, room)})
     return out

@@ -19,7 +19,7 @@ from tickets.versions import live_policy
 
 from ... import db
 from ...clock import now
-from ...queues import service
+from ...queues import callbacks
 from ..auth import role_required
 from . import bp
 from .access import CONSOLE_ROLES, actor, may_open, ticket_or_404
@@ -140,7 +140,7 @@ def resolve(number: str) -> ResponseReturnValue:
 def book_callback(number: str) -> ResponseReturnValue:
     """A callback asked for outside a call: in the same line as the phone's, its place now."""
     def work(session: Session, t: Ticket) -> str:
-        outbound = service.callback_asked(session, t, request.form.get("number") or None,
+        outbound = callbacks.callback_asked(session, t, request.form.get("number") or None,
                                           now(), actor=actor())
         return (f"Callback to {mask_phone(outbound.to_number)} booked: in line from "
                 f"{outbound.place_joined_at:%H:%M} UTC.")
@@ -157,7 +157,7 @@ def cancel_callback(number: str, callback_id: int) -> ResponseReturnValue:
         if outbound is None or outbound.ticket_id != t.id or \
                 outbound.kind != OutboundKind.CALLBACK:
             raise TicketError(f"ticket {t.number} has no callback {callback_id}")
-        service.cancel_callback(session, outbound, request.form.get("reason", ""), actor(),
+        callbacks.cancel_callback(session, outbound, request.form.get("reason", ""), actor(),
                                 now())
         return "Callback called off."
 
