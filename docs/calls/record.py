@@ -27,12 +27,12 @@ CALLS = [
     ("en-US.txt", "+15551230001", [  # Alice: known, English, two open tickets
         "1", "10001#",  # the status of her first ticket
         "2",  # then a new problem
-        "1",  # call back on this number
-        "1", "1001#", "1",  # hardware: the asset tag keyed, read back, right
-        "Windows 11, driver 5.1",
+        "1",  # still at the place on file
         "The printer prints blank pages",
+        "1",  # a hardware problem, as guessed
+        "1",  # her printer on file (its configuration too)
         "I was printing the monthly invoices",
-        "2", "2", "2",  # my team, with difficulty, not planned
+        "my team, with difficulty",  # who is affected and whether they can work, at once
         "2",  # no other problem: to the queue
         "1",  # hold
         "",  # on hold for a while
@@ -41,13 +41,12 @@ CALLS = [
     ]),
     ("it-IT.txt", "+393331234567", [  # Marco: known, Italian, one open ticket
         "2",  # a new problem
-        "1",  # call back on this number
-        "3", "2",  # the network; no thanks to the self-service answer
-        "ThinkPad T14", "1",  # the equipment said, read back, right
-        "Windows 11 Pro",
+        "1",  # still at the place on file
         "La VPN si disconnette ogni cinque minuti",
+        "1", "2",  # a network problem, as guessed; no thanks to the self-service answer
+        "1",  # his ThinkPad on file
         "Stavo lavorando da casa",
-        "1", "3", "2",  # only me, cannot work, not planned
+        "1", "3",  # only me; cannot work
         "2",  # no other problem
         "1",  # hold
         "",
@@ -55,11 +54,11 @@ CALLS = [
     ]),
     ("ms-MY.txt", "+60123456789", [  # Siti: known, Malay, no open ticket
         "1",  # a new problem
-        "1",  # call back on this number
-        "4", "2",  # accounts and access; no thanks to the self-service answer
+        "1",  # still at the place on file
         "Kata laluan saya telah tamat tempoh",
+        "1", "2",  # an access problem, as guessed; no thanks to the self-service answer
         "Saya cuba log masuk pagi ini",
-        "1", "2", "2",  # only me, with difficulty, not planned
+        "1", "2",  # only me; with difficulty
         "2",  # no other problem
         "1",  # hold
         "",

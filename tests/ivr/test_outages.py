@@ -42,9 +42,9 @@ def test_a_step_survives_a_restart_of_the_database(call, db, demo, clock):
             "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
     outside.dispose()
     assert killed >= 1
-    caller.press("1")  # the next step: the caller hears nothing odd
+    caller.press("1")  # the next step (still at the place on file): nothing odd is heard
     assert not apology(caller.text) and not caller.hung_up
-    caller.hears("Type of service")
+    caller.hears("In a few words, what is the problem?")
     assert db.scalar(select(Call.turn)) == 2
 
 

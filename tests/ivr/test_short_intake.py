@@ -186,7 +186,7 @@ def test_a_scheduled_change_is_one_key(call, db, demo, clock):
     caller = known_caller_at_the_problem(call, "en-US")
     caller.speak("It makes a strange noise").press("5")  # something else
     caller.speak("We are moving offices")
-    caller.hears("A scheduled change, such as a move, press 4.")
+    caller.hears("A scheduled change, press 4.")
     caller.press("4")
     [ticket] = tickets_of(db, caller)
     assert ticket.priority == "planned_event"

@@ -6,11 +6,22 @@ import shutil
 import subprocess
 from typing import Any
 
-from call_scripts.model import ActionStep, BranchStep, HangupStep, MenuStep, QueueStep, SayStep
+from call_scripts.model import (
+    ActionStep,
+    BranchStep,
+    GuessStep,
+    HangupStep,
+    MenuStep,
+    PickStep,
+    QueueStep,
+    SayStep,
+)
 
-SHAPES = {"menu": "diamond", "branch": "diamond", "hangup": "doublecircle", "queue": "house"}
+SHAPES = {"menu": "diamond", "branch": "diamond", "hangup": "doublecircle", "queue": "house",
+          "pick": "diamond", "guess": "diamond"}
 COLOURS = {"say": "#e8f0fb", "ask": "#fff6d8", "menu": "#fde3c4", "language": "#fde3c4",
-           "branch": "#e6e6e6", "action": "#e6f6ea", "hangup": "#f8c9c9", "queue": "#d9ccf2"}
+           "branch": "#e6e6e6", "action": "#e6f6ea", "hangup": "#f8c9c9", "queue": "#d9ccf2",
+           "pick": "#fde3c4", "guess": "#fde3c4"}
 
 
 class FlowError(Exception):
@@ -34,6 +45,10 @@ def edges(step: Any) -> list[tuple[str, str]]:
                 ("gt", ">")) if getattr(cond, attr) is not None), "")
             out.append((case.next, f"{cond.field} {test}".strip()))
         out.append((step.default, "otherwise"))
+    elif isinstance(step, PickStep):
+        out.extend(((step.next, "one on file"), (step.other_next, "none of them")))
+    elif isinstance(step, GuessStep):
+        out.append((step.menu, "refused, or no guess"))  # right: the menu's option's next
     elif not isinstance(step, (HangupStep, QueueStep)):
         out.append((step.next, ""))
     on_fail = getattr(step, "on_fail", None)
