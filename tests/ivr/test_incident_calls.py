@@ -196,7 +196,7 @@ def test_two_incidents_have_two_keys_and_the_third_goes_on_to_the_intake(call, d
                  "are calling about this, press 1. We are aware of a problem with e-mail since "
                  "09:10; we expect it fixed by 11:00. If you are calling about this, press 2. "
                  "For anything else, press 3.")
-    caller.press("3").hears("To report a new problem, press 1.")
+    caller.press("3").hears("For a new problem, press 1.")
     assert linked(db, vpn) == [] and linked(db, email_down) == []
     caller = call(from_=LONDON).press("1").press("2")  # the e-mail, though declared first
     caller.speak("Jane Doe").press("1").press("*")
