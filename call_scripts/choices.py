@@ -15,6 +15,7 @@ from . import answers
 from .actions import Gather, Input, Say, Turn
 from .fields import lookup
 from .model import GuessStep, MenuStep, PickStep, Prompt, Script
+from .running import RunBase
 
 MAX_ITEMS = 8  # keys 1-8 for the items, the next one for "other"
 
@@ -41,33 +42,8 @@ def guess(script: Script, step: GuessStep, fields: dict[str, Any], language: str
     return top[0] if best > 0 and len(top) == 1 else None
 
 
-class Choosing:
+class Choosing(RunBase):
     """The pick and guess steps, for the interpreter's run."""
-
-    script: Script
-    state: dict[str, Any]
-    actions: list[Any]
-
-    @property
-    def fields(self) -> dict[str, Any]:
-        return self.state["fields"]
-
-    # the run's own
-    def say(self, prompt: Prompt) -> Say:
-        raise NotImplementedError
-
-    def log(self, kind: str, text: str, /, **data: Any) -> None:
-        raise NotImplementedError
-
-    def goto(self, name: str) -> None:
-        raise NotImplementedError
-
-    def run(self) -> Turn:
-        raise NotImplementedError
-
-    def fail(self, step: Any, reason: str, event: Input | None,
-             sorry: Prompt | None = None) -> Turn:
-        raise NotImplementedError
 
     def _ask(self, says: tuple[Say, ...], step: Any, hints: str | None = None) -> None:
         lang = self.state["language"]

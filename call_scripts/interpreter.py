@@ -36,6 +36,7 @@ from .actions import (
     Silence,
     Turn,
 )
+from .asking import Asking
 from .choices import Choosing
 from .fields import assess_priority, lookup, matches, value_of
 from .model import (
@@ -61,7 +62,7 @@ from .speech import render
 MAX_STEPS_PER_TURN = 200
 
 
-class _Run(Choosing):
+class _Run(Choosing, Asking):
     def __init__(self, script: Script, state: dict[str, Any]):
         self.script = script
         self.state = copy.deepcopy(state)
@@ -263,70 +264,6 @@ class _Run(Choosing):
                  **{**said, "key": key})
         self.also_settle(step, event)
         self.goto(option.next)
-        return self.run()
-
-    def answer(self, step: AskStep, event: Input) -> Turn:
-        if step.skip_key and event.digits == step.skip_key:
-            self.fields[step.field] = None
-            self.log("answer", f"{step.field}: skipped", field=step.field, value=None)
-            self.goto(step.next)
-            return self.run()
-        value, error = answers.validate(self.script, self.fields, step, event, self.dialling)
-        if error:
-            refused = self.script.defaults.number_refused if step.validate_.kind == "phone" \
-                else None
-            return self.fail(step, error, event, sorry=refused)
-        if step.read_back and answers.may_be_wrong(self.script, event):
-            self.state.update(mode="confirm", pending={
-                "value": value, "confidence": event.confidence,
-                "input": "speech" if event.speech and not event.digits else "dtmf"})
-            return self.ask_confirm(step, value)
-        return self.accept(step, value, event.confidence,
-                           "speech" if event.speech and not event.digits else "dtmf")
-
-    def ask_confirm(self, step: AskStep, value: Any, prefix: tuple[Say, ...] = ()) -> Turn:
-        assert step.read_back is not None
-        saved = self.fields.get("value")
-        self.fields["value"] = value
-        says = (self.say(step.read_back), self.say(self.script.defaults.confirm))
-        if saved is None:
-            self.fields.pop("value", None)
-        else:
-            self.fields["value"] = saved
-        lang = self.state["language"]
-        self.actions.append(Gather(prefix + says, "dtmf speech", lang,
-                                   step.timeout or self.script.defaults.timeout, num_digits=1,
-                                   hints=answers.yes_no_hints(self.script, lang)))
-        return Turn(tuple(self.actions), self.state)
-
-    def confirm(self, step: AskStep, event: Event) -> Turn:
-        pending = self.state["pending"]
-        answer = answers.yes_no(self.script, self.state["language"], event)
-        if answer is True:
-            return self.accept(step, pending["value"], pending["confidence"], pending["input"])
-        if answer is False:
-            self.log("reprompt", f"Caller corrected {step.field}", field=step.field,
-                     rejected=pending["value"])
-            self.state.update(mode="run", pending=None)
-            self.gather(step)
-            return Turn(tuple(self.actions), self.state)
-        return self.fail(step, "no input" if isinstance(event, Silence) else "not understood",
-                         event if isinstance(event, Input) else None)
-
-    def accept(self, step: AskStep, value: Any, confidence: float | None, via: str) -> Turn:
-        self.fields[step.field] = value
-        if step.secret:
-            self.log("answer", f"{step.field}: keyed (secret, not recorded)", field=step.field,
-                     secret=True, input=via)
-            self.goto(step.next)
-            return self.run()
-        if confidence is not None and via == "speech":
-            self.fields[f"{step.field}_confidence"] = confidence
-        shown = f"{value}" + (f" (speech, confidence {confidence:.2f})"
-                              if confidence is not None and via == "speech" else f" ({via})")
-        self.log("answer", f"{step.field}: {shown}", field=step.field, value=value,
-                 confidence=confidence, input=via)
-        self.goto(step.next)
         return self.run()
 
     def fail(self, step: Any, reason: str, event: Input | None,
