@@ -61,32 +61,7 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL", connect_timeout: flo
     if sqlite_synchronous not in ("FULL", "NORMAL"):
         raise ValueError("sqlite_synchronous is FULL or NORMAL")
     if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
-                               hide_parameters=True)
-        keep_rows_out_of_errors(engine)
-
-        @event.listens_for(engine, "connect")
-        def _on_connect(dbapi_conn, _record):
-            dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            if ":memory:" not in url:
-                cur.execute("PRAGMA journal_mode=WAL")
-                cur.execute(f"PRAGMA synchronous={sqlite_synchronous}")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
-
-        @event.listens_for(engine, "begin")
-        def _on_begin(conn):
-            options = conn.get_execution_options()
-            if options.get("isolation_level") == "AUTOCOMMIT":
-                return
-            if options.get(READS_FIRST):
-                conn.exec_driver_sql("BEGIN")
-                return
-            conn.exec_driver_sql("BEGIN IMMEDIATE")
-
-        return engine
+        return _sqlite_engine(url, sqlite_synchronous)
     # No pre-ping: it costs a round trip per request. Stale connections are recycled, and a
     # webhook whose first statement finds its connection dead tries once more on a new one.
     connect_args: dict[str, Any] = {}
@@ -100,6 +75,38 @@ def make_engine(url: str, sqlite_synchronous: str = "FULL", connect_timeout: flo
                            connect_args=connect_args, **options)
     keep_rows_out_of_errors(engine)
     return engine
+
+
+def _sqlite_engine(url: str, synchronous: str) -> Engine:
+    """SQLite with WAL, foreign keys, the ``synchronous`` asked for, and BEGIN IMMEDIATE (a
+    plain BEGIN for a reads-first transaction) so writers queue, not fail."""
+    engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False},
+                           hide_parameters=True)
+    keep_rows_out_of_errors(engine)
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_conn, _record):
+        dbapi_conn.isolation_level = None  # we issue BEGIN ourselves
+        cur = dbapi_conn.cursor()
+        cur.execute("PRAGMA foreign_keys=ON")
+        if ":memory:" not in url:
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute(f"PRAGMA synchronous={synchronous}")
+        cur.execute("PRAGMA busy_timeout=30000")
+        cur.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(conn):
+        options = conn.get_execution_options()
+        if options.get("isolation_level") == "AUTOCOMMIT":
+            return
+        if options.get(READS_FIRST):
+            conn.exec_driver_sql("BEGIN")
+            return
+        conn.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine
+
 
 
 # PostgreSQL's classes of errors about the data itself (SQLSTATE 22, 23): their messages quote

@@ -33,23 +33,7 @@ def render(actions: Iterable[object], action_url: str, queue_url: str = "") -> s
             for say in said:
                 _say(response, say)
         if isinstance(action, Gather):
-            speech = "speech" in action.input
-            gather = response.gather(
-                input=action.input,
-                action=action_url,
-                method="POST",
-                timeout=action.timeout,
-                num_digits=action.num_digits,
-                finish_on_key=action.finish_on_key,
-                language=action.language,
-                speech_timeout="auto" if speech else None,
-                hints=action.hints if speech else None,
-                action_on_empty_result=True if speech else None,
-                barge_in=True if speech else None,
-            )
-            for say in (*said, *action.prompts):
-                _say(gather, say)
-            response.redirect(action_url, method="POST")
+            _gather(response, action, said, action_url)
             waiting = True
         elif isinstance(action, Record):
             _say(response, action.prompt)
@@ -69,6 +53,28 @@ def render(actions: Iterable[object], action_url: str, queue_url: str = "") -> s
     if not waiting:
         response.redirect(action_url, method="POST")
     return str(response)
+
+
+def _gather(response: VoiceResponse, action: Gather, said: list[Say], action_url: str) -> None:
+    """A <Gather> saying what was waiting and its own prompts, then a <Redirect> to the same
+    step URL (silence comes back as a request without input)."""
+    speech = "speech" in action.input
+    gather = response.gather(
+        input=action.input,
+        action=action_url,
+        method="POST",
+        timeout=action.timeout,
+        num_digits=action.num_digits,
+        finish_on_key=action.finish_on_key,
+        language=action.language,
+        speech_timeout="auto" if speech else None,
+        hints=action.hints if speech else None,
+        action_on_empty_result=True if speech else None,
+        barge_in=True if speech else None,
+    )
+    for say in (*said, *action.prompts):
+        _say(gather, say)
+    response.redirect(action_url, method="POST")
 
 
 @dataclass(frozen=True)

@@ -187,17 +187,7 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
                 replay, hook.call_sid, request.full_path.rstrip("?"),
                 request.form.items(multi=True))
             try:
-                if reads_first:
-                    begin_reading(session)  # connects: a database down is answered below
-                earlier = _first_statement(session, key)
-                if earlier is not None:
-                    session.rollback()
-                    return xml(earlier)  # a repeat: the same answer, nothing applied again
-                body = handler(hook)
-                begin_writing(session)
-                if key:
-                    replies.keep_reply(session, key, body, hook.now)
-                session.commit()
+                body = _answer(hook, key, handler, reads_first)
             except Exception as exc:  # noqa: BLE001  a caller must hear something, never a 500
                 session.info.pop(READS_FIRST, None)
                 session.rollback()
@@ -208,6 +198,24 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
         return handler
 
     return decorate
+
+
+def _answer(hook: Hook, key: str | None, handler: Handler, reads_first: bool) -> str:
+    """The handler's answer, committed with the reply kept under ``key``; a repeat gets the
+    answer kept the first time, and nothing is applied again."""
+    session = hook.session
+    if reads_first:
+        begin_reading(session)  # connects: a database down is answered by the caller's except
+    earlier = _first_statement(session, key)
+    if earlier is not None:
+        session.rollback()
+        return earlier
+    body = handler(hook)
+    begin_writing(session)
+    if key:
+        replies.keep_reply(session, key, body, hook.now)
+    session.commit()
+    return body
 
 
 def _after_failure(exc: Exception, hook: Hook, key: str | None, replay: Replay,
