@@ -15,13 +15,13 @@ from .test_intake import report_problem
 KNOWN = {
     # a demo customer, the key for a new problem, the place on file confirmed, the problem,
     # the guess, the equipment on file offered by key, what they were doing
-    "en-US": ("+15551230001", "2", "Is the equipment still at Building A, room 210?",
+    "en-US": ("+15551230001", "2", "Are you still at Building A, room 210?",
               "The VPN drops every ten minutes", "That sounds like a network problem.",
               "About your HP LaserJet M404, press 1.", "I was in a video call"),
-    "it-IT": ("+393331234567", "2", "L'apparecchiatura è ancora in Milano, piano 3?",
+    "it-IT": ("+393331234567", "2", "Si trova ancora in Milano, piano 3?",
               "La VPN cade ogni dieci minuti", "Sembra un problema di rete.",
               "Per il Suo Lenovo ThinkPad T14, prema 1.", "Ero in videochiamata"),
-    "ms-MY": ("+60123456789", "1", "Adakah peralatan itu masih di Kuala Lumpur, tingkat 5?",
+    "ms-MY": ("+60123456789", "1", "Adakah anda masih di Kuala Lumpur, tingkat 5?",
               "VPN terputus setiap sepuluh minit", "Ini kedengaran seperti masalah rangkaian.",
               "Untuk Dell OptiPlex 7090 anda, tekan 1.", "Saya sedang bermesyuarat"),
 }
@@ -116,7 +116,7 @@ def test_other_equipment_than_the_record_is_described(call, db, demo, clock):
 
 
 def test_a_known_caller_who_has_moved_says_where(call, db, demo, clock):
-    caller = call(from_="+15551230001").press("2").hears("Is the equipment still at")
+    caller = call(from_="+15551230001").press("2").hears("Are you still at")
     caller.press("2").hears("Where is the equipment?")
     caller.speak("Building C, room 7")
     caller.hears("In a few words, what is the problem?")  # the callback number is on file
