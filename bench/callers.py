@@ -1,8 +1,8 @@
 """Scripted callers for the benchmarks: they answer by what the line asks, not by step order.
 
 A caller hears the prompt of the current <Gather> (its <Say>s), finds what is asked by
-keywords in the caller's language (the INTENTS table below, checked in order), and answers
-from its Persona:
+keywords in the caller's language (the INTENTS table of bench/caller_answers.py, checked in
+order), and answers from its Persona (DECIDE below: how each intent is answered):
 - a menu by the option whose words name what the caller wants ("... just you, press 1"), with
   speech instead where the <Gather> listens for speech and the persona speaks its choices;
   a menu answer in speech the line did not take is given again by key;
