@@ -39,6 +39,7 @@ for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+from call_length_personas import personas  # noqa: E402
 from callers import LABEL, Answer, Ear, Persona, Problem, ScriptedCall, spoken_digits  # noqa: E402
 from step_cost import AUTH_TOKEN, PUBLIC_BASE_URL, bench_database, build_app  # noqa: E402
 
@@ -53,104 +54,6 @@ OPEN_WEEKDAY = datetime(2026, 11, 23, 10, 0, tzinfo=UTC)  # a Monday, 10:00: the
 WORDS_PER_MINUTE = 150
 SECONDS_PER_ANSWER = 3
 MAX_ANSWERS = 80
-
-PRINTER = dict(category="hardware", equipment="HP LaserJet M404", asset_tag="1001",
-               configuration="Windows 11, driver 5.1")
-
-
-def personas() -> list[Persona]:
-    """The scripted callers. New ones give every detail; known ones ring from a demo
-    customer's number (their details are on file)."""
-    new = [
-        Persona("new English keypad", "en-US", "+12025550147", keypad=True, name="Jane Doe",
-                department="Finance", location="Building 2, room 301", account="52731",
-                problems=(Problem(**PRINTER, text="The printer jams on every second page",
-                                  before="Printing the monthly report", impact="team",
-                                  urgency="impaired"),)),
-        Persona("new English speech", "en-US", "+12025550148", keypad=False, name="Tom Baker",
-                department="Sales", location="Building 1, room 12", account="40004",
-                problems=(Problem(category="network", equipment="Cisco Meraki MR46",
-                                  configuration="Firmware 29",
-                                  text="Nobody on the second floor can reach the internet",
-                                  before="We were starting the morning meeting",
-                                  impact="organisation", urgency="blocked"),)),
-        Persona("new English keypad, number withheld", "en-US", None, keypad=True,
-                name="Sam Green", department="Legal", location="Building 3, room 5",
-                account=None, callback="2025550188",
-                problems=(Problem(category="access", text="My password expired and I am locked out",
-                                  before="Logging in after the holidays", impact="me",
-                                  urgency="blocked"),)),
-        Persona("new Italian keypad", "it-IT", "+393331112222", keypad=True,
-                name="Giulia Bianchi", department="Amministrazione",
-                location="Edificio B, stanza 4", account="61001",
-                problems=(Problem(category="software", licence="778210",
-                                  configuration="Windows 11 Pro",
-                                  text="Il programma di contabilità si chiude da solo",
-                                  before="Stavo salvando una fattura", impact="me",
-                                  urgency="works"),)),
-        Persona("new Italian speech", "it-IT", "+393331113333", keypad=False,
-                name="Luca Verdi", department="Logistica", location="Magazzino, piano terra",
-                account="61002",
-                problems=(Problem(category="hardware", equipment="Lenovo ThinkPad T14",
-                                  configuration="Windows 11",
-                                  text="Il portatile non si accende più",
-                                  before="Stavo aggiornando il sistema", impact="me",
-                                  urgency="blocked"),)),
-        Persona("new Malay keypad", "ms-MY", "+60122223333", keypad=True, name="Ahmad Faiz",
-                department="Kewangan", location="Bangunan C, bilik 7", account="71001",
-                problems=(Problem(category="network", asset_tag="3002",
-                                  configuration="Windows 10",
-                                  text="Internet sangat perlahan sejak pagi",
-                                  before="Saya sedang menghantar emel", impact="team",
-                                  urgency="impaired"),)),
-        Persona("new Malay speech", "ms-MY", "+60122224444", keypad=False, name="Nurul Huda",
-                department="Pemasaran", location="Bangunan A, bilik 2", account="71002",
-                problems=(Problem(category="hardware", equipment="Dell OptiPlex 7090",
-                                  configuration="Windows 11",
-                                  text="Skrin komputer saya berkelip",
-                                  before="Saya sedang menyediakan laporan", impact="me",
-                                  urgency="impaired"),)),
-    ]
-    known = [
-        Persona("known English keypad (Alice)", "en-US", "+15551230001", known=True,
-                keypad=True, problems=(Problem(**PRINTER, text="The printer prints blank pages",
-                                               before="Printing invoices", impact="me",
-                                               urgency="impaired"),)),
-        Persona("known English speech (Alice)", "en-US", "+15551230001", known=True,
-                keypad=False, problems=(Problem(category="software", licence="LIC-77821",
-                                                equipment="Microsoft Office 365",
-                                                configuration="Office 365, version 2410",
-                                                text="Excel freezes when I open a large file",
-                                                before="Opening the budget", impact="me",
-                                                urgency="works"),)),
-        Persona("known Italian keypad (Marco)", "it-IT", "+393331234567", known=True,
-                keypad=True, problems=(Problem(category="hardware", asset_tag="2001",
-                                               equipment="Lenovo ThinkPad T14",
-                                               configuration="Windows 11 Pro",
-                                               text="La tastiera del portatile non risponde",
-                                               before="Stavo scrivendo una email",
-                                               impact="me", urgency="blocked"),)),
-        Persona("known Italian speech (Marco)", "it-IT", "+393331234567", known=True,
-                keypad=False, problems=(Problem(category="network", equipment="router",
-                                                configuration="Windows 11 Pro",
-                                                text="La VPN cade ogni dieci minuti",
-                                                before="Ero in videochiamata",
-                                                impact="team", urgency="impaired"),)),
-        Persona("known Malay keypad (Siti)", "ms-MY", "+60123456789", known=True,
-                keypad=True, problems=(Problem(category="hardware", asset_tag="3001",
-                                               equipment="Dell OptiPlex 7090",
-                                               configuration="Windows 11",
-                                               text="Komputer saya tidak boleh dihidupkan",
-                                               before="Saya baru sampai di pejabat",
-                                               impact="me", urgency="blocked"),)),
-        Persona("known Malay speech (Siti)", "ms-MY", "+60123456789", known=True,
-                keypad=False, problems=(Problem(category="access",
-                                                text="Saya tidak boleh log masuk ke emel",
-                                                before="Saya menukar kata laluan",
-                                                impact="me", urgency="impaired"),)),
-    ]
-    return new + known
-
 
 # ---- one call -------------------------------------------------------------------------------
 
@@ -311,6 +214,46 @@ def describe(answer: Answer) -> str:
     return f"{answer.intent}={value}"
 
 
+def print_result(result: Result, transcript: bool) -> bool:
+    """The caller's lines of the report; True when their ticket lacks an SOP field."""
+    bad = [(f, s) for f, s in result.fields if not s.startswith(("ok", "n/a"))]
+    print(f"  line words to the ticket number: {result.words}; answers: "
+          f"{len(result.answers)}; estimated: {result.seconds:.0f} s "
+          f"({result.words * 60 / WORDS_PER_MINUTE:.0f} s speech + "
+          f"{SECONDS_PER_ANSWER * len(result.answers)} s answers)")
+    print("  answers: " + ", ".join(describe(a) for a in result.answers))
+    print("  SOP fields: " + ("all present" if not bad else "MISSING OR WRONG: "
+                              + "; ".join(f"{f}: {s}" for f, s in bad))
+          + " (" + ", ".join(f"{f} {s.split(' ')[0]}" for f, s in result.fields) + ")")
+    if transcript:
+        print("  line said: " + re.sub(r"\s+", " ", result.spoken))
+    return bool(bad)
+
+
+def run_callers(app, worst: dict[str, float], transcript: bool) -> int:
+    """Rings the line with every persona, printing each; the callers without a complete
+    ticket. `worst` gets the longest estimated time to the ticket number by kind."""
+    problems = 0
+    for persona in personas():
+        result = run_call(app, persona)
+        kind = "known" if persona.known else "new"
+        print(f"\n{persona.label} [{LABEL[persona.language]}, {kind}, "
+              f"{'keypad' if persona.keypad else 'speech'}]")
+        if result.stuck is not None:
+            problems += 1
+            worst[kind] = float("inf")
+            print(f"  NO TICKET NUMBER: stuck at {result.stuck!r}")
+            print("  answers: " + ", ".join(describe(a) for a in result.answers))
+            continue
+        worst[kind] = max(worst[kind], result.seconds)
+        problems += print_result(result, transcript)
+    return problems
+
+
+def fmt(seconds: float) -> str:
+    return "no ticket" if seconds == float("inf") else f"{seconds:.0f} s"
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--transcript", action="store_true",
@@ -322,7 +265,6 @@ def main(argv: list[str] | None = None) -> int:
     logging.getLogger("ivr").setLevel(logging.WARNING)
 
     worst = {"new": 0.0, "known": 0.0}
-    problems = 0
     started = time.monotonic()
     with bench_database(args.database_url, "call_length-") as database_url:
         app = build_app(database_url)
@@ -330,38 +272,11 @@ def main(argv: list[str] | None = None) -> int:
         print(f"backend: {app.extensions['engine'].dialect.name}; clock: "
               f"{OPEN_WEEKDAY:%A %Y-%m-%d %H:%M} UTC; {WORDS_PER_MINUTE} words/min + "
               f"{SECONDS_PER_ANSWER} s per answer")
-        for persona in personas():
-            result = run_call(app, persona)
-            kind = "known" if persona.known else "new"
-            print(f"\n{persona.label} [{LABEL[persona.language]}, {kind}, "
-                  f"{'keypad' if persona.keypad else 'speech'}]")
-            if result.stuck is not None:
-                problems += 1
-                worst[kind] = float("inf")
-                print(f"  NO TICKET NUMBER: stuck at {result.stuck!r}")
-                print("  answers: " + ", ".join(describe(a) for a in result.answers))
-                continue
-            worst[kind] = max(worst[kind], result.seconds)
-            bad = [(f, s) for f, s in result.fields if not s.startswith(("ok", "n/a"))]
-            problems += bool(bad)
-            print(f"  line words to the ticket number: {result.words}; answers: "
-                  f"{len(result.answers)}; estimated: {result.seconds:.0f} s "
-                  f"({result.words * 60 / WORDS_PER_MINUTE:.0f} s speech + "
-                  f"{SECONDS_PER_ANSWER * len(result.answers)} s answers)")
-            print("  answers: " + ", ".join(describe(a) for a in result.answers))
-            print("  SOP fields: " + ("all present" if not bad else "MISSING OR WRONG: "
-                                      + "; ".join(f"{f}: {s}" for f, s in bad))
-                  + " (" + ", ".join(f"{f} {s.split(' ')[0]}" for f, s in result.fields) + ")")
-            if args.transcript:
-                print("  line said: " + re.sub(r"\s+", " ", result.spoken))
+        problems = run_callers(app, worst, args.transcript)
         app.extensions["engine"].dispose()
     if problems:
         print(f"\n{problems} caller(s) without a complete ticket")
     print(f"\ntotal run: {time.monotonic() - started:.0f} s")
-
-    def fmt(seconds: float) -> str:
-        return "no ticket" if seconds == float("inf") else f"{seconds:.0f} s"
-
     print(f"worst new: {fmt(worst['new'])}, worst known: {fmt(worst['known'])}")
     return 1 if problems else 0
 

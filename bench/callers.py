@@ -1,8 +1,8 @@
 """Scripted callers for the benchmarks: they answer by what the line asks, not by step order.
 
 A caller hears the prompt of the current <Gather> (its <Say>s), finds what is asked by
-keywords in the caller's language (the INTENTS table below, checked in order), and answers
-from its Persona:
+keywords in the caller's language (the INTENTS table of bench/caller_answers.py, checked in
+order), and answers from its Persona (DECIDE below: how each intent is answered):
 - a menu by the option whose words name what the caller wants ("... just you, press 1"), with
   speech instead where the <Gather> listens for speech and the persona speaks its choices;
   a menu answer in speech the line did not take is given again by key;
@@ -21,6 +21,8 @@ import re
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+from caller_answers import BOTH_ASKED, CHOICES, INTENTS, SAID
 
 LANGUAGES = ("en-US", "it-IT", "ms-MY")
 LABEL = {"en-US": "English", "it-IT": "Italian", "ms-MY": "Malay"}
@@ -62,135 +64,6 @@ class Persona:
 
 
 # ---- what a prompt asks ---------------------------------------------------------------------
-
-# (intent, keywords per language); the first intent with a keyword in the prompt wins, so the
-# more specific come first. Keywords are lower case and matched on word boundaries.
-INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
-    ("language", {"*": ("for english", "per l'italiano", "bahasa melayu")}),
-    # a self-service answer offered after the type of service (issue 16): callers open a ticket
-    ("known_issue", {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
-                     "ms-MY": ("untuk membuka tiket",)}),
-    # a known caller: the place on file confirmed, the equipment on file picked by key
-    ("location_confirm", {"en-US": ("still at",), "it-IT": ("ancora in",),
-                          "ms-MY": ("masih di",)}),
-    ("pick", {"en-US": ("about your", "about other"),
-              "it-IT": ("per il suo", "un'altra apparecchiatura", "un altro software"),
-              "ms-MY": ("peralatan lain", "perisian lain")}),
-    # the type of service guessed from the problem, to confirm or refuse
-    ("guess", {"en-US": ("sounds like",), "it-IT": ("sembra",), "ms-MY": ("kedengaran",)}),
-    ("confirm", {"en-US": ("if that is right", "is that right", "if right"),
-                 "it-IT": ("se è corretto", "è giusto"),
-                 "ms-MY": ("jika betul",)}),
-    ("hold_offer", {"en-US": ("to hold",), "it-IT": ("restare in attesa",),
-                    "ms-MY": ("terus menunggu",)}),
-    ("offline", {"en-US": ("no analyst is available", "closed right now"),
-                 "it-IT": ("nessun tecnico", "nessun analista", "è chiuso"),
-                 "ms-MY": ("tiada juruanalisis", "tiada penganalisis", "kini ditutup")}),
-    ("callback_window", {"en-US": ("as soon as an analyst is free",),
-                         "it-IT": ("appena un tecnico", "appena un analista"),
-                         "ms-MY": ("sebaik sahaja",)}),
-    ("callback_key", {"en-US": ("number we should call",),
-                      "it-IT": ("numero al quale", "numero da richiamare"),
-                      "ms-MY": ("nombor untuk kami",)}),
-    ("callback_menu", {"en-US": ("call you back on",), "it-IT": ("richiamarla al numero",),
-                       "ms-MY": ("menghubungi anda semula di nombor",)}),
-    ("another_problem", {"en-US": ("another problem",), "it-IT": ("altro problema",),
-                         "ms-MY": ("masalah lain",)}),
-    ("new_problem", {"en-US": ("new problem",), "it-IT": ("nuovo problema",),
-                     "ms-MY": ("masalah baharu",)}),
-    ("account", {"en-US": ("account number",), "it-IT": ("conto cliente", "suo conto"),
-                 "ms-MY": ("nombor akaun",)}),
-    ("service_type", {"en-US": ("type of service",), "it-IT": ("tipo di servizio",),
-                      "ms-MY": ("jenis perkhidmatan",)}),
-    ("location", {"en-US": ("building", "where is"), "it-IT": ("edificio", "dove si trova"),
-                  "ms-MY": ("bangunan", "di manakah")}),
-    ("licence", {"en-US": ("licence", "license"), "it-IT": ("licenza",), "ms-MY": ("lesen",)}),
-    ("equipment", {"en-US": ("model", "asset tag"), "it-IT": ("modello", "inventario"),
-                   "ms-MY": ("model peralatan", "tag aset")}),
-    ("configuration", {"en-US": ("configuration",), "it-IT": ("configurazione",),
-                       "ms-MY": ("konfigurasi", "konfigurasinya")}),
-    ("impact", {"en-US": ("who is affected",), "it-IT": ("chi è interessato",),
-                "ms-MY": ("siapakah yang terjejas",)}),
-    ("urgency", {"en-US": ("still work",), "it-IT": ("ancora a lavorare",),
-                 "ms-MY": ("masih boleh bekerja",)}),
-    ("planned", {"en-US": ("planned event", "scheduled change"),
-                 "it-IT": ("evento pianificato", "modifica programmata"),
-                 "ms-MY": ("peristiwa yang dirancang", "perubahan berjadual")}),
-    ("before", {"en-US": ("doing when",), "it-IT": ("stava facendo",),
-                "ms-MY": ("sedang anda lakukan",)}),
-    ("problem", {"en-US": ("the problem", "what is wrong", "own words"),
-                 "it-IT": ("il problema", "parole sue"),
-                 "ms-MY": ("terangkan masalah", "apakah masalah", "apakah masalahnya")}),
-    ("department", {"en-US": ("department",), "it-IT": ("reparto",), "ms-MY": ("jabatan",)}),
-    ("name", {"en-US": ("name",), "it-IT": ("nome",), "ms-MY": ("nama",)}),
-]
-
-# The menu option a caller wants, by the words of its description ("If not, press 2").
-CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
-    "lang:en-US": {"*": ("english",)},
-    "lang:it-IT": {"*": ("italiano",)},
-    "lang:ms-MY": {"*": ("melayu",)},
-    "yes": {"en-US": ("if that is right", "if so", "if yes", "yes", "right"),
-            "it-IT": ("se è corretto", "se sì", "sì", "corretto"),
-            "ms-MY": ("jika betul", "jika ya", "ya", "betul")},
-    "no": {"en-US": ("if not", "no"), "it-IT": ("se no", "no"),
-           "ms-MY": ("jika tidak", "tidak")},
-    "new_problem": {"en-US": ("new problem",), "it-IT": ("nuovo problema",),
-                    "ms-MY": ("masalah baharu",)},
-    "hardware": {"en-US": ("hardware",), "it-IT": ("hardware",), "ms-MY": ("perkakasan",)},
-    "software": {"en-US": ("software",), "it-IT": ("software",), "ms-MY": ("perisian",)},
-    "network": {"en-US": ("network",), "it-IT": ("rete",), "ms-MY": ("rangkaian",)},
-    "access": {"en-US": ("access",), "it-IT": ("accessi", "accesso"), "ms-MY": ("akses",)},
-    "other": {"en-US": ("anything else", "something else"),
-              "it-IT": ("qualsiasi altra", "altro"), "ms-MY": ("perkara lain",)},
-    "me": {"en-US": ("just you", "only you"), "it-IT": ("solo lei",),
-           "ms-MY": ("hanya anda",)},
-    "team": {"en-US": ("team",), "it-IT": ("team",), "ms-MY": ("pasukan",)},
-    "organisation": {"en-US": ("organisation", "organization", "everyone"),
-                     "it-IT": ("organizzazione", "tutti"), "ms-MY": ("organisasi", "semua orang")},
-    "works": {"en-US": ("normally",), "it-IT": ("normalmente",), "ms-MY": ("seperti biasa",)},
-    "impaired": {"en-US": ("difficulty",), "it-IT": ("difficoltà",), "ms-MY": ("kesukaran",)},
-    "blocked": {"en-US": ("cannot", "not at all"), "it-IT": ("non può", "affatto", "per niente"),
-                "ms-MY": ("langsung tidak", "tidak boleh")},
-    "hold": {"en-US": ("to hold",), "it-IT": ("restare in attesa",),
-             "ms-MY": ("terus menunggu",)},
-    "callback": {"en-US": ("call you back",), "it-IT": ("richiamato",),
-                 "ms-MY": ("menghubungi anda semula", "dihubungi semula")},
-    "asap": {"en-US": ("as soon as",), "it-IT": ("appena",), "ms-MY": ("sebaik sahaja",)},
-    "open_ticket": {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
-                    "ms-MY": ("untuk membuka tiket",)},
-    "planned": {"en-US": ("scheduled change",), "it-IT": ("modifica programmata",),
-                "ms-MY": ("perubahan berjadual",)},
-    "refuse_guess": {"en-US": ("to choose",), "it-IT": ("per scegliere",),
-                     "ms-MY": ("untuk memilih",)},
-    "other_item": {"en-US": ("other equipment", "other software"),
-                   "it-IT": ("un'altra apparecchiatura", "un altro software"),
-                   "ms-MY": ("peralatan lain", "perisian lain")},
-}
-
-# What a caller says instead of pressing, where the line listens for speech.
-SAID: dict[str, dict[str, str]] = {
-    "yes": {"en-US": "yes", "it-IT": "sì", "ms-MY": "ya"},
-    "no": {"en-US": "no", "it-IT": "no", "ms-MY": "tidak"},
-    "hardware": {"en-US": "the printer", "it-IT": "la stampante", "ms-MY": "pencetak"},
-    "software": {"en-US": "software", "it-IT": "software", "ms-MY": "perisian"},
-    "network": {"en-US": "the network", "it-IT": "la rete", "ms-MY": "rangkaian"},
-    "access": {"en-US": "my password", "it-IT": "la password", "ms-MY": "kata laluan"},
-    "other": {"en-US": "something else", "it-IT": "qualcos'altro", "ms-MY": "perkara lain"},
-    "me": {"en-US": "just me", "it-IT": "solo io", "ms-MY": "saya sahaja"},
-    "team": {"en-US": "my team", "it-IT": "il mio team", "ms-MY": "pasukan saya"},
-    "organisation": {"en-US": "the whole organisation", "it-IT": "tutta l'azienda",
-                     "ms-MY": "seluruh organisasi"},
-    "works": {"en-US": "normally", "it-IT": "normalmente", "ms-MY": "seperti biasa"},
-    "impaired": {"en-US": "with difficulty", "it-IT": "con difficoltà",
-                 "ms-MY": "dengan kesukaran"},
-    "blocked": {"en-US": "I cannot work at all", "it-IT": "non posso lavorare affatto",
-                "ms-MY": "langsung tidak boleh bekerja"},
-}
-
-# An impact question that asks whether the caller can work too (one spoken answer for both).
-BOTH_ASKED = {"en-US": ("can you work",), "it-IT": ("riesce a lavorare",),
-              "ms-MY": ("bolehkah anda bekerja",)}
 
 KEY_WORDS = r"(?:press|prema|tekan)"
 
@@ -317,92 +190,140 @@ class ScriptedCall:
 
     def _decide(self, intent: str, prompt: str, language: str, by_key: bool,
                 speech_ok: bool) -> Answer | None:
-        p, pr = self.persona, self.problem
+        handler = DECIDE.get(intent)
+        if handler is None:
+            return None
+        return handler(Ask(self, intent, prompt, language, by_key, speech_ok))
 
-        def pick(want: str) -> Answer | None:
-            if not by_key and want in SAID:
-                return Answer(intent, "speech", SAID[want][language])
-            key = choose(prompt, want, language)
-            return Answer(intent, "key", key) if key else None
 
-        def say(text: str) -> Answer:
-            return Answer(intent, "speech", text)
+# ---- how each intent is answered ------------------------------------------------------------
 
-        def keys(digits: str) -> Answer:
-            return Answer(intent, "key", digits)
+@dataclass
+class Ask:
+    """One prompt to answer: what it asks, and how the caller may answer it."""
 
-        if intent == "language":
-            return pick(f"lang:{p.language}")
-        if intent == "pick":
-            mine = [v.lower() for v in (pr.equipment, pr.asset_tag, pr.licence) if v]
-            for description, key in menu_options(prompt):
-                if any(v in description for v in mine):
-                    return keys(key)
-            key = choose(prompt, "other_item", language)
-            return keys(key) if key else None
-        if intent == "guess":  # right when the guess names the caller's type of service
-            right = _has(_norm(prompt), _words(CHOICES[pr.category], language))
-            if not by_key:
-                return Answer(intent, "speech", SAID["yes" if right else "no"][language])
-            return pick("yes") if right else pick("refuse_guess")
-        if intent in ("confirm", "callback_menu", "location_confirm"):
-            return pick("yes")
-        if intent == "new_problem":
-            return pick("new_problem")
-        if intent == "known_issue":
-            key = choose(prompt, "open_ticket", language)
-            return keys(key) if key else None
-        if intent == "another_problem":
-            more = self.problem_index + 1 < len(p.problems)
-            if more:
-                self.problem_index += 1
-            return pick("yes" if more else "no")
-        if intent == "name":
-            return say(p.name)
-        if intent == "department":
-            return say(p.department)
-        if intent == "location":
-            return say(p.location)
-        if intent == "callback_key":
-            return keys(p.callback or "2025550100")
-        if intent == "account":
-            return keys(p.account or "*")
-        if intent == "service_type":
-            return pick(pr.category)
-        if intent == "equipment":
-            if pr.asset_tag and (by_key or not speech_ok):
-                return keys(pr.asset_tag)
-            if pr.equipment and speech_ok:
-                return say(pr.equipment)
-            return keys(pr.asset_tag or "*")
-        if intent == "licence":
-            return keys(pr.licence or "*")
-        if intent == "configuration":
-            return say(pr.configuration) if pr.configuration and speech_ok else keys("*")
-        if intent == "problem":
-            return say(pr.text)
-        if intent == "before":
-            return say(pr.before)
-        if intent == "impact":
-            both = _has(_norm(prompt), _words(BOTH_ASKED, language))
-            if both and not by_key and not pr.planned:  # "my team, with difficulty"
-                return say(f"{SAID[pr.impact][language]}, {SAID[pr.urgency][language]}")
-            return pick("planned" if pr.planned else pr.impact)
-        if intent == "urgency":
-            return pick(pr.urgency)
-        if intent == "planned":
-            return pick("yes" if pr.planned else "no")
-        if intent == "hold_offer":
-            if p.queue == "hangup":
-                return Answer(intent, "hangup", "")
-            return pick("hold" if p.queue == "hold" else "callback")
-        if intent == "offline":
-            if p.queue == "hangup":
-                return Answer(intent, "hangup", "")
-            return pick("callback")
-        if intent == "callback_window":
-            return pick("asap")
-        return None
+    call: ScriptedCall
+    intent: str
+    prompt: str
+    language: str
+    by_key: bool
+    speech_ok: bool
+
+    @property
+    def persona(self) -> Persona:
+        return self.call.persona
+
+    @property
+    def problem(self) -> Problem:
+        return self.call.problem
+
+    def pick(self, want: str) -> Answer | None:
+        if not self.by_key and want in SAID:
+            return Answer(self.intent, "speech", SAID[want][self.language])
+        key = choose(self.prompt, want, self.language)
+        return Answer(self.intent, "key", key) if key else None
+
+    def say(self, text: str) -> Answer:
+        return Answer(self.intent, "speech", text)
+
+    def keys(self, digits: str) -> Answer:
+        return Answer(self.intent, "key", digits)
+
+    def key_for(self, want: str) -> Answer | None:
+        key = choose(self.prompt, want, self.language)
+        return self.keys(key) if key else None
+
+    def hears(self, table: dict[str, tuple[str, ...]]) -> bool:
+        return _has(_norm(self.prompt), _words(table, self.language))
+
+
+def _pick_item(ask: Ask) -> Answer | None:
+    pr = ask.problem
+    mine = [v.lower() for v in (pr.equipment, pr.asset_tag, pr.licence) if v]
+    for description, key in menu_options(ask.prompt):
+        if any(v in description for v in mine):
+            return ask.keys(key)
+    return ask.key_for("other_item")
+
+
+def _guess(ask: Ask) -> Answer | None:
+    """Right when the guess names the caller's type of service."""
+    right = ask.hears(CHOICES[ask.problem.category])
+    if not ask.by_key:
+        return Answer(ask.intent, "speech", SAID["yes" if right else "no"][ask.language])
+    return ask.pick("yes") if right else ask.pick("refuse_guess")
+
+
+def _another_problem(ask: Ask) -> Answer | None:
+    more = ask.call.problem_index + 1 < len(ask.persona.problems)
+    if more:
+        ask.call.problem_index += 1
+    return ask.pick("yes" if more else "no")
+
+
+def _equipment(ask: Ask) -> Answer | None:
+    pr = ask.problem
+    if pr.asset_tag and (ask.by_key or not ask.speech_ok):
+        return ask.keys(pr.asset_tag)
+    if pr.equipment and ask.speech_ok:
+        return ask.say(pr.equipment)
+    return ask.keys(pr.asset_tag or "*")
+
+
+def _configuration(ask: Ask) -> Answer | None:
+    pr = ask.problem
+    return ask.say(pr.configuration) if pr.configuration and ask.speech_ok else ask.keys("*")
+
+
+def _impact(ask: Ask) -> Answer | None:
+    pr, language = ask.problem, ask.language
+    if ask.hears(BOTH_ASKED) and not ask.by_key and not pr.planned:  # "my team, with difficulty"
+        return ask.say(f"{SAID[pr.impact][language]}, {SAID[pr.urgency][language]}")
+    return ask.pick("planned" if pr.planned else pr.impact)
+
+
+def _hold_offer(ask: Ask) -> Answer | None:
+    queue = ask.persona.queue
+    if queue == "hangup":
+        return Answer(ask.intent, "hangup", "")
+    return ask.pick("hold" if queue == "hold" else "callback")
+
+
+def _offline(ask: Ask) -> Answer | None:
+    if ask.persona.queue == "hangup":
+        return Answer(ask.intent, "hangup", "")
+    return ask.pick("callback")
+
+
+# intent -> how the caller answers it (an intent not here: the caller is stuck)
+DECIDE: dict[str, Callable[[Ask], Answer | None]] = {
+    "language": lambda ask: ask.pick(f"lang:{ask.persona.language}"),
+    "pick": _pick_item,
+    "guess": _guess,
+    "confirm": lambda ask: ask.pick("yes"),
+    "callback_menu": lambda ask: ask.pick("yes"),
+    "location_confirm": lambda ask: ask.pick("yes"),
+    "new_problem": lambda ask: ask.pick("new_problem"),
+    "known_issue": lambda ask: ask.key_for("open_ticket"),
+    "another_problem": _another_problem,
+    "name": lambda ask: ask.say(ask.persona.name),
+    "department": lambda ask: ask.say(ask.persona.department),
+    "location": lambda ask: ask.say(ask.persona.location),
+    "callback_key": lambda ask: ask.keys(ask.persona.callback or "2025550100"),
+    "account": lambda ask: ask.keys(ask.persona.account or "*"),
+    "service_type": lambda ask: ask.pick(ask.problem.category),
+    "equipment": _equipment,
+    "licence": lambda ask: ask.keys(ask.problem.licence or "*"),
+    "configuration": _configuration,
+    "problem": lambda ask: ask.say(ask.problem.text),
+    "before": lambda ask: ask.say(ask.problem.before),
+    "impact": _impact,
+    "urgency": lambda ask: ask.pick(ask.problem.urgency),
+    "planned": lambda ask: ask.pick("yes" if ask.problem.planned else "no"),
+    "hold_offer": _hold_offer,
+    "offline": _offline,
+    "callback_window": lambda ask: ask.pick("asap"),
+}
 
 
 class Ear:

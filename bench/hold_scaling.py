@@ -317,7 +317,12 @@ def main(argv: list[str] | None = None) -> int:
             results[size] = {"fetch": fetches, "idle": idle, "busy": busy, "claims": claims}
             print(f"{size} waiting: seeded and measured at {time.monotonic() - started:.0f} s")
         app.extensions["engine"].dispose()
+    report(results, started)
+    return 0
 
+
+def report(results: dict[int, dict[str, list[float]]], started: float) -> None:
+    """The table of times by size, then the summary lines (the last: the waitUrl ratio)."""
     print(f"\n{'times in ms':44} {'waiting':>8} {'n':>5} {'median':>8} {'p90':>8} {'p99':>8}")
     rows = [("waitUrl fetch (POST /voice/queue/wait)", "fetch"),
             ("routing pass, nobody free", "idle"),
@@ -337,7 +342,6 @@ def main(argv: list[str] | None = None) -> int:
           f"its claims are committed, the dequeues through Twilio after it: {whole:.2f} ms)")
     print(f"total run: {time.monotonic() - started:.0f} s")
     print(f"ratio: {large / small:.2f}")
-    return 0
 
 
 if __name__ == "__main__":

@@ -32,7 +32,8 @@ for path in (ROOT, ROOT / "bench"):
         sys.path.insert(0, str(path))
 
 from callers import Ear, ScriptedCall  # noqa: E402
-from http_load import OPEN_AT, random_persona, seed  # noqa: E402
+from http_load import OPEN_AT, seed  # noqa: E402
+from load_drive import random_persona  # noqa: E402
 from step_cost import AUTH_TOKEN, PUBLIC_BASE_URL, bench_database, build_app  # noqa: E402
 
 from ivr.phone import Phone  # noqa: E402

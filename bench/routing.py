@@ -33,27 +33,32 @@ from __future__ import annotations
 
 import argparse
 import gc
-import heapq
 import math
 import random
 import statistics
 import sys
 import time
-from collections import deque
-from dataclasses import dataclass, field
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for path in (ROOT, ROOT / "bench"):
+    if str(path) not in sys.path:
+        sys.path.insert(0, str(path))
+
+from routing_sim import (  # noqa: E402
+    CATEGORIES,
+    HANDLE_MEDIAN,
+    HANDLE_SIGMA,
+    PATIENCE_MEAN,
+    RANK_WEIGHTS,
+    STAFFING,
+    WRAP_UP,
+    Record,
+    simulate_day,
+)
 
 from call_scripts.policy import parse_policy  # noqa: E402
-from ivr.queues import estimator, routing  # noqa: E402
-
-CATEGORIES = ["hardware", "software", "network", "access", "other"]
-RANK_LABELS = {1: "enterprise_failure", 2: "critical_situation", 3: "regular_service",
-               4: "planned_event"}
-RANK_WEIGHTS = [2, 13, 70, 15]  # % of callers per rank 1..4
+from ivr.queues import routing  # noqa: E402
 
 
 def _policy():
@@ -137,212 +142,7 @@ def bench_decision(reps: int, seed: int) -> float:
     return worst
 
 
-# ---- 2. a simulated day ---------------------------------------------------------------------
-
-OPEN, CLOSE = 8 * 3600.0, 18 * 3600.0
-STAFFING = {"normal": {1: 14, 2: 7, 3: 3}, "short-staffed": {1: 10, 2: 5, 3: 2}}
-HANDLE_MEDIAN = {1: 240.0, 2: 420.0, 3: 600.0}  # seconds, lognormal by the agent's tier
-HANDLE_SIGMA = 0.7
-WRAP_UP = 30.0
-PATIENCE_MEAN = 20 * 60.0  # exponential
-RECENT = 50
-
-
-def arrival_rate(t: float) -> float:
-    """Calls per second at time of day t: a base, a morning peak and an afternoon bump."""
-    h = t / 3600.0
-    per_hour = (30 + 110 * math.exp(-((h - 10.0) ** 2) / 2)
-                + 50 * math.exp(-((h - 14.5) ** 2) / (2 * 1.2 ** 2)))
-    return per_hour / 3600.0
-
-
-@dataclass
-class SimAgent:
-    id: int
-    tier: int
-    skills: frozenset
-    status: str = "available"
-    idle_since: float = OPEN
-    call_started: float = 0.0
-    wrap_ends: float = 0.0
-    break_at: float = 0.0
-    break_pending: bool = False
-
-    def view(self) -> routing.Agent:
-        return routing.Agent(self.id, self.tier, self.skills, self.status, self.idle_since)
-
-
-@dataclass
-class Record:
-    ours: float
-    naive: float
-    drain: float
-    position: int
-    actual: float | None = None
-
-
-@dataclass
-class Day:
-    seed: int
-    callers: int = 0
-    abandoned: int = 0
-    answered: int = 0
-    records: dict[int, Record] = field(default_factory=dict)
-
-    def scored(self) -> list[Record]:
-        return [r for r in self.records.values() if r.actual is not None]
-
-
-def simulate_day(seed: int, policy, tier_sizes: dict[int, int]) -> Day:
-    rules = routing.TierRules(tier_wait_seconds=policy.tier_wait_seconds,
-                              multiply_by_level=policy.multiply_by_level,
-                              skip_empty_tiers=policy.skip_empty_tiers)
-    arrivals_rnd = random.Random(seed * 1000 + 1)
-    service_rnd = random.Random(seed * 1000 + 2)
-    setup_rnd = random.Random(seed * 1000 + 3)
-    day = Day(seed)
-
-    agents: list[SimAgent] = []
-    for tier, size in tier_sizes.items():
-        for _ in range(size):
-            generalist = tier == 3 or setup_rnd.random() < 0.5
-            skills = frozenset() if generalist else frozenset(setup_rnd.sample(CATEGORIES, 2))
-            agents.append(SimAgent(len(agents) + 1, tier, skills))
-    for a in agents:  # a 30-minute lunch break, staggered between 11:30 and 14:00
-        a.break_at = 11.5 * 3600 + setup_rnd.uniform(0, 2.5 * 3600)
-
-    events: list[tuple[float, int, str, int]] = []
-    seq = 0
-
-    def at(t: float, kind: str, ref: int) -> None:
-        nonlocal seq
-        seq += 1
-        heapq.heappush(events, (t, seq, kind, ref))
-
-    # Arrivals: a non-homogeneous Poisson process by thinning.
-    peak = max(arrival_rate(OPEN + s * 60) for s in range(int((CLOSE - OPEN) / 60) + 1))
-    t = OPEN
-    callers: dict[int, routing.Waiting] = {}
-    patience: dict[int, float] = {}
-    while True:
-        t += arrivals_rnd.expovariate(peak)
-        if t >= CLOSE:
-            break
-        if arrivals_rnd.random() * peak > arrival_rate(t):
-            continue
-        cid = len(callers) + 1
-        rank = arrivals_rnd.choices([1, 2, 3, 4], RANK_WEIGHTS)[0]
-        category = arrivals_rnd.choice(CATEGORIES)
-        tier = policy.start_tier(RANK_LABELS[rank], category)
-        callers[cid] = routing.Waiting(cid, rank, t, tier, category)
-        patience[cid] = arrivals_rnd.expovariate(1 / PATIENCE_MEAN)
-        at(t, "arrive", cid)
-    for a in agents:
-        at(a.break_at, "break", a.id)
-    by_id = {a.id: a for a in agents}
-
-    waiting: dict[int, routing.Waiting] = {}
-    recent: deque[tuple[int, float]] = deque(maxlen=20 * RECENT)  # (tier, handle time)
-
-    def pool(me: routing.Waiting, now: float, at: float, views: list[routing.Agent],
-             staffed: set[int]) -> estimator.Stage:
-        """The agents who may take ``me`` at ``at`` (>= now), as known ``now``."""
-        position, serving = routing.place_in_line(me, waiting.values(), views, at, rules)
-        mine = routing.eligible_tiers(me, at, rules, staffed)
-        free = sum(1 for a in serving if a.status == "available")
-        busy = [now - by_id[a.id].call_started for a in serving if a.status == "on_call"]
-        wrapping = [by_id[a.id].wrap_ends - now for a in serving if a.status == "wrap_up"]
-        handles: list[float] = []
-        for tier, h in reversed(recent):
-            if tier in mine:
-                handles.append(h)
-                if len(handles) == RECENT:
-                    break
-        handles.reverse()
-        return estimator.Stage(at - now, position, free, busy, handles, wrapping)
-
-    def snapshot(me: routing.Waiting, now: float) -> tuple[estimator.Snapshot, float, int]:
-        views = [a.view() for a in agents]
-        staffed = {a.tier for a in views if a.status != "offline"}
-        first = pool(me, now, now, views, staffed)
-        later = [pool(me, now, now + opens, views, staffed)
-                 for opens in routing.later_openings(me, now, rules, staffed)]
-        snap = estimator.Snapshot(position=first.position, free_agents=first.free_agents,
-                                  busy_elapsed=first.busy_elapsed,
-                                  handle_times=first.handle_times, default_handle_time=300.0,
-                                  wrap_up_seconds=WRAP_UP,
-                                  wrapping_remaining=first.wrapping_remaining,
-                                  later=later)
-        handles = first.handle_times
-        aht = statistics.fmean(handles) if handles else 300.0
-        serving = first.free_agents + len(first.busy_elapsed) + len(first.wrapping_remaining)
-        return snap, aht, max(serving, 1)
-
-    def dispatch(now: float) -> None:
-        if not waiting:
-            return
-        pairs = routing.assign(list(waiting.values()), [a.view() for a in agents], now, rules)
-        for w, view in pairs:
-            a = by_id[view.id]
-            del waiting[w.id]
-            day.answered += 1
-            if w.id in day.records:
-                day.records[w.id].actual = now - w.joined_at
-            a.status = "on_call"
-            a.call_started = now
-            handle = service_rnd.lognormvariate(math.log(HANDLE_MEDIAN[a.tier]), HANDLE_SIGMA)
-            at(now + handle, "hangup", a.id)
-
-    while events:
-        now, _, kind, ref = heapq.heappop(events)
-        if kind == "arrive":
-            me = callers[ref]
-            day.callers += 1
-            waiting[ref] = me
-            snap, aht, staff = snapshot(me, now)
-            if snap.position > snap.free_agents:  # would be asked to hold
-                day.records[ref] = Record(
-                    ours=estimator.estimate_wait(snap),
-                    naive=estimator.naive_estimate(snap.position, aht),
-                    drain=snap.position * aht / staff, position=snap.position)
-            at(now + patience[ref], "abandon", ref)
-            for k in (1, 2):
-                at(now + rules.tier_wait_seconds * (k if rules.multiply_by_level else 1),
-                   "tier_opens", ref)
-        elif kind == "abandon":
-            if ref in waiting:
-                del waiting[ref]
-                day.abandoned += 1
-                day.records.pop(ref, None)
-        elif kind == "hangup":
-            a = by_id[ref]
-            recent.append((a.tier, now - a.call_started))
-            a.status = "wrap_up"
-            a.wrap_ends = now + WRAP_UP
-            at(a.wrap_ends, "wrapped", ref)
-        elif kind == "wrapped":
-            a = by_id[ref]
-            if a.break_pending:
-                a.break_pending = False
-                a.status = "on_break"
-                at(now + 1800, "back", ref)
-            else:
-                a.status = "available"
-                a.idle_since = now
-        elif kind == "break":
-            a = by_id[ref]
-            if a.status == "available":
-                a.status = "on_break"
-                at(now + 1800, "back", ref)
-            else:
-                a.break_pending = True
-        elif kind == "back":
-            a = by_id[ref]
-            a.status = "available"
-            a.idle_since = now
-        dispatch(now)
-    return day
-
+# ---- 2. simulated days (bench/routing_sim.py) ----------------------------------------------
 
 def bench_estimates(days: int, seed: int) -> float:
     policy = _policy()

@@ -268,19 +268,25 @@ def main(argv: list[str] | None = None) -> int:
             timed(bare_client, request)
 
         step_ns, bare_ns = interleaved(client, bare_client, requests[WARMUP:], size)
-        step_median = statistics.median(step_ns) / 1e6
-        bare_median = statistics.median(bare_ns) / 1e6
-        print(f"response size: {size} bytes; {len(step_ns)} timed requests each, interleaved")
-        print(f"{'':6} {'median ms':>10} {'p90 ms':>10}")
-        print(f"{'step':6} {step_median:10.3f} {p90(step_ns) / 1e6:10.3f}")
-        print(f"{'bare':6} {bare_median:10.3f} {p90(bare_ns) / 1e6:10.3f}")
-        print(f"total run: {time.monotonic() - started:.1f} s")
+        ratio = print_timings(step_ns, bare_ns, size, started)
         if profiled:
             print(profile(client, profiled))
         check_written(app, len(requests) + len(profiled))
         app.extensions["engine"].dispose()
-        print(f"ratio: {step_median / bare_median:.2f}")
+        print(f"ratio: {ratio:.2f}")
     return 0
+
+
+def print_timings(step_ns: list[int], bare_ns: list[int], size: int, started: float) -> float:
+    """The table of the step's and the bare app's times; returns the ratio of their medians."""
+    step_median = statistics.median(step_ns) / 1e6
+    bare_median = statistics.median(bare_ns) / 1e6
+    print(f"response size: {size} bytes; {len(step_ns)} timed requests each, interleaved")
+    print(f"{'':6} {'median ms':>10} {'p90 ms':>10}")
+    print(f"{'step':6} {step_median:10.3f} {p90(step_ns) / 1e6:10.3f}")
+    print(f"{'bare':6} {bare_median:10.3f} {p90(bare_ns) / 1e6:10.3f}")
+    print(f"total run: {time.monotonic() - started:.1f} s")
+    return step_median / bare_median
 
 
 if __name__ == "__main__":
