@@ -108,17 +108,15 @@ def test_words_that_guess_nothing_go_straight_to_the_menu(call, demo, clock):
     caller.hears(MENU["en-US"])
 
 
-@pytest.mark.parametrize("language,problem,guessed", [
-    ("en-US", "The VPN is down for the whole office", "That sounds like a network problem."),
-    ("en-US", "My email stopped arriving", "That sounds like a software problem."),
-    ("it-IT", "La posta elettronica non arriva", "Sembra un problema di software."),
-    ("ms-MY", "E-mel saya tidak sampai", "Ini kedengaran seperti masalah perisian."),
+@pytest.mark.parametrize("problem,guessed", [
+    ("The VPN is down for the whole office", "That sounds like a network problem."),
+    ("I cannot log in to my email", "That sounds like an account or access problem."),
 ])
-def test_everyday_words_guess_the_service_a_stranger_means(call, demo, clock, language,
-                                                          problem, guessed):
+def test_everyday_words_guess_the_service_a_stranger_means(call, demo, clock, problem,
+                                                          guessed):
     """"The office" is a place, not Microsoft Office: it does not tie a VPN problem with
-    software; e-mail is software in every language."""
-    caller = known_caller_at_the_problem(call, language)
+    software; a mail box one cannot log in to is an access problem."""
+    caller = known_caller_at_the_problem(call, "en-US")
     caller.speak(problem).hears(guessed)
 
 
