@@ -20,10 +20,8 @@ from __future__ import annotations
 
 import base64
 import os
-import re
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
@@ -31,8 +29,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tickets.outbox import WEBHOOK_TOPICS
 
 from .connectors.settings import AnyConnector
-
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+from .targets import HttpUrl, Name
 
 
 class IntegrationsError(Exception):
@@ -42,27 +39,12 @@ class IntegrationsError(Exception):
 class WebhookTarget(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
-    url: str
+    name: Name
+    url: HttpUrl
     secret: str = ""
     secret_env: str = ""
     events: tuple[str, ...] = WEBHOOK_TOPICS
     max_attempts: int = Field(8, ge=1, le=20)
-
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not NAME.match(value):
-            raise ValueError("a name is lower-case letters, digits, - and _ (at most 60)")
-        return value
-
-    @field_validator("url")
-    @classmethod
-    def _url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL")
-        return value
 
     @field_validator("events")
     @classmethod

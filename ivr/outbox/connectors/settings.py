@@ -22,15 +22,14 @@ Secrets come from the environment only: the file names the variables.
 from __future__ import annotations
 
 import os
-import re
 from typing import Annotated, Any, Literal
-from urllib.parse import urlsplit
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from tickets.statuses import STATUSES
 
-NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,59}$")
+from ..targets import HttpUrl, Name
+
 Value = str | int
 
 
@@ -74,26 +73,16 @@ class Connector(BaseModel):
 
     model_config = ConfigDict(extra="forbid", frozen=True)
 
-    name: str
-    url: str
+    name: Name
+    url: HttpUrl
     mapping: Mapping = Mapping()
     webhook_secret_env: str = ""
     max_attempts: int = Field(8, ge=1, le=20)
 
-    @field_validator("name")
-    @classmethod
-    def _name(cls, value: str) -> str:
-        if not NAME.match(value):
-            raise ValueError("a name is lower-case letters, digits, - and _ (at most 60)")
-        return value
-
     @field_validator("url")
     @classmethod
-    def _url(cls, value: str) -> str:
-        parts = urlsplit(value)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ValueError("must be an http(s) URL")
-        return value.rstrip("/")
+    def _base(cls, value: str) -> str:
+        return value.rstrip("/")  # paths are joined on with their own /
 
     def _need(self, *names: str) -> None:
         for name in names:
