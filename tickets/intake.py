@@ -12,7 +12,7 @@ from typing import Any
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from call_scripts.policy import Hours, add_open_minutes
+from call_scripts.hours import Hours, add_open_minutes
 
 from . import outbox, pins, versions
 from .db import utcnow

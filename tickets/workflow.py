@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
-from call_scripts.policy import add_open_minutes, open_minutes_between
+from call_scripts.hours import add_open_minutes, open_minutes_between
 
 from . import TicketError, outbox, versions
 from .bookings import cancel_outbound, pending_outbound, schedule_outbound

@@ -8,8 +8,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as number_zones
 
+from call_scripts.hours import Hours, next_opening
 from call_scripts.phones import DialRule, refusal
-from call_scripts.policy import Hours, next_opening
 
 
 def destination_refusal(number: str, rule: DialRule) -> str | None:

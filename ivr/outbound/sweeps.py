@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
-from call_scripts.policy import add_open_minutes, open_minutes_between
+from call_scripts.hours import add_open_minutes, open_minutes_between
 from tickets import timeline, workflow
 from tickets.models import Call, OutboundCall, Ticket
 from tickets.statuses import FINAL_STATUSES, OPEN_STATUSES, CallStatus, OutboundStatus

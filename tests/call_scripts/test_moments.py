@@ -7,8 +7,8 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from call_scripts.hours import Hours, add_open_minutes, open_minutes_between
 from call_scripts.moments import say_moment
-from call_scripts.policy import Hours, add_open_minutes, open_minutes_between
 
 NOW = datetime(2026, 11, 27, 16, 0, tzinfo=UTC)  # a Friday
 ROME, NEW_YORK, KL = ZoneInfo("Europe/Rome"), ZoneInfo("America/New_York"), ZoneInfo(
