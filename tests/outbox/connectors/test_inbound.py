@@ -187,10 +187,18 @@ def test_glpi_followups_and_solved_status_come_back(client, db, alice, systems):
     assert fresh(db, alice).status == "resolved" and len(closure_calls(db, alice)) == 1
 
 
-def test_a_stale_glpi_webhook_is_refused(client, db, alice, systems):
-    stale = lambda body: glpi_headers(body, at=int(time.time()) - 3600)  # noqa: E731
+@pytest.mark.parametrize("age", [3 * 24 * 3600, -900])
+def test_a_replayed_or_future_glpi_webhook_is_refused(client, db, alice, systems, age):
+    stale = lambda body: glpi_headers(body, at=int(time.time()) - age)  # noqa: E731
     status, _ = send(client, "glpi", shapes("glpi")["webhook"]["body"], stale)
     assert status == 401 and fresh(db, alice).status == "in_progress"
+
+
+def test_a_glpi_webhook_its_cron_sends_an_hour_late_is_taken(client, db, alice, systems):
+    """GLPI signs when the ticket is solved and queues the webhook; its cron sends it later."""
+    queued = lambda body: glpi_headers(body, at=int(time.time()) - 3600)  # noqa: E731
+    status, _ = send(client, "glpi", shapes("glpi")["webhook"]["body"], queued)
+    assert status == 200 and fresh(db, alice).status == "resolved"
 
 
 def test_a_status_change_there_moves_ours(client, db, alice, systems):
