@@ -55,25 +55,30 @@ def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_good
     return decorate
 
 
+def _call_of(hook: Hook) -> Call | None:
+    """The caller's call, its ticket named in the logs from here on (None: not ours)."""
+    sid = hook.call_sid
+    call = hook.session.scalar(select(Call).where(Call.sid == sid)) if sid else None
+    if call is not None:
+        about_ticket(calls.ticket_number(call.state))
+    return call
+
+
 @webhook("/queue/arrive")
 def queue_arrive(hook: Hook) -> str:
     """The intake hands the caller to the queues."""
-    sid = hook.call_sid
-    call = hook.session.scalar(select(Call).where(Call.sid == sid)) if sid else None
+    call = _call_of(hook)
     if call is None:
         return queue_twiml.plain_goodbye()
-    about_ticket(calls.ticket_number(call.state))
     return queue_twiml.arrival(hook.session, call, hook.now)
 
 
 @webhook("/queue/emergency/dialed")
 def queue_emergency_dialed(hook: Hook) -> str:
     """The <Dial> action after hours: the engineer on call answered, or a callback is booked."""
-    sid = hook.call_sid
-    call = hook.session.scalar(select(Call).where(Call.sid == sid)) if sid else None
+    call = _call_of(hook)
     if call is None:
         return queue_twiml.plain_goodbye()
-    about_ticket(calls.ticket_number(call.state))
     return queue_twiml.emergency_dialed(hook.session, call, hook.form.get("DialCallStatus", ""),
                                         hook.now)
 
