@@ -213,8 +213,8 @@ def test_shipped_texts_pass_the_check_and_a_broken_one_is_named(app):
     assert all(p.startswith("sms.yaml:") for p in problems)
 
 
-def test_a_text_a_dead_deliverer_sent_is_found_not_sent_twice(app, db, ticket, clock, sms_on,
-                                                              texts, deliver):
+def claimed_by_a_deliverer_that_dies(app, db, ticket, clock):
+    """The ticket resolved; a deliverer claims its text (then dies, leaving it claimed)."""
     from ivr import scheduler
 
     workflow.resolve_ticket(db, db.get(Ticket, ticket.id), actor="ana", now=clock())
@@ -225,6 +225,12 @@ def test_a_text_a_dead_deliverer_sent_is_found_not_sent_twice(app, db, ticket, c
         parcels, _ = dead.claim(session, clock())
         session.commit()
     [parcel] = [p for p in parcels if p.channel == "sms"]
+    return dead, parcel
+
+
+def test_a_text_a_dead_deliverer_sent_is_found_not_sent_twice(app, db, ticket, clock, sms_on,
+                                                              texts, deliver):
+    dead, parcel = claimed_by_a_deliverer_that_dies(app, db, ticket, clock)
     dead.send(parcel)  # Twilio took it; the deliverer died before recording it
     clock.advance(121)  # its lease runs out
     deliver(owner="other")
@@ -253,16 +259,7 @@ def test_an_older_text_alike_is_not_taken_for_the_lost_one(app, db, ticket, cloc
                                                            texts, deliver):
     from email.utils import format_datetime
 
-    from ivr import scheduler
-
-    workflow.resolve_ticket(db, db.get(Ticket, ticket.id), actor="ana", now=clock())
-    db.commit()
-    dead = scheduler.make_deliverer(app, owner="dead", concurrency=1)
-    with app.extensions["sessionmaker"]() as session:
-        dead.fan_out_events(session, clock())
-        parcels, _ = dead.claim(session, clock())
-        session.commit()
-    [parcel] = [p for p in parcels if p.channel == "sms"]
+    dead, parcel = claimed_by_a_deliverer_that_dies(app, db, ticket, clock)
     # The same words went to the number two days ago (another ticket's text); this one
     # never reached Twilio before its deliverer died.
     texts.sent.append({"sid": "SM" + "e" * 32, "to": parcel.payload["to"],
