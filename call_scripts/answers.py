@@ -10,13 +10,9 @@ from typing import Any
 
 from . import phones
 from .actions import Input
+from .fields import said
 from .model import AskStep, MenuStep, Script
 from .phones import DialRule
-
-
-def said(phrase: str, spoken: str) -> bool:
-    """Whether the caller said this word or phrase (whole words: 'ya' is not in 'saya')."""
-    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", spoken) is not None
 
 
 def language_choice(script: Script, event: Input) -> str | None:

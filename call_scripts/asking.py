@@ -19,6 +19,11 @@ class Asking(RunBase):
     """The ask step's answers, for the interpreter's run."""
 
     def answer(self, step: AskStep, event: Input) -> Turn:
+        if event.digits in step.keys:
+            self.log("answer", f"{step.field}: not given; key {event.digits} pressed",
+                     field=step.field, key=event.digits)
+            self.goto(step.keys[event.digits])
+            return self.run()
         if step.skip_key and event.digits == step.skip_key:
             self.fields[step.field] = None
             self.log("answer", f"{step.field}: skipped", field=step.field, value=None)

@@ -141,12 +141,23 @@ class _Checks:
             self.problem(name, "no way out: set on_fail here or in defaults")
         if isinstance(step, MenuStep):
             self.menu(name, step)
-        if isinstance(step, AskStep) and step.input != "speech" and step.skip_key == "#":
-            self.problem(name, "skip_key '#' ends keypad input; use '*'", "skip_key")
+        if isinstance(step, AskStep):
+            self.ask(name, step)
         if isinstance(step, ActionStep):
             self.action(name, step)
         if isinstance(step, GuessStep):
             self.guess(name, step)
+
+    def ask(self, name: str, step: AskStep) -> None:
+        if step.input != "speech" and step.skip_key == "#":
+            self.problem(name, "skip_key '#' ends keypad input; use '*'", "skip_key")
+        for key in step.keys:
+            if step.input == "speech" or step.validate_.kind != "speech":
+                self.problem(name, f"keys: {key!r} needs a spoken answer taken with "
+                             "'input: dtmf speech'", "keys", key)
+            elif key not in KEYPAD or key == step.skip_key:
+                self.problem(name, f"keys: {key!r} is not a single keypad key of its own",
+                             "keys", key)
 
     def menu(self, name: str, step: MenuStep) -> None:
         for other in step.also:

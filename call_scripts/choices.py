@@ -1,6 +1,7 @@
 """Two shortcuts of the intake, run by the interpreter: a choice by key from a list the host
 found (``pick``: "about your Dell Latitude, press 1"), and a menu's option guessed from what the
-caller said and confirmed in one prompt (``guess``: "That sounds like a network problem").
+caller said and confirmed in one prompt (``guess``: "That sounds like a network problem"), or,
+when the guess leads to a pick, confirmed by choosing from the pick offered with it.
 
 ``Choosing`` is mixed into the interpreter's run: it uses its state, fields, ``say``, ``log``,
 ``goto``, ``run`` and ``fail``.
@@ -13,7 +14,7 @@ from typing import Any
 
 from . import answers
 from .actions import Gather, Input, Say, Turn
-from .fields import lookup
+from .fields import lookup, said
 from .model import GuessStep, MenuStep, PickStep, Prompt, Script
 from .running import RunBase
 
@@ -35,7 +36,7 @@ def guess(script: Script, step: GuessStep, fields: dict[str, Any], language: str
     spoken = str(lookup(fields, step.from_) or "").lower()
     if not spoken or not isinstance(menu, MenuStep):
         return None
-    scores = {key: sum(answers.said(w, spoken) for w in option.words.get(language, []))
+    scores = {key: sum(said(w, spoken) for w in option.words.get(language, []))
               for key, option in menu.options.items()}
     best = max(scores.values(), default=0)
     top = [key for key, score in scores.items() if score == best]
@@ -123,12 +124,40 @@ class Choosing(RunBase):
         if key is None or name is None:
             self.goto(step.menu)
             return
+        pick = self._guess_pick(step, key)
+        if pick is not None and step.named and step.choose:
+            # "That sounds like a hardware problem. About your Dell Latitude, press 1. ..."
+            items = items_of(self.fields, pick)
+            says = tuple(self._said_with(pick.prompt, item=i["label"], key=str(n))
+                         for n, i in enumerate(items, 1))
+            self._ask(prefix + (self._said_with(step.named, guess=name),) + says + (
+                self._said_with(pick.other, key=str(len(items) + 1)),
+                self._said_with(step.choose, key=str(len(items) + 2))), step)
+            return
         says = (self._said_with(step.prompt, guess=name),)
         self._ask(prefix + says, step, answers.yes_no_hints(self.script, lang))
 
+    def _guess_pick(self, step: GuessStep, key: str) -> PickStep | None:
+        """The pick the guessed option leads to, offered with the guess: only when the guess
+        step says how (named, choose) and the pick has items to offer (keys 1-9 suffice)."""
+        if step.named is None or step.choose is None:
+            return None
+        pick = self.script.step(self.script.step(step.menu).options[key].next)
+        if isinstance(pick, PickStep) and 0 < len(items_of(self.fields, pick)) < MAX_ITEMS:
+            return pick
+        return None
+
     def guessed(self, step: GuessStep, event: Input) -> Turn:
         key = guess(self.script, step, self.fields, self.state["language"])
-        answer = answers.yes_no(self.script, self.state["language"], event)
+        pick = self._guess_pick(step, key) if key is not None else None
+        if pick is not None:
+            count = len(items_of(self.fields, pick))
+            digits = event.digits or ""
+            if not digits.isdigit() or not 1 <= int(digits) <= count + 2:
+                return self.fail(step, "not understood", event)
+            answer: bool | None = int(digits) <= count + 1  # an item or other: the guess holds
+        else:
+            answer = answers.yes_no(self.script, self.state["language"], event)
         menu = self.script.step(step.menu)
         if answer is None or key is None:
             return self.fail(step, "not understood", event)
@@ -145,5 +174,8 @@ class Choosing(RunBase):
         chosen = ", ".join(f"{k}={v}" for k, v in option.set.items()) or f"option {key}"
         self.log("answer", f"{menu.field or step.menu}: {chosen} (guessed, confirmed)",
                  **{**said, "key": key, "guess": key, "confirmed": True})
+        if pick is not None:
+            self.goto(option.next)
+            return self.pick(pick, event)
         self.goto(option.next)
         return self.run()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import re
 from typing import Any
 
 from .model import Condition, Script
@@ -38,6 +39,8 @@ def matches(cond: Condition, fields: dict[str, Any]) -> bool:
         return False
     if cond.in_ is not None and value not in cond.in_:
         return False
+    if cond.words is not None and not any(said(w, str(value or "")) for w in cond.words):
+        return False
     if cond.gt is not None:
         try:
             if not float(value) > cond.gt:
@@ -45,6 +48,11 @@ def matches(cond: Condition, fields: dict[str, Any]) -> bool:
         except (TypeError, ValueError):
             return False
     return True
+
+
+def said(phrase: str, spoken: str) -> bool:
+    """Whether this word or phrase is in what was said (whole words: 'ya' is not in 'saya')."""
+    return re.search(rf"(?<!\w){re.escape(phrase.lower())}(?!\w)", spoken.lower()) is not None
 
 
 def assess_priority(script: Script, fields: dict[str, Any]) -> str:

@@ -129,6 +129,9 @@ class AskStep(InputStep):
     validate_: Validation = Field(default_factory=Validation, alias="validate")
     read_back: Prompt | None = None
     skip_key: str | None = None
+    # Keys that leave the question for another step instead of answering it ("for a ticket's
+    # status, press 1; otherwise, in a few words, what is the problem?").
+    keys: dict[str, str] = {}
     hints: dict[str, str] = {}
     # A secret (a PIN): never read back, logged or kept; the action it leads to uses it once.
     secret: bool = False
@@ -151,13 +154,20 @@ class PickStep(InputStep):
 class GuessStep(InputStep):
     """A menu's option guessed from what the caller said (the field ``from``) by its words in
     the call's language, and offered in one prompt ({guess}: the option's ``name``): taken on
-    1 or yes, like a choice on the menu; on 2 or no, or with no single best guess, the menu."""
+    1 or yes, like a choice on the menu; on 2 or no, or with no single best guess, the menu.
+
+    With ``named`` ("That sounds like {guess}.") and ``choose`` ("For another type of service,
+    press {key}."), a guessed option that leads to a pick with items offers the pick at once:
+    the caller confirms the guess by choosing an item (or other), or takes the menu by the
+    key after the items."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
     type: Literal["guess"]
     menu: str
     from_: str = Field(alias="from")
+    named: Prompt | None = None
+    choose: Prompt | None = None
 
 
 class LanguageStep(Strict):
@@ -179,6 +189,8 @@ class Condition(Strict):
     in_: list[Any] | None = Field(None, alias="in")
     present: bool | None = None
     gt: float | None = None
+    # The field's text names one of these words or phrases (whole words, any case): "vpn".
+    words: list[str] | None = None
 
 
 class Case(Strict):
@@ -296,6 +308,8 @@ def targets(step: Any) -> list[str]:
     out: list[str] = []
     if isinstance(step, (SayStep, AskStep, LanguageStep, SetStep, ActionStep, RecordStep)):
         out.append(step.next)
+    if isinstance(step, AskStep):
+        out.extend(step.keys.values())
     if isinstance(step, MenuStep):
         out.extend(o.next for o in step.options.values())
     if isinstance(step, PickStep):
@@ -314,7 +328,7 @@ def targets(step: Any) -> list[str]:
 def prompts(step: Any) -> list[tuple[str, Prompt]]:
     """Every prompt a step holds, with a name for error messages."""
     out: list[tuple[str, Prompt]] = []
-    for attr in ("prompt", "reprompt", "read_back", "other"):
+    for attr in ("prompt", "reprompt", "read_back", "other", "named", "choose"):
         value = getattr(step, attr, None)
         if value is not None:
             out.append((attr, value))
