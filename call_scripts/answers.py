@@ -5,7 +5,6 @@ Plain functions of the script, the call's language and fields, and the caller's 
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from . import phones
