@@ -88,14 +88,17 @@ class Choosing(RunBase):
     # -- pick: "about your Dell Latitude, press 1" ------------------------------------------
 
     def enter_pick(self, step: PickStep, prefix: tuple[Say, ...]) -> None:
-        items = items_of(self.fields, step)
-        if not items:
+        if not items_of(self.fields, step):
             self.goto(step.other_next)
             return
-        says = tuple(self._said_with(step.prompt, item=i["label"], key=str(n))
-                     for n, i in enumerate(items, 1))
-        other = self._said_with(step.other, key=str(len(items) + 1))
-        self._ask(prefix + says + (other,), step)
+        self._ask(prefix + self._offer(step), step)
+
+    def _offer(self, step: PickStep) -> tuple[Say, ...]:
+        """Each item with its key, then other: "About your Dell Latitude, press 1. ..." """
+        items = items_of(self.fields, step)
+        return tuple(self._said_with(step.prompt, item=i["label"], key=str(n))
+                     for n, i in enumerate(items, 1)) + (
+            self._said_with(step.other, key=str(len(items) + 1)),)
 
     def pick(self, step: PickStep, event: Input) -> Turn:
         items = items_of(self.fields, step)
@@ -127,12 +130,9 @@ class Choosing(RunBase):
         pick = self._guess_pick(step, key)
         if pick is not None and step.named and step.choose:
             # "That sounds like a hardware problem. About your Dell Latitude, press 1. ..."
-            items = items_of(self.fields, pick)
-            says = tuple(self._said_with(pick.prompt, item=i["label"], key=str(n))
-                         for n, i in enumerate(items, 1))
-            self._ask(prefix + (self._said_with(step.named, guess=name),) + says + (
-                self._said_with(pick.other, key=str(len(items) + 1)),
-                self._said_with(step.choose, key=str(len(items) + 2))), step)
+            offer = self._offer(pick)
+            self._ask(prefix + (self._said_with(step.named, guess=name),) + offer + (
+                self._said_with(step.choose, key=str(len(offer) + 1)),), step)
             return
         says = (self._said_with(step.prompt, guess=name),)
         self._ask(prefix + says, step, answers.yes_no_hints(self.script, lang))
