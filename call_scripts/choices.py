@@ -174,8 +174,5 @@ class Choosing(RunBase):
         chosen = ", ".join(f"{k}={v}" for k, v in option.set.items()) or f"option {key}"
         self.log("answer", f"{menu.field or step.menu}: {chosen} (guessed, confirmed)",
                  **{**said, "key": key, "guess": key, "confirmed": True})
-        if pick is not None:
-            self.goto(option.next)
-            return self.pick(pick, event)
         self.goto(option.next)
-        return self.run()
+        return self.pick(pick, event) if pick is not None else self.run()

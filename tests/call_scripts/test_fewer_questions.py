@@ -85,6 +85,13 @@ def test_keys_on_a_question_that_takes_no_speech_are_refused(make_script):
     assert "keys: '1' needs a spoken answer" in str(err.value)
 
 
+def test_a_key_that_is_also_the_skip_key_is_refused(make_script):
+    steps = FIRST_QUESTION.replace('keys: {"1": status}', 'keys: {"*": status}\n  skip_key: "*"')
+    with pytest.raises(ScriptError) as err:
+        make_script(steps, start="problem")
+    assert "keys: '*' is not a single keypad key of its own" in str(err.value)
+
+
 def test_keys_that_name_no_step_are_refused(make_script):
     with pytest.raises(ScriptError) as err:
         make_script(FIRST_QUESTION.replace('"1": status', '"1": nowhere'), start="problem")
