@@ -12,7 +12,8 @@ answers given by then, the estimated time to the ticket number (the line's words
 a minute, plus 3 s per answer) and the SOP fields found on the ticket: name, department,
 location, callback number, account (or unknown by the caller's choice), type of service,
 equipment / asset tag / licence, configuration (where asked), the problem in their words, and
-impact and urgency giving the priority (the intake script's matrix).
+what they were doing when it started, and impact and urgency giving the priority (the
+intake script's matrix).
 
     python bench/call_length.py [--transcript] [--database-url URL]
 
@@ -198,7 +199,13 @@ def sop_fields(persona: Persona, ticket: Ticket, customer: Customer | None,
         check("configuration", ticket.configuration, problem.configuration)
     else:
         out.append(("configuration", "n/a" if ticket.configuration is None else "ok"))
-    check("problem", ticket.problem, problem.text)
+    said = (ticket.problem or "").lower()
+    out.append(("problem", "ok" if said.startswith(problem.text.lower())
+                else f"{ticket.problem!r}, expected it to start {problem.text!r}"))
+    doing = problem.before.lower()  # asked with the problem, or on its own
+    out.append(("what they were doing", "ok" if doing in said
+                or (ticket.steps_before or "").lower() == doing
+                else f"{ticket.problem!r} / {ticket.steps_before!r}: no {problem.before!r}"))
     answers = ticket.answers or {}
     for key in ("impact", "urgency"):  # kept with the ticket's answers; the priority says both
         check(key, answers.get(key), getattr(problem, key))

@@ -7,13 +7,17 @@ from __future__ import annotations
 # more specific come first. Keywords are lower case and matched on word boundaries.
 INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("language", {"*": ("for english", "per l'italiano", "bahasa melayu")}),
+    # the problem, asked first (with keys for a ticket's status or a new place), or again
+    ("problem", {"en-US": ("what is the problem", "what is wrong", "own words"),
+                 "it-IT": ("qual è il problema", "parole sue"),
+                 "ms-MY": ("terangkan masalah", "apakah masalahnya")}),
     # a self-service answer offered after the type of service (issue 16): callers open a ticket
     ("known_issue", {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
                      "ms-MY": ("untuk membuka tiket",)}),
     # a known caller: the place on file confirmed, the equipment on file picked by key
     ("location_confirm", {"en-US": ("still at",), "it-IT": ("ancora in",),
                           "ms-MY": ("masih di",)}),
-    ("pick", {"en-US": ("about your", "about other"),
+    ("pick", {"en-US": ("about your", "about other", "other equipment", "other software"),
               "it-IT": ("per il suo", "un'altra apparecchiatura", "un altro software"),
               "ms-MY": ("peralatan lain", "perisian lain")}),
     # the type of service guessed from the problem, to confirm or refuse
@@ -32,8 +36,10 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("callback_key", {"en-US": ("number we should call",),
                       "it-IT": ("numero al quale", "numero da richiamare"),
                       "ms-MY": ("nombor untuk kami",)}),
-    ("callback_menu", {"en-US": ("call you back on",), "it-IT": ("richiamarla al numero",),
-                       "ms-MY": ("menghubungi anda semula di nombor",)}),
+    ("callback_menu", {"en-US": ("call you back on",),
+                       "it-IT": ("richiamarla al numero", "la richiamiamo"),
+                       "ms-MY": ("menghubungi anda semula di nombor",
+                                 "hubungi anda semula di")}),
     ("another_problem", {"en-US": ("another problem",), "it-IT": ("altro problema",),
                          "ms-MY": ("masalah lain",)}),
     ("new_problem", {"en-US": ("new problem",), "it-IT": ("nuovo problema",),
@@ -46,7 +52,7 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
                   "ms-MY": ("bangunan", "di manakah")}),
     ("licence", {"en-US": ("licence", "license"), "it-IT": ("licenza",), "ms-MY": ("lesen",)}),
     ("equipment", {"en-US": ("model", "asset tag"), "it-IT": ("modello", "inventario"),
-                   "ms-MY": ("model peralatan", "tag aset")}),
+                   "ms-MY": ("model peralatan", "tag aset", "tag asetnya", "modelnya")}),
     ("configuration", {"en-US": ("configuration",), "it-IT": ("configurazione",),
                        "ms-MY": ("konfigurasi", "konfigurasinya")}),
     ("impact", {"en-US": ("who is affected",), "it-IT": ("chi è interessato",),
@@ -58,9 +64,6 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
                  "ms-MY": ("peristiwa yang dirancang", "perubahan berjadual")}),
     ("before", {"en-US": ("doing when",), "it-IT": ("stava facendo",),
                 "ms-MY": ("sedang anda lakukan",)}),
-    ("problem", {"en-US": ("the problem", "what is wrong", "own words"),
-                 "it-IT": ("il problema", "parole sue"),
-                 "ms-MY": ("terangkan masalah", "apakah masalah", "apakah masalahnya")}),
     ("department", {"en-US": ("department",), "it-IT": ("reparto",), "ms-MY": ("jabatan",)}),
     ("name", {"en-US": ("name",), "it-IT": ("nome",), "ms-MY": ("nama",)}),
 ]
@@ -90,7 +93,8 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
                      "it-IT": ("organizzazione", "tutti"), "ms-MY": ("organisasi", "semua orang")},
     "works": {"en-US": ("normally",), "it-IT": ("normalmente",), "ms-MY": ("seperti biasa",)},
     "impaired": {"en-US": ("difficulty",), "it-IT": ("difficoltà",), "ms-MY": ("kesukaran",)},
-    "blocked": {"en-US": ("cannot", "not at all"), "it-IT": ("non può", "affatto", "per niente"),
+    "blocked": {"en-US": ("cannot", "not at all", "not working"),
+                "it-IT": ("non può", "affatto", "per niente", "non riesce"),
                 "ms-MY": ("langsung tidak", "tidak boleh")},
     "hold": {"en-US": ("to hold",), "it-IT": ("restare in attesa",),
              "ms-MY": ("terus menunggu",)},
@@ -101,6 +105,9 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
                     "ms-MY": ("untuk membuka tiket",)},
     "planned": {"en-US": ("scheduled change",), "it-IT": ("modifica programmata",),
                 "ms-MY": ("perubahan berjadual",)},
+    "another_service": {"en-US": ("another type of service",),
+                        "it-IT": ("un altro tipo di servizio",),
+                        "ms-MY": ("jenis perkhidmatan lain",)},
     "refuse_guess": {"en-US": ("to choose",), "it-IT": ("per scegliere",),
                      "ms-MY": ("untuk memilih",)},
     "other_item": {"en-US": ("other equipment", "other software"),
@@ -127,6 +134,10 @@ SAID: dict[str, dict[str, str]] = {
     "blocked": {"en-US": "I cannot work at all", "it-IT": "non posso lavorare affatto",
                 "ms-MY": "langsung tidak boleh bekerja"},
 }
+
+# A problem question that asks what the caller was doing too (one spoken answer for both).
+DOING_ASKED = {"en-US": ("doing when",), "it-IT": ("stava facendo",),
+               "ms-MY": ("anda lakukan",)}
 
 # An impact question that asks whether the caller can work too (one spoken answer for both).
 BOTH_ASKED = {"en-US": ("can you work",), "it-IT": ("riesce a lavorare",),

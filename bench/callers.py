@@ -22,7 +22,7 @@ import xml.etree.ElementTree as ET
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from caller_answers import BOTH_ASKED, CHOICES, INTENTS, SAID
+from caller_answers import BOTH_ASKED, CHOICES, DOING_ASKED, INTENTS, SAID
 
 LANGUAGES = ("en-US", "it-IT", "ms-MY")
 LABEL = {"en-US": "English", "it-IT": "Italian", "ms-MY": "Malay"}
@@ -90,7 +90,8 @@ def intent_of(prompt: str, language: str) -> str | None:
 
 def menu_options(prompt: str) -> list[tuple[str, str]]:
     """(description, key) of each "..., press N" in a prompt, sentence by sentence; the
-    description is the text before the key, or after it when nothing comes before."""
+    description is the text before the key, or after it when nothing comes before. After a
+    "press N", a clause "...; your team, 2" offers key 2 ("press" said once)."""
     options = []
     for sentence in re.split(r"(?<=[.?!])\s+", _norm(prompt)):
         matches = list(re.finditer(rf"\b{KEY_WORDS}\s+(\d)", sentence))
@@ -99,6 +100,11 @@ def menu_options(prompt: str) -> list[tuple[str, str]]:
             before = sentence[start:m.start()].strip(" ,;:")
             end = matches[i + 1].start() if i + 1 < len(matches) else len(sentence)
             options.append((before or sentence[m.end():end], m.group(1)))
+        if matches:
+            for clause in sentence[matches[-1].end():].split(";")[1:]:
+                short = re.fullmatch(r"\s*(.*?),?\s+(\d)[.?!]?\s*", clause)
+                if short:
+                    options.append((short.group(1).strip(" ,:"), short.group(2)))
     return options
 
 
@@ -238,7 +244,11 @@ class Ask:
 
 
 def _pick_item(ask: Ask) -> Answer | None:
+    """The caller's own item on offer, else "other"; a guess offered with the items that
+    names another type of service than the caller's is refused."""
     pr = ask.problem
+    if ask.hears(CHOICES["another_service"]) and not ask.hears(CHOICES[pr.category]):
+        return ask.key_for("another_service")
     mine = [v.lower() for v in (pr.equipment, pr.asset_tag, pr.licence) if v]
     for description, key in menu_options(ask.prompt):
         if any(v in description for v in mine):
@@ -252,6 +262,13 @@ def _guess(ask: Ask) -> Answer | None:
     if not ask.by_key:
         return Answer(ask.intent, "speech", SAID["yes" if right else "no"][ask.language])
     return ask.pick("yes") if right else ask.pick("refuse_guess")
+
+
+def _problem(ask: Ask) -> Answer | None:
+    """The problem in the caller's words, and what they were doing when it started where the
+    question asks that too."""
+    pr = ask.problem
+    return ask.say(f"{pr.text}, {pr.before}" if ask.hears(DOING_ASKED) else pr.text)
 
 
 def _another_problem(ask: Ask) -> Answer | None:
@@ -276,10 +293,18 @@ def _configuration(ask: Ask) -> Answer | None:
 
 
 def _impact(ask: Ask) -> Answer | None:
+    """Who is affected; a spoken answer says whether they can work too ("my team, with
+    difficulty"), and a caller affected alone keys whether they can work where the same
+    menu offers that ("just you, working normally, press 1; with difficulty, 2; ...")."""
     pr, language = ask.problem, ask.language
-    if ask.hears(BOTH_ASKED) and not ask.by_key and not pr.planned:  # "my team, with difficulty"
+    if pr.planned:
+        return ask.pick("planned")
+    both = ask.hears(BOTH_ASKED) or (pr.impact == "me" and ask.hears(CHOICES[pr.urgency]))
+    if both and not ask.by_key:
         return ask.say(f"{SAID[pr.impact][language]}, {SAID[pr.urgency][language]}")
-    return ask.pick("planned" if pr.planned else pr.impact)
+    if pr.impact == "me" and ask.hears(CHOICES[pr.urgency]):
+        return ask.key_for(pr.urgency)
+    return ask.pick(pr.impact)
 
 
 def _hold_offer(ask: Ask) -> Answer | None:
@@ -315,7 +340,7 @@ DECIDE: dict[str, Callable[[Ask], Answer | None]] = {
     "equipment": _equipment,
     "licence": lambda ask: ask.keys(ask.problem.licence or "*"),
     "configuration": _configuration,
-    "problem": lambda ask: ask.say(ask.problem.text),
+    "problem": _problem,
     "before": lambda ask: ask.say(ask.problem.before),
     "impact": _impact,
     "urgency": lambda ask: ask.pick(ask.problem.urgency),
