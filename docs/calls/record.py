@@ -28,10 +28,8 @@ CALLS = [
         "1", "10001#",  # the status of her first ticket
         "2",  # then a new problem
         "1",  # still at the place on file
-        "The printer prints blank pages",
-        "1",  # a hardware problem, as guessed
-        "1",  # her printer on file (its configuration too)
-        "I was printing the monthly invoices",
+        "The printer prints blank pages, I was printing the monthly invoices",
+        "1",  # her printer on file: a hardware problem, as guessed (its configuration too)
         "my team, with difficulty",  # who is affected and whether they can work, at once
         "2",  # no other problem: to the queue
         "1",  # hold
@@ -40,25 +38,20 @@ CALLS = [
         "1",  # as soon as an analyst is free, on the number given in intake
     ]),
     ("it-IT.txt", "+393331234567", [  # Marco: known, Italian, one open ticket
-        "2",  # a new problem
-        "1",  # still at the place on file
-        "La VPN si disconnette ogni cinque minuti",
+        # the problem at once (the place on file kept), with what he was doing
+        "La VPN si disconnette ogni cinque minuti, stavo lavorando da casa",
         "1", "2",  # a network problem, as guessed; no thanks to the self-service answer
         "1",  # his ThinkPad on file
-        "Stavo lavorando da casa",
-        "1", "3",  # only me; cannot work
+        "3",  # only him, and he cannot work
         "2",  # no other problem
         "1",  # hold
         "",
         "2", "1",  # a callback, as soon as an analyst is free
     ]),
     ("ms-MY.txt", "+60123456789", [  # Siti: known, Malay, no open ticket
-        "1",  # a new problem
-        "1",  # still at the place on file
-        "Kata laluan saya telah tamat tempoh",
+        "Kata laluan saya telah tamat tempoh, saya cuba log masuk pagi ini",
         "1", "2",  # an access problem, as guessed; no thanks to the self-service answer
-        "Saya cuba log masuk pagi ini",
-        "1", "2",  # only me; with difficulty
+        "2",  # only her, with difficulty
         "2",  # no other problem
         "1",  # hold
         "",
