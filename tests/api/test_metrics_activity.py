@@ -30,7 +30,7 @@ def scrape(client, token) -> dict:
 def test_each_webhook_route_has_its_latency_histogram_and_error_counts(
         client, call, demo, token):
     caller = call(from_="+15551230001")  # /voice/incoming
-    caller.press("2").press("1")  # two steps
+    caller.press("2").speak("Building C, room 5")  # two steps: moved, and where to
     refused = client.post("/voice/step?t=3", data={"CallSid": caller.call_sid})  # unsigned
     assert refused.status_code == 403
     status, _ = caller.post("/voice/fallback", {**caller.params, "ErrorCode": "11200",

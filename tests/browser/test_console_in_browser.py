@@ -91,7 +91,7 @@ def test_admin_breaks_fixes_publishes_tries_and_rolls_back_a_script(page, users,
     page.click("#keypad button[data-key='2']")
     page.click("#phone-send-keys")
     expect(screen).to_contain_text("you pressed 2")
-    expect(screen).to_contain_text("[it-IT] Per un nuovo problema")  # the answer
+    expect(screen).to_contain_text("[it-IT] Per lo stato di un ticket, prema 1")  # the answer
     spoken = page.evaluate("window.__spoken")
     assert {"text": "Draft line of the IT Help Desk.", "lang": "en-US"} in spoken
     assert not any(s["lang"] == "ms-MY" for s in spoken)  # the menu is spoken in en-US only

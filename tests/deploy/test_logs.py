@@ -12,7 +12,7 @@ import pytest
 from ivr import create_app, logs
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
-from ..ivr.test_intake import report_problem, ticket_number_heard
+from ..ivr.test_intake import give_details, report_problem, tell_problem, ticket_number_heard
 from ..ivr.test_queue import add_agent
 
 CALLER = "+12025550147"
@@ -54,9 +54,8 @@ def test_every_record_of_a_call_carries_its_call_sid_and_no_number(json_app, dem
         return response.status_code, response.get_data(as_text=True)
 
     caller = Phone(transport, PUBLIC_BASE_URL, AUTH_TOKEN, from_=CALLER).dial()
-    caller.press("1").press("1").speak("Jane Doe")
-    caller.speak("Finance").speak("Building B, room 12").press("1")
-    caller.press("40001")
+    tell_problem(caller.press("1"))
+    give_details(caller)  # Jane Doe, Finance, Building B, room 12; caller ID kept; 40001
     number = ticket_number_heard(report_problem(caller))
     records = output.records()
 
@@ -81,7 +80,7 @@ def test_once_a_call_has_a_ticket_every_record_of_its_webhooks_carries_it(
         return response.status_code, response.get_data(as_text=True)
 
     caller = Phone(transport, PUBLIC_BASE_URL, AUTH_TOKEN, from_="+15551230001").dial()
-    caller.press("2").press("1")  # a known caller, English
+    # a known caller, English: the problem said at once
     number = ticket_number_heard(report_problem(caller, impact="1", urgency="2"))
     caller.press("2")  # no other problem: to the queue, where Ann is free
     caller.redirected(twilio.dequeued[0]["url"])  # Twilio moved the call to the bridge

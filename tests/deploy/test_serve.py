@@ -17,7 +17,7 @@ from ivr.phone import Phone, http_transport, local_url
 from tickets.models import Ticket
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
-from ..ivr.test_intake import report_problem, ticket_number_heard
+from ..ivr.test_intake import report_problem, tell_problem, ticket_number_heard
 from .conftest import serving
 
 HELPDESK_IVR = Path(sys.executable).parent / "helpdesk-ivr"  # the console script
@@ -35,7 +35,8 @@ def test_served_by_gunicorn_a_call_opens_a_ticket(database_url, db, demo, tmp_pa
                                                          headers),
                        PUBLIC_BASE_URL, AUTH_TOKEN, from_=CALLER).dial()
         assert "Thank you for calling the IT Help Desk" in caller.text
-        caller.press("1").press("1")  # English; report a new problem
+        caller.press("1")  # English
+        tell_problem(caller)  # the problem first
         caller.speak("Jane Doe")
         caller.speak("Finance").speak("Building B, room 12")
         caller.press("1")  # keep caller ID as the callback number

@@ -16,6 +16,7 @@ from tickets.db import Base
 from tickets.models import Call, QueueEntry, TicketEvent
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL, Caller
+from .test_intake import tell_problem
 from .test_queue import add_agent, to_queue
 
 SIP = "sip:ann.long-name-of-a-person@pbx.branch-office.example.com"  # 58 characters
@@ -47,7 +48,8 @@ def test_a_sip_caller_is_answered_and_their_address_kept(call, db, demo, clock):
     caller.hears("Thank you for calling")
     assert APOLOGY not in caller.text
     assert db.scalar(select(Call.from_number)) == SIP
-    caller.press("1").press("1")  # English; a new problem: the line asks who is calling
+    tell_problem(caller.press("1"))  # English; the problem: the line asks who is calling
+    caller.hears("Your full name?")
     assert APOLOGY not in caller.text and not caller.hung_up
 
 
@@ -96,8 +98,7 @@ def test_requests_twilio_could_not_send_touch_nothing_and_are_answered(client, d
 ])
 def test_odd_answers_get_a_re_prompt_or_move_on_never_the_apology(call, db, demo, clock,
                                                                    params):
-    caller = call(from_="+15551230001")
-    caller.press("2")  # English: "a new problem, or the status of a ticket?"
+    caller = call(from_="+15551230001")  # English: "a ticket's status, or the problem?"
     url = caller.prompt.action
     status, body = caller.post(url, {**caller.params, **params})
     assert status == 200 and APOLOGY not in body
@@ -191,7 +192,7 @@ def test_a_long_transcript_for_a_name_is_asked_again_then_answered_plainly(call,
     plain answer from the script (what happens to the call's details is the script's rule);
     never the apology, and nothing fails."""
     long = "Zebulon " * 60  # 480 characters where a name is asked
-    caller = call(from_="+12025550147").press("1").press("1")  # English; a new problem
+    caller = tell_problem(call(from_="+12025550147").press("1"))  # English; the problem
     caller.speak(long)
     caller.hears("did not understand", "your full name")
     caller.speak(long).speak(long)

@@ -16,6 +16,7 @@ from tickets import intake
 from tickets.models import ScriptVersion, Ticket
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
+from .test_intake import report_problem
 from .test_queue import add_agent, to_queue
 from .test_queue import twilio as twilio  # the fixture
 from .test_webhooks import PARAMS, signed_post, twiml
@@ -26,9 +27,15 @@ KNOWN = {
     "it-IT": (MARCO, "Grazie per aver chiamato l'Help Desk IT."),
     "ms-MY": (SITI, "Terima kasih kerana menghubungi Meja Bantuan IT."),
 }
-ONE_OPEN = {"en-US": "You have one open ticket.",
-            "it-IT": "Ha un ticket aperto.",
-            "ms-MY": "Anda mempunyai 1 tiket terbuka."}
+# With an open ticket, a known caller is offered its status first (not a closed ticket's);
+# the count of open tickets is no longer said (issue 18).
+ONE_OPEN = {"en-US": "Hello Alice Johnson. For a ticket's status, press 1.",
+            "it-IT": "Salve, Marco Rossi. Per lo stato di un ticket, prema 1.",
+            "ms-MY": "Selamat sejahtera, Siti Aminah. Untuk status tiket, tekan 1."}
+# A critical situation's 60 minutes, read out with the ticket (the desk open).
+ONE_HOUR = {"en-US": "An analyst will respond within 1 hour.",
+            "it-IT": "Un analista risponderà entro 1 ora.",
+            "ms-MY": "Penganalisis akan memberikan maklum balas dalam tempoh 1 jam."}
 THANKS = {"en-US": "Thank you for calling", "it-IT": "Grazie per aver chiamato",
           "ms-MY": "Terima kasih kerana menghubungi"}
 CLOSE = {"en-US": "Have a good day. Goodbye.", "it-IT": "Buona giornata, arrivederci.",
@@ -52,13 +59,16 @@ def leave_one_open_ticket(db, number: str) -> None:
 
 @pytest.mark.parametrize("language", list(KNOWN))
 def test_a_known_caller_hears_their_language_and_the_desks_name_in_it_from_the_first_word(
-        call, db, demo, language):
+        call, db, demo, clock, language):
     number, greeting = KNOWN[language]
     leave_one_open_ticket(db, number)
     caller = call(from_=number)
     assert caller.heard[0].text == greeting
     assert caller.languages == {language}  # no word of another language, no language menu
-    caller.hears(ONE_OPEN[language])  # a count said through the language's plural rules
+    caller.hears(ONE_OPEN[language])
+    report_problem(caller, service="5", impact="2", urgency="2")  # a critical situation
+    caller.hears(ONE_HOUR[language])  # a count said through the language's plural rules
+    assert caller.languages == {language}
 
 
 def test_a_new_caller_is_greeted_in_the_default_language_then_offered_the_others(call):
@@ -71,7 +81,7 @@ def test_a_new_caller_is_greeted_in_the_default_language_then_offered_the_others
 def test_a_caller_who_holds_is_thanked_for_calling_once_and_for_holding_only_after(
         call, db, demo, clock, twilio, language):
     number, greeting = KNOWN[language]
-    leave_one_open_ticket(db, number)  # the same menu for each: 2 reports a new problem
+    leave_one_open_ticket(db, number)  # the same first question for each: the problem said
     add_agent(db, "Busy", tier=1, status="on_call")
     caller = to_queue(call, number=number)
     caller.press("1")  # hold

@@ -15,23 +15,24 @@ from tickets.models import Customer, IncidentCaller, QueueEntry, Ticket
 from ..conftest import MONDAY_10
 
 LONDON = "+442079460958"  # a caller not on file, in London: UTC in November
+INTAKE = "For a ticket's status, press 1. Otherwise, what is the problem"  # its first question
 LANGUAGES = {
     # key on the language menu, the announcement (times in the caller's zone), the promise
-    # at the end of the short path, the normal intake's first menu
+    # at the end of the short path, the normal intake's first question
     "en-US": ("1", "We are aware of a problem with e-mail since 09:10; we expect it fixed by "
                    "11:00. If you are calling about this, press 1; for anything else, press 2.",
               "We will call or text you when it is fixed",
-              "For a new problem, press 1."),
+              "For a ticket's status, press 1. Otherwise, what is the problem"),
     "it-IT": ("2", "Siamo a conoscenza di un problema con e-mail dalle 09:10; prevediamo di "
                    "risolverlo entro le 11:00. Se chiama per questo motivo, prema 1; per "
                    "qualsiasi altra esigenza, prema 2.",
               "La chiameremo o Le invieremo un messaggio quando sarà risolto",
-              "Per un nuovo problema, prema 1."),
+              "Per lo stato di un ticket, prema 1. Altrimenti, qual è il problema"),
     "ms-MY": ("3", "Kami sedia maklum tentang masalah dengan e-mail sejak 09:10; kami jangka ia "
                    "akan pulih menjelang 11:00. Jika anda menghubungi kami tentang perkara ini, "
                    "tekan 1; untuk perkara lain, tekan 2.",
               "Kami akan menghubungi anda atau menghantar mesej apabila masalah ini selesai",
-              "Untuk masalah baharu, tekan 1."),
+              "Untuk status tiket, tekan 1. Jika tidak, apakah masalahnya"),
 }
 
 
@@ -75,10 +76,10 @@ def test_press_1_links_the_caller_to_the_incident_without_a_queue(call, db, emai
 
 @pytest.mark.parametrize("language", list(LANGUAGES))
 def test_press_2_goes_on_to_the_normal_intake(call, db, email_down, language):
-    key, announcement, _, intake_menu = LANGUAGES[language]
+    key, announcement, _, intake_question = LANGUAGES[language]
     caller = call(from_=LONDON).press(key)
     caller.hears(announcement)
-    caller.press("2").hears(intake_menu)
+    caller.press("2").hears(intake_question)
     assert caller.languages == {language}
     assert linked(db, email_down) == []
 
@@ -120,13 +121,13 @@ def test_a_withheld_number_is_asked_for_a_number_to_call(call, db, email_down):
 def test_silence_at_the_announcement_goes_on_to_the_intake(call, db, email_down):
     caller = call(from_=LONDON).press("1")
     caller.wait().wait().wait()
-    caller.hears("For a new problem, press 1.")
+    caller.hears(INTAKE)
     assert linked(db, email_down) == []
 
 
 def test_without_an_incident_the_intake_is_as_before(call, db, clock):
     caller = call(from_=LONDON).press("1")
-    caller.hears("For a new problem, press 1.")
+    caller.hears(INTAKE)
     assert "aware of a problem" not in caller.text
 
 
@@ -196,7 +197,7 @@ def test_two_incidents_have_two_keys_and_the_third_goes_on_to_the_intake(call, d
                  "are calling about this, press 1. We are aware of a problem with e-mail since "
                  "09:10; we expect it fixed by 11:00. If you are calling about this, press 2. "
                  "For anything else, press 3.")
-    caller.press("3").hears("For a new problem, press 1.")
+    caller.press("3").hears(INTAKE)
     assert linked(db, vpn) == [] and linked(db, email_down) == []
     caller = call(from_=LONDON).press("1").press("2")  # the e-mail, though declared first
     caller.speak("Jane Doe").press("1").press("*")

@@ -27,7 +27,7 @@ from tickets.models import OutboundCall, Ticket
 
 from ..conftest import TEST_DATABASE_URL
 from ..deploy.test_scale_out import twilio_standin  # noqa: F401  (a fixture)
-from .test_intake import ticket_number_heard
+from .test_intake import tell_problem, ticket_number_heard
 from .test_outages import line_on, phone
 from .test_outbound import CALLS, TwilioApi
 
@@ -86,12 +86,13 @@ def leaks(made) -> list[tuple[str, str]]:
 
 def up_to_the_problem(call):
     """A new caller gives every detail, up to the question that opens the ticket."""
-    caller = call(from_=CALLER).press("1").press("1")  # English; a new problem
+    caller = call(from_=CALLER).press("1")  # English
+    tell_problem(caller, PROBLEM, BEFORE)  # the problem, with what they were doing
     caller.speak(NAME).speak(DEPARTMENT).speak(LOCATION)  # heard clearly: not read back
     caller.press("2").press(CALLBACK[2:]).press("1")  # another callback number, confirmed
     caller.press(ACCOUNT).press("1")  # an account number, confirmed (not on file)
-    caller.speak(PROBLEM).press("5").speak(BEFORE).press("1")  # no guess: the menu
-    return caller  # "can you still work?" opens the ticket
+    caller.press("5")  # no guess: the menu; something else
+    return caller  # "who is affected, and can you work?" (just me: 1-3) opens the ticket
 
 
 def break_ticket_inserts(db) -> None:

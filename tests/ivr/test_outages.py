@@ -31,8 +31,8 @@ def apology(body: str) -> bool:
 
 @on_postgresql
 def test_a_step_survives_a_restart_of_the_database(call, db, demo, clock):
-    caller = call(from_="+15551230001").press("2")
-    caller.hears("press 1")
+    caller = call(from_="+15551230001").press("2")  # no longer at the place on file
+    caller.hears("Your building and room?")
     # The database restarts: every connection the app has pooled is gone.
     db.close()
     outside = create_engine(TEST_DATABASE_URL, poolclass=NullPool)
@@ -42,9 +42,9 @@ def test_a_step_survives_a_restart_of_the_database(call, db, demo, clock):
             "WHERE datname = current_database() AND pid <> pg_backend_pid()")).scalar()
     outside.dispose()
     assert killed >= 1
-    caller.press("1")  # the next step (still at the place on file): nothing odd is heard
+    caller.speak("Building C, room 5")  # the next step: nothing odd is heard
     assert not apology(caller.text) and not caller.hung_up
-    caller.hears("In a few words, what is the problem?")
+    caller.hears("In a few words, what is the problem, and what were you doing when it started?")
     assert db.scalar(select(Call.turn)) == 2
 
 

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tickets.models import OutboundCall, Ticket, TicketEvent
 
-from .test_intake import report_problem
+from .test_intake import report_problem, tell_problem
 from .test_queue import to_queue
 
 NEW_YORK = "+12025550147"  # not a customer: a new caller, in New York by their number
@@ -25,7 +25,7 @@ def new_caller_to_queue(call, from_=NEW_YORK, language_key="1", keyed=None, impa
                         urgency="2"):
     """A new caller reports a problem and reaches the queue; ``keyed``: the callback number
     they key in intake instead of their caller ID."""
-    caller = call(from_=from_).press(language_key).press("1")  # language; a new problem
+    caller = tell_problem(call(from_=from_).press(language_key))  # language; the problem
     caller.speak("Jane Doe").speak("Finance").speak("Room 4")
     if from_ is not None:
         caller.press("2" if keyed else "1")  # another number, or this one
@@ -38,12 +38,9 @@ def new_caller_to_queue(call, from_=NEW_YORK, language_key="1", keyed=None, impa
 
 
 def known_to_queue(call, number, impact="1", urgency="2"):
-    """A known caller (greeted in their language) reports a problem and reaches the queue."""
-    if number != SITI:
-        return to_queue(call, number=number, impact=impact, urgency=urgency)
-    caller = call(from_=number).press("1").press("1")  # no open tickets: a new problem; still there
-    report_problem(caller, impact=impact, urgency=urgency)
-    return caller.press("2")
+    """A known caller (greeted in their language) reports a problem and reaches the queue
+    (with open tickets or none, the problem is said at once)."""
+    return to_queue(call, number=number, impact=impact, urgency=urgency)
 
 
 def opened(db) -> list[Ticket]:
@@ -233,7 +230,7 @@ NO_TICKET = {"en-US": ("1", "no ticket has been opened"),
 def test_a_silent_call_opens_no_ticket_and_books_no_callback(call, db, demo, clock, language):
     key, words = NO_TICKET[language]
     caller = call(from_=NEW_YORK).press(key)
-    silent_until_hung_up(caller)  # at the first menu, and its re-prompts
+    silent_until_hung_up(caller)  # at the first question, and its re-prompts
     caller.hears(words)
     assert caller.languages == {language}
     assert opened(db) == [] and db.scalar(select(OutboundCall)) is None
@@ -277,8 +274,8 @@ def test_a_way_out_callback_is_booked_within_hours_and_said_with_its_day(
         call, db, demo, clock, case):
     now, number, key, words, due = WAY_OUT_CALLBACK[case]
     clock.current = now
-    caller = call(from_=number).press(key).press("1")  # a new problem
-    caller.speak("Jane Doe")  # a real answer: the name
+    caller = tell_problem(call(from_=number).press(key))  # real answers: the problem,
+    caller.speak("Jane Doe")  # and the name
     silent_until_hung_up(caller)  # then nothing more
     caller.hears(words)
 
@@ -294,7 +291,7 @@ def test_a_way_out_callback_is_booked_within_hours_and_said_with_its_day(
     ("3", "Kami tiada nombor untuk menghubungi anda semula"),
 ])
 def test_a_withheld_number_is_never_promised_a_callback(call, db, demo, clock, key, words):
-    caller = call(from_=None).press(key).press("1")
+    caller = tell_problem(call(from_=None).press(key))
     caller.speak("Jane Doe").speak("Finance").speak("Room 4")
     silent_until_hung_up(caller)  # keys no number to be called back on
     caller.hears(words)
@@ -314,7 +311,7 @@ def test_failing_the_last_menu_still_reaches_the_queue(call, db, demo, clock):
 
 
 def to_queue_without_answering_the_last_menu(call):
-    caller = call(from_="+15551230001").press("2").press("1")  # Alice: a new problem
+    caller = call(from_="+15551230001")  # Alice: a new problem, said at once
     report_problem(caller, impact="1", urgency="2")
     caller.hears("another problem")
     for _ in range(3):
@@ -342,7 +339,8 @@ def test_a_ticket_opened_while_closed_promises_what_its_due_time_says(
         call, db, demo, clock, language):
     number, key, words = OPENED_CLOSED[language]
     clock.current = SUNDAY_NIGHT
-    caller = call(from_=number).press(key).press("1")
+    caller = call(from_=number).press(key)
+    tell_problem(caller)
     caller.speak("Jane Doe").speak("Finance").speak("Room 4").press("1")
     caller.press("*")
     report_problem(caller, impact="2", urgency="2")  # a critical situation: 60 minutes
@@ -356,7 +354,7 @@ def test_a_ticket_opened_while_closed_promises_what_its_due_time_says(
 
 def test_a_ticket_opened_before_a_holiday_counts_only_open_time(call, db, demo, clock):
     clock.current = datetime(2026, 12, 24, 17, 30, tzinfo=UTC)  # Thursday, before Christmas
-    caller = call(from_=NEW_YORK).press("1").press("1")
+    caller = tell_problem(call(from_=NEW_YORK).press("1"))
     caller.speak("Jane Doe").speak("Finance").speak("Room 4").press("1")
     caller.press("*")
     report_problem(caller, impact="2", urgency="2")
@@ -367,7 +365,7 @@ def test_a_ticket_opened_before_a_holiday_counts_only_open_time(call, db, demo, 
 
 
 def test_a_weekday_ticket_is_due_in_clock_time_within_hours(call, db, demo, clock):
-    caller = call(from_=NEW_YORK).press("1").press("1")
+    caller = tell_problem(call(from_=NEW_YORK).press("1"))
     caller.speak("Jane Doe").speak("Finance").speak("Room 4").press("1")
     caller.press("*")
     report_problem(caller, impact="2", urgency="2")
@@ -385,7 +383,7 @@ def run_sla_sweep(app):
 
 def phoned_ticket(call, db):
     """A new caller's critical ticket (respond within 60 minutes), opened by phone now."""
-    caller = call(from_=NEW_YORK).press("1").press("1")
+    caller = tell_problem(call(from_=NEW_YORK).press("1"))
     caller.speak("Jane Doe").speak("Finance").speak("Room 4").press("1")
     caller.press("*")
     report_problem(caller, impact="2", urgency="2")

@@ -35,7 +35,7 @@ def add_agent(db, name, tier=1, status="available", phone=None, skills=(), idle_
 
 def to_queue(call, number="+15551230001", impact="1", urgency="2", planned="2"):
     """A known caller reports a problem and reaches the queue."""
-    caller = call(from_=number).press("2").press("1")
+    caller = call(from_=number)  # the problem said at once, at the place on file
     report_problem(caller, impact=impact, urgency=urgency, planned=planned)
     caller.press("2")  # no other problem: on to the queue
     return caller

@@ -16,16 +16,19 @@ def intake_text() -> str:
 
 
 def test_a_live_call_keeps_the_script_version_it_started_with(call, db):
-    caller = call().press("1")  # English, the new-caller menu
-    changed = intake_text().replace("For a new problem, press 1.",
-                                    "Version two. For a new problem, press 1.")
+    caller = call().press("1")  # English, the new caller's first question
+    changed = intake_text().replace("For a ticket's status, press 1. Otherwise, what is the "
+                                    "problem, and what were you",
+                                    "Version two. For a ticket's status, press 1. Otherwise, "
+                                    "what is the problem, and what were you")
+    assert changed.count("Version two") == 1
     versions.publish(db, "intake", changed, author="admin")
     db.commit()
-    caller.press("7")  # garbage: the menu is said again, from the version the call began with
-    caller.hears("For a new problem, press 1")
+    caller.press("7")  # garbage: the question is said again, from the version the call began with
+    caller.hears("For a ticket's status, press 1")
     assert "Version two" not in caller.text
     fresh = call().press("1")
-    fresh.hears("Version two. For a new problem")
+    fresh.hears("Version two. For a ticket's status")
 
 
 def test_a_bad_script_is_refused_with_the_step_named(db):
@@ -84,13 +87,12 @@ def test_a_fourth_language_added_in_yaml_alone_carries_a_whole_call(call, db, de
     assert caller.languages == {"fr-FR"}
     assert {h.voice for h in caller.heard} == {"Polly.Lea"}
     assert caller.prompt.language == "fr-FR"
-    caller.press("1").speak("Jeanne Dupont").speak("Finance").speak("Salle 3")
-    caller.press("1").press("*")
-    caller.speak("Mot de passe expiré")  # no guess from these words: the menu
+    caller.speak("Mot de passe expiré, je me connectais")  # no guess from these words
+    caller.speak("Jeanne Dupont").speak("Finance").speak("Salle 3")
+    caller.press("1").press("*")  # the menu of services, as nothing was guessed
     caller.press("4").press("2")  # accounts; no self-service answer, a ticket
-    caller.speak("Je me connectais")
-    caller.press("2").press("2")
-    caller.hears("[fr] I have opened ticket number")
+    caller.press("4").press("2")  # my team, with difficulty
+    caller.hears("[fr] Ticket ", "is open, with priority")
     assert caller.languages == {"fr-FR"}
     caller.press("2").wait()
     assert caller.hung_up
@@ -129,7 +131,7 @@ def test_a_step_reads_no_script_text(app, call, db):
     engine = app.extensions["engine"]
     event.listen(engine, "before_cursor_execute", seen)
     try:
-        caller = call().press("1").press("1")
+        caller = call().press("1").speak("The printer jams on every page")
         caller.hears("name")
     finally:
         event.remove(engine, "before_cursor_execute", seen)

@@ -1,7 +1,8 @@
 """The shorter intake (issue 18), from the caller's side, in English, Italian and Malay: the
-type of service guessed from the problem and confirmed in one prompt (or refused, then the
-menu), a known caller's place confirmed once and equipment picked by key from the record, only
-what may be wrong read back, and who is affected said with whether they can work."""
+problem said first, the type of service guessed from it and confirmed in one prompt (or
+refused, then the menu), a known caller's place kept unless they press a key to say they have
+moved and equipment picked by key from the record, only what may be wrong read back, and who
+is affected said with whether they can work."""
 
 from __future__ import annotations
 
@@ -10,20 +11,20 @@ from sqlalchemy import select
 
 from tickets.models import Call, Customer, CustomerPhone, Ticket, TicketEvent
 
-from .test_intake import report_problem
+from .test_intake import report_problem, tell_problem
 
 KNOWN = {
-    # a demo customer, the key for a new problem, the place on file confirmed, the problem,
-    # the guess, the equipment on file offered by key, what they were doing
-    "en-US": ("+15551230001", "2", "Are you still at Building A, room 210?",
+    # a demo customer, the place on file (kept unless they press 2), the problem, the guess,
+    # the equipment on file offered by key, what they were doing
+    "en-US": ("+15551230001", "Not at Building A, room 210? Press 2.",
               "The VPN drops every ten minutes", "That sounds like a network problem.",
-              "About your HP LaserJet M404, press 1.", "I was in a video call"),
-    "it-IT": ("+393331234567", "2", "Si trova ancora in Milano, piano 3?",
+              "Your HP LaserJet M404, press 1.", "I was in a video call"),
+    "it-IT": ("+393331234567", "Non è più in Milano, piano 3? Prema 2.",
               "La VPN cade ogni dieci minuti", "Sembra un problema di rete.",
-              "Per il Suo Lenovo ThinkPad T14, prema 1.", "Ero in videochiamata"),
-    "ms-MY": ("+60123456789", "1", "Adakah anda masih di Kuala Lumpur, tingkat 5?",
+              "Il Suo Lenovo ThinkPad T14, prema 1.", "Ero in videochiamata"),
+    "ms-MY": ("+60123456789", "Tidak lagi di Kuala Lumpur, tingkat 5? Tekan 2.",
               "VPN terputus setiap sepuluh minit", "Ini kedengaran seperti masalah rangkaian.",
-              "Untuk Dell OptiPlex 7090 anda, tekan 1.", "Saya sedang bermesyuarat"),
+              "Dell OptiPlex 7090 anda, tekan 1.", "Saya sedang bermesyuarat"),
 }
 MENU = {"en-US": "Type of service: hardware, press 1.",
         "it-IT": "Tipo di servizio: hardware, prema 1.",
@@ -36,11 +37,10 @@ BOTH = {"en-US": "my team, with difficulty", "it-IT": "il mio team, con difficol
 
 
 def known_caller_at_the_problem(call, language):
-    number, new_problem, place, *_ = KNOWN[language]
-    caller = call(from_=number).press(new_problem)
-    caller.hears(place)  # confirmed once: not asked for name, department, number, account
-    caller.press("1")
-    return caller
+    number, place, *_ = KNOWN[language]
+    caller = call(from_=number)
+    caller.hears(place)  # kept by saying the problem: not asked for name, department, number,
+    return caller        # account
 
 
 def tickets_of(db, caller):
@@ -51,9 +51,9 @@ def tickets_of(db, caller):
 @pytest.mark.parametrize("language", list(KNOWN))
 def test_a_guess_confirmed_and_the_equipment_on_file_picked_by_key(call, db, demo, clock,
                                                                    language):
-    number, _, _, problem, guess, pick, before = KNOWN[language]
+    number, _, problem, guess, pick, before = KNOWN[language]
     caller = known_caller_at_the_problem(call, language)
-    caller.speak(problem)
+    tell_problem(caller, problem, before)
     caller.hears(guess)
     assert caller.prompt.num_digits == 1
     caller.press("1")  # right: on as if chosen from the menu (the VPN self-service offer)
@@ -64,14 +64,14 @@ def test_a_guess_confirmed_and_the_equipment_on_file_picked_by_key(call, db, dem
     caller.press("1")  # the equipment on file
     if language == "ms-MY":
         caller.press("*")  # no configuration on file (Siti's): asked, skipped
-    caller.speak(before)
-    caller.press("1").press("3")  # just them; they cannot work
+    caller.press("3")  # just them; they cannot work
 
     customer = db.scalar(select(Customer).join(CustomerPhone)
                          .where(CustomerPhone.number == number))
     [ticket] = tickets_of(db, caller)
     device = next(e for e in customer.equipment if not e.licence_number)
-    assert ticket.category == "network" and ticket.problem == problem
+    assert ticket.category == "network" and ticket.problem == f"{problem}, {before}"
+    assert ticket.steps_before is None  # said with the problem
     assert ticket.equipment == f"{device.model} ({device.asset_tag})"
     assert ticket.configuration == device.configuration
     assert ticket.location == customer.location and ticket.caller_name == customer.name
@@ -85,9 +85,9 @@ def test_a_guess_confirmed_and_the_equipment_on_file_picked_by_key(call, db, dem
 
 @pytest.mark.parametrize("language", list(KNOWN))
 def test_a_guess_refused_gives_the_menu(call, db, demo, clock, language):
-    _, _, _, problem, guess, pick, _ = KNOWN[language]
+    _, _, problem, guess, pick, before = KNOWN[language]
     caller = known_caller_at_the_problem(call, language)
-    caller.speak(problem).hears(guess)
+    tell_problem(caller, problem, before).hears(guess)
     caller.press("2")  # not that: the menu, once
     caller.hears(MENU[language])
     caller.press("1").hears(pick)  # hardware: on to the equipment on file
@@ -122,16 +122,17 @@ def test_everyday_words_guess_the_service_a_stranger_means(call, demo, clock, pr
 
 def test_other_equipment_than_the_record_is_described(call, db, demo, clock):
     caller = known_caller_at_the_problem(call, "en-US")
-    caller.speak("The printer jams").hears("That sounds like a hardware problem.").press("1")
-    caller.hears("About your HP LaserJet M404, press 1. About other equipment, press 2.")
-    caller.press("2").hears("Say the model of the equipment")
+    caller.speak("The printer jams").hears("That sounds like a hardware problem.")
+    caller.hears("Your HP LaserJet M404, press 1. Other equipment, press 2.")  # offered at once
+    caller.press("2").hears("Say its model")
 
 
 def test_a_known_caller_who_has_moved_says_where(call, db, demo, clock):
-    caller = call(from_="+15551230001").press("2").hears("Are you still at")
-    caller.press("2").hears("Where is the equipment?")
+    caller = call(from_="+15551230001").hears("Not at Building A, room 210? Press 2.")
+    caller.press("2").hears("Your building and room?")
     caller.speak("Building C, room 7")
-    caller.hears("In a few words, what is the problem?")  # the callback number is on file
+    # the callback number is on file: the problem next
+    caller.hears("In a few words, what is the problem, and what were you doing when it started?")
     assert "call you back" not in caller.text
     report_problem(caller, service="5", impact="1", urgency="1")
     [ticket] = tickets_of(db, caller)
@@ -142,7 +143,7 @@ def test_a_known_caller_who_has_moved_says_where(call, db, demo, clock):
 @pytest.mark.parametrize("language", list(NEW))
 def test_a_low_confidence_answer_is_read_back(call, demo, clock, language):
     key, read_back, department = NEW[language]
-    caller = call(from_="+12025550147").press(key).press("1")
+    caller = tell_problem(call(from_="+12025550147").press(key))
     caller.speak("Jane Doe", confidence=0.45)
     caller.hears(read_back)
     assert department not in caller.text
@@ -152,7 +153,7 @@ def test_a_low_confidence_answer_is_read_back(call, demo, clock, language):
 @pytest.mark.parametrize("language", list(NEW))
 def test_a_high_confidence_answer_is_not_read_back(call, db, demo, clock, language):
     key, read_back, department = NEW[language]
-    caller = call(from_="+12025550147").press(key).press("1")
+    caller = tell_problem(call(from_="+12025550147").press(key))
     caller.speak("Jane Doe", confidence=0.91)
     caller.hears(department)
     assert read_back not in caller.text and "Jane Doe" not in caller.text
@@ -161,7 +162,7 @@ def test_a_high_confidence_answer_is_not_read_back(call, db, demo, clock, langua
 
 
 def test_a_long_keyed_number_is_read_back_and_a_short_one_is_not(call, demo, clock):
-    caller = call(from_=None).press("1").press("1")  # no caller ID
+    caller = tell_problem(call(from_=None).press("1"))  # no caller ID
     caller.speak("Jane Doe").speak("Finance").speak("Room 4")
     caller.press("2025550188").hears("I have 1 2 0 2 5 5 5 0 1 8 8.")  # ten keys: read back
     caller.press("1")
@@ -172,21 +173,21 @@ def test_a_long_keyed_number_is_read_back_and_a_short_one_is_not(call, demo, clo
 
 def test_a_menu_choice_is_never_read_back(call, demo, clock):
     caller = call(from_="+12025550147").press("1")
+    caller.hears("For a ticket's status, press 1.")
     caller.press("1")
     assert "I have" not in caller.text and "If right" not in caller.text
-    caller.hears("Your full name, please.")
+    caller.hears("Please key in the ticket number")
 
 
 @pytest.mark.parametrize("language", list(KNOWN))
 def test_who_is_affected_said_with_whether_they_can_work_is_one_answer(call, db, demo, clock,
                                                                        language):
-    _, _, _, problem, guess, pick, before = KNOWN[language]
+    _, _, problem, guess, pick, before = KNOWN[language]
     caller = known_caller_at_the_problem(call, language)
-    caller.speak(problem).hears(guess)
+    tell_problem(caller, problem, before).hears(guess)
     caller.press("1").press("2").press("1")  # network; open a ticket; the equipment on file
     if language == "ms-MY":
         caller.press("*")  # no configuration on file (Siti's): asked, skipped
-    caller.speak(before)
     caller.speak(BOTH[language])  # team + impaired: no second question
     [ticket] = tickets_of(db, caller)
     assert ticket.answers["impact"] == "team" and ticket.answers["urgency"] == "impaired"
@@ -196,9 +197,8 @@ def test_who_is_affected_said_with_whether_they_can_work_is_one_answer(call, db,
 
 def test_a_scheduled_change_is_one_key(call, db, demo, clock):
     caller = known_caller_at_the_problem(call, "en-US")
-    caller.speak("It makes a strange noise").press("5")  # something else
-    caller.speak("We are moving offices")
-    caller.hears("A scheduled change, press 4.")
-    caller.press("4")
+    caller.speak("It makes a strange noise, we are moving offices").press("5")  # something else
+    caller.hears("a scheduled change, 6.")
+    caller.press("6")
     [ticket] = tickets_of(db, caller)
     assert ticket.priority == "planned_event"

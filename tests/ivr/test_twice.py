@@ -101,7 +101,7 @@ def staff(db) -> tuple[Agent, ...]:
 
 
 def to_queue(twice, number, impact="1", urgency="2"):
-    caller = twice.phone(number).dial().press("2").press("1")
+    caller = twice.phone(number).dial()  # the problem said at once, at the place on file
     report_problem(caller, impact=impact, urgency=urgency, planned="2")
     return caller.press("2")  # no other problem: on to the queue
 
@@ -248,11 +248,14 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
 
 
 def test_a_late_duplicate_of_turn_three_is_answered_as_turn_three(call, db, demo, clock):
-    caller = call(from_="+15551230001").press("2").press("1").speak("The printer jams")
+    caller = call(from_="+15551230001").press("2").speak("Building C, room 5")  # she moved
+    caller.speak("The printer jams")  # turn 3: the problem, asked after the place
     third = caller.requests[-1]
     assert third[0].endswith("?t=3")
+    caller.hears("That sounds like a hardware problem", "Another type of service, press 3")
     turn_three = db.scalar(select(Call.last_response))
-    caller.press("1").press("1")  # turns 4 and 5: hardware, her printer on file
+    caller.press("3").press("1")  # turns 4 and 5: the guess refused, hardware from the menu
+    caller.hears("Your HP LaserJet M404, press 1")
     turn, events = db.scalar(select(Call.turn)), count(db, TicketEvent)
     assert turn == 5
     # Twilio's retry of turn 3 arrives after turns 4 and 5 were taken.

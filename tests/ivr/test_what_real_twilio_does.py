@@ -142,8 +142,8 @@ def test_the_terminal_phone_sends_what_twilio_would_for_keys_typed_ahead(call, d
     caller.press("100200")
     url, params = caller.requests[-1]
     assert params["Digits"] == "1"  # the rest are not part of this answer
-    assert caller.languages == {"en-US"} and "For a new problem" in caller.text
-    caller.press("2")  # the status of a ticket: keyed, then the hash key
+    assert caller.languages == {"en-US"} and "For a ticket's status, press 1" in caller.text
+    caller.press("1")  # the status of a ticket: keyed, then the hash key
     caller.press("1234#99")
     assert caller.requests[-1][1]["Digits"] == "1234"  # up to the finish key, not sent
 

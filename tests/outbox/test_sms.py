@@ -18,7 +18,7 @@ from tickets.models import Customer, CustomerPhone, Ticket, TicketEvent
 from tickets.outbox import OutboxMessage
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
-from ..ivr.test_intake import LANGUAGES, report_problem, ticket_number_heard
+from ..ivr.test_intake import LANGUAGES, report_problem, tell_problem, ticket_number_heard
 
 LINE = "+15550100000"
 
@@ -44,7 +44,7 @@ def post_signed(client, path: str, params: dict):
 
 
 def full_intake(call, key: str, from_: str = "+12025550147") -> str:
-    caller = call(from_=from_).press(key).press("1")
+    caller = tell_problem(call(from_=from_).press(key))  # the language, then the problem
     caller.speak("Jane Doe").speak("Finance").speak("Building B, room 12")
     caller.press("1")  # keep caller ID as the callback number
     caller.press("40001")
@@ -75,8 +75,7 @@ def test_two_tickets_from_a_number_on_file_in_one_text_without_a_pin(call, db, d
     alice = db.scalar(select(Customer).where(Customer.account_number == "40001"))
     alice.phones.append(CustomerPhone(number="+12025550123"))  # her mobile
     db.commit()
-    caller = call(from_="+12025550123").press("2")  # Alice, from her number on file
-    caller.press("1")
+    caller = call(from_="+12025550123")  # Alice, from her number on file
     report_problem(caller, service="1", impact="1", urgency="2", planned="2")
     first = ticket_number_heard(caller)
     caller.press("1")
