@@ -97,3 +97,12 @@ def test_nothing_is_said_about_an_account_the_caller_does_not_know(call, db, dem
     caller.press("1").press("1001#").press("*").press("1")
     ticket = ticket_of(db, caller)
     assert ticket.account_number is None and not ticket.account_verified
+
+
+def test_just_me_said_alone_is_asked_next_whether_they_can_work(call, db, demo, clock):
+    caller = at_who_is_affected(call).speak("just me")
+    caller.hears("Can you still work?")
+    caller.press("3")
+    ticket = ticket_of(db, caller)
+    assert (ticket.answers["impact"], ticket.answers["urgency"]) == ("me", "blocked")
+    assert ticket.priority == "critical_situation"
