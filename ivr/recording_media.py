@@ -8,9 +8,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import requests
+if TYPE_CHECKING:
+    import requests
 
 TWILIO_API = "https://api.twilio.com"
 FORMAT = ".mp3"  # Twilio serves a recording as MP3 (or WAV) by the extension asked for
@@ -48,6 +49,8 @@ def media_url(cfg: Mapping[str, Any], sid: str) -> str:
 
 def fetch(cfg: Mapping[str, Any], sid: str, byte_range: str | None = None) -> Media:
     """Start streaming the recording (a ``Range`` passed on, so a player can seek)."""
+    import requests  # here, not in every web worker: only an analyst's player asks for it
+
     headers = {"Range": byte_range} if byte_range else {}
     try:
         response = requests.get(media_url(cfg, sid), headers=headers, stream=True,

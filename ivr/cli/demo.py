@@ -13,7 +13,7 @@ from tickets.accounts import User
 from tickets.demo import DEMO_FILE, load_demo
 from tickets.models import Agent
 
-from ..console.admin.yaml_edit import set_value
+from ..console.admin.sections import set_value
 from ..console.auth import create_user
 from ..queues.agents import set_phone_pin
 from .session import open_session

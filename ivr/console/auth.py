@@ -10,11 +10,9 @@ import secrets
 from collections.abc import Callable
 from datetime import timedelta
 from functools import cache, wraps
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
 from flask import (
     Blueprint,
     Flask,
@@ -38,11 +36,13 @@ from .. import db
 from ..clock import now
 from .guard import login_failures_per_user, login_per_client, register_guard
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 csrf = CSRFProtect()
 login_manager = LoginManager()
 login_manager.login_view = "auth.login"
 login_manager.login_message = "Please log in to see that page."
-_hasher = PasswordHasher()
 
 bp = Blueprint("auth", __name__)
 
@@ -71,20 +71,30 @@ class ConsoleUser:
         return self.role in roles
 
 
+@cache
+def _hasher() -> PasswordHasher:
+    """argon2, loaded by the first login or new password rather than by every web worker."""
+    from argon2 import PasswordHasher
+
+    return PasswordHasher()
+
+
 def hash_password(password: str) -> str:
-    return _hasher.hash(password)
+    return _hasher().hash(password)
 
 
 @cache
 def _stand_in_hash() -> str:
-    return _hasher.hash(secrets.token_urlsafe(16))
+    return _hasher().hash(secrets.token_urlsafe(16))
 
 
 def check_password(user: User | None, password: str) -> bool:
     """Does the password match? An unknown user costs the same hashing as a known one, so
     the answer's timing does not tell which usernames exist."""
+    from argon2.exceptions import InvalidHashError, VerificationError
+
     try:
-        return _hasher.verify(user.password_hash if user else _stand_in_hash(), password) \
+        return _hasher().verify(user.password_hash if user else _stand_in_hash(), password) \
             and user is not None
     except (VerificationError, InvalidHashError):
         return False

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
+from urllib.parse import urlsplit
 
 import pytest
 from sqlalchemy import select
@@ -135,3 +136,15 @@ def test_db_upgrade_command_builds_the_schema(tmp_path):
     tables = set(inspect(app.extensions["engine"]).get_table_names())
     assert {"call", "ticket", "ticket_event", "customer", "script_version"} <= tables
     app.extensions["engine"].dispose()
+
+
+def test_a_signature_over_the_url_with_its_port_is_accepted(client, db):
+    """Twilio signs the URL as configured; one with the scheme's port written out verifies too."""
+    parts = urlsplit(PUBLIC_BASE_URL)
+    port = 443 if parts.scheme == "https" else 80
+    with_port = parts._replace(netloc=f"{parts.hostname}:{port}").geturl()
+    signature = RequestValidator(AUTH_TOKEN).compute_signature(
+        with_port + "/voice/status", PARAMS)
+    response = client.post("/voice/status", data=PARAMS,
+                           headers={"X-Twilio-Signature": signature})
+    assert response.status_code == 200

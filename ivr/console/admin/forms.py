@@ -17,7 +17,7 @@ from ... import db
 from ..auth import role_required
 from . import bp, sections
 from .scripts import adopt, live, publish
-from .yaml_edit import YamlEditError
+from .yaml_errors import YamlEditError
 
 PRIORITY_SCRIPT = "intake"
 

@@ -4,13 +4,20 @@ and write it into the text with ``yaml_edit``, which changes only the values tha
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from datetime import date
 from typing import Any
 
-from .yaml_edit import set_value
-
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 SLA_FIELDS = ("response_minutes", "resolution_minutes", "update_minutes")
+
+
+def set_value(text: str, path: Sequence[str], value: Any) -> str:
+    """``yaml_edit.set_value``, loaded (with ruamel.yaml) by the first form sent, not by every
+    web worker."""
+    from .yaml_edit import set_value as edit
+
+    return edit(text, path, value)
 
 
 def hours_from_form(form: Any) -> dict[str, Any]:

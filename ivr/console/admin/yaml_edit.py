@@ -31,14 +31,12 @@ from ruamel.yaml.scalarstring import (
     SingleQuotedScalarString,
 )
 
+from .yaml_errors import YamlEditError
+
 QUOTED = {'"': DoubleQuotedScalarString, "'": SingleQuotedScalarString,
           "|": LiteralScalarString, ">": FoldedScalarString}
 MISSING = object()
 COMMENT_AFTER = re.compile(r"( +)#")  # spaces, then a comment on the rest of the line
-
-
-class YamlEditError(ValueError):
-    """The change cannot be written into this text (it would not read back as meant)."""
 
 
 @dataclass(frozen=True)
