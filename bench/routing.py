@@ -13,7 +13,7 @@
    priorities and start tiers from the shipped policy, lognormal handle times by tier,
    wrap-up, staggered lunch breaks, callers who give up after an exponential patience, and
    routing by ``ivr.queues.routing.assign`` with the policy's tier rules. For every caller who
-   would be asked to hold (no free fitting agent for their place when they join), it records
+   would be asked to hold (the routing round when they join gives them no free agent), it records
    at that moment
    - ours: ``estimate_wait`` of a snapshot of what a live system knows then
      (``routing.place_in_line``: the place among callers the same agents could take, and the

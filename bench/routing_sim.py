@@ -169,6 +169,15 @@ class Simulation:
         serving = first.free_agents + len(first.busy_elapsed) + len(first.wrapping_remaining)
         return snap, aht, max(serving, 1)
 
+    def put_through(self, me: routing.Waiting, now: float) -> bool:
+        """Does the routing round now give ``me`` a free analyst (as ``lineup.put_through``
+        asks the live line when a caller arrives)?"""
+        if not any(a.status == "available" for a in self.agents):
+            return False
+        pairs = routing.assign(list(self.waiting.values()), [a.view() for a in self.agents],
+                               now, self.rules)
+        return any(w.id == me.id for w, _ in pairs)
+
     # ---- routing and the events ----------------------------------------------------------------
 
     def dispatch(self, now: float) -> None:
@@ -193,8 +202,8 @@ class Simulation:
         me = self.callers[ref]
         self.day.callers += 1
         self.waiting[ref] = me
-        snap, aht, staff = self.snapshot(me, now)
-        if snap.position > snap.free_agents:  # would be asked to hold
+        if not self.put_through(me, now):  # would be asked to hold
+            snap, aht, staff = self.snapshot(me, now)
             self.day.records[ref] = Record(
                 ours=estimator.estimate_wait(snap),
                 naive=estimator.naive_estimate(snap.position, aht),
