@@ -24,6 +24,7 @@ HANDLE_SIGMA = 0.7
 WRAP_UP = 30.0
 PATIENCE_MEAN = 20 * 60.0  # exponential
 RECENT = 50
+RECENT_WAITS = 200  # callers whose wait is over, as ivr.queues.lineup reads them
 
 
 def arrival_rate(t: float) -> float:
@@ -42,6 +43,7 @@ class SimAgent:
     status: str = "available"
     idle_since: float = OPEN
     call_started: float = 0.0
+    caller_waited: float = 0.0  # how long the caller on the call had held
     wrap_ends: float = 0.0
     break_at: float = 0.0
     break_pending: bool = False
@@ -94,6 +96,9 @@ class Simulation:
         self.by_id = {a.id: a for a in self.agents}
         self.waiting: dict[int, routing.Waiting] = {}
         self.recent: deque[tuple[int, float]] = deque(maxlen=20 * RECENT)  # (tier, handle time)
+        # (seconds held, gave up) of callers whose wait is over, when their entry ended (an
+        # answered caller's at the end of the call)
+        self.waits: deque[tuple[float, bool]] = deque(maxlen=RECENT_WAITS)
 
     def at(self, t: float, kind: str, ref: int) -> None:
         self.seq += 1
@@ -163,7 +168,9 @@ class Simulation:
                                   handle_times=first.handle_times, default_handle_time=300.0,
                                   wrap_up_seconds=WRAP_UP,
                                   wrapping_remaining=first.wrapping_remaining,
-                                  later=later)
+                                  later=later,
+                                  give_up_rate=(estimator.give_up_rate(self.waits)
+                                                if first.position > 1 else 0.0))
         handles = first.handle_times
         aht = statistics.fmean(handles) if handles else 300.0
         serving = first.free_agents + len(first.busy_elapsed) + len(first.wrapping_remaining)
@@ -194,6 +201,7 @@ class Simulation:
                 day.records[w.id].actual = now - w.joined_at
             a.status = "on_call"
             a.call_started = now
+            a.caller_waited = now - w.joined_at
             handle = self.service_rnd.lognormvariate(math.log(HANDLE_MEDIAN[a.tier]),
                                                      HANDLE_SIGMA)
             self.at(now + handle, "hangup", a.id)
@@ -217,12 +225,14 @@ class Simulation:
     def abandon(self, now: float, ref: int) -> None:
         if ref in self.waiting:
             del self.waiting[ref]
+            self.waits.append((now - self.callers[ref].joined_at, True))
             self.day.abandoned += 1
             self.day.records.pop(ref, None)
 
     def hangup(self, now: float, ref: int) -> None:
         a = self.by_id[ref]
         self.recent.append((a.tier, now - a.call_started))
+        self.waits.append((a.caller_waited, False))
         a.status = "wrap_up"
         a.wrap_ends = now + WRAP_UP
         self.at(a.wrap_ends, "wrapped", ref)

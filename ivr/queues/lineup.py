@@ -25,6 +25,8 @@ from tickets.statuses import AgentStatus, OutboundKind, OutboundStatus, QueueSta
 from . import estimator, hold, routing
 
 RECENT_HANDLES = 50  # handle times the wait estimate learns from
+RECENT_WAITS = 200  # callers whose waits (and who gave up) the wait estimate learns from
+GAVE_UP = (QueueStatus.ABANDONED, QueueStatus.RESUMED)  # hung up while holding
 
 
 def tier_rules(pol: HoldPolicy) -> routing.TierRules:
@@ -155,7 +157,8 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
         position=first.position, free_agents=first.free_agents,
         busy_elapsed=first.busy_elapsed, handle_times=first.handle_times,
         wrap_up_seconds=float(pol.wrap_up_seconds),
-        wrapping_remaining=first.wrapping_remaining)
+        wrapping_remaining=first.wrapping_remaining,
+        give_up_rate=give_up_rate(session) if first.position > 1 else 0.0)
     estimate = estimator.estimate_wait(snapshot)
     staffed = {a.tier for a in staff}
     later = [_stage(session, entry, staff, since, t, t + opens, rules, pol)
@@ -164,6 +167,16 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
     if later:
         estimate = estimator.estimate_wait(replace(snapshot, later=later))
     return first.position, estimate
+
+
+def give_up_rate(session: Session) -> float:
+    """Per second, the chance a holding caller gives up, from the line's last callers whose
+    wait is over (answered or hung up; ``estimator.give_up_rate``)."""
+    rows = session.execute(
+        select(QueueEntry.actual_wait, QueueEntry.status)
+        .where(QueueEntry.ended_at.is_not(None), QueueEntry.actual_wait.is_not(None))
+        .order_by(QueueEntry.ended_at.desc()).limit(RECENT_WAITS)).all()
+    return estimator.give_up_rate([(wait or 0.0, status in GAVE_UP) for wait, status in rows])
 
 
 def _stage(session: Session, entry: QueueEntry, staff: list[routing.Agent],
