@@ -13,14 +13,15 @@
    priorities and start tiers from the shipped policy, lognormal handle times by tier,
    wrap-up, staggered lunch breaks, callers who give up after an exponential patience, and
    routing by ``ivr.queues.routing.assign`` with the policy's tier rules. For every caller who
-   would be asked to hold (no free fitting agent for their place when they join), it records
+   would be asked to hold (the routing round when they join gives them no free agent), it records
    at that moment
    - ours: ``estimate_wait`` of a snapshot of what a live system knows then
      (``routing.place_in_line``: the place among callers the same agents could take, and the
      serving agents who fit; which are free, how far into their calls the busy ones are, how
      much wrap-up is left; the last 50 handle times in the caller's open tiers; and the same
      for each higher tier the policy's wait will open to the caller later, from then on, as
-     ``ivr.queues.lineup`` gives them to the live estimate);
+     ``ivr.queues.lineup`` gives them to the live estimate; the share of holding callers who
+     gave up among the last 200 whose wait was over, as the line learns it);
    - naive: ``naive_estimate(position, mean of the same 50 handle times)``;
    and compares both with the actual wait of those who were answered (callers who gave up have
    no actual wait and are left out, as are callers who never waited). The last line printed

@@ -24,6 +24,7 @@ HANDLE_SIGMA = 0.7
 WRAP_UP = 30.0
 PATIENCE_MEAN = 20 * 60.0  # exponential
 RECENT = 50
+RECENT_WAITS = 200  # callers whose wait is over, as ivr.queues.lineup reads them
 
 
 def arrival_rate(t: float) -> float:
@@ -42,6 +43,7 @@ class SimAgent:
     status: str = "available"
     idle_since: float = OPEN
     call_started: float = 0.0
+    caller_waited: float = 0.0  # how long the caller on the call had held
     wrap_ends: float = 0.0
     break_at: float = 0.0
     break_pending: bool = False
@@ -94,6 +96,9 @@ class Simulation:
         self.by_id = {a.id: a for a in self.agents}
         self.waiting: dict[int, routing.Waiting] = {}
         self.recent: deque[tuple[int, float]] = deque(maxlen=20 * RECENT)  # (tier, handle time)
+        # (seconds held, gave up) of callers whose wait is over, when their entry ended (an
+        # answered caller's at the end of the call)
+        self.waits: deque[tuple[float, bool]] = deque(maxlen=RECENT_WAITS)
 
     def at(self, t: float, kind: str, ref: int) -> None:
         self.seq += 1
@@ -163,11 +168,22 @@ class Simulation:
                                   handle_times=first.handle_times, default_handle_time=300.0,
                                   wrap_up_seconds=WRAP_UP,
                                   wrapping_remaining=first.wrapping_remaining,
-                                  later=later)
+                                  later=later,
+                                  give_up_rate=(estimator.give_up_rate(self.waits)
+                                                if first.position > 1 else 0.0))
         handles = first.handle_times
         aht = statistics.fmean(handles) if handles else 300.0
         serving = first.free_agents + len(first.busy_elapsed) + len(first.wrapping_remaining)
         return snap, aht, max(serving, 1)
+
+    def put_through(self, me: routing.Waiting, now: float) -> bool:
+        """Does the routing round now give ``me`` a free analyst (as ``lineup.put_through``
+        asks the live line when a caller arrives)?"""
+        if not any(a.status == "available" for a in self.agents):
+            return False
+        pairs = routing.assign(list(self.waiting.values()), [a.view() for a in self.agents],
+                               now, self.rules)
+        return any(w.id == me.id for w, _ in pairs)
 
     # ---- routing and the events ----------------------------------------------------------------
 
@@ -185,6 +201,7 @@ class Simulation:
                 day.records[w.id].actual = now - w.joined_at
             a.status = "on_call"
             a.call_started = now
+            a.caller_waited = now - w.joined_at
             handle = self.service_rnd.lognormvariate(math.log(HANDLE_MEDIAN[a.tier]),
                                                      HANDLE_SIGMA)
             self.at(now + handle, "hangup", a.id)
@@ -193,8 +210,8 @@ class Simulation:
         me = self.callers[ref]
         self.day.callers += 1
         self.waiting[ref] = me
-        snap, aht, staff = self.snapshot(me, now)
-        if snap.position > snap.free_agents:  # would be asked to hold
+        if not self.put_through(me, now):  # would be asked to hold
+            snap, aht, staff = self.snapshot(me, now)
             self.day.records[ref] = Record(
                 ours=estimator.estimate_wait(snap),
                 naive=estimator.naive_estimate(snap.position, aht),
@@ -208,12 +225,14 @@ class Simulation:
     def abandon(self, now: float, ref: int) -> None:
         if ref in self.waiting:
             del self.waiting[ref]
+            self.waits.append((now - self.callers[ref].joined_at, True))
             self.day.abandoned += 1
             self.day.records.pop(ref, None)
 
     def hangup(self, now: float, ref: int) -> None:
         a = self.by_id[ref]
         self.recent.append((a.tier, now - a.call_started))
+        self.waits.append((a.caller_waited, False))
         a.status = "wrap_up"
         a.wrap_ends = now + WRAP_UP
         self.at(a.wrap_ends, "wrapped", ref)

@@ -20,12 +20,12 @@ from sqlalchemy.orm import Session
 
 from tickets import timeline
 from tickets.models import Agent, Call, OutboundCall, QueueEntry
-from tickets.statuses import AgentStatus, OutboundKind, OutboundStatus, QueueStatus
+from tickets.statuses import AgentStatus, OutboundStatus, QueueStatus
 from tickets.versions import live_policy
 
 from ..rest_errors import rest_errors
 from . import agents, hold, routing, service
-from .lineup import as_agent, as_waiting, holding_in_order, tier_rules, ts
+from .lineup import as_agent, as_waiting, callbacks_in_line, holding_in_order, tier_rules, ts
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -54,7 +54,7 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
     session.flush()
     if not agents.anyone_free(session):
         return []  # the usual case while callers hold: nothing to read, nothing to route
-    callbacks = _callbacks_in_line(session, now)
+    callbacks = callbacks_in_line(session, now)
     due = sorted((as_waiting(entry) for entry, _ in callbacks.values()), key=routing.order_key)
     staff = [as_agent(a) for a in agents.logged_in(session)]
     with holding_in_order(session) as holding:
@@ -78,20 +78,6 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
         claimed.append(Bridge(w.id, a.id, call_sid, queue_sid, int(ts(now))))
     session.expire_all()
     return claimed
-
-
-def _callbacks_in_line(session: Session,
-                       now: datetime) -> dict[int, tuple[QueueEntry, OutboundCall]]:
-    """Callback requests holding a place in line whose time has come, by queue entry id
-    (their entries keep the caller's original join time)."""
-    rows = session.execute(
-        select(QueueEntry, OutboundCall)
-        .join(OutboundCall, OutboundCall.queue_entry_id == QueueEntry.id)
-        .where(QueueEntry.status == QueueStatus.CALLBACK,
-               OutboundCall.kind == OutboundKind.CALLBACK,
-               OutboundCall.status == OutboundStatus.PENDING, OutboundCall.agent_id.is_(None),
-               OutboundCall.due_at <= now)).all()
-    return {entry.id: (entry, outbound) for entry, outbound in rows}
 
 
 def _reserve_for_callback(session: Session, outbound: OutboundCall, entry: QueueEntry,

@@ -31,21 +31,28 @@ the wider pool of agents and the caller's place in its wider line, as known now;
 answers the caller at the first ``t`` from its opening on where the wider pool's ``N(t)``
 reaches that place. The estimate is the soonest of the first answer and the stages'.
 
-Deterministic, no I/O. Callers ahead who will give up, and callers who will come later and
-overtake, are not guessed at.
+Callers ahead may give up before their turn. With ``Snapshot.give_up_rate`` (per second, the
+chance a holding caller hangs up, learnt by the line from its recent callers:
+``give_up_rate``), each caller still ahead at ``s`` gives up in the next moment ``ds`` with
+chance ``rate * ds``; the callers still ahead at ``s`` are those neither answered nor given up
+by then. The expected number given up by ``t``, ``G(t)``, is counted with the freeings: the
+caller is answered where ``N(t) + G(t)`` reaches ``position - 0.5``.
+
+Deterministic, no I/O. Callers who will come later and overtake are not guessed at.
 """
 
 from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 TRIM = 0.05  # share cut from each end for the trimmed mean
 PSEUDO = 2.0  # weight of the prior in a call's remaining time
 MIN_HANDLE = 1.0  # seconds; keeps a cycle positive
 RESOLUTION = 0.5  # seconds; precision of the estimate
+GIVE_UP_STEPS = 16  # steps per cycle in which callers ahead giving up are counted
 
 
 @dataclass(frozen=True)
@@ -73,6 +80,7 @@ class Snapshot:
     wrap_up_seconds: float = 0.0  # after each call, before the agent is free again
     wrapping_remaining: Sequence[float] = ()  # for each agent in wrap-up, seconds still to go
     later: Sequence[Stage] = ()  # higher tiers opening to the caller later, soonest first
+    give_up_rate: float = 0.0  # per second, the chance a holding caller gives up
 
 
 def typical_handle_time(handle_times: Sequence[float], default: float = 300.0) -> float:
@@ -107,6 +115,15 @@ class Remaining:
             return 1.0
         done = bisect.bisect_right(self.times, x) + (PSEUDO if self.prior <= x else 0.0)
         return done / self.weight
+
+
+def give_up_rate(waits: Sequence[tuple[float, bool]]) -> float:
+    """Per second, the chance a holding caller gives up, from recent callers' ``(seconds held,
+    gave up)``: those who gave up over all the seconds held (an answered caller held that
+    long without giving up), the rate of an exponential patience; 0 with none given up."""
+    held = math.fsum(max(float(w), 0.0) for w, _ in waits)
+    gave_up = sum(1 for _, g in waits if g)
+    return gave_up / held if held > 0 else 0.0
 
 
 def expected_remaining(elapsed: float, handle_times: Sequence[float], typical: float) -> float:
@@ -146,7 +163,8 @@ def estimate_wait(s: Snapshot) -> float:
     wrap = max(float(s.wrap_up_seconds), 0.0)
     now = Stage(0.0, s.position, s.free_agents, s.busy_elapsed, s.handle_times,
                 s.wrapping_remaining)
-    best = _answered(now, s.default_handle_time, wrap)
+    rate = max(float(s.give_up_rate), 0.0)
+    best = _answered(now, s.default_handle_time, wrap, rate)
     if best is None:
         # Nobody can take this caller right now: assume a single agent will, from now on.
         cycle = typical_handle_time(s.handle_times, s.default_handle_time) + wrap
@@ -154,7 +172,7 @@ def estimate_wait(s: Snapshot) -> float:
     for stage in s.later:
         if stage.opens_in >= best:
             break
-        found = _answered(stage, s.default_handle_time, wrap)
+        found = _answered(stage, s.default_handle_time, wrap, rate)
         if found is not None:
             best = min(best, found)
     return best
@@ -182,14 +200,46 @@ class _Pool:
         return _freeings(self.lanes, self.fixed, self.cycle, t)
 
 
-def _answered(stage: Stage, default_handle_time: float, wrap: float) -> float | None:
-    """When this pool's freeings reach the caller's place, from the stage's opening on (None:
-    nobody in it)."""
+class _GivingUp:
+    """The expected number of callers ahead who have given up by ``t`` (``G(t)``), worked out
+    step by step from now (the callers still ahead at each step: neither answered, by the
+    pool's freeings, nor given up), and taken as linear within a step."""
+
+    def __init__(self, ahead: int, rate: float, pool: _Pool):
+        self.ahead = ahead
+        self.step = pool.cycle / GIVE_UP_STEPS
+        self.share = -math.expm1(-rate * self.step)  # of those still ahead, given up in a step
+        self.pool = pool
+        self.grid = [0.0]  # G at 0, step, 2 step, ...
+
+    def __call__(self, t: float) -> float:
+        if t <= 0:
+            return 0.0
+        k = int(t / self.step)
+        grid = self.grid
+        while len(grid) <= k + 1:
+            at = (len(grid) - 1) * self.step
+            left = max(self.ahead - self.pool.count(at) - grid[-1], 0.0)
+            grid.append(grid[-1] + left * self.share)
+        part = t / self.step - k
+        return grid[k] + part * (grid[k + 1] - grid[k])
+
+    def with_freeings(self, t: float) -> float:
+        """``N(t) + G(t)``: the places ahead that have come free by ``t``."""
+        return self.pool.count(t) + self(t)
+
+
+def _answered(stage: Stage, default_handle_time: float, wrap: float,
+              give_up_rate: float = 0.0) -> float | None:
+    """When this pool's freeings (and the callers ahead who gave up) reach the caller's
+    place, from the stage's opening on (None: nobody in it)."""
     main = _Pool(stage.free_agents, stage.busy_elapsed, stage.handle_times,
                  stage.wrapping_remaining, default_handle_time, wrap)
     if not main.lanes:
         return None
-    count = main.count
+    count: Callable[[float], float] = main.count
+    if give_up_rate > 0 and stage.position > 1:
+        count = _GivingUp(stage.position - 1, give_up_rate, main).with_freeings
 
     target = stage.position - 0.5
     low = stage.opens_in

@@ -9,6 +9,7 @@ up (nothing at all when nobody is free).
 
 from __future__ import annotations
 
+import heapq
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
@@ -18,12 +19,14 @@ from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tupl
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
-from tickets.models import Agent, QueueEntry
-from tickets.statuses import AgentStatus, QueueStatus
+from tickets.models import Agent, OutboundCall, QueueEntry
+from tickets.statuses import AgentStatus, OutboundKind, OutboundStatus, QueueStatus
 
 from . import estimator, hold, routing
 
 RECENT_HANDLES = 50  # handle times the wait estimate learns from
+RECENT_WAITS = 200  # callers whose waits (and who gave up) the wait estimate learns from
+GAVE_UP = (QueueStatus.ABANDONED, QueueStatus.RESUMED)  # hung up while holding
 
 
 def tier_rules(pol: HoldPolicy) -> routing.TierRules:
@@ -76,6 +79,38 @@ def holding_in_order(session: Session) -> Iterator[Iterator[routing.Waiting]]:
         result.close()
 
 
+def callbacks_in_line(session: Session,
+                      now: datetime) -> dict[int, tuple[QueueEntry, OutboundCall]]:
+    """Callback requests holding a place in line whose time has come, by queue entry id
+    (their entries keep the caller's original join time)."""
+    rows = session.execute(
+        select(QueueEntry, OutboundCall)
+        .join(OutboundCall, OutboundCall.queue_entry_id == QueueEntry.id)
+        .where(QueueEntry.status == QueueStatus.CALLBACK,
+               OutboundCall.kind == OutboundKind.CALLBACK,
+               OutboundCall.status == OutboundStatus.PENDING, OutboundCall.agent_id.is_(None),
+               OutboundCall.due_at <= now)).all()
+    return {entry.id: (entry, outbound) for entry, outbound in rows}
+
+
+def put_through(session: Session, entry: QueueEntry, now: datetime, pol: HoldPolicy) -> bool:
+    """Would a routing round now give this arriving caller a free analyst? The round of
+    ``bridge.claim_bridges`` (the line, due callbacks and the caller in ``order_key`` order),
+    not the place in line: a free analyst with the caller's skills takes them even while
+    callers ahead wait for other skills."""
+    staff = [as_agent(a) for a in session.scalars(
+        select(Agent).where(Agent.status != AgentStatus.OFFLINE))]
+    if not any(a.status == AgentStatus.AVAILABLE for a in staff):
+        return False
+    me = as_waiting(entry)
+    due = sorted([*(as_waiting(e) for e, _ in callbacks_in_line(session, now).values()), me],
+                 key=routing.order_key)
+    with holding_in_order(session) as holding:
+        pairs = routing.assign(heapq.merge(holding, due, key=routing.order_key), staff,
+                               ts(now), tier_rules(pol), presorted=True)
+    return any(w.id == me.id for w, _ in pairs)
+
+
 def _at(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
@@ -122,7 +157,8 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
         position=first.position, free_agents=first.free_agents,
         busy_elapsed=first.busy_elapsed, handle_times=first.handle_times,
         wrap_up_seconds=float(pol.wrap_up_seconds),
-        wrapping_remaining=first.wrapping_remaining)
+        wrapping_remaining=first.wrapping_remaining,
+        give_up_rate=give_up_rate(session) if first.position > 1 else 0.0)
     estimate = estimator.estimate_wait(snapshot)
     staffed = {a.tier for a in staff}
     later = [_stage(session, entry, staff, since, t, t + opens, rules, pol)
@@ -131,6 +167,16 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
     if later:
         estimate = estimator.estimate_wait(replace(snapshot, later=later))
     return first.position, estimate
+
+
+def give_up_rate(session: Session) -> float:
+    """Per second, the chance a holding caller gives up, from the line's last callers whose
+    wait is over (answered or hung up; ``estimator.give_up_rate``)."""
+    rows = session.execute(
+        select(QueueEntry.actual_wait, QueueEntry.status)
+        .where(QueueEntry.ended_at.is_not(None), QueueEntry.actual_wait.is_not(None))
+        .order_by(QueueEntry.ended_at.desc()).limit(RECENT_WAITS)).all()
+    return estimator.give_up_rate([(wait or 0.0, status in GAVE_UP) for wait, status in rows])
 
 
 def _stage(session: Session, entry: QueueEntry, staff: list[routing.Agent],

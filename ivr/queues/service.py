@@ -28,7 +28,7 @@ from tickets.statuses import CallStatus, QueueStatus
 from tickets.versions import live_policy
 
 from . import agents, hold
-from .lineup import hold_state, position_and_estimate, ts
+from .lineup import hold_state, position_and_estimate, put_through, ts
 
 log = logging.getLogger(__name__)
 
@@ -88,13 +88,14 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
     if not agents.anyone_logged_in(session):
         entry.status = QueueStatus.NOBODY
         return Arrival("nobody", entry, next_opening=None)
-    position, estimate = position_and_estimate(session, entry, now, pol)
-    if estimate <= 0:
+    if put_through(session, entry, now, pol):
         entry.consent = True
+        position = 1
         entry.last_position_told = position  # put through: "number 1 in line" tells nothing
         record(session, entry, "queued", f"Queued for tier {entry.tier}: an analyst is free",
                tier=entry.tier)
         return Arrival("connect", entry, 0.0, position)
+    position, estimate = position_and_estimate(session, entry, now, pol)
     return Arrival("ask_consent", entry, estimate, position)
 
 

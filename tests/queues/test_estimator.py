@@ -7,6 +7,7 @@ from ivr.queues.estimator import (
     Stage,
     estimate_wait,
     expected_remaining,
+    give_up_rate,
     naive_estimate,
     typical_handle_time,
 )
@@ -117,3 +118,34 @@ def test_a_higher_tier_that_opens_after_the_wait_changes_nothing():
                   handle_times=[300.0] * 20)
     assert estimate_wait(Snapshot(**{**short.__dict__, "later": [later]})) \
         == estimate_wait(short)
+
+
+def test_the_give_up_rate_is_those_who_gave_up_over_the_seconds_held():
+    # Three of the last callers held 100 s and hung up; seven held 300 s and were answered.
+    waits = [(100.0, True)] * 3 + [(300.0, False)] * 7
+    assert give_up_rate(waits) == pytest.approx(3 / 2400)
+    assert give_up_rate([(300.0, False)] * 10) == 0.0  # nobody gave up
+    assert give_up_rate([]) == 0.0
+
+
+def test_callers_ahead_who_will_give_up_shorten_the_wait():
+    # One analyst just started; the caller is 6th: about 6 calls (1,800 s) away. With callers
+    # giving up after 20 minutes on average, about two of the five ahead hang up first.
+    line = snap(6, busy=[0.0], handles=[300.0] * 20)
+    patient = estimate_wait(line)
+    impatient = estimate_wait(Snapshot(**{**line.__dict__, "give_up_rate": 1 / 1200}))
+    assert patient == pytest.approx(1800, rel=0.05)
+    assert 900 < impatient < patient - 300
+    # Nobody ahead: nobody to give up.
+    first = snap(1, busy=[100.0], handles=[300.0] * 20)
+    assert estimate_wait(Snapshot(**{**first.__dict__, "give_up_rate": 1 / 1200})) \
+        == estimate_wait(first)
+
+
+def test_callers_giving_up_never_make_the_wait_longer_or_go_below_the_next_freeing():
+    line = snap(4, busy=[60.0, 200.0], handles=RECENT)
+    waits = [estimate_wait(Snapshot(**{**line.__dict__, "give_up_rate": r}))
+             for r in (0.0, 1 / 3600, 1 / 600, 1 / 60, 1.0)]
+    assert waits == sorted(waits, reverse=True)
+    first = estimate_wait(snap(1, busy=[60.0, 200.0], handles=RECENT))
+    assert waits[-1] == pytest.approx(first, abs=1)  # everyone ahead gone: the next freeing
