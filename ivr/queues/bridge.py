@@ -7,7 +7,6 @@ is (a URL builder), so the scheduler, the CLI and the webhooks route the same wa
 
 from __future__ import annotations
 
-import heapq
 import logging
 from collections.abc import Callable
 from concurrent.futures import Executor
@@ -24,8 +23,8 @@ from tickets.statuses import AgentStatus, OutboundStatus, QueueStatus
 from tickets.versions import live_policy
 
 from ..rest_errors import rest_errors
-from . import agents, hold, routing, service
-from .lineup import as_agent, as_waiting, callbacks_in_line, holding_in_order, tier_rules, ts
+from . import agents, hold, service
+from .lineup import callbacks_in_line, routing_round, ts
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -55,11 +54,7 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
     if not agents.anyone_free(session):
         return []  # the usual case while callers hold: nothing to read, nothing to route
     callbacks = callbacks_in_line(session, now)
-    due = sorted((as_waiting(entry) for entry, _ in callbacks.values()), key=routing.order_key)
-    staff = [as_agent(a) for a in agents.logged_in(session)]
-    with holding_in_order(session) as holding:
-        pairs = routing.assign(heapq.merge(holding, due, key=routing.order_key), staff,
-                               ts(now), tier_rules(pol), presorted=True)
+    pairs = routing_round(session, now, pol, callbacks)
     claimed = []
     for w, a in pairs:
         if w.id in callbacks:

@@ -22,7 +22,7 @@ from call_scripts.policy import HoldPolicy
 from tickets.models import Agent, OutboundCall, QueueEntry
 from tickets.statuses import AgentStatus, OutboundKind, OutboundStatus, QueueStatus
 
-from . import estimator, hold, routing
+from . import agents, estimator, hold, routing
 
 RECENT_HANDLES = 50  # handle times the wait estimate learns from
 RECENT_WAITS = 200  # callers whose waits (and who gave up) the wait estimate learns from
@@ -93,21 +93,29 @@ def callbacks_in_line(session: Session,
     return {entry.id: (entry, outbound) for entry, outbound in rows}
 
 
+def routing_round(session: Session, now: datetime, pol: HoldPolicy,
+                  callbacks: dict[int, tuple[QueueEntry, OutboundCall]],
+                  arriving: tuple[routing.Waiting, ...] = ()) -> list[
+                      tuple[routing.Waiting, routing.Agent]]:
+    """One routing round as the line runs it: the callers holding, the callbacks whose place
+    came up (``callbacks_in_line``) and any caller ``arriving``, in ``order_key`` order, each
+    given the fitting free analyst ``routing.assign`` chooses among those logged in."""
+    due = sorted([*(as_waiting(e) for e, _ in callbacks.values()), *arriving],
+                 key=routing.order_key)
+    staff = [as_agent(a) for a in agents.logged_in(session)]
+    with holding_in_order(session) as holding:
+        return routing.assign(heapq.merge(holding, due, key=routing.order_key), staff,
+                              ts(now), tier_rules(pol), presorted=True)
+
+
 def put_through(session: Session, entry: QueueEntry, now: datetime, pol: HoldPolicy) -> bool:
-    """Would a routing round now give this arriving caller a free analyst? The round of
-    ``bridge.claim_bridges`` (the line, due callbacks and the caller in ``order_key`` order),
-    not the place in line: a free analyst with the caller's skills takes them even while
-    callers ahead wait for other skills."""
-    staff = [as_agent(a) for a in session.scalars(
-        select(Agent).where(Agent.status != AgentStatus.OFFLINE))]
-    if not any(a.status == AgentStatus.AVAILABLE for a in staff):
+    """Would the routing round now give this arriving caller a free analyst? The round, not
+    the place in line: a free analyst with the caller's skills takes them even while callers
+    ahead wait for other skills."""
+    if not agents.anyone_free(session):
         return False
     me = as_waiting(entry)
-    due = sorted([*(as_waiting(e) for e, _ in callbacks_in_line(session, now).values()), me],
-                 key=routing.order_key)
-    with holding_in_order(session) as holding:
-        pairs = routing.assign(heapq.merge(holding, due, key=routing.order_key), staff,
-                               ts(now), tier_rules(pol), presorted=True)
+    pairs = routing_round(session, now, pol, callbacks_in_line(session, now), (me,))
     return any(w.id == me.id for w, _ in pairs)
 
 
