@@ -9,7 +9,7 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("language", {"*": ("for english", "per l'italiano", "bahasa melayu")}),
     # the problem, asked first (with keys for a ticket's status or a new place), or again
     ("problem", {"en-US": ("what is the problem", "what is wrong", "own words"),
-                 "it-IT": ("qual è il problema", "parole sue"),
+                 "it-IT": ("qual è il problema", "cosa non va", "parole sue"),
                  "ms-MY": ("terangkan masalah", "apakah masalahnya")}),
     # a self-service answer offered after the type of service (issue 16): callers open a ticket
     ("known_issue", {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
@@ -33,7 +33,7 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("callback_window", {"en-US": ("as soon as an analyst is free",),
                          "it-IT": ("appena un tecnico", "appena un analista"),
                          "ms-MY": ("sebaik sahaja",)}),
-    ("callback_key", {"en-US": ("number we should call",),
+    ("callback_key", {"en-US": ("number we should call", "callback number"),
                       "it-IT": ("numero al quale", "numero da richiamare"),
                       "ms-MY": ("nombor untuk kami",)}),
     ("callback_menu", {"en-US": ("call you back on",),
@@ -57,7 +57,7 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
                        "ms-MY": ("konfigurasi", "konfigurasinya")}),
     ("impact", {"en-US": ("who is affected",), "it-IT": ("chi è interessato",),
                 "ms-MY": ("siapakah yang terjejas",)}),
-    ("urgency", {"en-US": ("still work",), "it-IT": ("ancora a lavorare",),
+    ("urgency", {"en-US": ("still work", "can you work"), "it-IT": ("ancora a lavorare",),
                  "ms-MY": ("masih boleh bekerja",)}),
     ("planned", {"en-US": ("planned event", "scheduled change"),
                  "it-IT": ("evento pianificato", "modifica programmata"),

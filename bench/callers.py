@@ -91,10 +91,18 @@ def intent_of(prompt: str, language: str) -> str | None:
 def menu_options(prompt: str) -> list[tuple[str, str]]:
     """(description, key) of each "..., press N" in a prompt, sentence by sentence; the
     description is the text before the key, or after it when nothing comes before. After a
-    "press N", a clause "...; your team, 2" offers key 2 ("press" said once)."""
-    options = []
+    "press N", a clause "...; your team, 2" offers key 2 ("press" said once), in that sentence
+    and the ones after it ("Your team, 4; everyone, 5.")."""
+    options, pressed = [], False
     for sentence in re.split(r"(?<=[.?!])\s+", _norm(prompt)):
         matches = list(re.finditer(rf"\b{KEY_WORDS}\s+(\d)", sentence))
+        if not matches and pressed:  # "... press 1; ... 3. Your team, 4; everyone, 5."
+            for clause in sentence.split(";"):
+                short = re.fullmatch(r"\s*(.*?),?\s+(\d)[.?!]?\s*", clause)
+                if short:
+                    options.append((short.group(1).strip(" ,:"), short.group(2)))
+            continue
+        pressed = pressed or bool(matches)
         for i, m in enumerate(matches):
             start = matches[i - 1].end() if i else 0
             before = sentence[start:m.start()].strip(" ,;:")

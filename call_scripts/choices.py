@@ -14,8 +14,8 @@ from typing import Any
 
 from . import answers
 from .actions import Gather, Input, Say, Turn
-from .fields import lookup, said
-from .model import GuessStep, MenuStep, PickStep, Prompt, Script
+from .fields import lookup, matches, said
+from .model import BranchStep, GuessStep, MenuStep, PickStep, Prompt, Script
 from .running import RunBase
 
 MAX_ITEMS = 8  # keys 1-8 for the items, the next one for "other"
@@ -127,35 +127,55 @@ class Choosing(RunBase):
         if key is None or name is None:
             self.goto(step.menu)
             return
-        pick = self._guess_pick(step, key)
-        if pick is not None and step.named and step.choose:
-            # "That sounds like a hardware problem. About your Dell Latitude, press 1. ..."
-            offer = self._offer(pick)
+        led = self._guess_leads(step, key)
+        if led is not None:
+            # "That sounds like a hardware problem. Your Dell Latitude, press 1. ..." or "That
+            # sounds like an access problem. To hear how to reset your password, press 1. ..."
+            offer, count = self._offer_led(led[1])
             self._ask(prefix + (self._said_with(step.named, guess=name),) + offer + (
-                self._said_with(step.choose, key=str(len(offer) + 1)),), step)
+                self._said_with(step.choose, key=str(count + 1)),), step)
             return
         says = (self._said_with(step.prompt, guess=name),)
         self._ask(prefix + says, step, answers.yes_no_hints(self.script, lang))
 
-    def _guess_pick(self, step: GuessStep, key: str) -> PickStep | None:
-        """The pick the guessed option leads to, offered with the guess: only when the guess
-        step says how (named, choose) and the pick has items to offer (keys 1-9 suffice)."""
+    def _guess_leads(self, step: GuessStep, key: str) -> tuple[str, PickStep | MenuStep] | None:
+        """The step the guessed option leads to (through branches, as if the guess were
+        taken), offered with the guess: only when the guess step says how (named, choose) and
+        it is a pick with items or a keypad menu of keys 1, 2, ... (keys 1-9 suffice)."""
         if step.named is None or step.choose is None:
             return None
-        pick = self.script.step(self.script.step(step.menu).options[key].next)
-        if isinstance(pick, PickStep) and 0 < len(items_of(self.fields, pick)) < MAX_ITEMS:
-            return pick
+        option = self.script.step(step.menu).options[key]
+        fields = {**self.fields, **option.set}
+        name = option.next
+        for _ in range(len(self.script.steps)):
+            target = self.script.step(name)
+            if not isinstance(target, BranchStep):
+                break
+            name = next((c.next for c in target.cases if matches(c.when, fields)),
+                        target.default)
+        led = self.script.step(name)
+        if isinstance(led, PickStep) and 0 < len(items_of(self.fields, led)) < MAX_ITEMS:
+            return name, led
+        if isinstance(led, MenuStep) and list(led.options) == [
+                str(n) for n in range(1, min(len(led.options), MAX_ITEMS) + 1)]:
+            return name, led
         return None
+
+    def _offer_led(self, led: PickStep | MenuStep) -> tuple[tuple[Say, ...], int]:
+        """What the guess offers of the step it leads to, and how many keys that takes."""
+        if isinstance(led, PickStep):
+            return self._offer(led), len(items_of(self.fields, led)) + 1
+        return (self.say(led.prompt),), len(led.options)
 
     def guessed(self, step: GuessStep, event: Input) -> Turn:
         key = guess(self.script, step, self.fields, self.state["language"])
-        pick = self._guess_pick(step, key) if key is not None else None
-        if pick is not None:
-            count = len(items_of(self.fields, pick))
+        led = self._guess_leads(step, key) if key is not None else None
+        if led is not None:
+            count = self._offer_led(led[1])[1]
             digits = event.digits or ""
-            if not digits.isdigit() or not 1 <= int(digits) <= count + 2:
+            if not digits.isdigit() or not 1 <= int(digits) <= count + 1:
                 return self.fail(step, "not understood", event)
-            answer: bool | None = int(digits) <= count + 1  # an item or other: the guess holds
+            answer: bool | None = int(digits) <= count  # one of those offered: the guess holds
         else:
             answer = answers.yes_no(self.script, self.state["language"], event)
         menu = self.script.step(step.menu)
@@ -174,5 +194,10 @@ class Choosing(RunBase):
         chosen = ", ".join(f"{k}={v}" for k, v in option.set.items()) or f"option {key}"
         self.log("answer", f"{menu.field or step.menu}: {chosen} (guessed, confirmed)",
                  **{**said, "key": key, "guess": key, "confirmed": True})
-        self.goto(option.next)
-        return self.pick(pick, event) if pick is not None else self.run()
+        if led is None:
+            self.goto(option.next)
+            return self.run()
+        self.goto(led[0])
+        if isinstance(led[1], PickStep):
+            return self.pick(led[1], event)
+        return self.choose(led[1], event)

@@ -17,6 +17,8 @@ EFFECTS = frozenset(
      "current_incident", "join_incident",
      # a known issue's self-service answer ended the call
      "known_issue_solved",
+     # after the tickets are opened: another number to be called back on
+     "change_callback",
      # outbound calls (status updates, closure checks and surveys) about the call's ticket
      "stop_status_calls", "add_recording", "closure_answer", "survey_score"}
 )

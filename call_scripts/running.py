@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .actions import Input, Say, Turn
-from .model import Prompt, Script
+from .model import MenuStep, Prompt, Script
 from .phones import DialRule
 
 
@@ -35,6 +35,9 @@ class RunBase:
         raise NotImplementedError
 
     def gather(self, step: Any, prefix: tuple[Say, ...] = ()) -> None:
+        raise NotImplementedError
+
+    def choose(self, step: MenuStep, event: Input) -> Turn:
         raise NotImplementedError
 
     def fail(self, step: Any, reason: str, event: Input | None,

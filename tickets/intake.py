@@ -219,6 +219,22 @@ def open_ticket(
     return ticket, pin
 
 
+def change_callback_number(session: Session, call_id: int, number: str,
+                           now: datetime | None = None) -> list[Ticket]:
+    """The caller gave another number to be called back on, after their tickets were opened:
+    every ticket this call opened and still open takes it, each with a line on its timeline."""
+    now = now or utcnow()
+    changed = list(session.scalars(select(Ticket).where(
+        Ticket.call_id == call_id, Ticket.status.in_(OPEN_STATUSES)).order_by(Ticket.id)))
+    for ticket in changed:
+        if ticket.callback_number == number:
+            continue
+        ticket.callback_number = number
+        record_event(session, "callback_number", "The caller gave another number to be "
+                     "called back on", ticket_id=ticket.id, call_id=call_id, at=now)
+    return changed
+
+
 def _new_ticket(fields: dict[str, Any], customer: Customer | None, priority: str,
                 sla: dict[str, Any], now: datetime, hours: Hours | None) -> Ticket:
     """The ticket's row from the caller's answers, the customer record filling the gaps."""

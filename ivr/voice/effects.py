@@ -175,6 +175,15 @@ def known_issue_solved(a: Asked) -> dict[str, Any]:
     return {"counted": True}
 
 
+def change_callback(a: Asked) -> dict[str, Any]:
+    """The caller keyed another number to be called back on after their tickets were opened."""
+    number = a.args.get("number")
+    if not number:
+        return {"changed": False}
+    changed = intake.change_callback_number(a.session, a.call.id, number, now=a.now)
+    return {"changed": bool(changed)}
+
+
 def _outbound(effect: Callable[[Session, Call, dict[str, Any], datetime], dict[str, Any]]
               ) -> Handler:
     """An effect of an outbound script (about the ticket the call was placed for)."""
@@ -191,6 +200,7 @@ HANDLERS: dict[str, Handler] = {
     "current_incident": current_incident,
     "join_incident": join_incident,
     "known_issue_solved": known_issue_solved,
+    "change_callback": change_callback,
     "record_call": record_call,
     "stop_status_calls": _outbound(conversation.stop_status_calls),
     "add_recording": _outbound(conversation.add_recording),
