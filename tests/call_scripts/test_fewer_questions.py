@@ -16,7 +16,7 @@ problem:
   input: dtmf speech
   validate: {kind: speech, min_length: 3, max_length: 500}
   keys: {"1": status}
-  prompt: {en-US: "For a ticket's status, press 1. Otherwise, what is the problem?"}
+  prompt: {en-US: "For a ticket's status, press 1. Otherwise, what is wrong?"}
   next: vpn
 vpn:
   type: branch
@@ -151,8 +151,8 @@ DEVICES = [{"label": "Dell Latitude", "set": {"equipment": "Dell Latitude (A-1)"
            {"label": "HP LaserJet", "set": {"equipment": "HP LaserJet (A-2)"}}]
 
 
-def guessed(make_script, devices, said="My laptop will not start"):
-    script = make_script(GUESS_AND_PICK, start="problem")
+def guessed(make_script, devices, said="My laptop will not start", steps=None):
+    script = make_script(steps or GUESS_AND_PICK, start="problem")
     state = start(script, fields={"caller": {"devices": devices}}).state
     return script, advance(script, state, Input(speech=said, confidence=0.9))
 
@@ -221,6 +221,58 @@ def test_without_items_on_file_the_guess_is_confirmed_on_its_own(make_script):
 
 def test_a_guess_not_leading_to_a_pick_is_confirmed_on_its_own(make_script):
     script, turn = guessed(make_script, DEVICES, said="The VPN is down")
+
+    assert heard(turn) == ["That sounds like a network problem. If right, press 1. "
+                           "To choose, press 2."]
+
+
+# A guess that leads (through a branch, as if taken) to a keypad menu offers the menu at once.
+GUESS_AND_MENU = GUESS_AND_PICK.replace("""    "2":
+      next: bye
+      set: {category: network}""", """    "2":
+      next: vpn_or_not
+      set: {category: network}""") + """
+vpn_or_not:
+  type: branch
+  cases:
+    - when: {field: problem, words: [vpn]}
+      next: self_help
+  default: bye
+self_help:
+  type: menu
+  prompt: {en-US: "To hear how to reconnect, press 1. To open a ticket, press 2."}
+  options:
+    "1": {next: bye, set: {known_issue: vpn}}
+    "2": {next: model}
+"""
+
+
+def test_a_guess_leading_to_a_menu_offers_the_menu_at_once(make_script):
+    script, turn = guessed(make_script, DEVICES, said="The VPN is down", steps=GUESS_AND_MENU)
+
+    assert heard(turn) == ["That sounds like a network problem.",
+                           "To hear how to reconnect, press 1. To open a ticket, press 2.",
+                           "For another type of service, press 3."]
+    turn = advance(script, turn.state, Input(digits="2"))  # the menu's choice: guess holds
+    fields = turn.state["fields"]
+    assert fields["category"] == "network" and "known_issue" not in fields
+    assert any("(guessed, confirmed)" in log.text for log in logged(turn, "answer"))
+    assert heard(turn) == ["Say the model."]
+
+
+def test_the_key_after_the_menu_refuses_the_guess(make_script):
+    script, turn = guessed(make_script, DEVICES, said="The VPN is down", steps=GUESS_AND_MENU)
+
+    turn = advance(script, turn.state, Input(digits="3"))
+
+    assert "category" not in turn.state["fields"]
+    assert heard(turn) == ["Hardware, press 1. Network, press 2."]
+
+
+def test_a_branch_leading_elsewhere_leaves_the_guess_on_its_own(make_script):
+    script = make_script(GUESS_AND_MENU, start="problem")
+    turn = advance(script, start(script).state,
+                   Input(speech="The network is down", confidence=0.9))
 
     assert heard(turn) == ["That sounds like a network problem. If right, press 1. "
                            "To choose, press 2."]

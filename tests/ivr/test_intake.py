@@ -28,7 +28,8 @@ def ticket_number_heard(caller) -> str:
 PROBLEM = "The printer jams on every page"
 BEFORE = "I was printing the monthly invoices"
 # The first question, or the problem asked again (a caller who moved, a second problem).
-ASKS_PROBLEM = re.compile(r"what is the problem|qual è il problema|apakah masalahnya")
+ASKS_PROBLEM = re.compile(r"what is wrong|what is the problem|cosa non va|qual è il problema|"
+                          r"apakah masalahnya")
 GUESSED = re.compile(r"sounds like|Sembra|kedengaran seperti")
 # A guess offered with the caller's equipment on file is refused by this key.
 ANOTHER_SERVICE = re.compile(r"(?:Another type of service, press|Un altro tipo di servizio, "
@@ -50,9 +51,9 @@ def tell_problem(caller, problem=PROBLEM, before=BEFORE, confidence=0.87):
 
 def give_details(caller, name="Jane Doe", department="Finance", location="Building B, room 12",
                  account="40001"):
-    """A new caller after the problem: name, department and place said, the number they call
-    from kept for the callback (key 1), the account keyed ("*": not known)."""
-    return caller.speak(name).speak(department).speak(location).press("1").press(account)
+    """A new caller after the problem: name, department and place said (the number they call
+    from is kept for the callback, not asked), the account keyed ("*": not known)."""
+    return caller.speak(name).speak(department).speak(location).press(account)
 
 
 def rate(caller, impact="3", urgency="3", planned="2"):
@@ -114,8 +115,7 @@ def test_new_caller_full_intake_in_each_language(call, db, demo, clock, language
     assert "Jane Doe" not in caller.text
     assert caller.prompt.input == "speech" and caller.prompt.language == language
     caller.speak("Finance").speak("Building B, room 12")
-    assert caller.prompt.num_digits == 1  # the number they call from, kept by one key
-    caller.press("1")  # keep caller ID
+    assert "call you back" not in caller.text  # the number they call from: not asked
     caller.press("40001")  # account number: five keys, not read back
     assert "Alice Johnson" in caller.text  # found in the customer directory
 
@@ -234,9 +234,9 @@ def test_two_problems_in_one_call_give_two_tickets(call, db, demo):
 def test_silence_and_garbage_reprompt_then_take_the_way_out(call, db, demo):
     caller = call(from_="+12025550147").press("1")
     caller.wait()
-    caller.hears("did not hear anything", "what is the problem")
+    caller.hears("did not hear anything", "what is wrong")
     caller.speak("mmm", confidence=0.05)
-    caller.hears("did not understand", "what is the problem")
+    caller.hears("did not understand", "what is wrong")
     caller.wait()
     # Nothing was answered: no ticket, no callback, and none promised.
     caller.hears("could not take down your problem by phone", "no ticket has been opened")

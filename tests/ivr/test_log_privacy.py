@@ -89,7 +89,6 @@ def up_to_the_problem(call):
     caller = call(from_=CALLER).press("1")  # English
     tell_problem(caller, PROBLEM, BEFORE)  # the problem, with what they were doing
     caller.speak(NAME).speak(DEPARTMENT).speak(LOCATION)  # heard clearly: not read back
-    caller.press("2").press(CALLBACK[2:]).press("1")  # another callback number, confirmed
     caller.press(ACCOUNT).press("1")  # an account number, confirmed (not on file)
     caller.press("5")  # no guess: the menu; something else
     return caller  # "who is affected, and can you work?" (just me: 1-3) opens the ticket
@@ -118,6 +117,7 @@ def test_a_call_an_outage_and_a_dispatch_log_no_personal_data(app, call, db, dem
     # A whole call: every detail given, a ticket opened, on to the queue, hung up.
     caller = up_to_the_problem(call).press("2")
     number = ticket_number_heard(caller)
+    caller.press("3").press(CALLBACK[2:]).press("1")  # another callback number, confirmed
     caller.press("2")  # no other problem: the queue (nobody staffed)
     caller.hang_up()
     caller.status("completed", sequence=5, duration=180)

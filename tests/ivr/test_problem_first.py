@@ -37,7 +37,7 @@ def at_who_is_affected(call):
 def test_a_caller_affected_alone_says_whether_they_can_work_in_the_same_key(
         call, db, demo, clock, key, urgency, priority):
     caller = at_who_is_affected(call).press(key)
-    assert "Can you still work?" not in caller.text  # no second question
+    assert "Can you work? Normally" not in caller.text  # no second question
     ticket = ticket_of(db, caller)
     assert (ticket.answers["impact"], ticket.answers["urgency"]) == ("me", urgency)
     assert ticket.priority == priority
@@ -51,7 +51,7 @@ def test_a_caller_affected_alone_says_whether_they_can_work_in_the_same_key(
 def test_a_team_or_everyone_is_asked_next_whether_they_can_work(call, db, demo, clock, key,
                                                                impact, priority):
     caller = at_who_is_affected(call).press(key)
-    caller.hears("Can you still work? Normally, press 1; with difficulty, 2; not at all, 3.")
+    caller.hears("Can you work? Normally, press 1; with difficulty, 2; not at all, 3.")
     caller.press("2")
     ticket = ticket_of(db, caller)
     assert (ticket.answers["impact"], ticket.answers["urgency"]) == (impact, "impaired")
@@ -65,11 +65,10 @@ def test_a_team_or_everyone_is_asked_next_whether_they_can_work(call, db, demo, 
 def test_the_vpn_answer_is_offered_only_when_the_caller_spoke_of_the_vpn(call, demo, clock,
                                                                        problem, offered):
     caller = call(from_=ALICE).speak(problem)
-    caller.hears("That sounds like a network problem.")
-    caller.press("1")  # right
+    caller.hears("That sounds like a network problem.")  # with what the guess leads to
     assert ("To hear the VPN address" in caller.text) is offered
     if not offered:
-        caller.hears("Your HP LaserJet M404, press 1.")  # on to the equipment at once
+        caller.hears("Your HP LaserJet M404, press 1.")  # the equipment on file at once
 
 
 def test_a_guess_offered_with_the_equipment_on_file_is_refused_by_its_last_key(call, db, demo,
@@ -101,7 +100,7 @@ def test_nothing_is_said_about_an_account_the_caller_does_not_know(call, db, dem
 
 def test_just_me_said_alone_is_asked_next_whether_they_can_work(call, db, demo, clock):
     caller = at_who_is_affected(call).speak("just me")
-    caller.hears("Can you still work?")
+    caller.hears("Can you work?")
     caller.press("3")
     ticket = ticket_of(db, caller)
     assert (ticket.answers["impact"], ticket.answers["urgency"]) == ("me", "blocked")

@@ -24,15 +24,16 @@ CHRISTMAS = datetime(2026, 12, 25, 10, 0, tzinfo=UTC)  # a Friday, a holiday of 
 def new_caller_to_queue(call, from_=NEW_YORK, language_key="1", keyed=None, impact="1",
                         urgency="2"):
     """A new caller reports a problem and reaches the queue; ``keyed``: the callback number
-    they key in intake instead of their caller ID."""
+    they key in intake instead of their caller ID (without caller ID, before the ticket;
+    with it, after the ticket number, by key 3)."""
     caller = tell_problem(call(from_=from_).press(language_key))  # language; the problem
     caller.speak("Jane Doe").speak("Finance").speak("Room 4")
-    if from_ is not None:
-        caller.press("2" if keyed else "1")  # another number, or this one
-    if keyed or from_ is None:
+    if from_ is None:
         caller.press(keyed).press("1")  # keyed, read back, confirmed
     caller.press("*")  # no account number
     report_problem(caller, impact=impact, urgency=urgency)
+    if keyed and from_ is not None:
+        caller.press("3").press(keyed).press("1")  # another number, read back, confirmed
     caller.press("2")  # no other problem: on to the queue
     return caller
 
@@ -73,9 +74,10 @@ def test_the_queue_calls_back_on_the_number_keyed_in_intake_without_asking_again
 
 def test_another_number_may_still_be_keyed_in_the_queue(call, db, demo, clock):
     caller = new_caller_to_queue(call)
-    caller.press("1")  # a callback: the caller ID confirmed in intake is read back
-    caller.hears("1 2 0 2 5 5 5 0 1 4 7, the number you gave us", "another number, press 3")
-    caller.press("3").press("2025550166")  # another number
+    caller.press("1")  # a callback: the caller ID, not confirmed in intake, is asked about
+    caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 4 7. If that is right, press 1.",
+                 "To key in another number, press 2.")
+    caller.press("2").press("2025550166")  # another number
     assert not said_in_urls(caller, "2025550166")
     caller.press("2")  # the later slot
     [booked] = db.scalars(select(OutboundCall)).all()
@@ -108,6 +110,8 @@ def test_the_later_slot_is_said_with_its_day_in_the_callers_zone_and_language(
     caller = (new_caller_to_queue(call, from_=number) if number == NEW_YORK
               else known_to_queue(call, number))
     caller.press("1")  # a callback
+    if number == NEW_YORK:
+        caller.press("1")  # the caller ID, not confirmed in intake: confirmed now
     caller.hears(words)
     caller.press("2")
     booked = db.scalar(select(OutboundCall))

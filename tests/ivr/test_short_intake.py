@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tickets.models import Call, Customer, CustomerPhone, Ticket, TicketEvent
 
-from .test_intake import report_problem, tell_problem
+from .test_intake import ANOTHER_SERVICE, report_problem, tell_problem
 
 KNOWN = {
     # a demo customer, the place on file (kept unless they press 2), the problem, the guess,
@@ -88,7 +88,7 @@ def test_a_guess_refused_gives_the_menu(call, db, demo, clock, language):
     _, _, problem, guess, pick, before = KNOWN[language]
     caller = known_caller_at_the_problem(call, language)
     tell_problem(caller, problem, before).hears(guess)
-    caller.press("2")  # not that: the menu, once
+    caller.press(ANOTHER_SERVICE.search(caller.text).group(1))  # not that: the menu, once
     caller.hears(MENU[language])
     caller.press("1").hears(pick)  # hardware: on to the equipment on file
     events = db.scalars(select(TicketEvent.text).where(TicketEvent.kind == "answer")).all()
@@ -96,8 +96,10 @@ def test_a_guess_refused_gives_the_menu(call, db, demo, clock, language):
 
 
 def test_a_guess_refused_by_saying_no(call, demo, clock):
-    caller = known_caller_at_the_problem(call, "it-IT")
-    caller.speak("La VPN cade ogni dieci minuti").hears("Sembra un problema di rete.")
+    caller = call(from_="+393331112222").press("2")  # a new caller: the guess on its own
+    tell_problem(caller, "La rete è lentissima", "Stavo inviando una email")
+    caller.speak("Giulia Bianchi").speak("Amministrazione").speak("Edificio B").press("*")
+    caller.hears("Sembra un problema di rete. Se è corretto, prema 1; per scegliere, 2.")
     caller.speak("no").hears(MENU["it-IT"])
 
 
@@ -124,7 +126,7 @@ def test_other_equipment_than_the_record_is_described(call, db, demo, clock):
     caller = known_caller_at_the_problem(call, "en-US")
     caller.speak("The printer jams").hears("That sounds like a hardware problem.")
     caller.hears("Your HP LaserJet M404, press 1. Other equipment, press 2.")  # offered at once
-    caller.press("2").hears("Say its model")
+    caller.press("2").hears("Its model, or asset tag and hash?")
 
 
 def test_a_known_caller_who_has_moved_says_where(call, db, demo, clock):

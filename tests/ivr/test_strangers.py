@@ -173,7 +173,7 @@ def key_a_callback_number(call, language_key: str):
 def test_a_keyed_number_the_line_will_not_call_is_refused_before_any_promise(
         call, db, demo, keyed):
     caller = key_a_callback_number(call, "1")
-    caller.hears("Key in the number we should call you on")
+    caller.hears("Your callback number, then hash?")
 
     caller.press(keyed)
 
