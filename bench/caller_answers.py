@@ -6,11 +6,13 @@ from __future__ import annotations
 # (intent, keywords per language); the first intent with a keyword in the prompt wins, so the
 # more specific come first. Keywords are lower case and matched on word boundaries.
 INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
-    ("language", {"*": ("for english", "per l'italiano", "bahasa melayu")}),
     # the problem, asked first (with keys for a ticket's status or a new place), or again
     ("problem", {"en-US": ("what is the problem", "what is wrong", "own words"),
                  "it-IT": ("qual è il problema", "cosa non va", "parole sue"),
                  "ms-MY": ("terangkan masalah", "apakah masalahnya")}),
+    # the language menu (after the first question: a caller from a country of a language is
+    # offered the others there, "For English, press 7")
+    ("language", {"*": ("for english", "per l'italiano", "bahasa melayu")}),
     # a self-service answer offered after the type of service (issue 16): callers open a ticket
     ("known_issue", {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
                      "ms-MY": ("untuk membuka tiket",)}),

@@ -28,6 +28,23 @@ def language_choice(script: Script, event: Input) -> str | None:
     return chosen
 
 
+def country_language(script: Script, number: Any) -> tuple[str, str] | None:
+    """The language the caller's country speaks (by the script's ``countries``) and the
+    country, from their number; None when the number names no such country."""
+    region = phones.region_of(number) if isinstance(number, str) else None
+    if region is None:
+        return None
+    code = next((c for c, info in script.languages.items() if region in info.countries), None)
+    return (code, region) if code else None
+
+
+def switched_language(script: Script, language: str, event: Input) -> str | None:
+    """The other language a key offered by ``offer_languages`` switches to, if it is one."""
+    return next((code for code, info in script.languages.items()
+                 if code != language and info.switch_key and event.digits == info.switch_key),
+                None)
+
+
 def menu_choice(step: MenuStep, event: Input, language: str) -> str | None:
     """The menu option picked by its key or by one of its words."""
     if event.digits:  # the whole of what was keyed: "100200" is not option 1

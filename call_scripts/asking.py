@@ -19,6 +19,15 @@ class Asking(RunBase):
     """The ask step's answers, for the interpreter's run."""
 
     def answer(self, step: AskStep, event: Input) -> Turn:
+        switched = answers.switched_language(self.script, self.state["language"], event) \
+            if step.offer_languages and self.state.get("offer_languages") else None
+        if switched is not None:  # the same question again, in the language chosen
+            self.state["language"] = switched
+            self.state.pop("offer_languages", None)
+            self.log("language", f"Caller chose {self.script.languages[switched].label}",
+                     language=switched)
+            self.goto(self.state["step"])
+            return self.run()
         if event.digits in step.keys:
             self.log("answer", f"{step.field}: not given; key {event.digits} pressed",
                      field=step.field, key=event.digits)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import phonenumbers
+
 from .model import (
     EFFECTS,
     INPUT_STEPS,
@@ -90,11 +92,60 @@ class _Checks:
             self.prompt(None, f"words.{word}", prompt, "words", word)
         for key, forms in h.plurals.items():
             self.plural(key, forms)
+        self.countries()
         if h.start not in self.steps and h.start not in self.raw_steps:
             self.problem(None, f"start step {h.start!r} does not exist", "start")
         if h.defaults.on_fail and h.defaults.on_fail not in self.raw_steps:
             self.problem(None, f"defaults.on_fail names a step that does not exist: "
                          f"{h.defaults.on_fail!r}", "defaults", "on_fail")
+
+    def countries(self) -> None:
+        """A country's callers hear one language; each language is offered on a key of its
+        own, said in its switch line."""
+        if not isinstance(self.header_.languages, dict):
+            return
+        heard: dict[str, str] = {}
+        keys: dict[str, str] = {}
+        for code, info in self.header_.languages.items():
+            for country in info.countries:
+                if country not in phonenumbers.SUPPORTED_REGIONS:
+                    self.problem(None, f"languages.{code}.countries: {country!r} is not a "
+                                 "country code (ISO 3166, e.g. IT)", "languages", code,
+                                 "countries")
+                elif country in heard:
+                    self.problem(None, f"languages.{code}.countries: {country!r} is already "
+                                 f"{heard[country]}'s", "languages", code, "countries")
+                heard.setdefault(country, code)
+            if (info.switch is None) != (info.switch_key is None):
+                self.problem(None, f"languages.{code}: switch and switch_key go together",
+                             "languages", code)
+            if info.switch_key is not None:
+                if info.switch_key not in KEYPAD:
+                    self.problem(None, f"languages.{code}.switch_key: {info.switch_key!r} is "
+                                 "not a single keypad key", "languages", code, "switch_key")
+                elif info.switch_key in keys:
+                    self.problem(None, f"languages.{code}.switch_key: {info.switch_key!r} is "
+                                 f"{keys[info.switch_key]}'s already", "languages", code,
+                                 "switch_key")
+                elif info.switch and info.switch_key not in info.switch:
+                    self.problem(None, f"languages.{code}.switch does not say its key "
+                                 f"{info.switch_key!r}", "languages", code, "switch")
+                keys.setdefault(info.switch_key, code)
+
+    def offer_languages(self, name: str, step: AskStep) -> None:
+        """A question offering the other languages takes keys, none of them its own."""
+        if not isinstance(self.header_.languages, dict):
+            return
+        if step.input == "speech":
+            self.problem(name, "offer_languages needs keys: 'input: dtmf speech'",
+                         "offer_languages")
+        for code, info in self.header_.languages.items():
+            if not info.switch_key:
+                self.problem(name, f"offer_languages: language {code} has no switch and "
+                             "switch_key to be offered by", "offer_languages")
+            elif info.switch_key in step.keys or info.switch_key == step.skip_key:
+                self.problem(name, f"offer_languages: key {info.switch_key!r} is {code}'s and "
+                             "this question's", "offer_languages")
 
     def plural(self, key: str, forms: dict[str, dict[str, str]]) -> None:
         """A counted noun has, in every language, each form that language's rules use."""
@@ -149,6 +200,8 @@ class _Checks:
             self.guess(name, step)
 
     def ask(self, name: str, step: AskStep) -> None:
+        if step.offer_languages:
+            self.offer_languages(name, step)
         if step.input != "speech" and step.skip_key == "#":
             self.problem(name, "skip_key '#' ends keypad input; use '*'", "skip_key")
         for key in step.keys:

@@ -1,7 +1,7 @@
 """Two shortcuts of the intake, run by the interpreter: a choice by key from a list the host
 found (``pick``: "about your Dell Latitude, press 1"), and a menu's option guessed from what the
 caller said and confirmed in one prompt (``guess``: "That sounds like a network problem"), or,
-when the guess leads to a pick, confirmed by choosing from the pick offered with it.
+when the guess leads to a pick or a keypad menu, confirmed by choosing from it, offered with it.
 
 ``Choosing`` is mixed into the interpreter's run: it uses its state, fields, ``say``, ``log``,
 ``goto``, ``run`` and ``fail``.
@@ -128,7 +128,7 @@ class Choosing(RunBase):
             self.goto(step.menu)
             return
         led = self._guess_leads(step, key)
-        if led is not None:
+        if led is not None and step.named is not None and step.choose is not None:
             # "That sounds like a hardware problem. Your Dell Latitude, press 1. ..." or "That
             # sounds like an access problem. To hear how to reset your password, press 1. ..."
             offer, count = self._offer_led(led[1])

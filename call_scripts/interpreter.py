@@ -123,11 +123,21 @@ class _Run(Choosing, Asking):
             self.state["mode"] = "input"
         elif isinstance(step, LanguageStep):
             known = lookup(self.fields, step.known) if step.known else None
+            by_country = answers.country_language(self.script, lookup(
+                self.fields, step.country)) if step.country else None
             if known in self.script.languages:
                 self.state["language"] = known
                 self.log("language", f"Language {known} from the customer record",
                          language=known)
                 self.goto(step.next)
+            elif by_country is not None:
+                code, region = by_country
+                self.state.update(language=code, offer_languages=True)
+                self.log("language", f"Language {code} from the caller's country ({region})",
+                         language=code)
+                self.goto(step.next)
+            elif step.otherwise:
+                self.goto(step.otherwise)
             else:
                 self.gather(step, prefix)
         elif isinstance(step, PickStep):
@@ -183,10 +193,20 @@ class _Run(Choosing, Asking):
             hints = step.hints.get(lang)
             # A spoken answer takes a key only to skip it: that one key ends the Gather.
             skip_only = "dtmf" in step.input and step.validate_.kind == "speech"
-            g = Gather(prefix + (self.say(step.prompt),), step.input, lang, timeout,
-                       num_digits=1 if skip_only else None, hints=hints)
+            g = Gather(prefix + self.other_languages(step) + (self.say(step.prompt),),
+                       step.input, lang, timeout, num_digits=1 if skip_only else None,
+                       hints=hints)
         self.actions.append(g)
         self.state["mode"] = "input"
+
+    def other_languages(self, step: Any) -> tuple[Say, ...]:
+        """The other languages, each offered in its own voice, at a question that offers them
+        to a caller whose language came from their country."""
+        if not (getattr(step, "offer_languages", False) and self.state.get("offer_languages")):
+            return ()
+        return tuple(Say(text=info.switch, language=code, voice=info.voice)
+                     for code, info in self.script.languages.items()
+                     if code != self.state["language"] and info.switch)
 
     # -- handling what the caller did --------------------------------------------------------
 

@@ -31,11 +31,19 @@ class Strict(BaseModel):
 
 
 class Language(Strict):
-    """A language the line speaks: its TTS voice and how it is offered in the language menu."""
+    """A language the line speaks: its TTS voice and how it is offered in the language menu.
+
+    ``countries``: the countries (ISO 3166 codes) whose callers hear it at once, found from
+    their caller ID by a language step's ``country``; such a caller is offered the other
+    languages by their ``switch`` line and ``switch_key`` at a question marked
+    ``offer_languages`` ("For English, press 7.")."""
 
     voice: str
     label: str
     select: str
+    countries: list[str] = []
+    switch: str | None = None
+    switch_key: str | None = None
 
 
 class Defaults(Strict):
@@ -137,6 +145,9 @@ class AskStep(InputStep):
     hints: dict[str, str] = {}
     # A secret (a PIN): never read back, logged or kept; the action it leads to uses it once.
     secret: bool = False
+    # A caller whose language came from their country hears the other languages offered here
+    # (each language's switch line) and may switch by key.
+    offer_languages: bool = False
     next: str
 
 
@@ -159,9 +170,9 @@ class GuessStep(InputStep):
     1 or yes, like a choice on the menu; on 2 or no, or with no single best guess, the menu.
 
     With ``named`` ("That sounds like {guess}.") and ``choose`` ("For another type of service,
-    press {key}."), a guessed option that leads to a pick with items offers the pick at once:
-    the caller confirms the guess by choosing an item (or other), or takes the menu by the
-    key after the items."""
+    press {key}."), a guessed option that leads (through branches, as if taken) to a pick with
+    items, or to a keypad menu of keys 1, 2, ..., offers it at once: the caller confirms the
+    guess by choosing from it, or takes the menu by the key after its own."""
 
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -173,8 +184,14 @@ class GuessStep(InputStep):
 
 
 class LanguageStep(Strict):
+    """The call's language: the one in the field ``known`` (a customer record's), else the
+    one of the caller's country (the number in the field ``country``), else ``otherwise`` (a
+    step) or, without it, the language menu."""
+
     type: Literal["language"]
     known: str | None = None
+    country: str | None = None
+    otherwise: str | None = None
     reprompt: Prompt | None = None
     retries: int | None = Field(None, ge=0, le=9)
     timeout: int | None = Field(None, ge=1, le=60)
@@ -312,6 +329,8 @@ def targets(step: Any) -> list[str]:
         out.append(step.next)
     if isinstance(step, AskStep):
         out.extend(step.keys.values())
+    if isinstance(step, LanguageStep) and step.otherwise:
+        out.append(step.otherwise)
     if isinstance(step, MenuStep):
         out.extend(o.next for o in step.options.values())
     if isinstance(step, PickStep):

@@ -281,3 +281,36 @@ def test_a_secret_answer_is_never_read_back_said_or_kept_between_steps(
 
     assert message in problem.message
     assert str(problem).startswith(reported_at(text, needle, problem.step))
+
+
+# ---- languages heard at once by callers from their countries -----------------------------
+
+def shipped_intake_text() -> str:
+    return shipped_scripts()["intake"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize(("before", "after", "says"), [
+    ("countries: [MY, BN]", "countries: [MY, IT]", "countries: 'IT' is already it-IT's"),
+    ("countries: [MY, BN]", "countries: [MY, XX]", "countries: 'XX' is not a country code"),
+    ('switch: Untuk Bahasa Melayu, tekan 9.\n    switch_key: "9"',
+     'switch: Untuk Bahasa Melayu, tekan 8.\n    switch_key: "8"  # taken',
+     "switch_key: '8' is it-IT's already"),
+    ("switch: Untuk Bahasa Melayu, tekan 9.", "switch: Untuk Bahasa Melayu, tekan 6.",
+     "switch does not say its key '9'"),
+])
+def test_a_country_or_switch_key_that_cannot_work_names_its_line(before, after, says):
+    text = shipped_intake_text().replace(before, after, 1)
+    problem = str(the_problem(text))
+    needle = after.splitlines()[-1].strip()
+    assert problem.startswith(f"{reported_at(text, needle)} languages.ms-MY."), problem
+    assert says in problem
+
+
+def test_a_switch_key_that_is_also_a_key_of_the_question_offering_it_is_refused():
+    text = shipped_intake_text().replace('switch_key: "7"', 'switch_key: "1"', 1).replace(
+        "switch: For English, press 7.", "switch: For English, press 1.", 1)
+    with pytest.raises(ScriptError) as err:
+        parse(text, source="admin.yaml")
+    said = [str(p) for p in err.value.problems]
+    assert any("step 'new_caller'" in p and "key '1' is en-US's and this question's" in p
+               for p in said), said

@@ -16,7 +16,7 @@ from tickets import intake
 from tickets.models import ScriptVersion, Ticket
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
-from .test_intake import report_problem
+from .test_intake import give_details, report_problem, tell_problem
 from .test_queue import add_agent, to_queue
 from .test_queue import twilio as twilio  # the fixture
 from .test_webhooks import PARAMS, signed_post, twiml
@@ -75,6 +75,52 @@ def test_a_new_caller_is_greeted_in_the_default_language_then_offered_the_others
     caller = call(from_="+12025550147")
     assert caller.heard[0].text == "Thank you for calling the IT Help Desk."
     assert {"en-US", "it-IT", "ms-MY"} <= caller.languages
+
+
+# A new caller from a country of a language hears it at once; the others are offered by key.
+BY_COUNTRY = {
+    "it-IT": ("+393331119999", "Grazie per aver chiamato l'Help Desk IT.",
+              {"en-US": "For English, press 7.", "ms-MY": "Untuk Bahasa Melayu, tekan 9."},
+              "Per lo stato di un ticket, prema 1. Altrimenti, cosa non va"),
+    "ms-MY": ("+60129998888", "Terima kasih kerana menghubungi Meja Bantuan IT.",
+              {"en-US": "For English, press 7.", "it-IT": "Per l'italiano, prema 8."},
+              "Untuk status tiket, tekan 1. Jika tidak, apakah masalahnya"),
+}
+
+
+@pytest.mark.parametrize("language", list(BY_COUNTRY))
+def test_a_new_caller_from_a_country_of_a_language_hears_it_at_once(call, db, clock, language):
+    number, greeting, others, question = BY_COUNTRY[language]
+    caller = call(from_=number)
+    assert caller.heard[0].text == greeting  # no language menu
+    for other, offer in others.items():  # each other language offered in its own voice
+        [said] = [h for h in caller.heard if h.text == offer]
+        assert said.language == other
+    caller.hears(question)
+    assert caller.prompt.language == language and caller.prompt.num_digits == 1
+    give_details(tell_problem(caller), account="*")
+    report_problem(caller, service="5", impact="1", urgency="2")
+    assert db.scalar(select(Ticket.language)) == language
+
+
+@pytest.mark.parametrize("language", list(BY_COUNTRY))
+def test_a_caller_from_that_country_may_switch_to_another_language_by_key(call, db, clock,
+                                                                          language):
+    number, *_ = BY_COUNTRY[language]
+    caller = call(from_=number).press("7")  # English
+    assert caller.languages == {"en-US"}
+    caller.hears("For a ticket's status, press 1. Otherwise, what is wrong")
+    assert "For English, press 7." not in caller.text  # chosen: no longer offered
+    give_details(tell_problem(caller), account="*")
+    report_problem(caller, service="5", impact="1", urgency="2")
+    assert db.scalar(select(Ticket.language)) == "en-US"
+
+
+def test_a_caller_from_a_country_of_no_language_chooses_from_the_menu(call):
+    caller = call(from_="+33612345678")  # France: no language of the line's
+    assert {"en-US", "it-IT", "ms-MY"} <= caller.languages
+    caller.hears("For English, press 1.", "Per l'italiano, prema 2.")
+    assert "press 7" not in caller.text
 
 
 @pytest.mark.parametrize("language", list(KNOWN))

@@ -96,7 +96,7 @@ def test_a_guess_refused_gives_the_menu(call, db, demo, clock, language):
 
 
 def test_a_guess_refused_by_saying_no(call, demo, clock):
-    caller = call(from_="+393331112222").press("2")  # a new caller: the guess on its own
+    caller = call(from_="+393331112222")  # a new caller from Italy: Italian at once
     tell_problem(caller, "La rete è lentissima", "Stavo inviando una email")
     caller.speak("Giulia Bianchi").speak("Amministrazione").speak("Edificio B").press("*")
     caller.hears("Sembra un problema di rete. Se è corretto, prema 1; per scegliere, 2.")
