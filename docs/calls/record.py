@@ -40,7 +40,7 @@ CALLS = [
     ("it-IT.txt", "+393331234567", [  # Marco: known, Italian, one open ticket
         # the problem at once (the place on file kept), with what he was doing
         "La VPN si disconnette ogni cinque minuti, stavo lavorando da casa",
-        "1", "2",  # a network problem, as guessed; no thanks to the self-service answer
+        "2",  # a network problem, as guessed: no thanks to the self-service offered with it
         "1",  # his ThinkPad on file
         "3",  # only him, and he cannot work
         "2",  # no other problem
@@ -50,7 +50,7 @@ CALLS = [
     ]),
     ("ms-MY.txt", "+60123456789", [  # Siti: known, Malay, no open ticket
         "Kata laluan saya telah tamat tempoh, saya cuba log masuk pagi ini",
-        "1", "2",  # an access problem, as guessed; no thanks to the self-service answer
+        "2",  # an access problem, as guessed: no thanks to the self-service offered with it
         "2",  # only her, with difficulty
         "2",  # no other problem
         "1",  # hold
