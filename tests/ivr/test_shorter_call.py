@@ -118,3 +118,17 @@ def test_nothing_is_said_of_an_account_not_in_the_directory(call, db, demo, cloc
     report_problem(caller, impact="1", urgency="2")
     [ticket] = tickets_of(db, caller)
     assert ticket.account_number == "999999" and not ticket.account_verified
+
+
+def test_a_caller_without_caller_id_keys_the_number_before_the_ticket_and_is_not_offered_3(
+        call, db, demo, clock):
+    caller = call(from_=None).press("1")
+    tell_problem(caller)
+    caller.speak("Jane Doe").speak("Finance").speak("Building B, room 12")
+    caller.hears("Your callback number, then hash?")
+    caller.press(OTHER_NUMBER).press("1").press("*")
+    report_problem(caller, impact="1", urgency="2")
+    caller.hears("Another problem to report? If yes, press 1. If not, press 2.")
+    assert "press 3" not in caller.text
+    [ticket] = tickets_of(db, caller)
+    assert ticket.callback_number == "+1" + OTHER_NUMBER
