@@ -68,7 +68,9 @@ def _converse(phone: Phone, lang: str | None) -> None:
             click.secho("(the line hung up)", fg="yellow")
             return
         if lang and phone.prompt and len(phone.languages) > 1:
-            key = _language_key(phone, lang)
+            if _already_in(phone, lang):
+                lang = None
+            key = _language_key(phone, lang) if lang else None
             if key:
                 click.secho(f"(pressing {key} for {lang})", fg="yellow")
                 phone.press(key)
@@ -93,6 +95,14 @@ def _answer(phone: Phone, entry: str) -> None:
         phone.press(entry.rstrip("#") or entry)
     else:
         phone.speak(entry)
+
+
+def _already_in(phone: Phone, lang: str) -> bool:
+    """The line speaks LANG already (chosen from the caller's country): the other languages
+    offered at its first question are not a menu to answer."""
+    prompt = phone.prompt
+    return bool(prompt and prompt.input != "dtmf"
+                and (prompt.language or "").lower().startswith(lang.lower()))
 
 
 def _language_key(phone: Phone, lang: str) -> str | None:
