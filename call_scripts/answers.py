@@ -39,9 +39,13 @@ def country_language(script: Script, number: Any) -> tuple[str, str] | None:
 
 
 def switched_language(script: Script, language: str, event: Input) -> str | None:
-    """The other language a key offered by ``offer_languages`` switches to, if it is one."""
+    """The other language a key offered by ``offer_languages`` switches to, or whose name
+    alone the caller said ("English"), if it is one."""
+    spoken = (event.speech or "").strip(" .,!?").lower()
     return next((code for code, info in script.languages.items()
-                 if code != language and info.switch_key and event.digits == info.switch_key),
+                 if code != language and info.switch_key and (
+                     event.digits == info.switch_key
+                     or (spoken and not event.digits and spoken == info.label.lower()))),
                 None)
 
 

@@ -116,6 +116,12 @@ def test_a_caller_from_that_country_may_switch_to_another_language_by_key(call, 
     assert db.scalar(select(Ticket.language)) == "en-US"
 
 
+def test_the_name_of_another_language_said_alone_switches_to_it(call, clock):
+    caller = call(from_="+393331119999").speak("English.")
+    caller.hears("For a ticket's status, press 1. Otherwise, what is wrong")
+    assert caller.languages == {"en-US"}
+
+
 def test_a_caller_from_a_country_of_no_language_chooses_from_the_menu(call):
     caller = call(from_="+33612345678")  # France: no language of the line's
     assert {"en-US", "it-IT", "ms-MY"} <= caller.languages
