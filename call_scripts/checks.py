@@ -133,17 +133,16 @@ class _Checks:
                 keys.setdefault(info.switch_key, code)
 
     def offer_languages(self, name: str, step: AskStep) -> None:
-        """A question offering the other languages takes keys, none of them its own."""
+        """A question offering the other languages takes keys, none of them its own (a
+        language without a switch key is not offered)."""
         if not isinstance(self.header_.languages, dict):
             return
         if step.input == "speech":
             self.problem(name, "offer_languages needs keys: 'input: dtmf speech'",
                          "offer_languages")
-        for code, info in self.header_.languages.items():
-            if not info.switch_key:
-                self.problem(name, f"offer_languages: language {code} has no switch and "
-                             "switch_key to be offered by", "offer_languages")
-            elif info.switch_key in step.keys or info.switch_key == step.skip_key:
+        for code, info in self.header_.languages.items():  # one without a key: not offered
+            if info.switch_key and (info.switch_key in step.keys
+                                    or info.switch_key == step.skip_key):
                 self.problem(name, f"offer_languages: key {info.switch_key!r} is {code}'s and "
                              "this question's", "offer_languages")
 

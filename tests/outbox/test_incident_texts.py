@@ -211,8 +211,8 @@ def test_the_reports_show_the_short_path_the_minutes_saved_and_how_fast_callers_
                            now=started + timedelta(minutes=minutes))
     incident = email_down(db, clock)
     db.commit()
-    for number, key in ((MARCO, "2"), (SITI, "3"), (ROME_OFFICE, "2")):  # the short path
-        caller = call(from_=number).press(key).press("1").speak("Jane Doe").press("1")
+    for number in (MARCO, SITI, ROME_OFFICE):  # the short path, in their country's language
+        caller = call(from_=number).press("1").speak("Jane Doe").press("1")
         caller.press("*")
         assert caller.hung_up
     assert console.login("lead").status_code == 302
