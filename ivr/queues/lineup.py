@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
+from sqlalchemy import and_, case, func, or_, select, tuple_
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
@@ -123,26 +123,37 @@ def _at(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
 
-def callers_ahead(session: Session, me: QueueEntry, reach: list[routing.Reach]) -> int:
-    """How many holding callers are ahead of ``me`` whom one of the tiers in ``reach`` could
-    take (``routing.place_in_line``'s count, done by the database over the line's index)."""
-    if not reach:
-        return 0
+def places(session: Session, me: QueueEntry, shares: routing.Shares) -> tuple[int, float]:
+    """The caller's place in line, 1 + the holding callers ahead whom one of ``me``'s analysts
+    could take (``routing.place_in_line``), and the place the wait estimate counts to, with
+    each of them counted by the share of their analysts who are also ``me``'s
+    (``routing.shared_place``): one query over the line's index, the callers ahead grouped by
+    category and the tiers open to them."""
+    if not shares.serving:
+        return 1, 1.0
     q = QueueEntry
-    ahead = tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id)
-    reachable: list[ColumnElement[bool]] = []
-    for r in reach:
+    flags = []
+    tiers = []
+    for tier, cutoffs in shares.cutoffs.items():
         opened = [and_(q.tier == start, q.joined_at <= _at(cut))
-                  for start, cut in r.cutoffs.items() if cut != float("-inf")]
-        if not opened:
-            continue
-        fit = true() if r.generalist else or_(q.category.is_(None),
-                                              q.category.in_(sorted(r.skills)))
-        reachable.append(and_(or_(*opened), fit))
-    return session.scalar(
-        select(func.count()).select_from(q)
-        .where(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != me.id, ahead,
-               or_(*reachable) if reachable else false())) or 0
+                  for start, cut in cutoffs.items() if cut != float("-inf")]
+        if opened:
+            tiers.append(tier)
+            flags.append(case((or_(*opened), 1), else_=0).label(f"open_{tier}"))
+    ahead = tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id)
+    # Grouped outside: PostgreSQL does not match the CASEs' parameters in a GROUP BY.
+    line = (select(q.category, *flags)
+            .where(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != me.id, ahead)
+            .subquery())
+    keys = [line.c.category, *(line.c[f"open_{t}"] for t in tiers)]
+    place, shared = 1, 1.0
+    for category, *opened, n in session.execute(select(*keys, func.count()).group_by(*keys)):
+        share = shares.share(frozenset(t for t, o in zip(tiers, opened, strict=True) if o),
+                             category)
+        if share > 0:
+            place += n
+            shared += n * share
+    return place, shared
 
 
 def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
@@ -160,21 +171,21 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
         staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
                                    status=status, idle_since=ts(idle_since)))
     rules = tier_rules(pol)
-    first = _stage(session, entry, staff, since, t, t, rules, pol)
+    place, first = _stage(session, entry, staff, since, t, t, rules, pol)
     snapshot = estimator.Snapshot(
         position=first.position, free_agents=first.free_agents,
         busy_elapsed=first.busy_elapsed, handle_times=first.handle_times,
         wrap_up_seconds=float(pol.wrap_up_seconds),
         wrapping_remaining=first.wrapping_remaining,
-        give_up_rate=give_up_rate(session) if first.position > 1 else 0.0)
+        give_up_rate=give_up_rate(session) if place > 1 else 0.0)
     estimate = estimator.estimate_wait(snapshot)
     staffed = {a.tier for a in staff}
-    later = [_stage(session, entry, staff, since, t, t + opens, rules, pol)
+    later = [_stage(session, entry, staff, since, t, t + opens, rules, pol)[1]
              for opens in routing.later_openings(as_waiting(entry), t, rules, staffed)
              if opens < estimate]  # a higher tier opening after the wait changes nothing
     if later:
         estimate = estimator.estimate_wait(replace(snapshot, later=later))
-    return first.position, estimate
+    return place, estimate
 
 
 def give_up_rate(session: Session) -> float:
@@ -189,10 +200,12 @@ def give_up_rate(session: Session) -> float:
 
 def _stage(session: Session, entry: QueueEntry, staff: list[routing.Agent],
            since: dict[int, float], t: float, at: float, rules: routing.TierRules,
-           pol: HoldPolicy) -> estimator.Stage:
-    """The agents who may take the caller at ``at`` (from now on), as known at ``t``."""
-    serving, reach = routing.serving_reach(as_waiting(entry), staff, at, rules)
-    place = callers_ahead(session, entry, reach) + 1
+           pol: HoldPolicy) -> tuple[int, estimator.Stage]:
+    """The caller's place in line at ``at`` and the agents who may take them from then on,
+    as known at ``t`` (the stage counts to the place with callers ahead by their share)."""
+    shares = routing.Shares(as_waiting(entry), staff, at, rules)
+    serving = shares.serving
+    place, shared = places(session, entry, shares)
     busy = [t - since[a.id] for a in serving if a.status == AgentStatus.ON_CALL]
     wrapping = [max(0.0, pol.wrap_up_seconds - (t - since[a.id]))
                 for a in serving if a.status == AgentStatus.WRAP_UP]
@@ -201,8 +214,8 @@ def _stage(session: Session, entry: QueueEntry, staff: list[routing.Agent],
         select(QueueEntry.handled_seconds)
         .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(tiers))
         .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES)).all()
-    return estimator.Stage(
-        opens_in=at - t, position=place,
+    return place, estimator.Stage(
+        opens_in=at - t, position=shared,
         free_agents=sum(1 for a in serving if a.status == AgentStatus.AVAILABLE),
         busy_elapsed=busy, handle_times=[float(h) for h in reversed(handles) if h is not None],
         wrapping_remaining=wrapping)
