@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import and_, case, func, or_, select, tuple_
+from sqlalchemy import and_, case, func, null, select, tuple_
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
@@ -127,33 +127,30 @@ def places(session: Session, me: QueueEntry, shares: routing.Shares) -> tuple[in
     """The caller's place in line, 1 + the holding callers ahead whom one of ``me``'s analysts
     could take (``routing.place_in_line``), and the place the wait estimate counts to, with
     each of them counted by the share of their analysts who are also ``me``'s
-    (``routing.shared_place``): one query over the line's index, the callers ahead grouped by
-    category and the tiers open to them."""
+    (``routing.shared_place``): one pass over the line's index."""
     if not shares.serving:
         return 1, 1.0
     q = QueueEntry
-    flags = []
-    tiers = []
-    for tier, cutoffs in shares.cutoffs.items():
-        opened = [and_(q.tier == start, q.joined_at <= _at(cut))
-                  for start, cut in cutoffs.items() if cut != float("-inf")]
-        if opened:
-            tiers.append(tier)
-            flags.append(case((or_(*opened), 1), else_=0).label(f"open_{tier}"))
+    is_category = {c: q.category.is_(None) if c is None else q.category == c
+                   for c in (None, *sorted(shares.categories))}
+    # A caller's share by the tier they started in, how long ago they joined (which tiers have
+    # opened to them) and their category; 0 is NULL, so COUNT counts only shares above 0.
+    by_level = []
+    for start in sorted({s for cutoffs in shares.cutoffs.values() for s in cutoffs}):
+        started = q.tier == start
+        for cut, tiers in shares.levels(start):
+            other = shares.unlisted(tiers)
+            whens = [(test, shares.share(tiers, c) or null()) for c, test in is_category.items()
+                     if shares.share(tiers, c) != other]
+            share = case(*whens, else_=other or null()) if whens else (other or null())
+            by_level.append((and_(started, q.joined_at <= _at(cut)), share))
     ahead = tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id)
-    # Grouped outside: PostgreSQL does not match the CASEs' parameters in a GROUP BY.
-    line = (select(q.category, *flags)
+    line = (select(case(*by_level, else_=null()).label("share"))
             .where(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != me.id, ahead)
             .subquery())
-    keys = [line.c.category, *(line.c[f"open_{t}"] for t in tiers)]
-    place, shared = 1, 1.0
-    for category, *opened, n in session.execute(select(*keys, func.count()).group_by(*keys)):
-        share = shares.share(frozenset(t for t, o in zip(tiers, opened, strict=True) if o),
-                             category)
-        if share > 0:
-            place += n
-            shared += n * share
-    return place, shared
+    counted, total = session.execute(
+        select(func.count(line.c.share), func.sum(line.c.share))).one()
+    return 1 + counted, 1.0 + float(total or 0.0)
 
 
 def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,

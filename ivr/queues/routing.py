@@ -19,6 +19,7 @@ be taken by a tier-T agent when they joined at or before cutoff[s]"), not by cal
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -205,31 +206,75 @@ class Shares:
         agents = list(agents)
         staffed = {a.tier for a in agents if a.status != OFFLINE}
         mine = eligible_tiers(me, now, rules, staffed)
-        self.everyone = [a for a in agents if a.status in SERVING]
-        self.serving = [a for a in self.everyone
+        everyone = [a for a in agents if a.status in SERVING]
+        self.serving = [a for a in everyone
                         if a.tier in mine and _skills_fit(a.skills, me.category)]
         self.cutoffs = {t: _cutoffs(t, now, rules, staffed)
-                        for t in sorted({a.tier for a in self.everyone})}
-        self._mine = {a.id for a in self.serving}
-        self._memo: dict[tuple[frozenset[int], str | None], float] = {}
+                        for t in sorted({a.tier for a in everyone})}
+        self.categories: frozenset[str] = frozenset().union(*(a.skills for a in everyone))
+        ids = {a.id for a in self.serving}
+        # Per (tier, one of me's?): how many analysts, how many take every category, and how
+        # many list each category; a share is then a few sums, however many analysts.
+        self._all: Counter[tuple[int, bool]] = Counter()
+        self._any: Counter[tuple[int, bool]] = Counter()
+        self._named: Counter[tuple[int, bool, str]] = Counter()
+        for a in everyone:
+            kind = (a.tier, a.id in ids)
+            self._all[kind] += 1
+            if not a.skills:
+                self._any[kind] += 1
+            for c in a.skills:
+                self._named[(*kind, c)] += 1
+        self._levels: dict[int, list[tuple[float, frozenset[int]]]] = {}
+        self._memo: dict[tuple[frozenset[int], str | None, bool], float] = {}
+
+    def levels(self, start: int) -> list[tuple[float, frozenset[int]]]:
+        """For callers who started in tier ``start``, ``(cut, tiers)`` pairs, earliest cut
+        first: a caller who joined at or before ``cut`` (and after the cut before it) may be
+        taken by the analysts of ``tiers``."""
+        found = self._levels.get(start)
+        if found is None:
+            cuts = sorted({c for c in (cut.get(start, _NEVER) for cut in self.cutoffs.values())
+                           if c != _NEVER})
+            found = self._levels[start] = [
+                (c, frozenset(t for t, cut in self.cutoffs.items()
+                              if cut.get(start, _NEVER) >= c)) for c in cuts]
+        return found
 
     def open_tiers(self, tier: int, joined_at: float) -> frozenset[int]:
         """The tiers with analysts serving now that may take a caller who started in ``tier``
         and joined at ``joined_at``."""
-        return frozenset(t for t, cut in self.cutoffs.items()
-                         if joined_at <= cut.get(tier, _NEVER))
+        for cut, tiers in self.levels(tier):
+            if joined_at <= cut:
+                return tiers
+        return frozenset()
 
     def share(self, open_tiers: frozenset[int], category: str | None) -> float:
         """The share of the analysts serving a caller (``open_tiers``, ``category``) who are
-        also ``me``'s (0 when nobody serves them)."""
-        key = (open_tiers, category)
+        also ``me``'s (0 when nobody serves them). Every category none of the analysts lists
+        (not in ``categories``) has the same share: only analysts of every category fit."""
+        return self._share(open_tiers, category, category is None or category in self.categories)
+
+    def unlisted(self, open_tiers: frozenset[int]) -> float:
+        """``share`` for a caller whose category none of the analysts lists."""
+        return self._share(open_tiers, None, False)
+
+    def _share(self, open_tiers: frozenset[int], category: str | None, listed: bool) -> float:
+        key = (open_tiers, category, listed)
         found = self._memo.get(key)
         if found is None:
-            theirs = [a.id for a in self.everyone
-                      if a.tier in open_tiers and _skills_fit(a.skills, category)]
-            shared = sum(1 for i in theirs if i in self._mine)
-            found = self._memo[key] = shared / len(theirs) if theirs else 0.0
+            mine = sum(self._fitting((t, True), category, listed) for t in open_tiers)
+            theirs = mine + sum(self._fitting((t, False), category, listed) for t in open_tiers)
+            found = self._memo[key] = mine / theirs if theirs else 0.0
         return found
+
+    def _fitting(self, kind: tuple[int, bool], category: str | None, listed: bool) -> int:
+        """How many analysts of ``kind`` (tier, one of me's?) fit a caller's category."""
+        if not listed:
+            return self._any[kind]
+        if category is None:
+            return self._all[kind]
+        return self._any[kind] + self._named[(*kind, category)]
 
     def of(self, w: Waiting) -> float:
         return self.share(self.open_tiers(w.tier, w.joined_at), w.category)
@@ -257,7 +302,7 @@ def shared_place(me: Waiting, waiting: Iterable[Waiting], agents: Iterable[Agent
                  rules: TierRules) -> float:
     """The place the wait estimate counts to: 1 + the callers ahead of ``me`` in ``order_key``
     order, each counted by the share of their analysts who are also ``me``'s (``Shares``).
-    (``ivr.queues.lineup`` counts the same with one grouped query over the line's index.)"""
+    (``ivr.queues.lineup`` sums the same in one pass over the line's index.)"""
     shares = Shares(me, agents, now, rules)
     key = order_key(me)
     return 1 + math.fsum(shares.of(w) for w in waiting
