@@ -212,19 +212,18 @@ class Shares:
         self.cutoffs = {t: _cutoffs(t, now, rules, staffed)
                         for t in sorted({a.tier for a in everyone})}
         self.categories: frozenset[str] = frozenset().union(*(a.skills for a in everyone))
-        ids = {a.id for a in self.serving}
         # Per (tier, one of me's?): how many analysts, how many take every category, and how
         # many list each category; a share is then a few sums, however many analysts.
         self._all: Counter[tuple[int, bool]] = Counter()
         self._any: Counter[tuple[int, bool]] = Counter()
         self._named: Counter[tuple[int, bool, str]] = Counter()
-        for a in everyone:
-            kind = (a.tier, a.id in ids)
-            self._all[kind] += 1
-            if not a.skills:
-                self._any[kind] += 1
-            for c in a.skills:
-                self._named[(*kind, c)] += 1
+        for (tier, skills), n in Counter((a.tier, a.skills) for a in everyone).items():
+            kind = (tier, tier in mine and _skills_fit(skills, me.category))
+            self._all[kind] += n
+            if not skills:
+                self._any[kind] += n
+            for c in skills:
+                self._named[(*kind, c)] += n
         self._levels: dict[int, list[tuple[float, frozenset[int]]]] = {}
         self._memo: dict[tuple[frozenset[int], str | None, bool], float] = {}
 
