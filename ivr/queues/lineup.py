@@ -145,9 +145,10 @@ def shared_place(session: Session, me: QueueEntry, shares: routing.Shares) -> fl
 
 def _shares_ahead(me: QueueEntry, shares: routing.Shares
                   ) -> tuple[ColumnElement[float] | None, ColumnElement[bool]]:
-    """Each holding caller ahead of ``me``'s share (``routing.Shares``, NULL for 0, so that
-    COUNT counts only shares above 0), by the tier they started in, how long ago they joined
-    (which tiers have opened to them) and their category; and the callers ahead."""
+    """The share of each holding caller ahead of ``me`` (``routing.Shares``; NULL for 0, so
+    that COUNT counts only shares above 0) as a CASE on the tier they started in, how long ago
+    they joined (which tiers have opened to them) and their category; and the condition that
+    picks the callers ahead. No CASE (None) when none of them counts."""
     q = QueueEntry
     line = and_(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != me.id,
                 tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id))
@@ -201,9 +202,9 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
     for opens in routing.later_openings(me, t, rules, staffed):
         if opens >= estimate:
             break  # a higher tier opening after the wait changes nothing
-        shares = routing.Shares(me, staff, t + opens, rules)
-        later.append(_stage(session, entry, shares, since, t, t + opens,
-                            shared_place(session, entry, shares), pol))
+        wider = routing.Shares(me, staff, t + opens, rules)
+        later.append(_stage(session, entry, wider, since, t, t + opens,
+                            shared_place(session, entry, wider), pol))
     if later:
         estimate = estimator.estimate_wait(replace(snapshot, later=later))
     return place, estimate

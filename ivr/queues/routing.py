@@ -276,6 +276,7 @@ class Shares:
         return self._any[kind] + self._named[(*kind, category)]
 
     def of(self, w: Waiting) -> float:
+        """The share of the caller ``w`` (waiting ahead of ``me``)."""
         return self.share(self.open_tiers(w.tier, w.joined_at), w.category)
 
 
