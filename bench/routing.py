@@ -17,8 +17,10 @@
    at that moment
    - ours: ``estimate_wait`` of a snapshot of what a live system knows then
      (``routing.place_in_line``: the place among callers the same agents could take, and the
-     serving agents who fit; which are free, how far into their calls the busy ones are, how
-     much wrap-up is left; the last 50 handle times in the caller's open tiers; and the same
+     serving agents who fit; ``routing.shared_place``: the place the estimate counts to, each
+     caller ahead counted by the share of their serving agents who are also the caller's;
+     which are free, how far into their calls the busy ones are, how much wrap-up is left;
+     the last 50 handle times in the caller's open tiers; and the same
      for each higher tier the policy's wait will open to the caller later, from then on, as
      ``ivr.queues.lineup`` gives them to the live estimate; the share of holding callers who
      gave up among the last 200 whose wait was over, as the line learns it);

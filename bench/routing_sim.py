@@ -138,10 +138,13 @@ class Simulation:
     # ---- what a live system knows when a caller joins ----------------------------------------
 
     def pool(self, me: routing.Waiting, now: float, at: float, views: list[routing.Agent],
-             staffed: set[int]) -> estimator.Stage:
-        """The agents who may take ``me`` at ``at`` (>= now), as known ``now``."""
+             staffed: set[int]) -> tuple[int, estimator.Stage]:
+        """The caller's place in line and the agents who may take ``me`` at ``at`` (>= now),
+        as known ``now``: the stage counts to the place with callers ahead by their share
+        (``routing.shared_place``), as ``ivr.queues.lineup`` does."""
         position, serving = routing.place_in_line(me, self.waiting.values(), views, at,
                                                   self.rules)
+        shared = routing.shared_place(me, self.waiting.values(), views, at, self.rules)
         mine = routing.eligible_tiers(me, at, self.rules, staffed)
         by_id = self.by_id
         free = sum(1 for a in serving if a.status == "available")
@@ -154,14 +157,14 @@ class Simulation:
                 if len(handles) == RECENT:
                     break
         handles.reverse()
-        return estimator.Stage(at - now, position, free, busy, handles, wrapping)
+        return position, estimator.Stage(at - now, shared, free, busy, handles, wrapping)
 
     def snapshot(self, me: routing.Waiting,
-                 now: float) -> tuple[estimator.Snapshot, float, int]:
+                 now: float) -> tuple[estimator.Snapshot, int, float, int]:
         views = [a.view() for a in self.agents]
         staffed = {a.tier for a in views if a.status != "offline"}
-        first = self.pool(me, now, now, views, staffed)
-        later = [self.pool(me, now, now + opens, views, staffed)
+        place, first = self.pool(me, now, now, views, staffed)
+        later = [self.pool(me, now, now + opens, views, staffed)[1]
                  for opens in routing.later_openings(me, now, self.rules, staffed)]
         snap = estimator.Snapshot(position=first.position, free_agents=first.free_agents,
                                   busy_elapsed=first.busy_elapsed,
@@ -170,11 +173,11 @@ class Simulation:
                                   wrapping_remaining=first.wrapping_remaining,
                                   later=later,
                                   give_up_rate=(estimator.give_up_rate(self.waits)
-                                                if first.position > 1 else 0.0))
+                                                if place > 1 else 0.0))
         handles = first.handle_times
         aht = statistics.fmean(handles) if handles else 300.0
         serving = first.free_agents + len(first.busy_elapsed) + len(first.wrapping_remaining)
-        return snap, aht, max(serving, 1)
+        return snap, place, aht, max(serving, 1)
 
     def put_through(self, me: routing.Waiting, now: float) -> bool:
         """Does the routing round now give ``me`` a free analyst (as ``lineup.put_through``
@@ -211,11 +214,11 @@ class Simulation:
         self.day.callers += 1
         self.waiting[ref] = me
         if not self.put_through(me, now):  # would be asked to hold
-            snap, aht, staff = self.snapshot(me, now)
+            snap, place, aht, staff = self.snapshot(me, now)
             self.day.records[ref] = Record(
                 ours=estimator.estimate_wait(snap),
-                naive=estimator.naive_estimate(snap.position, aht),
-                drain=snap.position * aht / staff, position=snap.position)
+                naive=estimator.naive_estimate(place, aht),
+                drain=place * aht / staff, position=place)
         self.at(now + self.patience[ref], "abandon", ref)
         rules = self.rules
         for k in (1, 2):

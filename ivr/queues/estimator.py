@@ -22,6 +22,12 @@ the expected number of freeings by ``t``, ``N(t)``. The estimate is the first ``
 count by ``t`` is a sum of many small chances, whose median sits near its mean). It is 0 when
 ``position <= free_agents``.
 
+The position need not be whole: each caller ahead counts by the share of the agents who could
+serve them who are also this caller's (``ivr.queues.routing.Shares``), since the others take
+about their share of such callers. Four callers ahead each served by two of this caller's
+agents and two others count as two places: the caller is answered at about the third freeing,
+not the fifth.
+
 The typical handle time is the 5% trimmed mean of the recent handle times (one forgotten call
 of three hours does not swing it), or ``default_handle_time`` when there are none.
 
@@ -61,7 +67,7 @@ class Stage:
     to them, with the agents serving them before), as known now."""
 
     opens_in: float
-    position: int  # the caller's place among callers these agents could take then
+    position: float  # 1 + the callers ahead these agents could take then, by their share
     free_agents: int
     busy_elapsed: Sequence[float]
     handle_times: Sequence[float]
@@ -72,7 +78,7 @@ class Stage:
 class Snapshot:
     """What is known, at the moment of asking, about the agents who can take this caller."""
 
-    position: int  # 1-based place among callers eligible for the same agents
+    position: float  # 1 + the callers ahead the same agents could take, each by its share
     free_agents: int
     busy_elapsed: Sequence[float]  # for each busy agent in the eligible tiers, s into its call
     handle_times: Sequence[float]  # recent handle times (s) in these tiers, newest last
@@ -205,7 +211,7 @@ class _GivingUp:
     step by step from now (the callers still ahead at each step: neither answered, by the
     pool's freeings, nor given up), and taken as linear within a step."""
 
-    def __init__(self, ahead: int, rate: float, pool: _Pool):
+    def __init__(self, ahead: float, rate: float, pool: _Pool):
         self.ahead = ahead
         self.step = pool.cycle / GIVE_UP_STEPS
         self.share = -math.expm1(-rate * self.step)  # of those still ahead, given up in a step
@@ -259,6 +265,6 @@ def _answered(stage: Stage, default_handle_time: float, wrap: float,
     return high
 
 
-def naive_estimate(position: int, average_handle_time: float) -> float:
+def naive_estimate(position: float, average_handle_time: float) -> float:
     """Asterisk's announce-holdtime style estimate: position x average handle time."""
     return max(position, 0) * average_handle_time

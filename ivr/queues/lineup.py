@@ -15,7 +15,7 @@ from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
+from sqlalchemy import ColumnElement, and_, case, func, null, select, tuple_
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
@@ -123,26 +123,52 @@ def _at(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
 
-def callers_ahead(session: Session, me: QueueEntry, reach: list[routing.Reach]) -> int:
-    """How many holding callers are ahead of ``me`` whom one of the tiers in ``reach`` could
-    take (``routing.place_in_line``'s count, done by the database over the line's index)."""
-    if not reach:
-        return 0
+def places(session: Session, me: QueueEntry, shares: routing.Shares) -> tuple[int, float]:
+    """The caller's place in line, 1 + the holding callers ahead whom one of ``me``'s analysts
+    could take (``routing.place_in_line``), and the place the wait estimate counts to, with
+    each of them counted by the share of their analysts who are also ``me``'s
+    (``routing.shared_place``): one pass over the line's index."""
+    share, line = _shares_ahead(me, shares)
+    if share is None:
+        return 1, 1.0
+    counted, total = session.execute(select(func.count(share), func.sum(share)).where(line)).one()
+    return 1 + counted, 1.0 + float(total or 0.0)
+
+
+def shared_place(session: Session, me: QueueEntry, shares: routing.Shares) -> float:
+    """The place the wait estimate counts to alone (``places``' second figure)."""
+    share, line = _shares_ahead(me, shares)
+    if share is None:
+        return 1.0
+    return 1.0 + float(session.scalar(select(func.sum(share)).where(line)) or 0.0)
+
+
+def _shares_ahead(me: QueueEntry, shares: routing.Shares
+                  ) -> tuple[ColumnElement[float] | None, ColumnElement[bool]]:
+    """The share of each holding caller ahead of ``me`` (``routing.Shares``; NULL for 0, so
+    that COUNT counts only shares above 0) as a CASE on the tier they started in, how long ago
+    they joined (which tiers have opened to them) and their category; and the condition that
+    picks the callers ahead. No CASE (None) when none of them counts."""
     q = QueueEntry
-    ahead = tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id)
-    reachable: list[ColumnElement[bool]] = []
-    for r in reach:
-        opened = [and_(q.tier == start, q.joined_at <= _at(cut))
-                  for start, cut in r.cutoffs.items() if cut != float("-inf")]
-        if not opened:
-            continue
-        fit = true() if r.generalist else or_(q.category.is_(None),
-                                              q.category.in_(sorted(r.skills)))
-        reachable.append(and_(or_(*opened), fit))
-    return session.scalar(
-        select(func.count()).select_from(q)
-        .where(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != me.id, ahead,
-               or_(*reachable) if reachable else false())) or 0
+    line = and_(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != me.id,
+                tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id))
+    if not shares.serving:
+        return None, line
+    categories = (None, *sorted(shares.categories))
+    by_level = []
+    for start in sorted({s for cutoffs in shares.cutoffs.values() for s in cutoffs}):
+        for cut, tiers in shares.levels(start):
+            other = shares.unlisted(tiers)
+            values = {c: shares.share(tiers, c) for c in categories}
+            if not other and not any(values.values()):
+                continue  # NULL; so are the later, narrower levels: nothing falls through
+            whens = [(q.category.is_(None) if c is None else q.category == c, v or null())
+                     for c, v in values.items() if v != other]
+            share = case(*whens, else_=other or null()) if whens else (other or null())
+            by_level.append((and_(q.tier == start, q.joined_at <= _at(cut)), share))
+    if not by_level:
+        return None, line
+    return case(*by_level, else_=null()), line
 
 
 def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
@@ -160,21 +186,28 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
         staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
                                    status=status, idle_since=ts(idle_since)))
     rules = tier_rules(pol)
-    first = _stage(session, entry, staff, since, t, t, rules, pol)
+    me = as_waiting(entry)
+    shares = routing.Shares(me, staff, t, rules)
+    place, shared = places(session, entry, shares)
+    first = _stage(session, entry, shares, since, t, t, shared, pol)
     snapshot = estimator.Snapshot(
         position=first.position, free_agents=first.free_agents,
         busy_elapsed=first.busy_elapsed, handle_times=first.handle_times,
         wrap_up_seconds=float(pol.wrap_up_seconds),
         wrapping_remaining=first.wrapping_remaining,
-        give_up_rate=give_up_rate(session) if first.position > 1 else 0.0)
+        give_up_rate=give_up_rate(session) if place > 1 else 0.0)
     estimate = estimator.estimate_wait(snapshot)
     staffed = {a.tier for a in staff}
-    later = [_stage(session, entry, staff, since, t, t + opens, rules, pol)
-             for opens in routing.later_openings(as_waiting(entry), t, rules, staffed)
-             if opens < estimate]  # a higher tier opening after the wait changes nothing
+    later = []
+    for opens in routing.later_openings(me, t, rules, staffed):
+        if opens >= estimate:
+            break  # a higher tier opening after the wait changes nothing
+        wider = routing.Shares(me, staff, t + opens, rules)
+        later.append(_stage(session, entry, wider, since, t, t + opens,
+                            shared_place(session, entry, wider), pol))
     if later:
         estimate = estimator.estimate_wait(replace(snapshot, later=later))
-    return first.position, estimate
+    return place, estimate
 
 
 def give_up_rate(session: Session) -> float:
@@ -187,12 +220,12 @@ def give_up_rate(session: Session) -> float:
     return estimator.give_up_rate([(wait or 0.0, status in GAVE_UP) for wait, status in rows])
 
 
-def _stage(session: Session, entry: QueueEntry, staff: list[routing.Agent],
-           since: dict[int, float], t: float, at: float, rules: routing.TierRules,
+def _stage(session: Session, entry: QueueEntry, shares: routing.Shares,
+           since: dict[int, float], t: float, at: float, shared: float,
            pol: HoldPolicy) -> estimator.Stage:
-    """The agents who may take the caller at ``at`` (from now on), as known at ``t``."""
-    serving, reach = routing.serving_reach(as_waiting(entry), staff, at, rules)
-    place = callers_ahead(session, entry, reach) + 1
+    """The agents who may take the caller from ``at`` on (``shares.serving``), as known at
+    ``t``, counting to the place ``shared`` (callers ahead by their share)."""
+    serving = shares.serving
     busy = [t - since[a.id] for a in serving if a.status == AgentStatus.ON_CALL]
     wrapping = [max(0.0, pol.wrap_up_seconds - (t - since[a.id]))
                 for a in serving if a.status == AgentStatus.WRAP_UP]
@@ -202,7 +235,7 @@ def _stage(session: Session, entry: QueueEntry, staff: list[routing.Agent],
         .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(tiers))
         .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES)).all()
     return estimator.Stage(
-        opens_in=at - t, position=place,
+        opens_in=at - t, position=shared,
         free_agents=sum(1 for a in serving if a.status == AgentStatus.AVAILABLE),
         busy_elapsed=busy, handle_times=[float(h) for h in reversed(handles) if h is not None],
         wrapping_remaining=wrapping)

@@ -18,6 +18,8 @@ be taken by a tier-T agent when they joined at or before cutoff[s]"), not by cal
 
 from __future__ import annotations
 
+import math
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from operator import attrgetter
@@ -191,34 +193,91 @@ def best_agent_for(w: Waiting, agents: Iterable[Agent], now: float, rules: TierR
 SERVING = frozenset({AgentStatus.AVAILABLE, AgentStatus.ON_CALL, AgentStatus.WRAP_UP})
 
 
-@dataclass(frozen=True)
-class Reach:
-    """Whom the agents of one tier serving a caller could take: a caller who started in tier
-    s and joined at or before ``cutoffs[s]``, in any category if ``generalist``, else in one of
-    ``skills`` (or with no category)."""
+class Shares:
+    """How much each caller ahead of ``me`` stands between ``me`` and ``me``'s analysts: the
+    share of the analysts who could serve that caller (serving now, in a tier open to them,
+    skills that fit) who are also ``me``'s (``serving``). Whichever of a caller's analysts frees
+    first takes them, so analysts of another tier or other skills take about their share of
+    such callers: a caller ahead served by 2 of ``me``'s analysts and 2 others counts as half a
+    place; one whom only ``me``'s could take, as a whole place; one whom none of them could,
+    not at all. Staffed tiers are derived from ``agents`` as in ``assign``."""
 
-    cutoffs: dict[int, float]
-    generalist: bool
-    skills: frozenset[str]
+    def __init__(self, me: Waiting, agents: Iterable[Agent], now: float, rules: TierRules):
+        agents = list(agents)
+        staffed = {a.tier for a in agents if a.status != OFFLINE}
+        mine = eligible_tiers(me, now, rules, staffed)
+        everyone = [a for a in agents if a.status in SERVING]
+        self.serving = [a for a in everyone
+                        if a.tier in mine and _skills_fit(a.skills, me.category)]
+        self.cutoffs = {t: _cutoffs(t, now, rules, staffed)
+                        for t in sorted({a.tier for a in everyone})}
+        self.categories: frozenset[str] = frozenset().union(*(a.skills for a in everyone))
+        # Per (tier, one of me's?): how many analysts, how many take every category, and how
+        # many list each category; a share is then a few sums, however many analysts.
+        self._all: Counter[tuple[int, bool]] = Counter()
+        self._any: Counter[tuple[int, bool]] = Counter()
+        self._named: Counter[tuple[int, bool, str]] = Counter()
+        for (tier, skills), n in Counter((a.tier, a.skills) for a in everyone).items():
+            kind = (tier, tier in mine and _skills_fit(skills, me.category))
+            self._all[kind] += n
+            if not skills:
+                self._any[kind] += n
+            for c in skills:
+                self._named[(*kind, c)] += n
+        self._levels: dict[int, list[tuple[float, frozenset[int]]]] = {}
+        self._memo: dict[tuple[frozenset[int], str | None, bool], float] = {}
 
+    def levels(self, start: int) -> list[tuple[float, frozenset[int]]]:
+        """For callers who started in tier ``start``, ``(cut, tiers)`` pairs, earliest cut
+        first: a caller who joined at or before ``cut`` (and after the cut before it) may be
+        taken by the analysts of ``tiers``."""
+        found = self._levels.get(start)
+        if found is None:
+            cuts = sorted({c for c in (cut.get(start, _NEVER) for cut in self.cutoffs.values())
+                           if c != _NEVER})
+            found = self._levels[start] = [
+                (c, frozenset(t for t, cut in self.cutoffs.items()
+                              if cut.get(start, _NEVER) >= c)) for c in cuts]
+        return found
 
-def serving_reach(me: Waiting, agents: Iterable[Agent], now: float,
-                  rules: TierRules) -> tuple[list[Agent], list[Reach]]:
-    """The agents who could serve the caller (serving now: available, on a call or in
-    wrap-up; in a tier open to the caller; skills that fit) and, per tier of theirs, whom else
-    they could take (see ``place_in_line``). Staffed tiers are derived from ``agents``."""
-    agents = list(agents)
-    staffed = {a.tier for a in agents if a.status != OFFLINE}
-    mine = eligible_tiers(me, now, rules, staffed)
-    serving = [a for a in agents if a.status in SERVING and a.tier in mine
-               and _skills_fit(a.skills, me.category)]
-    by_tier: dict[int, list[Agent]] = {}
-    for a in serving:
-        by_tier.setdefault(a.tier, []).append(a)
-    reach = [Reach(_cutoffs(tier, now, rules, staffed), any(not a.skills for a in group),
-                   frozenset().union(*(a.skills for a in group)))
-             for tier, group in by_tier.items()]
-    return serving, reach
+    def open_tiers(self, tier: int, joined_at: float) -> frozenset[int]:
+        """The tiers with analysts serving now that may take a caller who started in ``tier``
+        and joined at ``joined_at``."""
+        for cut, tiers in self.levels(tier):
+            if joined_at <= cut:
+                return tiers
+        return frozenset()
+
+    def share(self, open_tiers: frozenset[int], category: str | None) -> float:
+        """The share of the analysts serving a caller (``open_tiers``, ``category``) who are
+        also ``me``'s (0 when nobody serves them). Every category none of the analysts lists
+        (not in ``categories``) has the same share: only analysts of every category fit."""
+        return self._share(open_tiers, category, category is None or category in self.categories)
+
+    def unlisted(self, open_tiers: frozenset[int]) -> float:
+        """``share`` for a caller whose category none of the analysts lists."""
+        return self._share(open_tiers, None, False)
+
+    def _share(self, open_tiers: frozenset[int], category: str | None, listed: bool) -> float:
+        key = (open_tiers, category, listed)
+        found = self._memo.get(key)
+        if found is None:
+            mine = sum(self._fitting((t, True), category, listed) for t in open_tiers)
+            theirs = mine + sum(self._fitting((t, False), category, listed) for t in open_tiers)
+            found = self._memo[key] = mine / theirs if theirs else 0.0
+        return found
+
+    def _fitting(self, kind: tuple[int, bool], category: str | None, listed: bool) -> int:
+        """How many analysts of ``kind`` (tier, one of me's?) fit a caller's category."""
+        if not listed:
+            return self._any[kind]
+        if category is None:
+            return self._all[kind]
+        return self._any[kind] + self._named[(*kind, category)]
+
+    def of(self, w: Waiting) -> float:
+        """The share of the caller ``w`` (waiting ahead of ``me``)."""
+        return self.share(self.open_tiers(w.tier, w.joined_at), w.category)
 
 
 def place_in_line(me: Waiting, waiting: Iterable[Waiting], agents: Iterable[Agent], now: float,
@@ -227,24 +286,27 @@ def place_in_line(me: Waiting, waiting: Iterable[Waiting], agents: Iterable[Agen
 
     The agents: serving now (available, on a call or in wrap-up), in a tier open to the caller,
     with skills that fit. The place: 1 + the callers ahead in ``order_key`` order whom at least
-    one of those agents could take (tier opened for them, skills fit). Staffed tiers are
-    derived from ``agents`` as in ``assign``. ``me`` itself in ``waiting`` is not counted.
-    (``ivr.queues.lineup`` counts the same callers with one indexed query.)
+    one of those agents could take (tier opened for them, skills fit: a share above 0 in
+    ``Shares``). Staffed tiers are derived from ``agents`` as in ``assign``. ``me`` itself in
+    ``waiting`` is not counted. (``ivr.queues.lineup`` counts the same callers with one query
+    over the line's index.)
     """
-    serving, reaches = serving_reach(me, agents, now, rules)
-    reach = [(r.cutoffs, r.generalist, r.skills) for r in reaches]
+    shares = Shares(me, agents, now, rules)
     key = order_key(me)
-    ahead = 0
-    for w in waiting:
-        if w.id == me.id or (w.rank, w.joined_at, w.id) >= key:
-            continue
-        cat = w.category
-        for cut, generalist, skills in reach:
-            if w.joined_at <= cut.get(w.tier, _NEVER) and (generalist or cat is None
-                                                           or cat in skills):
-                ahead += 1
-                break
-    return ahead + 1, serving
+    ahead = sum(1 for w in waiting
+                if w.id != me.id and (w.rank, w.joined_at, w.id) < key and shares.of(w) > 0)
+    return ahead + 1, shares.serving
+
+
+def shared_place(me: Waiting, waiting: Iterable[Waiting], agents: Iterable[Agent], now: float,
+                 rules: TierRules) -> float:
+    """The place the wait estimate counts to: 1 + the callers ahead of ``me`` in ``order_key``
+    order, each counted by the share of their analysts who are also ``me``'s (``Shares``).
+    (``ivr.queues.lineup`` sums the same in one pass over the line's index.)"""
+    shares = Shares(me, agents, now, rules)
+    key = order_key(me)
+    return 1 + math.fsum(shares.of(w) for w in waiting
+                         if w.id != me.id and (w.rank, w.joined_at, w.id) < key)
 
 
 class _FreeTier:

@@ -120,6 +120,18 @@ def test_a_higher_tier_that_opens_after_the_wait_changes_nothing():
         == estimate_wait(short)
 
 
+def test_callers_ahead_whom_other_analysts_serve_too_count_less():
+    # One analyst just started a call of 300 s; every call takes 300 s. Four callers ahead,
+    # counted whole: the caller is answered at the fifth freeing, 1,500 s from now. If the
+    # analysts serving each of them are half this caller's and half others' (other skills,
+    # another tier), the others take about half of them: place 1 + 4 x 0.5 = 3, the third
+    # freeing, 900 s.
+    whole = snap(5, busy=[0.0], handles=[300.0] * 20)
+    halves = snap(1 + 4 * 0.5, busy=[0.0], handles=[300.0] * 20)
+    assert estimate_wait(whole) == pytest.approx(1500, rel=0.05)
+    assert estimate_wait(halves) == pytest.approx(900, rel=0.05)
+
+
 def test_the_give_up_rate_is_those_who_gave_up_over_the_seconds_held():
     # Three of the last callers held 100 s and hung up; seven held 300 s and were answered.
     waits = [(100.0, True)] * 3 + [(300.0, False)] * 7

@@ -16,6 +16,7 @@ from ivr.queues.routing import (
     in_order,
     order_key,
     place_in_line,
+    shared_place,
 )
 
 NOW = 10_000.0
@@ -183,6 +184,29 @@ def test_place_in_line_counts_only_callers_the_same_agents_could_take():
     position, serving = place_in_line(network, line, agents, NOW, RULES)
     assert [a.id for a in serving] == [1, 2, 6]
     assert position == 3  # caller 2, and caller 50 who joined at the same time with a lower id
+
+
+def test_a_caller_ahead_counts_by_the_share_of_their_analysts_who_are_also_mine():
+    # Tier 1: analysts 1 and 2 take every category, 3 and 4 only hardware. Tier 2: analyst 5.
+    agents = [agent(1, status="on_call"), agent(2, status="on_call"),
+              agent(3, skills={"hardware"}, status="on_call"),
+              agent(4, skills={"hardware"}, status="wrap_up"),
+              agent(5, tier=2, status="on_call")]
+    me = caller(50, waited=10, category="software")  # served by 1 and 2 (tier 2 not open yet)
+    line = [
+        caller(1, waited=100, category="hardware"),  # served by 1, 2, 3, 4: half mine
+        caller(2, waited=90, category="software"),  # served by 1 and 2 only: all mine
+        caller(3, waited=80, tier=2),  # only tier 2 may take it: none mine
+        caller(4, waited=300, category="network"),  # tier 2 open to it: 1, 2, 5: two thirds
+        me,
+    ]
+    place, serving = place_in_line(me, line, agents, NOW, RULES)
+    assert place == 4  # callers 1, 2 and 4 ahead, each counted whole
+    assert [a.id for a in serving] == [1, 2]
+    assert shared_place(me, line, agents, NOW, RULES) == pytest.approx(1 + 0.5 + 1 + 2 / 3)
+    # Without the hardware analysts, caller 1 is mine alone and counts whole again.
+    mine_only = [a for a in agents if a.id not in (3, 4)]
+    assert shared_place(me, line, mine_only, NOW, RULES) == pytest.approx(1 + 1 + 1 + 2 / 3)
 
 
 @pytest.mark.parametrize("seed", range(25))
