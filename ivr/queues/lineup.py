@@ -14,8 +14,20 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, func, or_, select, true, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    false,
+    func,
+    or_,
+    select,
+    true,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
@@ -123,26 +135,66 @@ def _at(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
 
 
+# The line's statements are built once (their SQL and cache keys too): a hold fetch only binds
+# its values. Building and keying a statement costs more than running it.
+_STAFF = (select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since,
+                 Agent.idle_since).where(Agent.status != AgentStatus.OFFLINE))
+_HANDLES = (select(QueueEntry.handled_seconds)
+            .where(QueueEntry.handled_seconds.is_not(None),
+                   QueueEntry.tier.in_(bindparam("tiers", expanding=True)))
+            .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES))
+_WAITS = (select(QueueEntry.actual_wait, QueueEntry.status)
+          .where(QueueEntry.ended_at.is_not(None), QueueEntry.actual_wait.is_not(None))
+          .order_by(QueueEntry.ended_at.desc()).limit(RECENT_WAITS))
+# callers_ahead's COUNT by the shape of the reach (which tiers are open, generalist or not):
+# the same few shapes come back on every fetch.
+_AHEAD: dict[tuple[tuple[tuple[int, ...], bool], ...], Select[int]] = {}
+_AHEAD_MAX = 256
+
+
+def _ahead_count(shape: tuple[tuple[tuple[int, ...], bool], ...]) -> Select[int]:
+    """The COUNT of callers ahead for a reach of this shape, its values left to bind."""
+    known = _AHEAD.get(shape)
+    if known is not None:
+        return known
+    q = QueueEntry
+    when = q.joined_at.type
+    ahead = tuple_(q.rank, q.joined_at, q.id) < tuple_(
+        bindparam("rank", type_=q.rank.type), bindparam("joined", type_=when),
+        bindparam("me", type_=q.id.type))
+    reachable: list[ColumnElement[bool]] = []
+    for i, (starts, generalist) in enumerate(shape):
+        opened = [and_(q.tier == start, q.joined_at <= bindparam(f"cut_{i}_{start}", type_=when))
+                  for start in starts]
+        fit = true() if generalist else or_(
+            q.category.is_(None), q.category.in_(bindparam(f"skills_{i}", expanding=True)))
+        reachable.append(and_(or_(*opened), fit))
+    query = (select(func.count()).select_from(q)
+             .where(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != bindparam("me"),
+                    ahead, or_(*reachable) if reachable else false()))
+    if len(_AHEAD) >= _AHEAD_MAX:
+        _AHEAD.clear()
+    _AHEAD[shape] = query
+    return query
+
+
 def callers_ahead(session: Session, me: QueueEntry, reach: list[routing.Reach]) -> int:
     """How many holding callers are ahead of ``me`` whom one of the tiers in ``reach`` could
     take (``routing.place_in_line``'s count, done by the database over the line's index)."""
     if not reach:
         return 0
-    q = QueueEntry
-    ahead = tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id)
-    reachable: list[ColumnElement[bool]] = []
+    shape: list[tuple[tuple[int, ...], bool]] = []
+    values: dict[str, Any] = {"rank": me.rank, "joined": me.joined_at, "me": me.id}
     for r in reach:
-        opened = [and_(q.tier == start, q.joined_at <= _at(cut))
-                  for start, cut in r.cutoffs.items() if cut != float("-inf")]
-        if not opened:
+        starts = tuple(start for start, cut in r.cutoffs.items() if cut != float("-inf"))
+        if not starts:
             continue
-        fit = true() if r.generalist else or_(q.category.is_(None),
-                                              q.category.in_(sorted(r.skills)))
-        reachable.append(and_(or_(*opened), fit))
-    return session.scalar(
-        select(func.count()).select_from(q)
-        .where(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != me.id, ahead,
-               or_(*reachable) if reachable else false())) or 0
+        i = len(shape)
+        shape.append((starts, r.generalist))
+        values.update({f"cut_{i}_{start}": _at(r.cutoffs[start]) for start in starts})
+        if not r.generalist:
+            values[f"skills_{i}"] = sorted(r.skills)
+    return session.scalar(_ahead_count(tuple(shape)), values) or 0
 
 
 def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
@@ -153,9 +205,7 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
     t = ts(now)
     since: dict[int, float] = {}
     staff = []
-    for i, tier, skills, status, status_since, idle_since in session.execute(
-            select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since,
-                   Agent.idle_since).where(Agent.status != AgentStatus.OFFLINE)):
+    for i, tier, skills, status, status_since, idle_since in session.execute(_STAFF):
         since[i] = ts(status_since)
         staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
                                    status=status, idle_since=ts(idle_since)))
@@ -180,10 +230,7 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
 def give_up_rate(session: Session) -> float:
     """Per second, the chance a holding caller gives up, from the line's last callers whose
     wait is over (answered or hung up; ``estimator.give_up_rate``)."""
-    rows = session.execute(
-        select(QueueEntry.actual_wait, QueueEntry.status)
-        .where(QueueEntry.ended_at.is_not(None), QueueEntry.actual_wait.is_not(None))
-        .order_by(QueueEntry.ended_at.desc()).limit(RECENT_WAITS)).all()
+    rows = session.execute(_WAITS).all()
     return estimator.give_up_rate([(wait or 0.0, status in GAVE_UP) for wait, status in rows])
 
 
@@ -197,10 +244,7 @@ def _stage(session: Session, entry: QueueEntry, staff: list[routing.Agent],
     wrapping = [max(0.0, pol.wrap_up_seconds - (t - since[a.id]))
                 for a in serving if a.status == AgentStatus.WRAP_UP]
     tiers = {a.tier for a in serving} or {entry.tier}
-    handles = session.scalars(
-        select(QueueEntry.handled_seconds)
-        .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(tiers))
-        .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES)).all()
+    handles = session.scalars(_HANDLES, {"tiers": sorted(tiers)}).all()
     return estimator.Stage(
         opens_in=at - t, position=place,
         free_agents=sum(1 for a in serving if a.status == AgentStatus.AVAILABLE),
