@@ -75,8 +75,15 @@ def event_from(form: dict[str, str]) -> Event:
     return Input(digits=digits or None, speech=speech or None, confidence=confidence)
 
 
+# Built once (their SQL and cache keys too): a webhook only binds its values.
+_LOCK_CALL = select(Call).where(Call.sid == bindparam("sid")).with_for_update()
+_CALL_TICKETS = (select(Ticket).where(Ticket.call_id == bindparam("call"))
+                 .order_by(Ticket.id))
+_CALL_TICKET_IDS = select(Ticket.id).where(Ticket.call_id == bindparam("call"))
+
+
 def _lock_call(session: Session, sid: str) -> Call | None:
-    return session.scalar(select(Call).where(Call.sid == sid).with_for_update())
+    return session.scalar(_LOCK_CALL, {"sid": sid})
 
 
 def answer(session: Session, line: LineConfig, form: dict[str, str], now: datetime) -> str:
@@ -282,8 +289,7 @@ def _hands_over(spoken: list[Any]) -> bool:
 def intake_over(session: Session, call_id: int, now: datetime) -> None:
     """The caller's intake is over (handed to the queues, or the call ended): once per call,
     the outside may tell them in writing what was opened (the SMS with their ticket numbers)."""
-    tickets = session.scalars(select(Ticket).where(Ticket.call_id == call_id)
-                              .order_by(Ticket.id)).all()
+    tickets = session.scalars(_CALL_TICKETS, {"call": call_id}).all()
     if tickets:
         outbox.publish(session, Topic.INTAKE_COMPLETED, ticket=tickets[0], now=now,
                        key=f"intake:{call_id}", call_id=call_id,
@@ -337,8 +343,7 @@ def record_status(session: Session, form: dict[str, str]) -> None:
             call.duration = int(form.get("CallDuration") or 0)
         except ValueError:
             call.duration = None
-        tickets: list[int | None] = list(
-            session.scalars(select(Ticket.id).where(Ticket.call_id == call.id)))
+        tickets: list[int | None] = list(session.scalars(_CALL_TICKET_IDS, {"call": call.id}))
         if call.direction == "inbound" and tickets:
             intake_over(session, call.id, call.ended_at)
         if call.direction == "inbound":
