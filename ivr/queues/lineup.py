@@ -139,21 +139,34 @@ def _at(t: float) -> datetime:
 # its values. Building and keying a statement costs more than running it.
 _STAFF = (select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since,
                  Agent.idle_since).where(Agent.status != AgentStatus.OFFLINE))
-_HANDLES = (select(QueueEntry.handled_seconds)
-            .where(QueueEntry.handled_seconds.is_not(None),
-                   QueueEntry.tier.in_(bindparam("tiers", expanding=True)))
-            .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES))
 _WAITS = (select(QueueEntry.actual_wait, QueueEntry.status)
           .where(QueueEntry.ended_at.is_not(None), QueueEntry.actual_wait.is_not(None))
           .order_by(QueueEntry.ended_at.desc()).limit(RECENT_WAITS))
-# callers_ahead's COUNT by the shape of the reach (which tiers are open, generalist or not):
-# the same few shapes come back on every fetch.
-_AHEAD: dict[tuple[tuple[tuple[int, ...], bool], ...], Select[int]] = {}
-_AHEAD_MAX = 256
+# By what shapes them (the tiers served; a reach's open tiers and skills): the same few shapes
+# come back on every fetch. No list is bound at run time (an expanding IN costs a rewrite of
+# the SQL per execution).
+_HANDLES: dict[tuple[int, ...], Select[Any]] = {}
+_AHEAD: dict[tuple[tuple[tuple[int, ...], tuple[str, ...] | None], ...], Select[int]] = {}
+_SHAPES_MAX = 256
 
 
-def _ahead_count(shape: tuple[tuple[tuple[int, ...], bool], ...]) -> Select[int]:
-    """The COUNT of callers ahead for a reach of this shape, its values left to bind."""
+def _handles(tiers: tuple[int, ...]) -> Select[Any]:
+    """The latest handle times of calls answered in these tiers."""
+    known = _HANDLES.get(tiers)
+    if known is None:
+        if len(_HANDLES) >= _SHAPES_MAX:
+            _HANDLES.clear()
+        known = _HANDLES[tiers] = (
+            select(QueueEntry.handled_seconds)
+            .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(tiers))
+            .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES))
+    return known
+
+
+def _ahead_count(shape: tuple[tuple[tuple[int, ...], tuple[str, ...] | None], ...]
+                 ) -> Select[int]:
+    """The COUNT of callers ahead for a reach of this shape (per tier serving: the tiers it
+    takes callers from, and its skills or None for any), the times and place left to bind."""
     known = _AHEAD.get(shape)
     if known is not None:
         return known
@@ -163,16 +176,15 @@ def _ahead_count(shape: tuple[tuple[tuple[int, ...], bool], ...]) -> Select[int]
         bindparam("rank", type_=q.rank.type), bindparam("joined", type_=when),
         bindparam("me", type_=q.id.type))
     reachable: list[ColumnElement[bool]] = []
-    for i, (starts, generalist) in enumerate(shape):
+    for i, (starts, skills) in enumerate(shape):
         opened = [and_(q.tier == start, q.joined_at <= bindparam(f"cut_{i}_{start}", type_=when))
                   for start in starts]
-        fit = true() if generalist else or_(
-            q.category.is_(None), q.category.in_(bindparam(f"skills_{i}", expanding=True)))
+        fit = true() if skills is None else or_(q.category.is_(None), q.category.in_(skills))
         reachable.append(and_(or_(*opened), fit))
     query = (select(func.count()).select_from(q)
              .where(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != bindparam("me"),
                     ahead, or_(*reachable) if reachable else false()))
-    if len(_AHEAD) >= _AHEAD_MAX:
+    if len(_AHEAD) >= _SHAPES_MAX:
         _AHEAD.clear()
     _AHEAD[shape] = query
     return query
@@ -183,17 +195,15 @@ def callers_ahead(session: Session, me: QueueEntry, reach: list[routing.Reach]) 
     take (``routing.place_in_line``'s count, done by the database over the line's index)."""
     if not reach:
         return 0
-    shape: list[tuple[tuple[int, ...], bool]] = []
+    shape: list[tuple[tuple[int, ...], tuple[str, ...] | None]] = []
     values: dict[str, Any] = {"rank": me.rank, "joined": me.joined_at, "me": me.id}
     for r in reach:
         starts = tuple(start for start, cut in r.cutoffs.items() if cut != float("-inf"))
         if not starts:
             continue
         i = len(shape)
-        shape.append((starts, r.generalist))
+        shape.append((starts, None if r.generalist else tuple(sorted(r.skills))))
         values.update({f"cut_{i}_{start}": _at(r.cutoffs[start]) for start in starts})
-        if not r.generalist:
-            values[f"skills_{i}"] = sorted(r.skills)
     return session.scalar(_ahead_count(tuple(shape)), values) or 0
 
 
@@ -244,7 +254,7 @@ def _stage(session: Session, entry: QueueEntry, staff: list[routing.Agent],
     wrapping = [max(0.0, pol.wrap_up_seconds - (t - since[a.id]))
                 for a in serving if a.status == AgentStatus.WRAP_UP]
     tiers = {a.tier for a in serving} or {entry.tier}
-    handles = session.scalars(_HANDLES, {"tiers": sorted(tiers)}).all()
+    handles = session.scalars(_handles(tuple(sorted(tiers)))).all()
     return estimator.Stage(
         opens_in=at - t, position=place,
         free_agents=sum(1 for a in serving if a.status == AgentStatus.AVAILABLE),
