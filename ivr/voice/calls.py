@@ -236,8 +236,14 @@ def _apply(session: Session, call_id: int, said: _Said, now: datetime) -> bool:
 def _locked_step(session: Session, line: LineConfig, form: dict[str, str], number: int,
                  now: datetime, taken_before: int, turn: Turn) -> str | None:
     """The turn from the locked call: an effect's turn, or one whose call moved on since it
-    was read (then computed again from what the call holds now)."""
-    row = session.connection().execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
+    was read (then computed again from what the call holds now). A turn with effects locks
+    and loads the call as an object in one statement: the effects change it."""
+    row: Any
+    call: Call | None = None
+    if turn.effect is not None:
+        row = call = session.scalar(_LOCK_CALL, {"sid": form["CallSid"]})
+    else:
+        row = session.connection().execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
     if row is None or row.state is None or row.script_version_id is None:
         return None
     if number <= row.turn:
@@ -250,7 +256,8 @@ def _locked_step(session: Session, line: LineConfig, form: dict[str, str], numbe
         if not _apply(session, row.id, said, now):
             raise RuntimeError("the call's turn was taken meanwhile")  # locked: never
         return said.body
-    call = session.get(Call, row.id)
+    if call is None:  # the call moved on since it was read, to a turn with effects
+        call = session.get(Call, row.id)
     assert call is not None
     return _finish_turn(session, call, script, turn, line, row.turn + 1, now)
 
