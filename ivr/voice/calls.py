@@ -103,6 +103,7 @@ def answer(session: Session, line: LineConfig, form: dict[str, str], now: dateti
     call.direction = form.get("Direction") or "inbound"
     call.from_number = caller or form.get("From")
     call.to_number = form.get("To")
+    call.script_version_id, call.script_digest = version.id, version.digest  # as begin pins it
     session.flush()  # the call's id, for the ticket systems' caller log (CTI)
     outbox.publish(session, Topic.CALL_STARTED, now=now, key=f"cti:{sid}:started",
                    call_id=call.id)
