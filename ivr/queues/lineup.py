@@ -73,16 +73,26 @@ _LINE = (QueueEntry.id, QueueEntry.rank, QueueEntry.joined_at, QueueEntry.tier,
          QueueEntry.category, QueueEntry.kind)
 
 
+# Read on every routing round: built once (their SQL and cache keys too).
+_HOLDING = (select(*_LINE)
+            .where(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
+                   QueueEntry.queue_sid.is_not(None))
+            .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)
+            .execution_options(yield_per=64))
+_CALLBACKS_DUE = (select(QueueEntry, OutboundCall)
+                  .join(OutboundCall, OutboundCall.queue_entry_id == QueueEntry.id)
+                  .where(QueueEntry.status == QueueStatus.CALLBACK,
+                         OutboundCall.kind == OutboundKind.CALLBACK,
+                         OutboundCall.status == OutboundStatus.PENDING,
+                         OutboundCall.agent_id.is_(None),
+                         OutboundCall.due_at <= bindparam("now")))
+
+
 @contextmanager
 def holding_in_order(session: Session) -> Iterator[Iterator[routing.Waiting]]:
     """Callers holding with consent in Twilio's queue, best first, as routing values read
     from the line's index a few at a time (stop reading whenever: the rest is never loaded)."""
-    result = session.execute(
-        select(*_LINE)
-        .where(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
-               QueueEntry.queue_sid.is_not(None))
-        .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)
-        .execution_options(yield_per=64))
+    result = session.execute(_HOLDING)
     try:
         yield (routing.Waiting(id=i, rank=rank, joined_at=ts(joined), tier=tier,
                                category=category, kind=kind)
@@ -95,13 +105,7 @@ def callbacks_in_line(session: Session,
                       now: datetime) -> dict[int, tuple[QueueEntry, OutboundCall]]:
     """Callback requests holding a place in line whose time has come, by queue entry id
     (their entries keep the caller's original join time)."""
-    rows = session.execute(
-        select(QueueEntry, OutboundCall)
-        .join(OutboundCall, OutboundCall.queue_entry_id == QueueEntry.id)
-        .where(QueueEntry.status == QueueStatus.CALLBACK,
-               OutboundCall.kind == OutboundKind.CALLBACK,
-               OutboundCall.status == OutboundStatus.PENDING, OutboundCall.agent_id.is_(None),
-               OutboundCall.due_at <= now)).all()
+    rows = session.execute(_CALLBACKS_DUE, {"now": now}).all()
     return {entry.id: (entry, outbound) for entry, outbound in rows}
 
 
