@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from call_scripts import (
@@ -31,7 +31,7 @@ from call_scripts import (
 )
 from tickets import outbox, phones, timeline, versions
 from tickets.db import begin_writing, utcnow
-from tickets.models import Call, OutboundCall, ScriptVersion, Ticket, TicketEvent
+from tickets.models import Call, OutboundCall, ScriptVersion, Ticket, TicketEvent, WebhookReply
 from tickets.outbox import Topic
 from tickets.statuses import FINAL_STATUSES, CallStatus
 
@@ -157,6 +157,13 @@ _TURN_COLUMNS = (Call.id, Call.turn, Call.state, Call.last_response, Call.script
                  Call.script_digest, Call.direction)
 _READ_TURN = select(*_TURN_COLUMNS).where(Call.sid == bindparam("sid"))
 _LOCK_TURN = _READ_TURN.with_for_update()
+# A step's first statement: the answer kept for the request (a repeat) and the call as read,
+# in one round trip; one row always (NULLs for what is not there).
+_READ_TURN_AND_REPLY = (
+    select(WebhookReply.body.label("earlier"), *_TURN_COLUMNS)
+    .select_from(select(literal(1).label("one")).subquery())
+    .outerjoin(WebhookReply, WebhookReply.request == bindparam("key"))
+    .outerjoin(Call, Call.sid == bindparam("sid")))
 _SAVE_TURN = (update(Call).where(Call.id == bindparam("call_id"), Call.turn == bindparam("taken"))
               .values(state=bindparam("new_state"), language=bindparam("new_language"),
                       turn=bindparam("new_turn"), last_response=bindparam("new_response")))
@@ -175,8 +182,14 @@ class _Said:
     hands_over: bool
 
 
+def read_turn(session: Session, sid: str, key: str) -> Any:
+    """The answer kept under ``key`` (``earlier``) and the call's turn as read (its columns
+    None for an unknown call), in one statement: a step's first."""
+    return session.connection().execute(_READ_TURN_AND_REPLY, {"sid": sid, "key": key}).one()
+
+
 def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
-         now: datetime) -> str | None:
+         now: datetime, row: Any = None) -> str | None:
     """The caller answered a prompt (or stayed silent). Returns TwiML, or None if unknown call.
 
     The turn is computed from the call as read, before any write lock (the webhook begins with
@@ -185,10 +198,12 @@ def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
     one INSERT of the timeline lines), committed by the webhook before the TwiML is returned.
     If the guarded UPDATE matches nothing (a copy of this request applied a turn meanwhile),
     or the turn has an effect (open a ticket, look up the caller, ...), the turn runs again
-    from the locked row, through the ORM for effects.
+    from the locked row, through the ORM for effects. ``row``: the call as the request's first
+    statement read it (``read_turn``), else it is read here.
     """
-    row = session.connection().execute(_READ_TURN, {"sid": form["CallSid"]}).first()
-    if row is None or row.state is None or row.script_version_id is None:
+    if row is None:
+        row = session.connection().execute(_READ_TURN, {"sid": form["CallSid"]}).first()
+    if row is None or row.id is None or row.state is None or row.script_version_id is None:
         return None
     about_ticket(ticket_number(row.state))
     if number <= row.turn:
