@@ -11,6 +11,7 @@ requests, the app's clock on Monday 10:00. After a warm-up of a few calls, cProf
 - the top functions by cumulative and by own time (`--top`).
 
     .venv/bin/python bench/profile_intake.py [--calls 120] [--database-url URL] [--top 25]
+    .venv/bin/python bench/profile_intake.py --no-profile  # only the CPU per request
 
 `--database-url` DROPS EVERY TABLE of that database before and after the run.
 """
@@ -104,6 +105,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database-url", help="PostgreSQL URL (ALL its tables are dropped)")
+    parser.add_argument("--no-profile", action="store_true",
+                        help="no profiler: print only the CPU per request (compare branches)")
+    parser.add_argument("--dump", help="also write the profile here (pstats format)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     with bench_database(args.database_url, "profile_intake-") as url:
@@ -116,12 +120,19 @@ def main(argv: list[str] | None = None) -> int:
         transport.requests = 0
         profile = cProfile.Profile()
         started = time.process_time()
-        profile.enable()
+        if not args.no_profile:
+            profile.enable()
         for _ in range(args.calls):
             one_call(transport, rng, known)
         profile.disable()
         cpu = time.process_time() - started
         app.extensions["engine"].dispose()
+    if args.no_profile:
+        print(f"backend: {url.split(':')[0]}; {args.calls} calls, {transport.requests} requests; "
+              f"CPU {cpu * 1e3 / transport.requests:.3f} ms per request (no profiler)")
+        return 0
+    if args.dump:
+        profile.dump_stats(args.dump)
     stats = pstats.Stats(profile)
     total = stats.total_tt  # type: ignore[attr-defined]
     print(f"backend: {url.split(':')[0]}; {args.calls} calls, {transport.requests} requests; "

@@ -21,6 +21,22 @@ def lookup(fields: dict[str, Any], path: str) -> Any:
     return value
 
 
+_ATOMS = (str, int, float, bool, type(None))
+
+
+def copied(value: Any) -> Any:
+    """A deep copy of JSON-shaped data (a call's state and fields), several times cheaper than
+    ``copy.deepcopy`` on it; anything else in it is deep-copied as usual."""
+    kind = type(value)
+    if kind is dict:
+        return {key: copied(item) for key, item in value.items()}
+    if kind is list:
+        return [copied(item) for item in value]
+    if kind in _ATOMS:
+        return value
+    return copy.deepcopy(value)
+
+
 def value_of(fields: dict[str, Any], value: Any) -> Any:
     """A set value: '{path}' copies a collected field, anything else is taken as written."""
     if isinstance(value, str) and value.startswith("{") and value.endswith("}"):

@@ -38,7 +38,7 @@ from .actions import (
 )
 from .asking import Asking
 from .choices import Choosing
-from .fields import assess_priority, lookup, matches, value_of
+from .fields import assess_priority, copied, lookup, matches, value_of
 from .model import (
     ActionStep,
     AskStep,
@@ -65,7 +65,7 @@ MAX_STEPS_PER_TURN = 200
 class _Run(Choosing, Asking):
     def __init__(self, script: Script, state: dict[str, Any]):
         self.script = script
-        self.state = copy.deepcopy(state)
+        self.state = copied(state)
         self.actions: list[Action] = []
         self.dialling = DialRule.from_data(self.state.get("dialling"))
 
@@ -116,7 +116,7 @@ class _Run(Choosing, Asking):
         elif isinstance(step, QueueStep):
             if step.prompt:
                 self.actions.append(self.say(step.prompt))
-            self.actions.append(Queue(copy.deepcopy(self.fields)))
+            self.actions.append(Queue(copied(self.fields)))
             self.state["mode"] = "ended"
         elif isinstance(step, RecordStep):
             self.actions.append(Record(self.say(step.prompt), step.max_length))
@@ -173,7 +173,7 @@ class _Run(Choosing, Asking):
             args.setdefault("sla", self.script.priority.labels[label].model_dump(
                 exclude={"name"}))
         self.state["mode"] = "result"
-        self.actions.append(Effect(step.do, args, copy.deepcopy(self.fields)))
+        self.actions.append(Effect(step.do, args, copied(self.fields)))
 
     def gather(self, step: Any, prefix: tuple[Say, ...] = ()) -> None:
         lang = self.state["language"]
@@ -246,7 +246,7 @@ class _Run(Choosing, Asking):
             return self.run()
         assert isinstance(step, ActionStep)
         if step.result:
-            self.fields[step.result] = copy.deepcopy(event.data)
+            self.fields[step.result] = copied(event.data)
         self.goto(step.next)
         return self.run()
 

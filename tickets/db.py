@@ -162,7 +162,11 @@ def begin_writing(session: Session) -> None:
     if not session.info.pop(READS_FIRST, False):
         return
     if session.get_bind().dialect.name == "sqlite":
-        session.rollback()
+        # On the same connection and in the session's same transaction (no connection given
+        # back to the pool and taken again): the driver's commit or rollback ends this one.
+        connection = session.connection()
+        connection.exec_driver_sql("ROLLBACK")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

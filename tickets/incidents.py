@@ -266,9 +266,12 @@ def announced(session: Session) -> list[Incident]:
     return active(session)[:ANNOUNCED]
 
 
+_ACTIVE = (select(Incident).where(Incident.status == IncidentStatus.ACTIVE)
+           .order_by(Incident.declared_at.desc(), Incident.id.desc()))  # every call asks
+
+
 def active(session: Session) -> list[Incident]:
-    return list(session.scalars(select(Incident).where(Incident.status == IncidentStatus.ACTIVE)
-                                .order_by(Incident.declared_at.desc(), Incident.id.desc())))
+    return list(session.scalars(_ACTIVE))
 
 
 def recent(session: Session, limit: int = 10) -> list[Incident]:

@@ -9,8 +9,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from call_scripts.hours import Hours, add_open_minutes
 
@@ -28,20 +29,26 @@ PIN_TRIES_PER_TICKET_PER_DAY = 10
 PIN_REFUSED = "pin_refused"  # the timeline kind of a wrong PIN (never the PIN itself)
 
 
+# The intake's statements, built once (their SQL and cache keys too): a turn binds values.
+_BY_PHONE = select(Customer).join(CustomerPhone).where(CustomerPhone.number == bindparam("number"))
+_OPEN_COUNT = select(func.count(Ticket.id)).where(
+    Ticket.customer_id == bindparam("customer"), Ticket.status.in_(OPEN_STATUSES))
+_BY_ACCOUNT = select(Customer).where(Customer.account_number == bindparam("account"))
+_CLAIM_EVENTS = (update(TicketEvent)
+                 .where(TicketEvent.call_id == bindparam("call"), TicketEvent.ticket_id.is_(None))
+                 .values(ticket_id=bindparam("ticket")))
+_EARLIER_NUMBERS = select(Ticket.number).where(Ticket.call_id == bindparam("call"),
+                                               Ticket.id != bindparam("ticket"))
+
+
 def find_customer_by_phone(session: Session, e164: str | None) -> Customer | None:
     if not e164:
         return None
-    return session.scalar(
-        select(Customer).join(CustomerPhone).where(CustomerPhone.number == e164)
-    )
+    return session.scalar(_BY_PHONE, {"number": e164})
 
 
 def open_ticket_count(session: Session, customer_id: int) -> int:
-    return session.scalar(
-        select(func.count(Ticket.id)).where(
-            Ticket.customer_id == customer_id, Ticket.status.in_(OPEN_STATUSES)
-        )
-    ) or 0
+    return session.scalar(_OPEN_COUNT, {"customer": customer_id}) or 0
 
 
 def caller_profile(session: Session, e164: str | None) -> dict[str, Any]:
@@ -79,7 +86,7 @@ def check_account(session: Session, account: str | None) -> dict[str, Any]:
     """Is this account in the customer directory, and is it supported?"""
     if not account:
         return {"verified": False, "known": False}
-    customer = session.scalar(select(Customer).where(Customer.account_number == account))
+    customer = session.scalar(_BY_ACCOUNT, {"account": account})
     if customer is None:
         return {"verified": False, "known": False}
     return {"verified": customer.supported, "known": True, "name": customer.name,
@@ -277,14 +284,12 @@ def _new_ticket(fields: dict[str, Any], customer: Customer | None, priority: str
 def _claim_call_events(session: Session, ticket: Ticket, call_id: int) -> None:
     """The call's timeline lines not yet on a ticket move onto this one; a second problem of
     the same call says which tickets came before."""
-    session.execute(
-        update(TicketEvent)
-        .where(TicketEvent.call_id == call_id, TicketEvent.ticket_id.is_(None))
-        .values(ticket_id=ticket.id)
-    )
-    earlier = session.scalars(
-        select(Ticket.number).where(Ticket.call_id == call_id, Ticket.id != ticket.id)
-    ).all()
+    session.flush()  # the call's lines added so far are rows: one UPDATE moves them all
+    session.connection().execute(_CLAIM_EVENTS, {"call": call_id, "ticket": ticket.id})
+    for line in session.identity_map.values():  # the lines this session holds say so too
+        if isinstance(line, TicketEvent) and line.call_id == call_id and line.ticket_id is None:
+            set_committed_value(line, "ticket_id", ticket.id)
+    earlier = session.scalars(_EARLIER_NUMBERS, {"call": call_id, "ticket": ticket.id}).all()
     if earlier:
         record_event(session, "note", "Reported in the same call as ticket(s) "
                      + ", ".join(n for n in earlier if n) + "; caller details as given there.",

@@ -28,7 +28,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, select
+from sqlalchemy import ForeignKey, Index, String, Text, bindparam, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, utcnow
@@ -136,11 +136,14 @@ def ticket_data(ticket: Ticket) -> dict[str, Any]:
             "language": ticket.language}
 
 
+_KEY_TAKEN = select(OutboxEvent.id).where(OutboxEvent.key == bindparam("key"))  # built once
+
+
 def publish(session: Session, topic: Topic, *, now: datetime | None = None,
             ticket: Ticket | None = None, key: str | None = None,
             **data: Any) -> OutboxEvent | None:
     """Write an event in the caller's transaction (None: one with this key exists already)."""
-    if key is not None and session.scalar(select(OutboxEvent.id).where(OutboxEvent.key == key)):
+    if key is not None and session.scalar(_KEY_TAKEN, {"key": key}):
         return None
     if ticket is not None:
         data = {"ticket": ticket_data(ticket), **data}

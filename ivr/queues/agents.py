@@ -16,12 +16,20 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, bindparam, select, update
 from sqlalchemy.orm import Session
 
 from tickets import pins
 from tickets.models import Agent, OutboundCall
 from tickets.statuses import AgentStatus
+
+# Asked on every arrival and hold fetch: built once (their SQL and cache keys too).
+_ANY_FREE = select(Agent.id).where(Agent.status == AgentStatus.AVAILABLE).limit(1)
+_ANY_LOGGED_IN = select(Agent.id).where(Agent.status != AgentStatus.OFFLINE).limit(1)
+_LOGGED_IN = select(Agent).where(Agent.status != AgentStatus.OFFLINE)
+_WRAPPED_UP = select(Agent).where(Agent.status == AgentStatus.WRAP_UP,
+                                  Agent.status_since <= bindparam("due"))
+_BY_PHONE = select(Agent).where(Agent.phone == bindparam("number"))
 
 
 def set_agent_status(agent: Agent, status: str, now: datetime) -> None:
@@ -42,8 +50,7 @@ def set_agent_status(agent: Agent, status: str, now: datetime) -> None:
 def finish_wrap_ups(session: Session, now: datetime, wrap_up_seconds: int) -> None:
     """Agents whose wrap-up time is over are available again."""
     due = now - timedelta(seconds=wrap_up_seconds)
-    for agent in session.scalars(select(Agent).where(Agent.status == AgentStatus.WRAP_UP,
-                                                     Agent.status_since <= due)):
+    for agent in session.scalars(_WRAPPED_UP, {"due": due}):
         set_agent_status(agent, AgentStatus.AVAILABLE, now)
 
 
@@ -51,7 +58,7 @@ def agent_for_phone(session: Session, number: str | None) -> Agent | None:
     """The analyst who calls from this number (to change their status by phone)."""
     if not number:
         return None
-    return session.scalar(select(Agent).where(Agent.phone == number))
+    return session.scalar(_BY_PHONE, {"number": number})
 
 
 PHONE_PIN_LOCK_AFTER = 10  # wrong phone PINs in a row (over any number of calls)
@@ -92,19 +99,17 @@ def check_phone_pin(agent: Agent, pin: str | None, attempt: str) -> bool:
 
 def anyone_free(session: Session) -> bool:
     """Is an analyst available now (else routing has nothing to do)?"""
-    return session.scalar(select(Agent.id).where(Agent.status == AgentStatus.AVAILABLE)
-                          .limit(1)) is not None
+    return session.scalar(_ANY_FREE) is not None
 
 
 def anyone_logged_in(session: Session) -> bool:
     """Is any analyst not offline?"""
-    return session.scalar(select(Agent.id).where(Agent.status != AgentStatus.OFFLINE)
-                          .limit(1)) is not None
+    return session.scalar(_ANY_LOGGED_IN) is not None
 
 
 def logged_in(session: Session) -> Sequence[Agent]:
     """Analysts not offline (those the queues can count on, now or soon)."""
-    return session.scalars(select(Agent).where(Agent.status != AgentStatus.OFFLINE)).all()
+    return session.scalars(_LOGGED_IN).all()
 
 
 def free_in_tier(session: Session, tier: int) -> Agent | None:

@@ -14,8 +14,19 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
-from sqlalchemy import ColumnElement, and_, case, func, null, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    bindparam,
+    case,
+    func,
+    null,
+    select,
+    tuple_,
+)
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
@@ -61,16 +72,26 @@ _LINE = (QueueEntry.id, QueueEntry.rank, QueueEntry.joined_at, QueueEntry.tier,
          QueueEntry.category, QueueEntry.kind)
 
 
+# Read on every routing round: built once (their SQL and cache keys too).
+_HOLDING = (select(*_LINE)
+            .where(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
+                   QueueEntry.queue_sid.is_not(None))
+            .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)
+            .execution_options(yield_per=64))
+_CALLBACKS_DUE = (select(QueueEntry, OutboundCall)
+                  .join(OutboundCall, OutboundCall.queue_entry_id == QueueEntry.id)
+                  .where(QueueEntry.status == QueueStatus.CALLBACK,
+                         OutboundCall.kind == OutboundKind.CALLBACK,
+                         OutboundCall.status == OutboundStatus.PENDING,
+                         OutboundCall.agent_id.is_(None),
+                         OutboundCall.due_at <= bindparam("now")))
+
+
 @contextmanager
 def holding_in_order(session: Session) -> Iterator[Iterator[routing.Waiting]]:
     """Callers holding with consent in Twilio's queue, best first, as routing values read
     from the line's index a few at a time (stop reading whenever: the rest is never loaded)."""
-    result = session.execute(
-        select(*_LINE)
-        .where(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
-               QueueEntry.queue_sid.is_not(None))
-        .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)
-        .execution_options(yield_per=64))
+    result = session.execute(_HOLDING)
     try:
         yield (routing.Waiting(id=i, rank=rank, joined_at=ts(joined), tier=tier,
                                category=category, kind=kind)
@@ -83,13 +104,7 @@ def callbacks_in_line(session: Session,
                       now: datetime) -> dict[int, tuple[QueueEntry, OutboundCall]]:
     """Callback requests holding a place in line whose time has come, by queue entry id
     (their entries keep the caller's original join time)."""
-    rows = session.execute(
-        select(QueueEntry, OutboundCall)
-        .join(OutboundCall, OutboundCall.queue_entry_id == QueueEntry.id)
-        .where(QueueEntry.status == QueueStatus.CALLBACK,
-               OutboundCall.kind == OutboundKind.CALLBACK,
-               OutboundCall.status == OutboundStatus.PENDING, OutboundCall.agent_id.is_(None),
-               OutboundCall.due_at <= now)).all()
+    rows = session.execute(_CALLBACKS_DUE, {"now": now}).all()
     return {entry.id: (entry, outbound) for entry, outbound in rows}
 
 
@@ -121,6 +136,33 @@ def put_through(session: Session, entry: QueueEntry, now: datetime, pol: HoldPol
 
 def _at(t: float) -> datetime:
     return datetime.fromtimestamp(t, UTC)
+
+
+# The line's statements are built once (their SQL and cache keys too): a hold fetch only binds
+# its values. Building and keying a statement costs more than running it.
+_STAFF = (select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since,
+                 Agent.idle_since).where(Agent.status != AgentStatus.OFFLINE))
+_WAITS = (select(QueueEntry.actual_wait, QueueEntry.status)
+          .where(QueueEntry.ended_at.is_not(None), QueueEntry.actual_wait.is_not(None))
+          .order_by(QueueEntry.ended_at.desc()).limit(RECENT_WAITS))
+# By the tiers served: the same few come back on every fetch. No list is bound at run time (an
+# expanding IN costs a rewrite of the SQL per execution). The callers ahead are counted by a
+# CASE of the shares (``_shares_ahead``), built per fetch.
+_HANDLES: dict[tuple[int, ...], Select[Any]] = {}
+_SHAPES_MAX = 256
+
+
+def _handles(tiers: tuple[int, ...]) -> Select[Any]:
+    """The latest handle times of calls answered in these tiers."""
+    known = _HANDLES.get(tiers)
+    if known is None:
+        if len(_HANDLES) >= _SHAPES_MAX:
+            _HANDLES.clear()
+        known = _HANDLES[tiers] = (
+            select(QueueEntry.handled_seconds)
+            .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(tiers))
+            .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES))
+    return known
 
 
 def places(session: Session, me: QueueEntry, shares: routing.Shares) -> tuple[int, float]:
@@ -179,9 +221,7 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
     t = ts(now)
     since: dict[int, float] = {}
     staff = []
-    for i, tier, skills, status, status_since, idle_since in session.execute(
-            select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since,
-                   Agent.idle_since).where(Agent.status != AgentStatus.OFFLINE)):
+    for i, tier, skills, status, status_since, idle_since in session.execute(_STAFF):
         since[i] = ts(status_since)
         staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
                                    status=status, idle_since=ts(idle_since)))
@@ -213,10 +253,7 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
 def give_up_rate(session: Session) -> float:
     """Per second, the chance a holding caller gives up, from the line's last callers whose
     wait is over (answered or hung up; ``estimator.give_up_rate``)."""
-    rows = session.execute(
-        select(QueueEntry.actual_wait, QueueEntry.status)
-        .where(QueueEntry.ended_at.is_not(None), QueueEntry.actual_wait.is_not(None))
-        .order_by(QueueEntry.ended_at.desc()).limit(RECENT_WAITS)).all()
+    rows = session.execute(_WAITS).all()
     return estimator.give_up_rate([(wait or 0.0, status in GAVE_UP) for wait, status in rows])
 
 
@@ -230,10 +267,7 @@ def _stage(session: Session, entry: QueueEntry, shares: routing.Shares,
     wrapping = [max(0.0, pol.wrap_up_seconds - (t - since[a.id]))
                 for a in serving if a.status == AgentStatus.WRAP_UP]
     tiers = {a.tier for a in serving} or {entry.tier}
-    handles = session.scalars(
-        select(QueueEntry.handled_seconds)
-        .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(tiers))
-        .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES)).all()
+    handles = session.scalars(_handles(tuple(sorted(tiers)))).all()
     return estimator.Stage(
         opens_in=at - t, position=shared,
         free_agents=sum(1 for a in serving if a.status == AgentStatus.AVAILABLE),

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, cast
 
-from sqlalchemy import CursorResult, or_, select, update
+from sqlalchemy import CursorResult, bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
@@ -33,6 +33,18 @@ from .lineup import hold_state, position_and_estimate, put_through, ts
 log = logging.getLogger(__name__)
 
 UNRANKED = 9  # a ticket whose label the script does not rank waits behind every ranked one
+
+# An arrival's statements, built once (their SQL and cache keys too): it binds values only.
+_CALL_TICKETS = select(Ticket).where(Ticket.call_id == bindparam("call"))
+_CALLED_FOR = (select(Ticket).join(OutboundCall, OutboundCall.ticket_id == Ticket.id)
+               .where(OutboundCall.twilio_sid == bindparam("sid")))
+_CALL_ENTRY = select(QueueEntry).where(QueueEntry.call_id == bindparam("call"))
+_LEFT_RECENTLY = (select(QueueEntry)
+                  .where(QueueEntry.caller_number == bindparam("number"),
+                         QueueEntry.caller_number.is_not(None),
+                         QueueEntry.status == QueueStatus.ABANDONED,
+                         QueueEntry.ended_at >= bindparam("since"))
+                  .order_by(QueueEntry.ended_at.desc()).limit(1))
 
 
 def record(session: Session, entry: QueueEntry, kind: str, text: str, **data: Any) -> None:
@@ -65,11 +77,9 @@ def priority_ranks(session: Session, call: Call) -> dict[str, int]:
 
 def main_ticket(session: Session, call: Call) -> Ticket | None:
     """The call's most urgent ticket (an outbound call: the ticket it was placed for)."""
-    tickets = session.scalars(select(Ticket).where(Ticket.call_id == call.id)).all()
+    tickets = session.scalars(_CALL_TICKETS, {"call": call.id}).all()
     if not tickets:
-        return session.scalar(select(Ticket).join(OutboundCall,
-                                                  OutboundCall.ticket_id == Ticket.id)
-                              .where(OutboundCall.twilio_sid == call.sid))
+        return session.scalar(_CALLED_FOR, {"sid": call.sid})
     ranks = priority_ranks(session, call)
     return min(tickets, key=lambda t: (ranks.get(t.priority, UNRANKED), t.id))
 
@@ -102,7 +112,7 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
 def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetime,
                pol: HoldPolicy, status: QueueStatus) -> QueueEntry:
     """The call's queue entry; a caller who hung up recently gets their old place back."""
-    entry = session.scalar(select(QueueEntry).where(QueueEntry.call_id == call.id))
+    entry = session.scalar(_CALL_ENTRY, {"call": call.id})
     if entry is not None:
         return entry
     category = ticket.category if ticket else None
@@ -117,11 +127,7 @@ def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetim
                        priority=label, category=category, language=call.language,
                        joined_at=now)
     window = now - timedelta(seconds=pol.resume_within_seconds)
-    earlier = session.scalar(
-        select(QueueEntry)
-        .where(QueueEntry.caller_number == caller_number, QueueEntry.caller_number.is_not(None),
-               QueueEntry.status == QueueStatus.ABANDONED, QueueEntry.ended_at >= window)
-        .order_by(QueueEntry.ended_at.desc()).limit(1))
+    earlier = session.scalar(_LEFT_RECENTLY, {"number": caller_number, "since": window})
     if earlier is not None:
         entry.joined_at = earlier.joined_at
         earlier.status = QueueStatus.RESUMED

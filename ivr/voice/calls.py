@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, insert, select, update
+from sqlalchemy import bindparam, insert, literal, select, update
 from sqlalchemy.orm import Session
 
 from call_scripts import (
@@ -31,7 +31,7 @@ from call_scripts import (
 )
 from tickets import outbox, phones, timeline, versions
 from tickets.db import begin_writing, utcnow
-from tickets.models import Call, OutboundCall, ScriptVersion, Ticket, TicketEvent
+from tickets.models import Call, OutboundCall, ScriptVersion, Ticket, TicketEvent, WebhookReply
 from tickets.outbox import Topic
 from tickets.statuses import FINAL_STATUSES, CallStatus
 
@@ -75,8 +75,15 @@ def event_from(form: dict[str, str]) -> Event:
     return Input(digits=digits or None, speech=speech or None, confidence=confidence)
 
 
+# Built once (their SQL and cache keys too): a webhook only binds its values.
+_LOCK_CALL = select(Call).where(Call.sid == bindparam("sid")).with_for_update()
+_CALL_TICKETS = (select(Ticket).where(Ticket.call_id == bindparam("call"))
+                 .order_by(Ticket.id))
+_CALL_TICKET_IDS = select(Ticket.id).where(Ticket.call_id == bindparam("call"))
+
+
 def _lock_call(session: Session, sid: str) -> Call | None:
-    return session.scalar(select(Call).where(Call.sid == sid).with_for_update())
+    return session.scalar(_LOCK_CALL, {"sid": sid})
 
 
 def answer(session: Session, line: LineConfig, form: dict[str, str], now: datetime) -> str:
@@ -96,6 +103,7 @@ def answer(session: Session, line: LineConfig, form: dict[str, str], now: dateti
     call.direction = form.get("Direction") or "inbound"
     call.from_number = caller or form.get("From")
     call.to_number = form.get("To")
+    call.script_version_id, call.script_digest = version.id, version.digest  # as begin pins it
     session.flush()  # the call's id, for the ticket systems' caller log (CTI)
     outbox.publish(session, Topic.CALL_STARTED, now=now, key=f"cti:{sid}:started",
                    call_id=call.id)
@@ -149,6 +157,13 @@ _TURN_COLUMNS = (Call.id, Call.turn, Call.state, Call.last_response, Call.script
                  Call.script_digest, Call.direction)
 _READ_TURN = select(*_TURN_COLUMNS).where(Call.sid == bindparam("sid"))
 _LOCK_TURN = _READ_TURN.with_for_update()
+# A step's first statement: the answer kept for the request (a repeat) and the call as read,
+# in one round trip; one row always (NULLs for what is not there).
+_READ_TURN_AND_REPLY = (
+    select(WebhookReply.body.label("earlier"), *_TURN_COLUMNS)
+    .select_from(select(literal(1).label("one")).subquery())
+    .outerjoin(WebhookReply, WebhookReply.request == bindparam("key"))
+    .outerjoin(Call, Call.sid == bindparam("sid")))
 _SAVE_TURN = (update(Call).where(Call.id == bindparam("call_id"), Call.turn == bindparam("taken"))
               .values(state=bindparam("new_state"), language=bindparam("new_language"),
                       turn=bindparam("new_turn"), last_response=bindparam("new_response")))
@@ -167,8 +182,14 @@ class _Said:
     hands_over: bool
 
 
+def read_turn(session: Session, sid: str, key: str) -> Any:
+    """The answer kept under ``key`` (``earlier``) and the call's turn as read (its columns
+    None for an unknown call), in one statement: a step's first."""
+    return session.connection().execute(_READ_TURN_AND_REPLY, {"sid": sid, "key": key}).one()
+
+
 def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
-         now: datetime) -> str | None:
+         now: datetime, row: Any = None) -> str | None:
     """The caller answered a prompt (or stayed silent). Returns TwiML, or None if unknown call.
 
     The turn is computed from the call as read, before any write lock (the webhook begins with
@@ -177,10 +198,12 @@ def step(session: Session, line: LineConfig, form: dict[str, str], number: int,
     one INSERT of the timeline lines), committed by the webhook before the TwiML is returned.
     If the guarded UPDATE matches nothing (a copy of this request applied a turn meanwhile),
     or the turn has an effect (open a ticket, look up the caller, ...), the turn runs again
-    from the locked row, through the ORM for effects.
+    from the locked row, through the ORM for effects. ``row``: the call as the request's first
+    statement read it (``read_turn``), else it is read here.
     """
-    row = session.connection().execute(_READ_TURN, {"sid": form["CallSid"]}).first()
-    if row is None or row.state is None or row.script_version_id is None:
+    if row is None:
+        row = session.connection().execute(_READ_TURN, {"sid": form["CallSid"]}).first()
+    if row is None or row.id is None or row.state is None or row.script_version_id is None:
         return None
     about_ticket(ticket_number(row.state))
     if number <= row.turn:
@@ -229,8 +252,14 @@ def _apply(session: Session, call_id: int, said: _Said, now: datetime) -> bool:
 def _locked_step(session: Session, line: LineConfig, form: dict[str, str], number: int,
                  now: datetime, taken_before: int, turn: Turn) -> str | None:
     """The turn from the locked call: an effect's turn, or one whose call moved on since it
-    was read (then computed again from what the call holds now)."""
-    row = session.connection().execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
+    was read (then computed again from what the call holds now). A turn with effects locks
+    and loads the call as an object in one statement: the effects change it."""
+    row: Any
+    call: Call | None = None
+    if turn.effect is not None:
+        row = call = session.scalar(_LOCK_CALL, {"sid": form["CallSid"]})
+    else:
+        row = session.connection().execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
     if row is None or row.state is None or row.script_version_id is None:
         return None
     if number <= row.turn:
@@ -243,7 +272,8 @@ def _locked_step(session: Session, line: LineConfig, form: dict[str, str], numbe
         if not _apply(session, row.id, said, now):
             raise RuntimeError("the call's turn was taken meanwhile")  # locked: never
         return said.body
-    call = session.get(Call, row.id)
+    if call is None:  # the call moved on since it was read, to a turn with effects
+        call = session.get(Call, row.id)
     assert call is not None
     return _finish_turn(session, call, script, turn, line, row.turn + 1, now)
 
@@ -282,8 +312,7 @@ def _hands_over(spoken: list[Any]) -> bool:
 def intake_over(session: Session, call_id: int, now: datetime) -> None:
     """The caller's intake is over (handed to the queues, or the call ended): once per call,
     the outside may tell them in writing what was opened (the SMS with their ticket numbers)."""
-    tickets = session.scalars(select(Ticket).where(Ticket.call_id == call_id)
-                              .order_by(Ticket.id)).all()
+    tickets = session.scalars(_CALL_TICKETS, {"call": call_id}).all()
     if tickets:
         outbox.publish(session, Topic.INTAKE_COMPLETED, ticket=tickets[0], now=now,
                        key=f"intake:{call_id}", call_id=call_id,
@@ -337,8 +366,7 @@ def record_status(session: Session, form: dict[str, str]) -> None:
             call.duration = int(form.get("CallDuration") or 0)
         except ValueError:
             call.duration = None
-        tickets: list[int | None] = list(
-            session.scalars(select(Ticket.id).where(Ticket.call_id == call.id)))
+        tickets: list[int | None] = list(session.scalars(_CALL_TICKET_IDS, {"call": call.id}))
         if call.direction == "inbound" and tickets:
             intake_over(session, call.id, call.ended_at)
         if call.direction == "inbound":

@@ -9,7 +9,7 @@ import math
 from collections.abc import Callable
 
 from flask import current_app, url_for
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from twilio.twiml.voice_response import VoiceResponse
 
 from tickets import phones, versions
@@ -55,10 +55,13 @@ def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_good
     return decorate
 
 
+_CALL_BY_SID = select(Call).where(Call.sid == bindparam("sid"))  # built once
+
+
 def _call_of(hook: Hook) -> Call | None:
     """The caller's call, its ticket named in the logs from here on (None: not ours)."""
     sid = hook.call_sid
-    call = hook.session.scalar(select(Call).where(Call.sid == sid)) if sid else None
+    call = hook.session.scalar(_CALL_BY_SID, {"sid": sid}) if sid else None
     if call is not None:
         about_ticket(calls.ticket_number(call.state))
     return call

@@ -4,8 +4,10 @@ fallback Twilio uses when the line cannot answer."""
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from flask import Response, current_app, request
+from sqlalchemy.orm import Session
 
 from tickets import intake, phones
 
@@ -33,14 +35,21 @@ def incoming(hook: Hook) -> str:
     return calls.answer(hook.session, line, hook.form, hook.now)
 
 
-@webhook("/step", needs_call_sid=True, replay=Replay.URL, reads_first=True)
+def _turn_read(session: Session, key: str, hook: Hook) -> tuple[str | None, Any]:
+    """A step's first statement: the answer kept for this request, and the call as read."""
+    row = calls.read_turn(session, hook.call_sid, key)
+    return row.earlier, row
+
+
+@webhook("/step", needs_call_sid=True, replay=Replay.URL, reads_first=True,
+         first_read=_turn_read)
 def step(hook: Hook) -> str:
     """The caller answered a prompt (?t= numbers the turn: a repeat of turn N, however late,
     is answered with turn N's TwiML)."""
     number = hook.number("t")
     if number is None or number < 1:
         return fallback_twiml()
-    body = calls.step(hook.session, line_config(), hook.form, number, hook.now)
+    body = calls.step(hook.session, line_config(), hook.form, number, hook.now, hook.read)
     return body if body is not None else fallback_twiml()
 
 

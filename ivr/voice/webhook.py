@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import wraps
+from typing import Any
 
 from babel.languages import get_official_languages
 from flask import Flask, Response, current_app, g, request, url_for
@@ -45,6 +46,7 @@ class Hook:
     form: dict[str, str]
     args: dict[str, str]
     now: datetime
+    read: Any = None  # what the webhook's ``first_read`` read besides the kept answer
 
     @property
     def call_sid(self) -> str:
@@ -62,6 +64,9 @@ class Hook:
 
 
 Handler = Callable[[Hook], str]
+# A webhook's first statement when it reads more than the kept answer (in the same statement):
+# (session, the request's key, the hook) -> (the answer kept for the key or None, the rest).
+FirstRead = Callable[[Session, str, Hook], tuple[str | None, Any]]
 
 
 @dataclass(frozen=True)
@@ -137,21 +142,25 @@ def database_unavailable(exc: BaseException) -> bool:
         isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
-def _first_statement(session: Session, key: str | None) -> str | None:
-    """The request's first statement (the kept answer's lookup). A pooled connection found
-    dead (the database restarted since) is replaced once: nothing was applied yet."""
+def _first_statement(session: Session, key: str | None, hook: Hook,
+                     first_read: FirstRead | None = None) -> tuple[str | None, Any]:
+    """The request's first statement (the kept answer's lookup, with what ``first_read`` reads
+    besides). A pooled connection found dead (the database restarted since) is replaced once:
+    nothing was applied yet."""
     for last in (False, True):
         try:
             if key is None:
                 session.execute(select(literal(1)))
-                return None
-            return replies.earlier_reply(session, key)
+                return None, None
+            if first_read is not None:
+                return first_read(session, key, hook)
+            return replies.earlier_reply(session, key), None
         except DBAPIError as exc:
             session.rollback()
             if last or not exc.connection_invalidated:
                 raise
             log.warning("database connection lost since it was pooled; trying a new one")
-    return None
+    return None, None
 
 
 def webhook(rule: str, *, needs_call_sid: bool = False,
@@ -159,7 +168,8 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
             on_failure: Callable[[], str] = fallback_twiml,
             replay: Replay = Replay.REQUEST,
             spooled: Callable[[], str] | None = None,
-            reads_first: bool = False) -> Callable[[Handler], Handler]:
+            reads_first: bool = False,
+            first_read: FirstRead | None = None) -> Callable[[Handler], Handler]:
     """Register ``handler`` as the signed POST webhook at ``rule`` (see the module's doc).
 
     needs_call_sid: without a CallSid the request gets ``missing()`` and touches nothing.
@@ -170,6 +180,8 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
     reads_first: the handler reads and computes before it writes, holding no write lock
     meanwhile (``tickets.db.begin_reading``); it calls ``begin_writing`` before its first
     write and guards what it writes against what changed since it read.
+    first_read: the request's first statement reads the kept answer and what the handler
+    needs first, in one round trip (``FirstRead``); the handler finds the rest in ``hook.read``.
     """
 
     def decorate(handler: Handler) -> Handler:
@@ -187,7 +199,7 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
                 replay, hook.call_sid, request.full_path.rstrip("?"),
                 request.form.items(multi=True))
             try:
-                body = _answer(hook, key, handler, reads_first)
+                body = _answer(hook, key, handler, reads_first, first_read)
             except Exception as exc:  # noqa: BLE001  a caller must hear something, never a 500
                 session.info.pop(READS_FIRST, None)
                 session.rollback()
@@ -200,17 +212,18 @@ def webhook(rule: str, *, needs_call_sid: bool = False,
     return decorate
 
 
-def _answer(hook: Hook, key: str | None, handler: Handler, reads_first: bool) -> str:
+def _answer(hook: Hook, key: str | None, handler: Handler, reads_first: bool,
+            first_read: FirstRead | None = None) -> str:
     """The handler's answer, committed with the reply kept under ``key``; a repeat gets the
     answer kept the first time, and nothing is applied again."""
     session = hook.session
     if reads_first:
         begin_reading(session)  # connects: a database down is answered by the caller's except
-    earlier = _first_statement(session, key)
+    earlier, read = _first_statement(session, key, hook, first_read)
     if earlier is not None:
         session.rollback()
         return earlier
-    body = handler(hook)
+    body = handler(replace(hook, read=read) if read is not None else hook)
     begin_writing(session)
     if key:
         replies.keep_reply(session, key, body, hook.now)
