@@ -165,24 +165,21 @@ def _handles(tiers: tuple[int, ...]) -> Select[Any]:
     return known
 
 
-def places(session: Session, me: QueueEntry, shares: routing.Shares) -> tuple[int, float]:
+def places(session: Session, me: QueueEntry, shares: routing.Shares,
+           later: list[routing.Shares] | None = None) -> tuple[int, float, list[float]]:
     """The caller's place in line, 1 + the holding callers ahead whom one of ``me``'s analysts
     could take (``routing.place_in_line``), and the place the wait estimate counts to, with
     each of them counted by the share of their analysts who are also ``me``'s
-    (``routing.shared_place``): one pass over the line's index."""
+    (``routing.shared_place``); and that place again for each of the ``later`` shares (a
+    higher tier opened to the caller): one pass over the line's index for all of them."""
     share, line = _shares_ahead(me, shares)
-    if share is None:
-        return 1, 1.0
-    counted, total = session.execute(select(func.count(share), func.sum(share)).where(line)).one()
-    return 1 + counted, 1.0 + float(total or 0.0)
-
-
-def shared_place(session: Session, me: QueueEntry, shares: routing.Shares) -> float:
-    """The place the wait estimate counts to alone (``places``' second figure)."""
-    share, line = _shares_ahead(me, shares)
-    if share is None:
-        return 1.0
-    return 1.0 + float(session.scalar(select(func.sum(share)).where(line)) or 0.0)
+    wider = [_shares_ahead(me, s)[0] for s in later or ()]
+    columns = ([func.count(share), func.sum(share)] if share is not None else []) + [
+        func.sum(w) for w in wider if w is not None]
+    row = iter(session.execute(select(*columns).where(line)).one() if columns else ())
+    counted, total = (next(row), next(row)) if share is not None else (0, 0.0)
+    return 1 + (counted or 0), 1.0 + float(total or 0.0), [
+        1.0 + float((next(row) if w is not None else 0.0) or 0.0) for w in wider]
 
 
 def _shares_ahead(me: QueueEntry, shares: routing.Shares
@@ -228,7 +225,10 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
     rules = tier_rules(pol)
     me = as_waiting(entry)
     shares = routing.Shares(me, staff, t, rules)
-    place, shared = places(session, entry, shares)
+    staffed = {a.tier for a in staff}
+    openings = routing.later_openings(me, t, rules, staffed)
+    wider = [routing.Shares(me, staff, t + opens, rules) for opens in openings]
+    place, shared, shared_later = places(session, entry, shares, wider)
     first = _stage(session, entry, shares, since, t, t, shared, pol)
     snapshot = estimator.Snapshot(
         position=first.position, free_agents=first.free_agents,
@@ -237,14 +237,12 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
         wrapping_remaining=first.wrapping_remaining,
         give_up_rate=give_up_rate(session) if place > 1 else 0.0)
     estimate = estimator.estimate_wait(snapshot)
-    staffed = {a.tier for a in staff}
     later = []
-    for opens in routing.later_openings(me, t, rules, staffed):
+    for opens, shares_then, shared_then in zip(openings, wider, shared_later, strict=True):
         if opens >= estimate:
             break  # a higher tier opening after the wait changes nothing
-        wider = routing.Shares(me, staff, t + opens, rules)
-        later.append(_stage(session, entry, wider, since, t, t + opens,
-                            shared_place(session, entry, wider), pol))
+        later.append(_stage(session, entry, shares_then, since, t, t + opens, shared_then,
+                            pol))
     if later:
         estimate = estimator.estimate_wait(replace(snapshot, later=later))
     return place, estimate

@@ -36,7 +36,7 @@ def test_a_caller_ahead_whom_other_analysts_serve_too_shortens_the_wait_told(db,
     holding(db, minutes_ago=5, category="hardware")
     me = holding(db, minutes_ago=1, category="software")
     pol = live_policy(db)
-    place, shared = lineup.places(db, me, routing.Shares(
+    place, shared, _ = lineup.places(db, me, routing.Shares(
         lineup.as_waiting(me), [lineup.as_agent(a) for a in db.scalars(select(Agent))],
         MONDAY_10.timestamp(), lineup.tier_rules(pol)))
     assert (place, shared) == (2, 1.5)
@@ -56,7 +56,8 @@ def test_a_caller_ahead_whom_other_analysts_serve_too_shortens_the_wait_told(db,
 def test_the_lines_count_is_the_pure_cores(db, demo, seed):
     """``lineup.places`` (one pass over the line's index) gives ``routing.place_in_line``'s
     place and ``routing.shared_place`` for callers of every priority, tier and category (one
-    that no analyst lists too), ties included, now and when a higher tier has opened."""
+    that no analyst lists too), ties included, now and when a higher tier has opened (alone,
+    or beside an earlier moment in the same pass)."""
     rng = random.Random(seed)
     listed = ("hardware", "software", "network")
     for i in range(25):
@@ -78,9 +79,14 @@ def test_the_lines_count_is_the_pure_cores(db, demo, seed):
     for at in (MONDAY_10.timestamp(), MONDAY_10.timestamp() + 240):
         for entry in entries:
             me = lineup.as_waiting(entry)
-            place, shared = lineup.places(db, entry, routing.Shares(me, staff, at, rules))
+            then = at + 300  # a higher tier may have opened: counted in the same pass
+            place, shared, [shared_then] = lineup.places(
+                db, entry, routing.Shares(me, staff, at, rules),
+                [routing.Shares(me, staff, then, rules)])
             assert place == routing.place_in_line(me, line, staff, at, rules)[0], entry.id
             assert shared == pytest.approx(routing.shared_place(me, line, staff, at, rules)), \
                 entry.id
+            assert shared_then == pytest.approx(
+                routing.shared_place(me, line, staff, then, rules)), entry.id
             shared_values.add(round(shared, 6))
     assert any(v != int(v) for v in shared_values)  # some callers ahead counted in part
