@@ -174,8 +174,9 @@ def places(session: Session, me: QueueEntry, shares: routing.Shares,
     higher tier opened to the caller): one pass over the line's index for all of them."""
     share, line = _shares_ahead(me, shares)
     wider = [_shares_ahead(me, s)[0] for s in later or ()]
-    columns = ([func.count(share), func.sum(share)] if share is not None else []) + [
-        func.sum(w) for w in wider if w is not None]
+    columns: list[ColumnElement[Any]] = [func.count(share), func.sum(share)] \
+        if share is not None else []
+    columns += [func.sum(w) for w in wider if w is not None]
     row = iter(session.execute(select(*columns).where(line)).one() if columns else ())
     counted, total = (next(row), next(row)) if share is not None else (0, 0.0)
     return 1 + (counted or 0), 1.0 + float(total or 0.0), [
