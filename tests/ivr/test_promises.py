@@ -60,9 +60,9 @@ def test_the_queue_calls_back_on_the_number_keyed_in_intake_without_asking_again
     caller = new_caller_to_queue(call, keyed="2025550188")
     caller.hears("no analyst")  # nobody is staffed: a callback is offered
     caller.press("1")
-    caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 8 8, the number you gave us")
+    caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 8 8.")
     assert "1 2 0 2 5 5 5 0 1 4 7" not in caller.text  # not the caller ID
-    assert "If right, press 1" not in caller.text  # confirmed in intake: not asked again
+    assert "If that is right" not in caller.text  # confirmed in intake: not asked again
     caller.press("1")  # as soon as an analyst is free
     caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 8 8")
 
@@ -87,8 +87,8 @@ def test_another_number_may_still_be_keyed_in_the_queue(call, db, demo, clock):
 def test_a_caller_without_caller_id_is_not_asked_for_their_number_twice(call, db, demo, clock):
     caller = new_caller_to_queue(call, from_=None, keyed="2025550188")
     caller.press("1")  # a callback
-    caller.hears("1 2 0 2 5 5 5 0 1 8 8, the number you gave us")
-    assert "key in the number" not in caller.text.lower()
+    caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 8 8.")
+    assert "If that is right" not in caller.text and "key in" not in caller.text.lower()
     caller.press("1")
     assert db.scalar(select(OutboundCall.to_number)) == "+12025550188"
 

@@ -164,7 +164,8 @@ def test_callback_chosen_mid_hold_creates_exactly_one_request(call, db, demo, cl
     caller.press("2")  # during hold: a callback instead
     assert not caller.in_queue
     # The number confirmed in intake is read back, not asked again.
-    caller.hears("call you back at 1 5 5 5 1 2 3 0 0 0 1, the number you gave us")
+    caller.hears("call you back at 1 5 5 5 1 2 3 0 0 0 1.")
+    assert "If that is right" not in caller.text
     caller.press("1")  # as soon as an analyst is free
     caller.hears("will call you back")
     assert caller.hung_up
