@@ -165,9 +165,13 @@ def test_two_schedulers_place_at_most_the_policy_rate_in_any_second(
 
     placed = twilio_standin.placed
     assert sorted(to for _, to in placed) == sorted(f"+1202555{i:04d}" for i in range(calls))
-    assert twilio_standin.most_in_any_second() <= 10
+    # One dialler at a time: two would put about 20 into a second. The stand-in times each
+    # call as it arrives, and on a busy 2-core host (two schedulers, PostgreSQL, the stand-in)
+    # an arrival can be 100 ms late, so one call of that jitter is allowed in a second; the
+    # rate itself is held over the whole run (60 calls 1.05/10 s apart: 6.2 s).
+    assert twilio_standin.most_in_any_second() <= 11
     first, last = min(t for t, _ in placed), max(t for t, _ in placed)
-    assert 5.0 <= last - first < 12  # paced at the limit, not slower than it needs
+    assert 5.8 <= last - first < 12  # paced at the limit, not slower than it needs
     dialled = [messages for messages in logs if any("dials now" in m for m in messages)]
     assert len(dialled) == 1  # one held the dialling lock; the other stood by
 
