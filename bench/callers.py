@@ -183,6 +183,10 @@ class ScriptedCall:
         speech_ok = "speech" in (phone.prompt.input or "")  # type: ignore[attr-defined]
         # A spoken choice the line did not take is given again by key.
         by_key = self.persona.keypad or not speech_ok or (again and self._last.how == "speech")
+        # A choice asked with no keys ("Who is affected, and can you work?") is answered by
+        # voice, by a caller who would key it otherwise too.
+        if speech_ok and intent in CHOICE_INTENTS and not menu_options(prompt):
+            by_key = False
         answer = self._decide(intent, prompt, language, by_key, speech_ok)
         if answer is None:
             self.stuck = prompt
@@ -261,6 +265,8 @@ def _pick_item(ask: Ask) -> Answer | None:
     for description, key in menu_options(ask.prompt):
         if any(v in description for v in mine):
             return ask.keys(key)
+    if not ask.by_key and pr.equipment and ask.hears(CHOICES["say_other"]):
+        return ask.say(pr.equipment)  # "Other equipment? Say which."
     return ask.key_for("other_item")
 
 
@@ -328,6 +334,10 @@ def _offline(ask: Ask) -> Answer | None:
     return ask.pick("callback")
 
 
+# the intents that are choices from a list, keyed where the list is read out
+CHOICE_INTENTS = frozenset({"guess", "service_type", "impact", "urgency", "planned",
+                            "known_issue"})
+
 # intent -> how the caller answers it (an intent not here: the caller is stuck)
 DECIDE: dict[str, Callable[[Ask], Answer | None]] = {
     "language": lambda ask: ask.pick(f"lang:{ask.persona.language}"),
@@ -337,7 +347,7 @@ DECIDE: dict[str, Callable[[Ask], Answer | None]] = {
     "callback_menu": lambda ask: ask.pick("yes"),
     "location_confirm": lambda ask: ask.pick("yes"),
     "new_problem": lambda ask: ask.pick("new_problem"),
-    "known_issue": lambda ask: ask.key_for("open_ticket"),
+    "known_issue": lambda ask: ask.pick("open_ticket"),
     "another_problem": _another_problem,
     "name": lambda ask: ask.say(ask.persona.name),
     "department": lambda ask: ask.say(ask.persona.department),

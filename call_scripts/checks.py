@@ -21,6 +21,7 @@ from .model import (
     Header,
     LanguageStep,
     MenuStep,
+    PickStep,
     Priority,
     secret_fields,
     targets,
@@ -197,6 +198,18 @@ class _Checks:
             self.action(name, step)
         if isinstance(step, GuessStep):
             self.guess(name, step)
+        if isinstance(step, PickStep):
+            self.pick(name, step)
+
+    def pick(self, name: str, step: PickStep) -> None:
+        """A pick the caller may answer by voice says where the words go, and only then."""
+        spoken = "speech" in step.input
+        if step.other_said is not None and not spoken:
+            self.problem(name, "other_said: the pick takes keys only; add 'input: dtmf speech'",
+                         "other_said")
+        if spoken and not step.other_field:
+            self.problem(name, "input: a pick said by voice needs other_field, the field that "
+                         "keeps the other item named", "input")
 
     def ask(self, name: str, step: AskStep) -> None:
         if step.offer_languages:
@@ -212,6 +225,9 @@ class _Checks:
                              "keys", key)
 
     def menu(self, name: str, step: MenuStep) -> None:
+        if step.spoken is not None and "speech" not in step.input:
+            self.problem(name, "spoken: the menu takes keys only ('input: dtmf'), so a caller "
+                         "told no keys could not answer; add 'input: dtmf speech'", "spoken")
         for other in step.also:
             if not isinstance(self.steps.get(other), MenuStep):
                 self.problem(name, f"also: {other!r} is not a menu", "also")

@@ -10,7 +10,7 @@ when the guess leads to a pick or a keypad menu, confirmed by choosing from it, 
 from __future__ import annotations
 
 import copy
-from typing import Any
+from typing import Any, TypeGuard
 
 from . import answers
 from .actions import Gather, Input, Say, Turn
@@ -46,9 +46,11 @@ def guess(script: Script, step: GuessStep, fields: dict[str, Any], language: str
 class Choosing(RunBase):
     """The pick and guess steps, for the interpreter's run."""
 
-    def _ask(self, says: tuple[Say, ...], step: Any, hints: str | None = None) -> None:
+    def _ask(self, says: tuple[Say, ...], step: Any, hints: str | None = None,
+             speech: bool = False) -> None:
         lang = self.state["language"]
-        self.actions.append(Gather(says, "dtmf" if hints is None else "dtmf speech", lang,
+        listen = "dtmf speech" if hints is not None or speech else "dtmf"
+        self.actions.append(Gather(says, listen, lang,
                                    step.timeout or self.script.defaults.timeout, num_digits=1,
                                    hints=hints))
         self.state["mode"] = "input"
@@ -91,30 +93,61 @@ class Choosing(RunBase):
         if not items_of(self.fields, step):
             self.goto(step.other_next)
             return
-        self._ask(prefix + self._offer(step), step)
+        spoken = "speech" in step.input
+        said = spoken and bool(self.state.get("spoke")) and not self.state["tries"]
+        self._ask(prefix + self._offer(step, said), step, speech=spoken)
 
-    def _offer(self, step: PickStep) -> tuple[Say, ...]:
-        """Each item with its key, then other: "About your Dell Latitude, press 1. ..." """
+    def _offer(self, step: PickStep, said: bool = False) -> tuple[Say, ...]:
+        """Each item with its key, then other: "About your Dell Latitude, press 1. ..." (to a
+        caller who answered by voice, the other one as a question: "Other equipment? Say
+        which.")"""
         items = items_of(self.fields, step)
+        other = step.other_said if said and step.other_said else step.other
         return tuple(self._said_with(step.prompt, item=i["label"], key=str(n))
                      for n, i in enumerate(items, 1)) + (
-            self._said_with(step.other, key=str(len(items) + 1)),)
+            self._said_with(other, key=str(len(items) + 1)),)
 
     def pick(self, step: PickStep, event: Input) -> Turn:
         items = items_of(self.fields, step)
         key = event.digits or ""
+        if not key and event.speech and "speech" in step.input:
+            return self._pick_said(step, items, event)
         if key == str(len(items) + 1):
             self.log("answer", f"{step.items}: none of them", key=key)
             self.goto(step.other_next)
             return self.run()
         if not key.isdigit() or not 1 <= int(key) <= len(items):
             return self.fail(step, "not understood", event)
-        item = items[int(key) - 1]
+        return self._picked(step, items[int(key) - 1], key=key)
+
+    def _picked(self, step: PickStep, item: dict[str, Any], **how: Any) -> Turn:
         chosen = copy.deepcopy(item.get("set") or {})
         self.fields.update(chosen)
-        self.log("answer", f"{step.items}: {item['label']}", key=key,
+        self.log("answer", f"{step.items}: {item['label']}", **how,
                  **{k: v for k, v in chosen.items() if isinstance(v, (str, int))})
         self.goto(step.next)
+        return self.run()
+
+    def _pick_said(self, step: PickStep, items: list[dict[str, Any]], event: Input) -> Turn:
+        """An item named by a word of its label, else the other one said: kept when heard
+        clearly, else asked for at ``other_next`` as if "other" were keyed. Two items named
+        is asked again."""
+        spoken = (event.speech or "").strip()
+        named = [i for i in items if any(said(word, spoken) for word in _label_words(i))]
+        if len(named) == 1:
+            return self._picked(step, named[0], input="speech")
+        if named:  # two of theirs named: asked again, with the keys
+            return self.fail(step, "not understood", event)
+        if step.other_field and len(spoken) >= 2 \
+                and not answers.may_be_wrong(self.script, event):
+            self.fields[step.other_field] = spoken
+            self.fields[f"{step.other_field}_confidence"] = event.confidence
+            self.log("answer", f"{step.other_field}: {spoken} (speech, confidence "
+                     f"{event.confidence:.2f})", field=step.other_field, value=spoken,
+                     confidence=event.confidence, input="speech")
+        else:
+            self.log("answer", f"{step.items}: none of them (said unclearly)", input="speech")
+        self.goto(step.other_next)
         return self.run()
 
     # -- guess: "That sounds like a network problem; press 1 if right, 2 to choose" ----------
@@ -133,7 +166,8 @@ class Choosing(RunBase):
             # sounds like an access problem. To hear how to reset your password, press 1. ..."
             offer, count = self._offer_led(led[1])
             self._ask(prefix + (self._said_with(step.named, guess=name),) + offer + (
-                self._said_with(step.choose, key=str(count + 1)),), step)
+                self._said_with(step.choose, key=str(count + 1)),), step,
+                speech=_spoken_menu(led[1]))
             return
         says = (self._said_with(step.prompt, guess=name),)
         self._ask(prefix + says, step, answers.yes_no_hints(self.script, lang))
@@ -173,9 +207,15 @@ class Choosing(RunBase):
         if led is not None:
             count = self._offer_led(led[1])[1]
             digits = event.digits or ""
-            if not digits.isdigit() or not 1 <= int(digits) <= count + 1:
+            if not digits and _spoken_menu(led[1]):  # a menu's option said: the guess holds
+                named = answers.menu_choice(led[1], event, self.state["language"])
+                if named is None:
+                    return self.fail(step, "not understood", event)
+                answer: bool | None = True
+            elif not digits.isdigit() or not 1 <= int(digits) <= count + 1:
                 return self.fail(step, "not understood", event)
-            answer: bool | None = int(digits) <= count  # one of those offered: the guess holds
+            else:
+                answer = int(digits) <= count  # one of those offered: the guess holds
         else:
             answer = answers.yes_no(self.script, self.state["language"], event)
         menu = self.script.step(step.menu)
@@ -201,3 +241,15 @@ class Choosing(RunBase):
         if isinstance(led[1], PickStep):
             return self.pick(led[1], event)
         return self.choose(led[1], event)
+
+
+def _spoken_menu(led: PickStep | MenuStep) -> TypeGuard[MenuStep]:
+    """A menu led to by a guess whose options may be said ("open a ticket")."""
+    return isinstance(led, MenuStep) and "speech" in led.input
+
+
+def _label_words(item: dict[str, Any]) -> list[str]:
+    """The words of an item's label a caller may name it by: "Lenovo ThinkPad T14" gives
+    "lenovo", "thinkpad" and "t14" (words of three characters or more, with a letter)."""
+    return [w for w in str(item["label"]).lower().split()
+            if len(w) >= 3 and any(c.isalpha() for c in w)]

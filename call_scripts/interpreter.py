@@ -7,6 +7,7 @@ State is a plain JSON-able dict kept on the call's row between webhooks:
     language  the language every prompt, voice and speech recogniser uses
     fields    everything collected or looked up so far
     tries     failed attempts at the current step
+    spoke     the caller's last answer was said, not keyed (a menu's ``spoken`` prompt then)
     pending   a value waiting for the caller's confirmation (read-back)
     dialling  the numbers the line may call (``phones.DialRule.as_data``), from the host
 
@@ -187,7 +188,11 @@ class _Run(Choosing, Asking):
         elif isinstance(step, MenuStep):
             # A menu's keys are whole answers: Twilio stops listening after the longest one,
             # so "100200" keyed at a five-option menu is "1", not a wait for the timeout.
-            g = Gather(prefix + (self.say(step.prompt),), step.input, lang, timeout,
+            # A caller who answered the last question by voice hears the question without
+            # its keys; asked again, the whole prompt.
+            spoken = step.spoken if step.spoken and self.state.get("spoke") \
+                and not self.state["tries"] else None
+            g = Gather(prefix + (self.say(spoken or step.prompt),), step.input, lang, timeout,
                        num_digits=max(len(key) for key in step.options))
         else:
             hints = step.hints.get(lang)
@@ -227,6 +232,7 @@ class _Run(Choosing, Asking):
             return self.confirm(step, event)
         if isinstance(event, Silence) or not (event.digits or event.speech):
             return self.fail(step, "no input", None)
+        self.state["spoke"] = bool(event.speech and not event.digits)
         if isinstance(step, LanguageStep):
             return self.choose_language(step, event)
         if isinstance(step, MenuStep):

@@ -130,6 +130,10 @@ class MenuStep(InputStep):
     # their option named by the same words is taken too (its 'set'), and a branch after this
     # menu can skip a question already answered.
     also: list[str] = []
+    # Said instead of the prompt to a caller who answered the question before by voice: the
+    # question without its keys ("Who is affected, and can you work?"). An answer not
+    # understood, or none, is asked again with the whole prompt, keys and all.
+    spoken: Prompt | None = None
 
 
 class AskStep(InputStep):
@@ -162,6 +166,14 @@ class PickStep(InputStep):
     other: Prompt
     next: str
     other_next: str
+    # With 'input: dtmf speech' the caller may say it: an item named by a word of its label
+    # ("the ThinkPad") is picked; anything else said clearly is kept in ``other_field`` (the
+    # other equipment, named), and the call goes on at ``other_next``, where a branch can skip
+    # the question it answers. A caller who answered the question before by voice hears
+    # ``other_said`` ("Other equipment? Say which.") instead of ``other``.
+    input: Literal["dtmf", "dtmf speech"] = "dtmf"
+    other_said: Prompt | None = None
+    other_field: str | None = None
 
 
 class GuessStep(InputStep):
@@ -349,7 +361,8 @@ def targets(step: Any) -> list[str]:
 def prompts(step: Any) -> list[tuple[str, Prompt]]:
     """Every prompt a step holds, with a name for error messages."""
     out: list[tuple[str, Prompt]] = []
-    for attr in ("prompt", "reprompt", "read_back", "other", "named", "choose"):
+    for attr in ("prompt", "spoken", "reprompt", "read_back", "other", "other_said", "named",
+                 "choose"):
         value = getattr(step, attr, None)
         if value is not None:
             out.append((attr, value))

@@ -168,8 +168,8 @@ def test_a_known_caller_is_greeted_in_their_language_from_the_first_word(intake)
     assert {s.language for s in said} == {"it-IT"}
     turn = advance(intake, turn.state, Result({"active": False}))  # no major incident
     # no place on file: the problem first, the place asked after it
-    assert heard(turn)[-1] == ("Salve, Marco. Per lo stato di un ticket, prema 1. Altrimenti, cosa "
-                               "non va, e cosa stava facendo quando è iniziato?")
+    assert heard(turn)[-1] == ("Salve, Marco. Per lo stato di un ticket, prema 1. Cosa non va, e "
+                               "cosa stava facendo quando è iniziato?")
 
 
 # ---- menus -------------------------------------------------------------------------------

@@ -15,24 +15,24 @@ from tickets.models import Customer, IncidentCaller, QueueEntry, Ticket
 from ..conftest import MONDAY_10
 
 LONDON = "+442079460958"  # a caller not on file, in London: UTC in November
-INTAKE = "For a ticket's status, press 1. Otherwise, what is wrong"  # its first question
+INTAKE = "For a ticket's status, press 1. What is wrong"  # its first question
 LANGUAGES = {
     # key on the language menu, the announcement (times in the caller's zone), the promise
     # at the end of the short path, the normal intake's first question
     "en-US": ("1", "We are aware of a problem with e-mail since 09:10; we expect it fixed by "
                    "11:00. If you are calling about this, press 1; for anything else, press 2.",
               "We will call or text you when it is fixed",
-              "For a ticket's status, press 1. Otherwise, what is wrong"),
+              "For a ticket's status, press 1. What is wrong"),
     "it-IT": ("2", "Siamo a conoscenza di un problema con e-mail dalle 09:10; prevediamo di "
                    "risolverlo entro le 11:00. Se chiama per questo motivo, prema 1; per "
                    "qualsiasi altra esigenza, prema 2.",
               "La chiameremo o Le invieremo un messaggio quando sarà risolto",
-              "Per lo stato di un ticket, prema 1. Altrimenti, cosa non va"),
+              "Per lo stato di un ticket, prema 1. Cosa non va"),
     "ms-MY": ("3", "Kami sedia maklum tentang masalah dengan e-mail sejak 09:10; kami jangka ia "
                    "akan pulih menjelang 11:00. Jika anda menghubungi kami tentang perkara ini, "
                    "tekan 1; untuk perkara lain, tekan 2.",
               "Kami akan menghubungi anda atau menghantar mesej apabila masalah ini selesai",
-              "Untuk status tiket, tekan 1. Jika tidak, apakah masalahnya"),
+              "Untuk status tiket, tekan 1. Apakah masalahnya"),
 }
 
 

@@ -29,14 +29,13 @@ PROBLEM = "The printer jams on every page"
 BEFORE = "I was printing the monthly invoices"
 # The first question, or the problem asked again (a caller who moved, a second problem).
 ASKS_PROBLEM = re.compile(r"what is wrong|what is the problem|cosa non va|qual è il problema|"
-                          r"apakah masalahnya")
+                          r"apakah masalahnya", re.IGNORECASE)
 GUESSED = re.compile(r"sounds like|Sembra|kedengaran seperti")
 # A guess offered with the caller's equipment on file is refused by this key.
-ANOTHER_SERVICE = re.compile(r"(?:Another type of service, press|Un altro tipo di servizio, "
-                             r"prema|Jenis perkhidmatan lain, tekan) (\d)")
-OTHER_ITEM = re.compile(r"(?:Other (?:equipment|software), press|Un'altra apparecchiatura, "
-                        r"prema|Un altro software, prema|(?:Peralatan|Perisian) lain, tekan)"
-                        r" (\d)\.")
+ANOTHER_SERVICE = re.compile(r"(?:Another type of service|Altro servizio|"
+                             r"Jenis perkhidmatan lain), (\d)")
+OTHER_ITEM = re.compile(r"(?:Other (?:equipment|software)|Un'altra apparecchiatura|"
+                        r"Un altro software|(?:Peralatan|Perisian) lain), (\d)\.")
 # Who is affected, as the tests name it (1 just the caller, 2 their team, 3 everyone), to the
 # key of the line's one question; just the caller answers whether they can work on it too.
 IMPACT_KEYS = {"2": "4", "3": "5"}

@@ -18,11 +18,11 @@ from .test_intake import ASKS_PROBLEM
 CALLERS = {
     # a demo customer who speaks it (the problem said at once, at the place on file), the
     # offer, the answer, the end of the call
-    "en-US": ("+15551230001", "To hear how to reset your password yourself, press 1.",
+    "en-US": ("+15551230001", "To reset your password yourself, press 1;",
               "choose Forgot password", "Goodbye."),
-    "it-IT": ("+393331234567", "Per sapere come reimpostare da solo la password",
+    "it-IT": ("+393331234567", "Per reimpostare da solo la password, prema 1;",
               "scelga Password dimenticata", "Arrivederci."),
-    "ms-MY": ("+60123456789", "Untuk mendengar cara menetapkan semula kata laluan",
+    "ms-MY": ("+60123456789", "Untuk menetapkan semula kata laluan sendiri, tekan 1;",
               "pilih Lupa kata laluan", "Selamat tinggal."),
 }
 
@@ -63,7 +63,7 @@ def test_the_answer_ends_the_call_and_is_counted(call, db, demo, clock, language
 def test_going_on_after_the_answer_opens_a_ticket_as_before(call, db, demo, clock):
     caller = call(from_="+15551230001").speak("The VPN keeps dropping")  # the VPN: offered
     caller.hears("That sounds like a network problem",  # the answer offered with the guess
-                 "To hear the VPN address and how to reconnect yourself, press 1.")
+                 "To reconnect the VPN yourself, press 1; to open a ticket, 2.")
     caller.press("1").hears("The VPN address is vpn dot example dot com.")
     caller.press("2")  # not solved: on to the ticket
     caller.hears("Your HP LaserJet M404, press 1.")  # the equipment on file

@@ -17,10 +17,10 @@ def intake_text() -> str:
 
 def test_a_live_call_keeps_the_script_version_it_started_with(call, db):
     caller = call().press("1")  # English, the new caller's first question
-    changed = intake_text().replace("        For a ticket's status, press 1. Otherwise, what is "
-                                    "wrong, and what were you doing when",
+    changed = intake_text().replace("        For a ticket's status, press 1. What is wrong, "
+                                    "and what were you doing when",
                                     "        Version two. For a ticket's status, press 1. "
-                                    "Otherwise, what is wrong, and what were you doing when")
+                                    "What is wrong, and what were you doing when")
     assert changed.count("Version two") == 1
     versions.publish(db, "intake", changed, author="admin")
     db.commit()

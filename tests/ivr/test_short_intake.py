@@ -19,7 +19,7 @@ KNOWN = {
     "en-US": ("+15551230001", "Not at Building A, room 210? Press 2.",
               "The VPN drops every ten minutes", "That sounds like a network problem.",
               "Your HP LaserJet M404, press 1.", "I was in a video call"),
-    "it-IT": ("+393331234567", "Non è più in Milano, piano 3? Prema 2.",
+    "it-IT": ("+393331234567", "Non più in Milano, piano 3? Prema 2.",
               "La VPN cade ogni dieci minuti", "Sembra un problema di rete.",
               "Il Suo Lenovo ThinkPad T14, prema 1.", "Ero in videochiamata"),
     "ms-MY": ("+60123456789", "Tidak lagi di Kuala Lumpur, tingkat 5? Tekan 2.",
@@ -125,7 +125,7 @@ def test_everyday_words_guess_the_service_a_stranger_means(call, demo, clock, pr
 def test_other_equipment_than_the_record_is_described(call, db, demo, clock):
     caller = known_caller_at_the_problem(call, "en-US")
     caller.speak("The printer jams").hears("That sounds like a hardware problem.")
-    caller.hears("Your HP LaserJet M404, press 1. Other equipment, press 2.")  # offered at once
+    caller.hears("Your HP LaserJet M404, press 1. Other equipment, 2.")  # offered at once
     caller.press("2").hears("Its model, or asset tag and hash?")
 
 

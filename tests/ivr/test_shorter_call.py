@@ -93,9 +93,8 @@ def locked_out(call):
 
 def test_a_guess_with_a_self_service_answer_offers_it_in_the_same_prompt(locked_out, db, demo,
                                                                          clock):
-    locked_out.hears("That sounds like an account or access problem. To hear how to reset your "
-                     "password yourself, press 1. To open a ticket, press 2. Another type of "
-                     "service, press 3.")
+    locked_out.hears("That sounds like an account or access problem. To reset your password "
+                     "yourself, press 1; to open a ticket, 2. Another type of service, 3.")
     locked_out.press("2").hears("Who is affected, and can you work?")
     locked_out.press("2")
     [ticket] = tickets_of(db, locked_out)

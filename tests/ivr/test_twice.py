@@ -252,7 +252,7 @@ def test_a_late_duplicate_of_turn_three_is_answered_as_turn_three(call, db, demo
     caller.speak("The printer jams")  # turn 3: the problem, asked after the place
     third = caller.requests[-1]
     assert third[0].endswith("?t=3")
-    caller.hears("That sounds like a hardware problem", "Another type of service, press 3")
+    caller.hears("That sounds like a hardware problem", "Another type of service, 3")
     turn_three = db.scalar(select(Call.last_response))
     caller.press("3").press("1")  # turns 4 and 5: the guess refused, hardware from the menu
     caller.hears("Your HP LaserJet M404, press 1")

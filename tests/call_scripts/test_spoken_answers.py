@@ -1,0 +1,146 @@
+"""Speech first (issue 18): a caller who answered the question before by voice hears a menu
+without its keys (its ``spoken`` prompt) and may say which other equipment it is at a pick;
+the keys come back whenever an answer is not understood."""
+
+import pytest
+
+from call_scripts import Gather, Input, ScriptError, advance, start
+
+from .test_interpreter import heard, logged
+
+STEPS = """
+problem:
+  type: ask
+  field: problem
+  input: speech
+  validate: {kind: speech, min_length: 3}
+  prompt: {en-US: "What is wrong?"}
+  next: equipment
+equipment:
+  type: pick
+  items: devices
+  input: dtmf speech
+  prompt: {en-US: "Your {item}, press {key}."}
+  other: {en-US: "Other equipment, {key}."}
+  other_said: {en-US: "Other equipment? Say which."}
+  other_field: equipment
+  next: impact
+  other_next: equipment_known
+equipment_known:
+  type: branch
+  cases:
+    - when: {field: equipment, present: true}
+      next: impact
+  default: ask_equipment
+ask_equipment:
+  type: ask
+  field: equipment
+  input: dtmf speech
+  prompt: {en-US: "Its model?"}
+  next: impact
+impact:
+  type: menu
+  input: dtmf speech
+  prompt: {en-US: "Who is affected? Just you, press 1; your team, 2."}
+  spoken: {en-US: "Who is affected?"}
+  options:
+    "1": {next: bye, set: {impact: me}, words: {en-US: [just me]}}
+    "2": {next: bye, set: {impact: team}, words: {en-US: [team]}}
+bye:
+  type: hangup
+  prompt: {en-US: Goodbye.}
+"""
+
+DEVICES = [{"label": "Lenovo ThinkPad T14", "set": {"equipment": "A-2001"}},
+           {"label": "HP LaserJet M404", "set": {"equipment": "A-1001"}}]
+
+
+@pytest.fixture
+def script(make_script):
+    return make_script(STEPS, start="problem", on_fail="bye")
+
+
+def at_the_pick(script, said=True):
+    """The problem said, then at the pick of equipment on file."""
+    turn = start(script, {"devices": DEVICES})
+    return advance(script, turn.state, Input(speech="It is broken", confidence=0.9))
+
+
+def gathered(turn) -> Gather:
+    [gather] = [a for a in turn.actions if isinstance(a, Gather)]
+    return gather
+
+
+def test_a_menu_after_a_spoken_answer_is_asked_without_its_keys(script):
+    turn = advance(script, at_the_pick(script).state, Input(digits="1"))  # keyed: the keys
+    assert heard(turn) == ["Who is affected? Just you, press 1; your team, 2."]
+
+    turn = at_the_pick(script)
+    turn = advance(script, turn.state, Input(speech="The router", confidence=0.9))  # said
+    assert heard(turn) == ["Who is affected?"]
+    assert gathered(turn).input == "dtmf speech"  # a key still answers it
+    done = advance(script, turn.state, Input(speech="my whole team", confidence=0.9))
+    assert done.state["fields"]["impact"] == "team"
+
+
+def test_a_spoken_answer_not_understood_brings_the_keys_back(script):
+    turn = advance(script, at_the_pick(script).state, Input(speech="The router", confidence=0.9))
+    again = advance(script, turn.state, Input(speech="pardon?", confidence=0.9))
+    assert heard(again)[-1] == "Who is affected? Just you, press 1; your team, 2."
+    silent = advance(script, turn.state, Input())
+    assert heard(silent)[-1] == "Who is affected? Just you, press 1; your team, 2."
+
+
+def test_a_pick_after_a_spoken_answer_asks_for_the_other_one_by_voice(script):
+    turn = at_the_pick(script)
+    assert heard(turn) == ["Your Lenovo ThinkPad T14, press 1.", "Your HP LaserJet M404, press 2.",
+                           "Other equipment? Say which."]
+    assert gathered(turn).input == "dtmf speech"
+
+    again = advance(script, turn.state, Input(digits="9"))  # no such key: asked with the keys
+    assert heard(again)[-1] == "Other equipment, 3."
+    assert advance(script, again.state, Input(digits="3")).state["step"] == "ask_equipment"
+
+
+def test_other_equipment_said_clearly_is_kept_and_its_question_skipped(script):
+    turn = advance(script, at_the_pick(script).state, Input(speech="the router", confidence=0.9))
+    assert turn.state["fields"]["equipment"] == "the router"
+    assert "Its model?" not in heard(turn)
+    [answer] = logged(turn, "answer")
+    assert answer.data["field"] == "equipment" and answer.data["input"] == "speech"
+
+
+def test_other_equipment_said_unclearly_is_asked_for(script):
+    turn = advance(script, at_the_pick(script).state, Input(speech="the rooter", confidence=0.3))
+    assert "equipment" not in turn.state["fields"]
+    assert heard(turn) == ["Its model?"]
+
+
+def test_an_item_named_by_a_word_of_its_label_is_picked(script):
+    turn = advance(script, at_the_pick(script).state,
+                   Input(speech="my thinkpad", confidence=0.9))
+    assert turn.state["fields"]["equipment"] == "A-2001"
+    assert heard(turn) == ["Who is affected?"]
+
+
+def test_two_items_named_are_asked_again_with_the_keys(script):
+    turn = advance(script, at_the_pick(script).state,
+                   Input(speech="the thinkpad and the laserjet", confidence=0.9))
+    assert "equipment" not in turn.state["fields"]
+    assert heard(turn)[-1] == "Other equipment, 3."
+
+
+def test_a_spoken_prompt_where_no_speech_is_heard_is_refused(make_script):
+    keys_only = STEPS.replace('  input: dtmf speech\n  prompt: {en-US: "Who is affected?',
+                              '  input: dtmf\n  prompt: {en-US: "Who is affected?')
+    with pytest.raises(ScriptError) as err:
+        make_script(keys_only, start="problem", on_fail="bye")
+    assert "impact" in str(err.value) and "spoken: the menu takes keys only" in str(err.value)
+
+
+def test_a_pick_said_by_voice_names_the_field_it_keeps(make_script):
+    nowhere = STEPS.replace("  other_field: equipment\n", "")
+    with pytest.raises(ScriptError) as err:
+        make_script(nowhere, start="problem", on_fail="bye")
+    assert "equipment" in str(err.value)
+    assert "a pick said by voice needs other_field" in str(err.value)
