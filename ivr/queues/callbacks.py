@@ -63,10 +63,15 @@ def emergency_callback(session: Session, call: Call, number: str | None,
 
 def offered_number(session: Session, entry: QueueEntry) -> tuple[str | None, bool]:
     """The number a callback is offered on: the ticket's callback number (given in intake),
-    else caller ID; and whether the caller already confirmed it in this call."""
+    else caller ID; and whether the caller already confirmed it in this call. A number the
+    line will not call (the policy's dialling rule: not a valid number, premium rate, another
+    country...) is not offered: the caller keys one, so no callback is promised to it."""
     ticket = session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
     call = session.get(Call, entry.call_id) if entry.call_id else None
     number = (ticket.callback_number if ticket else None) or entry.caller_number
+    if number and phones.callable_number(number, phones.region_of(number) or "US",
+                                         live_policy(session).outbound.dial_rule())[0] is None:
+        return None, False
     confirmed = ((call.state or {}).get("fields") or {}).get("callback_number") if call else None
     return number, bool(number) and confirmed == number
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from call_scripts.model import EFFECTS
 from call_scripts.moments import say_moment
-from tickets import bookings, incidents, intake, timeline, versions
+from tickets import bookings, incidents, intake, phones, timeline, versions
 from tickets.models import Call, Customer, Incident
 
 from ..logs import about_ticket
@@ -100,6 +100,13 @@ def schedule_callback(a: Asked) -> dict[str, Any]:
     desk is open and the caller may be called; the script is told whether it is booked and,
     when that is later than now, when (said in the caller's zone and language)."""
     number = a.args.get("number") or a.args.get("caller")
+    refused = _refusal(a, number) if number else None
+    if refused is not None:  # a number the line will not call: no callback promised to it
+        if a.args.get("ticket") is not None:
+            timeline.record_event(a.session, "outbound_refused", "No callback booked: the line "
+                                  f"may not call the caller's number ({refused}); an analyst "
+                                  "must follow up", ticket_id=a.args["ticket"], call_id=a.call.id)
+        return {"booked": False, "later": False}
     due = earliest_callback(a, number) if number else None
     outbound = bookings.schedule_callback(
         a.session, ticket_id=a.args.get("ticket"), number=number, language=a.language, due=due)
@@ -163,7 +170,15 @@ def join_incident(a: Asked) -> dict[str, Any]:
     about_ticket(ticket.number)
     log.info("call %s linked to incident %s by ticket %s", a.call.sid, incident.id,
              ticket.number)
-    return {"linked": True, "number": ticket.number, "notify": bool(ticket.callback_number)}
+    # Told "we will call or text you" only with a number the line may call.
+    notify = ticket.callback_number is not None and _refusal(a, ticket.callback_number) is None
+    return {"linked": True, "number": ticket.number, "notify": notify}
+
+
+def _refusal(a: Asked, number: str) -> str | None:
+    """Why the line will not call ``number`` (the policy's dialling rule), or None."""
+    rule = versions.live_policy(a.session).outbound.dial_rule()
+    return phones.callable_number(number, phones.region_of(number) or "US", rule)[1]
 
 
 def known_issue_solved(a: Asked) -> dict[str, Any]:

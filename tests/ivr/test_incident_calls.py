@@ -118,6 +118,16 @@ def test_a_withheld_number_is_asked_for_a_number_to_call(call, db, email_down):
     assert ticket.callback_number == "+12025550188"
 
 
+def test_a_caller_id_the_line_will_not_call_is_not_promised_a_call(call, db, email_down):
+    """555-01xx numbers are fictional (not valid): the line does not say it will call them."""
+    caller = call(from_="+15550100123").press("1").press("1")
+    caller.speak("Jane Doe").speak("No e-mail since nine")
+    caller.hears("We have no number to call you on")
+    assert "We will call or text you" not in caller.text and caller.hung_up
+    [ticket] = linked(db, email_down)
+    assert ticket.callback_number == "+15550100123"  # who called, kept for the analyst
+
+
 def test_silence_at_the_announcement_goes_on_to_the_intake(call, db, email_down):
     caller = call(from_=LONDON).press("1")
     caller.wait().wait().wait()

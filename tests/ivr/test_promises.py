@@ -306,16 +306,32 @@ def test_a_withheld_number_is_never_promised_a_callback(call, db, demo, clock, k
     assert db.scalar(select(OutboundCall)) is None
 
 
+def test_a_caller_id_the_line_will_not_call_is_never_promised_a_callback(call, db, demo, clock):
+    """Alice's first number is not a valid number: an intake she leaves half-way keeps her
+    ticket, and the line says it has no number to call her back on instead of a callback."""
+    caller = tell_problem(call(from_="+15551230001"))
+    silent_until_hung_up(caller)
+    caller.hears("We have no number to call you back on")
+    assert "call you back as soon" not in caller.text and "call you back today" not in caller.text
+    [ticket] = opened(db)
+    assert ticket.incomplete
+    assert db.scalar(select(OutboundCall)) is None
+    refused = db.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
+                                                   TicketEvent.kind == "outbound_refused")).all()
+    assert len(refused) == 1 and "not a valid phone number" in refused[0].text
+    assert "5551230001" not in refused[0].text
+
+
 def test_failing_the_last_menu_still_reaches_the_queue(call, db, demo, clock):
     caller = to_queue_without_answering_the_last_menu(call)
     caller.hears("no analyst is available", "have us call you back, press 1")
     assert "Goodbye" not in caller.text and not caller.hung_up
     caller.press("1").press("1")  # a callback, as soon as an analyst is free
-    assert db.scalar(select(OutboundCall.to_number)) == "+15551230001"
+    assert db.scalar(select(OutboundCall.to_number)) == "+442079460101"
 
 
 def to_queue_without_answering_the_last_menu(call):
-    caller = call(from_="+15551230001")  # Alice: a new problem, said at once
+    caller = call(from_="+442079460101")  # Alice (a number the line may call): a new problem
     report_problem(caller, impact="1", urgency="2")
     caller.hears("another problem")
     for _ in range(3):

@@ -33,6 +33,11 @@ def add_agent(db, name, tier=1, status="available", phone=None, skills=(), idle_
     return agent
 
 
+# Alice's second number: the first (+15551230001) is not a valid number, so the line never
+# promises to call it back.
+ALICE_CALLABLE = "+442079460101"
+
+
 def to_queue(call, number="+15551230001", impact="1", urgency="2", planned="2"):
     """A known caller reports a problem and reaches the queue."""
     caller = call(from_=number)  # the problem said at once, at the place on file
@@ -158,26 +163,42 @@ def test_check_back_and_late_apology_come_at_the_right_moments(call, db, demo, c
 
 def test_callback_chosen_mid_hold_creates_exactly_one_request(call, db, demo, clock, twilio):
     add_agent(db, "Ann", tier=1, status="on_call")
-    caller = to_queue(call)
+    caller = to_queue(call, number=ALICE_CALLABLE)
     caller.press("1")
     joined = entry_of(db, caller).joined_at
     caller.press("2")  # during hold: a callback instead
     assert not caller.in_queue
     # The number confirmed in intake is read back, not asked again.
-    caller.hears("call you back at 1 5 5 5 1 2 3 0 0 0 1.")
+    caller.hears("call you back at 4 4 2 0 7 9 4 6 0 1 0 1.")
     assert "If that is right" not in caller.text
     caller.press("1")  # as soon as an analyst is free
     caller.hears("will call you back")
     assert caller.hung_up
     callbacks = db.scalars(select(OutboundCall)).all()
     assert len(callbacks) == 1
-    assert callbacks[0].to_number == "+15551230001" and callbacks[0].kind == "callback"
+    assert callbacks[0].to_number == ALICE_CALLABLE and callbacks[0].kind == "callback"
     assert callbacks[0].place_joined_at == joined
     # Twilio repeating the last request books nothing more.
     url, params = caller.requests[-1]
     caller.post(url, params)
     assert len(db.scalars(select(OutboundCall)).all()) == 1
-    assert any("Callback to +15551230001 booked" in t for t in timeline(db))
+    assert any(f"Callback to {ALICE_CALLABLE} booked" in t for t in timeline(db))
+
+
+def test_a_caller_id_the_line_will_not_call_is_never_offered_a_callback(call, db, demo, clock,
+                                                                       twilio):
+    """Alice's first number is not a valid number: the line does not read it back as the one
+    it will call, it asks for one, and books the callback only to a number it may call."""
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = to_queue(call)  # from +15551230001
+    caller.press("2")  # no, I will not hold: a callback
+    assert "call you back at" not in caller.text
+    caller.hears("Please key in the number we should call")
+    caller.press("5551230002#").hears("That number cannot be called back. Please key another.")
+    assert db.scalar(select(OutboundCall)) is None  # nothing promised yet
+    caller.press("2025550188#").press("1")  # a number it may call; as soon as possible
+    caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 8 8")
+    assert db.scalar(select(OutboundCall.to_number)) == "+12025550188"
 
 
 def analyst_misses(caller, twilio, status):
@@ -255,7 +276,7 @@ def test_tier_overflow_after_the_wait(call, db, demo, clock, twilio):
 def test_after_hours_caller_can_book_a_callback_for_the_opening(call, db, demo, clock, twilio):
     clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)  # a Sunday evening
     add_agent(db, "Ann", tier=1)
-    caller = to_queue(call)
+    caller = to_queue(call, number=ALICE_CALLABLE)
     caller.hears("closed")
     caller.press("1").press("1")  # a callback; as soon as an analyst is free
     callback = db.scalar(select(OutboundCall))
@@ -269,7 +290,7 @@ def test_after_hours_the_callback_is_offered_once_for_the_opening_not_twice(
     caller hears the one choice, and a key not offered books nothing."""
     clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)  # a Sunday evening
     add_agent(db, "Ann", tier=1)
-    caller = to_queue(call)
+    caller = to_queue(call, number=ALICE_CALLABLE)
     caller.press("1")  # a callback, please
     caller.hears("when we open, press 1")
     assert "press 2" not in caller.text and "as soon as" not in caller.text
@@ -283,7 +304,7 @@ def test_after_hours_the_callback_is_offered_once_for_the_opening_not_twice(
 
 def test_with_the_desk_open_the_callback_offer_keeps_both_times(call, db, demo, clock, twilio):
     add_agent(db, "Ann", tier=1, status="on_call")
-    caller = to_queue(call)
+    caller = to_queue(call, number=ALICE_CALLABLE)
     caller.press("2")  # no, I will not hold: a callback
     caller.hears("as soon as an analyst is free, press 1", "press 2")
 
@@ -329,7 +350,7 @@ def test_abandoned_caller_resumes_their_place(call, db, demo, clock, twilio):
 
 
 def test_nobody_staffed_offers_a_callback_not_silence(call, db, demo, clock):
-    caller = to_queue(call)
+    caller = to_queue(call, number=ALICE_CALLABLE)
     caller.hears("no analyst")
     caller.press("1").press("1")  # a callback; as soon as an analyst is free
     assert db.scalar(select(OutboundCall)) is not None
