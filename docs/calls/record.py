@@ -24,7 +24,7 @@ FLASK = str(Path(sys.executable).with_name("flask"))
 
 # (file, caller ID, answers)
 CALLS = [
-    ("en-US.txt", "+15551230001", [  # Alice: known, English, two open tickets
+    ("en-US.txt", "+442079460101", [  # Alice (London, on file): known, English, two open tickets
         "1", "10001#",  # the status of her first ticket
         "2",  # then a new problem
         "1",  # still at the place on file
@@ -35,7 +35,7 @@ CALLS = [
         "1",  # hold
         "",  # on hold for a while
         "2",  # rather a callback
-        "1",  # as soon as an analyst is free, on the number given in intake
+        "1",  # as soon as an analyst is free, on the number she calls from
     ]),
     ("it-IT.txt", "+393331234567", [  # Marco: known, Italian, one open ticket
         # the problem at once (the place on file kept), with what he was doing
