@@ -50,8 +50,8 @@ def emergency_callback(session: Session, call: Call, number: str | None,
         return booked  # Twilio asked twice
     if not number or due is None:
         timeline.record_event(session, "emergency", f"After hours: {why}; no callback booked: "
-                              "the caller withheld their number", ticket_id=ticket.id,
-                              call_id=call.id, at=now)
+                              "no number the line may call (withheld, or refused by the "
+                              "dialling rule)", ticket_id=ticket.id, call_id=call.id, at=now)
         return None
     timeline.record_event(session, "emergency", f"After hours: {why}; callback booked for the "
                           f"earliest moment ({due:%Y-%m-%d %H:%M} UTC)", ticket_id=ticket.id,

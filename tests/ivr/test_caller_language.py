@@ -17,13 +17,13 @@ from tickets.models import ScriptVersion, Ticket
 
 from ..conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 from .test_intake import give_details, report_problem, tell_problem
-from .test_queue import add_agent, to_queue
+from .test_queue import ALICE_CALLABLE, add_agent, to_queue
 from .test_queue import twilio as twilio  # the fixture
 from .test_webhooks import PARAMS, signed_post, twiml
 
 ALICE, MARCO, SITI = "+15551230001", "+393331234567", "+60123456789"  # the demo's customers
-KNOWN = {
-    "en-US": (ALICE, "Thank you for calling the IT Help Desk."),
+KNOWN = {  # Alice from her London number, one the line may call back
+    "en-US": (ALICE_CALLABLE, "Thank you for calling the IT Help Desk."),
     "it-IT": (MARCO, "Grazie per aver chiamato l'Help Desk IT."),
     "ms-MY": (SITI, "Terima kasih kerana menghubungi Meja Bantuan IT."),
 }

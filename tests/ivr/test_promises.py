@@ -181,6 +181,18 @@ def test_no_engineer_on_call_books_a_callback_at_the_earliest_moment(
     assert "callback booked for the earliest moment" in line
 
 
+def test_no_engineer_on_call_and_a_number_the_line_will_not_call_promise_no_callback(
+        app, call, db, demo, clock):
+    app.config["EMERGENCY_NUMBER"] = ""
+    clock.current = SUNDAY_NIGHT
+    caller = known_to_queue(call, "+15551230001", impact="3", urgency="3")  # not a valid number
+    caller.hears("We have no number we can call you back on. Please call us again when we open")
+    assert "booked a callback" not in caller.text and caller.hung_up
+    assert db.scalar(select(OutboundCall)) is None
+    [line] = emergency_lines(db)
+    assert "no callback booked: no number the line may call" in line
+
+
 @pytest.mark.parametrize("status", ["no-answer", "busy", "failed"])
 def test_an_engineer_on_call_who_does_not_answer_leaves_a_callback_booked(
         app, call, db, demo, clock, status):

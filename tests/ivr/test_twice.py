@@ -182,14 +182,14 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
     # Nobody staffed: the offer of a callback (offline), to the caller's own number.
     for agent in (ann, ben):
         set_status(db, agent, "offline")
-    late = to_queue(twice, "+15551230001")
-    late.hears("no analyst").press("1").press("1")  # a callback, to it, the soonest
-    assert count(db, OutboundCall, OutboundCall.to_number == "+15551230001") == 1
+    late = to_queue(twice, "+393331234567")  # Marco: a number the line may call
+    late.hears("nessun analista").press("1").press("1")  # a callback, to it, the soonest
+    assert count(db, OutboundCall, OutboundCall.to_number == "+393331234567") == 1
     # A number not confirmed in the call is read back to be confirmed: 2 keys another.
     entry = db.scalar(select(QueueEntry).order_by(QueueEntry.id.desc()))
     _status, body = late.post(f"/voice/queue/callback/number?e={entry.id}",
                               {**late.params, "Digits": "2"})
-    assert "key in the number" in body
+    assert "Digiti il numero da richiamare" in body  # key in the number (in Italian)
 
     # The keyed callback is placed: answered (by the callee), connected, its status callbacks.
     set_status(db, ann, "available")
@@ -227,7 +227,7 @@ def test_every_webhook_sent_twice_applies_once(app, db, demo, travel, twilio_api
     # After hours, an enterprise failure: the engineer on call does not answer; one callback.
     app.config["EMERGENCY_NUMBER"] = "+15550109999"
     travel.move_to(datetime(2026, 11, 29, 3, 57, tzinfo=UTC))  # Sunday night
-    night = to_queue(twice, "+15551230001", impact="3", urgency="3")
+    night = to_queue(twice, ALICE, impact="3", urgency="3")  # London: the line may call it
     night.hears("engineer on call").dial_ends("no-answer", 0)
     night.hears("did not answer", "callback")
     assert count(db, OutboundCall, OutboundCall.reason == "after-hours emergency") == 1
