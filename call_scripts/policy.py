@@ -33,6 +33,7 @@ OPTIONAL_MESSAGES: dict[str, str | None] = {
     "callback_on": None,  # the number confirmed in intake, read back before the callback offer
     "callback_other": None,  # ... and how to give another one instead
     "callback_at_opening": None,  # after hours: the one callback there is, at the opening
+    "callback_at_slot": None,  # ... or later, when the number may first be called ({slot})
     "emergency_no_engineer": None,  # after hours, no engineer on call to put an emergency to
     "emergency_unanswered": None,  # ... or they did not answer
     "emergency_callback": None,  # then: a callback at the earliest moment

@@ -217,10 +217,14 @@ def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
         return queue_twiml.callback_number(voice, entry, hook.now)
     if hook.key == "3":
         return queue_twiml.callback_key(voice, entry)
-    if hook.key == "2" and entry.status == QueueStatus.AFTER_HOURS:  # not offered: no slot
-        return queue_twiml.callback_window(voice, entry, hook.now)
-    slot = queue_twiml.later_slot(voice, entry, hook.now)
-    if callbacks.book_callback(hook.session, entry, number, hook.key, hook.now, slot) is None:
+    if entry.status == QueueStatus.AFTER_HOURS:  # 1, the one moment offered (2 is not)
+        booked = callbacks.request_callback(
+            hook.session, entry, number, queue_twiml.first_callback(voice, entry, hook.now),
+            None, hook.now) if hook.key == "1" else None
+    else:
+        booked = callbacks.book_callback(hook.session, entry, number, hook.key, hook.now,
+                                         queue_twiml.later_slot(voice, entry, hook.now))
+    if booked is None:
         return queue_twiml.callback_window(voice, entry, hook.now)
     ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
     response = VoiceResponse()

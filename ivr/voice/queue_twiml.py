@@ -216,7 +216,11 @@ def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
     if read_back and entry.callback_number:
         voice.say(gather, "callback_on", number=spoken_number(entry.callback_number))
     if entry.status == QueueStatus.AFTER_HOURS:
-        voice.say(gather, "callback_at_opening")
+        at = first_callback(voice, entry, now)
+        if at == voice.pol.next_opening(now):
+            voice.say(gather, "callback_at_opening")
+        else:  # the desk opens before the number may be called: the moment it will be
+            voice.say(gather, "callback_at_slot", slot=voice.moment(at, now))
     else:
         voice.say(gather, "callback_window", slot=voice.moment(later_slot(voice, entry, now),
                                                               now))
@@ -224,6 +228,19 @@ def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
         voice.say(gather, "callback_other")
     response.redirect(url, method="POST")
     return str(response)
+
+
+def first_callback(voice: Speaker, entry: QueueEntry, now: datetime) -> datetime:
+    """After hours, the one callback offered: the first moment the desk is open and the number
+    chosen may be called (its calling window), which may be later than the opening."""
+    pol, opening = voice.pol, voice.pol.next_opening(now)
+    number = entry.callback_number or entry.caller_number
+    if not number:
+        return opening
+    window = pol.outbound.quiet_hours
+    zones = rules.calling_zones(opening, rules.callee_zones(
+        number, voice.customer_timezone(), voice.desk_timezone), window)
+    return rules.earliest_call(opening, pol.hours, zones, window)
 
 
 def later_slot(voice: Speaker, entry: QueueEntry, now: datetime) -> datetime:

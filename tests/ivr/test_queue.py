@@ -16,7 +16,7 @@ from tickets.versions import live_policy
 from .. import conftest
 from ..conftest import MONDAY_10, PUBLIC_BASE_URL
 from ..twilio_fake import Room, leg_status
-from .test_intake import report_problem
+from .test_intake import give_details, report_problem, tell_problem
 
 twilio = conftest.twilio  # the fixture (tests/conftest.py), for modules that import it here
 MEMBERS = re.compile(r"https://api\.twilio\.com/2010-04-01/Accounts/\w+/Queues/(QU\w+)/Members/"
@@ -274,14 +274,52 @@ def test_tier_overflow_after_the_wait(call, db, demo, clock, twilio):
 
 
 def test_after_hours_caller_can_book_a_callback_for_the_opening(call, db, demo, clock, twilio):
+    """The desk opens at 8:00 but calls nobody before 9:00 their time (the policy's quiet
+    hours): a caller in London is offered, and booked for, 9:00, not "when we open"."""
     clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)  # a Sunday evening
     add_agent(db, "Ann", tier=1)
     caller = to_queue(call, number=ALICE_CALLABLE)
     caller.hears("closed")
-    caller.press("1").press("1")  # a callback; as soon as an analyst is free
+    caller.press("1").hears("To be called back tomorrow at 9:00 AM, press 1.")
+    assert "when we open" not in caller.text
+    caller.press("1")
+    callback = db.scalar(select(OutboundCall))
+    assert callback.due_at == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    assert twilio.dequeued == []
+
+
+def test_after_hours_the_callback_is_the_first_moment_the_caller_may_be_called(
+        call, db, demo, clock, twilio):
+    """In Washington the desk opens at 3:00 AM (8:00 UTC): the callback offered is 9:00 AM
+    there, and that is when it is booked."""
+    clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)  # Sunday, 4:00 PM in Washington
+    add_agent(db, "Ann", tier=1)
+    caller = call(from_="+12025550147").press("1")  # a new caller
+    tell_problem(caller)
+    give_details(caller)
+    report_problem(caller, impact="1", urgency="2")
+    caller.press("2")  # no other problem: to the queue, closed
+    caller.hears("opens again tomorrow at 3:00 AM")
+    caller.press("1")
+    caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 4 7.")
+    caller.press("1")  # the number they call from is right
+    caller.hears("To be called back tomorrow at 9:00 AM, press 1.")
+    caller.press("1").hears("We will call you back at 1 2 0 2 5 5 5 0 1 4 7")
+    callback = db.scalar(select(OutboundCall))
+    assert callback.due_at == datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
+
+
+def test_after_hours_a_caller_whose_day_has_begun_is_called_back_when_we_open(
+        call, db, demo, clock, twilio):
+    """The opening (8:00 UTC) is 4:00 PM in Kuala Lumpur: the callback is at the opening."""
+    clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)  # a Sunday evening (UTC)
+    add_agent(db, "Ann", tier=1)
+    caller = to_queue(call, number="+60123456789")  # Siti, in Malay
+    caller.press("1")
+    caller.hears("Untuk dihubungi semula apabila kami dibuka, tekan 1.")
+    caller.press("1")
     callback = db.scalar(select(OutboundCall))
     assert callback.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
-    assert twilio.dequeued == []
 
 
 def test_after_hours_the_callback_is_offered_once_for_the_opening_not_twice(
@@ -292,14 +330,14 @@ def test_after_hours_the_callback_is_offered_once_for_the_opening_not_twice(
     add_agent(db, "Ann", tier=1)
     caller = to_queue(call, number=ALICE_CALLABLE)
     caller.press("1")  # a callback, please
-    caller.hears("when we open, press 1")
+    caller.hears("To be called back tomorrow at 9:00 AM, press 1")
     assert "press 2" not in caller.text and "as soon as" not in caller.text
     caller.press("2")  # not offered: asked again, nothing booked
-    caller.hears("when we open, press 1")
+    caller.hears("To be called back tomorrow at 9:00 AM, press 1")
     assert db.scalar(select(OutboundCall)) is None
     caller.press("1").hears("We will call you back")
     callback = db.scalar(select(OutboundCall))
-    assert callback.due_at == datetime(2026, 11, 23, 8, 0, tzinfo=UTC)
+    assert callback.due_at == datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
 
 
 def test_with_the_desk_open_the_callback_offer_keeps_both_times(call, db, demo, clock, twilio):
