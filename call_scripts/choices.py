@@ -94,15 +94,15 @@ class Choosing(RunBase):
             self.goto(step.other_next)
             return
         spoken = "speech" in step.input
-        said = spoken and bool(self.state.get("spoke")) and not self.state["tries"]
-        self._ask(prefix + self._offer(step, said), step, speech=spoken)
+        by_voice = spoken and bool(self.state.get("spoke")) and not self.state["tries"]
+        self._ask(prefix + self._offer(step, by_voice), step, speech=spoken)
 
-    def _offer(self, step: PickStep, said: bool = False) -> tuple[Say, ...]:
+    def _offer(self, step: PickStep, by_voice: bool = False) -> tuple[Say, ...]:
         """Each item with its key, then other: "About your Dell Latitude, press 1. ..." (to a
         caller who answered by voice, the other one as a question: "Other equipment? Say
         which.")"""
         items = items_of(self.fields, step)
-        other = step.other_said if said and step.other_said else step.other
+        other = step.other_said if by_voice and step.other_said else step.other
         return tuple(self._said_with(step.prompt, item=i["label"], key=str(n))
                      for n, i in enumerate(items, 1)) + (
             self._said_with(other, key=str(len(items) + 1)),)

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import phonenumbers
+
 from call_scripts import phones
 from call_scripts.phones import DialRule
 
@@ -27,6 +29,17 @@ def keyed_number(raw: str | None, caller: str | None,
     """A number a caller keyed for the line to call, read the way the caller's own number
     reads (their country), in E.164; or None and why the line will not call it."""
     return phones.callable_number(raw, region_of(caller) or "US", rule)
+
+
+def destination_refusal(number: str, rule: DialRule) -> str | None:
+    """Why the line must not call this number (one it holds in E.164: a caller ID, a ticket's
+    callback number, a booking's), or None when it may: the rule that refused it when it was
+    keyed, checked again before any callback is promised and before it is dialled."""
+    try:
+        parsed = phonenumbers.parse(number)
+    except phonenumbers.NumberParseException:
+        return "not a phone number"
+    return phones.refusal(parsed, rule)
 
 
 def callable_number(raw: str | None, region: str,

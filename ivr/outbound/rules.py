@@ -9,18 +9,11 @@ import phonenumbers
 from phonenumbers import timezone as number_zones
 
 from call_scripts.hours import Hours, next_opening
-from call_scripts.phones import DialRule, refusal
+from tickets import phones
 
-
-def destination_refusal(number: str, rule: DialRule) -> str | None:
-    """Why the line must not call this number, or None when it may: the same rule that
-    refused it when it was keyed (a last line, for numbers booked another way or before a
-    policy change)."""
-    try:
-        parsed = phonenumbers.parse(number)
-    except phonenumbers.NumberParseException:
-        return "not a phone number"
-    return refusal(parsed, rule)
+# Why the line must not call a number it holds, or None: checked before a callback is promised
+# (the queue, the way out, the incident list) and again before it is dialled.
+destination_refusal = phones.destination_refusal
 
 
 def callee_zones(number: str, customer_zone: str | None, fallback: str) -> list[ZoneInfo]:

@@ -69,9 +69,8 @@ def offered_number(session: Session, entry: QueueEntry) -> tuple[str | None, boo
     ticket = session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
     call = session.get(Call, entry.call_id) if entry.call_id else None
     number = (ticket.callback_number if ticket else None) or entry.caller_number
-    if number and phones.callable_number(number, phones.region_of(number) or "US",
-                                         live_policy(session).outbound.dial_rule())[0] is None:
-        return None, False
+    if number and phones.destination_refusal(number, live_policy(session).outbound.dial_rule()):
+        return None, False  # the dispatcher would refuse it: never promised
     confirmed = ((call.state or {}).get("fields") or {}).get("callback_number") if call else None
     return number, bool(number) and confirmed == number
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from call_scripts.model import EFFECTS
 from call_scripts.moments import say_moment
-from tickets import bookings, incidents, intake, phones, timeline, versions
+from tickets import bookings, incidents, intake, timeline, versions
 from tickets.models import Call, Customer, Incident
 
 from ..logs import about_ticket
@@ -176,9 +176,9 @@ def join_incident(a: Asked) -> dict[str, Any]:
 
 
 def _refusal(a: Asked, number: str) -> str | None:
-    """Why the line will not call ``number`` (the policy's dialling rule), or None."""
-    rule = versions.live_policy(a.session).outbound.dial_rule()
-    return phones.callable_number(number, phones.region_of(number) or "US", rule)[1]
+    """Why the line will not call ``number`` (the policy's dialling rule, as the dispatcher
+    applies it), or None."""
+    return rules.destination_refusal(number, versions.live_policy(a.session).outbound.dial_rule())
 
 
 def known_issue_solved(a: Asked) -> dict[str, Any]:

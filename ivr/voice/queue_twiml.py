@@ -128,8 +128,7 @@ def emergency_callback(session: Session, voice: Speaker, call: Call, response: V
     pol = voice.pol
     ticket = service.main_ticket(session, call)
     number = (ticket.callback_number if ticket else None) or phones.to_e164(call.from_number)
-    if number and phones.callable_number(number, phones.region_of(number) or "US",
-                                         pol.outbound.dial_rule())[0] is None:
+    if number and rules.destination_refusal(number, pol.outbound.dial_rule()):
         number = None  # one the line will not call: no callback promised to it
     due = None
     if number:
