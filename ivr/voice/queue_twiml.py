@@ -232,27 +232,24 @@ def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
 def first_callback(voice: Speaker, entry: QueueEntry, now: datetime) -> datetime:
     """After hours, the one callback offered: the first moment the desk is open and the number
     chosen may be called (its calling window), which may be later than the opening."""
-    pol, opening = voice.pol, voice.pol.next_opening(now)
-    number = entry.callback_number or entry.caller_number
-    if not number:
-        return opening
-    window = pol.outbound.quiet_hours
-    zones = rules.calling_zones(opening, rules.callee_zones(
-        number, voice.customer_timezone(), voice.desk_timezone), window)
-    return rules.earliest_call(opening, pol.hours, zones, window)
+    return _callable_from(voice, entry, voice.pol.next_opening(now))
 
 
 def later_slot(voice: Speaker, entry: QueueEntry, now: datetime) -> datetime:
     """The later callback slot offered: the policy's next whole hour, moved on to a moment
     the desk is open and the number chosen may be called (its calling window)."""
-    pol, slot = voice.pol, callbacks.later_slot(voice.pol, now)
+    return _callable_from(voice, entry, callbacks.later_slot(voice.pol, now))
+
+
+def _callable_from(voice: Speaker, entry: QueueEntry, at: datetime) -> datetime:
+    """The first moment from ``at`` the desk is open and the number chosen may be called."""
     number = entry.callback_number or entry.caller_number
     if not number:
-        return slot
-    window = pol.outbound.quiet_hours
-    zones = rules.calling_zones(slot, rules.callee_zones(
+        return at
+    window = voice.pol.outbound.quiet_hours
+    zones = rules.calling_zones(at, rules.callee_zones(
         number, voice.customer_timezone(), voice.desk_timezone), window)
-    return rules.earliest_call(slot, pol.hours, zones, window)
+    return rules.earliest_call(at, voice.pol.hours, zones, window)
 
 
 def voicemail(voice: Speaker, entry: QueueEntry) -> str:
