@@ -127,6 +127,18 @@ def claim(session: Session, agent_id: int, now: datetime) -> bool:
     return bool(cast(CursorResult, result).rowcount)
 
 
+_TAKE = (update(Agent).where(Agent.id == bindparam("agent_id"),
+                             Agent.status == AgentStatus.AVAILABLE)
+         .values(status=AgentStatus.ON_CALL, status_since=bindparam("now")))
+
+
+def take(session: Session, agent_id: int, now: datetime) -> bool:
+    """``claim`` on the session's connection, for a routing pass (a statement built once): an
+    ``Agent`` the session holds is not updated (expire it)."""
+    result = session.connection().execute(_TAKE, {"agent_id": agent_id, "now": now})
+    return bool(result.rowcount)
+
+
 def free(session: Session, agent_id: int, now: datetime, only_on_call: bool = False) -> None:
     """The analyst was taken for a call that did not happen: available again."""
     query = update(Agent).where(Agent.id == agent_id)
