@@ -179,9 +179,13 @@ def _handles(tiers: tuple[int, ...]) -> Select[Any]:
     if known is None:
         if len(_HANDLES) >= _SHAPES_MAX:
             _HANDLES.clear()
+        # ``ended_at IS NOT NULL`` (set with every handle time) makes it a range of the
+        # ``ended_at`` index: without it the walk down the index passes every caller still
+        # waiting (NULL: last on SQLite, first on PostgreSQL) before or after the ended ones.
         known = _HANDLES[tiers] = (
             select(QueueEntry.handled_seconds)
-            .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(tiers))
+            .where(QueueEntry.ended_at.is_not(None), QueueEntry.handled_seconds.is_not(None),
+                   QueueEntry.tier.in_(tiers))
             .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES))
     return known
 
