@@ -98,14 +98,14 @@ def free_analysts(session: Session) -> list[routing.Agent]:
     """The analysts available now, as routing values (none: routing has nothing to do)."""
     return [routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
                           status=AgentStatus.AVAILABLE, idle_since=ts(idle_since))
-            for i, tier, skills, idle_since in session.execute(_FREE)]
+            for i, tier, skills, idle_since in session.connection().execute(_FREE)]
 
 
 @contextmanager
 def holding_in_order(session: Session) -> Iterator[Iterator[routing.Waiting]]:
     """Callers holding with consent in Twilio's queue, best first, as routing values read
     from the line's index a few at a time (stop reading whenever: the rest is never loaded)."""
-    result = session.execute(_HOLDING)
+    result = session.connection().execute(_HOLDING)  # Core rows: no ORM work per row
     try:
         yield (routing.Waiting(id=i, rank=rank, joined_at=ts(joined), tier=tier,
                                category=category, kind=kind)
@@ -135,7 +135,7 @@ def routing_round(session: Session, now: datetime, pol: HoldPolicy,
         free = free_analysts(session)
     if not free:
         return []
-    staffed = set(session.scalars(_STAFFED))
+    staffed = set(session.connection().scalars(_STAFFED))
     due = sorted([*(as_waiting(e) for e, _ in callbacks.values()), *arriving],
                  key=routing.order_key)
     with holding_in_order(session) as holding:
