@@ -127,16 +127,19 @@ def claim(session: Session, agent_id: int, now: datetime) -> bool:
     return bool(cast(CursorResult, result).rowcount)
 
 
-_TAKE = (update(Agent).where(Agent.id == bindparam("agent_id"),
+_TAKE = (update(Agent).where(Agent.id.in_(bindparam("ids", expanding=True)),
                              Agent.status == AgentStatus.AVAILABLE)
-         .values(status=AgentStatus.ON_CALL, status_since=bindparam("now")))
+         .values(status=AgentStatus.ON_CALL, status_since=bindparam("now"))
+         .returning(Agent.id))
 
 
-def take(session: Session, agent_id: int, now: datetime) -> bool:
-    """``claim`` on the session's connection, for a routing pass (a statement built once): an
-    ``Agent`` the session holds is not updated (expire it)."""
-    result = session.connection().execute(_TAKE, {"agent_id": agent_id, "now": now})
-    return bool(result.rowcount)
+def take(session: Session, agent_ids: Sequence[int], now: datetime) -> set[int]:
+    """``claim`` for a routing pass's analysts at once (one statement built once, on the
+    session's connection): those taken. An ``Agent`` the session holds is not updated (expire
+    it)."""
+    if not agent_ids:
+        return set()
+    return set(session.connection().scalars(_TAKE, {"ids": list(agent_ids), "now": now}))
 
 
 def free(session: Session, agent_id: int, now: datetime, only_on_call: bool = False) -> None:

@@ -56,21 +56,25 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
         return []  # the usual case while callers hold: nothing to read, nothing to route
     callbacks = callbacks_in_line(session, now)
     pairs = routing_round(session, now, pol, callbacks, free=free)
-    claimed = []
+    callers = []
     for w, a in pairs:
         if w.id in callbacks:
             entry, outbound = callbacks[w.id]
             _reserve_for_callback(session, outbound, entry, a.id, now)
             continue
         sids = service.claim(session, w.id, a.id, now)
-        if sids is None:
+        if sids is not None:
+            callers.append((w.id, a.id, *sids))
+    # The callers' analysts in one statement; a caller whose analyst another worker took
+    # first waits on at their place.
+    taken = agents.take(session, [agent_id for _, agent_id, _, _ in callers], now)
+    claimed = []
+    for entry_id, agent_id, call_sid, queue_sid in callers:
+        if agent_id not in taken:
+            service.unclaim(session, entry_id)
             continue
-        if not agents.take(session, a.id, now):
-            service.unclaim(session, w.id)
-            continue
-        call_sid, queue_sid = sids
         assert queue_sid is not None  # read only for callers in Twilio's queue
-        claimed.append(Bridge(w.id, a.id, call_sid, queue_sid, int(ts(now))))
+        claimed.append(Bridge(entry_id, agent_id, call_sid, queue_sid, int(ts(now))))
     session.expire_all()  # the claims ran on the connection: what the session holds is stale
     return claimed
 
