@@ -25,7 +25,7 @@ are committed (SQLAlchemy's `after_commit`): the routing decision and its transa
 which only the dequeue requests to Twilio remain (made outside any transaction, side by side).
 The routing pass figure is the worse p99 of the pass with nobody free and of that part; the
 same is printed as CPU time of the timing thread too (on a shared machine the wall clock also
-counts the time the process waited for a core). Both include the CLI runner's own start (Click's
+counts the time the process waited for a core), and so are the fetches (`cpu ratio`). Both include the CLI runner's own start (Click's
 `CliRunner` swapping the standard streams, the app context): about 0.5 ms.
 
     python bench/hold_scaling.py [--fetches 100] [--passes 50] [--database-url URL]
@@ -206,15 +206,18 @@ def wait_requests(app, phone: Phone, first_entry_id: int, rng: random.Random,
     return requests
 
 
-def time_fetches(app, requests) -> list[float]:
+def time_fetches(app, requests, cpu: list[float] | None = None) -> list[float]:
+    """The wall-clock times of the fetches (ms); their CPU times of this thread into ``cpu``."""
     client = app.test_client()
     times = []
     gc.collect()
     for path, form, headers in requests:
-        start = time.perf_counter_ns()
+        start, start_cpu = time.perf_counter_ns(), time.thread_time_ns()
         response = client.post(path, data=form, headers=headers)
         body = response.get_data(as_text=True)
         times.append((time.perf_counter_ns() - start) / 1e6)
+        if cpu is not None:
+            cpu.append((time.thread_time_ns() - start_cpu) / 1e6)
         if response.status_code != 200 or "<Gather" not in body:
             raise SystemExit(f"waitUrl answered HTTP {response.status_code}: {body[:300]!r}")
     return times
@@ -314,14 +317,16 @@ def main(argv: list[str] | None = None) -> int:
             waiting = size
             requests = wait_requests(app, phone, first, rng, WARMUP + args.fetches)
             time_fetches(app, requests[:WARMUP])
-            fetches = time_fetches(app, requests[WARMUP:])
+            fetches_cpu: list[float] = []
+            fetches = time_fetches(app, requests[WARMUP:], fetches_cpu)
             idle, _, idle_cpu, _ = time_passes(app, args.passes, 0, rng)
             busy, claims, claims_cpu, bridged = time_passes(app, args.passes, FREE_PER_PASS,
                                                             rng)
             if bridged != args.passes * FREE_PER_PASS:
                 raise SystemExit(f"{bridged} callers bridged in {args.passes} passes, expected "
                                  f"{args.passes * FREE_PER_PASS}")
-            results[size] = {"fetch": fetches, "idle": idle, "busy": busy, "claims": claims,
+            results[size] = {"fetch": fetches, "fetch_cpu": fetches_cpu, "idle": idle,
+                             "busy": busy, "claims": claims,
                              "idle_cpu": idle_cpu, "claims_cpu": claims_cpu}
             print(f"{size} waiting: seeded and measured at {time.monotonic() - started:.0f} s")
         app.extensions["engine"].dispose()
@@ -333,6 +338,7 @@ def report(results: dict[int, dict[str, list[float]]], started: float) -> None:
     """The table of times by size, then the summary lines (the last: the waitUrl ratio)."""
     print(f"\n{'times in ms':44} {'waiting':>8} {'n':>5} {'median':>8} {'p90':>8} {'p99':>8}")
     rows = [("waitUrl fetch (POST /voice/queue/wait)", "fetch"),
+            ("  the same, CPU time of the thread", "fetch_cpu"),
             ("routing pass, nobody free", "idle"),
             (f"routing pass, {FREE_PER_PASS} free, until committed", "claims"),
             ("  the same, CPU time of the thread", "claims_cpu"),
@@ -353,6 +359,9 @@ def report(results: dict[int, dict[str, list[float]]], started: float) -> None:
     own = max(p(results[SIZES[-1]][k], 99) for k in ("idle_cpu", "claims_cpu"))
     print(f"routing pass p99 at {SIZES[-1]} waiting, CPU time of the thread: {own:.2f} ms "
           f"(the same span without the waits for a core; the load average tells them)")
+    cpu_small, cpu_large = (p(results[s]["fetch_cpu"], 99) for s in SIZES)
+    print(f"waitUrl p99 as CPU time of the thread: {cpu_small:.2f} ms at {SIZES[0]}, "
+          f"{cpu_large:.2f} ms at {SIZES[-1]}: cpu ratio {cpu_large / cpu_small:.2f}")
     print(f"total run: {time.monotonic() - started:.0f} s")
     print(f"ratio: {large / small:.2f}")
 
