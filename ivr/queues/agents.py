@@ -24,9 +24,7 @@ from tickets.models import Agent, OutboundCall
 from tickets.statuses import AgentStatus
 
 # Asked on every arrival and hold fetch: built once (their SQL and cache keys too).
-_ANY_FREE = select(Agent.id).where(Agent.status == AgentStatus.AVAILABLE).limit(1)
 _ANY_LOGGED_IN = select(Agent.id).where(Agent.status != AgentStatus.OFFLINE).limit(1)
-_LOGGED_IN = select(Agent).where(Agent.status != AgentStatus.OFFLINE)
 _WRAPPED_UP = select(Agent).where(Agent.status == AgentStatus.WRAP_UP,
                                   Agent.status_since <= bindparam("due"))
 _BY_PHONE = select(Agent).where(Agent.phone == bindparam("number"))
@@ -97,19 +95,9 @@ def check_phone_pin(agent: Agent, pin: str | None, attempt: str) -> bool:
     return False
 
 
-def anyone_free(session: Session) -> bool:
-    """Is an analyst available now (else routing has nothing to do)?"""
-    return session.scalar(_ANY_FREE) is not None
-
-
 def anyone_logged_in(session: Session) -> bool:
     """Is any analyst not offline?"""
     return session.scalar(_ANY_LOGGED_IN) is not None
-
-
-def logged_in(session: Session) -> Sequence[Agent]:
-    """Analysts not offline (those the queues can count on, now or soon)."""
-    return session.scalars(_LOGGED_IN).all()
 
 
 def free_in_tier(session: Session, tier: int) -> Agent | None:
@@ -125,6 +113,21 @@ def claim(session: Session, agent_id: int, now: datetime) -> bool:
         update(Agent).where(Agent.id == agent_id, Agent.status == AgentStatus.AVAILABLE)
         .values(status=AgentStatus.ON_CALL, status_since=now))
     return bool(cast(CursorResult, result).rowcount)
+
+
+_TAKE = (update(Agent).where(Agent.id.in_(bindparam("ids", expanding=True)),
+                             Agent.status == AgentStatus.AVAILABLE)
+         .values(status=AgentStatus.ON_CALL, status_since=bindparam("now"))
+         .returning(Agent.id))
+
+
+def take(session: Session, agent_ids: Sequence[int], now: datetime) -> set[int]:
+    """``claim`` for a routing pass's analysts at once (one statement built once, on the
+    session's connection): those taken. An ``Agent`` the session holds is not updated (expire
+    it)."""
+    if not agent_ids:
+        return set()
+    return set(session.connection().scalars(_TAKE, {"ids": list(agent_ids), "now": now}))
 
 
 def free(session: Session, agent_id: int, now: datetime, only_on_call: bool = False) -> None:

@@ -14,17 +14,17 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, cast
 
-from sqlalchemy import CursorResult, select, update
+from sqlalchemy import CursorResult, update
 from sqlalchemy.orm import Session
 
 from tickets import timeline
-from tickets.models import Agent, Call, OutboundCall, QueueEntry
+from tickets.models import Agent, OutboundCall, QueueEntry
 from tickets.statuses import AgentStatus, OutboundStatus, QueueStatus
 from tickets.versions import live_policy
 
 from ..rest_errors import rest_errors
 from . import agents, hold, service
-from .lineup import callbacks_in_line, routing_round, ts
+from .lineup import callbacks_in_line, free_analysts, routing_round, ts
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -51,27 +51,31 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
     pol = live_policy(session)
     agents.finish_wrap_ups(session, now, pol.wrap_up_seconds)
     session.flush()
-    if not agents.anyone_free(session):
+    free = free_analysts(session)
+    if not free:
         return []  # the usual case while callers hold: nothing to read, nothing to route
     callbacks = callbacks_in_line(session, now)
-    pairs = routing_round(session, now, pol, callbacks)
-    claimed = []
+    pairs = routing_round(session, now, pol, callbacks, free=free)
+    callers = []
     for w, a in pairs:
         if w.id in callbacks:
             entry, outbound = callbacks[w.id]
             _reserve_for_callback(session, outbound, entry, a.id, now)
             continue
-        if not service.claim(session, w.id, a.id, now):
+        sids = service.claim(session, w.id, a.id, now)
+        if sids is not None:
+            callers.append((w.id, a.id, *sids))
+    # The callers' analysts in one statement; a caller whose analyst another worker took
+    # first waits on at their place.
+    taken = agents.take(session, [agent_id for _, agent_id, _, _ in callers], now)
+    claimed = []
+    for entry_id, agent_id, call_sid, queue_sid in callers:
+        if agent_id not in taken:
+            service.unclaim(session, entry_id)
             continue
-        if not agents.claim(session, a.id, now):
-            service.unclaim(session, w.id)
-            continue
-        call_sid, queue_sid = session.execute(
-            select(Call.sid, QueueEntry.queue_sid).join(QueueEntry, QueueEntry.call_id == Call.id)
-            .where(QueueEntry.id == w.id)).one()
         assert queue_sid is not None  # read only for callers in Twilio's queue
-        claimed.append(Bridge(w.id, a.id, call_sid, queue_sid, int(ts(now))))
-    session.expire_all()
+        claimed.append(Bridge(entry_id, agent_id, call_sid, queue_sid, int(ts(now))))
+    session.expire_all()  # the claims ran on the connection: what the session holds is stale
     return claimed
 
 

@@ -33,7 +33,7 @@ from call_scripts.policy import HoldPolicy
 from tickets.models import Agent, OutboundCall, QueueEntry
 from tickets.statuses import AgentStatus, OutboundKind, OutboundStatus, QueueStatus
 
-from . import agents, estimator, hold, routing
+from . import estimator, hold, routing
 
 RECENT_HANDLES = 50  # handle times the wait estimate learns from
 RECENT_WAITS = 200  # callers whose waits (and who gave up) the wait estimate learns from
@@ -87,11 +87,25 @@ _CALLBACKS_DUE = (select(QueueEntry, OutboundCall)
                          OutboundCall.due_at <= bindparam("now")))
 
 
+# A routing round reads the free analysts (usually none, else a few) and the tiers where
+# someone is logged in, not every logged-in analyst's row (hundreds while thousands wait).
+_FREE = (select(Agent.id, Agent.tier, Agent.skills, Agent.idle_since)
+         .where(Agent.status == AgentStatus.AVAILABLE))
+_STAFFED = select(Agent.tier).where(Agent.status != AgentStatus.OFFLINE).distinct()
+
+
+def free_analysts(session: Session) -> list[routing.Agent]:
+    """The analysts available now, as routing values (none: routing has nothing to do)."""
+    return [routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
+                          status=AgentStatus.AVAILABLE, idle_since=ts(idle_since))
+            for i, tier, skills, idle_since in session.connection().execute(_FREE)]
+
+
 @contextmanager
 def holding_in_order(session: Session) -> Iterator[Iterator[routing.Waiting]]:
     """Callers holding with consent in Twilio's queue, best first, as routing values read
     from the line's index a few at a time (stop reading whenever: the rest is never loaded)."""
-    result = session.execute(_HOLDING)
+    result = session.connection().execute(_HOLDING)  # Core rows: no ORM work per row
     try:
         yield (routing.Waiting(id=i, rank=rank, joined_at=ts(joined), tier=tier,
                                category=category, kind=kind)
@@ -110,27 +124,34 @@ def callbacks_in_line(session: Session,
 
 def routing_round(session: Session, now: datetime, pol: HoldPolicy,
                   callbacks: dict[int, tuple[QueueEntry, OutboundCall]],
-                  arriving: tuple[routing.Waiting, ...] = ()) -> list[
+                  arriving: tuple[routing.Waiting, ...] = (),
+                  free: list[routing.Agent] | None = None) -> list[
                       tuple[routing.Waiting, routing.Agent]]:
     """One routing round as the line runs it: the callers holding, the callbacks whose place
     came up (``callbacks_in_line``) and any caller ``arriving``, in ``order_key`` order, each
-    given the fitting free analyst ``routing.assign`` chooses among those logged in."""
+    given the fitting free analyst ``routing.assign`` chooses (``free``: the
+    ``free_analysts`` just read)."""
+    if free is None:
+        free = free_analysts(session)
+    if not free:
+        return []
+    staffed = set(session.connection().scalars(_STAFFED))
     due = sorted([*(as_waiting(e) for e, _ in callbacks.values()), *arriving],
                  key=routing.order_key)
-    staff = [as_agent(a) for a in agents.logged_in(session)]
     with holding_in_order(session) as holding:
-        return routing.assign(heapq.merge(holding, due, key=routing.order_key), staff,
-                              ts(now), tier_rules(pol), presorted=True)
+        return routing.assign(heapq.merge(holding, due, key=routing.order_key), free,
+                              ts(now), tier_rules(pol), presorted=True, staffed=staffed)
 
 
 def put_through(session: Session, entry: QueueEntry, now: datetime, pol: HoldPolicy) -> bool:
     """Would the routing round now give this arriving caller a free analyst? The round, not
     the place in line: a free analyst with the caller's skills takes them even while callers
     ahead wait for other skills."""
-    if not agents.anyone_free(session):
+    free = free_analysts(session)
+    if not free:
         return False
     me = as_waiting(entry)
-    pairs = routing_round(session, now, pol, callbacks_in_line(session, now), (me,))
+    pairs = routing_round(session, now, pol, callbacks_in_line(session, now), (me,), free)
     return any(w.id == me.id for w, _ in pairs)
 
 
@@ -158,9 +179,13 @@ def _handles(tiers: tuple[int, ...]) -> Select[Any]:
     if known is None:
         if len(_HANDLES) >= _SHAPES_MAX:
             _HANDLES.clear()
+        # ``ended_at IS NOT NULL`` (set with every handle time) makes it a range of the
+        # ``ended_at`` index: without it the walk down the index passes every caller still
+        # waiting (NULL: last on SQLite, first on PostgreSQL) before or after the ended ones.
         known = _HANDLES[tiers] = (
             select(QueueEntry.handled_seconds)
-            .where(QueueEntry.handled_seconds.is_not(None), QueueEntry.tier.in_(tiers))
+            .where(QueueEntry.ended_at.is_not(None), QueueEntry.handled_seconds.is_not(None),
+                   QueueEntry.tier.in_(tiers))
             .order_by(QueueEntry.ended_at.desc()).limit(RECENT_HANDLES))
     return known
 

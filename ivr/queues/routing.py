@@ -358,22 +358,27 @@ _id = attrgetter("id")
 
 
 def assign(waiting: Iterable[Waiting], agents: Iterable[Agent], now: float, rules: TierRules,
-           presorted: bool = False) -> list[tuple[Waiting, Agent]]:
+           presorted: bool = False, staffed: set[int] | None = None
+           ) -> list[tuple[Waiting, Agent]]:
     """One routing round: callers in ``order_key`` order each get the longest-idle fitting free
     agent; each agent is used once. Tiers count as staffed when an agent there is not offline.
 
     With ``presorted`` the caller promises ``waiting`` is already in ``order_key`` order; it
-    may then be a stream (read only until the free agents are used up).
+    may then be a stream (read only until the free agents are used up). With ``staffed`` the
+    caller gives the staffed tiers (every agent's tier but the offline ones') and ``agents``
+    need hold only the free ones.
     """
-    staffed: set[int] = set()
+    derived: set[int] = set()
     free_by_tier: dict[int, list[Agent]] = {}
     for a in agents:
         if a.status != OFFLINE:
-            staffed.add(a.tier)
+            derived.add(a.tier)
         if a.status == AVAILABLE:
             free_by_tier.setdefault(a.tier, []).append(a)
     if not free_by_tier or not waiting:
         return []
+    if staffed is None:
+        staffed = derived
     tiers = [_FreeTier(t, free, _cutoffs(t, now, rules, staffed))
              for t, free in sorted(free_by_tier.items())]
     left = sum(len(t.agents) for t in tiers)

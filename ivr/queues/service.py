@@ -15,9 +15,9 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import CursorResult, bindparam, or_, select, update
+from sqlalchemy import bindparam, or_, select, update
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
@@ -212,13 +212,24 @@ def press_to_leave(entry: QueueEntry, intent: str) -> None:
 
 # ---- being put through ----------------------------------------------------------------------
 
-def claim(session: Session, entry_id: int, agent_id: int, now: datetime) -> bool:
-    """Claim a waiting caller for an analyst, atomically (two workers never take one caller)."""
-    result = session.execute(
-        update(QueueEntry).where(QueueEntry.id == entry_id,
-                                 QueueEntry.status == QueueStatus.WAITING)
-        .values(status=QueueStatus.BRIDGING, agent_id=agent_id, bridging_at=now))
-    return bool(cast(CursorResult, result).rowcount)
+# Run on every claim of a routing pass: built once; the caller's CallSid and Twilio queue come
+# back with the claim (RETURNING), not from another query.
+_CLAIM = (update(QueueEntry)
+          .where(QueueEntry.id == bindparam("entry_id"), QueueEntry.status == QueueStatus.WAITING)
+          .values(status=QueueStatus.BRIDGING, agent_id=bindparam("agent_id"),
+                  bridging_at=bindparam("now"))
+          .returning(select(Call.sid).where(Call.id == QueueEntry.call_id).scalar_subquery(),
+                     QueueEntry.queue_sid))
+
+
+def claim(session: Session, entry_id: int, agent_id: int,
+          now: datetime) -> tuple[str, str | None] | None:
+    """Claim a waiting caller for an analyst, atomically (two workers never take one caller):
+    the caller's CallSid and Twilio queue, or None when the caller is not waiting. Runs on the
+    session's connection: a ``QueueEntry`` the session holds is not updated (expire it)."""
+    row = session.connection().execute(
+        _CLAIM, {"entry_id": entry_id, "agent_id": agent_id, "now": now}).one_or_none()
+    return None if row is None else (row[0], row[1])
 
 
 def unclaim(session: Session, entry_id: int) -> None:

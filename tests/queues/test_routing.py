@@ -132,6 +132,16 @@ def test_assign_derives_staffed_tiers_from_agents_not_offline():
     assert assign([caller(1, waited=240)], [busy1, busy2, tier3], NOW, RULES) != []
 
 
+def test_assign_takes_the_staffed_tiers_it_is_given():
+    # Only the free tier 3 agent is passed; tier 2 staffed by someone busy elsewhere holds
+    # the tier 1 caller back one more wait, as if that agent had been passed.
+    w = caller(1, waited=125)
+    tier3 = agent(3, tier=3)
+    assert assign([w], [tier3], NOW, RULES, staffed={1, 3}) == [(w, tier3)]
+    assert assign([w], [tier3], NOW, RULES, staffed={1, 2, 3}) == []
+    assert assign([caller(1, waited=240)], [tier3], NOW, RULES, staffed={1, 2, 3}) != []
+
+
 def test_priority_caller_overtakes():
     waiting = [caller(1, rank=3, waited=900), caller(2, rank=3, waited=600)]
     urgent = caller(3, rank=1, waited=1)
@@ -238,6 +248,10 @@ def test_fast_paths_agree_with_the_plain_rules(seed):
             free.remove(a)
     assert assign(line, agents, NOW, rules) == expected_pairs
     assert assign(ordered, agents, NOW, rules, presorted=True) == expected_pairs
+    # As the line runs it: only the free agents, and the staffed tiers read apart.
+    available = [a for a in agents if a.status == "available"]
+    assert assign(ordered, available, NOW, rules, presorted=True,
+                  staffed=staffed) == expected_pairs
 
 
 def test_in_order_is_order_key_order_with_ties():
