@@ -24,3 +24,23 @@ if os.environ.get("BENCH_CLOCK_T0") and os.environ.get("BENCH_OPEN_AT"):
         return _open_at + (datetime.now(UTC) - _started)
 
     app.extensions["clock"] = _clock
+
+# BENCH_PROFILE_DIR (bench/http_profile.py sets it): bench/cpu_sampler.py in each worker,
+# started by a SIGUSR2 and stopped by the next, which writes the stacks sampled in between to
+# BENCH_PROFILE_DIR/<pid>.txt. gunicorn's worker leaves SIGUSR2 alone (its master's is another).
+if os.environ.get("BENCH_PROFILE_DIR"):
+    import signal
+    from pathlib import Path
+
+    from cpu_sampler import Sampler
+
+    _sampler = Sampler()
+
+    def _toggle(_signum, _frame) -> None:
+        if not _sampler.running:
+            _sampler.start()
+            return
+        _sampler.stop()
+        _sampler.write(Path(os.environ["BENCH_PROFILE_DIR"]) / f"{os.getpid()}.txt")
+
+    signal.signal(signal.SIGUSR2, _toggle)

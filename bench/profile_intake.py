@@ -32,6 +32,7 @@ for path in (ROOT, ROOT / "bench"):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+import cpu_sampler  # noqa: E402
 from callers import Ear, ScriptedCall  # noqa: E402
 from http_load import OPEN_AT, seed  # noqa: E402
 from load_drive import random_persona  # noqa: E402
@@ -108,6 +109,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-profile", action="store_true",
                         help="no profiler: print only the CPU per request (compare branches)")
     parser.add_argument("--dump", help="also write the profile here (pstats format)")
+    parser.add_argument("--sample", metavar="FILE", help="bench/cpu_sampler.py instead of "
+                        "cProfile (CPU time, no inflation): its report, stacks kept in FILE "
+                        "(to set beside bench/http_profile.py's)")
     args = parser.parse_args(argv)
     rng = random.Random(args.seed)
     with bench_database(args.database_url, "profile_intake-") as url:
@@ -119,17 +123,27 @@ def main(argv: list[str] | None = None) -> int:
             one_call(transport, rng, known)
         transport.requests = 0
         profile = cProfile.Profile()
+        sampler = cpu_sampler.Sampler()
         started = time.process_time()
-        if not args.no_profile:
+        if args.sample:
+            sampler.start()
+        elif not args.no_profile:
             profile.enable()
         for _ in range(args.calls):
             one_call(transport, rng, known)
         profile.disable()
+        sampler.stop()
         cpu = time.process_time() - started
         app.extensions["engine"].dispose()
     if args.no_profile:
         print(f"backend: {url.split(':')[0]}; {args.calls} calls, {transport.requests} requests; "
               f"CPU {cpu * 1e3 / transport.requests:.3f} ms per request (no profiler)")
+        return 0
+    if args.sample:
+        sampler.write(Path(args.sample))
+        print(f"backend: {url.split(':')[0]}; {args.calls} calls; CPU "
+              f"{cpu * 1e3 / transport.requests:.3f} ms per request (sampled)")
+        cpu_sampler.report(sampler.stacks, transport.requests, args.top)
         return 0
     if args.dump:
         profile.dump_stats(args.dump)

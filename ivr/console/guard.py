@@ -12,6 +12,8 @@ Twilio's webhooks (the ``voice`` blueprint) are answered to Twilio, not shown in
 and no limit applies to them (their signature is the check): the two extensions' per-request
 hooks skip them, which was about a tenth of a webhook's CPU. A webhook's answer still carries
 the same headers (without a nonce, as it has no page), copied from one set made by Talisman.
+Nor is the console's cookie session opened or saved for them (no webhook reads or writes it, and
+Twilio sends back only cookies we set): Flask gives them its null session.
 
 Logins: each try costs an argon2 hash, so a client may POST /login ``LOGIN_PER_CLIENT`` times,
 and a username may fail ``LOGIN_FAILURES_PER_USER`` times, before the answer is 429 (without
@@ -25,7 +27,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
-from flask import Flask, Response, render_template, request
+from flask import Flask, Request, Response, render_template, request
+from flask.sessions import SecureCookieSessionInterface
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
 from flask_talisman import Talisman
@@ -121,6 +124,18 @@ class _WebhookHeaders:
         return response
 
 
+class _NoSessionForTwilio(SecureCookieSessionInterface):
+    """The cookie session of every request but Twilio's webhooks. The URL is not matched yet
+    when the session is opened, so a webhook is known by its blueprint's URL prefix."""
+
+    def open_session(self, app: Flask, request: Request) -> Any:
+        prefixes = tuple(f"{app.blueprints[name].url_prefix}/" for name in TWILIO_FACING
+                         if name in app.blueprints)
+        if request.path.startswith(prefixes):
+            return None  # Flask's null session: nothing read, nothing saved
+        return super().open_session(app, request)
+
+
 def register_guard(app: Flask) -> None:
     """Security headers on every response; login throttling; both cheap on Twilio's webhooks."""
     talisman = app.extensions["talisman"] = Talisman()
@@ -137,4 +152,5 @@ def register_guard(app: Flask) -> None:
         permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
     ))
     app.after_request(_WebhookHeaders(talisman))
+    app.session_interface = _NoSessionForTwilio()
     _hooks_skip_twilio(app, lambda: limiter.init_app(app))

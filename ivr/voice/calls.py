@@ -144,7 +144,8 @@ def begin(session: Session, call: Call, version: versions.Live, fields: dict[str
     call.script_version_id = version.id
     call.script_digest = version.digest
     session.flush()
-    timeline.record_event(session, "call", what, call_id=call.id, ticket_id=ticket_id, data=data)
+    _add_events(session, [timeline.event_values("call", what, call_id=call.id,
+                                                ticket_id=ticket_id, data=data)])
     script = version.parsed
     # Numbers a caller keys to be called back are checked then, by the policy's rule.
     dialling = versions.live_policy(session).outbound.dial_rule()
@@ -283,11 +284,14 @@ def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line:
     """Carry out the turn's effects (feeding each result back) and render what is said."""
     spoken: list[Any] = []
     while True:
+        events = []
         for action in turn.actions:
             if isinstance(action, Log):
-                _log(session, call, turn.state, action)
+                events.append(_event(call.id, turn.state, action))
             elif not isinstance(action, Effect):
                 spoken.append(action)
+        if events:  # rows before the effect runs: opening a ticket claims the call's lines
+            _add_events(session, events)
         effect = turn.effect
         if effect is None:
             break
@@ -330,9 +334,17 @@ def ticket_number(state: dict[str, Any] | None) -> str | None:
     return ticket.get("number") if isinstance(ticket, dict) else None
 
 
-def _log(session: Session, call: Call, state: dict[str, Any], action: Log) -> None:
-    timeline.record_event(session, action.kind, action.text, call_id=call.id, step=action.step,
-                          ticket_id=_current_ticket_id(state), data=action.data)
+def _add_events(session: Session, events: list[dict[str, Any]]) -> None:
+    """Timeline lines in one INSERT, not through the ORM's flush (a turn with effects, a call's
+    start and end); lines added to the session before them go first: the timeline's order."""
+    if any(isinstance(obj, TicketEvent) for obj in session.new):
+        session.flush()
+    session.connection().execute(_ADD_EVENTS, events)
+
+
+def _event(call_id: int, state: dict[str, Any], action: Log) -> dict[str, Any]:
+    return timeline.event_values(action.kind, action.text, call_id=call_id, step=action.step,
+                                 ticket_id=_current_ticket_id(state), data=action.data)
 
 
 def record_status(session: Session, form: dict[str, str]) -> None:
@@ -373,6 +385,6 @@ def record_status(session: Session, form: dict[str, str]) -> None:
             outbox.publish(session, Topic.CALL_ENDED, now=call.ended_at,
                            key=f"cti:{sid}:ended", call_id=call.id, status=status)
         text = f"Call ended: {status}" + (f", {call.duration} s" if call.duration else "")
-        for ticket_id in tickets or [None]:
-            timeline.record_event(session, "call", text, ticket_id=ticket_id, call_id=call.id,
-                                  data={"status": status, "duration": call.duration})
+        _add_events(session, [timeline.event_values(
+            "call", text, ticket_id=ticket_id, call_id=call.id,
+            data={"status": status, "duration": call.duration}) for ticket_id in tickets or [None]])

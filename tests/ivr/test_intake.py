@@ -230,6 +230,25 @@ def test_two_problems_in_one_call_give_two_tickets(call, db, demo):
     assert any(first in e.text for e in two.events if e.kind == "note")
 
 
+def test_a_calls_timeline_reads_in_the_order_things_happened(call, db, demo):
+    """The lines of a turn with effects are written in one INSERT, a note an effect adds
+    through the session (a second problem's 'Reported in the same call') before the turn's
+    later lines: read by id, the timeline is in the order the lines were made."""
+    caller = call(from_="+15551230001")
+    report_problem(caller, service="1", impact="1", urgency="2", planned="2")
+    caller.press("1")
+    report_problem(caller, service="2", impact="2", urgency="3", planned="2",
+                   problem="Outlook will not start", before="I installed an update")
+    caller.press("2").wait()
+    call_id = db.scalar(select(Call.id).where(Call.sid == caller.call_sid))
+    lines = db.scalars(select(TicketEvent).where(TicketEvent.call_id == call_id)
+                       .order_by(TicketEvent.id)).all()
+    assert lines[0].kind == "call" and lines[0].text == "Inbound call answered"
+    assert [e.at for e in lines] == sorted(e.at for e in lines)
+    note = next(i for i, e in enumerate(lines) if e.text.startswith("Reported in the same call"))
+    assert lines[note + 1:], "the second ticket's turn logged lines after the note"
+
+
 def test_silence_and_garbage_reprompt_then_take_the_way_out(call, db, demo):
     caller = call(from_="+12025550147").press("1")
     caller.wait()
