@@ -129,6 +129,8 @@ SAID: dict[str, dict[str, str]] = {
     "other": {"en-US": "something else", "it-IT": "qualcos'altro", "ms-MY": "perkara lain"},
     "open_ticket": {"en-US": "open a ticket", "it-IT": "aprire un ticket",
                     "ms-MY": "buka tiket"},
+    "planned": {"en-US": "a scheduled change", "it-IT": "una modifica programmata",
+                "ms-MY": "perubahan berjadual"},
     "me": {"en-US": "just me", "it-IT": "solo io", "ms-MY": "saya sahaja"},
     "team": {"en-US": "my team", "it-IT": "il mio team", "ms-MY": "pasukan saya"},
     "organisation": {"en-US": "the whole organisation", "it-IT": "tutta l'azienda",
