@@ -6,6 +6,7 @@ import pytest
 
 from call_scripts import Gather, Input, ScriptError, advance, start
 
+from .test_fewer_questions import GUESS_AND_MENU, guessed
 from .test_interpreter import heard, logged
 
 STEPS = """
@@ -144,3 +145,44 @@ def test_a_pick_said_by_voice_names_the_field_it_keeps(make_script):
         make_script(nowhere, start="problem", on_fail="bye")
     assert "equipment" in str(err.value)
     assert "a pick said by voice needs other_field" in str(err.value)
+
+
+def test_other_said_on_a_pick_that_takes_keys_only_is_refused(make_script):
+    keys_only = STEPS.replace("  items: devices\n  input: dtmf speech\n", "  items: devices\n")
+    with pytest.raises(ScriptError) as err:
+        make_script(keys_only, start="problem", on_fail="bye")
+    assert "other_said: the pick takes keys only" in str(err.value)
+
+
+# A guess offered with a self-service menu that takes speech: "open a ticket" said confirms
+# the guess and takes the option; words naming no option are asked again.
+GUESS_AND_SPOKEN_MENU = GUESS_AND_MENU.replace(
+    '''self_help:
+  type: menu
+''', '''self_help:
+  type: menu
+  input: dtmf speech
+''').replace('''    "1": {next: bye, set: {known_issue: vpn}}
+    "2": {next: model}''', '''    "1": {next: bye, set: {known_issue: vpn},
+          words: {en-US: [reconnect]}}
+    "2": {next: model, words: {en-US: [ticket]}}''')
+
+
+def test_a_menu_offered_with_the_guess_may_be_answered_by_voice(make_script):
+    script, turn = guessed(make_script, DEVICES, said="The VPN is down",
+                           steps=GUESS_AND_SPOKEN_MENU)
+    assert gathered(turn).input == "dtmf speech"
+
+    opened = advance(script, turn.state, Input(speech="open a ticket please", confidence=0.9))
+    assert opened.state["fields"]["category"] == "network"  # the guess holds
+    assert "known_issue" not in opened.state["fields"]
+    assert heard(opened) == ["Say the model."]
+
+    unclear = advance(script, turn.state, Input(speech="what?", confidence=0.9))
+    assert "category" not in unclear.state["fields"]
+    assert heard(unclear)[-1] == "For another type of service, press 3."  # asked again
+
+
+def test_a_menu_offered_with_the_guess_that_takes_keys_only_is_not_listened_to(make_script):
+    _, turn = guessed(make_script, DEVICES, said="The VPN is down", steps=GUESS_AND_MENU)
+    assert gathered(turn).input == "dtmf"
