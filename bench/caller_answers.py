@@ -14,8 +14,11 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     # offered the others there, "For English, press 7")
     ("language", {"*": ("for english", "per l'italiano", "bahasa melayu")}),
     # a self-service answer offered after the type of service (issue 16): callers open a ticket
-    ("known_issue", {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
-                     "ms-MY": ("untuk membuka tiket",)}),
+    # (or asked, to a caller who said the problem: "Would you like to reset your password
+    # yourself?")
+    ("known_issue", {"en-US": ("to open a ticket", "yourself"),
+                     "it-IT": ("per aprire un ticket", "da solo"),
+                     "ms-MY": ("untuk membuka tiket", "sendiri")}),
     # a known caller: the place on file confirmed, the equipment on file picked by key
     ("location_confirm", {"en-US": ("still at",), "it-IT": ("ancora in",),
                           "ms-MY": ("masih di",)}),
@@ -112,7 +115,9 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
                         "ms-MY": ("jenis perkhidmatan lain",)},
     "refuse_guess": {"en-US": ("to choose",), "it-IT": ("per scegliere",),
                      "ms-MY": ("untuk memilih",)},
-    "say_other": {"en-US": ("say which",), "it-IT": ("la nomini",), "ms-MY": ("sebutkan",)},
+    "say_other": {"en-US": ("say which", "or other equipment"),
+                  "it-IT": ("la nomini", "o un'altra apparecchiatura"),
+                  "ms-MY": ("sebutkan", "atau peralatan lain")},
     "other_item": {"en-US": ("other equipment", "other software"),
                    "it-IT": ("un'altra apparecchiatura", "un altro software"),
                    "ms-MY": ("peralatan lain", "perisian lain")},

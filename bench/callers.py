@@ -265,6 +265,10 @@ def _pick_item(ask: Ask) -> Answer | None:
     for description, key in menu_options(ask.prompt):
         if any(v in description for v in mine):
             return ask.keys(key)
+    if ask.speech_ok and not menu_options(ask.prompt):  # "Your Dell Latitude, or other?"
+        named = next((v for v in mine if v in _norm(ask.prompt)), None)
+        if named or pr.equipment:
+            return ask.say(named or pr.equipment or "")
     if not ask.by_key and pr.equipment and ask.hears(CHOICES["say_other"]):
         return ask.say(pr.equipment)  # "Other equipment? Say which."
     return ask.key_for("other_item")
@@ -276,6 +280,14 @@ def _guess(ask: Ask) -> Answer | None:
     if not ask.by_key:
         return Answer(ask.intent, "speech", SAID["yes" if right else "no"][ask.language])
     return ask.pick("yes") if right else ask.pick("refuse_guess")
+
+
+def _known_issue(ask: Ask) -> Answer | None:
+    """A ticket, not the answer on offer: "no" where it is asked without keys ("Would you
+    like to reset your password yourself?"), else the option that opens one."""
+    if not ask.by_key and not menu_options(ask.prompt):
+        return ask.say(SAID["no"][ask.language])
+    return ask.pick("open_ticket")
 
 
 def _problem(ask: Ask) -> Answer | None:
@@ -347,7 +359,7 @@ DECIDE: dict[str, Callable[[Ask], Answer | None]] = {
     "callback_menu": lambda ask: ask.pick("yes"),
     "location_confirm": lambda ask: ask.pick("yes"),
     "new_problem": lambda ask: ask.pick("new_problem"),
-    "known_issue": lambda ask: ask.pick("open_ticket"),
+    "known_issue": _known_issue,
     "another_problem": _another_problem,
     "name": lambda ask: ask.say(ask.persona.name),
     "department": lambda ask: ask.say(ask.persona.department),

@@ -60,6 +60,15 @@ def menu_choice(step: MenuStep, event: Input, language: str) -> str | None:
     return None
 
 
+def skipped(step: AskStep, event: Input, language: str) -> bool:
+    """Whether the caller skipped a question: its skip key, or its skip words said ("I don't
+    know")."""
+    if event.digits:
+        return bool(step.skip_key) and event.digits == step.skip_key
+    spoken = event.speech or ""
+    return any(said(w, spoken) for w in step.skip_words.get(language, []))
+
+
 def may_be_wrong(script: Script, event: Input) -> bool:
     """Whether an answer is worth reading back: speech heard with low (or no) confidence, or
     a long keyed entry. A short keyed entry or clear speech is taken as given."""
@@ -74,10 +83,10 @@ def yes_no(script: Script, language: str, event: object) -> bool | None:
         return None
     if event.digits:
         return {"1": True, "2": False}.get(event.digits)
-    spoken = (event.speech or "").lower()
+    spoken = event.speech or ""  # as Twilio gives it: "Yes." (whole words, any case)
     for word, meaning in (("yes", True), ("no", False)):
         w = script.words.get(word)
-        if w and w[language].lower() in spoken.split():
+        if w and said(w[language], spoken):
             return meaning
     return None
 

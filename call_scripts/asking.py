@@ -33,7 +33,7 @@ class Asking(RunBase):
                      field=step.field, key=event.digits)
             self.goto(step.keys[event.digits])
             return self.run()
-        if step.skip_key and event.digits == step.skip_key:
+        if answers.skipped(step, event, self.state["language"]):
             self.fields[step.field] = None
             self.log("answer", f"{step.field}: skipped", field=step.field, value=None)
             self.goto(step.next)

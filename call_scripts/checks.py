@@ -210,12 +210,26 @@ class _Checks:
         if spoken and not step.other_field:
             self.problem(name, "input: a pick said by voice needs other_field, the field that "
                          "keeps the other item named", "input")
+        if step.spoken is not None and step.other_said is None:
+            self.problem(name, "spoken: items said without keys need other_said, the other "
+                         "one as a question ('or other equipment?')", "spoken")
 
     def ask(self, name: str, step: AskStep) -> None:
         if step.offer_languages:
             self.offer_languages(name, step)
         if step.input != "speech" and step.skip_key == "#":
             self.problem(name, "skip_key '#' ends keypad input; use '*'", "skip_key")
+        if step.spoken is not None and "speech" not in step.input:
+            self.problem(name, "spoken: the question takes keys only ('input: dtmf'), so a "
+                         "caller told no keys could not answer; add 'input: dtmf speech'",
+                         "spoken")
+        if step.skip_words and "speech" not in step.input:
+            self.problem(name, "skip_words: the question takes keys only ('input: dtmf'); "
+                         "add 'input: dtmf speech'", "skip_words")
+        for lang in step.skip_words:
+            if lang not in self.header_.languages:
+                self.problem(name, f"skip_words for unknown language {lang!r}", "skip_words",
+                             lang)
         for key in step.keys:
             if step.input == "speech" or step.validate_.kind != "speech":
                 self.problem(name, f"keys: {key!r} needs a spoken answer taken with "

@@ -93,17 +93,18 @@ class Choosing(RunBase):
         if not items_of(self.fields, step):
             self.goto(step.other_next)
             return
-        spoken = "speech" in step.input
-        by_voice = spoken and bool(self.state.get("spoke")) and not self.state["tries"]
-        self._ask(prefix + self._offer(step, by_voice), step, speech=spoken)
+        self._ask(prefix + self._offer(step, self.by_voice(step)), step,
+                  speech="speech" in step.input)
 
     def _offer(self, step: PickStep, by_voice: bool = False) -> tuple[Say, ...]:
         """Each item with its key, then other: "About your Dell Latitude, press 1. ..." (to a
-        caller who answered by voice, the other one as a question: "Other equipment? Say
-        which.")"""
+        caller who answered by voice, the other one as a question, "Other equipment? Say
+        which.", and with ``spoken`` the items without keys: "Your Dell Latitude, or other
+        equipment?")"""
         items = items_of(self.fields, step)
         other = step.other_said if by_voice and step.other_said else step.other
-        return tuple(self._said_with(step.prompt, item=i["label"], key=str(n))
+        each = step.spoken if by_voice and step.spoken and step.other_said else step.prompt
+        return tuple(self._said_with(each, item=i["label"], key=str(n))
                      for n, i in enumerate(items, 1)) + (
             self._said_with(other, key=str(len(items) + 1)),)
 
@@ -134,10 +135,17 @@ class Choosing(RunBase):
         is asked again."""
         spoken = (event.speech or "").strip()
         named = [i for i in items if any(said(word, spoken) for word in _label_words(i))]
+        # "Your ThinkPad, or other equipment?" answered "yes" is the one item offered; "no"
+        # (alone, or nearly) names no other one.
+        yes = answers.yes_no(self.script, self.state["language"], event) if not named else None
+        if yes and len(items) == 1:
+            named = items
         if len(named) == 1:
             return self._picked(step, named[0], input="speech")
-        if named:  # two of theirs named: asked again, with the keys
+        if named or yes:  # two of theirs named, or "yes" to several: asked again, with keys
             return self.fail(step, "not understood", event)
+        if yes is False and len(spoken.split()) <= 2:
+            spoken = ""
         if step.other_field and len(spoken) >= 2 \
                 and not answers.may_be_wrong(self.script, event):
             self.fields[step.other_field] = spoken
@@ -164,13 +172,27 @@ class Choosing(RunBase):
         if led is not None and step.named is not None and step.choose is not None:
             # "That sounds like a hardware problem. Your Dell Latitude, press 1. ..." or "That
             # sounds like an access problem. To hear how to reset your password, press 1. ..."
-            offer, count = self._offer_led(led[1])
-            self._ask(prefix + (self._said_with(step.named, guess=name),) + offer + (
-                self._said_with(step.choose, key=str(count + 1)),), step,
-                speech=_spoken_menu(led[1]))
+            # To a caller who said the problem, a menu led to asks its question without keys
+            # (and without the other types of service): "That sounds like a network problem.
+            # Would you like to reconnect the VPN yourself?" Asked again, the keys.
+            menu = led[1]
+            if _spoken_menu(menu) and menu.spoken and self.by_voice(menu):
+                offer: tuple[Say, ...] = (self.say(menu.spoken),)
+            else:
+                offer, count = self._offer_led(menu)
+                offer += (self._said_with(step.choose, key=str(count + 1)),)
+            self._ask(prefix + (self._said_with(step.named, guess=name),) + offer, step,
+                      speech=_spoken_menu(menu))
             return
         says = (self._said_with(step.prompt, guess=name),)
         self._ask(prefix + says, step, answers.yes_no_hints(self.script, lang))
+
+    def _names_another(self, step: GuessStep, key: str, event: Input) -> bool:
+        """Whether what was said names a type of service other than the one guessed."""
+        spoken, lang = event.speech or "", self.state["language"]
+        return any(any(said(w, spoken) for w in option.words.get(lang, []))
+                   for other, option in self.script.step(step.menu).options.items()
+                   if other != key)
 
     def _guess_leads(self, step: GuessStep, key: str) -> tuple[str, PickStep | MenuStep] | None:
         """The step the guessed option leads to (through branches, as if the guess were
@@ -204,14 +226,15 @@ class Choosing(RunBase):
     def guessed(self, step: GuessStep, event: Input) -> Turn:
         key = guess(self.script, step, self.fields, self.state["language"])
         led = self._guess_leads(step, key) if key is not None else None
-        if led is not None:
+        if led is not None and key is not None:
             count = self._offer_led(led[1])[1]
             digits = event.digits or ""
-            if not digits and _spoken_menu(led[1]):  # a menu's option said: the guess holds
-                named = answers.menu_choice(led[1], event, self.state["language"])
-                if named is None:
+            if not digits and _spoken_menu(led[1]):
+                # a menu's option said: the guess holds; another type of service named ("no,
+                # it is my laptop"): the guess is refused
+                answer: bool | None = not self._names_another(step, key, event)
+                if answer and answers.menu_choice(led[1], event, self.state["language"]) is None:
                     return self.fail(step, "not understood", event)
-                answer: bool | None = True
             elif not digits.isdigit() or not 1 <= int(digits) <= count + 1:
                 return self.fail(step, "not understood", event)
             else:

@@ -190,15 +190,15 @@ class _Run(Choosing, Asking):
             # so "100200" keyed at a five-option menu is "1", not a wait for the timeout.
             # A caller who answered the last question by voice hears the question without
             # its keys; asked again, the whole prompt.
-            spoken = step.spoken if step.spoken and self.state.get("spoke") \
-                and not self.state["tries"] else None
+            spoken = step.spoken if step.spoken and self.by_voice(step) else None
             g = Gather(prefix + (self.say(spoken or step.prompt),), step.input, lang, timeout,
                        num_digits=max(len(key) for key in step.options))
         else:
             hints = step.hints.get(lang)
             # A spoken answer takes a key only to skip it: that one key ends the Gather.
             skip_only = "dtmf" in step.input and step.validate_.kind == "speech"
-            g = Gather(prefix + self.other_languages(step) + (self.say(step.prompt),),
+            spoken = step.spoken if step.spoken and self.by_voice(step) else None
+            g = Gather(prefix + self.other_languages(step) + (self.say(spoken or step.prompt),),
                        step.input, lang, timeout, num_digits=1 if skip_only else None,
                        hints=hints)
         self.actions.append(g)

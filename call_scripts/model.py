@@ -149,6 +149,12 @@ class AskStep(InputStep):
     hints: dict[str, str] = {}
     # A secret (a PIN): never read back, logged or kept; the action it leads to uses it once.
     secret: bool = False
+    # Said instead of the prompt to a caller who answered the question before by voice: the
+    # question without its keys ("Its operating system or configuration?"). Asked again, the
+    # whole prompt.
+    spoken: Prompt | None = None
+    # What a caller may say to skip the question, as the skip key does ("I don't know").
+    skip_words: dict[str, list[str]] = {}
     # A caller whose language came from their country hears the other languages offered here
     # (each language's switch line) and may switch by key.
     offer_languages: bool = False
@@ -170,9 +176,12 @@ class PickStep(InputStep):
     # ("the ThinkPad") is picked; anything else said clearly is kept in ``other_field`` (the
     # other equipment, named), and the call goes on at ``other_next``, where a branch can skip
     # the question it answers. A caller who answered the question before by voice hears
-    # ``other_said`` ("Other equipment? Say which.") instead of ``other``.
+    # ``other_said`` ("Other equipment? Say which.") instead of ``other``, and with
+    # ``spoken`` ("Your {item},") each item without its key: "Your Dell Latitude, or other
+    # equipment?" Asked again, the keys.
     input: Literal["dtmf", "dtmf speech"] = "dtmf"
     other_said: Prompt | None = None
+    spoken: Prompt | None = None
     other_field: str | None = None
 
 

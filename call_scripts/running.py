@@ -22,6 +22,12 @@ class RunBase:
     def fields(self) -> dict[str, Any]:
         return self.state["fields"]
 
+    def by_voice(self, step: Any) -> bool:
+        """Whether a step is asked without its keys: it listens for speech, the caller's last
+        answer was said, and it is asked for the first time (asked again, the keys)."""
+        return "speech" in getattr(step, "input", "") and bool(self.state.get("spoke")) \
+            and not self.state["tries"]
+
     def say(self, prompt: Prompt) -> Say:
         raise NotImplementedError
 

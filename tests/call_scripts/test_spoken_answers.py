@@ -186,3 +186,88 @@ def test_a_menu_offered_with_the_guess_may_be_answered_by_voice(make_script):
 def test_a_menu_offered_with_the_guess_that_takes_keys_only_is_not_listened_to(make_script):
     _, turn = guessed(make_script, DEVICES, said="The VPN is down", steps=GUESS_AND_MENU)
     assert gathered(turn).input == "dtmf"
+
+
+# A pick whose items are said without keys to a caller who spoke ("Your Lenovo ThinkPad T14,
+# or other equipment?"), and a question they may skip by saying so.
+SAID_PICK = STEPS.replace('''  other_said: {en-US: "Other equipment? Say which."}''',
+                          '''  spoken: {en-US: "Your {item},"}
+  other_said: {en-US: "or other equipment?"}''').replace('''  prompt: {en-US: "Its model?"}
+  next: impact''', '''  prompt: {en-US: "Its model? If unknown, press star."}
+  spoken: {en-US: "Its model?"}
+  skip_key: "*"
+  skip_words: {en-US: ["don't know", not sure]}
+  next: impact''')
+
+
+YES_NO = 'words:\n  "yes": {en-US: "yes"}\n  "no": {en-US: "no"}\n'
+
+
+def test_a_pick_after_a_spoken_answer_names_its_items_without_keys(make_script):
+    script = make_script(SAID_PICK, start="problem", on_fail="bye", extra=YES_NO)
+    turn = at_the_pick(script)
+    assert heard(turn) == ["Your Lenovo ThinkPad T14,", "Your HP LaserJet M404,",
+                           "or other equipment?"]
+    again = advance(script, turn.state, Input(speech="the thinkpad and the laserjet",
+                                              confidence=0.9))
+    assert heard(again)[-3:] == ["Your Lenovo ThinkPad T14, press 1.",
+                                 "Your HP LaserJet M404, press 2.", "Other equipment, 3."]
+
+
+def test_yes_to_the_one_item_offered_by_voice_picks_it(make_script):
+    script = make_script(SAID_PICK, start="problem", on_fail="bye", extra=YES_NO)
+    turn = start(script, {"devices": DEVICES[:1]})
+    turn = advance(script, turn.state, Input(speech="It is broken", confidence=0.9))
+    assert heard(turn) == ["Your Lenovo ThinkPad T14,", "or other equipment?"]
+    picked = advance(script, turn.state, Input(speech="yes", confidence=0.9))
+    assert picked.state["fields"]["equipment"] == "A-2001"  # not equipment "yes"
+    # "yes" where two were offered says neither: asked again with the keys
+    turn = at_the_pick(script)
+    again = advance(script, turn.state, Input(speech="yes", confidence=0.9))
+    assert "equipment" not in again.state["fields"]
+    assert heard(again)[-1] == "Other equipment, 3."
+
+
+def test_no_to_the_items_offered_by_voice_asks_for_the_other_one(make_script):
+    script = make_script(SAID_PICK, start="problem", on_fail="bye", extra=YES_NO)
+    turn = advance(script, at_the_pick(script).state, Input(speech="no", confidence=0.9))
+    assert "equipment" not in turn.state["fields"]  # not equipment "no"
+    assert heard(turn) == ["Its model?"]  # the caller spoke: asked without the skip key
+    named = advance(script, at_the_pick(script).state,
+                    Input(speech="no, the router in the hall", confidence=0.9))
+    assert named.state["fields"]["equipment"] == "no, the router in the hall"
+
+
+def test_a_question_is_skipped_by_saying_so(make_script):
+    script = make_script(SAID_PICK, start="problem", on_fail="bye", extra=YES_NO)
+    turn = advance(script, at_the_pick(script).state, Input(speech="no", confidence=0.9))
+    skipped = advance(script, turn.state, Input(speech="I don't know", confidence=0.9))
+    assert skipped.state["fields"]["equipment"] is None
+    assert [log.text for log in logged(skipped, "answer")] == ["equipment: skipped"]
+    assert heard(skipped) == ["Who is affected?"]
+    keyed = advance(script, turn.state, Input(digits="*"))  # the key still skips it
+    assert keyed.state["fields"]["equipment"] is None
+    # asked again (an answer too short), the whole prompt with its key
+    again = advance(script, turn.state, Input(speech="", confidence=0.9))
+    assert heard(again)[-1] == "Its model? If unknown, press star."
+
+
+@pytest.mark.parametrize("change,message", [
+    (("  input: dtmf speech\n  prompt: {en-US: \"Its model? If",
+      "  input: dtmf\n  prompt: {en-US: \"Its model? If"),
+     "spoken: the question takes keys only"),
+    (("  spoken: {en-US: \"Its model?\"}\n", ""), None),
+    (("  other_said: {en-US: \"or other equipment?\"}\n", ""),
+     "spoken: items said without keys need other_said"),
+    (("skip_words: {en-US:", "skip_words: {xx-XX:"), "skip_words for unknown language 'xx-XX'"),
+])
+def test_spoken_questions_and_skip_words_the_caller_could_not_use_are_refused(
+        make_script, change, message):
+    steps = SAID_PICK.replace(*change)
+    if message is None:  # no spoken prompt: still refused where no speech is heard
+        steps = steps.replace("  input: dtmf speech\n  prompt: {en-US: \"Its model? If",
+                              "  input: dtmf\n  prompt: {en-US: \"Its model? If")
+        message = "skip_words: the question takes keys only"
+    with pytest.raises(ScriptError) as err:
+        make_script(steps, start="problem", on_fail="bye", extra=YES_NO)
+    assert message in str(err.value)

@@ -62,8 +62,9 @@ def test_the_answer_ends_the_call_and_is_counted(call, db, demo, clock, language
 
 def test_going_on_after_the_answer_opens_a_ticket_as_before(call, db, demo, clock):
     caller = call(from_="+15551230001").speak("The VPN keeps dropping")  # the VPN: offered
-    caller.hears("That sounds like a network problem",  # the answer offered with the guess
-                 "To reconnect the VPN yourself, press 1; to open a ticket, 2.")
+    # the answer offered with the guess (a question: the problem was said)
+    caller.hears("That sounds like a network problem",
+                 "Would you like to reconnect the VPN yourself?")
     caller.press("1").hears("The VPN address is vpn dot example dot com.")
     caller.press("2")  # not solved: on to the ticket
     caller.hears("Your HP LaserJet M404, press 1.")  # the equipment on file

@@ -83,16 +83,29 @@ def test_a_guess_confirmed_and_the_equipment_on_file_picked_by_key(call, db, dem
     assert any(device.model in t for t in timeline if t.startswith("caller.devices"))
 
 
+# Another type of service named where the guess is offered as a question, without its keys
+NOT_THAT = {"en-US": "No, it is my laptop", "it-IT": "No, è il portatile",
+            "ms-MY": "Tidak, komputer riba saya"}
+
+
 @pytest.mark.parametrize("language", list(KNOWN))
 def test_a_guess_refused_gives_the_menu(call, db, demo, clock, language):
     _, _, problem, guess, pick, before = KNOWN[language]
     caller = known_caller_at_the_problem(call, language)
     tell_problem(caller, problem, before).hears(guess)
-    caller.press(ANOTHER_SERVICE.search(caller.text).group(1))  # not that: the menu, once
+    caller.speak(NOT_THAT[language])  # not that: the menu, once
     caller.hears(MENU[language])
     caller.press("1").hears(pick)  # hardware: on to the equipment on file
     events = db.scalars(select(TicketEvent.text).where(TicketEvent.kind == "answer")).all()
     assert any("guess 3 refused" in t for t in events)
+
+
+def test_a_guess_refused_by_its_key_when_asked_again_with_the_keys(call, db, demo, clock):
+    _, _, problem, guess, pick, before = KNOWN["en-US"]
+    caller = known_caller_at_the_problem(call, "en-US")
+    tell_problem(caller, problem, before).speak("hmm")  # not understood: the keys
+    caller.press(ANOTHER_SERVICE.search(caller.text).group(1))
+    caller.hears(MENU["en-US"])
 
 
 def test_a_guess_refused_by_saying_no(call, demo, clock):
@@ -101,6 +114,16 @@ def test_a_guess_refused_by_saying_no(call, demo, clock):
     caller.speak("Giulia Bianchi").speak("Amministrazione").speak("Edificio B").press("*")
     caller.hears("Sembra un problema di rete. Se è corretto, prema 1; per scegliere, 2.")
     caller.speak("no").hears(MENU["it-IT"])
+
+
+def test_a_guess_confirmed_as_twilio_transcribes_yes(call, db, demo, clock):
+    caller = call(from_="+393331112222")
+    tell_problem(caller, "La rete è lentissima", "Stavo inviando una email")
+    caller.speak("Giulia Bianchi").speak("Amministrazione").speak("Edificio B").press("*")
+    caller.speak("Sì.")  # capital and full stop, as Twilio's SpeechResult gives it
+    assert MENU["it-IT"] not in caller.text
+    events = db.scalars(select(TicketEvent.text).where(TicketEvent.kind == "answer")).all()
+    assert any("(guessed, confirmed)" in t for t in events)
 
 
 def test_words_that_guess_nothing_go_straight_to_the_menu(call, demo, clock):

@@ -1,7 +1,9 @@
 """Speech first (issue 18), from a caller's side: a caller who has just answered by voice is
-asked who is affected without the list of keys, may say "open a ticket" at a self-service
-offer, and names other equipment at the pick of their own; the keys come back whenever an
-answer is not understood, and every SOP field still reaches the ticket."""
+asked without the list of keys (who is affected, a self-service offer as a yes-or-no question,
+the equipment on file, its configuration), may say "no" or "open a ticket" at the offer, names
+other equipment at the pick of their own, and skips a question by saying they do not know; the
+keys come back whenever an answer is not understood, and every SOP field still reaches the
+ticket."""
 
 from __future__ import annotations
 
@@ -44,17 +46,17 @@ def test_a_spoken_answer_not_understood_brings_the_keys_back(call, db, demo, clo
     assert ticket_of(db, caller).answers["urgency"] == "impaired"
 
 
-def test_an_italian_caller_says_open_a_ticket_and_names_the_other_equipment(call, db, demo,
-                                                                            clock):
+def test_an_italian_caller_refuses_the_vpn_offer_and_names_the_other_equipment(call, db, demo,
+                                                                               clock):
     caller = call(from_=MARCO).speak("La VPN cade ogni dieci minuti, ero in videochiamata")
-    caller.hears("Sembra un problema di rete.",
-                 "Per riconnettere da solo la VPN, prema 1; per aprire un ticket, 2.")
+    # the problem was said: the offer is a question, without keys or the other services
+    assert caller.text == "Sembra un problema di rete. Vuole riconnettere da solo la VPN?"
     assert "speech" in caller.prompt.input
-    caller.speak("aprire un ticket")
-    caller.hears("Il Suo Lenovo ThinkPad T14, prema 1.", "Un'altra apparecchiatura? La nomini.")
+    caller.speak("no")
+    assert caller.text == "Il Suo Lenovo ThinkPad T14, o un'altra apparecchiatura?"
     caller.speak("il router di casa")
-    caller.hears("Il sistema operativo o la configurazione?")  # the model is not asked
-    assert "Il modello" not in caller.text
+    # the model is not asked, and the configuration is asked without its key
+    assert caller.text == "Il sistema operativo o la configurazione?"
     caller.speak("Windows 11 Pro")
     assert caller.text == "Chi è interessato, e riesce a lavorare?"
     caller.speak("il mio team, con difficoltà")
@@ -65,6 +67,15 @@ def test_an_italian_caller_says_open_a_ticket_and_names_the_other_equipment(call
     assert ticket.configuration == "Windows 11 Pro"
     assert (ticket.answers["impact"], ticket.answers["urgency"]) == ("team", "impaired")
     assert "known_issue" not in ticket.answers  # the self-service answer was passed
+
+
+def test_the_offer_not_understood_is_asked_again_with_the_keys_and_the_other_services(
+        call, db, demo, clock):
+    caller = call(from_=MARCO).speak("La VPN cade ogni dieci minuti, ero in videochiamata")
+    caller.speak("boh")  # neither yes nor no
+    caller.hears("Per riconnettere da solo la VPN, prema 1; per aprire un ticket, 2.",
+                 "Altro servizio, 3.")
+    caller.press("3").hears("Tipo di servizio:")  # the guess refused: the menu
 
 
 def test_equipment_on_file_named_by_voice_is_picked(call, db, demo, clock):
@@ -78,12 +89,41 @@ def test_equipment_on_file_named_by_voice_is_picked(call, db, demo, clock):
     assert "A-2001" in ticket.equipment  # the asset on file
 
 
-def test_a_malay_caller_says_open_a_ticket_at_the_password_offer(call, db, demo, clock):
+def test_yes_to_the_equipment_on_file_picks_it(call, db, demo, clock):
+    caller = call(from_=MARCO).speak("La VPN cade ogni dieci minuti, ero in videochiamata")
+    caller.speak("no, grazie").speak("sì")
+    assert caller.text == "Chi è interessato, e riesce a lavorare?"
+    caller.speak("solo io, per niente")
+    assert "A-2001" in ticket_of(db, caller).equipment  # not equipment "sì"
+
+
+def test_other_equipment_and_its_configuration_skipped_by_saying_so(call, db, demo, clock):
+    caller = call(from_=MARCO).speak("La VPN cade ogni dieci minuti, ero in videochiamata")
+    caller.speak("no").speak("no")  # not the ThinkPad, and none named
+    assert caller.text == "Il modello o il codice di inventario?"
+    caller.speak("non lo so")
+    assert caller.text == "Il sistema operativo o la configurazione?"
+    caller.speak("non lo so")
+    caller.speak("solo io, con difficoltà")
+    ticket = ticket_of(db, caller)
+    assert ticket_number_heard(caller) == ticket.number
+    assert ticket.equipment is None and ticket.configuration is None  # unknown, not "no"
+
+
+def test_a_malay_caller_refuses_the_password_offer(call, db, demo, clock):
     caller = call(from_=SITI).speak("Saya tidak boleh log masuk ke emel")
-    caller.hears("Untuk menetapkan semula kata laluan sendiri, tekan 1; untuk membuka tiket, 2.")
-    caller.speak("buka tiket")
+    assert caller.text == ("Ini kedengaran seperti masalah akaun atau akses. "
+                           "Mahu menetapkan semula kata laluan sendiri?")
+    caller.speak("tidak, buka tiket")
     assert caller.text == "Siapakah yang terjejas, dan bolehkah anda bekerja?"
     caller.speak("saya sahaja, dengan kesukaran")
     ticket = ticket_of(db, caller)
     assert ticket.category == "access"
     assert (ticket.answers["impact"], ticket.answers["urgency"]) == ("me", "impaired")
+
+
+def test_an_english_caller_says_yes_to_the_password_offer(call, db, demo, clock):
+    caller = call(from_=ALICE).speak("I am locked out of my account")
+    caller.hears("That sounds like an account or access problem.",
+                 "Would you like to reset your password yourself?")
+    caller.speak("yes please").hears("Go to password dot example dot com")
