@@ -40,9 +40,9 @@ CALLS = [
     ("it-IT.txt", "+393331234567", [  # Marco: known, Italian, one open ticket
         # the problem at once (the place on file kept), with what he was doing
         "La VPN si disconnette ogni cinque minuti, stavo lavorando da casa",
-        "2",  # a network problem, as guessed: no thanks to the self-service offered with it
-        "1",  # his ThinkPad on file
-        "3",  # only him, and he cannot work
+        "no, grazie",  # a network problem, as guessed: no to the self-service asked with it
+        "il ThinkPad",  # his ThinkPad on file, named (asked without keys: he spoke)
+        "solo io, non riesco a lavorare",  # only him, and he cannot work
         "2",  # no other problem
         "1",  # hold
         "",
@@ -50,8 +50,8 @@ CALLS = [
     ]),
     ("ms-MY.txt", "+60123456789", [  # Siti: known, Malay, no open ticket
         "Kata laluan saya telah tamat tempoh, saya cuba log masuk pagi ini",
-        "2",  # an access problem, as guessed: no thanks to the self-service offered with it
-        "2",  # only her, with difficulty
+        "tidak",  # an access problem, as guessed: no to the self-service asked with it
+        "saya sahaja, dengan kesukaran",  # only her, with difficulty (asked without keys)
         "2",  # no other problem
         "1",  # hold
         "",
