@@ -153,6 +153,9 @@ def expected_priority(problem: Problem) -> str:
 
 
 def e164(persona: Persona) -> str | None:
+    """The number the ticket should call back: on file, the caller ID, or the one keyed."""
+    if persona.called_back_on:
+        return persona.called_back_on
     if persona.caller_id:
         return persona.caller_id
     return "+1" + persona.callback if persona.callback else None

@@ -60,6 +60,8 @@ class Persona:
     location: str = ""
     account: str | None = None  # None: "I do not know it" (the skip key)
     callback: str | None = None  # the number keyed when asked for one (national digits)
+    # the ticket's callback number when not the caller ID: a number on file the line may call
+    called_back_on: str | None = None
     queue: str = "hangup"  # at the queues: hold | callback | hangup
 
 

@@ -6,6 +6,7 @@ Every function takes a SQLAlchemy session and plain values, and leaves committin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -51,12 +52,22 @@ def open_ticket_count(session: Session, customer_id: int) -> int:
     return session.scalar(_OPEN_COUNT, {"customer": customer_id}) or 0
 
 
-def caller_profile(session: Session, e164: str | None) -> dict[str, Any]:
-    """What the line knows about a caller from caller ID."""
+def caller_profile(session: Session, e164: str | None,
+                   refusal: Callable[[str], str | None] | None = None) -> dict[str, Any]:
+    """What the line knows about a caller from caller ID. ``callback`` is the number to call
+    them back on: the caller ID, unless ``refusal`` (why the line will not call a number, or
+    None) refuses it; then the first number on file it may call (``callback_elsewhere``);
+    absent when there is none (the caller is asked for one)."""
     customer = find_customer_by_phone(session, e164)
+    on_file = sorted(customer.phones, key=lambda p: p.id) if customer else []
+    callable_ = [n for n in [e164] + [p.number for p in on_file if p.number != e164]
+                 if n and (refusal is None or refusal(n) is None)]
+    callback = {"callback": callable_[0], "callback_elsewhere": callable_[0] != e164} \
+        if callable_ else {}
     if customer is None:
-        return {"found": False}
+        return {"found": False, **callback}
     return {
+        **callback,
         "found": True,
         "customer_id": customer.id,
         "name": customer.name,

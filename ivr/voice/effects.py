@@ -40,7 +40,8 @@ Handler = Callable[[Asked], dict[str, Any]]
 
 def lookup_caller(a: Asked) -> dict[str, Any]:
     """What the desk knows of the caller from caller ID; the call is theirs from now on."""
-    profile = intake.caller_profile(a.session, a.args.get("phone"))
+    profile = intake.caller_profile(a.session, a.args.get("phone"),
+                                    refusal=lambda number: _refusal(a, number))
     if profile.get("found"):
         a.call.customer_id = profile["customer_id"]
     return profile

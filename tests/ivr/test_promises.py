@@ -12,13 +12,16 @@ from sqlalchemy import select
 from tickets.models import OutboundCall, Ticket, TicketEvent
 
 from .test_intake import report_problem, tell_problem
-from .test_queue import to_queue
+from .test_queue import ALICE_CALLABLE, stop_calling, to_queue
 
 NEW_YORK = "+12025550147"  # not a customer: a new caller, in New York by their number
 MARCO = "+393331234567"  # the demo's Italian customer (Europe/Rome)
 SITI = "+60123456789"  # the demo's Malay customer (Asia/Kuala_Lumpur)
 SUNDAY_NIGHT = datetime(2026, 11, 29, 3, 57, tzinfo=UTC)  # closed until Monday 08:00 UTC
 CHRISTMAS = datetime(2026, 12, 25, 10, 0, tzinfo=UTC)  # a Friday, a holiday of the policy
+
+
+PARIS = "+33612345678"  # a French mobile: the shipped policy calls no French number
 
 
 def new_caller_to_queue(call, from_=NEW_YORK, language_key="1", keyed=None, impact="1",
@@ -28,11 +31,12 @@ def new_caller_to_queue(call, from_=NEW_YORK, language_key="1", keyed=None, impa
     with it, after the ticket number, by key 3)."""
     caller = tell_problem(call(from_=from_).press(language_key))  # language; the problem
     caller.speak("Jane Doe").speak("Finance").speak("Room 4")
-    if from_ is None:
+    if from_ is None or from_ == PARIS:  # no number the line may call: asked for one now
+        caller.hears("Your callback number, then hash?")
         caller.press(keyed).press("1")  # keyed, read back, confirmed
     caller.press("*")  # no account number
     report_problem(caller, impact=impact, urgency=urgency)
-    if keyed and from_ is not None:
+    if keyed and from_ not in (None, PARIS):
         caller.press("3").press(keyed).press("1")  # another number, read back, confirmed
     caller.press("2")  # no other problem: on to the queue
     return caller
@@ -84,8 +88,20 @@ def test_another_number_may_still_be_keyed_in_the_queue(call, db, demo, clock):
     assert booked.to_number == "+12025550166" and booked.window_end is not None
 
 
-def test_a_caller_without_caller_id_is_not_asked_for_their_number_twice(call, db, demo, clock):
-    caller = new_caller_to_queue(call, from_=None, keyed="2025550188")
+@pytest.mark.parametrize("from_,keyed", [
+    (None, "2025550188"),
+    (PARIS, "0012025550188"),  # keyed as dialled from France
+])
+def test_a_caller_without_a_number_to_call_keys_one_before_the_ticket_once(call, db, demo, clock,
+                                                                          from_, keyed):
+    """Without caller ID, or from a number the line will not call: the number is keyed before
+    the ticket, kept on it, and not asked again (nor "a number other than this one")."""
+    caller = new_caller_to_queue(call, from_=from_, keyed=keyed)
+    heard = " ".join(h.text for h in caller.transcript)
+    assert heard.count("Your callback number, then hash?") == 1
+    assert "other than this one" not in heard and "Calls about your ticket go to" not in heard
+    assert db.scalar(select(Ticket.callback_number).where(Ticket.call_id.is_not(None))) \
+        == "+12025550188"
     caller.press("1")  # a callback
     caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 8 8.")
     assert "If that is right" not in caller.text and "key in" not in caller.text.lower()
@@ -185,7 +201,10 @@ def test_no_engineer_on_call_and_a_number_the_line_will_not_call_promise_no_call
         app, call, db, demo, clock):
     app.config["EMERGENCY_NUMBER"] = ""
     clock.current = SUNDAY_NIGHT
-    caller = known_to_queue(call, "+15551230001", impact="3", urgency="3")  # not a valid number
+    caller = call(from_="+15551230001")  # not a valid number; her London one is on file
+    report_problem(caller, impact="3", urgency="3")
+    stop_calling(db, "GB")  # the admin stops calls to Great Britain before she reaches the queue
+    caller.press("2")
     caller.hears("We have no number we can call you back on. Please call us again when we open")
     assert "booked a callback" not in caller.text and caller.hung_up
     assert db.scalar(select(OutboundCall)) is None
@@ -318,10 +337,22 @@ def test_a_withheld_number_is_never_promised_a_callback(call, db, demo, clock, k
     assert db.scalar(select(OutboundCall)) is None
 
 
-def test_a_caller_id_the_line_will_not_call_is_never_promised_a_callback(call, db, demo, clock):
-    """Alice's first number is not a valid number: an intake she leaves half-way keeps her
-    ticket, and the line says it has no number to call her back on instead of a callback."""
+def test_a_caller_id_the_line_will_not_call_is_called_back_on_the_number_on_file(
+        call, db, demo, clock):
+    """Alice's first number is not a valid number: an intake she leaves half-way books the
+    callback to the London number on file."""
     caller = tell_problem(call(from_="+15551230001"))
+    silent_until_hung_up(caller)
+    caller.hears("call you back as soon as possible")
+    assert db.scalar(select(OutboundCall.to_number)) == ALICE_CALLABLE
+
+
+def test_a_number_the_line_will_not_call_is_never_promised_a_callback(call, db, demo, clock):
+    """Neither of Alice's numbers may be called once the admin stops calls to Great Britain:
+    an intake she leaves half-way keeps her ticket, and the line says it has no number to call
+    her back on instead of a callback."""
+    caller = tell_problem(call(from_="+15551230001"))
+    stop_calling(db, "GB")
     silent_until_hung_up(caller)
     caller.hears("We have no number to call you back on")
     assert "call you back as soon" not in caller.text and "call you back today" not in caller.text
@@ -330,8 +361,9 @@ def test_a_caller_id_the_line_will_not_call_is_never_promised_a_callback(call, d
     assert db.scalar(select(OutboundCall)) is None
     refused = db.scalars(select(TicketEvent).where(TicketEvent.ticket_id == ticket.id,
                                                    TicketEvent.kind == "outbound_refused")).all()
-    assert len(refused) == 1 and "not a valid phone number" in refused[0].text
-    assert "5551230001" not in refused[0].text
+    assert len(refused) == 1
+    assert "GB is not among the countries the line calls" in refused[0].text
+    assert "442079460101" not in refused[0].text  # no number in the timeline
 
 
 def test_failing_the_last_menu_still_reaches_the_queue(call, db, demo, clock):
@@ -479,3 +511,29 @@ def test_the_sla_sweep_does_not_escalate_while_the_desk_is_closed(app, db, demo,
     row = fresh_ticket(db, ticket.id)
     assert row.tier == 2
     assert row.escalate_at == datetime(2026, 11, 30, 9, 1, tzinfo=UTC)  # an hour of open time
+
+
+# ---- a known caller the line cannot call on the number they call from ----------------------
+
+def test_a_known_caller_with_no_number_the_line_may_call_keys_one_before_the_ticket(
+        call, db, demo, clock):
+    stop_calling(db, "GB")  # Alice's London number; the other is not a valid number
+    caller = tell_problem(call(from_="+15551230001"))
+    caller.hears("Your callback number, then hash?")
+    caller.press("2025550188").press("1")  # read back, confirmed
+    report_problem(caller, impact="1", urgency="2")
+    caller.hears("Another problem to report? If yes, press 1. If not, press 2.")
+    assert "press 3" not in caller.text  # the number was just keyed: not offered again
+    [ticket] = opened(db)
+    assert ticket.callback_number == "+12025550188"
+
+
+def test_the_number_on_file_said_after_the_ticket_can_be_changed(call, db, demo, clock):
+    caller = call(from_="+15551230001")  # not a valid number: the London one on file
+    report_problem(caller, impact="1", urgency="2")
+    caller.hears("Calls about your ticket go to 4 4 2 0 7 9 4 6 0 1 0 1")
+    caller.press("3").press("2025550166").press("1")  # another number, read back, confirmed
+    caller.hears("We will call you back on that number.",
+                 "Calls about your ticket go to 1 2 0 2 5 5 5 0 1 6 6")
+    [ticket] = opened(db)
+    assert ticket.callback_number == "+12025550166"

@@ -10,6 +10,7 @@ import responses
 from sqlalchemy import select
 
 from ivr.queues.agents import set_phone_pin
+from tickets import versions
 from tickets.models import Agent, OutboundCall, QueueEntry, Ticket, TicketEvent
 from tickets.versions import live_policy
 
@@ -34,8 +35,20 @@ def add_agent(db, name, tier=1, status="available", phone=None, skills=(), idle_
 
 
 # Alice's second number: the first (+15551230001) is not a valid number, so the line never
-# promises to call it back.
+# promises to call it back; it calls her back on this one, on file.
 ALICE_CALLABLE = "+442079460101"
+
+
+def stop_calling(db, country: str) -> None:
+    """An admin publishes a hold policy under which the line no longer calls numbers of this
+    country (ISO code), while calls are in progress."""
+    text = versions.current(db, "default", "policy").text
+    kept = [c for c in ("US", "CA", "GB", "IT", "MY") if c != country]
+    changed = text.replace("allowed_countries: [US, CA, GB, IT, MY]",
+                           f"allowed_countries: [{', '.join(kept)}]")
+    assert changed != text
+    versions.publish(db, "default", changed, "admin", "policy")
+    db.commit()
 
 
 def to_queue(call, number="+15551230001", impact="1", urgency="2", planned="2"):
@@ -185,12 +198,32 @@ def test_callback_chosen_mid_hold_creates_exactly_one_request(call, db, demo, cl
     assert any(f"Callback to {ALICE_CALLABLE} booked" in t for t in timeline(db))
 
 
-def test_a_caller_id_the_line_will_not_call_is_never_offered_a_callback(call, db, demo, clock,
-                                                                       twilio):
-    """Alice's first number is not a valid number: the line does not read it back as the one
-    it will call, it asks for one, and books the callback only to a number it may call."""
+def test_a_caller_id_the_line_will_not_call_is_called_back_on_the_number_on_file(
+        call, db, demo, clock, twilio):
+    """Alice's first number is not a valid number: her ticket and the callback offered take
+    the number on file the line may call, and the line says so after the ticket."""
     add_agent(db, "Ann", tier=1, status="on_call")
-    caller = to_queue(call)  # from +15551230001
+    caller = call(from_="+15551230001")
+    report_problem(caller, impact="1", urgency="2")
+    caller.hears("Calls about your ticket go to 4 4 2 0 7 9 4 6 0 1 0 1; for another number, "
+                 "press 3.")
+    heard = " ".join(h.text for h in caller.transcript)
+    assert "other than this one" not in heard and "callback number" not in heard  # not asked
+    caller.press("2").press("2")  # no other problem; no, I will not hold: a callback
+    caller.hears("We will call you back at 4 4 2 0 7 9 4 6 0 1 0 1")
+    assert "1 5 5 5 1 2 3 0 0 0 1" not in caller.text
+    assert db.scalar(select(Ticket.callback_number).where(Ticket.call_id.is_not(None))) \
+        == ALICE_CALLABLE
+
+
+def test_a_number_the_line_no_longer_calls_is_never_offered_a_callback(call, db, demo, clock,
+                                                                      twilio):
+    """The admin stops calls to Great Britain while Alice waits: the line does not read her
+    London number back as the one it will call, it asks for one, and books the callback only
+    to a number it may call."""
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = to_queue(call)  # from +15551230001; her ticket's number is the London one
+    stop_calling(db, "GB")
     caller.press("2")  # no, I will not hold: a callback
     assert "call you back at" not in caller.text
     caller.hears("Please key in the number we should call")

@@ -75,7 +75,9 @@ def test_a_guess_confirmed_and_the_equipment_on_file_picked_by_key(call, db, dem
     assert ticket.equipment == f"{device.model} ({device.asset_tag})"
     assert ticket.configuration == device.configuration
     assert ticket.location == customer.location and ticket.caller_name == customer.name
-    assert ticket.callback_number == number and ticket.account_number == customer.account_number
+    # Alice's caller ID is not a valid number: called back on the London number on file
+    assert ticket.callback_number == ("+442079460101" if language == "en-US" else number)
+    assert ticket.account_number == customer.account_number
     assert ticket.priority == "critical_situation"
     assert " ".join(ticket.number) in caller.text
     timeline = [e.text for e in ticket.events]
@@ -162,7 +164,7 @@ def test_a_known_caller_who_has_moved_says_where(call, db, demo, clock):
     report_problem(caller, service="5", impact="1", urgency="1")
     [ticket] = tickets_of(db, caller)
     assert ticket.location == "Building C, room 7"
-    assert ticket.callback_number == "+15551230001"
+    assert ticket.callback_number == "+442079460101"  # the number on file the line may call
 
 
 @pytest.mark.parametrize("language", list(NEW))

@@ -42,7 +42,22 @@ def test_caller_profile_counts_only_open_tickets(session):
     ticket = session.scalar(select(Ticket).where(Ticket.customer_id == alice["customer_id"]))
     ticket.status = "resolved"
     assert intake.caller_profile(session, "+15551230001")["open_count"] == 1
-    assert intake.caller_profile(session, "+12025550147") == {"found": False}
+    assert intake.caller_profile(session, "+12025550147") == {
+        "found": False, "callback": "+12025550147", "callback_elsewhere": False}
+
+
+def test_the_callback_is_the_caller_id_else_a_number_on_file_the_line_may_call(session):
+    load_demo(session)
+    session.flush()
+    refused = {"+15551230001": "not a valid phone number", "+15551230099": "not valid"}.get
+    alice = intake.caller_profile(session, "+15551230001", refusal=refused)
+    assert (alice["callback"], alice["callback_elsewhere"]) == ("+442079460101", True)
+    london = intake.caller_profile(session, "+442079460101", refusal=refused)
+    assert (london["callback"], london["callback_elsewhere"]) == ("+442079460101", False)
+    lapsed = intake.caller_profile(session, "+15551230099", refusal=refused)  # none callable
+    assert lapsed["found"] and "callback" not in lapsed
+    stranger = intake.caller_profile(session, "+15551230001x", refusal=lambda n: "no")
+    assert stranger == {"found": False}
 
 
 def test_account_check_knows_supported_unsupported_and_unknown(session):
