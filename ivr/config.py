@@ -7,6 +7,7 @@ declares a public line: it refuses to start with the development secrets or a pl
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import urlsplit
@@ -157,9 +158,12 @@ def production_problems(settings: Settings) -> list[str]:
 
 
 def flask_settings(settings: Settings) -> dict[str, Any]:
-    """Flask and Flask-Login settings that follow from ours: secure cookies behind https."""
+    """Flask, Flask-Login and Flask-WTF settings that follow from ours: secure cookies behind
+    https, a console session that ends after SESSION_MINUTES idle (its CSRF token with it)."""
     https = settings.PUBLIC_BASE_URL.startswith("https://")
     return {
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings.SESSION_MINUTES),
+        "WTF_CSRF_TIME_LIMIT": None,  # the session's own expiry bounds it
         "SESSION_COOKIE_SECURE": https,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
