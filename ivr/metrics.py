@@ -43,7 +43,6 @@ from tickets.statuses import AGENT_STATUSES, OUTBOUND_KINDS, OutboundStatus, Que
 from tickets.workflow import MAX_TIER
 
 from . import clock
-from .api.auth import authenticate
 from .outbound import tally
 from .voice.webhook import FAILED
 
@@ -246,6 +245,8 @@ def register_metrics(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
+        from .api.auth import authenticate  # the API's tokens; the API loads on first scrape
+
         refused = authenticate("queues:read", all_tiers=True)
         if refused is not None:
             return refused
