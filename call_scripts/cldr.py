@@ -18,12 +18,11 @@ from typing import Any
 from babel import Locale, localedata
 from babel.core import parse_locale
 
-KEPT = frozenset({
+KEPT = frozenset({  # no time zone names: no pattern said to a caller shows a zone
     "plural_form", "ordinal_form",
     "date_fields", "date_formats", "datetime_formats", "datetime_formats_relative",
-    "datetime_skeletons", "interval_formats", "time_formats",
+    "datetime_skeletons", "time_formats",
     "days", "months", "quarters", "eras", "day_periods", "day_period_rules", "week_data",
-    "zone_formats", "meta_zones", "time_zones",
     "number_symbols", "numbering_systems", "decimal_formats",
 })
 
