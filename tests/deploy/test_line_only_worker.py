@@ -12,7 +12,8 @@ from pathlib import Path
 from tests.conftest import AUTH_TOKEN, PUBLIC_BASE_URL
 
 NOT_FOR_THE_LINE = ("ivr.console", "ivr.api", "ivr.cli.", "flask_login", "flask_wtf", "wtforms",
-                    "flask_limiter", "limits", "sqlalchemy.dialects.postgresql")
+                    "flask_limiter", "limits", "pydantic_settings", "argparse",
+                    "sqlalchemy.dialects.postgresql")
 
 WORKER = """
 import json, sys
