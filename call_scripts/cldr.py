@@ -25,6 +25,7 @@ KEPT = frozenset({  # no time zone names: no pattern said to a caller shows a zo
     "days", "months", "quarters", "eras", "day_periods", "day_period_rules", "week_data",
     "number_symbols", "numbering_systems", "decimal_formats",
 })
+ONLY = {"date_fields": ("day",)}  # of these, only the entries named: CLDR's "today", "tomorrow"
 
 
 # CLDR's parents that are not the identifier minus its last part (en_IN's is en_001), copied
@@ -92,7 +93,11 @@ def _data_of(name: str) -> localedata.LocaleDataDict | None:
     for part in chain:  # root first, then each child over its parent, as Babel merges them
         with open(localedata.resolve_locale_filename(part), "rb") as file:
             whole = pickle.load(file)
-        localedata.merge(data, {key: whole[key] for key in KEPT if key in whole})
+        kept = {key: whole[key] for key in KEPT if key in whole}
+        for key, entries in ONLY.items():
+            if isinstance(kept.get(key), dict):
+                kept[key] = {entry: kept[key][entry] for entry in entries if entry in kept[key]}
+        localedata.merge(data, kept)
     return localedata.LocaleDataDict(data)
 
 
