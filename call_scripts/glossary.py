@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from .problems import Problem
+from .problems import Problem, SafeLoader
 
 GLOSSARY_FILE = Path(__file__).parent / "glossary.yaml"
 _LANGUAGE_KEY = re.compile(r"""["']?\b([a-z]{2}-[A-Z]{2})["']?\s*:""")
@@ -33,7 +33,7 @@ class Term:
 @lru_cache(maxsize=4)
 def load(path: Path = GLOSSARY_FILE) -> dict[str, tuple[Term, ...]]:
     """The glossary: its terms by language."""
-    data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    data = yaml.load(path.read_text(encoding="utf-8"), Loader=SafeLoader) or {}
     return {lang: tuple(Term(idea, str(t["use"]), tuple(str(w) for w in t.get("not", [])))
                         for idea, t in terms.items())
             for lang, terms in data.items()}

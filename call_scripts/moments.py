@@ -10,14 +10,16 @@ from datetime import datetime, tzinfo
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_datetime, format_time
 
+from . import cldr
+
 _DAY_SKELETON = "MMMMEd"  # weekday, day and month, in the language's own order
 
 
 def _locale(language: str) -> Locale:
     try:
-        return Locale.parse(language.replace("-", "_"))
+        return cldr.locale(language)
     except (UnknownLocaleError, ValueError):
-        return Locale.parse("en_US")
+        return cldr.locale("en_US")
 
 
 def _relative_day(locale: Locale, days: int) -> str | None:

@@ -9,6 +9,9 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
+# LibYAML's safe loader where PyYAML was built with it (same data and marks), else PyYAML's own.
+SafeLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
 
 @dataclass(frozen=True)
 class Problem:
@@ -75,14 +78,20 @@ def pydantic_problems(
 
 
 def load_yaml(text: str, source: str, what: str) -> tuple[dict, Lines]:
-    """The YAML mapping in text and its line numbers, or ScriptError naming the bad line."""
+    """The YAML mapping in text and its line numbers, or ScriptError naming the bad line.
+
+    Parsed once, by LibYAML where PyYAML has it: the pure-Python parser, run twice, left a web
+    worker about 3 MB bigger after its first parse of the intake script (issue 13)."""
+    loader = SafeLoader(text)
     try:
-        root = yaml.compose(text)
-        data = yaml.safe_load(text)
+        root = loader.get_single_node()
+        data = loader.construct_document(root) if root is not None else None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark else None
         raise ScriptError([Problem(source, line, None, f"not valid YAML: {exc}")]) from None
+    finally:
+        loader.dispose()
     if not isinstance(data, dict):
         raise ScriptError([Problem(source, 1, None, f"{what} is a YAML mapping")])
     return data, Lines(root)

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import string
-from functools import lru_cache
 from typing import Any
 
 from babel import Locale
 
+from . import cldr
 from .actions import Say
 from .fields import lookup
 from .model import Prompt, Script
@@ -68,9 +68,8 @@ class _Formatter(string.Formatter):
         return f"{n} {w[self.language] if w else key}"
 
 
-@lru_cache(maxsize=32)
 def _locale(language: str) -> Locale:
-    return Locale.parse(language, sep="-")
+    return cldr.locale(language)
 
 
 def plural_categories(language: str) -> frozenset[str]:

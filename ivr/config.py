@@ -7,12 +7,15 @@ declares a public line: it refuses to start with the development secrets or a pl
 
 from __future__ import annotations
 
+import json
+import os
+from collections.abc import Mapping
+from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_origin
 from urllib.parse import urlsplit
 
-from pydantic import Field, ValidationError, field_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 DEV_SECRET_KEY = "dev-only-change-me"
 DEV_AUTH_TOKEN = "dev-auth-token"
@@ -24,12 +27,11 @@ class ConfigError(Exception):
     """The configuration cannot run the app; the message names each wrong key."""
 
 
-class Settings(BaseSettings):
-    """What an operator sets; the defaults run the demo on this machine."""
+class Settings(BaseModel):
+    """What an operator sets; the defaults run the demo on this machine. Read by ``load``:
+    the values given, over the environment, over ``.env`` (an empty value is no value)."""
 
-    model_config = SettingsConfigDict(env_file=".env", env_file_encoding="utf-8",
-                                      env_ignore_empty=True, extra="ignore",
-                                      case_sensitive=True)
+    model_config = ConfigDict(extra="ignore")
 
     APP_ENV: Literal["development", "production"] = "development"
     DATABASE_URL: str | None = None  # default: a SQLite file in the instance folder
@@ -157,9 +159,12 @@ def production_problems(settings: Settings) -> list[str]:
 
 
 def flask_settings(settings: Settings) -> dict[str, Any]:
-    """Flask and Flask-Login settings that follow from ours: secure cookies behind https."""
+    """Flask, Flask-Login and Flask-WTF settings that follow from ours: secure cookies behind
+    https, a console session that ends after SESSION_MINUTES idle (its CSRF token with it)."""
     https = settings.PUBLIC_BASE_URL.startswith("https://")
     return {
+        "PERMANENT_SESSION_LIFETIME": timedelta(minutes=settings.SESSION_MINUTES),
+        "WTF_CSRF_TIME_LIMIT": None,  # the session's own expiry bounds it
         "SESSION_COOKIE_SECURE": https,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
@@ -177,7 +182,7 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     rest = dict(overrides or {})
     given = {key: rest.pop(key) for key in list(rest) if key in Settings.model_fields}
     try:
-        settings = Settings(**given)
+        settings = Settings(**{**environment(), **given})
     except ValidationError as exc:
         raise ConfigError(describe(exc)) from None
     if settings.APP_ENV == "production" and (problems := production_problems(settings)):
@@ -189,6 +194,33 @@ def load(instance_path: str, overrides: dict[str, Any] | None = None) -> dict[st
     if not config["SPOOL_DIR"]:
         config["SPOOL_DIR"] = str(Path(instance_path) / "spool")
     return config
+
+
+def environment(dotenv: str | Path = ".env") -> dict[str, Any]:
+    """The settings the environment gives, over those of the dotenv file if there is one (in
+    the working directory): exact names, empty values left out, a dict or list as JSON.
+
+    (pydantic-settings did this, with asyncio and argparse loaded in every worker: issue 13.)"""
+    values: dict[str, Any] = {}
+    sources: list[Mapping[str, str | None]] = []
+    if Path(dotenv).is_file():
+        from dotenv import dotenv_values
+
+        sources.append(dotenv_values(dotenv, encoding="utf-8"))
+    sources.append(os.environ)
+    for source in sources:
+        for key, raw in source.items():
+            field = Settings.model_fields.get(key)
+            if field is None or not raw:
+                continue
+            if get_origin(field.annotation) in (dict, list):
+                try:
+                    values[key] = json.loads(raw)
+                except ValueError:
+                    values[key] = raw  # the validation names the key
+            else:
+                values[key] = raw
+    return values
 
 
 def describe(exc: ValidationError) -> str:

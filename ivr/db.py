@@ -14,6 +14,12 @@ def register_db(app: Flask) -> None:
                          statement_timeout=app.config.get("DATABASE_STATEMENT_TIMEOUT"))
     app.extensions["engine"] = engine
     app.extensions["sessionmaker"] = make_sessionmaker(engine)
+    close_sessions(app)
+
+
+def close_sessions(app: Flask) -> None:
+    """Each request's session closed when it ends (an app sharing another's engine needs only
+    this)."""
 
     @app.teardown_appcontext
     def _close(_exc: BaseException | None) -> None:

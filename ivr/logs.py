@@ -13,7 +13,6 @@ import sys
 from typing import Any
 
 from flask import Flask, g, has_request_context, request
-from pythonjsonlogger.json import JsonFormatter
 
 from tickets.phones import mask_numbers
 
@@ -80,6 +79,8 @@ class TextFormatter(logging.Formatter):
 
 def json_formatter() -> logging.Formatter:
     """One JSON object per line: time, level, logger, message, call_sid, ticket, exc_info."""
+    from pythonjsonlogger.json import JsonFormatter  # LOG_FORMAT=json only
+
     return JsonFormatter("{levelname}{name}{message}", style="{", timestamp="time",
                          rename_fields={"levelname": "level", "name": "logger"})
 

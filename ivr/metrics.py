@@ -37,13 +37,11 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from werkzeug.exceptions import HTTPException
 
-from tickets import queries
 from tickets.models import Call, OutboundCall, QueueEntry
 from tickets.statuses import AGENT_STATUSES, OUTBOUND_KINDS, OutboundStatus, QueueStatus
 from tickets.workflow import MAX_TIER
 
 from . import clock
-from .api.auth import authenticate
 from .outbound import tally
 from .voice.webhook import FAILED
 
@@ -105,7 +103,7 @@ class HelpdeskCollector:
         yield from _families().values()
 
     def collect(self) -> Iterator[Metric]:
-        families = _families()
+        families = _families()  # (tickets.queries is loaded by the first scrape)
         with self.sessions() as session:
             self._fill(session, self.clock(), families)
         yield from families.values()
@@ -120,6 +118,8 @@ class HelpdeskCollector:
             f["calls"].add_metric([direction], calls.get(direction, 0))
         _queues(session, now, f)
         _answer_speed(session, now, f)
+        from tickets import queries
+
         staff = queries.agents_by_status(session)
         for tier in sorted({t for t, _ in staff} | set(TIERS)):
             for status in AGENT_STATUSES:
@@ -133,6 +133,8 @@ class HelpdeskCollector:
 
 def _queues(session: Session, now: datetime, f: dict[str, GaugeMetricFamily]) -> None:
     """Who waits in each tier (tickets.queries' rule, as the console and the API count them)."""
+    from tickets import queries
+
     waits: dict[int, list[float]] = {tier: [] for tier in TIERS}
     for caller in queries.waiting_callers(session):
         waits.setdefault(caller.tier, []).append(caller.waited(now))
@@ -246,6 +248,8 @@ def register_metrics(app: Flask) -> None:
 
     @app.get("/metrics")
     def metrics() -> Response:
+        from .api.auth import authenticate  # the API's tokens; the API loads on first scrape
+
         refused = authenticate("queues:read", all_tiers=True)
         if refused is not None:
             return refused

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Callable
-from datetime import timedelta
 from functools import cache, wraps
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
@@ -211,11 +210,8 @@ def index() -> Any:
 
 def register_auth(app: Flask) -> None:
     """Logins (throttled), CSRF on every form, security headers, and sessions that end after
-    SESSION_MINUTES idle. The session cookie's HttpOnly, SameSite and Secure flags are set
-    by the configuration (ivr.config.flask_settings)."""
-    minutes = int(app.config.get("SESSION_MINUTES") or 30)
-    app.config["PERMANENT_SESSION_LIFETIME"] = timedelta(minutes=minutes)
-    app.config.setdefault("WTF_CSRF_TIME_LIMIT", None)  # the session's own expiry bounds it
+    SESSION_MINUTES idle. The session's lifetime and the cookie's HttpOnly, SameSite and
+    Secure flags are set by the configuration (ivr.config.flask_settings)."""
     register_guard(app)
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -1,19 +1,5 @@
-"""The console's and the API's protection in the browser and against guessing: security
-headers on every answer (Flask-Talisman) and throttled logins (Flask-Limiter).
-
-Headers: a Content Security Policy allowing only this site's own scripts, styles and images
-(an inline script needs the page's nonce, ``csp_nonce()`` in a template), no framing
-(X-Frame-Options DENY, frame-ancestors 'none'), nosniff, a same-origin Referrer-Policy, and
-HSTS when the request came over https. Talisman does not force https here: TLS ends at the
-proxy in front (PROXY_COUNT), and the session cookie's Secure flag follows PUBLIC_BASE_URL
-(ivr.config).
-
-Twilio's webhooks (the ``voice`` blueprint) are answered to Twilio, not shown in a browser,
-and no limit applies to them (their signature is the check): the two extensions' per-request
-hooks skip them, which was about a tenth of a webhook's CPU. A webhook's answer still carries
-the same headers (without a nonce, as it has no page), copied from one set made by Talisman.
-Nor is the console's cookie session opened or saved for them (no webhook reads or writes it, and
-Twilio sends back only cookies we set): Flask gives them its null session.
+"""The console's and the API's protection against guessing: throttled logins (Flask-Limiter),
+beside the security headers on every answer (ivr.headers, Flask-Talisman).
 
 Logins: each try costs an argon2 hash, so a client may POST /login ``LOGIN_PER_CLIENT`` times,
 and a username may fail ``LOGIN_FAILURES_PER_USER`` times, before the answer is 429 (without
@@ -23,34 +9,14 @@ worker process (several workers multiply the limits), redis:// or memcached:// t
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from functools import wraps
-from typing import Any
-
-from flask import Flask, Request, Response, render_template, request
-from flask.sessions import SecureCookieSessionInterface
+from flask import Flask, Response, render_template, request
 from flask_limiter import Limiter, RequestLimit
 from flask_limiter.util import get_remote_address
-from flask_talisman import Talisman
 
-TWILIO_FACING = frozenset({"voice"})  # the blueprints whose every request Twilio signs
+from ..headers import hooks_skip_twilio, register_headers
+
 LOGIN_PER_CLIENT = "20 per minute"
 LOGIN_FAILURES_PER_USER = "5 per minute; 20 per hour"
-
-CSP = {
-    "default-src": "'self'",
-    "script-src": "'self'",
-    "style-src": "'self'",
-    "img-src": "'self' data:",
-    # The softphone (Twilio's Voice SDK, served from 'self') signals over Twilio's websockets
-    # and reports call quality to Twilio's event gateway; its media is WebRTC, outside CSP.
-    "connect-src": "'self' wss://voice-js.roaming.twilio.com wss://*.twilio.com "
-                   "https://eventgw.twilio.com",
-    "object-src": "'none'",
-    "base-uri": "'self'",
-    "form-action": "'self'",
-    "frame-ancestors": "'none'",
-}
 
 limiter = Limiter(get_remote_address, headers_enabled=True)
 
@@ -71,86 +37,7 @@ login_failures_per_user = limiter.limit(
     deduct_when=lambda response: response.status_code == 401)
 
 
-def _for_twilio() -> bool:
-    return request.blueprint in TWILIO_FACING
-
-
-def _skipped_for_twilio(hook: Callable[..., Any]) -> Callable[..., Any]:
-    """HOOK (before, after or teardown of a request) run on every request but Twilio's."""
-
-    @wraps(hook)
-    def for_people(*args: Any) -> Any:
-        if _for_twilio():
-            return args[0] if args else None  # an after-request hook hands the response on
-        return hook(*args)
-
-    return for_people
-
-
-def _hooks_skip_twilio(app: Flask, init_app: Callable[[], None]) -> None:
-    """Run an extension's ``init_app``; the app-wide request hooks it adds then skip Twilio's
-    webhooks."""
-    kinds: tuple[dict[Any, list[Any]], ...] = (
-        app.before_request_funcs, app.after_request_funcs, app.teardown_request_funcs)
-    had = [list(hooks.get(None, ())) for hooks in kinds]
-    init_app()
-    for hooks, old in zip(kinds, had, strict=True):
-        if None in hooks:
-            hooks[None] = [hook if hook in old else _skipped_for_twilio(hook)
-                           for hook in hooks[None]]
-
-
-class _WebhookHeaders:
-    """The after-request hook giving a webhook's answer Talisman's headers: made once by
-    Talisman (no nonce: a webhook has no page), then copied; HSTS when over https, as Talisman
-    does."""
-
-    PER_REQUEST = frozenset({"Content-Type", "Content-Length", "Strict-Transport-Security"})
-
-    def __init__(self, talisman: Talisman):
-        self.talisman = talisman
-        self.fixed: list[tuple[str, str]] | None = None
-
-    def __call__(self, response: Response) -> Response:
-        if not _for_twilio():
-            return response
-        if self.fixed is None:
-            made = self.talisman._set_response_headers(Response())
-            self.fixed = [(name, value) for name, value in made.headers.items()
-                          if name not in self.PER_REQUEST]
-        for name, value in self.fixed:
-            response.headers[name] = value
-        self.talisman._set_hsts_headers(response.headers)
-        return response
-
-
-class _NoSessionForTwilio(SecureCookieSessionInterface):
-    """The cookie session of every request but Twilio's webhooks. The URL is not matched yet
-    when the session is opened, so a webhook is known by its blueprint's URL prefix."""
-
-    def open_session(self, app: Flask, request: Request) -> Any:
-        prefixes = tuple(f"{app.blueprints[name].url_prefix}/" for name in TWILIO_FACING
-                         if name in app.blueprints)
-        if request.path.startswith(prefixes):
-            return None  # Flask's null session: nothing read, nothing saved
-        return super().open_session(app, request)
-
-
 def register_guard(app: Flask) -> None:
     """Security headers on every response; login throttling; both cheap on Twilio's webhooks."""
-    talisman = app.extensions["talisman"] = Talisman()
-    _hooks_skip_twilio(app, lambda: talisman.init_app(
-        app,
-        force_https=False,
-        content_security_policy=CSP,
-        content_security_policy_nonce_in=["script-src"],
-        frame_options="DENY",
-        referrer_policy="same-origin",
-        x_xss_protection=False,  # obsolete; the CSP does that job
-        session_cookie_secure=bool(app.config.get("SESSION_COOKIE_SECURE")),
-        session_cookie_samesite=app.config.get("SESSION_COOKIE_SAMESITE") or "Lax",
-        permissions_policy={"geolocation": "()", "camera": "()", "microphone": "()"},
-    ))
-    app.after_request(_WebhookHeaders(talisman))
-    app.session_interface = _NoSessionForTwilio()
-    _hooks_skip_twilio(app, lambda: limiter.init_app(app))
+    register_headers(app)
+    hooks_skip_twilio(app, lambda: limiter.init_app(app))

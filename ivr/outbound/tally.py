@@ -4,11 +4,11 @@ outcomes, restarts included: ``helpdesk_dispatcher_calls_total{kind, outcome}``.
 
 from __future__ import annotations
 
+import importlib
 from collections import Counter
 from enum import StrEnum
 
 from sqlalchemy import BigInteger, String, select
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from tickets.db import Base
@@ -38,7 +38,9 @@ def add(session: Session, counts: Counter[tuple[str, str]]) -> None:
     """Add these (kind, outcome) counts, in the caller's transaction."""
     if not counts:
         return
-    dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+    # The database's own dialect only: a web worker on SQLite never loads PostgreSQL's.
+    name = "postgresql" if session.get_bind().dialect.name == "postgresql" else "sqlite"
+    dialect = importlib.import_module(f"sqlalchemy.dialects.{name}")
     table = DispatchOutcome.__table__
     for (kind, outcome), n in sorted(counts.items()):  # one order: no deadlock between two
         statement = dialect.insert(table).values(kind=kind, outcome=outcome, count=n)
