@@ -10,22 +10,25 @@ up (nothing at all when nobody is free).
 from __future__ import annotations
 
 import heapq
-from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import replace
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
+    Integer,
     Select,
     and_,
     bindparam,
     case,
+    cast,
     func,
     null,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -70,88 +73,129 @@ def holding(session: Session) -> list[QueueEntry]:
 
 _LINE = (QueueEntry.id, QueueEntry.rank, QueueEntry.joined_at, QueueEntry.tier,
          QueueEntry.category, QueueEntry.kind)
+_IN_ORDER = (QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)
+PAGE = 32  # callers read per free analyst at a time while routing (5 free: 160, one page)
 
 
-# Read on every routing round: built once (their SQL and cache keys too).
-_HOLDING = (select(*_LINE)
+# Read on every routing round: built once (their SQL and cache keys too). The line is read a
+# page at a time after the last caller read (``_LINE_AFTER``; an index range, one round trip a
+# page), never through a server-side cursor (three round trips on PostgreSQL).
+_HOLDING = (select(*_LINE, cast(null(), Integer).label("outbound_id"))
             .where(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
                    QueueEntry.queue_sid.is_not(None))
-            .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)
-            .execution_options(yield_per=64))
-_CALLBACKS_DUE = (select(QueueEntry, OutboundCall)
+            .order_by(*_IN_ORDER))
+_AFTER = tuple_(bindparam("rank"), bindparam("joined_at"), bindparam("id"))
+_LINE_AFTER = _HOLDING.where(tuple_(*_IN_ORDER) > _AFTER).limit(bindparam("size"))
+# The first page and the callback requests whose place came up, in one statement.
+_CALLBACKS_DUE = (select(*_LINE, OutboundCall.id)
                   .join(OutboundCall, OutboundCall.queue_entry_id == QueueEntry.id)
                   .where(QueueEntry.status == QueueStatus.CALLBACK,
                          OutboundCall.kind == OutboundKind.CALLBACK,
                          OutboundCall.status == OutboundStatus.PENDING,
                          OutboundCall.agent_id.is_(None),
                          OutboundCall.due_at <= bindparam("now")))
+_LINE_FIRST = union_all(select(_HOLDING.limit(bindparam("size")).subquery()), _CALLBACKS_DUE)
 
 
 # A routing round reads the free analysts (usually none, else a few) and the tiers where
-# someone is logged in, not every logged-in analyst's row (hundreds while thousands wait).
-_FREE = (select(Agent.id, Agent.tier, Agent.skills, Agent.idle_since)
-         .where(Agent.status == AgentStatus.AVAILABLE))
-_STAFFED = select(Agent.tier).where(Agent.status != AgentStatus.OFFLINE).distinct()
+# someone is logged in, not every logged-in analyst's row (hundreds while thousands wait): in
+# one statement, a staffed tier as a row with no analyst.
+FREE = (select(Agent.id, Agent.tier, Agent.skills, Agent.idle_since)
+        .where(Agent.status == AgentStatus.AVAILABLE))
+STAFFED = (select(null(), Agent.tier, null(), null())
+           .where(Agent.status != AgentStatus.OFFLINE).group_by(Agent.tier))
+FREE_AND_STAFFED: CompoundSelect[Any] = union_all(FREE, STAFFED)
 
 
-def free_analysts(session: Session) -> list[routing.Agent]:
-    """The analysts available now, as routing values (none: routing has nothing to do)."""
-    return [routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
-                          status=AgentStatus.AVAILABLE, idle_since=ts(idle_since))
-            for i, tier, skills, idle_since in session.connection().execute(_FREE)]
+@dataclass(frozen=True)
+class Analysts:
+    """The analysts a routing round reads: those free now, and the tiers where someone is
+    logged in (``routing.assign``'s ``staffed``)."""
+
+    free: list[routing.Agent]
+    staffed: set[int]
 
 
-@contextmanager
-def holding_in_order(session: Session) -> Iterator[Iterator[routing.Waiting]]:
-    """Callers holding with consent in Twilio's queue, best first, as routing values read
-    from the line's index a few at a time (stop reading whenever: the rest is never loaded)."""
-    result = session.connection().execute(_HOLDING)  # Core rows: no ORM work per row
-    try:
-        yield (routing.Waiting(id=i, rank=rank, joined_at=ts(joined), tier=tier,
-                               category=category, kind=kind)
-               for i, rank, joined, tier, category, kind in result)
-    finally:
-        result.close()
+def _analysts(rows: Iterable[Sequence[Any]]) -> Analysts:
+    free: dict[int, routing.Agent] = {}
+    staffed = set()
+    for i, tier, skills, idle_since in rows:
+        if i is None:
+            staffed.add(tier)
+        else:
+            free[i] = routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
+                                    status=AgentStatus.AVAILABLE, idle_since=ts(idle_since))
+    return Analysts(list(free.values()), staffed)
 
 
-def callbacks_in_line(session: Session,
-                      now: datetime) -> dict[int, tuple[QueueEntry, OutboundCall]]:
-    """Callback requests holding a place in line whose time has come, by queue entry id
-    (their entries keep the caller's original join time)."""
-    rows = session.execute(_CALLBACKS_DUE, {"now": now}).all()
-    return {entry.id: (entry, outbound) for entry, outbound in rows}
+def free_analysts(session: Session, read: CompoundSelect[Any] = FREE_AND_STAFFED,
+                  params: dict[str, Any] | None = None) -> Analysts:
+    """The analysts available now, as routing values (none: routing has nothing to do), and
+    the staffed tiers, in one statement (``read``: ``FREE_AND_STAFFED`` or the same with more
+    analysts free, ``agents.finish_wrap_ups``'s)."""
+    return _analysts(session.connection().execute(read, params))
+
+
+def _holding_from(session: Session, first: Sequence[Sequence[Any]], size: int
+                  ) -> Iterator[routing.Waiting]:
+    """Callers holding with consent in Twilio's queue, best first, as routing values: the
+    ``first`` page read, then ``size`` at a time while the round asks for more."""
+    page = first
+    while True:
+        for i, rank, joined, tier, category, kind, _ in page:
+            yield routing.Waiting(id=i, rank=rank, joined_at=ts(joined), tier=tier,
+                                  category=category, kind=kind)
+        if len(page) < size:
+            return
+        i, rank, joined = page[-1][0], page[-1][1], page[-1][2]
+        page = session.connection().execute(
+            _LINE_AFTER, {"rank": rank, "joined_at": joined, "id": i, "size": size}).all()
+
+
+class Round(NamedTuple):
+    """A routing round's pairs, and the callback requests among them: queue entry id -> the
+    pending callback's outbound call id."""
+
+    pairs: list[tuple[routing.Waiting, routing.Agent]]
+    callbacks: dict[int, int]
 
 
 def routing_round(session: Session, now: datetime, pol: HoldPolicy,
-                  callbacks: dict[int, tuple[QueueEntry, OutboundCall]],
                   arriving: tuple[routing.Waiting, ...] = (),
-                  free: list[routing.Agent] | None = None) -> list[
-                      tuple[routing.Waiting, routing.Agent]]:
-    """One routing round as the line runs it: the callers holding, the callbacks whose place
-    came up (``callbacks_in_line``) and any caller ``arriving``, in ``order_key`` order, each
-    given the fitting free analyst ``routing.assign`` chooses (``free``: the
-    ``free_analysts`` just read)."""
-    if free is None:
-        free = free_analysts(session)
-    if not free:
-        return []
-    staffed = set(session.connection().scalars(_STAFFED))
-    due = sorted([*(as_waiting(e) for e, _ in callbacks.values()), *arriving],
-                 key=routing.order_key)
-    with holding_in_order(session) as holding:
-        return routing.assign(heapq.merge(holding, due, key=routing.order_key), free,
-                              ts(now), tier_rules(pol), presorted=True, staffed=staffed)
+                  analysts: Analysts | None = None) -> Round:
+    """One routing round as the line runs it: the callers holding, the callback requests whose
+    place came up (their entries keep the caller's original join time) and any caller
+    ``arriving``, in ``order_key`` order, each given the fitting free analyst
+    ``routing.assign`` chooses (``analysts``: the ``free_analysts`` just read)."""
+    if analysts is None:
+        analysts = free_analysts(session)
+    if not analysts.free:
+        return Round([], {})
+    size = PAGE * len(analysts.free)
+    rows = session.connection().execute(_LINE_FIRST, {"now": now, "size": size}).all()
+    first = [row for row in rows if row[-1] is None]
+    callbacks = {row[0]: row[-1] for row in rows if row[-1] is not None}
+    due = sorted([*(routing.Waiting(id=i, rank=rank, joined_at=ts(joined), tier=tier,
+                                    category=category, kind=kind)
+                    for i, rank, joined, tier, category, kind, outbound in rows
+                    if outbound is not None), *arriving], key=routing.order_key)
+    first.sort(key=lambda row: (row[1], row[2], row[0]))  # a union keeps no order
+    pairs = routing.assign(heapq.merge(_holding_from(session, first, size), due,
+                                       key=routing.order_key),
+                           analysts.free, ts(now), tier_rules(pol), presorted=True,
+                           staffed=analysts.staffed)
+    return Round(pairs, callbacks)
 
 
 def put_through(session: Session, entry: QueueEntry, now: datetime, pol: HoldPolicy) -> bool:
     """Would the routing round now give this arriving caller a free analyst? The round, not
     the place in line: a free analyst with the caller's skills takes them even while callers
     ahead wait for other skills."""
-    free = free_analysts(session)
-    if not free:
+    analysts = free_analysts(session)
+    if not analysts.free:
         return False
     me = as_waiting(entry)
-    pairs = routing_round(session, now, pol, callbacks_in_line(session, now), (me,), free)
+    pairs = routing_round(session, now, pol, (me,), analysts).pairs
     return any(w.id == me.id for w, _ in pairs)
 
 
