@@ -18,7 +18,18 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Update, bindparam, case, func, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    Select,
+    Update,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
@@ -231,17 +242,33 @@ class Claim:
 _STILL_WAITING = func.coalesce(QueueEntry.status, "") == QueueStatus.WAITING
 
 
-def _claiming(pairs: Sequence[tuple[int, int]]) -> Update:
-    """The guarded UPDATE claiming each waiting caller of ``pairs`` (queue entry id, analyst
-    id) for their analyst; the caller's CallSid and Twilio queue come back with the claim
-    (RETURNING), not from another query."""
+def _claiming(count: int) -> Update:
+    """The guarded UPDATE claiming ``count`` waiting callers (bound ``e0``, ``e1``...) each
+    for their analyst (``a0``, ``a1``...); the caller's CallSid and Twilio queue come back with
+    the claim (RETURNING), not from another query."""
+    entries: list[BindParameter[int]] = [bindparam(f"e{i}") for i in range(count)]
     return (update(QueueEntry)
-            .where(QueueEntry.id.in_([entry_id for entry_id, _ in pairs]), _STILL_WAITING)
+            .where(QueueEntry.id.in_(entries), _STILL_WAITING)
             .values(status=QueueStatus.BRIDGING, bridging_at=bindparam("now"),
-                    agent_id=case(dict(pairs), value=QueueEntry.id))
+                    agent_id=case(*((QueueEntry.id == entry, bindparam(f"a{i}"))
+                                    for i, entry in enumerate(entries))))
             .returning(QueueEntry.id, QueueEntry.agent_id,
                        select(Call.sid).where(Call.id == QueueEntry.call_id)
                        .scalar_subquery().label("call_sid"), QueueEntry.queue_sid))
+
+
+def _claiming_and_taking(count: int) -> Select[Any]:
+    """``_claiming`` as a data-modifying CTE (PostgreSQL) that ``agents.taking`` reads: the
+    callers claimed, each with whether their analyst was taken."""
+    claimed = _claiming(count).cte("claimed")
+    taken = agents.taking(select(claimed.c.agent_id)).cte("taken")
+    return (select(claimed, taken.c.id.is_not(None))
+            .outerjoin(taken, taken.c.id == claimed.c.agent_id))
+
+
+# Built once per number of callers and backend (a pass claims one to a few): their SQL and
+# cache keys too.
+_CLAIMS: dict[tuple[bool, int], Executable] = {}
 
 
 def claim(session: Session, pairs: Sequence[tuple[int, int]], now: datetime) -> list[Claim]:
@@ -254,15 +281,17 @@ def claim(session: Session, pairs: Sequence[tuple[int, int]], now: datetime) -> 
     if not pairs:
         return []
     connection = session.connection()
-    claiming = _claiming(pairs)
-    if connection.dialect.name == "postgresql":
-        claimed = claiming.cte("claimed")
-        taken = agents.taking(select(claimed.c.agent_id)).cte("taken")
-        rows = connection.execute(
-            select(claimed, taken.c.id.is_not(None))
-            .outerjoin(taken, taken.c.id == claimed.c.agent_id), {"now": now}).all()
+    both = connection.dialect.name == "postgresql"
+    statement = _CLAIMS.get((both, len(pairs)))
+    if statement is None:
+        statement = _CLAIMS[(both, len(pairs))] = (
+            _claiming_and_taking(len(pairs)) if both else _claiming(len(pairs)))
+    params: dict[str, Any] = {"now": now}
+    for i, (entry_id, agent_id) in enumerate(pairs):
+        params[f"e{i}"], params[f"a{i}"] = entry_id, agent_id
+    rows = connection.execute(statement, params).all()
+    if both:
         return [Claim(*row) for row in rows]
-    rows = connection.execute(claiming, {"now": now}).all()
     took = agents.take(session, [row[1] for row in rows], now)
     return [Claim(entry_id, agent_id, call_sid, queue_sid, agent_id in took)
             for entry_id, agent_id, call_sid, queue_sid in rows]
