@@ -3,8 +3,8 @@ a caller's place in line and estimated wait, and the hold state of an entry. Rea
 
 The work of one hold fetch does not grow with the number of callers waiting: the place in line
 is one COUNT over the line's index (``ix_queue_entry_line``: status, consent, rank, joined_at,
-id), and the routing pass reads the line in that order only until the free analysts are used
-up (nothing at all when nobody is free).
+id), and the routing pass reads the line in that order a page at a time only until the free
+analysts are used up (nothing at all when nobody is free).
 """
 
 from __future__ import annotations
