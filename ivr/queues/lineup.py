@@ -84,7 +84,8 @@ _HOLDING = (select(*_LINE, cast(null(), Integer).label("outbound_id"))
             .where(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
                    QueueEntry.queue_sid.is_not(None))
             .order_by(*_IN_ORDER))
-_AFTER = tuple_(bindparam("rank"), bindparam("joined_at"), bindparam("id"))
+# Typed as the columns: SQLite compares the text it stores, in the column type's format.
+_AFTER = tuple_(*(bindparam(c.key, type_=c.type) for c in _IN_ORDER))
 _LINE_AFTER = _HOLDING.where(tuple_(*_IN_ORDER) > _AFTER).limit(bindparam("size"))
 # The first page and the callback requests whose place came up, in one statement.
 _CALLBACKS_DUE = (select(*_LINE, OutboundCall.id)

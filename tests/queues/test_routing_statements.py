@@ -42,10 +42,12 @@ def statements(app) -> Iterator[list[str]]:
 
 def waiting_callers(db, count: int, category: str = "network", rank: int = 3,
                     minutes_ago: int = 30) -> list[QueueEntry]:
-    """Callers holding with consent in Twilio's queue (rows only: no call behind them)."""
+    """Callers holding with consent in Twilio's queue, in this order (rows only: no call
+    behind them)."""
     entries = [QueueEntry(status="waiting", consent=True, tier=1, rank=rank, category=category,
                           queue_sid="QU" + "1" * 32,
-                          joined_at=MONDAY_10 - timedelta(minutes=minutes_ago, seconds=i))
+                          joined_at=MONDAY_10 - timedelta(minutes=minutes_ago)
+                          + timedelta(seconds=i))
                for i in range(count)]
     db.add_all(entries)
     db.commit()
@@ -97,6 +99,25 @@ def test_the_line_is_read_a_page_at_a_time_until_an_analyst_fits(app, db, demo, 
     # The free analysts, the first page with the callbacks due, then two pages more (one
     # analyst free: PAGE callers a page); never the rest of the line.
     assert len(seen) == 4, seen
+
+
+def test_a_page_of_the_line_begins_after_the_last_caller_read(app, db, demo, clock):
+    # Two analysts free: pages of 2 * PAGE. Ann's and Cal's callers are the last of the first
+    # page and one on the second; the second page must not begin with the first's last again.
+    add_agent(db, "Bob", tier=1, status="on_call")
+    size = 2 * lineup.PAGE
+    line = waiting_callers(db, size + 8, category="network", rank=1)
+    first, second = line[size - 1], line[size + 5]
+    for entry in (first, second):
+        entry.category = "hardware"
+    db.commit()
+    ann = add_agent(db, "Ann", tier=1, skills=["hardware"], idle_since=clock() - timedelta(1))
+    cal = add_agent(db, "Cal", tier=1, skills=["hardware"])
+    with app.app_context():
+        session = request_session()
+        pairs, _ = lineup.routing_round(session, clock(), live_policy(session))
+        session.rollback()
+    assert [(w.id, a.id) for w, a in pairs] == [(first.id, ann.id), (second.id, cal.id)]
 
 
 @contextmanager
