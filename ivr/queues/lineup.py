@@ -118,6 +118,7 @@ class Analysts:
 
 
 def _analysts(rows: Iterable[Sequence[Any]]) -> Analysts:
+    """The rows of ``FREE_AND_STAFFED`` (a staffed tier: no analyst id), each analyst once."""
     free: dict[int, routing.Agent] = {}
     staffed = set()
     for i, tier, skills, idle_since in rows:
