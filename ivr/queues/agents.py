@@ -52,19 +52,19 @@ _WRAP_UPS_OVER = (update(Agent).where(Agent.status == AgentStatus.WRAP_UP,
                                       Agent.status_since <= bindparam("due"))
                   .values(status=AgentStatus.AVAILABLE, status_since=bindparam("now")))
 _OVER = _WRAP_UPS_OVER.returning(Agent.id, Agent.tier, Agent.skills, Agent.idle_since).cte("over")
-_FREE_AFTER_WRAP_UPS = union_all(lineup.FREE, select(_OVER), lineup.STAFFED)
+_ROUND_AFTER_WRAP_UPS = lineup.round_read(union_all(lineup.FREE, select(_OVER)).cte("free"))
 
 
-def finish_wrap_ups(session: Session, now: datetime, wrap_up_seconds: int) -> lineup.Analysts:
-    """Agents whose wrap-up time is over are available again; then the analysts free and the
-    staffed tiers (``lineup.free_analysts``): one statement on PostgreSQL, two elsewhere. Runs
-    on the session's connection: an ``Agent`` the session holds is not updated (expire it)."""
+def finish_wrap_ups(session: Session, now: datetime, wrap_up_seconds: int) -> lineup.Line:
+    """Agents whose wrap-up time is over are available again; then the routing round's read
+    (``lineup.read_line``): one statement on PostgreSQL, two elsewhere. Runs on the session's
+    connection: an ``Agent`` the session holds is not updated (expire it)."""
     session.flush()
     params = {"now": now, "due": now - timedelta(seconds=wrap_up_seconds)}
     if session.connection().dialect.name == "postgresql":
-        return lineup.free_analysts(session, _FREE_AFTER_WRAP_UPS, params)
+        return lineup.read_line(session, _ROUND_AFTER_WRAP_UPS, params)
     session.connection().execute(_WRAP_UPS_OVER, params)
-    return lineup.free_analysts(session)
+    return lineup.read_line(session, params=params)
 
 
 def agent_for_phone(session: Session, number: str | None) -> Agent | None:

@@ -49,10 +49,10 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
     """Pair waiting callers with free agents and claim each pair atomically, so that two
     workers never bridge one caller twice. The caller must commit before dequeuing."""
     pol = live_policy(session)
-    analysts = agents.finish_wrap_ups(session, now, pol.wrap_up_seconds)
-    if not analysts.free:
-        return []  # the usual case while callers hold: nothing to read, nothing to route
-    pairs, callbacks = routing_round(session, now, pol, analysts=analysts)
+    line = agents.finish_wrap_ups(session, now, pol.wrap_up_seconds)
+    if not line.free:
+        return []  # the usual case while callers hold: no line read, nothing to route
+    pairs, callbacks = routing_round(session, now, pol, line=line)
     for w, a in pairs:
         if w.id in callbacks:
             _reserve_for_callback(session, callbacks[w.id], w.id, a.id, now)
