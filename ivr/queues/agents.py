@@ -14,19 +14,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from typing import cast
+from typing import Any, cast
 
-from sqlalchemy import CursorResult, bindparam, select, update
+from sqlalchemy import CursorResult, Update, bindparam, select, union_all, update
 from sqlalchemy.orm import Session
 
 from tickets import pins
 from tickets.models import Agent, OutboundCall
 from tickets.statuses import AgentStatus
 
+from . import lineup
+
 # Asked on every arrival and hold fetch: built once (their SQL and cache keys too).
 _ANY_LOGGED_IN = select(Agent.id).where(Agent.status != AgentStatus.OFFLINE).limit(1)
-_WRAPPED_UP = select(Agent).where(Agent.status == AgentStatus.WRAP_UP,
-                                  Agent.status_since <= bindparam("due"))
 _BY_PHONE = select(Agent).where(Agent.phone == bindparam("number"))
 
 
@@ -45,11 +45,26 @@ def set_agent_status(agent: Agent, status: str, now: datetime) -> None:
     agent.status_since = now
 
 
-def finish_wrap_ups(session: Session, now: datetime, wrap_up_seconds: int) -> None:
-    """Agents whose wrap-up time is over are available again."""
-    due = now - timedelta(seconds=wrap_up_seconds)
-    for agent in session.scalars(_WRAPPED_UP, {"due": due}):
-        set_agent_status(agent, AgentStatus.AVAILABLE, now)
+# Analysts whose wrap-up is over are available again (``set_agent_status``: their idle time
+# counts from the end of the call, when the wrap-up began). As a CTE on PostgreSQL, the routing
+# pass's read of the free analysts adds the ones it made available (its snapshot is before).
+_WRAP_UPS_OVER = (update(Agent).where(Agent.status == AgentStatus.WRAP_UP,
+                                      Agent.status_since <= bindparam("due"))
+                  .values(status=AgentStatus.AVAILABLE, status_since=bindparam("now")))
+_OVER = _WRAP_UPS_OVER.returning(Agent.id, Agent.tier, Agent.skills, Agent.idle_since).cte("over")
+_ROUND_AFTER_WRAP_UPS = lineup.round_read(union_all(lineup.FREE, select(_OVER)).cte("free"))
+
+
+def finish_wrap_ups(session: Session, now: datetime, wrap_up_seconds: int) -> lineup.Line:
+    """Agents whose wrap-up time is over are available again; then the routing round's read
+    (``lineup.read_line``): one statement on PostgreSQL, two elsewhere. Runs on the session's
+    connection: an ``Agent`` the session holds is not updated (expire it)."""
+    session.flush()
+    params = {"now": now, "due": now - timedelta(seconds=wrap_up_seconds)}
+    if session.connection().dialect.name == "postgresql":
+        return lineup.read_line(session, _ROUND_AFTER_WRAP_UPS, params)
+    session.connection().execute(_WRAP_UPS_OVER, params)
+    return lineup.read_line(session, params=params)
 
 
 def agent_for_phone(session: Session, number: str | None) -> Agent | None:
@@ -115,10 +130,15 @@ def claim(session: Session, agent_id: int, now: datetime) -> bool:
     return bool(cast(CursorResult, result).rowcount)
 
 
-_TAKE = (update(Agent).where(Agent.id.in_(bindparam("ids", expanding=True)),
-                             Agent.status == AgentStatus.AVAILABLE)
-         .values(status=AgentStatus.ON_CALL, status_since=bindparam("now"))
-         .returning(Agent.id))
+def taking(ids: Any) -> Update:
+    """The guarded UPDATE taking the free analysts among ``ids`` (a list, a bound parameter or
+    a subquery) for a call, at the bound ``now``: RETURNING those taken."""
+    return (update(Agent).where(Agent.id.in_(ids), Agent.status == AgentStatus.AVAILABLE)
+            .values(status=AgentStatus.ON_CALL, status_since=bindparam("now"))
+            .returning(Agent.id))
+
+
+_TAKE = taking(bindparam("ids", expanding=True))
 
 
 def take(session: Session, agent_ids: Sequence[int], now: datetime) -> set[int]:

@@ -24,7 +24,7 @@ from tickets.versions import live_policy
 
 from ..rest_errors import rest_errors
 from . import agents, hold, service
-from .lineup import callbacks_in_line, free_analysts, routing_round, ts
+from .lineup import routing_round, ts
 
 if TYPE_CHECKING:
     from twilio.rest import Client
@@ -49,43 +49,36 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
     """Pair waiting callers with free agents and claim each pair atomically, so that two
     workers never bridge one caller twice. The caller must commit before dequeuing."""
     pol = live_policy(session)
-    agents.finish_wrap_ups(session, now, pol.wrap_up_seconds)
-    session.flush()
-    free = free_analysts(session)
-    if not free:
-        return []  # the usual case while callers hold: nothing to read, nothing to route
-    callbacks = callbacks_in_line(session, now)
-    pairs = routing_round(session, now, pol, callbacks, free=free)
-    callers = []
+    line = agents.finish_wrap_ups(session, now, pol.wrap_up_seconds)
+    if not line.free:
+        return []  # the usual case while callers hold: no line read, nothing to route
+    pairs, callbacks = routing_round(session, now, pol, line=line)
     for w, a in pairs:
         if w.id in callbacks:
-            entry, outbound = callbacks[w.id]
-            _reserve_for_callback(session, outbound, entry, a.id, now)
-            continue
-        sids = service.claim(session, w.id, a.id, now)
-        if sids is not None:
-            callers.append((w.id, a.id, *sids))
-    # The callers' analysts in one statement; a caller whose analyst another worker took
+            _reserve_for_callback(session, callbacks[w.id], w.id, a.id, now)
+    # The callers and their analysts in one go; a caller whose analyst another worker took
     # first waits on at their place.
-    taken = agents.take(session, [agent_id for _, agent_id, _, _ in callers], now)
-    claimed = []
-    for entry_id, agent_id, call_sid, queue_sid in callers:
-        if agent_id not in taken:
-            service.unclaim(session, entry_id)
+    claims = service.claim(session, [(w.id, a.id) for w, a in pairs if w.id not in callbacks],
+                           now)
+    bridges = []
+    for claim in claims:
+        if not claim.taken:
+            service.unclaim(session, claim.entry_id)
             continue
-        assert queue_sid is not None  # read only for callers in Twilio's queue
-        claimed.append(Bridge(entry_id, agent_id, call_sid, queue_sid, int(ts(now))))
+        assert claim.queue_sid is not None  # read only for callers in Twilio's queue
+        bridges.append(Bridge(claim.entry_id, claim.agent_id, claim.call_sid, claim.queue_sid,
+                              int(ts(now))))
     session.expire_all()  # the claims ran on the connection: what the session holds is stale
-    return claimed
+    return bridges
 
 
-def _reserve_for_callback(session: Session, outbound: OutboundCall, entry: QueueEntry,
-                          agent_id: int, now: datetime) -> None:
+def _reserve_for_callback(session: Session, outbound_id: int, entry_id: int, agent_id: int,
+                          now: datetime) -> None:
     """A callback's place in line came up: hold the analyst for it; the dispatcher dials."""
     if not agents.claim(session, agent_id, now):
         return
     result = session.execute(
-        update(OutboundCall).where(OutboundCall.id == outbound.id,
+        update(OutboundCall).where(OutboundCall.id == outbound_id,
                                    OutboundCall.agent_id.is_(None),
                                    OutboundCall.status == OutboundStatus.PENDING)
         .values(agent_id=agent_id, due_at=now))
@@ -93,11 +86,12 @@ def _reserve_for_callback(session: Session, outbound: OutboundCall, entry: Queue
         agents.free(session, agent_id, now)
         return
     agent = session.get(Agent, agent_id)
-    assert agent is not None
+    entry = session.get(QueueEntry, entry_id)
+    assert agent is not None and entry is not None
     timeline.record_event(session, "callback_ready", f"Callback's turn in line: {agent.name} "
                           f"(tier {agent.tier}) is reserved for it", ticket_id=entry.ticket_id,
                           call_id=entry.call_id, data={"agent_id": agent_id,
-                                                       "outbound_call_id": outbound.id})
+                                                       "outbound_call_id": outbound_id})
 
 
 def bridge_failed(session: Session, bridge: Bridge, now: datetime, reason: str) -> None:

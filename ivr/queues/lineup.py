@@ -3,29 +3,33 @@ a caller's place in line and estimated wait, and the hold state of an entry. Rea
 
 The work of one hold fetch does not grow with the number of callers waiting: the place in line
 is one COUNT over the line's index (``ix_queue_entry_line``: status, consent, rank, joined_at,
-id), and the routing pass reads the line in that order only until the free analysts are used
-up (nothing at all when nobody is free).
+id), and the routing pass reads the line in that order a page at a time only until the free
+analysts are used up (nothing at all when nobody is free).
 """
 
 from __future__ import annotations
 
 import heapq
 from collections.abc import Iterator
-from contextlib import contextmanager
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import (
+    CTE,
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
     bindparam,
     case,
+    cast,
     func,
+    literal,
     null,
     select,
     tuple_,
+    union_all,
 )
 from sqlalchemy.orm import Session
 
@@ -68,17 +72,48 @@ def holding(session: Session) -> list[QueueEntry]:
         .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)))
 
 
-_LINE = (QueueEntry.id, QueueEntry.rank, QueueEntry.joined_at, QueueEntry.tier,
-         QueueEntry.category, QueueEntry.kind)
+_IN_ORDER = (QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)
+PAGE = 32  # callers read per free analyst at a time while routing (5 free: 160, one page)
 
 
-# Read on every routing round: built once (their SQL and cache keys too).
-_HOLDING = (select(*_LINE)
+def _none(column: Any, name: str | None = None) -> ColumnElement[Any]:
+    """NULL in the type of ``column`` (PostgreSQL types a bare NULL of a subquery as text),
+    named (a subquery's columns need names)."""
+    return cast(null(), column.type).label(name or column.key)
+
+
+_WHAT = "what"  # which kind of row of a routing round's read: free, staffed, line, callback
+_NO_OUTBOUND = _none(OutboundCall.id, "outbound_id")
+
+
+# A routing round reads, in one statement (``round_read``): the free analysts (usually none,
+# else a few); the tiers where someone is logged in, not every logged-in analyst's row
+# (hundreds while thousands wait); and only when someone is free, the line's first page
+# (``PAGE`` callers per free analyst) and the callback requests whose place came up. Every row
+# is (what, id, tier, skills, at, rank, category, kind, outbound call id): ``at`` an analyst's
+# idle time or a caller's join time. The line's next pages are read after the last caller
+# read (``_LINE_AFTER``: an index range, one round trip a page), never through a server-side
+# cursor (three round trips on PostgreSQL). Built once (their SQL and cache keys too).
+FREE = (select(Agent.id, Agent.tier, Agent.skills, Agent.idle_since)
+        .where(Agent.status == AgentStatus.AVAILABLE))
+# An analyst's row has no caller's columns.
+_NO_CALLER = (*(_none(c) for c in (QueueEntry.rank, QueueEntry.category, QueueEntry.kind)),
+              _NO_OUTBOUND)
+_STAFFED = (select(literal("staffed").label(_WHAT), _none(Agent.id), Agent.tier,
+                   _none(Agent.skills), _none(Agent.idle_since), *_NO_CALLER)
+            .where(Agent.status != AgentStatus.OFFLINE).group_by(Agent.tier))
+# A caller's columns in the round's rows.
+_CALLER = (QueueEntry.id, QueueEntry.tier, _none(Agent.skills), QueueEntry.joined_at,
+           QueueEntry.rank, QueueEntry.category, QueueEntry.kind)
+_HOLDING = (select(literal("line").label(_WHAT), *_CALLER, _NO_OUTBOUND)
             .where(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
                    QueueEntry.queue_sid.is_not(None))
-            .order_by(QueueEntry.rank, QueueEntry.joined_at, QueueEntry.id)
-            .execution_options(yield_per=64))
-_CALLBACKS_DUE = (select(QueueEntry, OutboundCall)
+            .order_by(*_IN_ORDER))
+# Typed as the columns: SQLite compares the text it stores, in the column type's format.
+_AFTER = tuple_(*(bindparam(c.key, type_=c.type) for c in _IN_ORDER))
+_LINE_AFTER = _HOLDING.where(tuple_(*_IN_ORDER) > _AFTER).limit(bindparam("size"))
+_CALLBACKS_DUE = (select(literal("callback").label(_WHAT), *_CALLER,
+                         OutboundCall.id.label("outbound_id"))
                   .join(OutboundCall, OutboundCall.queue_entry_id == QueueEntry.id)
                   .where(QueueEntry.status == QueueStatus.CALLBACK,
                          OutboundCall.kind == OutboundKind.CALLBACK,
@@ -87,71 +122,118 @@ _CALLBACKS_DUE = (select(QueueEntry, OutboundCall)
                          OutboundCall.due_at <= bindparam("now")))
 
 
-# A routing round reads the free analysts (usually none, else a few) and the tiers where
-# someone is logged in, not every logged-in analyst's row (hundreds while thousands wait).
-_FREE = (select(Agent.id, Agent.tier, Agent.skills, Agent.idle_since)
-         .where(Agent.status == AgentStatus.AVAILABLE))
-_STAFFED = select(Agent.tier).where(Agent.status != AgentStatus.OFFLINE).distinct()
+def round_read(free: CTE) -> CompoundSelect[Any]:
+    """A routing round's read, the analysts free being the rows of ``free`` (id, tier, skills,
+    idle_since): ``ROUND_READ``'s, or ``agents.finish_wrap_ups``'s with those whose wrap-up
+    it ended."""
+    size = select(func.count() * PAGE).select_from(free).scalar_subquery()
+    return union_all(
+        select(literal("free").label(_WHAT), free.c.id, free.c.tier, free.c.skills,
+               free.c.idle_since, *_NO_CALLER),
+        _STAFFED,
+        select(_HOLDING.limit(size).subquery()),
+        _CALLBACKS_DUE.where(select(free.c.id).exists()))
 
 
-def free_analysts(session: Session) -> list[routing.Agent]:
-    """The analysts available now, as routing values (none: routing has nothing to do)."""
-    return [routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
-                          status=AgentStatus.AVAILABLE, idle_since=ts(idle_since))
-            for i, tier, skills, idle_since in session.connection().execute(_FREE)]
+ROUND_READ = round_read(FREE.cte("free"))
 
 
-@contextmanager
-def holding_in_order(session: Session) -> Iterator[Iterator[routing.Waiting]]:
-    """Callers holding with consent in Twilio's queue, best first, as routing values read
-    from the line's index a few at a time (stop reading whenever: the rest is never loaded)."""
-    result = session.connection().execute(_HOLDING)  # Core rows: no ORM work per row
-    try:
-        yield (routing.Waiting(id=i, rank=rank, joined_at=ts(joined), tier=tier,
-                               category=category, kind=kind)
-               for i, rank, joined, tier, category, kind in result)
-    finally:
-        result.close()
+@dataclass(frozen=True)
+class Line:
+    """What a routing round reads: the analysts free now, the tiers where someone is logged in
+    (``routing.assign``'s ``staffed``) and, when someone is free, the line's first page (best
+    first) and the callback requests whose place came up (queue entry id -> the pending
+    callback's outbound call id)."""
+
+    free: list[routing.Agent]
+    staffed: set[int]
+    first: list[routing.Waiting]
+    callbacks: dict[int, tuple[routing.Waiting, int]]
+    after: dict[str, Any] | None = None  # the page's last caller: rank, joined_at, id
 
 
-def callbacks_in_line(session: Session,
-                      now: datetime) -> dict[int, tuple[QueueEntry, OutboundCall]]:
-    """Callback requests holding a place in line whose time has come, by queue entry id
-    (their entries keep the caller's original join time)."""
-    rows = session.execute(_CALLBACKS_DUE, {"now": now}).all()
-    return {entry.id: (entry, outbound) for entry, outbound in rows}
+def read_line(session: Session, read: CompoundSelect[Any] = ROUND_READ,
+              params: dict[str, Any] | None = None) -> Line:
+    """A routing round's read (``read``: ``ROUND_READ`` or ``agents.finish_wrap_ups``'s), in
+    one statement: each analyst once, the line's page in order (a union keeps none)."""
+    free: dict[int, routing.Agent] = {}
+    staffed: set[int] = set()
+    first: list[tuple[routing.Waiting, datetime]] = []
+    callbacks: dict[int, tuple[routing.Waiting, int]] = {}
+    for what, i, tier, skills, at, rank, category, kind, outbound in \
+            session.connection().execute(read, params):
+        if what == "free":
+            free[i] = routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
+                                    status=AgentStatus.AVAILABLE, idle_since=ts(at))
+        elif what == "staffed":
+            staffed.add(tier)
+        else:
+            w = routing.Waiting(id=i, rank=rank, joined_at=ts(at), tier=tier,
+                                category=category, kind=kind)
+            if what == "line":
+                first.append((w, at))
+            else:
+                callbacks[i] = (w, outbound)
+    first.sort(key=lambda caller: routing.order_key(caller[0]))
+    last = _keyset(*first[-1]) if first else None
+    return Line(list(free.values()), staffed, [w for w, _ in first], callbacks, last)
+
+
+def _keyset(w: routing.Waiting, joined_at: datetime) -> dict[str, Any]:
+    """Where the line's next page begins: after this caller (their join time as read)."""
+    return {"rank": w.rank, "joined_at": joined_at, "id": w.id}
+
+
+def _holding_from(session: Session, line: Line, size: int) -> Iterator[routing.Waiting]:
+    """Callers holding with consent in Twilio's queue, best first, as routing values: the
+    first page read, then ``size`` at a time while the round asks for more."""
+    yield from line.first
+    page, after = len(line.first), line.after
+    while after is not None and page >= size:
+        rows = session.connection().execute(_LINE_AFTER, {**after, "size": size}).all()
+        for _, i, tier, _, joined, rank, category, kind, _ in rows:
+            w = routing.Waiting(id=i, rank=rank, joined_at=ts(joined), tier=tier,
+                                category=category, kind=kind)
+            after = _keyset(w, joined)
+            yield w
+        page = len(rows)
+
+
+class Round(NamedTuple):
+    """A routing round's pairs, and the callback requests among them: queue entry id -> the
+    pending callback's outbound call id."""
+
+    pairs: list[tuple[routing.Waiting, routing.Agent]]
+    callbacks: dict[int, int]
 
 
 def routing_round(session: Session, now: datetime, pol: HoldPolicy,
-                  callbacks: dict[int, tuple[QueueEntry, OutboundCall]],
                   arriving: tuple[routing.Waiting, ...] = (),
-                  free: list[routing.Agent] | None = None) -> list[
-                      tuple[routing.Waiting, routing.Agent]]:
-    """One routing round as the line runs it: the callers holding, the callbacks whose place
-    came up (``callbacks_in_line``) and any caller ``arriving``, in ``order_key`` order, each
-    given the fitting free analyst ``routing.assign`` chooses (``free``: the
-    ``free_analysts`` just read)."""
-    if free is None:
-        free = free_analysts(session)
-    if not free:
-        return []
-    staffed = set(session.connection().scalars(_STAFFED))
-    due = sorted([*(as_waiting(e) for e, _ in callbacks.values()), *arriving],
-                 key=routing.order_key)
-    with holding_in_order(session) as holding:
-        return routing.assign(heapq.merge(holding, due, key=routing.order_key), free,
-                              ts(now), tier_rules(pol), presorted=True, staffed=staffed)
+                  line: Line | None = None) -> Round:
+    """One routing round as the line runs it: the callers holding, the callback requests whose
+    place came up (their entries keep the caller's original join time) and any caller
+    ``arriving``, in ``order_key`` order, each given the fitting free analyst
+    ``routing.assign`` chooses (``line``: the ``read_line`` just read)."""
+    if line is None:
+        line = read_line(session, params={"now": now})
+    if not line.free:
+        return Round([], {})
+    due = sorted([*(w for w, _ in line.callbacks.values()), *arriving], key=routing.order_key)
+    holding = _holding_from(session, line, PAGE * len(line.free))
+    pairs = routing.assign(heapq.merge(holding, due, key=routing.order_key), line.free,
+                           ts(now), tier_rules(pol), presorted=True, staffed=line.staffed)
+    return Round(pairs, {i: outbound for i, (_, outbound) in line.callbacks.items()})
 
 
 def put_through(session: Session, entry: QueueEntry, now: datetime, pol: HoldPolicy) -> bool:
     """Would the routing round now give this arriving caller a free analyst? The round, not
     the place in line: a free analyst with the caller's skills takes them even while callers
     ahead wait for other skills."""
-    free = free_analysts(session)
-    if not free:
+    line = read_line(session, params={"now": now})
+    if not line.free:
         return False
     me = as_waiting(entry)
-    pairs = routing_round(session, now, pol, callbacks_in_line(session, now), (me,), free)
+    pairs = routing_round(session, now, pol, (me,), line).pairs
     return any(w.id == me.id for w, _ in pairs)
 
 

@@ -13,11 +13,23 @@ plain values and leave committing to the caller. The voice webhooks turn answers
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, or_, select, update
+from sqlalchemy import (
+    BindParameter,
+    Executable,
+    Select,
+    Update,
+    bindparam,
+    case,
+    func,
+    or_,
+    select,
+    update,
+)
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
@@ -212,24 +224,77 @@ def press_to_leave(entry: QueueEntry, intent: str) -> None:
 
 # ---- being put through ----------------------------------------------------------------------
 
-# Run on every claim of a routing pass: built once; the caller's CallSid and Twilio queue come
-# back with the claim (RETURNING), not from another query.
-_CLAIM = (update(QueueEntry)
-          .where(QueueEntry.id == bindparam("entry_id"), QueueEntry.status == QueueStatus.WAITING)
-          .values(status=QueueStatus.BRIDGING, agent_id=bindparam("agent_id"),
-                  bridging_at=bindparam("now"))
-          .returning(select(Call.sid).where(Call.id == QueueEntry.call_id).scalar_subquery(),
-                     QueueEntry.queue_sid))
+@dataclass(frozen=True)
+class Claim:
+    """A caller claimed for an analyst: their CallSid and Twilio queue; ``taken``: the analyst
+    was taken too (False: another worker took them first)."""
+
+    entry_id: int
+    agent_id: int
+    call_sid: str
+    queue_sid: str | None
+    taken: bool
 
 
-def claim(session: Session, entry_id: int, agent_id: int,
-          now: datetime) -> tuple[str, str | None] | None:
-    """Claim a waiting caller for an analyst, atomically (two workers never take one caller):
-    the caller's CallSid and Twilio queue, or None when the caller is not waiting. Runs on the
-    session's connection: a ``QueueEntry`` the session holds is not updated (expire it)."""
-    row = session.connection().execute(
-        _CLAIM, {"entry_id": entry_id, "agent_id": agent_id, "now": now}).one_or_none()
-    return None if row is None else (row[0], row[1])
+# The guard of a claim, in a form no index serves (``status`` is never NULL): the planners would
+# otherwise search every waiting caller by status (thousands, SQLite always, PostgreSQL on old
+# statistics) for the few claimed by id, instead of those few by their primary key.
+_STILL_WAITING = func.coalesce(QueueEntry.status, "") == QueueStatus.WAITING
+
+
+def _claiming(count: int) -> Update:
+    """The guarded UPDATE claiming ``count`` waiting callers (bound ``e0``, ``e1``...) each
+    for their analyst (``a0``, ``a1``...); the caller's CallSid and Twilio queue come back with
+    the claim (RETURNING), not from another query."""
+    entries: list[BindParameter[int]] = [bindparam(f"e{i}") for i in range(count)]
+    return (update(QueueEntry)
+            .where(QueueEntry.id.in_(entries), _STILL_WAITING)
+            .values(status=QueueStatus.BRIDGING, bridging_at=bindparam("now"),
+                    agent_id=case(*((QueueEntry.id == entry, bindparam(f"a{i}"))
+                                    for i, entry in enumerate(entries))))
+            .returning(QueueEntry.id, QueueEntry.agent_id,
+                       select(Call.sid).where(Call.id == QueueEntry.call_id)
+                       .scalar_subquery().label("call_sid"), QueueEntry.queue_sid))
+
+
+def _claiming_and_taking(count: int) -> Select[Any]:
+    """``_claiming`` as a data-modifying CTE (PostgreSQL) that ``agents.taking`` reads: the
+    callers claimed, each with whether their analyst was taken."""
+    claimed = _claiming(count).cte("claimed")
+    taken = agents.taking(select(claimed.c.agent_id)).cte("taken")
+    return (select(claimed, taken.c.id.is_not(None))
+            .outerjoin(taken, taken.c.id == claimed.c.agent_id))
+
+
+# Built once per number of callers and backend (a pass claims one to a few): their SQL and
+# cache keys too.
+_CLAIMS: dict[tuple[bool, int], Executable] = {}
+
+
+def claim(session: Session, pairs: Sequence[tuple[int, int]], now: datetime) -> list[Claim]:
+    """Claim waiting callers for analysts (queue entry id, analyst id), atomically (two
+    workers never take one caller), and take the analysts of the callers claimed
+    (``agents.take``): the callers claimed, a caller not waiting any more left out. On
+    PostgreSQL one statement (the claims a data-modifying CTE the take reads), elsewhere two.
+    Runs on the session's connection: a ``QueueEntry`` or ``Agent`` the session holds is not
+    updated (expire it)."""
+    if not pairs:
+        return []
+    connection = session.connection()
+    both = connection.dialect.name == "postgresql"
+    statement = _CLAIMS.get((both, len(pairs)))
+    if statement is None:
+        statement = _CLAIMS[(both, len(pairs))] = (
+            _claiming_and_taking(len(pairs)) if both else _claiming(len(pairs)))
+    params: dict[str, Any] = {"now": now}
+    for i, (entry_id, agent_id) in enumerate(pairs):
+        params[f"e{i}"], params[f"a{i}"] = entry_id, agent_id
+    rows = connection.execute(statement, params).all()
+    if both:
+        return [Claim(*row) for row in rows]
+    took = agents.take(session, [row[1] for row in rows], now)
+    return [Claim(entry_id, agent_id, call_sid, queue_sid, agent_id in took)
+            for entry_id, agent_id, call_sid, queue_sid in rows]
 
 
 def unclaim(session: Session, entry_id: int) -> None:
