@@ -19,6 +19,9 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("known_issue", {"en-US": ("to open a ticket", "yourself"),
                      "it-IT": ("per aprire un ticket", "da solo"),
                      "ms-MY": ("untuk membuka tiket", "sendiri")}),
+    # after a ticket (before "pick": "Calls about your ticket go to ...")
+    ("another_problem", {"en-US": ("another problem",), "it-IT": ("altro problema",),
+                         "ms-MY": ("masalah lain",)}),
     # a known caller: the place on file confirmed, the equipment on file picked by key
     ("location_confirm", {"en-US": ("still at",), "it-IT": ("ancora in",),
                           "ms-MY": ("masih di",)}),
@@ -45,8 +48,6 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
                        "it-IT": ("richiamarla al numero", "la richiamiamo"),
                        "ms-MY": ("menghubungi anda semula di nombor",
                                  "hubungi anda semula di")}),
-    ("another_problem", {"en-US": ("another problem",), "it-IT": ("altro problema",),
-                         "ms-MY": ("masalah lain",)}),
     ("new_problem", {"en-US": ("new problem",), "it-IT": ("nuovo problema",),
                      "ms-MY": ("masalah baharu",)}),
     ("account", {"en-US": ("account number",), "it-IT": ("conto cliente", "suo conto"),
