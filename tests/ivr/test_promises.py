@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import select
 
-from tickets.models import OutboundCall, Ticket, TicketEvent
+from tickets.models import Customer, CustomerPhone, OutboundCall, Ticket, TicketEvent
 
 from .test_intake import report_problem, tell_problem
 from .test_queue import ALICE_CALLABLE, stop_calling, to_queue
@@ -537,3 +537,26 @@ def test_the_number_on_file_said_after_the_ticket_can_be_changed(call, db, demo,
                  "Calls about your ticket go to 1 2 0 2 5 5 5 0 1 6 6")
     [ticket] = opened(db)
     assert ticket.callback_number == "+12025550166"
+
+
+@pytest.mark.parametrize("number,words", [
+    ("+393331234567", "Le chiamate sul ticket andranno al numero 3 9 3 3 3 1 2 3 4 5 6 7; per un "
+                      "altro numero, prema 3."),
+    ("+60123456789", "Panggilan tentang tiket anda akan dibuat ke nombor 6 0 1 2 3 4 5 6 7 8 9; "
+                     "untuk nombor lain, tekan 3."),
+])
+def test_a_known_caller_abroad_hears_the_number_on_file_in_their_language(
+        call, db, demo, clock, number, words):
+    """Marco and Siti call from a French mobile they added to their record (the line calls no
+    French number): their tickets go to the number on file it may call, said in their
+    language."""
+    customer = db.scalar(select(Customer).join(CustomerPhone)
+                         .where(CustomerPhone.number == number))
+    db.add(CustomerPhone(customer_id=customer.id, number=PARIS))
+    db.commit()
+    caller = call(from_=PARIS)
+    report_problem(caller, impact="1", urgency="2")
+    caller.hears(words)
+    assert caller.languages == {customer.language}
+    [ticket] = opened(db)
+    assert ticket.callback_number == number
