@@ -84,6 +84,16 @@ def caller_profile(session: Session, e164: str | None,
     }
 
 
+def default_callback(fields: dict[str, Any]) -> str | None:
+    """The callback number of a ticket whose caller gave none: the one the caller lookup found
+    the line may call (``caller_profile``'s ``callback``, possibly none), else, with no lookup,
+    the caller ID."""
+    caller = fields.get("caller")
+    if isinstance(caller, dict) and "found" in caller:
+        return caller.get("callback")
+    return fields.get("caller_id")
+
+
 def _device(equipment: Equipment) -> dict[str, Any]:
     """A piece of equipment on file, as the intake offers it and as the ticket keeps it."""
     tag = f" ({equipment.asset_tag})" if equipment.asset_tag else ""
@@ -270,7 +280,7 @@ def _new_ticket(fields: dict[str, Any], customer: Customer | None, priority: str
         caller_name=known("name", "name"),
         department=known("department", "department"),
         location=known("location", "location"),
-        callback_number=fields.get("callback_number") or fields.get("caller_id"),
+        callback_number=fields.get("callback_number") or default_callback(fields),
         account_number=known("account_number", "account_number"),
         account_verified=bool(customer and customer.supported),
         equipment=fields.get("equipment"),

@@ -560,3 +560,17 @@ def test_a_known_caller_abroad_hears_the_number_on_file_in_their_language(
     assert caller.languages == {customer.language}
     [ticket] = opened(db)
     assert ticket.callback_number == number
+
+
+def test_an_intake_left_before_a_number_is_keyed_keeps_no_number_the_line_will_not_call(
+        call, db, demo, clock):
+    """A new caller from a French mobile leaves at the callback question: their ticket is kept
+    without a callback number (not the French one), and no callback is promised."""
+    caller = tell_problem(call(from_=PARIS).press("1"))
+    caller.speak("Jeanne Dupont").speak("Finance").speak("Room 4")
+    caller.hears("Your callback number, then hash?")
+    silent_until_hung_up(caller)
+    caller.hears("We have no number to call you back on")
+    [ticket] = opened(db)
+    assert ticket.incomplete and ticket.callback_number is None
+    assert db.scalar(select(OutboundCall)) is None
