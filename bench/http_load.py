@@ -66,6 +66,7 @@ for path in (ROOT, BENCH):
     if str(path) not in sys.path:
         sys.path.insert(0, str(path))
 
+import floor_app  # noqa: E402
 from load_drive import FALLBACK, driver  # noqa: E402
 from load_report import (  # noqa: E402
     Run,
@@ -144,6 +145,9 @@ def build_parser() -> argparse.ArgumentParser:
                         help="share of calls from known callers (default 0.3)")
     parser.add_argument("--ports", type=parse_ports, help="pick the two ports from this range, "
                         "e.g. 5130-5149 (default: any free ports)")
+    parser.add_argument("--floor", action="store_true", help="also serve bench/floor_app.py "
+                        "(the signature check and one durable Core write per request, the same "
+                        "answer as bare) and print its ratios to bare and the line's to it")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--database", "--database-url", dest="database_url",
                         help="PostgreSQL URL (ALL its tables are dropped before and after); "
@@ -226,9 +230,10 @@ def start_drivers(bench: Bench, known: list[tuple[str, str]]) -> None:
         bench.procs.append(proc)
 
 
-def warm_up(bench: Bench, line: Server) -> tuple[Run, Server]:
+def warm_up(bench: Bench, line: Server, database_url: str
+            ) -> tuple[Run, Server, Server | None]:
     """The untimed warm-up on the line; then the bare app, answering the line's median answer,
-    is started and warmed up too."""
+    is started and warmed up too, and with --floor the floor app (the same answer)."""
     warm = run_all(bench.drivers, line, "warm-up", 0.5, WARMUP_SECONDS)
     if warm.stats.errors:
         print("warm-up errors:\n  " + "\n  ".join(warm.stats.errors[:5]))
@@ -248,7 +253,18 @@ def warm_up(bench: Bench, line: Server) -> tuple[Run, Server]:
           f"line's median answer: {median} bytes); warm-up: {warm.stats.requests} "
           f"requests")
     run_all(bench.drivers, bare, "warm-up", 0.5, 2)
-    return warm, bare
+    floor = None
+    if bench.args.floor:
+        floor_port = free_port(range(bare_port + 1, ports.stop) if ports else None)
+        floor = Server("floor", "floor_app:app", floor_port,
+                       {"BENCH_BARE_BODY": str(body_file), "DATABASE_URL": database_url,
+                        "TWILIO_AUTH_TOKEN": AUTH_TOKEN, "PUBLIC_BASE_URL": PUBLIC_BASE_URL},
+                       bench.tmp / "floor.log")
+        bench.servers.append(floor)
+        print(f"floor on :{floor_port} (signature check, one durable Core write, the same "
+              f"answer as bare)")
+        run_all(bench.drivers, floor, "warm-up", 0.5, 2)
+    return warm, bare, floor
 
 
 def choose_ramp(args: argparse.Namespace, warm: Run) -> float:
@@ -263,16 +279,19 @@ def choose_ramp(args: argparse.Namespace, warm: Run) -> float:
     return ramp
 
 
-def timed_runs(bench: Bench, line: Server, bare: Server, ramp: float,
+def timed_runs(bench: Bench, servers: list[Server], ramp: float,
                database: DatabaseCpu) -> list[Run]:
-    """Rounds of a line run and a bare run, alternating which goes first; prints each."""
+    """Rounds of a run of each server, the order turned by one each round (line, bare; then
+    bare, line; ...); prints each. A replaying server (bare, floor) replays the calls of the
+    last line run (or of the warm-up)."""
     pg = database.engine is not None
     runs: list[Run] = []
     for r in range(1, bench.args.rounds + 1):
-        order = (line, bare) if r % 2 else (bare, line)
+        shift = (r - 1) % len(servers)
+        order = servers[shift:] + servers[:shift]
         for server in order:
             run = run_all(bench.drivers, server, str(r), ramp, bench.args.duration,
-                          database if server is line else None)
+                          database if server.name in ("line", "floor") else None)
             runs.append(run)
             print_run(run, header=len(runs) == 1, database=pg)
     return runs
@@ -282,22 +301,23 @@ def measure(bench: Bench, app, database_url: str) -> int:
     """The whole benchmark on a migrated database; the exit code."""
     backend = app.extensions["engine"].dialect.name
     known = seed(app)
+    if bench.args.floor:
+        floor_app.make_tables(app.extensions["engine"])
     app.extensions["engine"].dispose()
     line = start_line(bench, database_url)
     print_settings(bench, backend, line)
     start_drivers(bench, known)
-    warm, bare = warm_up(bench, line)
+    warm, bare, floor = warm_up(bench, line, database_url)
     ramp = choose_ramp(bench.args, warm)
     database = DatabaseCpu(app.extensions["engine"])
     pg = database.engine is not None
-    runs = timed_runs(bench, line, bare, ramp, database)
-    line_runs = [r for r in runs if r.server == "line"]
-    bare_runs = [r for r in runs if r.server == "bare"]
-    totals = {name: merged(name, rs) for name, rs in (("line", line_runs),
-                                                      ("bare", bare_runs))}
+    servers = [line, bare] + ([floor] if floor else [])
+    runs = timed_runs(bench, servers, ramp, database)
+    totals = {s.name: merged(s.name, [r for r in runs if r.server == s.name]) for s in servers}
     print_totals(totals, pg)
-    ok = check_calls(app, warm, line_runs, bare_runs)
-    print_ratios(line, bare, totals, bench.started, bench.args.stress)
+    ok = check_calls(app, warm, [r for r in runs if r.server == "line"],
+                     [r for r in runs if r.server != "line"])
+    print_ratios(servers, totals, bench.started, bench.args.stress)
     return 0 if ok else 1
 
 

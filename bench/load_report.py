@@ -147,14 +147,22 @@ def check_calls(app, warm: Run, line_runs: list[Run], bare_runs: list[Run]) -> b
     return not problems and not errors
 
 
-def print_ratios(line: Server, bare: Server, totals: dict[str, Run], started: float,
+def print_ratios(servers: list[Server], totals: dict[str, Run], started: float,
                  stress: bool) -> None:
-    print("worker RSS after the runs: line " + ", ".join(
-        f"{m:.0f}" for m in line.rss_mb()) + " MB; bare " + ", ".join(
-        f"{m:.0f}" for m in bare.rss_mb()) + " MB")
+    """RSS, then the ratios; the last line is the line's CPU ratio to bare. With a floor
+    server (http_load.py --floor), its ratios to bare and the line's to it come first."""
+    print("worker RSS after the runs: " + "; ".join(
+        f"{s.name} " + ", ".join(f"{m:.0f}" for m in s.rss_mb()) + " MB" for s in servers))
     print(f"total run: {time.monotonic() - started:.0f} s")
-    line_cpu = totals["line"].server_cpu / max(totals["line"].stats.requests, 1)
-    bare_cpu = totals["bare"].server_cpu / max(totals["bare"].stats.requests, 1)
+    cpu = {name: run.server_cpu / max(run.stats.requests, 1) for name, run in totals.items()}
+    line_cpu, bare_cpu = cpu["line"], cpu["bare"]
+    if "floor" in totals:
+        floor = totals["floor"]
+        if stress:
+            print(f"floor throughput: {floor.rate:.0f} steps/s; floor / bare throughput "
+                  f"ratio: {floor.rate / totals['bare'].rate:.2f}")
+        print(f"floor cpu ratio (floor / bare): {cpu['floor'] / bare_cpu:.2f}; line / floor: "
+              f"{line_cpu / cpu['floor']:.2f}")
     if stress:
         print(f"throughput: line {totals['line'].rate:.0f} steps/s, bare "
               f"{totals['bare'].rate:.0f} steps/s")
