@@ -40,6 +40,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.dialects import postgresql, sqlite
 from twilio.request_validator import RequestValidator
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -59,9 +60,9 @@ EVENTS = Table("bench_floor_event", METADATA,
                Column("at", DateTime(timezone=True), nullable=False),
                Column("answer", Text, nullable=False))
 
-# Built once: a request only binds its values.
+# Built once: a request only binds its values. (A bench replays a recorded call in several
+# callers at once: a call's first row is inserted unless there, then read locked.)
 _TURN = select(CALLS.c.turn).where(CALLS.c.sid == bindparam("b_sid")).with_for_update()
-_NEW = insert(CALLS).values(sid=bindparam("b_sid"), turn=0)
 _NEXT = (update(CALLS).where(CALLS.c.sid == bindparam("b_sid"), CALLS.c.turn == bindparam("b_turn"))
          .values(turn=bindparam("b_next")))
 _EVENT = insert(EVENTS)
@@ -76,6 +77,9 @@ def make_app() -> Flask:
     public = os.environ["PUBLIC_BASE_URL"].rstrip("/")
     validator = RequestValidator(os.environ["TWILIO_AUTH_TOKEN"])
     engine = make_engine(os.environ["DATABASE_URL"], "NORMAL")
+    dialect = postgresql if engine.dialect.name == "postgresql" else sqlite
+    new = (dialect.insert(CALLS).values(sid=bindparam("b_sid"), turn=0)
+           .on_conflict_do_nothing())
     app = Flask("floor")
 
     @app.post("/<path:_path>")
@@ -88,8 +92,8 @@ def make_app() -> Flask:
         with engine.begin() as conn:
             turn = conn.execute(_TURN, {"b_sid": sid}).scalar()
             if turn is None:
-                turn = 0
-                conn.execute(_NEW, {"b_sid": sid})
+                conn.execute(new, {"b_sid": sid})
+                turn = conn.execute(_TURN, {"b_sid": sid}).scalar_one()
             conn.execute(_NEXT, {"b_sid": sid, "b_turn": turn, "b_next": turn + 1})
             conn.execute(_EVENT, [{"sid": sid, "turn": turn + 1, "at": datetime.now(UTC),
                                    "answer": json.dumps(form.to_dict())}])

@@ -235,7 +235,7 @@ def line_caller(port: int, window: Window, rng: random.Random, think: tuple[floa
 
 
 def bare_caller(port: int, window: Window, rng: random.Random, recorded: list[list[Sent]],
-                stats: Stats) -> None:
+                stats: Stats, name: str = "bare") -> None:
     """Replays recorded calls request by request, with their think times, until the window
     closes."""
     time.sleep(max(0.0, rng.uniform(window.ramp_from, window.start) - time.time()))
@@ -248,10 +248,10 @@ def bare_caller(port: int, window: Window, rng: random.Random, recorded: list[li
             try:
                 status, _text = post(port, sent.path, sent.body, sent.signature, stats, window)
             except (OSError, http.client.HTTPException) as exc:
-                stats.errors.append(f"bare: {type(exc).__name__}: {exc}")
+                stats.errors.append(f"{name}: {type(exc).__name__}: {exc}")
                 break
             if status != 200:
-                stats.errors.append(f"bare: HTTP {status}")
+                stats.errors.append(f"{name}: HTTP {status}")
 
 
 def driver(conn, index: int, callers: int, think: tuple[float, float],
@@ -277,7 +277,8 @@ def driver(conn, index: int, callers: int, think: tuple[float, float],
                 conn.send(("error", "no recorded line calls to replay"))
                 continue
             threads = [threading.Thread(target=bare_caller, args=(
-                port, window, random.Random(rng.random()), recorded, s)) for s in stats_of]
+                port, window, random.Random(rng.random()), recorded, s, kind))
+                for s in stats_of]
         cpu: list[float] = []
 
         def sample(cpu: list[float] = cpu) -> None:
