@@ -19,6 +19,7 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     CompoundSelect,
+    Float,
     Select,
     and_,
     bindparam,
@@ -109,8 +110,10 @@ _HOLDING = (select(literal("line").label(_WHAT), *_CALLER, _NO_OUTBOUND)
             .where(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
                    QueueEntry.queue_sid.is_not(None))
             .order_by(*_IN_ORDER))
-# Typed as the columns: SQLite compares the text it stores, in the column type's format.
-_AFTER = tuple_(*(bindparam(c.key, type_=c.type) for c in _IN_ORDER))
+# A caller's place in line (rank, joined_at, id), bound at run time. Typed as the columns:
+# SQLite compares the text it stores, in the column type's format.
+_PLACE = {c.key: bindparam(c.key, type_=c.type) for c in _IN_ORDER}
+_AFTER = tuple_(*_PLACE.values())
 _LINE_AFTER = _HOLDING.where(tuple_(*_IN_ORDER) > _AFTER).limit(bindparam("size"))
 _CALLBACKS_DUE = (select(literal("callback").label(_WHAT), *_CALLER,
                          OutboundCall.id.label("outbound_id"))
@@ -249,8 +252,7 @@ _WAITS = (select(QueueEntry.actual_wait, QueueEntry.status)
           .where(QueueEntry.ended_at.is_not(None), QueueEntry.actual_wait.is_not(None))
           .order_by(QueueEntry.ended_at.desc()).limit(RECENT_WAITS))
 # By the tiers served: the same few come back on every fetch. No list is bound at run time (an
-# expanding IN costs a rewrite of the SQL per execution). The callers ahead are counted by a
-# CASE of the shares (``_shares_ahead``), built per fetch.
+# expanding IN costs a rewrite of the SQL per execution).
 _HANDLES: dict[tuple[int, ...], Select[Any]] = {}
 _SHAPES_MAX = 256
 
@@ -272,6 +274,20 @@ def _handles(tiers: tuple[int, ...]) -> Select[Any]:
     return known
 
 
+# The holding callers ahead of a caller (bound: their rank, joined_at and id).
+_AHEAD = and_(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
+              QueueEntry.id != _PLACE["id"], tuple_(*_IN_ORDER) < _AFTER)
+
+# The shape of a CASE of the shares (``_shares_ahead``): per level, the tier the callers
+# started in, the categories whose share differs from the rest's, each with whether its share
+# is 0 (NULL), and whether the rest's is 0; None: no CASE. The cut-off times and the shares
+# are bound at run time.
+_Level = tuple[int, tuple[tuple[str | None, bool], ...], bool]
+_Shape = tuple[_Level, ...] | None
+# ``places``' statements by the shapes of their CASEs (the caller's own, then the later ones).
+_PLACES: dict[tuple[_Shape, tuple[_Shape, ...]], Select[Any]] = {}
+
+
 def places(session: Session, me: QueueEntry, shares: routing.Shares,
            later: list[routing.Shares] | None = None) -> tuple[int, float, list[float]]:
     """The caller's place in line, 1 + the holding callers ahead whom one of ``me``'s analysts
@@ -279,43 +295,77 @@ def places(session: Session, me: QueueEntry, shares: routing.Shares,
     each of them counted by the share of their analysts who are also ``me``'s
     (``routing.shared_place``); and that place again for each of the ``later`` shares (a
     higher tier opened to the caller): one pass over the line's index for all of them."""
-    share, line = _shares_ahead(me, shares)
-    wider = [_shares_ahead(me, s)[0] for s in later or ()]
-    columns: list[ColumnElement[Any]] = [func.count(share), func.sum(share)] \
-        if share is not None else []
-    columns += [func.sum(w) for w in wider if w is not None]
-    row = iter(session.execute(select(*columns).where(line)).one() if columns else ())
+    values = {"rank": me.rank, "joined_at": me.joined_at, "id": me.id}
+    share = _shares_ahead(shares, "s_", values)
+    wider = tuple(_shares_ahead(s, f"s{n}_", values) for n, s in enumerate(later or ()))
+    if share is None and not any(w is not None for w in wider):
+        return 1, 1.0, [1.0 for _ in wider]
+    row = iter(session.execute(_places(share, wider), values).one())
     counted, total = (next(row), next(row)) if share is not None else (0, 0.0)
     return 1 + (counted or 0), 1.0 + float(total or 0.0), [
         1.0 + float((next(row) if w is not None else 0.0) or 0.0) for w in wider]
 
 
-def _shares_ahead(me: QueueEntry, shares: routing.Shares
-                  ) -> tuple[ColumnElement[float] | None, ColumnElement[bool]]:
-    """The share of each holding caller ahead of ``me`` (``routing.Shares``; NULL for 0, so
-    that COUNT counts only shares above 0) as a CASE on the tier they started in, how long ago
-    they joined (which tiers have opened to them) and their category; and the condition that
-    picks the callers ahead. No CASE (None) when none of them counts."""
-    q = QueueEntry
-    line = and_(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != me.id,
-                tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id))
+def _places(shape: _Shape, wider: tuple[_Shape, ...]) -> Select[Any]:
+    """``places``' statement for these shapes, built once."""
+    known = _PLACES.get((shape, wider))
+    if known is None:
+        if len(_PLACES) >= _SHAPES_MAX:
+            _PLACES.clear()
+        columns: list[ColumnElement[Any]] = []
+        if shape is not None:
+            share = _share_case(shape, "s_")
+            columns += [func.count(share), func.sum(share)]
+        columns += [func.sum(_share_case(w, f"s{n}_"))
+                    for n, w in enumerate(wider) if w is not None]
+        known = _PLACES[(shape, wider)] = select(*columns).where(_AHEAD)
+    return known
+
+
+def _shares_ahead(shares: routing.Shares, prefix: str, values: dict[str, Any]) -> _Shape:
+    """The shape of the CASE giving the share of each holding caller ahead (``routing.Shares``;
+    NULL for 0, so that COUNT counts only shares above 0) on the tier they started in, how long
+    ago they joined (which tiers have opened to them) and their category; its values put in
+    ``values`` under names beginning with ``prefix``. None when none of them counts."""
     if not shares.serving:
-        return None, line
+        return None
     categories = (None, *sorted(shares.categories))
-    by_level = []
+    by_level: list[_Level] = []
     for start in sorted({s for cutoffs in shares.cutoffs.values() for s in cutoffs}):
         for cut, tiers in shares.levels(start):
             other = shares.unlisted(tiers)
-            values = {c: shares.share(tiers, c) for c in categories}
-            if not other and not any(values.values()):
+            named = {c: shares.share(tiers, c) for c in categories}
+            if not other and not any(named.values()):
                 continue  # NULL; so are the later, narrower levels: nothing falls through
-            whens = [(q.category.is_(None) if c is None else q.category == c, v or null())
-                     for c, v in values.items() if v != other]
-            share = case(*whens, else_=other or null()) if whens else (other or null())
-            by_level.append((and_(q.tier == start, q.joined_at <= _at(cut)), share))
-    if not by_level:
-        return None, line
-    return case(*by_level, else_=null()), line
+            level = len(by_level)
+            values[f"{prefix}{level}_cut"] = _at(cut)
+            if other:
+                values[f"{prefix}{level}_else"] = other
+            whens = tuple((c, not v) for c, v in named.items() if v != other)
+            for k, (c, zero) in enumerate(whens):
+                if not zero:
+                    values[f"{prefix}{level}_{k}"] = named[c]
+            by_level.append((start, whens, not other))
+    return tuple(by_level) or None
+
+
+def _share_case(shape: tuple[_Level, ...], prefix: str) -> ColumnElement[float]:
+    """The CASE of ``_shares_ahead``'s shape, its values bound by the same names."""
+    q = QueueEntry
+
+    def share(name: str, zero: bool) -> ColumnElement[Any]:
+        return null() if zero else bindparam(name, type_=Float)
+
+    by_level = []
+    for level, (start, whens, other_zero) in enumerate(shape):
+        other = share(f"{prefix}{level}_else", other_zero)
+        cases = [(q.category.is_(None) if c is None else q.category == c,
+                  share(f"{prefix}{level}_{k}", zero))
+                 for k, (c, zero) in enumerate(whens)]
+        cut = bindparam(f"{prefix}{level}_cut", type_=q.joined_at.type)
+        by_level.append((and_(q.tier == start, q.joined_at <= cut),
+                         case(*cases, else_=other) if cases else other))
+    return case(*by_level, else_=null())
 
 
 def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
