@@ -247,8 +247,9 @@ def _at(t: float) -> datetime:
 
 # The line's statements are built once (their SQL and cache keys too): a hold fetch only binds
 # its values. Building and keying a statement costs more than running it.
-_STAFF = (select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since,
-                 Agent.idle_since).where(Agent.status != AgentStatus.OFFLINE))
+# Not their idle time: the shares and the wait estimate never read it (a date parsed per analyst).
+_STAFF = (select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since)
+          .where(Agent.status != AgentStatus.OFFLINE))
 _WAITS = (select(QueueEntry.actual_wait, QueueEntry.status)
           .where(QueueEntry.ended_at.is_not(None), QueueEntry.actual_wait.is_not(None))
           .order_by(QueueEntry.ended_at.desc()).limit(RECENT_WAITS))
@@ -384,10 +385,10 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
     t = ts(now)
     since: dict[int, float] = {}
     staff = []
-    for i, tier, skills, status, status_since, idle_since in _reads(session).execute(_STAFF):
+    for i, tier, skills, status, status_since in _reads(session).execute(_STAFF):
         since[i] = ts(status_since)
         staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
-                                   status=status, idle_since=ts(idle_since)))
+                                   status=status, idle_since=0.0))  # not read (``_STAFF``)
     rules = tier_rules(pol)
     me = as_waiting(entry)
     shares = routing.Shares(me, staff, t, rules)
