@@ -371,8 +371,8 @@ def _share_case(shape: tuple[_Level, ...], prefix: str) -> ColumnElement[float]:
 
 
 def _reads(session: Session) -> Connection:
-    """The session's connection, for reads of plain rows (the ORM's row handling costs a third
-    of a fetch with hundreds of analysts), after the flush its autoflush would make."""
+    """The session's connection, for reads of plain rows (the ORM's handling of them costs a
+    sixth of a fetch's time in process), after the flush its autoflush would make."""
     session.flush()
     return session.connection()
 
