@@ -280,11 +280,12 @@ def _handles(tiers: tuple[int, ...]) -> Select[Any]:
 _AHEAD = and_(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
               QueueEntry.id != _PLACE["id"], tuple_(*_IN_ORDER) < _AFTER)
 
-# The shape of a CASE of the shares (``_shares_ahead``): per level, the tier the callers
-# started in, the categories whose share differs from the rest's, each with whether its share
-# is 0 (NULL), and whether the rest's is 0; None: no CASE. The cut-off times and the shares
-# are bound at run time.
-_Level = tuple[int, tuple[tuple[str | None, bool], ...], bool]
+# The shape of a CASE of the shares (``_shares_ahead``): per level, the categories whose share
+# differs from the rest's, each as whether it is no category (IS NULL) and whether its share is
+# 0 (NULL), and whether the rest's share is 0; None: no CASE. The tier the callers started in,
+# the cut-off times, the categories and the shares are bound at run time: the line's callers
+# of every tier and category share a few statements (each a compilation on first use).
+_Level = tuple[tuple[tuple[bool, bool], ...], bool]
 _Shape = tuple[_Level, ...] | None
 # ``places``' statements by the shapes of their CASEs (the caller's own, then the later ones).
 _PLACES: dict[tuple[_Shape, tuple[_Shape, ...]], Select[Any]] = {}
@@ -339,15 +340,18 @@ def _shares_ahead(shares: routing.Shares, prefix: str, values: dict[str, Any]) -
             named = {c: shares.share(tiers, c) for c in categories}
             if not other and not any(named.values()):
                 continue  # NULL; so are the later, narrower levels: nothing falls through
-            level = len(by_level)
-            values[f"{prefix}{level}_cut"] = _at(cut)
+            level = f"{prefix}{len(by_level)}"
+            values[f"{level}_start"] = start
+            values[f"{level}_cut"] = _at(cut)
             if other:
-                values[f"{prefix}{level}_else"] = other
-            whens = tuple((c, not v) for c, v in named.items() if v != other)
-            for k, (c, zero) in enumerate(whens):
-                if not zero:
-                    values[f"{prefix}{level}_{k}"] = named[c]
-            by_level.append((start, whens, not other))
+                values[f"{level}_else"] = other
+            whens = [(c, v) for c, v in named.items() if v != other]
+            for k, (c, v) in enumerate(whens):
+                if c is not None:
+                    values[f"{level}_{k}_category"] = c
+                if v:
+                    values[f"{level}_{k}"] = v
+            by_level.append((tuple((c is None, not v) for c, v in whens), not other))
     return tuple(by_level) or None
 
 
@@ -359,12 +363,15 @@ def _share_case(shape: tuple[_Level, ...], prefix: str) -> ColumnElement[float]:
         return null() if zero else bindparam(name, type_=Float)
 
     by_level = []
-    for level, (start, whens, other_zero) in enumerate(shape):
-        other = share(f"{prefix}{level}_else", other_zero)
-        cases = [(q.category.is_(None) if c is None else q.category == c,
-                  share(f"{prefix}{level}_{k}", zero))
-                 for k, (c, zero) in enumerate(whens)]
-        cut = bindparam(f"{prefix}{level}_cut", type_=q.joined_at.type)
+    for n, (whens, other_zero) in enumerate(shape):
+        level = f"{prefix}{n}"
+        other = share(f"{level}_else", other_zero)
+        cases = [(q.category.is_(None) if uncategorised
+                  else q.category == bindparam(f"{level}_{k}_category", type_=q.category.type),
+                  share(f"{level}_{k}", zero))
+                 for k, (uncategorised, zero) in enumerate(whens)]
+        start = bindparam(f"{level}_start", type_=q.tier.type)
+        cut = bindparam(f"{level}_cut", type_=q.joined_at.type)
         by_level.append((and_(q.tier == start, q.joined_at <= cut),
                          case(*cases, else_=other) if cases else other))
     return case(*by_level, else_=null())
