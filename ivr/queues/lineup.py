@@ -19,6 +19,7 @@ from sqlalchemy import (
     CTE,
     ColumnElement,
     CompoundSelect,
+    Float,
     Select,
     and_,
     bindparam,
@@ -31,6 +32,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
 from call_scripts.policy import HoldPolicy
@@ -109,8 +111,10 @@ _HOLDING = (select(literal("line").label(_WHAT), *_CALLER, _NO_OUTBOUND)
             .where(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
                    QueueEntry.queue_sid.is_not(None))
             .order_by(*_IN_ORDER))
-# Typed as the columns: SQLite compares the text it stores, in the column type's format.
-_AFTER = tuple_(*(bindparam(c.key, type_=c.type) for c in _IN_ORDER))
+# A caller's place in line (rank, joined_at, id), bound at run time. Typed as the columns:
+# SQLite compares the text it stores, in the column type's format.
+_PLACE = {c.key: bindparam(c.key, type_=c.type) for c in _IN_ORDER}
+_AFTER = tuple_(*_PLACE.values())
 _LINE_AFTER = _HOLDING.where(tuple_(*_IN_ORDER) > _AFTER).limit(bindparam("size"))
 _CALLBACKS_DUE = (select(literal("callback").label(_WHAT), *_CALLER,
                          OutboundCall.id.label("outbound_id"))
@@ -243,14 +247,14 @@ def _at(t: float) -> datetime:
 
 # The line's statements are built once (their SQL and cache keys too): a hold fetch only binds
 # its values. Building and keying a statement costs more than running it.
-_STAFF = (select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since,
-                 Agent.idle_since).where(Agent.status != AgentStatus.OFFLINE))
+# Not their idle time: the shares and the wait estimate never read it (a date parsed per analyst).
+_STAFF = (select(Agent.id, Agent.tier, Agent.skills, Agent.status, Agent.status_since)
+          .where(Agent.status != AgentStatus.OFFLINE))
 _WAITS = (select(QueueEntry.actual_wait, QueueEntry.status)
           .where(QueueEntry.ended_at.is_not(None), QueueEntry.actual_wait.is_not(None))
           .order_by(QueueEntry.ended_at.desc()).limit(RECENT_WAITS))
 # By the tiers served: the same few come back on every fetch. No list is bound at run time (an
-# expanding IN costs a rewrite of the SQL per execution). The callers ahead are counted by a
-# CASE of the shares (``_shares_ahead``), built per fetch.
+# expanding IN costs a rewrite of the SQL per execution).
 _HANDLES: dict[tuple[int, ...], Select[Any]] = {}
 _SHAPES_MAX = 256
 
@@ -272,6 +276,21 @@ def _handles(tiers: tuple[int, ...]) -> Select[Any]:
     return known
 
 
+# The holding callers ahead of a caller (bound: their rank, joined_at and id).
+_AHEAD = and_(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
+              QueueEntry.id != _PLACE["id"], tuple_(*_IN_ORDER) < _AFTER)
+
+# The shape of a CASE of the shares (``_shares_ahead``): per level, the categories whose share
+# differs from the rest's, each as whether it is no category (IS NULL) and whether its share is
+# 0 (NULL), and whether the rest's share is 0; None: no CASE. The tier the callers started in,
+# the cut-off times, the categories and the shares are bound at run time: the line's callers
+# of every tier and category share a few statements (each a compilation on first use).
+_Level = tuple[tuple[tuple[bool, bool], ...], bool]
+_Shape = tuple[_Level, ...] | None
+# ``places``' statements by the shapes of their CASEs (the caller's own, then the later ones).
+_PLACES: dict[tuple[_Shape, tuple[_Shape, ...]], Select[Any]] = {}
+
+
 def places(session: Session, me: QueueEntry, shares: routing.Shares,
            later: list[routing.Shares] | None = None) -> tuple[int, float, list[float]]:
     """The caller's place in line, 1 + the holding callers ahead whom one of ``me``'s analysts
@@ -279,43 +298,90 @@ def places(session: Session, me: QueueEntry, shares: routing.Shares,
     each of them counted by the share of their analysts who are also ``me``'s
     (``routing.shared_place``); and that place again for each of the ``later`` shares (a
     higher tier opened to the caller): one pass over the line's index for all of them."""
-    share, line = _shares_ahead(me, shares)
-    wider = [_shares_ahead(me, s)[0] for s in later or ()]
-    columns: list[ColumnElement[Any]] = [func.count(share), func.sum(share)] \
-        if share is not None else []
-    columns += [func.sum(w) for w in wider if w is not None]
-    row = iter(session.execute(select(*columns).where(line)).one() if columns else ())
+    values = {"rank": me.rank, "joined_at": me.joined_at, "id": me.id}
+    share = _shares_ahead(shares, "s_", values)
+    wider = tuple(_shares_ahead(s, f"s{n}_", values) for n, s in enumerate(later or ()))
+    if share is None and not any(w is not None for w in wider):
+        return 1, 1.0, [1.0 for _ in wider]
+    row = iter(_reads(session).execute(_places(share, wider), values).one())
     counted, total = (next(row), next(row)) if share is not None else (0, 0.0)
     return 1 + (counted or 0), 1.0 + float(total or 0.0), [
         1.0 + float((next(row) if w is not None else 0.0) or 0.0) for w in wider]
 
 
-def _shares_ahead(me: QueueEntry, shares: routing.Shares
-                  ) -> tuple[ColumnElement[float] | None, ColumnElement[bool]]:
-    """The share of each holding caller ahead of ``me`` (``routing.Shares``; NULL for 0, so
-    that COUNT counts only shares above 0) as a CASE on the tier they started in, how long ago
-    they joined (which tiers have opened to them) and their category; and the condition that
-    picks the callers ahead. No CASE (None) when none of them counts."""
-    q = QueueEntry
-    line = and_(q.status == QueueStatus.WAITING, q.consent.is_(True), q.id != me.id,
-                tuple_(q.rank, q.joined_at, q.id) < tuple_(me.rank, me.joined_at, me.id))
+def _places(shape: _Shape, wider: tuple[_Shape, ...]) -> Select[Any]:
+    """``places``' statement for these shapes, built once."""
+    known = _PLACES.get((shape, wider))
+    if known is None:
+        if len(_PLACES) >= _SHAPES_MAX:
+            _PLACES.clear()
+        columns: list[ColumnElement[Any]] = []
+        if shape is not None:
+            share = _share_case(shape, "s_")
+            columns += [func.count(share), func.sum(share)]
+        columns += [func.sum(_share_case(w, f"s{n}_"))
+                    for n, w in enumerate(wider) if w is not None]
+        known = _PLACES[(shape, wider)] = select(*columns).where(_AHEAD)
+    return known
+
+
+def _shares_ahead(shares: routing.Shares, prefix: str, values: dict[str, Any]) -> _Shape:
+    """The shape of the CASE giving the share of each holding caller ahead (``routing.Shares``;
+    NULL for 0, so that COUNT counts only shares above 0) on the tier they started in, how long
+    ago they joined (which tiers have opened to them) and their category; its values put in
+    ``values`` under names beginning with ``prefix``. None when none of them counts."""
     if not shares.serving:
-        return None, line
+        return None
     categories = (None, *sorted(shares.categories))
-    by_level = []
+    by_level: list[_Level] = []
     for start in sorted({s for cutoffs in shares.cutoffs.values() for s in cutoffs}):
         for cut, tiers in shares.levels(start):
             other = shares.unlisted(tiers)
-            values = {c: shares.share(tiers, c) for c in categories}
-            if not other and not any(values.values()):
+            named = {c: shares.share(tiers, c) for c in categories}
+            if not other and not any(named.values()):
                 continue  # NULL; so are the later, narrower levels: nothing falls through
-            whens = [(q.category.is_(None) if c is None else q.category == c, v or null())
-                     for c, v in values.items() if v != other]
-            share = case(*whens, else_=other or null()) if whens else (other or null())
-            by_level.append((and_(q.tier == start, q.joined_at <= _at(cut)), share))
-    if not by_level:
-        return None, line
-    return case(*by_level, else_=null()), line
+            level = f"{prefix}{len(by_level)}"
+            values[f"{level}_start"] = start
+            values[f"{level}_cut"] = _at(cut)
+            if other:
+                values[f"{level}_else"] = other
+            whens = [(c, v) for c, v in named.items() if v != other]
+            for k, (c, v) in enumerate(whens):
+                if c is not None:
+                    values[f"{level}_{k}_category"] = c
+                if v:
+                    values[f"{level}_{k}"] = v
+            by_level.append((tuple((c is None, not v) for c, v in whens), not other))
+    return tuple(by_level) or None
+
+
+def _share_case(shape: tuple[_Level, ...], prefix: str) -> ColumnElement[float]:
+    """The CASE of ``_shares_ahead``'s shape, its values bound by the same names."""
+    q = QueueEntry
+
+    def share(name: str, zero: bool) -> ColumnElement[Any]:
+        return null() if zero else bindparam(name, type_=Float)
+
+    by_level = []
+    for n, (whens, other_zero) in enumerate(shape):
+        level = f"{prefix}{n}"
+        other = share(f"{level}_else", other_zero)
+        cases = [(q.category.is_(None) if uncategorised
+                  else q.category == bindparam(f"{level}_{k}_category", type_=q.category.type),
+                  share(f"{level}_{k}", zero))
+                 for k, (uncategorised, zero) in enumerate(whens)]
+        start = bindparam(f"{level}_start", type_=q.tier.type)
+        cut = bindparam(f"{level}_cut", type_=q.joined_at.type)
+        by_level.append((and_(q.tier == start, q.joined_at <= cut),
+                         case(*cases, else_=other) if cases else other))
+    return case(*by_level, else_=null())
+
+
+def _reads(session: Session) -> Connection:
+    """The session's connection, for reads of plain rows (the ORM's handling of them costs a
+    sixth of a fetch's time in process), after the flush its autoflush would make."""
+    session.flush()
+    return session.connection()
 
 
 def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
@@ -326,10 +392,10 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
     t = ts(now)
     since: dict[int, float] = {}
     staff = []
-    for i, tier, skills, status, status_since, idle_since in session.execute(_STAFF):
+    for i, tier, skills, status, status_since in _reads(session).execute(_STAFF):
         since[i] = ts(status_since)
         staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
-                                   status=status, idle_since=ts(idle_since)))
+                                   status=status, idle_since=0.0))  # not read (``_STAFF``)
     rules = tier_rules(pol)
     me = as_waiting(entry)
     shares = routing.Shares(me, staff, t, rules)
@@ -359,7 +425,7 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
 def give_up_rate(session: Session) -> float:
     """Per second, the chance a holding caller gives up, from the line's last callers whose
     wait is over (answered or hung up; ``estimator.give_up_rate``)."""
-    rows = session.execute(_WAITS).all()
+    rows = _reads(session).execute(_WAITS).all()
     return estimator.give_up_rate([(wait or 0.0, status in GAVE_UP) for wait, status in rows])
 
 
@@ -373,7 +439,7 @@ def _stage(session: Session, entry: QueueEntry, shares: routing.Shares,
     wrapping = [max(0.0, pol.wrap_up_seconds - (t - since[a.id]))
                 for a in serving if a.status == AgentStatus.WRAP_UP]
     tiers = {a.tier for a in serving} or {entry.tier}
-    handles = session.scalars(_handles(tuple(sorted(tiers)))).all()
+    handles = _reads(session).execute(_handles(tuple(sorted(tiers)))).scalars().all()
     return estimator.Stage(
         opens_in=at - t, position=shared,
         free_agents=sum(1 for a in serving if a.status == AgentStatus.AVAILABLE),

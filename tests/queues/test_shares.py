@@ -90,3 +90,76 @@ def test_the_lines_count_is_the_pure_cores(db, demo, seed):
                 routing.shared_place(me, line, staff, then, rules)), entry.id
             shared_values.add(round(shared, 6))
     assert any(v != int(v) for v in shared_values)  # some callers ahead counted in part
+
+
+def told_place(db, me: QueueEntry, at=MONDAY_10) -> tuple[int, float]:
+    """The place said to ``me`` at ``at``, and the place their wait estimate counts to."""
+    pol = live_policy(db)
+    staff = [lineup.as_agent(a) for a in db.scalars(select(Agent))]
+    shares = routing.Shares(lineup.as_waiting(me), staff, at.timestamp(), lineup.tier_rules(pol))
+    place, shared, _ = lineup.places(db, me, shares)
+    assert lineup.position_and_estimate(db, me, at, pol)[0] == place
+    return place, shared
+
+
+def test_callers_of_other_categories_counted_by_their_own_shares_in_turn(db, demo):
+    # Ann takes every category, Bob only hardware, Nina only network; all on a call. Hardware
+    # and network callers' counts have the same form (a CASE of two categories besides the
+    # rest) over different categories: each caller's own shares, whoever asked before.
+    add_agent(db, "Ann", status="on_call")
+    add_agent(db, "Bob", status="on_call", skills=["hardware"])
+    add_agent(db, "Nina", status="on_call", skills=["network"])
+    holding(db, minutes_ago=10, category="hardware")
+    holding(db, minutes_ago=9.5, category="hardware")
+    holding(db, minutes_ago=9, category="network")
+    printer = holding(db, minutes_ago=2, category="hardware")
+    vpn = holding(db, minutes_ago=1, category="network")
+    for _ in range(2):
+        # The printer caller's analysts are Ann and Bob: the hardware callers ahead are theirs
+        # alone, the network caller ahead half theirs (Ann or Nina).
+        assert told_place(db, printer) == (4, 3.5)
+        # The VPN caller's are Ann and Nina: the network caller ahead is theirs alone, each
+        # hardware caller ahead (the printer caller too) half theirs.
+        assert told_place(db, vpn) == (5, 3.5)
+
+
+def test_a_higher_tiers_callers_counted_by_the_tier_they_started_in(db, demo):
+    # Ann (tier 1) and Tess (tier 2), both on a call; a caller starting in tier 1 may go to
+    # tier 2 after 2 minutes. A tier-1 and a tier-2 caller who just joined have counts of the
+    # same form (two levels), of different tiers.
+    add_agent(db, "Ann", tier=1, status="on_call")
+    add_agent(db, "Tess", tier=2, status="on_call")
+    holding(db, minutes_ago=5, category=None, tier=2)
+    holding(db, minutes_ago=1, category=None, tier=1)
+    mine = holding(db, minutes_ago=0.5, category=None, tier=1)
+    theirs = holding(db, minutes_ago=0.3, category=None, tier=2)
+    # Only Ann may take the tier-1 callers yet: the tier-1 caller ahead is one place; the
+    # tier-2 caller ahead is Tess's alone, none of Ann's.
+    assert told_place(db, mine) == (2, 2.0)
+    # For the tier-2 caller who just joined it is the other way round.
+    assert told_place(db, theirs) == (2, 2.0)
+    # Two minutes on, Tess may take the tier-1 callers too, Ann as likely as she: each counts
+    # as half a place for the tier-2 caller; and the tier-1 caller has both analysts now,
+    # whom every caller ahead is a whole place.
+    later = MONDAY_10 + timedelta(minutes=2)
+    assert told_place(db, theirs, later) == (4, 3.0)
+    assert told_place(db, mine, later) == (3, 3.0)
+
+
+def test_callers_of_categories_nobody_of_mine_lists_count_for_nothing(db, demo):
+    # Ann takes every category, Bob only hardware; both on a call. Ahead: a caller about
+    # access (a category no analyst lists) and a hardware caller.
+    ann = add_agent(db, "Ann", status="on_call")
+    add_agent(db, "Bob", status="on_call", skills=["hardware"])
+    holding(db, minutes_ago=10, category="access")
+    holding(db, minutes_ago=9, category="hardware")
+    software = holding(db, minutes_ago=2, category="software")
+    printer = holding(db, minutes_ago=1, category="hardware")
+    # The software caller is Ann's alone: the access caller ahead too (a whole place), the
+    # hardware caller Ann's or Bob's (half).
+    assert told_place(db, software) == (3, 2.5)
+    # Ann goes on a break: the printer caller is Bob's alone, who takes only hardware callers;
+    # the access and software callers ahead count for nothing.
+    ann.status = "on_break"
+    db.commit()
+    assert told_place(db, printer) == (2, 2.0)
