@@ -20,6 +20,7 @@ from .statuses import (
 )
 
 TICKET_NUMBER_BASE = 10000
+MAX_TIER = 3  # analysts' tiers 1..3; escalating beyond the last needs an approver
 
 
 class Customer(Base):
