@@ -101,8 +101,7 @@ def _sqlite_engine(url: str, synchronous: str) -> Engine:
         if options.get("isolation_level") == "AUTOCOMMIT":
             return
         if options.get(READS_FIRST):
-            conn.exec_driver_sql("BEGIN")
-            return
+            return  # reads in autocommit, each statement its own snapshot: see begin_reading
         conn.exec_driver_sql("BEGIN IMMEDIATE")
 
     return engine
@@ -147,26 +146,25 @@ READS_FIRST = "tickets_reads_first"  # a connection's execution option: see begi
 
 def begin_reading(session: Session) -> None:
     """Open the session's transaction for reading only, so that work computed from what it
-    reads holds no write lock (SQLite: a deferred BEGIN instead of BEGIN IMMEDIATE, so other
-    writers go on). Call before the session's first statement, and ``begin_writing`` before
-    its first write: what is written must be guarded against what changed since it was read
-    (an UPDATE ... WHERE of the value read, redone when it matched nothing)."""
+    reads holds no write lock (SQLite: no BEGIN yet, so other writers go on; each statement
+    reads its own snapshot, so what one statement reads is consistent, two may not be). Call
+    before the session's first statement, and ``begin_writing`` before its first write: what
+    is written must be guarded against what changed since it was read (an UPDATE ... WHERE
+    of the value read, redone when it matched nothing)."""
     session.connection(execution_options={READS_FIRST: True})
     session.info[READS_FIRST] = True
 
 
 def begin_writing(session: Session) -> None:
     """End the read begun by ``begin_reading`` (if any): the next statement takes the write
-    lock. On SQLite the read transaction is ended (nothing was written in it); on PostgreSQL
-    the same transaction goes on (its rows are locked as they are written)."""
+    lock. On SQLite the write transaction begins now (the reads were outside any); on
+    PostgreSQL the same transaction goes on (its rows are locked as they are written)."""
     if not session.info.pop(READS_FIRST, False):
         return
     if session.get_bind().dialect.name == "sqlite":
         # On the same connection and in the session's same transaction (no connection given
         # back to the pool and taken again): the driver's commit or rollback ends this one.
-        connection = session.connection()
-        connection.exec_driver_sql("ROLLBACK")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        session.connection().exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

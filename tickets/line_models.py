@@ -59,8 +59,9 @@ class QueueEntry(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
-    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"))
+    # Indexed: every hold webhook finds its caller's entry by call, a ticket's visits by ticket.
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"), index=True)
+    ticket_id: Mapped[int | None] = mapped_column(ForeignKey("ticket.id"), index=True)
     caller_number: Mapped[str | None] = mapped_column(String(20), index=True)
     kind: Mapped[str] = mapped_column(String(20), default=QueueKind.CALLER)
     status: Mapped[str] = mapped_column(String(20), default=QueueStatus.WAITING)

@@ -20,6 +20,7 @@ from .statuses import (
 )
 
 TICKET_NUMBER_BASE = 10000
+MAX_TIER = 3  # analysts' tiers 1..3; escalating beyond the last needs an approver
 
 
 class Customer(Base):
@@ -74,8 +75,9 @@ class Ticket(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str | None] = mapped_column(String(20), unique=True)
     pin_hash: Mapped[str | None] = mapped_column(String(200))
-    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"))
-    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"))
+    # Indexed: a known caller's open tickets are counted, a call's tickets read, on every call.
+    customer_id: Mapped[int | None] = mapped_column(ForeignKey("customer.id"), index=True)
+    call_id: Mapped[int | None] = mapped_column(ForeignKey("call.id"), index=True)
     status: Mapped[str] = mapped_column(String(20), default=TicketStatus.OPEN)
     priority: Mapped[str] = mapped_column(String(40))
     tier: Mapped[int] = mapped_column(default=1)

@@ -14,7 +14,7 @@ from pathlib import Path
 from typing import Any
 from weakref import WeakKeyDictionary
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, literal, select, union_all
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -22,7 +22,7 @@ from call_scripts import parse, shipped_scripts
 from call_scripts.loader import SCRIPTS_DIR
 from call_scripts.policy import HoldPolicy, parse_policy
 
-from .models import ScriptVersion
+from .models import MAX_TIER, ScriptVersion
 
 POLICIES_DIR = SCRIPTS_DIR.parent / "policies"
 POLICY_NAME = "default"  # the policy of every queue without one of its own ("tier2")
@@ -155,30 +155,66 @@ class Live:
 _LOADED: WeakKeyDictionary[Any, dict[tuple[int, datetime], tuple[str, Any]]] = \
     WeakKeyDictionary()
 _MEMO = "tickets.versions.live"  # session.info: this transaction's answers
-_NEWEST = (select(ScriptVersion.id, ScriptVersion.created_at)
-           .where(ScriptVersion.kind == bindparam("kind"), ScriptVersion.name == bindparam("name"))
-           .order_by(ScriptVersion.version.desc()).limit(1))
+
+
+@functools.cache
+def _policies() -> list[tuple[str, str]]:
+    """Every hold policy a webhook may read: the default and each tier queue's own."""
+    return [("policy", POLICY_NAME)] + [("policy", f"tier{tier}")
+                                        for tier in range(1, MAX_TIER + 1)]
+
+
+@functools.cache
+def _newest(pairs: int) -> Any:
+    """The newest version's id and time of each of ``pairs`` (kind, name) pairs, bound as
+    kind0/name0, kind1/name1...: one row per pair that has a version, tagged with the pair's
+    place (each an index seek on the unique (kind, name, version))."""
+    members = [select(literal(i).label("pair"), ScriptVersion.id, ScriptVersion.created_at)
+               .where(ScriptVersion.kind == bindparam(f"kind{i}"),
+                      ScriptVersion.name == bindparam(f"name{i}"))
+               .order_by(ScriptVersion.version.desc()).limit(1).subquery()
+               for i in range(pairs)]
+    if pairs == 1:
+        return select(*members[0].c)
+    return union_all(*(select(*member.c) for member in members))
 
 
 def live(session: Session, name: str, kind: str = "script") -> Live | None:
-    """The live version (the shipped file is published the first time); None if neither."""
-    memo: tuple[Any, dict[tuple[str, str], Live | None]] | None = session.info.get(_MEMO)
+    """The live version (the shipped file is published the first time); None if neither.
+
+    The first lookup of a transaction also finds which versions of the hold policies are the
+    newest (the default one and each tier's own), in the same statement: a call's start reads
+    the intake script and the default policy, and a hold webhook the default policy and its
+    queue's. A version is loaded (parsed) only when it is asked for."""
+    memo: tuple[Any, dict[tuple[str, str], tuple[int, datetime] | None]] | None = \
+        session.info.get(_MEMO)
     transaction = session.get_transaction()
-    if memo is not None and transaction is not None and memo[0] is transaction \
-            and (kind, name) in memo[1]:
-        return memo[1][(kind, name)]
-    row = session.execute(_NEWEST, {"kind": kind, "name": name}).first()
-    key: tuple[int, datetime] | None = (row[0], row[1]) if row is not None else None
-    if key is None and name in shipped(kind):
-        version = find(session, name, kind)
-        key = (version.id, version.created_at) if version is not None else None
-    found = _loaded(session, *key) if key is not None else None
+    if memo is None or transaction is None or memo[0] is not transaction:
+        wanted = [(kind, name)] + [pair for pair in _policies() if pair != (kind, name)]
+    elif (kind, name) in memo[1]:
+        return _live(session, name, kind, memo[1][(kind, name)])[1]
+    else:
+        wanted = [(kind, name)]
+    values = {f"{field}{i}": value for i, pair in enumerate(wanted)
+              for field, value in zip(("kind", "name"), pair, strict=True)}
+    rows = {row[0]: (row[1], row[2]) for row in session.execute(_newest(len(wanted)), values)}
+    newest, found = _live(session, name, kind, rows.get(0))
     transaction = session.get_transaction()
     if memo is None or memo[0] is not transaction:
         memo = (transaction, {})
         session.info[_MEMO] = memo
-    memo[1][(kind, name)] = found
+    memo[1].update({pair: rows.get(i) for i, pair in enumerate(wanted)})
+    memo[1][(kind, name)] = newest
     return found
+
+
+def _live(session: Session, name: str, kind: str, newest: tuple[int, datetime] | None
+          ) -> tuple[tuple[int, datetime] | None, Live | None]:
+    """The version whose row is ``newest``; with none, the shipped file's (published now)."""
+    if newest is None and name in shipped(kind):
+        version = find(session, name, kind)
+        newest = (version.id, version.created_at) if version is not None else None
+    return newest, _loaded(session, *newest) if newest is not None else None
 
 
 def of_row(version: ScriptVersion) -> Live:

@@ -16,7 +16,7 @@ from call_scripts.hours import add_open_minutes, open_minutes_between
 
 from . import TicketError, outbox, versions
 from .bookings import cancel_outbound, pending_outbound, schedule_outbound
-from .models import OutboundCall, QueueEntry, SurveyResponse, Ticket
+from .models import MAX_TIER, OutboundCall, QueueEntry, SurveyResponse, Ticket
 from .outbox import Topic
 from .statuses import (
     IN_FLIGHT,
@@ -28,7 +28,6 @@ from .statuses import (
 )
 from .timeline import record_event
 
-MAX_TIER = 3
 LOW_SCORE = 2  # a survey score at or below this opens a follow-up for the team lead
 
 

@@ -142,6 +142,9 @@ def database_unavailable(exc: BaseException) -> bool:
         isinstance(exc, DBAPIError) and exc.connection_invalidated)
 
 
+_PROBE = select(literal(1))  # a request's first statement when it reads no kept answer
+
+
 def _first_statement(session: Session, key: str | None, hook: Hook,
                      first_read: FirstRead | None = None) -> tuple[str | None, Any]:
     """The request's first statement (the kept answer's lookup, with what ``first_read`` reads
@@ -150,7 +153,7 @@ def _first_statement(session: Session, key: str | None, hook: Hook,
     for last in (False, True):
         try:
             if key is None:
-                session.execute(select(literal(1)))
+                session.connection().execute(_PROBE)
                 return None, None
             if first_read is not None:
                 return first_read(session, key, hook)

@@ -136,3 +136,41 @@ def test_a_step_reads_no_script_text(app, call, db):
     finally:
         event.remove(engine, "before_cursor_execute", seen)
     assert statements and not [s for s in statements if "script_version.text" in s]
+
+
+def test_a_call_start_finds_the_live_versions_in_one_statement(app, call, db):
+    """The freshness check of a call's start (the intake script, the default hold policy) and
+    of a hold webhook (the default policy and its queue's own) is one statement, and a tier's
+    own policy published since is what that tier's queue reads, the others the default."""
+    from sqlalchemy import event
+
+    call().press("1")  # the versions are published and cached
+    text = versions.current(db, "default", "policy").text
+    versions.publish(db, "tier2", text.replace(
+        "All our analysts are helping other callers right now.",
+        "Every tier 2 analyst is on a call."), "admin", "policy")
+    db.commit()
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    engine = app.extensions["engine"]
+    event.listen(engine, "before_cursor_execute", seen)
+    try:
+        call().hears("For English, press 1")
+        started = [s for s in statements if "FROM script_version" in s]
+        statements.clear()
+        with app.app_context():
+            session = app.extensions["sessionmaker"]()
+            tier2 = versions.live_policy(session, 2)
+            tier1 = versions.live_policy(session, 1)
+            default = versions.live_policy(session)
+            session.close()
+    finally:
+        event.remove(engine, "before_cursor_execute", seen)
+    assert len(started) == 1
+    checks = [s for s in statements if "FROM script_version" in s and ".text" not in s]
+    assert len(checks) == 1  # (and tier2's text, new, loaded once)
+    assert "Every tier 2 analyst is on a call." in str(tier2.messages)
+    assert tier1 is default and "Every tier 2" not in str(default.messages)
