@@ -32,19 +32,33 @@ MAX_WAIT = 7 * 24 * 3600.0  # seconds: the longest wait an offer to hold can hav
 EntryHandler = Callable[[Hook, QueueEntry], str]
 
 
+# A queue entry with its ticket (loaded, for the handlers that read it) or only its number (for
+# the logs), in one statement: built once.
+_ENTRY_WITH_TICKET = (select(QueueEntry, Ticket)
+                      .outerjoin(Ticket, Ticket.id == QueueEntry.ticket_id)
+                      .where(QueueEntry.id == bindparam("id")))
+_ENTRY_WITH_NUMBER = (select(QueueEntry, Ticket.number)
+                      .outerjoin(Ticket, Ticket.id == QueueEntry.ticket_id)
+                      .where(QueueEntry.id == bindparam("id")))
+
+
 def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_goodbye,
-                  replay: Replay = Replay.REQUEST, spooled: Callable[[], str] | None = None
-                  ) -> Callable[[EntryHandler], EntryHandler]:
-    """A webhook about one caller's queue entry (?e=N); an unknown entry hears ``unknown()``."""
+                  replay: Replay = Replay.REQUEST, spooled: Callable[[], str] | None = None,
+                  ticket: bool = False) -> Callable[[EntryHandler], EntryHandler]:
+    """A webhook about one caller's queue entry (?e=N); an unknown entry hears ``unknown()``.
+    ``ticket``: the handler (or what it calls) reads the entry's ``Ticket``, loaded with the
+    entry; otherwise only the ticket's number is read with it (for the logs)."""
+    read = _ENTRY_WITH_TICKET if ticket else _ENTRY_WITH_NUMBER
 
     def decorate(handler: EntryHandler) -> EntryHandler:
         def with_entry(hook: Hook) -> str:
             entry_id = hook.number("e")
-            entry = hook.session.get(QueueEntry, entry_id) if entry_id is not None else None
-            if entry is None:
+            row = hook.session.execute(read, {"id": entry_id}).first() \
+                if entry_id is not None else None
+            if row is None:
                 return unknown()
-            ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
-            about_ticket(ticket.number if ticket else None)
+            entry, about = row
+            about_ticket(about.number if isinstance(about, Ticket) else about)
             return handler(hook, entry)
 
         with_entry.__name__ = with_entry.__qualname__ = handler.__name__  # the endpoint's name
@@ -86,7 +100,7 @@ def queue_emergency_dialed(hook: Hook) -> str:
                                         hook.now)
 
 
-@entry_webhook("/queue/consent")
+@entry_webhook("/queue/consent", ticket=True)
 def queue_consent(hook: Hook, entry: QueueEntry) -> str:
     """The answer to the offer: 1 hold, 2 callback, 3 voicemail. Asked up to three times;
     a caller who still stays on the line without answering is kept on hold."""
@@ -164,7 +178,7 @@ def queue_hold_key(hook: Hook, entry: QueueEntry) -> str:
     return str(response)
 
 
-@entry_webhook("/queue/left")
+@entry_webhook("/queue/left", ticket=True)
 def queue_left(hook: Hook, entry: QueueEntry) -> str:
     """The <Enqueue> action: the caller left the queue (bridge over, hung up, <Leave/>, ...)."""
     position = hook.number("QueuePosition", "form")
@@ -181,7 +195,7 @@ def queue_left(hook: Hook, entry: QueueEntry) -> str:
     return twiml.hangup()
 
 
-@entry_webhook("/queue/callback/number")
+@entry_webhook("/queue/callback/number", ticket=True)
 def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
     """The number read back: 1 it is right, 2 key another."""
     voice = queue_twiml.speaker(hook.session, entry)
@@ -194,7 +208,7 @@ def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
     return queue_twiml.callback_number(voice, entry, hook.now, again=True)
 
 
-@entry_webhook("/queue/callback/keyed")
+@entry_webhook("/queue/callback/keyed", ticket=True)
 def queue_callback_keyed(hook: Hook, entry: QueueEntry) -> str:
     """A keyed number, read the way the caller's own number reads (their country); one the
     line will not call (the policy's rule) is refused now, before any callback is promised."""
@@ -207,7 +221,7 @@ def queue_callback_keyed(hook: Hook, entry: QueueEntry) -> str:
     return queue_twiml.callback_window(voice, entry, hook.now)
 
 
-@entry_webhook("/queue/callback/window")
+@entry_webhook("/queue/callback/window", ticket=True)
 def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
     """When to call back, to the number chosen (kept on the entry); the booking commits (with
     the webhook) before it is confirmed."""
@@ -238,7 +252,7 @@ def _voicemail_kept() -> str:
                          current_app.config["FALLBACK_VOICE"])
 
 
-@entry_webhook("/queue/voicemail", spooled=_voicemail_kept)
+@entry_webhook("/queue/voicemail", spooled=_voicemail_kept, ticket=True)
 def queue_voicemail(hook: Hook, entry: QueueEntry) -> str:
     """A message left instead of holding (kept in the spool while the database is down)."""
     service.leave_voicemail(hook.session, entry, hook.form.get("RecordingUrl"),
@@ -304,7 +318,7 @@ def _no_ticket() -> str:
     return str(response)
 
 
-@entry_webhook("/queue/whisper", unknown=_no_ticket)
+@entry_webhook("/queue/whisper", unknown=_no_ticket, ticket=True)
 def queue_whisper(hook: Hook, entry: QueueEntry) -> str:
     """What the analyst hears before the caller is connected; then (?c=) they join the
     caller's conference. A caller who hung up meanwhile is said so."""
