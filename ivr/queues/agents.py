@@ -25,8 +25,7 @@ from tickets.statuses import AgentStatus
 
 from . import lineup
 
-# Asked on every arrival and hold fetch: built once (their SQL and cache keys too).
-_ANY_LOGGED_IN = select(Agent.id).where(Agent.status != AgentStatus.OFFLINE).limit(1)
+# Built once (its SQL and cache key too).
 _BY_PHONE = select(Agent).where(Agent.phone == bindparam("number"))
 
 
@@ -108,11 +107,6 @@ def check_phone_pin(agent: Agent, pin: str | None, attempt: str) -> bool:
         agent.pin_failures += 1
         agent.pin_failed_attempt = attempt[:100]
     return False
-
-
-def anyone_logged_in(session: Session) -> bool:
-    """Is any analyst not offline?"""
-    return session.scalar(_ANY_LOGGED_IN) is not None
 
 
 def free_in_tier(session: Session, tier: int) -> Agent | None:

@@ -95,13 +95,20 @@ def choose_callback_number(entry: QueueEntry, number: str) -> None:
     entry.callback_number = number
 
 
+# The callback booked for a queue entry, if any (usually none: its id alone, no ORM row
+# handling), built once.
+_BOOKED = (select(OutboundCall.id).where(OutboundCall.queue_entry_id == bindparam("entry"),
+                                         OutboundCall.kind == OutboundKind.CALLBACK)
+           .limit(1))
+
+
 def request_callback(session: Session, entry: QueueEntry, number: str, due: datetime,
                      window_end: datetime | None, now: datetime) -> OutboundCall:
     """Book the callback (exactly once per queue entry); it keeps the caller's place in line."""
-    existing = session.scalar(select(OutboundCall).where(
-        OutboundCall.queue_entry_id == entry.id, OutboundCall.kind == OutboundKind.CALLBACK))
+    session.flush()  # as the query's autoflush would: a booking not yet written counts
+    existing = session.connection().scalar(_BOOKED, {"entry": entry.id})
     if existing is not None:
-        return existing
+        return session.get_one(OutboundCall, existing)
     pol = live_policy(session, entry.tier)
     if not pol.is_within_hours(due):
         due = pol.next_opening(due)  # never call back outside opening hours

@@ -229,11 +229,13 @@ def routing_round(session: Session, now: datetime, pol: HoldPolicy,
     return Round(pairs, {i: outbound for i, (_, outbound) in line.callbacks.items()})
 
 
-def put_through(session: Session, entry: QueueEntry, now: datetime, pol: HoldPolicy) -> bool:
+def put_through(session: Session, entry: QueueEntry, now: datetime, pol: HoldPolicy,
+                line: Line | None = None) -> bool:
     """Would the routing round now give this arriving caller a free analyst? The round, not
     the place in line: a free analyst with the caller's skills takes them even while callers
-    ahead wait for other skills."""
-    line = read_line(session, params={"now": now})
+    ahead wait for other skills (``line``: the ``read_line`` just read)."""
+    if line is None:
+        line = read_line(session, params={"now": now})
     if not line.free:
         return False
     me = as_waiting(entry)
