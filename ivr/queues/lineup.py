@@ -126,17 +126,26 @@ _CALLBACKS_DUE = (select(literal("callback").label(_WHAT), *_CALLER,
                          OutboundCall.due_at <= bindparam("now")))
 
 
-def round_read(free: CTE) -> CompoundSelect[Any]:
+# The analysts whose wrap-up is over (bound: ``due``), one row each ("wrapped"): a round's read
+# can tell whether the UPDATE making them available would change anything (usually not).
+WRAP_UPS_DUE = (select(literal("wrapped").label(_WHAT), Agent.id, Agent.tier,
+                       _none(Agent.skills), _none(Agent.idle_since), *_NO_CALLER)
+                .where(Agent.status == AgentStatus.WRAP_UP,
+                       Agent.status_since <= bindparam("due")))
+
+
+def round_read(free: CTE, *more: Select[Any]) -> CompoundSelect[Any]:
     """A routing round's read, the analysts free being the rows of ``free`` (id, tier, skills,
     idle_since): ``ROUND_READ``'s, or ``agents.finish_wrap_ups``'s with those whose wrap-up
-    it ended."""
+    it ended; ``more``: other rows of the same columns (``WRAP_UPS_DUE``)."""
     size = select(func.count() * PAGE).select_from(free).scalar_subquery()
     return union_all(
         select(literal("free").label(_WHAT), free.c.id, free.c.tier, free.c.skills,
                free.c.idle_since, *_NO_CALLER),
         _STAFFED,
         select(_HOLDING.limit(size).subquery()),
-        _CALLBACKS_DUE.where(select(free.c.id).exists()))
+        _CALLBACKS_DUE.where(select(free.c.id).exists()),
+        *more)
 
 
 ROUND_READ = round_read(FREE.cte("free"))
@@ -154,6 +163,7 @@ class Line:
     first: list[routing.Waiting]
     callbacks: dict[int, tuple[routing.Waiting, int]]
     after: dict[str, Any] | None = None  # the page's last caller: rank, joined_at, id
+    wrap_ups_over: bool = False  # read with ``WRAP_UPS_DUE``: an analyst's wrap-up is over
 
 
 def read_line(session: Session, read: CompoundSelect[Any] = ROUND_READ,
@@ -164,6 +174,7 @@ def read_line(session: Session, read: CompoundSelect[Any] = ROUND_READ,
     staffed: set[int] = set()
     first: list[tuple[routing.Waiting, datetime]] = []
     callbacks: dict[int, tuple[routing.Waiting, int]] = {}
+    wrap_ups_over = False
     for what, i, tier, skills, at, rank, category, kind, outbound in \
             session.connection().execute(read, params):
         if what == "free":
@@ -171,6 +182,8 @@ def read_line(session: Session, read: CompoundSelect[Any] = ROUND_READ,
                                     status=AgentStatus.AVAILABLE, idle_since=ts(at))
         elif what == "staffed":
             staffed.add(tier)
+        elif what == "wrapped":
+            wrap_ups_over = True
         else:
             w = routing.Waiting(id=i, rank=rank, joined_at=ts(at), tier=tier,
                                 category=category, kind=kind)
@@ -180,7 +193,8 @@ def read_line(session: Session, read: CompoundSelect[Any] = ROUND_READ,
                 callbacks[i] = (w, outbound)
     first.sort(key=lambda caller: routing.order_key(caller[0]))
     last = _keyset(*first[-1]) if first else None
-    return Line(list(free.values()), staffed, [w for w, _ in first], callbacks, last)
+    return Line(list(free.values()), staffed, [w for w, _ in first], callbacks, last,
+                wrap_ups_over)
 
 
 def _keyset(w: routing.Waiting, joined_at: datetime) -> dict[str, Any]:

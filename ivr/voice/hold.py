@@ -145,9 +145,9 @@ def queue_wait(hook: Hook, entry: QueueEntry) -> str:
     twice (``ivr.queues.hold``)."""
     router = twilio_rest.router(current_app)
     step = router.hold_pass(hook.session, entry, hook.form.get("QueueSid"), hook.now)
-    voice = queue_twiml.speaker(hook.session, entry)
     if step is None:
         return _pause(2)()  # being connected
+    voice = queue_twiml.speaker(hook.session, entry)
     response = VoiceResponse()
     gather = response.gather(num_digits=1, action=url_for("voice.queue_hold_key", e=entry.id),
                              method="POST", timeout=1)
