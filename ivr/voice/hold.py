@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from twilio.twiml.voice_response import VoiceResponse
 
 from tickets import phones, versions
@@ -19,7 +20,7 @@ from tickets.statuses import CallStatus, ConferenceStatus, QueueStatus
 from .. import twilio_rest
 from ..logs import about_ticket
 from ..queues import callbacks, legs, lineup, service
-from . import calls, queue_twiml, twiml
+from . import calls, queue_twiml, speaker, twiml
 from .replies import Replay
 from .webhook import Hook, webhook
 
@@ -33,13 +34,17 @@ EntryHandler = Callable[[Hook, QueueEntry], str]
 
 
 # A queue entry with its ticket (loaded, for the handlers that read it) or only its number (for
-# the logs), in one statement: built once.
-_ENTRY_WITH_TICKET = (select(QueueEntry, Ticket)
-                      .outerjoin(Ticket, Ticket.id == QueueEntry.ticket_id)
-                      .where(QueueEntry.id == bindparam("id")))
-_ENTRY_WITH_NUMBER = (select(QueueEntry, Ticket.number)
-                      .outerjoin(Ticket, Ticket.id == QueueEntry.ticket_id)
-                      .where(QueueEntry.id == bindparam("id")))
+# the logs), and what its Speaker needs of its call (``speaker.CallFacts``), in one statement:
+# built once.
+def _entry_read(about: Any) -> Select[Any]:
+    return (select(QueueEntry, about, *speaker.CALL_FACTS)
+            .outerjoin(Ticket, Ticket.id == QueueEntry.ticket_id)
+            .outerjoin(Call, Call.id == QueueEntry.call_id)
+            .where(QueueEntry.id == bindparam("id")))
+
+
+_ENTRY_WITH_TICKET = _entry_read(Ticket)
+_ENTRY_WITH_NUMBER = _entry_read(Ticket.number)
 
 
 def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_goodbye,
@@ -57,8 +62,10 @@ def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_good
                 if entry_id is not None else None
             if row is None:
                 return unknown()
-            entry, about = row
+            entry, about, *facts = row
             about_ticket(about.number if isinstance(about, Ticket) else about)
+            if entry.call_id is not None:
+                speaker.read_with(hook.session, entry.call_id, speaker.CallFacts(*facts))
             return handler(hook, entry)
 
         with_entry.__name__ = with_entry.__qualname__ = handler.__name__  # the endpoint's name

@@ -33,16 +33,27 @@ class CallFacts(NamedTuple):
     from_number: str | None
 
 
-_FACTS = select(*(getattr(Call, name) for name in CallFacts._fields)).where(
-    Call.id == bindparam("id"))  # built once
+CALL_FACTS = tuple(getattr(Call, name) for name in CallFacts._fields)  # the columns
+_FACTS = select(*CALL_FACTS).where(Call.id == bindparam("id"))  # built once
+_READ = "ivr.voice.speaker.call_facts"  # session.info: (transaction, {call id: facts})
+
+
+def read_with(session: Session, call_id: int, facts: CallFacts) -> None:
+    """Keep a call's facts read with another statement (a webhook's first read) for the
+    Speakers of this transaction."""
+    session.info[_READ] = (session.get_transaction(), {call_id: facts})
 
 
 def call_facts(session: Session, call_id: int) -> Call | CallFacts | None:
     """The call as speaking to its caller needs it: the ``Call`` the session holds already
-    (with any change not yet flushed), else its few columns read."""
+    (with any change not yet flushed), else its facts read in this transaction already
+    (``read_with``), else its few columns read."""
     held = session.identity_map.get(identity_key(Call, call_id))
     if held is not None:
         return held
+    read = session.info.get(_READ)
+    if read is not None and read[0] is session.get_transaction() and call_id in read[1]:
+        return read[1][call_id]
     row = session.connection().execute(_FACTS, {"id": call_id}).first()
     return CallFacts(*row) if row is not None else None
 
