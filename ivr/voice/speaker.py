@@ -35,6 +35,7 @@ class CallFacts(NamedTuple):
 
 CALL_FACTS = tuple(getattr(Call, name) for name in CallFacts._fields)  # the columns
 _FACTS = select(*CALL_FACTS).where(Call.id == bindparam("id"))  # built once
+_TIMEZONE = select(Customer.timezone).where(Customer.id == bindparam("id"))  # built once
 _READ = "ivr.voice.speaker.call_facts"  # session.info: (transaction, {call id: facts})
 
 
@@ -96,8 +97,12 @@ class Speaker:
         ticket, call = self._ticket(), self.call
         customer_id = (call.customer_id if call else None) \
             or (ticket.customer_id if ticket else None)
-        customer = self.session.get(Customer, customer_id) if customer_id else None
-        return customer.timezone if customer else None
+        if not customer_id:
+            return None
+        held = self.session.identity_map.get(identity_key(Customer, customer_id))
+        if held is not None:
+            return held.timezone
+        return self.session.connection().scalar(_TIMEZONE, {"id": customer_id})
 
     @property
     def desk_timezone(self) -> str:
