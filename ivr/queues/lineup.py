@@ -400,18 +400,33 @@ def _reads(session: Session) -> Connection:
     return session.connection()
 
 
-def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
-                          pol: HoldPolicy) -> tuple[int, float]:
-    """The caller's place among those the same agents serve, and the estimated wait (s):
-    counting, when the wait would outlast the policy's wait for a higher tier, that tier's
-    agents from the moment it opens to the caller (``estimator.Stage``)."""
-    t = ts(now)
+def _staff(session: Session) -> tuple[list[routing.Agent], dict[int, float]]:
+    """The analysts logged in, as routing sees them, and since when each has had their
+    status (epoch seconds, by id)."""
     since: dict[int, float] = {}
     staff = []
     for i, tier, skills, status, status_since in _reads(session).execute(_STAFF):
         since[i] = ts(status_since)
         staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
                                    status=status, idle_since=0.0))  # not read (``_STAFF``)
+    return staff, since
+
+
+def position_in_line(session: Session, entry: QueueEntry, now: datetime,
+                     pol: HoldPolicy) -> int:
+    """``position_and_estimate``'s place alone, without the reads and work of the estimate."""
+    staff, _ = _staff(session)
+    shares = routing.Shares(as_waiting(entry), staff, ts(now), tier_rules(pol))
+    return places(session, entry, shares)[0]
+
+
+def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
+                          pol: HoldPolicy) -> tuple[int, float]:
+    """The caller's place among those the same agents serve, and the estimated wait (s):
+    counting, when the wait would outlast the policy's wait for a higher tier, that tier's
+    agents from the moment it opens to the caller (``estimator.Stage``)."""
+    t = ts(now)
+    staff, since = _staff(session)
     rules = tier_rules(pol)
     me = as_waiting(entry)
     shares = routing.Shares(me, staff, t, rules)

@@ -42,7 +42,14 @@ from tickets.statuses import CallStatus, QueueStatus
 from tickets.versions import live_policy
 
 from . import agents, hold
-from .lineup import hold_state, position_and_estimate, put_through, read_line, ts
+from .lineup import (
+    hold_state,
+    position_and_estimate,
+    position_in_line,
+    put_through,
+    read_line,
+    ts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -204,11 +211,11 @@ def give_consent(session: Session, entry: QueueEntry, estimate: float, now: date
     if entry.consent:
         return
     pol = live_policy(session)
-    position, _ = position_and_estimate(session, entry, now, pol)
+    place = position_in_line(session, entry, now, pol)
     entry.consent = True
     entry.status = QueueStatus.WAITING
-    if hold.should_tell_position(pol, position):
-        entry.last_position_told = position  # said with the offer to hold
+    if hold.should_tell_position(pol, place):
+        entry.last_position_told = place  # said with the offer to hold
     announce(session, entry, estimate, now)
     record(session, entry, "hold_consent", "Caller stayed on the line without answering the "
            "offer three times: kept on hold" if implied else "Caller agreed to hold")
@@ -246,8 +253,9 @@ HOLD_EVENTS = {
 def next_hold_step(session: Session, entry: QueueEntry, now: datetime) -> hold.HoldStep:
     """What the caller hears on this pass of the hold loop (and remember it on the entry)."""
     pol = live_policy(session, entry.tier)
-    position, estimate = position_and_estimate(session, entry, now, pol)
-    step, state = hold.next_hold_step(pol, hold_state(entry), ts(now), position, estimate)
+    step, state = hold.next_hold_step(
+        pol, hold_state(entry), ts(now), lambda: position_in_line(session, entry, now, pol),
+        lambda: position_and_estimate(session, entry, now, pol)[1])
 
     def dt(at: float | None) -> datetime | None:
         return datetime.fromtimestamp(at, tz=now.tzinfo) if at is not None else None

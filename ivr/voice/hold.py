@@ -191,7 +191,7 @@ def queue_left(hook: Hook, entry: QueueEntry) -> str:
     position = hook.number("QueuePosition", "form")
     if position is None:
         pol = versions.live_policy(hook.session)
-        position, _ = lineup.position_and_estimate(hook.session, entry, hook.now, pol)
+        position = lineup.position_in_line(hook.session, entry, hook.now, pol)
     what = service.leave(hook.session, entry, hook.form.get("QueueResult", ""), position,
                          hook.now)
     if what == "callback":
