@@ -25,8 +25,7 @@ from tickets.statuses import AgentStatus
 
 from . import lineup
 
-# Asked on every arrival and hold fetch: built once (their SQL and cache keys too).
-_ANY_LOGGED_IN = select(Agent.id).where(Agent.status != AgentStatus.OFFLINE).limit(1)
+# Built once (its SQL and cache key too).
 _BY_PHONE = select(Agent).where(Agent.phone == bindparam("number"))
 
 
@@ -53,16 +52,23 @@ _WRAP_UPS_OVER = (update(Agent).where(Agent.status == AgentStatus.WRAP_UP,
                   .values(status=AgentStatus.AVAILABLE, status_since=bindparam("now")))
 _OVER = _WRAP_UPS_OVER.returning(Agent.id, Agent.tier, Agent.skills, Agent.idle_since).cte("over")
 _ROUND_AFTER_WRAP_UPS = lineup.round_read(union_all(lineup.FREE, select(_OVER)).cte("free"))
+# Elsewhere the round's read says whether any wrap-up is over; only then the UPDATE runs (it
+# would change nothing otherwise: the usual case) and the round is read again.
+_ROUND_AND_WRAP_UPS_DUE = lineup.round_read(lineup.FREE.cte("free"), lineup.WRAP_UPS_DUE)
 
 
 def finish_wrap_ups(session: Session, now: datetime, wrap_up_seconds: int) -> lineup.Line:
     """Agents whose wrap-up time is over are available again; then the routing round's read
-    (``lineup.read_line``): one statement on PostgreSQL, two elsewhere. Runs on the session's
-    connection: an ``Agent`` the session holds is not updated (expire it)."""
+    (``lineup.read_line``): one statement on PostgreSQL; elsewhere one, or three when a
+    wrap-up is over (read, UPDATE, read again). Runs on the session's connection: an
+    ``Agent`` the session holds is not updated (expire it)."""
     session.flush()
     params = {"now": now, "due": now - timedelta(seconds=wrap_up_seconds)}
     if session.connection().dialect.name == "postgresql":
         return lineup.read_line(session, _ROUND_AFTER_WRAP_UPS, params)
+    line = lineup.read_line(session, _ROUND_AND_WRAP_UPS_DUE, params)
+    if not line.wrap_ups_over:
+        return line
     session.connection().execute(_WRAP_UPS_OVER, params)
     return lineup.read_line(session, params=params)
 
@@ -108,11 +114,6 @@ def check_phone_pin(agent: Agent, pin: str | None, attempt: str) -> bool:
         agent.pin_failures += 1
         agent.pin_failed_attempt = attempt[:100]
     return False
-
-
-def anyone_logged_in(session: Session) -> bool:
-    """Is any analyst not offline?"""
-    return session.scalar(_ANY_LOGGED_IN) is not None
 
 
 def free_in_tier(session: Session, tier: int) -> Agent | None:

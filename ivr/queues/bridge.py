@@ -68,7 +68,8 @@ def claim_bridges(session: Session, now: datetime) -> list[Bridge]:
         assert claim.queue_sid is not None  # read only for callers in Twilio's queue
         bridges.append(Bridge(claim.entry_id, claim.agent_id, claim.call_sid, claim.queue_sid,
                               int(ts(now))))
-    session.expire_all()  # the claims ran on the connection: what the session holds is stale
+    if pairs:
+        session.expire_all()  # the claims ran on the connection: what the session holds is stale
     return bridges
 
 
@@ -118,6 +119,11 @@ class Router:
         Commits: the claims are visible to every worker before Twilio is asked."""
         claims = claim_bridges(session, now)
         session.commit()
+        return self._put_through(session, claims, now)
+
+    def _put_through(self, session: Session, claims: list[Bridge], now: datetime) -> int:
+        """Ask Twilio to move the callers claimed (and committed) to the bridge; a caller it
+        would not move waits on, their analyst free again (committed). Returns how many."""
         if not claims:
             return 0
         failed = [(claim, why) for claim, why in zip(claims, self._dequeue_all(claims),
@@ -150,8 +156,13 @@ class Router:
         what they hear now. None: they are being put through."""
         service.note_queue(entry, queue_sid)
         if entry.status == QueueStatus.WAITING:
-            self.route_now(session, now)
-            session.refresh(entry)
+            claims = claim_bridges(session, now)
+            if claims:  # committed before Twilio is asked; this caller may be among them
+                session.commit()
+                self._put_through(session, claims, now)
+                session.refresh(entry)
+            # Nobody claimed (the usual pass): nothing other workers must see before the
+            # webhook commits what this pass wrote, with its answer, in this one transaction.
         if entry.status != QueueStatus.WAITING:
             return None
         return service.next_hold_step(session, entry, now)

@@ -9,9 +9,11 @@ Functions take a session and plain values and leave committing to the caller.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 
 from call_scripts.policy import HoldPolicy
 from tickets import TicketError, bookings, phones, timeline, versions
@@ -67,12 +69,24 @@ def offered_number(session: Session, entry: QueueEntry) -> tuple[str | None, boo
     line will not call (the policy's dialling rule: not a valid number, premium rate, another
     country...) is not offered: the caller keys one, so no callback is promised to it."""
     ticket = session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
-    call = session.get(Call, entry.call_id) if entry.call_id else None
     number = (ticket.callback_number if ticket else None) or entry.caller_number
     if number and phones.destination_refusal(number, live_policy(session).outbound.dial_rule()):
         return None, False  # the dispatcher would refuse it: never promised
-    confirmed = ((call.state or {}).get("fields") or {}).get("callback_number") if call else None
+    state = _call_state(session, entry.call_id) if entry.call_id else None
+    confirmed = ((state or {}).get("fields") or {}).get("callback_number")
     return number, bool(number) and confirmed == number
+
+
+_CALL_STATE = select(Call.state).where(Call.id == bindparam("id"))  # built once
+
+
+def _call_state(session: Session, call_id: int) -> dict[str, Any] | None:
+    """The interpreter state of a call: the ``Call``'s the session holds (with any change not
+    yet flushed), else its column read alone (no ORM ``Call`` loaded for one column)."""
+    held = session.identity_map.get(identity_key(Call, call_id))
+    if held is not None:
+        return held.state
+    return session.connection().scalar(_CALL_STATE, {"id": call_id})
 
 
 def choose_callback_number(entry: QueueEntry, number: str) -> None:
@@ -81,13 +95,20 @@ def choose_callback_number(entry: QueueEntry, number: str) -> None:
     entry.callback_number = number
 
 
+# The callback booked for a queue entry, if any (usually none: its id alone, no ORM row
+# handling), built once.
+_BOOKED = (select(OutboundCall.id).where(OutboundCall.queue_entry_id == bindparam("entry"),
+                                         OutboundCall.kind == OutboundKind.CALLBACK)
+           .limit(1))
+
+
 def request_callback(session: Session, entry: QueueEntry, number: str, due: datetime,
                      window_end: datetime | None, now: datetime) -> OutboundCall:
     """Book the callback (exactly once per queue entry); it keeps the caller's place in line."""
-    existing = session.scalar(select(OutboundCall).where(
-        OutboundCall.queue_entry_id == entry.id, OutboundCall.kind == OutboundKind.CALLBACK))
+    session.flush()  # as the query's autoflush would: a booking not yet written counts
+    existing = session.connection().scalar(_BOOKED, {"entry": entry.id})
     if existing is not None:
-        return existing
+        return session.get_one(OutboundCall, existing)
     pol = live_policy(session, entry.tier)
     if not pol.is_within_hours(due):
         due = pol.next_opening(due)  # never call back outside opening hours

@@ -23,6 +23,7 @@ Times are epoch seconds.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -81,9 +82,12 @@ def announced_minutes(estimate: float) -> float:
     return max(1.0, math.ceil(estimate / MINUTE - 1e-9)) * MINUTE
 
 
-def next_hold_step(policy: Any, state: HoldState, now: float, position: int,
-                   estimate: float) -> tuple[HoldStep, HoldState]:
-    """The next step of the hold loop, and the state to remember after it."""
+def next_hold_step(policy: Any, state: HoldState, now: float,
+                   position: int | Callable[[], int],
+                   estimate: float | Callable[[], float]) -> tuple[HoldStep, HoldState]:
+    """The next step of the hold loop, and the state to remember after it. ``position`` and
+    ``estimate`` may be given as functions, asked only by a step that needs them (at most
+    one of the two: most passes need neither, and reading them costs a fetch's main work)."""
     if state.last_message_at is not None and now - state.last_message_at < policy.min_gap_seconds:
         return MUSIC, state
     told = replace(state, last_message_at=now)
@@ -100,7 +104,7 @@ def next_hold_step(policy: Any, state: HoldState, now: float, position: int,
     if state.announced_wait is not None:
         since = state.announced_at if state.announced_at is not None else state.joined_at
         if now - since >= state.announced_wait + policy.late_after_seconds:
-            new = announced_minutes(estimate)
+            new = announced_minutes(estimate() if callable(estimate) else estimate)
             return (HoldStep("late", "late", new, True, None),
                     replace(told, announced_wait=new, announced_at=now, last_check_back_at=now,
                             late_apologies=state.late_apologies + 1))
@@ -112,6 +116,8 @@ def next_hold_step(policy: Any, state: HoldState, now: float, position: int,
                          bool(getattr(policy, "check_back_offers_callback", True)), None),
                 replace(told, last_check_back_at=now))
 
+    if callable(position):
+        position = position()
     if should_tell_position(policy, position) and (
             state.last_position_told is None or position < state.last_position_told):
         return (HoldStep("position", "position", None, False, position),

@@ -126,17 +126,26 @@ _CALLBACKS_DUE = (select(literal("callback").label(_WHAT), *_CALLER,
                          OutboundCall.due_at <= bindparam("now")))
 
 
-def round_read(free: CTE) -> CompoundSelect[Any]:
+# The analysts whose wrap-up is over (bound: ``due``), one row each ("wrapped"): a round's read
+# can tell whether the UPDATE making them available would change anything (usually not).
+WRAP_UPS_DUE = (select(literal("wrapped").label(_WHAT), Agent.id, Agent.tier,
+                       _none(Agent.skills), _none(Agent.idle_since), *_NO_CALLER)
+                .where(Agent.status == AgentStatus.WRAP_UP,
+                       Agent.status_since <= bindparam("due")))
+
+
+def round_read(free: CTE, *more: Select[Any]) -> CompoundSelect[Any]:
     """A routing round's read, the analysts free being the rows of ``free`` (id, tier, skills,
     idle_since): ``ROUND_READ``'s, or ``agents.finish_wrap_ups``'s with those whose wrap-up
-    it ended."""
+    it ended; ``more``: other rows of the same columns (``WRAP_UPS_DUE``)."""
     size = select(func.count() * PAGE).select_from(free).scalar_subquery()
     return union_all(
         select(literal("free").label(_WHAT), free.c.id, free.c.tier, free.c.skills,
                free.c.idle_since, *_NO_CALLER),
         _STAFFED,
         select(_HOLDING.limit(size).subquery()),
-        _CALLBACKS_DUE.where(select(free.c.id).exists()))
+        _CALLBACKS_DUE.where(select(free.c.id).exists()),
+        *more)
 
 
 ROUND_READ = round_read(FREE.cte("free"))
@@ -154,6 +163,7 @@ class Line:
     first: list[routing.Waiting]
     callbacks: dict[int, tuple[routing.Waiting, int]]
     after: dict[str, Any] | None = None  # the page's last caller: rank, joined_at, id
+    wrap_ups_over: bool = False  # read with ``WRAP_UPS_DUE``: an analyst's wrap-up is over
 
 
 def read_line(session: Session, read: CompoundSelect[Any] = ROUND_READ,
@@ -164,6 +174,7 @@ def read_line(session: Session, read: CompoundSelect[Any] = ROUND_READ,
     staffed: set[int] = set()
     first: list[tuple[routing.Waiting, datetime]] = []
     callbacks: dict[int, tuple[routing.Waiting, int]] = {}
+    wrap_ups_over = False
     for what, i, tier, skills, at, rank, category, kind, outbound in \
             session.connection().execute(read, params):
         if what == "free":
@@ -171,6 +182,8 @@ def read_line(session: Session, read: CompoundSelect[Any] = ROUND_READ,
                                     status=AgentStatus.AVAILABLE, idle_since=ts(at))
         elif what == "staffed":
             staffed.add(tier)
+        elif what == "wrapped":
+            wrap_ups_over = True
         else:
             w = routing.Waiting(id=i, rank=rank, joined_at=ts(at), tier=tier,
                                 category=category, kind=kind)
@@ -180,7 +193,8 @@ def read_line(session: Session, read: CompoundSelect[Any] = ROUND_READ,
                 callbacks[i] = (w, outbound)
     first.sort(key=lambda caller: routing.order_key(caller[0]))
     last = _keyset(*first[-1]) if first else None
-    return Line(list(free.values()), staffed, [w for w, _ in first], callbacks, last)
+    return Line(list(free.values()), staffed, [w for w, _ in first], callbacks, last,
+                wrap_ups_over)
 
 
 def _keyset(w: routing.Waiting, joined_at: datetime) -> dict[str, Any]:
@@ -229,11 +243,13 @@ def routing_round(session: Session, now: datetime, pol: HoldPolicy,
     return Round(pairs, {i: outbound for i, (_, outbound) in line.callbacks.items()})
 
 
-def put_through(session: Session, entry: QueueEntry, now: datetime, pol: HoldPolicy) -> bool:
+def put_through(session: Session, entry: QueueEntry, now: datetime, pol: HoldPolicy,
+                line: Line | None = None) -> bool:
     """Would the routing round now give this arriving caller a free analyst? The round, not
     the place in line: a free analyst with the caller's skills takes them even while callers
-    ahead wait for other skills."""
-    line = read_line(session, params={"now": now})
+    ahead wait for other skills (``line``: the ``read_line`` just read)."""
+    if line is None:
+        line = read_line(session, params={"now": now})
     if not line.free:
         return False
     me = as_waiting(entry)
@@ -384,18 +400,33 @@ def _reads(session: Session) -> Connection:
     return session.connection()
 
 
-def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
-                          pol: HoldPolicy) -> tuple[int, float]:
-    """The caller's place among those the same agents serve, and the estimated wait (s):
-    counting, when the wait would outlast the policy's wait for a higher tier, that tier's
-    agents from the moment it opens to the caller (``estimator.Stage``)."""
-    t = ts(now)
+def _staff(session: Session) -> tuple[list[routing.Agent], dict[int, float]]:
+    """The analysts logged in, as routing sees them, and since when each has had their
+    status (epoch seconds, by id)."""
     since: dict[int, float] = {}
     staff = []
     for i, tier, skills, status, status_since in _reads(session).execute(_STAFF):
         since[i] = ts(status_since)
         staff.append(routing.Agent(id=i, tier=tier, skills=frozenset(skills or ()),
                                    status=status, idle_since=0.0))  # not read (``_STAFF``)
+    return staff, since
+
+
+def position_in_line(session: Session, entry: QueueEntry, now: datetime,
+                     pol: HoldPolicy) -> int:
+    """``position_and_estimate``'s place alone, without the reads and work of the estimate."""
+    staff, _ = _staff(session)
+    shares = routing.Shares(as_waiting(entry), staff, ts(now), tier_rules(pol))
+    return places(session, entry, shares)[0]
+
+
+def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
+                          pol: HoldPolicy) -> tuple[int, float]:
+    """The caller's place among those the same agents serve, and the estimated wait (s):
+    counting, when the wait would outlast the policy's wait for a higher tier, that tier's
+    agents from the moment it opens to the caller (``estimator.Stage``)."""
+    t = ts(now)
+    staff, since = _staff(session)
     rules = tier_rules(pol)
     me = as_waiting(entry)
     shares = routing.Shares(me, staff, t, rules)

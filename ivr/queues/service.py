@@ -16,7 +16,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, NamedTuple, TypeVar
 
 from sqlalchemy import (
     BindParameter,
@@ -26,8 +26,10 @@ from sqlalchemy import (
     bindparam,
     case,
     func,
+    literal,
     or_,
     select,
+    union_all,
     update,
 )
 from sqlalchemy.orm import Session
@@ -40,7 +42,14 @@ from tickets.statuses import CallStatus, QueueStatus
 from tickets.versions import live_policy
 
 from . import agents, hold
-from .lineup import hold_state, position_and_estimate, put_through, ts
+from .lineup import (
+    hold_state,
+    position_and_estimate,
+    position_in_line,
+    put_through,
+    read_line,
+    ts,
+)
 
 log = logging.getLogger(__name__)
 
@@ -50,13 +59,18 @@ UNRANKED = 9  # a ticket whose label the script does not rank waits behind every
 _CALL_TICKETS = select(Ticket).where(Ticket.call_id == bindparam("call"))
 _CALLED_FOR = (select(Ticket).join(OutboundCall, OutboundCall.ticket_id == Ticket.id)
                .where(OutboundCall.twilio_sid == bindparam("sid")))
-_CALL_ENTRY = select(QueueEntry).where(QueueEntry.call_id == bindparam("call"))
-_LEFT_RECENTLY = (select(QueueEntry)
+# The call's own entry (a repeat arrival), else the place of the caller who hung up recently
+# (``resume_within_seconds``): their ids, in one statement (usually none of either).
+_OWN = "own"
+_CALL_ENTRY = select(QueueEntry.id, literal(_OWN).label("which")).where(
+    QueueEntry.call_id == bindparam("call"))
+_LEFT_RECENTLY = (select(QueueEntry.id, literal("left").label("which"))
                   .where(QueueEntry.caller_number == bindparam("number"),
                          QueueEntry.caller_number.is_not(None),
                          QueueEntry.status == QueueStatus.ABANDONED,
                          QueueEntry.ended_at >= bindparam("since"))
                   .order_by(QueueEntry.ended_at.desc()).limit(1))
+_ENTRY_OR_PLACE = union_all(_CALL_ENTRY, select(_LEFT_RECENTLY.subquery()))
 
 
 def record(session: Session, entry: QueueEntry, kind: str, text: str, **data: Any) -> None:
@@ -92,6 +106,41 @@ def main_ticket(session: Session, call: Call) -> Ticket | None:
     tickets = session.scalars(_CALL_TICKETS, {"call": call.id}).all()
     if not tickets:
         return session.scalar(_CALLED_FOR, {"sid": call.sid})
+    return _most_urgent(session, call, tickets)
+
+
+class Placed(NamedTuple):
+    """What a caller's place in line is made from, of their ticket."""
+
+    id: int
+    priority: str
+    category: str | None
+    tier: int
+
+
+_PLACED = (Ticket.id, Ticket.priority, Ticket.category, Ticket.tier)
+_CALL_PLACED = select(*_PLACED).where(Ticket.call_id == bindparam("call"))
+_CALLED_FOR_PLACED = (select(*_PLACED).join(OutboundCall, OutboundCall.ticket_id == Ticket.id)
+                      .where(OutboundCall.twilio_sid == bindparam("sid")).limit(1))
+
+
+def _main_placed(session: Session, call: Call) -> Placed | None:
+    """``main_ticket``'s choice, as the columns an arrival needs (no ORM ``Ticket`` loaded)."""
+    session.flush()  # as the ORM's autoflush would before a query
+    connection = session.connection()
+    tickets = [Placed(*row) for row in connection.execute(_CALL_PLACED, {"call": call.id})]
+    if not tickets:
+        row = connection.execute(_CALLED_FOR_PLACED, {"sid": call.sid}).first()
+        return Placed(*row) if row is not None else None
+    return _most_urgent(session, call, tickets)
+
+
+_T = TypeVar("_T", Ticket, Placed)
+
+
+def _most_urgent(session: Session, call: Call, tickets: Sequence[_T]) -> _T:
+    """The most urgent of the call's tickets: by the rank of their priority in the call's
+    script, then the first opened."""
     ranks = priority_ranks(session, call)
     return min(tickets, key=lambda t: (ranks.get(t.priority, UNRANKED), t.id))
 
@@ -99,7 +148,7 @@ def main_ticket(session: Session, call: Call) -> Ticket | None:
 def arrive(session: Session, call: Call, now: datetime) -> Arrival:
     """A caller finished intake: open hours? anyone staffed? a free agent? else consent."""
     pol = live_policy(session)
-    ticket = main_ticket(session, call)
+    ticket = _main_placed(session, call)
     label = ticket.priority if ticket else None
     if not pol.is_within_hours(now):
         if pol.hours and label in pol.hours.emergency_labels:
@@ -107,10 +156,11 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
         entry = _entry_for(session, call, ticket, now, pol, QueueStatus.AFTER_HOURS)
         return Arrival("after_hours", entry, next_opening=pol.next_opening(now))
     entry = _entry_for(session, call, ticket, now, pol, QueueStatus.WAITING)
-    if not agents.anyone_logged_in(session):
+    line = read_line(session, params={"now": now})  # the routing round's read
+    if not line.staffed:  # no analyst logged in (every tier where one is counts as staffed)
         entry.status = QueueStatus.NOBODY
         return Arrival("nobody", entry, next_opening=None)
-    if put_through(session, entry, now, pol):
+    if put_through(session, entry, now, pol, line):
         entry.consent = True
         position = 1
         entry.last_position_told = position  # put through: "number 1 in line" tells nothing
@@ -121,25 +171,29 @@ def arrive(session: Session, call: Call, now: datetime) -> Arrival:
     return Arrival("ask_consent", entry, estimate, position)
 
 
-def _entry_for(session: Session, call: Call, ticket: Ticket | None, now: datetime,
+def _entry_for(session: Session, call: Call, ticket: Placed | None, now: datetime,
                pol: HoldPolicy, status: QueueStatus) -> QueueEntry:
     """The call's queue entry; a caller who hung up recently gets their old place back."""
-    entry = session.scalar(_CALL_ENTRY, {"call": call.id})
-    if entry is not None:
-        return entry
+    caller_number = phones.to_e164(call.from_number)  # a number to call back (not SIP)
+    window = now - timedelta(seconds=pol.resume_within_seconds)
+    session.flush()  # as the ORM's autoflush would before a query
+    found = session.connection().execute(_ENTRY_OR_PLACE, {
+        "call": call.id, "number": caller_number, "since": window}).all()
+    own = next((i for i, which in found if which == _OWN), None)
+    if own is not None:
+        return session.get_one(QueueEntry, own)
     category = ticket.category if ticket else None
     label = ticket.priority if ticket else None
     # The tier the ticket's priority (or an escalation) set, or higher where a routing rule
     # of the policy says so.
     tier = max(pol.start_tier(label or "", category), ticket.tier if ticket else 1)
-    caller_number = phones.to_e164(call.from_number)  # a number to call back (not SIP)
     entry = QueueEntry(call_id=call.id, ticket_id=ticket.id if ticket else None,
                        caller_number=caller_number, status=status, tier=tier,
                        rank=priority_ranks(session, call).get(label or "", UNRANKED),
                        priority=label, category=category, language=call.language,
                        joined_at=now)
-    window = now - timedelta(seconds=pol.resume_within_seconds)
-    earlier = session.scalar(_LEFT_RECENTLY, {"number": caller_number, "since": window})
+    left = next((i for i, which in found if which != _OWN), None)
+    earlier = session.get_one(QueueEntry, left) if left is not None else None
     if earlier is not None:
         entry.joined_at = earlier.joined_at
         earlier.status = QueueStatus.RESUMED
@@ -157,11 +211,11 @@ def give_consent(session: Session, entry: QueueEntry, estimate: float, now: date
     if entry.consent:
         return
     pol = live_policy(session)
-    position, _ = position_and_estimate(session, entry, now, pol)
+    place = position_in_line(session, entry, now, pol)
     entry.consent = True
     entry.status = QueueStatus.WAITING
-    if hold.should_tell_position(pol, position):
-        entry.last_position_told = position  # said with the offer to hold
+    if hold.should_tell_position(pol, place):
+        entry.last_position_told = place  # said with the offer to hold
     announce(session, entry, estimate, now)
     record(session, entry, "hold_consent", "Caller stayed on the line without answering the "
            "offer three times: kept on hold" if implied else "Caller agreed to hold")
@@ -199,8 +253,9 @@ HOLD_EVENTS = {
 def next_hold_step(session: Session, entry: QueueEntry, now: datetime) -> hold.HoldStep:
     """What the caller hears on this pass of the hold loop (and remember it on the entry)."""
     pol = live_policy(session, entry.tier)
-    position, estimate = position_and_estimate(session, entry, now, pol)
-    step, state = hold.next_hold_step(pol, hold_state(entry), ts(now), position, estimate)
+    step, state = hold.next_hold_step(
+        pol, hold_state(entry), ts(now), lambda: position_in_line(session, entry, now, pol),
+        lambda: position_and_estimate(session, entry, now, pol)[1])
 
     def dt(at: float | None) -> datetime | None:
         return datetime.fromtimestamp(at, tz=now.tzinfo) if at is not None else None

@@ -7,9 +7,10 @@ from __future__ import annotations
 import logging
 import math
 from collections.abc import Callable
+from typing import Any
 
 from flask import current_app, url_for
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, select
 from twilio.twiml.voice_response import VoiceResponse
 
 from tickets import phones, versions
@@ -19,7 +20,7 @@ from tickets.statuses import CallStatus, ConferenceStatus, QueueStatus
 from .. import twilio_rest
 from ..logs import about_ticket
 from ..queues import callbacks, legs, lineup, service
-from . import calls, queue_twiml, twiml
+from . import calls, queue_twiml, speaker, twiml
 from .replies import Replay
 from .webhook import Hook, webhook
 
@@ -32,19 +33,39 @@ MAX_WAIT = 7 * 24 * 3600.0  # seconds: the longest wait an offer to hold can hav
 EntryHandler = Callable[[Hook, QueueEntry], str]
 
 
+# A queue entry with its ticket (loaded, for the handlers that read it) or only its number (for
+# the logs), and what its Speaker needs of its call (``speaker.CallFacts``), in one statement:
+# built once.
+def _entry_read(about: Any) -> Select[Any]:
+    return (select(QueueEntry, about, *speaker.CALL_FACTS)
+            .outerjoin(Ticket, Ticket.id == QueueEntry.ticket_id)
+            .outerjoin(Call, Call.id == QueueEntry.call_id)
+            .where(QueueEntry.id == bindparam("id")))
+
+
+_ENTRY_WITH_TICKET = _entry_read(Ticket)
+_ENTRY_WITH_NUMBER = _entry_read(Ticket.number)
+
+
 def entry_webhook(rule: str, unknown: Callable[[], str] = queue_twiml.plain_goodbye,
-                  replay: Replay = Replay.REQUEST, spooled: Callable[[], str] | None = None
-                  ) -> Callable[[EntryHandler], EntryHandler]:
-    """A webhook about one caller's queue entry (?e=N); an unknown entry hears ``unknown()``."""
+                  replay: Replay = Replay.REQUEST, spooled: Callable[[], str] | None = None,
+                  ticket: bool = False) -> Callable[[EntryHandler], EntryHandler]:
+    """A webhook about one caller's queue entry (?e=N); an unknown entry hears ``unknown()``.
+    ``ticket``: the handler (or what it calls) reads the entry's ``Ticket``, loaded with the
+    entry; otherwise only the ticket's number is read with it (for the logs)."""
+    read = _ENTRY_WITH_TICKET if ticket else _ENTRY_WITH_NUMBER
 
     def decorate(handler: EntryHandler) -> EntryHandler:
         def with_entry(hook: Hook) -> str:
             entry_id = hook.number("e")
-            entry = hook.session.get(QueueEntry, entry_id) if entry_id is not None else None
-            if entry is None:
+            row = hook.session.execute(read, {"id": entry_id}).first() \
+                if entry_id is not None else None
+            if row is None:
                 return unknown()
-            ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
-            about_ticket(ticket.number if ticket else None)
+            entry, about, *facts = row
+            about_ticket(about.number if isinstance(about, Ticket) else about)
+            if entry.call_id is not None:
+                speaker.read_with(hook.session, entry.call_id, speaker.CallFacts(*facts))
             return handler(hook, entry)
 
         with_entry.__name__ = with_entry.__qualname__ = handler.__name__  # the endpoint's name
@@ -86,7 +107,7 @@ def queue_emergency_dialed(hook: Hook) -> str:
                                         hook.now)
 
 
-@entry_webhook("/queue/consent")
+@entry_webhook("/queue/consent", ticket=True)
 def queue_consent(hook: Hook, entry: QueueEntry) -> str:
     """The answer to the offer: 1 hold, 2 callback, 3 voicemail. Asked up to three times;
     a caller who still stays on the line without answering is kept on hold."""
@@ -131,9 +152,9 @@ def queue_wait(hook: Hook, entry: QueueEntry) -> str:
     twice (``ivr.queues.hold``)."""
     router = twilio_rest.router(current_app)
     step = router.hold_pass(hook.session, entry, hook.form.get("QueueSid"), hook.now)
-    voice = queue_twiml.speaker(hook.session, entry)
     if step is None:
         return _pause(2)()  # being connected
+    voice = queue_twiml.speaker(hook.session, entry)
     response = VoiceResponse()
     gather = response.gather(num_digits=1, action=url_for("voice.queue_hold_key", e=entry.id),
                              method="POST", timeout=1)
@@ -164,13 +185,13 @@ def queue_hold_key(hook: Hook, entry: QueueEntry) -> str:
     return str(response)
 
 
-@entry_webhook("/queue/left")
+@entry_webhook("/queue/left", ticket=True)
 def queue_left(hook: Hook, entry: QueueEntry) -> str:
     """The <Enqueue> action: the caller left the queue (bridge over, hung up, <Leave/>, ...)."""
     position = hook.number("QueuePosition", "form")
     if position is None:
         pol = versions.live_policy(hook.session)
-        position, _ = lineup.position_and_estimate(hook.session, entry, hook.now, pol)
+        position = lineup.position_in_line(hook.session, entry, hook.now, pol)
     what = service.leave(hook.session, entry, hook.form.get("QueueResult", ""), position,
                          hook.now)
     if what == "callback":
@@ -181,7 +202,7 @@ def queue_left(hook: Hook, entry: QueueEntry) -> str:
     return twiml.hangup()
 
 
-@entry_webhook("/queue/callback/number")
+@entry_webhook("/queue/callback/number", ticket=True)
 def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
     """The number read back: 1 it is right, 2 key another."""
     voice = queue_twiml.speaker(hook.session, entry)
@@ -194,7 +215,7 @@ def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
     return queue_twiml.callback_number(voice, entry, hook.now, again=True)
 
 
-@entry_webhook("/queue/callback/keyed")
+@entry_webhook("/queue/callback/keyed", ticket=True)
 def queue_callback_keyed(hook: Hook, entry: QueueEntry) -> str:
     """A keyed number, read the way the caller's own number reads (their country); one the
     line will not call (the policy's rule) is refused now, before any callback is promised."""
@@ -207,7 +228,7 @@ def queue_callback_keyed(hook: Hook, entry: QueueEntry) -> str:
     return queue_twiml.callback_window(voice, entry, hook.now)
 
 
-@entry_webhook("/queue/callback/window")
+@entry_webhook("/queue/callback/window", ticket=True)
 def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
     """When to call back, to the number chosen (kept on the entry); the booking commits (with
     the webhook) before it is confirmed."""
@@ -238,7 +259,7 @@ def _voicemail_kept() -> str:
                          current_app.config["FALLBACK_VOICE"])
 
 
-@entry_webhook("/queue/voicemail", spooled=_voicemail_kept)
+@entry_webhook("/queue/voicemail", spooled=_voicemail_kept, ticket=True)
 def queue_voicemail(hook: Hook, entry: QueueEntry) -> str:
     """A message left instead of holding (kept in the spool while the database is down)."""
     service.leave_voicemail(hook.session, entry, hook.form.get("RecordingUrl"),
@@ -304,7 +325,7 @@ def _no_ticket() -> str:
     return str(response)
 
 
-@entry_webhook("/queue/whisper", unknown=_no_ticket)
+@entry_webhook("/queue/whisper", unknown=_no_ticket, ticket=True)
 def queue_whisper(hook: Hook, entry: QueueEntry) -> str:
     """What the analyst hears before the caller is connected; then (?c=) they join the
     caller's conference. A caller who hung up meanwhile is said so."""

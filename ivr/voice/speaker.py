@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from datetime import datetime, tzinfo
-from typing import Any
+from functools import cached_property
+from typing import Any, NamedTuple
 
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.util import identity_key
 from twilio.twiml.voice_response import Gather, VoiceResponse
 
 from call_scripts.moments import say_moment
@@ -19,6 +22,43 @@ from tickets.versions import live_policy, shipped_messages
 from ..outbound.rules import caller_zone
 
 
+class CallFacts(NamedTuple):
+    """What speaking to a caller needs of their call: read as plain columns, not the ORM's
+    ``Call`` (its interpreter state is parsed JSON)."""
+
+    script_version_id: int | None
+    script_digest: str | None
+    language: str | None
+    customer_id: int | None
+    from_number: str | None
+
+
+CALL_FACTS = tuple(getattr(Call, name) for name in CallFacts._fields)  # the columns
+_FACTS = select(*CALL_FACTS).where(Call.id == bindparam("id"))  # built once
+_TIMEZONE = select(Customer.timezone).where(Customer.id == bindparam("id"))  # built once
+_READ = "ivr.voice.speaker.call_facts"  # session.info: (transaction, {call id: facts})
+
+
+def read_with(session: Session, call_id: int, facts: CallFacts) -> None:
+    """Keep a call's facts read with another statement (a webhook's first read) for the
+    Speakers of this transaction."""
+    session.info[_READ] = (session.get_transaction(), {call_id: facts})
+
+
+def call_facts(session: Session, call_id: int) -> Call | CallFacts | None:
+    """The call as speaking to its caller needs it: the ``Call`` the session holds already
+    (with any change not yet flushed), else its facts read in this transaction already
+    (``read_with``), else its few columns read."""
+    held = session.identity_map.get(identity_key(Call, call_id))
+    if held is not None:
+        return held
+    read = session.info.get(_READ)
+    if read is not None and read[0] is session.get_transaction() and call_id in read[1]:
+        return read[1][call_id]
+    row = session.connection().execute(_FACTS, {"id": call_id}).first()
+    return CallFacts(*row) if row is not None else None
+
+
 class Speaker:
     """Says policy messages in the caller's language and voice: the policy of the entry's
     tier, the language and voices of the script the call runs (else the intake script)."""
@@ -26,28 +66,43 @@ class Speaker:
     def __init__(self, session: Session, entry: QueueEntry | None, call: Call | None,
                  script_name: str):
         self.pol = live_policy(session, entry.tier if entry else None)
+        of_call: Call | CallFacts | None = call
         if entry is not None and entry.call_id:
-            call = session.get(Call, entry.call_id)
-        self.session, self.entry, self.call = session, entry, call
-        self.script = versions.script_for_call(session, call.script_version_id,
-                                               call.script_digest) \
-            if call and call.script_version_id else versions.live_script(session,
-                                                                         script_name).parsed
-        lang = (entry.language if entry else None) or (call.language if call else None) \
+            of_call = call_facts(session, entry.call_id)
+        self.session, self.entry, self.call = session, entry, of_call
+        self.script = versions.script_for_call(session, of_call.script_version_id,
+                                               of_call.script_digest) \
+            if of_call and of_call.script_version_id else versions.live_script(
+                session, script_name).parsed
+        lang = (entry.language if entry else None) or (of_call.language if of_call else None) \
             or self.script.default_language
         self.lang = lang if lang in self.script.languages else self.script.default_language
 
     def _ticket(self) -> Ticket | None:
+        return self._entry_ticket
+
+    @cached_property
+    def _entry_ticket(self) -> Ticket | None:
+        """The entry's ticket, held for the request (the session's identity map holds an
+        object only while something refers to it: each lookup would load it again)."""
         entry = self.entry
         return self.session.get(Ticket, entry.ticket_id) if entry and entry.ticket_id else None
 
     def customer_timezone(self) -> str | None:
         """The time zone on the caller's customer record, if they have one."""
+        return self._customer_timezone
+
+    @cached_property
+    def _customer_timezone(self) -> str | None:
         ticket, call = self._ticket(), self.call
         customer_id = (call.customer_id if call else None) \
             or (ticket.customer_id if ticket else None)
-        customer = self.session.get(Customer, customer_id) if customer_id else None
-        return customer.timezone if customer else None
+        if not customer_id:
+            return None
+        held = self.session.identity_map.get(identity_key(Customer, customer_id))
+        if held is not None:
+            return held.timezone
+        return self.session.connection().scalar(_TIMEZONE, {"id": customer_id})
 
     @property
     def desk_timezone(self) -> str:

@@ -173,3 +173,29 @@ def test_every_step_names_a_message_the_policy_has(policy):
     assert {s.kind for _, s in said} == {"check_back", "late", "position", "max_wait"}
     for _, step in said:
         assert step.say in policy.messages
+
+
+def test_the_place_and_the_estimate_are_asked_only_by_a_step_that_says_them(policy):
+    """Given as functions, each is asked only when the step needs it, and the steps are the
+    ones the same values give."""
+    asked: list[str] = []
+
+    def position() -> int:
+        asked.append("position")
+        return 2
+
+    def estimate() -> float:
+        asked.append("estimate")
+        return 200.0
+
+    cases = [
+        (holding(at=T0), T0 + 5, []),  # music: within the gap since the last message
+        (holding(at=T0), T0 + 30, ["position"]),  # a place to tell, if moved up
+        (holding(announced=60.0, at=T0), T0 + 125, ["estimate"]),  # late: the new estimate
+        (holding(announced=600.0, at=T0), T0 + 125, []),  # check-back: neither
+    ]
+    for state, t, wanted in cases:
+        asked.clear()
+        lazily = next_hold_step(policy, state, t, position, estimate)
+        assert asked == wanted, (t, asked)
+        assert lazily == next_hold_step(policy, state, t, 2, 200.0)

@@ -72,15 +72,16 @@ def test_a_routing_pass_takes_a_bounded_number_of_statements(app, call, db, demo
     with statements(app) as idle:
         assert "0 caller(s) bridged" in route(app)
     # The live policy; the wrap-ups over, the free analysts and the staffed tiers, and the
-    # line only when someone is free (SQLite: BEGIN IMMEDIATE, the wrap-ups' UPDATE apart).
-    assert len(idle) == (2 if postgres else 4), idle
+    # line only when someone is free (SQLite: BEGIN IMMEDIATE; the wrap-ups' UPDATE apart
+    # only when one is over, none here).
+    assert len(idle) == (2 if postgres else 3), idle
     analysts = [add_agent(db, name) for name in ("Ann", "Cal", "Dee")]
     with statements(app) as busy:
         assert "3 caller(s) bridged" in route(app)
     # ... the same with the line's first page and the callbacks due, then the claims of the
     # callers and their analysts (SQLite: the analysts' UPDATE apart). None per caller or per
     # analyst.
-    assert len(busy) == (3 if postgres else 6), busy
+    assert len(busy) == (3 if postgres else 5), busy
     assert statuses(db, *analysts) == ["on_call"] * 3
     assert sorted(entry_of(db, c).status for c in callers) == ["bridging"] * 3 + ["waiting"]
 
@@ -205,3 +206,31 @@ def test_a_callback_whose_place_came_up_holds_the_free_analyst(app, call, db, de
     assert any("Callback's turn in line: Ann (tier 1) is reserved for it" in t
                for t in timeline(db, "callback_ready"))
     assert entry_of(db, later).status == "waiting" and twilio.dequeued == []
+
+
+def test_a_hold_fetch_that_puts_nobody_through_commits_once(app, call, db, demo, clock, twilio):
+    """Nobody free: the pass claims nobody, so nothing must be committed before Twilio is
+    asked; what the fetch told the caller is committed with its answer, in one transaction."""
+    add_agent(db, "Bob", tier=1, status="on_call")  # tier 1 staffed, nobody free
+    caller, = holding_callers(call, 1)
+    clock.advance(121)  # past check_back_seconds: a message this pass
+    commits: list[object] = []
+
+    def committed(connection) -> None:
+        commits.append(connection)
+
+    engine = app.extensions["engine"]
+    event.listen(engine, "commit", committed)
+    try:
+        with statements(app) as seen:
+            caller.wait()
+    finally:
+        event.remove(engine, "commit", committed)
+    assert caller.in_queue
+    caller.hears("forgotten")
+    assert len(commits) == 1
+    assert sum(s.startswith("BEGIN") for s in seen) == (0 if db.bind.dialect.name ==
+                                                        "postgresql" else 1), seen
+    entry = entry_of(db, caller)
+    assert entry.last_check_back_at == clock() and entry.queue_sid is not None
+    assert any("Checked back" in t for t in timeline(db, "check_back"))
