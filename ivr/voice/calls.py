@@ -77,9 +77,6 @@ def event_from(form: dict[str, str]) -> Event:
 
 # Built once (their SQL and cache keys too): a webhook only binds its values.
 _LOCK_CALL = select(Call).where(Call.sid == bindparam("sid")).with_for_update()
-_CALL_TICKETS = (select(Ticket).where(Ticket.call_id == bindparam("call"))
-                 .order_by(Ticket.id))
-_CALL_TICKET_IDS = select(Ticket.id).where(Ticket.call_id == bindparam("call"))
 
 
 def _lock_call(session: Session, sid: str) -> Call | None:
@@ -144,7 +141,7 @@ def begin(session: Session, call: Call, version: versions.Live, fields: dict[str
     call.script_version_id = version.id
     call.script_digest = version.digest
     session.flush()
-    _add_events(session, [timeline.event_values("call", what, call_id=call.id,
+    timeline.add_events(session, [timeline.event_values("call", what, call_id=call.id,
                                                 ticket_id=ticket_id, data=data)])
     script = version.parsed
     # Numbers a caller keys to be called back are checked then, by the policy's rule.
@@ -291,7 +288,7 @@ def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line:
             elif not isinstance(action, Effect):
                 spoken.append(action)
         if events:  # rows before the effect runs: opening a ticket claims the call's lines
-            _add_events(session, events)
+            timeline.add_events(session, events)
         effect = turn.effect
         if effect is None:
             break
@@ -313,14 +310,24 @@ def _hands_over(spoken: list[Any]) -> bool:
     return any(isinstance(a, Hangup | Queue) for a in spoken)
 
 
-def intake_over(session: Session, call_id: int, now: datetime) -> None:
+# The tickets of a call as an event tells of them (``outbox.ticket_data``), first opened first.
+_CALL_TICKETS = (select(Ticket.id, Ticket.number, Ticket.priority, Ticket.tier, Ticket.category,
+                        Ticket.status, Ticket.language)
+                 .where(Ticket.call_id == bindparam("call")).order_by(Ticket.id))
+
+
+def intake_over(session: Session, call_id: int, now: datetime,
+                tickets: list[Any] | None = None) -> None:
     """The caller's intake is over (handed to the queues, or the call ended): once per call,
-    the outside may tell them in writing what was opened (the SMS with their ticket numbers)."""
-    tickets = session.scalars(_CALL_TICKETS, {"call": call_id}).all()
+    the outside may tell them in writing what was opened (the SMS with their ticket numbers).
+    ``tickets``: the call's tickets as ``_CALL_TICKETS`` reads them, if read already."""
+    if tickets is None:
+        session.flush()  # tickets this session changed are read as they stand
+        tickets = list(session.connection().execute(_CALL_TICKETS, {"call": call_id}))
     if tickets:
-        outbox.publish(session, Topic.INTAKE_COMPLETED, ticket=tickets[0], now=now,
-                       key=f"intake:{call_id}", call_id=call_id,
-                       tickets=[t.id for t in tickets])
+        outbox.add_event(session, Topic.INTAKE_COMPLETED, now=now, key=f"intake:{call_id}",
+                         ticket=outbox.ticket_data(tickets[0]), call_id=call_id,
+                         tickets=[t.id for t in tickets])
 
 
 def _current_ticket_id(state: dict[str, Any]) -> int | None:
@@ -334,57 +341,66 @@ def ticket_number(state: dict[str, Any] | None) -> str | None:
     return ticket.get("number") if isinstance(ticket, dict) else None
 
 
-def _add_events(session: Session, events: list[dict[str, Any]]) -> None:
-    """Timeline lines in one INSERT, not through the ORM's flush (a turn with effects, a call's
-    start and end); lines added to the session before them go first: the timeline's order."""
-    if any(isinstance(obj, TicketEvent) for obj in session.new):
-        session.flush()
-    session.connection().execute(_ADD_EVENTS, events)
-
-
 def _event(call_id: int, state: dict[str, Any], action: Log) -> dict[str, Any]:
     return timeline.event_values(action.kind, action.text, call_id=call_id, step=action.step,
                                  ticket_id=_current_ticket_id(state), data=action.data)
+
+
+# A status callback's statements, built once: the call as the callback needs it (locked), its
+# row when the callback comes first, the outcome written.
+_LOCK_STATUS = (select(Call.id, Call.direction, Call.status, Call.status_seq, Call.state)
+                .where(Call.sid == bindparam("sid")).with_for_update())
+_ADD_CALL = insert(Call).returning(Call.id)
+_SET_STATUS = (update(Call).where(Call.id == bindparam("call_id"))
+               .values(status=bindparam("new_status"), status_seq=bindparam("new_seq")))
+_SET_OUTCOME = _SET_STATUS.values(ended_at=bindparam("ended_at"),
+                                  duration=bindparam("new_duration"))
 
 
 def record_status(session: Session, form: dict[str, str]) -> None:
     """A call status callback: repeats and out-of-order events change nothing."""
     sid = form["CallSid"]
     status = (form.get("CallStatus") or "").strip()
-    call = _lock_call(session, sid)
+    conn = session.connection()
+    call = conn.execute(_LOCK_STATUS, {"sid": sid}).first()
     if call is not None:
         about_ticket(ticket_number(call.state))
-    if call is None:
-        call = Call(sid=sid, direction=form.get("Direction") or "inbound",
-                    from_number=form.get("From"), to_number=form.get("To"),
-                    status=CallStatus.QUEUED)
-        session.add(call)
-        session.flush()
+        call_id, direction, was, seq_was = call.id, call.direction, call.status, call.status_seq
+    else:  # the callback came before the call's webhook: the call's row from it
+        direction, was, seq_was = form.get("Direction") or "inbound", CallStatus.QUEUED, -1
+        call_id = conn.execute(_ADD_CALL, {
+            "sid": sid, "direction": direction, "from_number": form.get("From"),
+            "to_number": form.get("To"), "status": was}).scalar_one()
     try:
         seq = int(form.get("SequenceNumber", ""))
     except ValueError:
         seq = None
-    if call.status in FINAL_STATUSES:
+    if was in FINAL_STATUSES:
         return  # the outcome is recorded; later or repeated events cannot undo it
-    if seq is not None:
-        if seq <= call.status_seq:
-            return
-        call.status_seq = seq
-    if status:
-        call.status = status
-    if status in FINAL_STATUSES:
-        call.ended_at = utcnow()
-        try:
-            call.duration = int(form.get("CallDuration") or 0)
-        except ValueError:
-            call.duration = None
-        tickets: list[int | None] = list(session.scalars(_CALL_TICKET_IDS, {"call": call.id}))
-        if call.direction == "inbound" and tickets:
-            intake_over(session, call.id, call.ended_at)
-        if call.direction == "inbound":
-            outbox.publish(session, Topic.CALL_ENDED, now=call.ended_at,
-                           key=f"cti:{sid}:ended", call_id=call.id, status=status)
-        text = f"Call ended: {status}" + (f", {call.duration} s" if call.duration else "")
-        _add_events(session, [timeline.event_values(
-            "call", text, ticket_id=ticket_id, call_id=call.id,
-            data={"status": status, "duration": call.duration}) for ticket_id in tickets or [None]])
+    if seq is not None and seq <= seq_was:
+        return
+    new_seq = seq if seq is not None else seq_was
+    new_status = status or was
+    if status not in FINAL_STATUSES:
+        if (new_status, new_seq) != (was, seq_was):
+            conn.execute(_SET_STATUS, {"call_id": call_id, "new_status": new_status,
+                                       "new_seq": new_seq})
+        return
+    ended_at = utcnow()
+    try:
+        duration: int | None = int(form.get("CallDuration") or 0)
+    except ValueError:
+        duration = None
+    conn.execute(_SET_OUTCOME, {"call_id": call_id, "new_status": new_status, "new_seq": new_seq,
+                                "ended_at": ended_at, "new_duration": duration})
+    tickets = list(conn.execute(_CALL_TICKETS, {"call": call_id}))
+    if direction == "inbound" and tickets:
+        intake_over(session, call_id, ended_at, tickets)
+    if direction == "inbound":
+        outbox.add_event(session, Topic.CALL_ENDED, now=ended_at, key=f"cti:{sid}:ended",
+                         call_id=call_id, status=status)
+    text = f"Call ended: {status}" + (f", {duration} s" if duration else "")
+    timeline.add_events(session, [timeline.event_values(
+        "call", text, ticket_id=ticket_id, call_id=call_id,
+        data={"status": status, "duration": duration})
+        for ticket_id in [t.id for t in tickets] or [None]])
