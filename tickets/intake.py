@@ -21,7 +21,7 @@ from .db import utcnow
 from .models import Customer, CustomerPhone, Equipment, Ticket, TicketEvent
 from .outbox import Topic
 from .statuses import OPEN_STATUSES, TicketStatus
-from .timeline import latest_public_note, record_event
+from .timeline import add_events, event_values, latest_public_note, record_event
 
 # Wrong status PINs are limited per call, and per ticket over a day (across calls). Past either
 # limit no PIN is checked: only a call from the number on file (or an analyst) tells the status.
@@ -40,6 +40,12 @@ _CLAIM_EVENTS = (update(TicketEvent)
                  .values(ticket_id=bindparam("ticket")))
 _EARLIER_NUMBERS = select(Ticket.number).where(Ticket.call_id == bindparam("call"),
                                                Ticket.id != bindparam("ticket"))
+# What a new ticket takes from the customer record.
+_ON_FILE = select(Customer.id, Customer.name, Customer.department, Customer.location,
+                  Customer.account_number, Customer.supported).where(
+    Customer.id == bindparam("customer"))
+_SET_NUMBER = (update(Ticket).where(Ticket.id == bindparam("ticket"))
+               .values(number=bindparam("new_number")))
 
 
 def find_customer_by_phone(session: Session, e164: str | None) -> Customer | None:
@@ -224,27 +230,34 @@ def open_ticket(
     onto it.
     """
     now = now or utcnow()
-    customer = session.get(Customer, customer_id) if customer_id else None
+    customer = _on_file(session, customer_id)
     account = fields.get("account") or {}
     if customer is None and account.get("customer_id"):
-        customer = session.get(Customer, account["customer_id"])
+        customer = _on_file(session, account["customer_id"])
     pin = pins.new_pin()
     ticket = _new_ticket(fields, customer, priority, sla or {}, now, hours)
     ticket.call_id, ticket.language, ticket.status = call_id, language, status
     ticket.pin_hash = pins.hash_pin(pin)
     session.add(ticket)
     session.flush()
-    ticket.assign_number()
-    if call_id is not None:
-        _claim_call_events(session, ticket, call_id)
+    _assign_number(session, ticket)
+    lines = _claim_call_events(session, ticket, call_id) if call_id is not None else []
     what = "Ticket opened" + (" from an incomplete intake" if ticket.incomplete else "")
     if not ticket.account_verified:
         what += "; customer account not verified"
-    record_event(session, "opened", what, ticket_id=ticket.id, call_id=call_id,
-                 data={"priority": priority, "tier": ticket.tier})
-    outbox.publish(session, Topic.TICKET_OPENED, ticket=ticket, now=now,
-                   incomplete=ticket.incomplete, account_verified=ticket.account_verified)
+    lines.append(event_values("opened", what, ticket_id=ticket.id, call_id=call_id,
+                              data={"priority": priority, "tier": ticket.tier}))
+    add_events(session, lines)
+    outbox.add_event(session, Topic.TICKET_OPENED, now=now, ticket=outbox.ticket_data(ticket),
+                     incomplete=ticket.incomplete, account_verified=ticket.account_verified)
     return ticket, pin
+
+
+def _assign_number(session: Session, ticket: Ticket) -> None:
+    """The ticket's public number (``Ticket.assign_number``) in one Core UPDATE, not a flush."""
+    number = Ticket.number_for(ticket.id)
+    session.connection().execute(_SET_NUMBER, {"ticket": ticket.id, "new_number": number})
+    set_committed_value(ticket, "number", number)
 
 
 def change_callback_number(session: Session, call_id: int, number: str,
@@ -263,7 +276,14 @@ def change_callback_number(session: Session, call_id: int, number: str,
     return changed
 
 
-def _new_ticket(fields: dict[str, Any], customer: Customer | None, priority: str,
+def _on_file(session: Session, customer_id: int | None) -> Any:
+    """What a new ticket takes from the customer record: ``_ON_FILE``'s row, or None."""
+    if not customer_id:
+        return None
+    return session.connection().execute(_ON_FILE, {"customer": customer_id}).first()
+
+
+def _new_ticket(fields: dict[str, Any], customer: Any, priority: str,
                 sla: dict[str, Any], now: datetime, hours: Hours | None) -> Ticket:
     """The ticket's row from the caller's answers, the customer record filling the gaps."""
     def known(field: str, on_file: str) -> Any:
@@ -302,19 +322,22 @@ def _new_ticket(fields: dict[str, Any], customer: Customer | None, priority: str
     return ticket
 
 
-def _claim_call_events(session: Session, ticket: Ticket, call_id: int) -> None:
+def _claim_call_events(session: Session, ticket: Ticket, call_id: int) -> list[dict[str, Any]]:
     """The call's timeline lines not yet on a ticket move onto this one; a second problem of
-    the same call says which tickets came before."""
+    the same call says which tickets came before (the line returned, to be added)."""
     session.flush()  # the call's lines added so far are rows: one UPDATE moves them all
-    session.connection().execute(_CLAIM_EVENTS, {"call": call_id, "ticket": ticket.id})
+    conn = session.connection()
+    conn.execute(_CLAIM_EVENTS, {"call": call_id, "ticket": ticket.id})
     for line in session.identity_map.values():  # the lines this session holds say so too
         if isinstance(line, TicketEvent) and line.call_id == call_id and line.ticket_id is None:
             set_committed_value(line, "ticket_id", ticket.id)
-    earlier = session.scalars(_EARLIER_NUMBERS, {"call": call_id, "ticket": ticket.id}).all()
-    if earlier:
-        record_event(session, "note", "Reported in the same call as ticket(s) "
-                     + ", ".join(n for n in earlier if n) + "; caller details as given there.",
-                     ticket_id=ticket.id, call_id=call_id)
+    earlier = conn.execute(_EARLIER_NUMBERS, {"call": call_id, "ticket": ticket.id}).scalars()
+    numbers = list(earlier)
+    if not numbers:
+        return []
+    return [event_values("note", "Reported in the same call as ticket(s) "
+                         + ", ".join(n for n in numbers if n) + "; caller details as given there.",
+                         ticket_id=ticket.id, call_id=call_id)]
 
 
 def open_voicemail_ticket(session: Session, *, script_name: str, caller_id: str | None,
