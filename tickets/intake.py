@@ -10,9 +10,10 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import bindparam, func, select, update
+from sqlalchemy import bindparam, func, literal_column, null, select, union_all, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.base import Executable
 
 from call_scripts.hours import Hours, add_open_minutes
 
@@ -31,9 +32,25 @@ PIN_REFUSED = "pin_refused"  # the timeline kind of a wrong PIN (never the PIN i
 
 
 # The intake's statements, built once (their SQL and cache keys too): a turn binds values.
-_BY_PHONE = select(Customer).join(CustomerPhone).where(CustomerPhone.number == bindparam("number"))
-_OPEN_COUNT = select(func.count(Ticket.id)).where(
-    Ticket.customer_id == bindparam("customer"), Ticket.status.in_(OPEN_STATUSES))
+# A caller's profile: the customer whose number it is, with their open tickets' count; then
+# what they have on file, in one statement: their numbers (kind _PHONE: ``name`` is the number)
+# and equipment (kind _EQUIPMENT: ``name`` is the model).
+_PROFILE = (select(Customer.id, Customer.name, Customer.language, Customer.department,
+                   Customer.location, Customer.account_number, Customer.supported,
+                   select(func.count(Ticket.id))
+                   .where(Ticket.customer_id == Customer.id, Ticket.status.in_(OPEN_STATUSES))
+                   .scalar_subquery().label("open_count"))
+            .join(CustomerPhone).where(CustomerPhone.number == bindparam("number")))
+_PHONE, _EQUIPMENT = 0, 1
+_ON_FILE_OF: Executable = union_all(
+    select(literal_column(str(_PHONE)).label("kind"), CustomerPhone.id,
+           CustomerPhone.number.label("name"), null().label("asset_tag"),
+           null().label("licence_number"), null().label("configuration"))
+    .where(CustomerPhone.customer_id == bindparam("customer")),
+    select(literal_column(str(_EQUIPMENT)), Equipment.id, Equipment.model,
+           Equipment.asset_tag, Equipment.licence_number, Equipment.configuration)
+    .where(Equipment.customer_id == bindparam("customer")),
+).order_by("kind", "id")
 _BY_ACCOUNT = select(Customer).where(Customer.account_number == bindparam("account"))
 _CLAIM_EVENTS = (update(TicketEvent)
                  .where(TicketEvent.call_id == bindparam("call"), TicketEvent.ticket_id.is_(None))
@@ -48,25 +65,22 @@ _SET_NUMBER = (update(Ticket).where(Ticket.id == bindparam("ticket"))
                .values(number=bindparam("new_number")))
 
 
-def find_customer_by_phone(session: Session, e164: str | None) -> Customer | None:
-    if not e164:
-        return None
-    return session.scalar(_BY_PHONE, {"number": e164})
-
-
-def open_ticket_count(session: Session, customer_id: int) -> int:
-    return session.scalar(_OPEN_COUNT, {"customer": customer_id}) or 0
-
-
 def caller_profile(session: Session, e164: str | None,
                    refusal: Callable[[str], str | None] | None = None) -> dict[str, Any]:
     """What the line knows about a caller from caller ID. ``callback`` is the number to call
     them back on: the caller ID, unless ``refusal`` (why the line will not call a number, or
     None) refuses it; then the first number on file it may call (``callback_elsewhere``);
-    absent when there is none (the caller is asked for one)."""
-    customer = find_customer_by_phone(session, e164)
-    on_file = sorted(customer.phones, key=lambda p: p.id) if customer else []
-    callable_ = [n for n in [e164] + [p.number for p in on_file if p.number != e164]
+    absent when there is none (the caller is asked for one).
+
+    Read in Core, in two statements at most: the customer with their open tickets' count,
+    then their numbers and equipment on file."""
+    session.flush()  # what this session changed is read as it stands
+    conn = session.connection()
+    customer = conn.execute(_PROFILE, {"number": e164}).first() if e164 else None
+    on_file = list(conn.execute(_ON_FILE_OF, {"customer": customer.id})) if customer else []
+    numbers = [row.name for row in on_file if row.kind == _PHONE]
+    equipment = [row for row in on_file if row.kind == _EQUIPMENT]
+    callable_ = [n for n in [e164] + [n for n in numbers if n != e164]
                  if n and (refusal is None or refusal(n) is None)]
     callback = {"callback": callable_[0], "callback_elsewhere": callable_[0] != e164} \
         if callable_ else {}
@@ -82,11 +96,12 @@ def caller_profile(session: Session, e164: str | None,
         "location": customer.location,
         "account_number": customer.account_number,
         "supported": customer.supported,
-        "open_count": open_ticket_count(session, customer.id),
+        "open_count": customer.open_count or 0,
         # what the caller may pick by key instead of describing it (the intake's pick steps)
-        "devices": [_device(e) for e in customer.equipment if not e.licence_number],
-        "licences": [{"label": e.model, "set": {"licence": e.licence_number}}
-                     for e in customer.equipment if e.licence_number],
+        "devices": [_device(e.name, e.asset_tag, e.configuration)
+                    for e in equipment if not e.licence_number],
+        "licences": [{"label": e.name, "set": {"licence": e.licence_number}}
+                     for e in equipment if e.licence_number],
     }
 
 
@@ -100,13 +115,13 @@ def default_callback(fields: dict[str, Any]) -> str | None:
     return fields.get("caller_id")
 
 
-def _device(equipment: Equipment) -> dict[str, Any]:
+def _device(model: str, asset_tag: str | None, configuration: str | None) -> dict[str, Any]:
     """A piece of equipment on file, as the intake offers it and as the ticket keeps it."""
-    tag = f" ({equipment.asset_tag})" if equipment.asset_tag else ""
-    chosen = {"equipment": f"{equipment.model}{tag}"}
-    if equipment.configuration:
-        chosen["configuration"] = equipment.configuration
-    return {"label": equipment.model, "set": chosen}
+    tag = f" ({asset_tag})" if asset_tag else ""
+    chosen = {"equipment": f"{model}{tag}"}
+    if configuration:
+        chosen["configuration"] = configuration
+    return {"label": model, "set": chosen}
 
 
 def check_account(session: Session, account: str | None) -> dict[str, Any]:

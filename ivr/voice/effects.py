@@ -40,8 +40,9 @@ Handler = Callable[[Asked], dict[str, Any]]
 
 def lookup_caller(a: Asked) -> dict[str, Any]:
     """What the desk knows of the caller from caller ID; the call is theirs from now on."""
+    rule = versions.live_policy(a.session).outbound.dial_rule()  # once for all their numbers
     profile = intake.caller_profile(a.session, a.args.get("phone"),
-                                    refusal=lambda number: _refusal(a, number))
+                                    refusal=lambda number: rules.destination_refusal(number, rule))
     if profile.get("found"):
         a.call.customer_id = profile["customer_id"]
     return profile
