@@ -77,51 +77,55 @@ def event_from(form: dict[str, str]) -> Event:
 
 # Built once (their SQL and cache keys too): a webhook only binds its values.
 _LOCK_CALL = select(Call).where(Call.sid == bindparam("sid")).with_for_update()
+_LOCK_ANSWERED = (select(Call.id, Call.last_response).where(Call.sid == bindparam("sid"))
+                  .with_for_update())
+_ADD_CALL = insert(Call).returning(Call.id)
 
 
 def _lock_call(session: Session, sid: str) -> Call | None:
     return session.scalar(_LOCK_CALL, {"sid": sid})
 
 
+def _call_to_answer(session: Session, sid: str) -> tuple[Call | None, str | None]:
+    """The call a webhook answers (locked): the row a status callback wrote first, else a new
+    ``Call`` whose row ``begin`` writes; or (None, the answer given) if it was answered."""
+    row = session.connection().execute(_LOCK_ANSWERED, {"sid": sid}).first()
+    if row is None:
+        return Call(sid=sid), None
+    if row.last_response:
+        return None, row.last_response  # Twilio asked twice: same answer, nothing applied again
+    return session.get(Call, row.id), None
+
+
 def answer(session: Session, line: LineConfig, form: dict[str, str], now: datetime) -> str:
     """A new inbound call: create its row, pin its script version and run the first turn."""
     sid = form["CallSid"]
-    call = _lock_call(session, sid)
-    if call is not None and call.last_response:
-        return call.last_response  # Twilio asked twice: same answer, nothing applied again
+    call, answered = _call_to_answer(session, sid)
+    if call is None:
+        return answered or ""
     caller = phones.to_e164(form.get("From"))
     draft = session.get(ScriptVersion, line.script_version_id) if line.script_version_id \
         else None
     version = versions.of_row(draft) if draft else versions.live_script(session,
                                                                           line.script_name)
-    if call is None:
-        call = Call(sid=sid)
-        session.add(call)
     call.direction = form.get("Direction") or "inbound"
     call.from_number = caller or form.get("From")
     call.to_number = form.get("To")
-    call.script_version_id, call.script_digest = version.id, version.digest  # as begin pins it
-    session.flush()  # the call's id, for the ticket systems' caller log (CTI)
-    outbox.publish(session, Topic.CALL_STARTED, now=now, key=f"cti:{sid}:started",
-                   call_id=call.id)
     fields: dict[str, Any] = {"helpdesk": line.helpdesk_name}
     if caller:
         fields["caller_id"] = caller
         fields["caller_region"] = phones.region_of(caller)
     return begin(session, call, version, fields, line.default_language, line, "Inbound call "
-                 "answered", {"from": caller}, now)
+                 "answered", {"from": caller}, now, announce=True)
 
 
 def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
                     outbound: OutboundCall, fields: dict[str, Any], now: datetime) -> str:
     """An outbound call was answered (by a person or a machine): run its script."""
     about_ticket((fields.get("ticket") or {}).get("number"))
-    call = _lock_call(session, form["CallSid"])
-    if call is not None and call.last_response:
-        return call.last_response
+    call, answered = _call_to_answer(session, form["CallSid"])
     if call is None:
-        call = Call(sid=form["CallSid"])
-        session.add(call)
+        return answered or ""
     call.direction = "outbound-api"
     call.from_number = form.get("From")
     call.to_number = outbound.to_number
@@ -134,20 +138,65 @@ def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
                  now, ticket_id=outbound.ticket_id)
 
 
+@dataclass
+class _Unwritten:
+    """A new call whose row is not written yet: the timeline lines of its first turn so far
+    (their ``call_id`` is set when it is), and whether the caller log hears of it then."""
+
+    events: list[dict[str, Any]]
+    announce: bool
+    now: datetime
+
+
 def begin(session: Session, call: Call, version: versions.Live, fields: dict[str, Any],
           language: str, line: LineConfig, what: str, data: dict[str, Any], now: datetime,
-          ticket_id: int | None = None) -> str:
-    """Pin the call to its script version and run the script's first turn."""
+          ticket_id: int | None = None, announce: bool = False) -> str:
+    """Pin the call to its script version and run the script's first turn. A new call (a
+    ``Call`` not in the session) gets its row with the turn, complete in one INSERT, unless
+    one of the turn's effects needs the row before (``effects.ROWLESS``). ``announce``: the
+    ticket systems' caller log (CTI) hears of the call (``call.started``) once it has a row."""
     call.script_version_id = version.id
     call.script_digest = version.digest
-    session.flush()
-    timeline.add_events(session, [timeline.event_values("call", what, call_id=call.id,
-                                                ticket_id=ticket_id, data=data)])
+    if call.id is None and call in session:
+        session.flush()
+    first = [timeline.event_values("call", what, call_id=call.id, ticket_id=ticket_id,
+                                   data=data)]
+    unwritten = _Unwritten(first, announce, now)
+    if call.id is not None:
+        _written(session, call, unwritten)
     script = version.parsed
     # Numbers a caller keys to be called back are checked then, by the policy's rule.
     dialling = versions.live_policy(session).outbound.dial_rule()
     turn = start(script, fields, language=language, dialling=dialling)
-    return _finish_turn(session, call, script, turn, line, 0, now)
+    return _finish_turn(session, call, script, turn, line, 0, now,
+                        unwritten if call.id is None else None)
+
+
+def _written(session: Session, call: Call, unwritten: _Unwritten) -> None:
+    """The call has its row (``call.id``): its lines so far, and its start, told."""
+    for event in unwritten.events:
+        event["call_id"] = call.id
+    if unwritten.announce:
+        outbox.add_event(session, Topic.CALL_STARTED, now=unwritten.now,
+                         key=f"cti:{call.sid}:started", call_id=call.id)
+    if unwritten.events:
+        timeline.add_events(session, unwritten.events)
+
+
+def _write_call(session: Session, call: Call, unwritten: _Unwritten, *, in_session: bool) -> None:
+    """Write a new call's row; ``in_session``: through the session (the turn's effects change
+    the call from now on), else in one Core INSERT of it complete (the turn is over)."""
+    if in_session:
+        session.add(call)
+        session.flush()
+    else:
+        call.id = session.connection().execute(_ADD_CALL, {
+            "sid": call.sid, "direction": call.direction, "from_number": call.from_number,
+            "to_number": call.to_number, "customer_id": call.customer_id,
+            "language": call.language, "script_version_id": call.script_version_id,
+            "script_digest": call.script_digest, "state": call.state, "turn": call.turn,
+            "last_response": call.last_response}).scalar_one()
+    _written(session, call, unwritten)
 
 
 # Built once (their SQL and cache keys too): a turn only binds its values.
@@ -277,8 +326,9 @@ def _locked_step(session: Session, line: LineConfig, form: dict[str, str], numbe
 
 
 def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line: LineConfig,
-                 number: int, now: datetime) -> str:
-    """Carry out the turn's effects (feeding each result back) and render what is said."""
+                 number: int, now: datetime, unwritten: _Unwritten | None = None) -> str:
+    """Carry out the turn's effects (feeding each result back) and render what is said.
+    ``unwritten``: the call has no row yet (``begin``)."""
     spoken: list[Any] = []
     while True:
         events = []
@@ -287,11 +337,16 @@ def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line:
                 events.append(_event(call.id, turn.state, action))
             elif not isinstance(action, Effect):
                 spoken.append(action)
-        if events:  # rows before the effect runs: opening a ticket claims the call's lines
+        if events and unwritten is not None:
+            unwritten.events.extend(events)
+        elif events:  # rows before the effect runs: opening a ticket claims the call's lines
             timeline.add_events(session, events)
         effect = turn.effect
         if effect is None:
             break
+        if unwritten is not None and effect.name not in effects.ROWLESS:
+            _write_call(session, call, unwritten, in_session=True)
+            unwritten = None
         asked = effects.Asked(session, call, turn.state["language"], effect.args, effect.fields,
                               now)
         turn = advance(script, turn.state, Result(effects.perform(asked, effect.name)))
@@ -300,6 +355,8 @@ def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line:
     call.turn = number
     queue_url = line.queue_url if call.direction == "inbound" else line.connect_url
     call.last_response = twiml.render(spoken, f"{line.step_url}?t={number + 1}", queue_url)
+    if unwritten is not None:
+        _write_call(session, call, unwritten, in_session=False)
     if call.direction == "inbound" and _hands_over(spoken):
         intake_over(session, call.id, now)
     return call.last_response
@@ -350,7 +407,6 @@ def _event(call_id: int, state: dict[str, Any], action: Log) -> dict[str, Any]:
 # row when the callback comes first, the outcome written.
 _LOCK_STATUS = (select(Call.id, Call.direction, Call.status, Call.status_seq, Call.state)
                 .where(Call.sid == bindparam("sid")).with_for_update())
-_ADD_CALL = insert(Call).returning(Call.id)
 _SET_STATUS = (update(Call).where(Call.id == bindparam("call_id"))
                .values(status=bindparam("new_status"), status_seq=bindparam("new_seq")))
 _SET_OUTCOME = _SET_STATUS.values(ended_at=bindparam("ended_at"),

@@ -224,6 +224,9 @@ HANDLERS: dict[str, Handler] = {
     "closure_answer": _outbound(conversation.closure_answer),
     "survey_score": _outbound(conversation.survey_score),
 }
+# Effects that neither use the call's id nor write rows about the call: a new call's first turn
+# runs them before its row is written (``calls.begin``: the row then written complete, once).
+ROWLESS = frozenset({"lookup_caller", "check_account", "current_incident"})
 if set(HANDLERS) != EFFECTS:  # the script language and the line must name the same effects
     raise RuntimeError(f"effects without a handler: {sorted(EFFECTS - set(HANDLERS))}; "
                        f"handlers of no effect: {sorted(set(HANDLERS) - EFFECTS)}")
