@@ -8,12 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, literal_column, null, select, union_all, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Column,
+    Table,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from call_scripts.hours import Hours, add_open_minutes
 
@@ -61,6 +74,9 @@ _EARLIER_NUMBERS = select(Ticket.number).where(Ticket.call_id == bindparam("call
 _ON_FILE = select(Customer.id, Customer.name, Customer.department, Customer.location,
                   Customer.account_number, Customer.supported).where(
     Customer.id == bindparam("customer"))
+_TICKET_COLUMNS = [column for column in cast(Table, Ticket.__table__).columns
+                   if column.key != "id"]
+_ADD_TICKET = insert(Ticket).returning(Ticket.id)
 _SET_NUMBER = (update(Ticket).where(Ticket.id == bindparam("ticket"))
                .values(number=bindparam("new_number")))
 
@@ -253,9 +269,7 @@ def open_ticket(
     ticket = _new_ticket(fields, customer, priority, sla or {}, now, hours)
     ticket.call_id, ticket.language, ticket.status = call_id, language, status
     ticket.pin_hash = pins.hash_pin(pin)
-    session.add(ticket)
-    session.flush()
-    _assign_number(session, ticket)
+    _insert(session, ticket)
     lines = _claim_call_events(session, ticket, call_id) if call_id is not None else []
     what = "Ticket opened" + (" from an incomplete intake" if ticket.incomplete else "")
     if not ticket.account_verified:
@@ -268,11 +282,32 @@ def open_ticket(
     return ticket, pin
 
 
-def _assign_number(session: Session, ticket: Ticket) -> None:
-    """The ticket's public number (``Ticket.assign_number``) in one Core UPDATE, not a flush."""
-    number = Ticket.number_for(ticket.id)
-    session.connection().execute(_SET_NUMBER, {"ticket": ticket.id, "new_number": number})
-    set_committed_value(ticket, "number", number)
+def _insert(session: Session, ticket: Ticket) -> None:
+    """Write a new ticket's row in Core (one INSERT, then its number in one UPDATE: it is made
+    from the id), not through a flush; the ticket is then the session's, as if loaded (its
+    later changes are flushed as usual). What the session holds unwritten goes first."""
+    session.flush()
+    conn = session.connection()
+    state = inspect(ticket).dict
+    row = {column.key: state[column.key] if column.key in state else _default(column)
+           for column in _TICKET_COLUMNS}
+    ticket_id = conn.execute(_ADD_TICKET, row).scalar_one()
+    number = Ticket.number_for(ticket_id)
+    conn.execute(_SET_NUMBER, {"ticket": ticket_id, "new_number": number})
+    for key, value in {**row, "id": ticket_id, "number": number}.items():
+        set_committed_value(ticket, key, value)
+    make_transient_to_detached(ticket)
+    session.add(ticket)
+
+
+def _default(column: Column[Any]) -> Any:
+    """A column's value in a new row when none is given: its constant default, else NULL (the
+    columns with a default made by a function, ``_new_ticket`` always gives)."""
+    if column.default is None:
+        return None
+    if not isinstance(column.default, ScalarElementColumnDefault):
+        raise ValueError(f"ticket.{column.key} must be given")
+    return column.default.arg
 
 
 def change_callback_number(session: Session, call_id: int, number: str,
