@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, insert, literal, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from call_scripts import (
     Effect,
@@ -76,33 +78,35 @@ def event_from(form: dict[str, str]) -> Event:
 
 
 # Built once (their SQL and cache keys too): a webhook only binds its values.
-_LOCK_CALL = select(Call).where(Call.sid == bindparam("sid")).with_for_update()
+_LOCK_WHOLE_CALL = (select(*cast(Table, Call.__table__).columns)
+                    .where(Call.sid == bindparam("sid")).with_for_update())
+_TAKE_TURN = (update(Call).where(Call.id == bindparam("call_id"))
+              .values(state=bindparam("new_state"), language=bindparam("new_language"),
+                      turn=bindparam("new_turn"), last_response=bindparam("new_last_response")))
 _LOCK_ANSWERED = (select(Call.id, Call.last_response).where(Call.sid == bindparam("sid"))
                   .with_for_update())
 _ADD_CALL = insert(Call).returning(Call.id)
 
 
-def _lock_call(session: Session, sid: str) -> Call | None:
-    return session.scalar(_LOCK_CALL, {"sid": sid})
-
-
-def _call_to_answer(session: Session, sid: str) -> tuple[Call | None, str | None]:
+def _call_to_answer(session: Session, sid: str) -> Call | str:
     """The call a webhook answers (locked): the row a status callback wrote first, else a new
-    ``Call`` whose row ``begin`` writes; or (None, the answer given) if it was answered."""
+    ``Call`` whose row ``begin`` writes; or the answer given, if it was answered already."""
     row = session.connection().execute(_LOCK_ANSWERED, {"sid": sid}).first()
     if row is None:
-        return Call(sid=sid), None
+        return Call(sid=sid)
     if row.last_response:
-        return None, row.last_response  # Twilio asked twice: same answer, nothing applied again
-    return session.get(Call, row.id), None
+        return row.last_response  # Twilio asked twice: same answer, nothing applied again
+    call = session.get(Call, row.id)
+    assert call is not None  # locked
+    return call
 
 
 def answer(session: Session, line: LineConfig, form: dict[str, str], now: datetime) -> str:
     """A new inbound call: create its row, pin its script version and run the first turn."""
     sid = form["CallSid"]
-    call, answered = _call_to_answer(session, sid)
-    if call is None:
-        return answered or ""
+    call = _call_to_answer(session, sid)
+    if isinstance(call, str):
+        return call
     caller = phones.to_e164(form.get("From"))
     draft = session.get(ScriptVersion, line.script_version_id) if line.script_version_id \
         else None
@@ -123,9 +127,9 @@ def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
                     outbound: OutboundCall, fields: dict[str, Any], now: datetime) -> str:
     """An outbound call was answered (by a person or a machine): run its script."""
     about_ticket((fields.get("ticket") or {}).get("number"))
-    call, answered = _call_to_answer(session, form["CallSid"])
-    if call is None:
-        return answered or ""
+    call = _call_to_answer(session, form["CallSid"])
+    if isinstance(call, str):
+        return call
     call.direction = "outbound-api"
     call.from_number = form.get("From")
     call.to_number = outbound.to_number
@@ -300,11 +304,13 @@ def _locked_step(session: Session, line: LineConfig, form: dict[str, str], numbe
                  now: datetime, taken_before: int, turn: Turn) -> str | None:
     """The turn from the locked call: an effect's turn, or one whose call moved on since it
     was read (then computed again from what the call holds now). A turn with effects locks
-    and loads the call as an object in one statement: the effects change it."""
+    and reads the whole call in one statement, then holds it as an object (the effects may
+    change it)."""
     row: Any
     call: Call | None = None
     if turn.effect is not None:
-        row = call = session.scalar(_LOCK_CALL, {"sid": form["CallSid"]})
+        row = session.connection().execute(_LOCK_WHOLE_CALL, {"sid": form["CallSid"]}).first()
+        call = _as_loaded(session, row) if row is not None else None
     else:
         row = session.connection().execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
     if row is None or row.state is None or row.script_version_id is None:
@@ -323,6 +329,20 @@ def _locked_step(session: Session, line: LineConfig, form: dict[str, str], numbe
         call = session.get(Call, row.id)
     assert call is not None
     return _finish_turn(session, call, script, turn, line, row.turn + 1, now)
+
+
+def _as_loaded(session: Session, row: Any) -> Call:
+    """The call read in Core (``_LOCK_WHOLE_CALL``) as the session's object, as if the ORM had
+    loaded it (without its row handling); the one the session holds already, if it does."""
+    held = session.identity_map.get(identity_key(Call, row.id))
+    if held is not None:
+        return held
+    call = Call()
+    for key, value in row._mapping.items():
+        set_committed_value(call, key, value)
+    make_transient_to_detached(call)
+    session.add(call)
+    return call
 
 
 def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line: LineConfig,
@@ -350,16 +370,22 @@ def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line:
         asked = effects.Asked(session, call, turn.state["language"], effect.args, effect.fields,
                               now)
         turn = advance(script, turn.state, Result(effects.perform(asked, effect.name)))
-    call.state = turn.state
-    call.language = turn.state["language"]
-    call.turn = number
     queue_url = line.queue_url if call.direction == "inbound" else line.connect_url
-    call.last_response = twiml.render(spoken, f"{line.step_url}?t={number + 1}", queue_url)
+    body = twiml.render(spoken, f"{line.step_url}?t={number + 1}", queue_url)
+    taken = {"state": turn.state, "language": turn.state["language"], "turn": number,
+             "last_response": body}
     if unwritten is not None:
+        for key, value in taken.items():
+            setattr(call, key, value)
         _write_call(session, call, unwritten, in_session=False)
+    else:  # the call is locked: its turn in one Core UPDATE, not a flush of the object
+        session.connection().execute(_TAKE_TURN, {"call_id": call.id, **{
+            f"new_{key}": value for key, value in taken.items()}})
+        for key, value in taken.items():
+            set_committed_value(call, key, value)
     if call.direction == "inbound" and _hands_over(spoken):
         intake_over(session, call.id, now)
-    return call.last_response
+    return body
 
 
 def _hands_over(spoken: list[Any]) -> bool:
