@@ -83,22 +83,32 @@ _LOCK_WHOLE_CALL = (select(*cast(Table, Call.__table__).columns)
 _TAKE_TURN = (update(Call).where(Call.id == bindparam("call_id"))
               .values(state=bindparam("new_state"), language=bindparam("new_language"),
                       turn=bindparam("new_turn"), last_response=bindparam("new_last_response")))
-_LOCK_ANSWERED = (select(Call.id, Call.last_response).where(Call.sid == bindparam("sid"))
-                  .with_for_update())
 _ADD_CALL = insert(Call).returning(Call.id)
+
+
+def _as_loaded(session: Session, row: Any) -> Call:
+    """The call read in Core (``_LOCK_WHOLE_CALL``) as the session's object, as if the ORM had
+    loaded it (without its row handling); the one the session holds already, if it does."""
+    held = session.identity_map.get(identity_key(Call, row.id))
+    if held is not None:
+        return held
+    call = Call()
+    for key, value in row._mapping.items():
+        set_committed_value(call, key, value)
+    make_transient_to_detached(call)
+    session.add(call)
+    return call
 
 
 def _call_to_answer(session: Session, sid: str) -> Call | str:
     """The call a webhook answers (locked): the row a status callback wrote first, else a new
     ``Call`` whose row ``begin`` writes; or the answer given, if it was answered already."""
-    row = session.connection().execute(_LOCK_ANSWERED, {"sid": sid}).first()
+    row = session.connection().execute(_LOCK_WHOLE_CALL, {"sid": sid}).first()
     if row is None:
         return Call(sid=sid)
     if row.last_response:
         return row.last_response  # Twilio asked twice: same answer, nothing applied again
-    call = session.get(Call, row.id)
-    assert call is not None  # locked
-    return call
+    return _as_loaded(session, row)
 
 
 def answer(session: Session, line: LineConfig, form: dict[str, str], now: datetime) -> str:
@@ -329,20 +339,6 @@ def _locked_step(session: Session, line: LineConfig, form: dict[str, str], numbe
         call = session.get(Call, row.id)
     assert call is not None
     return _finish_turn(session, call, script, turn, line, row.turn + 1, now)
-
-
-def _as_loaded(session: Session, row: Any) -> Call:
-    """The call read in Core (``_LOCK_WHOLE_CALL``) as the session's object, as if the ORM had
-    loaded it (without its row handling); the one the session holds already, if it does."""
-    held = session.identity_map.get(identity_key(Call, row.id))
-    if held is not None:
-        return held
-    call = Call()
-    for key, value in row._mapping.items():
-        set_committed_value(call, key, value)
-    make_transient_to_detached(call)
-    session.add(call)
-    return call
 
 
 def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line: LineConfig,
