@@ -71,9 +71,9 @@ _CLAIM_EVENTS = (update(TicketEvent)
 _EARLIER_NUMBERS = select(Ticket.number).where(Ticket.call_id == bindparam("call"),
                                                Ticket.id != bindparam("ticket"))
 # What a new ticket takes from the customer record.
-_ON_FILE = select(Customer.id, Customer.name, Customer.department, Customer.location,
-                  Customer.account_number, Customer.supported).where(
-    Customer.id == bindparam("customer"))
+_CUSTOMER_OF_TICKET = (select(Customer.id, Customer.name, Customer.department,
+                              Customer.location, Customer.account_number, Customer.supported)
+                       .where(Customer.id == bindparam("customer")))
 _TICKET_COLUMNS = [column for column in cast(Table, Ticket.__table__).columns
                    if column.key != "id"]
 _ADD_TICKET = insert(Ticket).returning(Ticket.id)
@@ -261,10 +261,10 @@ def open_ticket(
     onto it.
     """
     now = now or utcnow()
-    customer = _on_file(session, customer_id)
+    customer = _customer_of_ticket(session, customer_id)
     account = fields.get("account") or {}
     if customer is None and account.get("customer_id"):
-        customer = _on_file(session, account["customer_id"])
+        customer = _customer_of_ticket(session, account["customer_id"])
     pin = pins.new_pin()
     ticket = _new_ticket(fields, customer, priority, sla or {}, now, hours)
     ticket.call_id, ticket.language, ticket.status = call_id, language, status
@@ -326,11 +326,11 @@ def change_callback_number(session: Session, call_id: int, number: str,
     return changed
 
 
-def _on_file(session: Session, customer_id: int | None) -> Any:
-    """What a new ticket takes from the customer record: ``_ON_FILE``'s row, or None."""
+def _customer_of_ticket(session: Session, customer_id: int | None) -> Any:
+    """What a new ticket takes from the customer record: ``_CUSTOMER_OF_TICKET``'s row, or None."""
     if not customer_id:
         return None
-    return session.connection().execute(_ON_FILE, {"customer": customer_id}).first()
+    return session.connection().execute(_CUSTOMER_OF_TICKET, {"customer": customer_id}).first()
 
 
 def _new_ticket(fields: dict[str, Any], customer: Any, priority: str,
