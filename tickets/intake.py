@@ -8,11 +8,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import (
+    Column,
+    Table,
+    bindparam,
+    func,
+    insert,
+    inspect,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
+from sqlalchemy.orm import Session, make_transient_to_detached
 from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.sql.base import Executable
+from sqlalchemy.sql.schema import ScalarElementColumnDefault
 
 from call_scripts.hours import Hours, add_open_minutes
 
@@ -21,7 +35,7 @@ from .db import utcnow
 from .models import Customer, CustomerPhone, Equipment, Ticket, TicketEvent
 from .outbox import Topic
 from .statuses import OPEN_STATUSES, TicketStatus
-from .timeline import latest_public_note, record_event
+from .timeline import add_events, event_values, latest_public_note, record_event
 
 # Wrong status PINs are limited per call, and per ticket over a day (across calls). Past either
 # limit no PIN is checked: only a call from the number on file (or an analyst) tells the status.
@@ -31,25 +45,40 @@ PIN_REFUSED = "pin_refused"  # the timeline kind of a wrong PIN (never the PIN i
 
 
 # The intake's statements, built once (their SQL and cache keys too): a turn binds values.
-_BY_PHONE = select(Customer).join(CustomerPhone).where(CustomerPhone.number == bindparam("number"))
-_OPEN_COUNT = select(func.count(Ticket.id)).where(
-    Ticket.customer_id == bindparam("customer"), Ticket.status.in_(OPEN_STATUSES))
+# A caller's profile: the customer whose number it is, with their open tickets' count; then
+# what they have on file, in one statement: their numbers (kind _PHONE: ``name`` is the number)
+# and equipment (kind _EQUIPMENT: ``name`` is the model).
+_PROFILE = (select(Customer.id, Customer.name, Customer.language, Customer.department,
+                   Customer.location, Customer.account_number, Customer.supported,
+                   select(func.count(Ticket.id))
+                   .where(Ticket.customer_id == Customer.id, Ticket.status.in_(OPEN_STATUSES))
+                   .scalar_subquery().label("open_count"))
+            .join(CustomerPhone).where(CustomerPhone.number == bindparam("number")))
+_PHONE, _EQUIPMENT = 0, 1
+_ON_FILE_OF: Executable = union_all(
+    select(literal_column(str(_PHONE)).label("kind"), CustomerPhone.id,
+           CustomerPhone.number.label("name"), null().label("asset_tag"),
+           null().label("licence_number"), null().label("configuration"))
+    .where(CustomerPhone.customer_id == bindparam("customer")),
+    select(literal_column(str(_EQUIPMENT)), Equipment.id, Equipment.model,
+           Equipment.asset_tag, Equipment.licence_number, Equipment.configuration)
+    .where(Equipment.customer_id == bindparam("customer")),
+).order_by("kind", "id")
 _BY_ACCOUNT = select(Customer).where(Customer.account_number == bindparam("account"))
 _CLAIM_EVENTS = (update(TicketEvent)
                  .where(TicketEvent.call_id == bindparam("call"), TicketEvent.ticket_id.is_(None))
                  .values(ticket_id=bindparam("ticket")))
 _EARLIER_NUMBERS = select(Ticket.number).where(Ticket.call_id == bindparam("call"),
                                                Ticket.id != bindparam("ticket"))
-
-
-def find_customer_by_phone(session: Session, e164: str | None) -> Customer | None:
-    if not e164:
-        return None
-    return session.scalar(_BY_PHONE, {"number": e164})
-
-
-def open_ticket_count(session: Session, customer_id: int) -> int:
-    return session.scalar(_OPEN_COUNT, {"customer": customer_id}) or 0
+# What a new ticket takes from the customer record.
+_CUSTOMER_OF_TICKET = (select(Customer.id, Customer.name, Customer.department,
+                              Customer.location, Customer.account_number, Customer.supported)
+                       .where(Customer.id == bindparam("customer")))
+_TICKET_COLUMNS = [column for column in cast(Table, Ticket.__table__).columns
+                   if column.key != "id"]
+_ADD_TICKET = insert(Ticket).returning(Ticket.id)
+_SET_NUMBER = (update(Ticket).where(Ticket.id == bindparam("ticket"))
+               .values(number=bindparam("new_number")))
 
 
 def caller_profile(session: Session, e164: str | None,
@@ -57,10 +86,17 @@ def caller_profile(session: Session, e164: str | None,
     """What the line knows about a caller from caller ID. ``callback`` is the number to call
     them back on: the caller ID, unless ``refusal`` (why the line will not call a number, or
     None) refuses it; then the first number on file it may call (``callback_elsewhere``);
-    absent when there is none (the caller is asked for one)."""
-    customer = find_customer_by_phone(session, e164)
-    on_file = sorted(customer.phones, key=lambda p: p.id) if customer else []
-    callable_ = [n for n in [e164] + [p.number for p in on_file if p.number != e164]
+    absent when there is none (the caller is asked for one).
+
+    Read in Core, in two statements at most: the customer with their open tickets' count,
+    then their numbers and equipment on file."""
+    session.flush()  # what this session changed is read as it stands
+    conn = session.connection()
+    customer = conn.execute(_PROFILE, {"number": e164}).first() if e164 else None
+    on_file = list(conn.execute(_ON_FILE_OF, {"customer": customer.id})) if customer else []
+    numbers = [row.name for row in on_file if row.kind == _PHONE]
+    equipment = [row for row in on_file if row.kind == _EQUIPMENT]
+    callable_ = [n for n in [e164] + [n for n in numbers if n != e164]
                  if n and (refusal is None or refusal(n) is None)]
     callback = {"callback": callable_[0], "callback_elsewhere": callable_[0] != e164} \
         if callable_ else {}
@@ -76,11 +112,12 @@ def caller_profile(session: Session, e164: str | None,
         "location": customer.location,
         "account_number": customer.account_number,
         "supported": customer.supported,
-        "open_count": open_ticket_count(session, customer.id),
+        "open_count": customer.open_count or 0,
         # what the caller may pick by key instead of describing it (the intake's pick steps)
-        "devices": [_device(e) for e in customer.equipment if not e.licence_number],
-        "licences": [{"label": e.model, "set": {"licence": e.licence_number}}
-                     for e in customer.equipment if e.licence_number],
+        "devices": [_device(e.name, e.asset_tag, e.configuration)
+                    for e in equipment if not e.licence_number],
+        "licences": [{"label": e.name, "set": {"licence": e.licence_number}}
+                     for e in equipment if e.licence_number],
     }
 
 
@@ -94,13 +131,13 @@ def default_callback(fields: dict[str, Any]) -> str | None:
     return fields.get("caller_id")
 
 
-def _device(equipment: Equipment) -> dict[str, Any]:
+def _device(model: str, asset_tag: str | None, configuration: str | None) -> dict[str, Any]:
     """A piece of equipment on file, as the intake offers it and as the ticket keeps it."""
-    tag = f" ({equipment.asset_tag})" if equipment.asset_tag else ""
-    chosen = {"equipment": f"{equipment.model}{tag}"}
-    if equipment.configuration:
-        chosen["configuration"] = equipment.configuration
-    return {"label": equipment.model, "set": chosen}
+    tag = f" ({asset_tag})" if asset_tag else ""
+    chosen = {"equipment": f"{model}{tag}"}
+    if configuration:
+        chosen["configuration"] = configuration
+    return {"label": model, "set": chosen}
 
 
 def check_account(session: Session, account: str | None) -> dict[str, Any]:
@@ -224,27 +261,53 @@ def open_ticket(
     onto it.
     """
     now = now or utcnow()
-    customer = session.get(Customer, customer_id) if customer_id else None
+    customer = _customer_of_ticket(session, customer_id)
     account = fields.get("account") or {}
     if customer is None and account.get("customer_id"):
-        customer = session.get(Customer, account["customer_id"])
+        customer = _customer_of_ticket(session, account["customer_id"])
     pin = pins.new_pin()
     ticket = _new_ticket(fields, customer, priority, sla or {}, now, hours)
     ticket.call_id, ticket.language, ticket.status = call_id, language, status
     ticket.pin_hash = pins.hash_pin(pin)
-    session.add(ticket)
-    session.flush()
-    ticket.assign_number()
-    if call_id is not None:
-        _claim_call_events(session, ticket, call_id)
+    _insert(session, ticket)
+    lines = _claim_call_events(session, ticket, call_id) if call_id is not None else []
     what = "Ticket opened" + (" from an incomplete intake" if ticket.incomplete else "")
     if not ticket.account_verified:
         what += "; customer account not verified"
-    record_event(session, "opened", what, ticket_id=ticket.id, call_id=call_id,
-                 data={"priority": priority, "tier": ticket.tier})
-    outbox.publish(session, Topic.TICKET_OPENED, ticket=ticket, now=now,
-                   incomplete=ticket.incomplete, account_verified=ticket.account_verified)
+    lines.append(event_values("opened", what, ticket_id=ticket.id, call_id=call_id,
+                              data={"priority": priority, "tier": ticket.tier}))
+    add_events(session, lines)
+    outbox.add_event(session, Topic.TICKET_OPENED, now=now, ticket=outbox.ticket_data(ticket),
+                     incomplete=ticket.incomplete, account_verified=ticket.account_verified)
     return ticket, pin
+
+
+def _insert(session: Session, ticket: Ticket) -> None:
+    """Write a new ticket's row in Core (one INSERT, then its number in one UPDATE: it is made
+    from the id), not through a flush; the ticket is then the session's, as if loaded (its
+    later changes are flushed as usual). What the session holds unwritten goes first."""
+    session.flush()
+    conn = session.connection()
+    state = inspect(ticket).dict
+    row = {column.key: state[column.key] if column.key in state else _default(column)
+           for column in _TICKET_COLUMNS}
+    ticket_id = conn.execute(_ADD_TICKET, row).scalar_one()
+    number = Ticket.number_for(ticket_id)
+    conn.execute(_SET_NUMBER, {"ticket": ticket_id, "new_number": number})
+    for key, value in {**row, "id": ticket_id, "number": number}.items():
+        set_committed_value(ticket, key, value)
+    make_transient_to_detached(ticket)
+    session.add(ticket)
+
+
+def _default(column: Column[Any]) -> Any:
+    """A column's value in a new row when none is given: its constant default, else NULL (the
+    columns with a default made by a function, ``_new_ticket`` always gives)."""
+    if column.default is None:
+        return None
+    if not isinstance(column.default, ScalarElementColumnDefault):
+        raise ValueError(f"ticket.{column.key} must be given")
+    return column.default.arg
 
 
 def change_callback_number(session: Session, call_id: int, number: str,
@@ -263,7 +326,14 @@ def change_callback_number(session: Session, call_id: int, number: str,
     return changed
 
 
-def _new_ticket(fields: dict[str, Any], customer: Customer | None, priority: str,
+def _customer_of_ticket(session: Session, customer_id: int | None) -> Any:
+    """What a new ticket takes from the customer record: ``_CUSTOMER_OF_TICKET``'s row, or None."""
+    if not customer_id:
+        return None
+    return session.connection().execute(_CUSTOMER_OF_TICKET, {"customer": customer_id}).first()
+
+
+def _new_ticket(fields: dict[str, Any], customer: Any, priority: str,
                 sla: dict[str, Any], now: datetime, hours: Hours | None) -> Ticket:
     """The ticket's row from the caller's answers, the customer record filling the gaps."""
     def known(field: str, on_file: str) -> Any:
@@ -302,19 +372,22 @@ def _new_ticket(fields: dict[str, Any], customer: Customer | None, priority: str
     return ticket
 
 
-def _claim_call_events(session: Session, ticket: Ticket, call_id: int) -> None:
+def _claim_call_events(session: Session, ticket: Ticket, call_id: int) -> list[dict[str, Any]]:
     """The call's timeline lines not yet on a ticket move onto this one; a second problem of
-    the same call says which tickets came before."""
+    the same call says which tickets came before (the line returned, to be added)."""
     session.flush()  # the call's lines added so far are rows: one UPDATE moves them all
-    session.connection().execute(_CLAIM_EVENTS, {"call": call_id, "ticket": ticket.id})
+    conn = session.connection()
+    conn.execute(_CLAIM_EVENTS, {"call": call_id, "ticket": ticket.id})
     for line in session.identity_map.values():  # the lines this session holds say so too
         if isinstance(line, TicketEvent) and line.call_id == call_id and line.ticket_id is None:
             set_committed_value(line, "ticket_id", ticket.id)
-    earlier = session.scalars(_EARLIER_NUMBERS, {"call": call_id, "ticket": ticket.id}).all()
-    if earlier:
-        record_event(session, "note", "Reported in the same call as ticket(s) "
-                     + ", ".join(n for n in earlier if n) + "; caller details as given there.",
-                     ticket_id=ticket.id, call_id=call_id)
+    earlier = conn.execute(_EARLIER_NUMBERS, {"call": call_id, "ticket": ticket.id}).scalars()
+    numbers = list(earlier)
+    if not numbers:
+        return []
+    return [event_values("note", "Reported in the same call as ticket(s) "
+                         + ", ".join(n for n in numbers if n) + "; caller details as given there.",
+                         ticket_id=ticket.id, call_id=call_id)]
 
 
 def open_voicemail_ticket(session: Session, *, script_name: str, caller_id: str | None,

@@ -133,7 +133,12 @@ class Ticket(Base):
 
     def assign_number(self) -> None:
         """Give the ticket its public number, made from its id (flush it first)."""
-        self.number = str(TICKET_NUMBER_BASE + self.id)
+        self.number = self.number_for(self.id)
+
+    @staticmethod
+    def number_for(ticket_id: int) -> str:
+        """The public number of the ticket with this id."""
+        return str(TICKET_NUMBER_BASE + ticket_id)
 
 
 class TicketEvent(Base):

@@ -28,7 +28,8 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import ForeignKey, Index, String, Text, bindparam, select
+from sqlalchemy import ForeignKey, Index, String, Text, bindparam, insert, select
+from sqlalchemy.engine import Row
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from .db import Base, utcnow
@@ -129,8 +130,9 @@ class SmsOptOut(Base):
 
 # ---- the domain's side: publishing ----------------------------------------------------------
 
-def ticket_data(ticket: Ticket) -> dict[str, Any]:
-    """What an event says of a ticket: no caller's name, number or problem text."""
+def ticket_data(ticket: Ticket | Row[Any]) -> dict[str, Any]:
+    """What an event says of a ticket: no caller's name, number or problem text (a row read
+    in Core with these columns will do)."""
     return {"id": ticket.id, "number": ticket.number, "priority": ticket.priority,
             "tier": ticket.tier, "category": ticket.category, "status": ticket.status,
             "language": ticket.language}
@@ -151,6 +153,51 @@ def publish(session: Session, topic: Topic, *, now: datetime | None = None,
                         key=key, created_at=now or utcnow())
     session.add(event)
     return event
+
+
+# Built once: an event's row in one INSERT; one with a key is skipped if the key is taken
+# (ON CONFLICT DO NOTHING: no SELECT before it, and a simultaneous copy waits, then skips),
+# built on first use by each database (the line loads no dialect it does not use).
+_ADD_EVENT = insert(OutboxEvent)
+_ADD_EVENT_ONCE: dict[str, Any] = {}
+
+
+def _add_event_once(dialect: str) -> Any:
+    """The INSERT of an event with a key for this database (None: it has no ON CONFLICT)."""
+    once = _ADD_EVENT_ONCE.get(dialect)
+    if once is None and dialect in ("postgresql", "sqlite"):
+        if dialect == "postgresql":
+            from sqlalchemy.dialects import postgresql
+            once = postgresql.insert(OutboxEvent).on_conflict_do_nothing(index_elements=["key"])
+        else:
+            from sqlalchemy.dialects import sqlite
+            once = sqlite.insert(OutboxEvent).on_conflict_do_nothing(index_elements=["key"])
+        # the id RETURNED says an event was added (rowcount does not, on both)
+        once = _ADD_EVENT_ONCE[dialect] = once.returning(OutboxEvent.id)
+    return once
+
+
+def add_event(session: Session, topic: Topic, *, now: datetime, key: str | None = None,
+              ticket: dict[str, Any] | None = None, **data: Any) -> bool:
+    """``publish`` in one Core INSERT, for a caller that has no use for the row after
+    (``ticket``: the ticket's ``ticket_data``). False: an event with this key exists already.
+    Events the session holds unwritten are written first: the transaction's order stays."""
+    if any(isinstance(obj, OutboxEvent) for obj in session.new):
+        session.flush()
+    values = {"topic": topic, "ticket_id": ticket["id"] if ticket else None,
+              "data": {"ticket": ticket, **data} if ticket else data, "key": key,
+              "created_at": now}
+    conn = session.connection()
+    if key is None:
+        conn.execute(_ADD_EVENT, values)
+        return True
+    once = _add_event_once(conn.dialect.name)
+    if once is not None:
+        return conn.execute(once, values).first() is not None
+    if session.scalar(_KEY_TAKEN, {"key": key}):  # another database: look first
+        return False
+    conn.execute(_ADD_EVENT, values)
+    return True
 
 
 # ---- the deliverer's side -------------------------------------------------------------------

@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import bindparam, insert, literal, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import Table, bindparam, insert, literal, select, update
+from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.util import identity_key
 
 from call_scripts import (
     Effect,
@@ -76,55 +78,68 @@ def event_from(form: dict[str, str]) -> Event:
 
 
 # Built once (their SQL and cache keys too): a webhook only binds its values.
-_LOCK_CALL = select(Call).where(Call.sid == bindparam("sid")).with_for_update()
-_CALL_TICKETS = (select(Ticket).where(Ticket.call_id == bindparam("call"))
-                 .order_by(Ticket.id))
-_CALL_TICKET_IDS = select(Ticket.id).where(Ticket.call_id == bindparam("call"))
+_LOCK_WHOLE_CALL = (select(*cast(Table, Call.__table__).columns)
+                    .where(Call.sid == bindparam("sid")).with_for_update())
+_TAKE_TURN = (update(Call).where(Call.id == bindparam("call_id"))
+              .values(state=bindparam("new_state"), language=bindparam("new_language"),
+                      turn=bindparam("new_turn"), last_response=bindparam("new_last_response")))
+_ADD_CALL = insert(Call).returning(Call.id)
 
 
-def _lock_call(session: Session, sid: str) -> Call | None:
-    return session.scalar(_LOCK_CALL, {"sid": sid})
+def _as_loaded(session: Session, row: Any) -> Call:
+    """The call read in Core (``_LOCK_WHOLE_CALL``) as the session's object, as if the ORM had
+    loaded it (without its row handling); the one the session holds already, if it does."""
+    held = session.identity_map.get(identity_key(Call, row.id))
+    if held is not None:
+        return held
+    call = Call()
+    for key, value in row._mapping.items():
+        set_committed_value(call, key, value)
+    make_transient_to_detached(call)
+    session.add(call)
+    return call
+
+
+def _call_to_answer(session: Session, sid: str) -> Call | str:
+    """The call a webhook answers (locked): the row a status callback wrote first, else a new
+    ``Call`` whose row ``begin`` writes; or the answer given, if it was answered already."""
+    row = session.connection().execute(_LOCK_WHOLE_CALL, {"sid": sid}).first()
+    if row is None:
+        return Call(sid=sid)
+    if row.last_response:
+        return row.last_response  # Twilio asked twice: same answer, nothing applied again
+    return _as_loaded(session, row)
 
 
 def answer(session: Session, line: LineConfig, form: dict[str, str], now: datetime) -> str:
     """A new inbound call: create its row, pin its script version and run the first turn."""
     sid = form["CallSid"]
-    call = _lock_call(session, sid)
-    if call is not None and call.last_response:
-        return call.last_response  # Twilio asked twice: same answer, nothing applied again
+    call = _call_to_answer(session, sid)
+    if isinstance(call, str):
+        return call
     caller = phones.to_e164(form.get("From"))
     draft = session.get(ScriptVersion, line.script_version_id) if line.script_version_id \
         else None
     version = versions.of_row(draft) if draft else versions.live_script(session,
                                                                           line.script_name)
-    if call is None:
-        call = Call(sid=sid)
-        session.add(call)
     call.direction = form.get("Direction") or "inbound"
     call.from_number = caller or form.get("From")
     call.to_number = form.get("To")
-    call.script_version_id, call.script_digest = version.id, version.digest  # as begin pins it
-    session.flush()  # the call's id, for the ticket systems' caller log (CTI)
-    outbox.publish(session, Topic.CALL_STARTED, now=now, key=f"cti:{sid}:started",
-                   call_id=call.id)
     fields: dict[str, Any] = {"helpdesk": line.helpdesk_name}
     if caller:
         fields["caller_id"] = caller
         fields["caller_region"] = phones.region_of(caller)
     return begin(session, call, version, fields, line.default_language, line, "Inbound call "
-                 "answered", {"from": caller}, now)
+                 "answered", {"from": caller}, now, announce=True)
 
 
 def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
                     outbound: OutboundCall, fields: dict[str, Any], now: datetime) -> str:
     """An outbound call was answered (by a person or a machine): run its script."""
     about_ticket((fields.get("ticket") or {}).get("number"))
-    call = _lock_call(session, form["CallSid"])
-    if call is not None and call.last_response:
-        return call.last_response
-    if call is None:
-        call = Call(sid=form["CallSid"])
-        session.add(call)
+    call = _call_to_answer(session, form["CallSid"])
+    if isinstance(call, str):
+        return call
     call.direction = "outbound-api"
     call.from_number = form.get("From")
     call.to_number = outbound.to_number
@@ -137,20 +152,65 @@ def answer_outbound(session: Session, line: LineConfig, form: dict[str, str],
                  now, ticket_id=outbound.ticket_id)
 
 
+@dataclass
+class _Unwritten:
+    """A new call whose row is not written yet: the timeline lines of its first turn so far
+    (their ``call_id`` is set when it is), and whether the caller log hears of it then."""
+
+    events: list[dict[str, Any]]
+    announce: bool
+    now: datetime
+
+
 def begin(session: Session, call: Call, version: versions.Live, fields: dict[str, Any],
           language: str, line: LineConfig, what: str, data: dict[str, Any], now: datetime,
-          ticket_id: int | None = None) -> str:
-    """Pin the call to its script version and run the script's first turn."""
+          ticket_id: int | None = None, announce: bool = False) -> str:
+    """Pin the call to its script version and run the script's first turn. A new call (a
+    ``Call`` not in the session) gets its row with the turn, complete in one INSERT, unless
+    one of the turn's effects needs the row before (``effects.ROWLESS``). ``announce``: the
+    ticket systems' caller log (CTI) hears of the call (``call.started``) once it has a row."""
     call.script_version_id = version.id
     call.script_digest = version.digest
-    session.flush()
-    _add_events(session, [timeline.event_values("call", what, call_id=call.id,
-                                                ticket_id=ticket_id, data=data)])
+    if call.id is None and call in session:
+        session.flush()
+    first = [timeline.event_values("call", what, call_id=call.id, ticket_id=ticket_id,
+                                   data=data)]
+    unwritten = _Unwritten(first, announce, now)
+    if call.id is not None:
+        _written(session, call, unwritten)
     script = version.parsed
     # Numbers a caller keys to be called back are checked then, by the policy's rule.
     dialling = versions.live_policy(session).outbound.dial_rule()
     turn = start(script, fields, language=language, dialling=dialling)
-    return _finish_turn(session, call, script, turn, line, 0, now)
+    return _finish_turn(session, call, script, turn, line, 0, now,
+                        unwritten if call.id is None else None)
+
+
+def _written(session: Session, call: Call, unwritten: _Unwritten) -> None:
+    """The call has its row (``call.id``): its lines so far, and its start, told."""
+    for event in unwritten.events:
+        event["call_id"] = call.id
+    if unwritten.announce:
+        outbox.add_event(session, Topic.CALL_STARTED, now=unwritten.now,
+                         key=f"cti:{call.sid}:started", call_id=call.id)
+    if unwritten.events:
+        timeline.add_events(session, unwritten.events)
+
+
+def _write_call(session: Session, call: Call, unwritten: _Unwritten, *, in_session: bool) -> None:
+    """Write a new call's row; ``in_session``: through the session (the turn's effects change
+    the call from now on), else in one Core INSERT of it complete (the turn is over)."""
+    if in_session:
+        session.add(call)
+        session.flush()
+    else:
+        call.id = session.connection().execute(_ADD_CALL, {
+            "sid": call.sid, "direction": call.direction, "from_number": call.from_number,
+            "to_number": call.to_number, "customer_id": call.customer_id,
+            "language": call.language, "script_version_id": call.script_version_id,
+            "script_digest": call.script_digest, "state": call.state, "turn": call.turn,
+            "last_response": call.last_response}).scalar_one()
+    _written(session, call, unwritten)
 
 
 # Built once (their SQL and cache keys too): a turn only binds its values.
@@ -254,11 +314,13 @@ def _locked_step(session: Session, line: LineConfig, form: dict[str, str], numbe
                  now: datetime, taken_before: int, turn: Turn) -> str | None:
     """The turn from the locked call: an effect's turn, or one whose call moved on since it
     was read (then computed again from what the call holds now). A turn with effects locks
-    and loads the call as an object in one statement: the effects change it."""
+    and reads the whole call in one statement, then holds it as an object (the effects may
+    change it)."""
     row: Any
     call: Call | None = None
     if turn.effect is not None:
-        row = call = session.scalar(_LOCK_CALL, {"sid": form["CallSid"]})
+        row = session.connection().execute(_LOCK_WHOLE_CALL, {"sid": form["CallSid"]}).first()
+        call = _as_loaded(session, row) if row is not None else None
     else:
         row = session.connection().execute(_LOCK_TURN, {"sid": form["CallSid"]}).first()
     if row is None or row.state is None or row.script_version_id is None:
@@ -280,8 +342,9 @@ def _locked_step(session: Session, line: LineConfig, form: dict[str, str], numbe
 
 
 def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line: LineConfig,
-                 number: int, now: datetime) -> str:
-    """Carry out the turn's effects (feeding each result back) and render what is said."""
+                 number: int, now: datetime, unwritten: _Unwritten | None = None) -> str:
+    """Carry out the turn's effects (feeding each result back) and render what is said.
+    ``unwritten``: the call has no row yet (``begin``)."""
     spoken: list[Any] = []
     while True:
         events = []
@@ -290,22 +353,35 @@ def _finish_turn(session: Session, call: Call, script: Script, turn: Turn, line:
                 events.append(_event(call.id, turn.state, action))
             elif not isinstance(action, Effect):
                 spoken.append(action)
-        if events:  # rows before the effect runs: opening a ticket claims the call's lines
-            _add_events(session, events)
+        if events and unwritten is not None:
+            unwritten.events.extend(events)
+        elif events:  # rows before the effect runs: opening a ticket claims the call's lines
+            timeline.add_events(session, events)
         effect = turn.effect
         if effect is None:
             break
+        if unwritten is not None and effect.name not in effects.ROWLESS:
+            _write_call(session, call, unwritten, in_session=True)
+            unwritten = None
         asked = effects.Asked(session, call, turn.state["language"], effect.args, effect.fields,
                               now)
         turn = advance(script, turn.state, Result(effects.perform(asked, effect.name)))
-    call.state = turn.state
-    call.language = turn.state["language"]
-    call.turn = number
     queue_url = line.queue_url if call.direction == "inbound" else line.connect_url
-    call.last_response = twiml.render(spoken, f"{line.step_url}?t={number + 1}", queue_url)
+    body = twiml.render(spoken, f"{line.step_url}?t={number + 1}", queue_url)
+    taken = {"state": turn.state, "language": turn.state["language"], "turn": number,
+             "last_response": body}
+    if unwritten is not None:
+        for key, value in taken.items():
+            setattr(call, key, value)
+        _write_call(session, call, unwritten, in_session=False)
+    else:  # the call is locked: its turn in one Core UPDATE, not a flush of the object
+        session.connection().execute(_TAKE_TURN, {"call_id": call.id, **{
+            f"new_{key}": value for key, value in taken.items()}})
+        for key, value in taken.items():
+            set_committed_value(call, key, value)
     if call.direction == "inbound" and _hands_over(spoken):
         intake_over(session, call.id, now)
-    return call.last_response
+    return body
 
 
 def _hands_over(spoken: list[Any]) -> bool:
@@ -313,14 +389,24 @@ def _hands_over(spoken: list[Any]) -> bool:
     return any(isinstance(a, Hangup | Queue) for a in spoken)
 
 
-def intake_over(session: Session, call_id: int, now: datetime) -> None:
+# The tickets of a call as an event tells of them (``outbox.ticket_data``), first opened first.
+_CALL_TICKETS = (select(Ticket.id, Ticket.number, Ticket.priority, Ticket.tier, Ticket.category,
+                        Ticket.status, Ticket.language)
+                 .where(Ticket.call_id == bindparam("call")).order_by(Ticket.id))
+
+
+def intake_over(session: Session, call_id: int, now: datetime,
+                tickets: list[Any] | None = None) -> None:
     """The caller's intake is over (handed to the queues, or the call ended): once per call,
-    the outside may tell them in writing what was opened (the SMS with their ticket numbers)."""
-    tickets = session.scalars(_CALL_TICKETS, {"call": call_id}).all()
+    the outside may tell them in writing what was opened (the SMS with their ticket numbers).
+    ``tickets``: the call's tickets as ``_CALL_TICKETS`` reads them, if read already."""
+    if tickets is None:
+        session.flush()  # tickets this session changed are read as they stand
+        tickets = list(session.connection().execute(_CALL_TICKETS, {"call": call_id}))
     if tickets:
-        outbox.publish(session, Topic.INTAKE_COMPLETED, ticket=tickets[0], now=now,
-                       key=f"intake:{call_id}", call_id=call_id,
-                       tickets=[t.id for t in tickets])
+        outbox.add_event(session, Topic.INTAKE_COMPLETED, now=now, key=f"intake:{call_id}",
+                         ticket=outbox.ticket_data(tickets[0]), call_id=call_id,
+                         tickets=[t.id for t in tickets])
 
 
 def _current_ticket_id(state: dict[str, Any]) -> int | None:
@@ -334,57 +420,65 @@ def ticket_number(state: dict[str, Any] | None) -> str | None:
     return ticket.get("number") if isinstance(ticket, dict) else None
 
 
-def _add_events(session: Session, events: list[dict[str, Any]]) -> None:
-    """Timeline lines in one INSERT, not through the ORM's flush (a turn with effects, a call's
-    start and end); lines added to the session before them go first: the timeline's order."""
-    if any(isinstance(obj, TicketEvent) for obj in session.new):
-        session.flush()
-    session.connection().execute(_ADD_EVENTS, events)
-
-
 def _event(call_id: int, state: dict[str, Any], action: Log) -> dict[str, Any]:
     return timeline.event_values(action.kind, action.text, call_id=call_id, step=action.step,
                                  ticket_id=_current_ticket_id(state), data=action.data)
+
+
+# A status callback's statements, built once: the call as the callback needs it (locked), its
+# row when the callback comes first, the outcome written.
+_LOCK_STATUS = (select(Call.id, Call.direction, Call.status, Call.status_seq, Call.state)
+                .where(Call.sid == bindparam("sid")).with_for_update())
+_SET_STATUS = (update(Call).where(Call.id == bindparam("call_id"))
+               .values(status=bindparam("new_status"), status_seq=bindparam("new_seq")))
+_SET_OUTCOME = _SET_STATUS.values(ended_at=bindparam("ended_at"),
+                                  duration=bindparam("new_duration"))
 
 
 def record_status(session: Session, form: dict[str, str]) -> None:
     """A call status callback: repeats and out-of-order events change nothing."""
     sid = form["CallSid"]
     status = (form.get("CallStatus") or "").strip()
-    call = _lock_call(session, sid)
+    conn = session.connection()
+    call = conn.execute(_LOCK_STATUS, {"sid": sid}).first()
     if call is not None:
         about_ticket(ticket_number(call.state))
-    if call is None:
-        call = Call(sid=sid, direction=form.get("Direction") or "inbound",
-                    from_number=form.get("From"), to_number=form.get("To"),
-                    status=CallStatus.QUEUED)
-        session.add(call)
-        session.flush()
+        call_id, direction, was, seq_was = call.id, call.direction, call.status, call.status_seq
+    else:  # the callback came before the call's webhook: the call's row from it
+        direction, was, seq_was = form.get("Direction") or "inbound", CallStatus.QUEUED, -1
+        call_id = conn.execute(_ADD_CALL, {
+            "sid": sid, "direction": direction, "from_number": form.get("From"),
+            "to_number": form.get("To"), "status": was}).scalar_one()
     try:
         seq = int(form.get("SequenceNumber", ""))
     except ValueError:
         seq = None
-    if call.status in FINAL_STATUSES:
+    if was in FINAL_STATUSES:
         return  # the outcome is recorded; later or repeated events cannot undo it
-    if seq is not None:
-        if seq <= call.status_seq:
-            return
-        call.status_seq = seq
-    if status:
-        call.status = status
-    if status in FINAL_STATUSES:
-        call.ended_at = utcnow()
-        try:
-            call.duration = int(form.get("CallDuration") or 0)
-        except ValueError:
-            call.duration = None
-        tickets: list[int | None] = list(session.scalars(_CALL_TICKET_IDS, {"call": call.id}))
-        if call.direction == "inbound" and tickets:
-            intake_over(session, call.id, call.ended_at)
-        if call.direction == "inbound":
-            outbox.publish(session, Topic.CALL_ENDED, now=call.ended_at,
-                           key=f"cti:{sid}:ended", call_id=call.id, status=status)
-        text = f"Call ended: {status}" + (f", {call.duration} s" if call.duration else "")
-        _add_events(session, [timeline.event_values(
-            "call", text, ticket_id=ticket_id, call_id=call.id,
-            data={"status": status, "duration": call.duration}) for ticket_id in tickets or [None]])
+    if seq is not None and seq <= seq_was:
+        return
+    new_seq = seq if seq is not None else seq_was
+    new_status = status or was
+    if status not in FINAL_STATUSES:
+        if (new_status, new_seq) != (was, seq_was):
+            conn.execute(_SET_STATUS, {"call_id": call_id, "new_status": new_status,
+                                       "new_seq": new_seq})
+        return
+    ended_at = utcnow()
+    try:
+        duration: int | None = int(form.get("CallDuration") or 0)
+    except ValueError:
+        duration = None
+    conn.execute(_SET_OUTCOME, {"call_id": call_id, "new_status": new_status, "new_seq": new_seq,
+                                "ended_at": ended_at, "new_duration": duration})
+    tickets = list(conn.execute(_CALL_TICKETS, {"call": call_id}))
+    if direction == "inbound" and tickets:
+        intake_over(session, call_id, ended_at, tickets)
+    if direction == "inbound":
+        outbox.add_event(session, Topic.CALL_ENDED, now=ended_at, key=f"cti:{sid}:ended",
+                         call_id=call_id, status=status)
+    text = f"Call ended: {status}" + (f", {duration} s" if duration else "")
+    timeline.add_events(session, [timeline.event_values(
+        "call", text, ticket_id=ticket_id, call_id=call_id,
+        data={"status": status, "duration": duration})
+        for ticket_id in [t.id for t in tickets] or [None]])

@@ -40,8 +40,9 @@ Handler = Callable[[Asked], dict[str, Any]]
 
 def lookup_caller(a: Asked) -> dict[str, Any]:
     """What the desk knows of the caller from caller ID; the call is theirs from now on."""
+    rule = versions.live_policy(a.session).outbound.dial_rule()  # once for all their numbers
     profile = intake.caller_profile(a.session, a.args.get("phone"),
-                                    refusal=lambda number: _refusal(a, number))
+                                    refusal=lambda number: rules.destination_refusal(number, rule))
     if profile.get("found"):
         a.call.customer_id = profile["customer_id"]
     return profile
@@ -223,6 +224,9 @@ HANDLERS: dict[str, Handler] = {
     "closure_answer": _outbound(conversation.closure_answer),
     "survey_score": _outbound(conversation.survey_score),
 }
+# Effects that neither use the call's id nor write rows about the call: a new call's first turn
+# runs them before its row is written (``calls.begin``: the row then written complete, once).
+ROWLESS = frozenset({"lookup_caller", "check_account", "current_incident"})
 if set(HANDLERS) != EFFECTS:  # the script language and the line must name the same effects
     raise RuntimeError(f"effects without a handler: {sorted(EFFECTS - set(HANDLERS))}; "
                        f"handlers of no effect: {sorted(set(HANDLERS) - EFFECTS)}")

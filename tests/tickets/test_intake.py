@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import select
+from sqlalchemy import inspect, select
 from sqlalchemy.exc import IntegrityError
 
 from tickets import intake, phones, timeline, versions
@@ -86,6 +86,25 @@ def test_open_ticket_sets_sla_number_and_a_pin_that_verifies(session):
     unknown = intake.verify_pin(session, "1", pin)
     wrong = intake.verify_pin(session, ticket.number, "9999" if pin != "9999" else "0000")
     assert unknown == wrong == {"allowed": False, "pin_locked": False}  # alike
+
+
+def test_a_ticket_opened_is_the_sessions_as_its_row_holds_it_and_its_changes_are_saved(session):
+    now = datetime(2026, 11, 23, 9, 0, tzinfo=UTC)
+    ticket, _pin = intake.open_ticket(
+        session, fields={"name": "Jane Doe", "problem": "No Wi-Fi", "impact": "me"},
+        priority="regular_service", sla=SLA, now=now, language="en-US")
+    state = inspect(ticket)
+    assert state.persistent and not state.expired_attributes and not session.is_modified(ticket)
+    held = {column.key: getattr(ticket, column.key) for column in Ticket.__table__.columns}
+    row = session.connection().execute(select(Ticket.__table__).where(
+        Ticket.id == ticket.id)).one()._asdict()
+    assert held == row and row["number"] == str(TICKET_NUMBER_BASE + ticket.id)
+    assert (row["status"], row["reopened_count"], row["status_calls_stopped"]) == (
+        "open", 0, False)
+    ticket.status_calls_stopped = True  # a later change, as linking a caller to an incident
+    session.commit()
+    session.expire_all()
+    assert session.get(Ticket, ticket.id).status_calls_stopped is True
 
 
 def test_status_is_told_only_to_the_number_on_file(session):
