@@ -331,13 +331,17 @@ def _places(shape: _Shape, wider: tuple[_Shape, ...]) -> Select[Any]:
     if known is None:
         if len(_PLACES) >= _SHAPES_MAX:
             _PLACES.clear()
+        # Each CASE once per caller ahead: computed in a subquery that is not merged into the
+        # count (OFFSET 0 keeps SQLite's flattener from copying it into both aggregates).
+        shares = ([_share_case(shape, "s_").label("s")] if shape is not None else []) + [
+            _share_case(w, f"s{n}_").label(f"w{n}") for n, w in enumerate(wider)
+            if w is not None]
+        ahead = select(*shares).where(_AHEAD).offset(0).subquery()
         columns: list[ColumnElement[Any]] = []
         if shape is not None:
-            share = _share_case(shape, "s_")
-            columns += [func.count(share), func.sum(share)]
-        columns += [func.sum(_share_case(w, f"s{n}_"))
-                    for n, w in enumerate(wider) if w is not None]
-        known = _PLACES[(shape, wider)] = select(*columns).where(_AHEAD)
+            columns += [func.count(ahead.c.s), func.sum(ahead.c.s)]
+        columns += [func.sum(ahead.c[f"w{n}"]) for n, w in enumerate(wider) if w is not None]
+        known = _PLACES[(shape, wider)] = select(*columns)
     return known
 
 
