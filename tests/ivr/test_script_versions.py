@@ -120,21 +120,12 @@ def test_a_policy_published_between_two_callers_is_what_the_next_one_hears(call,
 def test_a_step_reads_no_script_text(app, call, db):
     """The live script and policy come from the process's cache: a turn, a call's start and a
     queue arrival never load a version's text again."""
-    from sqlalchemy import event
+    from tests.queues.test_routing_statements import statements as run
 
     call().press("1")  # the versions are published and cached
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = app.extensions["engine"]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with run(app) as statements:
         caller = call().press("1").speak("The printer jams on every page")
         caller.hears("name")
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert statements and not [s for s in statements if "script_version.text" in s]
 
 
@@ -142,7 +133,7 @@ def test_a_call_start_finds_the_live_versions_in_one_statement(app, call, db):
     """The freshness check of a call's start (the intake script, the default hold policy) and
     of a hold webhook (the default policy and its queue's own) is one statement, and a tier's
     own policy published since is what that tier's queue reads, the others the default."""
-    from sqlalchemy import event
+    from tests.queues.test_routing_statements import statements as run
 
     call().press("1")  # the versions are published and cached
     text = versions.current(db, "default", "policy").text
@@ -150,14 +141,7 @@ def test_a_call_start_finds_the_live_versions_in_one_statement(app, call, db):
         "All our analysts are helping other callers right now.",
         "Every tier 2 analyst is on a call."), "admin", "policy")
     db.commit()
-    statements: list[str] = []
-
-    def seen(_conn, _cursor, statement, *_args):
-        statements.append(statement)
-
-    engine = app.extensions["engine"]
-    event.listen(engine, "before_cursor_execute", seen)
-    try:
+    with run(app) as statements:
         call().hears("For English, press 1")
         started = [s for s in statements if "FROM script_version" in s]
         statements.clear()
@@ -167,8 +151,6 @@ def test_a_call_start_finds_the_live_versions_in_one_statement(app, call, db):
             tier1 = versions.live_policy(session, 1)
             default = versions.live_policy(session)
             session.close()
-    finally:
-        event.remove(engine, "before_cursor_execute", seen)
     assert len(started) == 1
     checks = [s for s in statements if "FROM script_version" in s and ".text" not in s]
     assert len(checks) == 1  # (and tier2's text, new, loaded once)
