@@ -174,7 +174,7 @@ def p90(values: list[int]) -> float:
 # Parts of one step, as (file, function) in the profile; the largest match is taken.
 PARTS = [
     ("signature check (and form parsing)", "security.py", "is_from_twilio"),
-    ("lock + load the Call row", "calls.py", "_lock_call"),
+    ("read the call's turn (with the kept answer)", "calls.py", "read_turn"),
     ("load the ScriptVersion row", "session.py", "get"),
     ("interpreter (advance)", "interpreter.py", "advance"),
     ("record_event (TicketEvent added)", "timeline.py", "record_event"),

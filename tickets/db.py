@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import JSON, DateTime, MetaData, create_engine, event
 from sqlalchemy.engine import Engine, ExceptionContext
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, make_transient_to_detached, sessionmaker
+from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
 NAMING = {
@@ -165,6 +167,20 @@ def begin_writing(session: Session) -> None:
         # On the same connection and in the session's same transaction (no connection given
         # back to the pool and taken again): the driver's commit or rollback ends this one.
         session.connection().exec_driver_sql("BEGIN IMMEDIATE")
+
+
+_Row = TypeVar("_Row")
+
+
+def as_loaded(session: Session, obj: _Row, values: Mapping[str, Any]) -> _Row:
+    """``obj`` holding ``values`` (its row, written or read in Core) as the session's object,
+    as if the ORM had loaded it: nothing is written for it now, its later changes are flushed
+    as usual."""
+    for key, value in values.items():
+        set_committed_value(obj, key, value)
+    make_transient_to_detached(obj)
+    session.add(obj)
+    return obj
 
 
 def make_sessionmaker(engine: Engine) -> sessionmaker:

@@ -23,7 +23,7 @@ from sqlalchemy import (
     union_all,
     update,
 )
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.sql.base import Executable
 from sqlalchemy.sql.schema import ScalarElementColumnDefault
@@ -31,7 +31,7 @@ from sqlalchemy.sql.schema import ScalarElementColumnDefault
 from call_scripts.hours import Hours, add_open_minutes
 
 from . import outbox, pins, versions
-from .db import utcnow
+from .db import as_loaded, utcnow
 from .models import Customer, CustomerPhone, Equipment, Ticket, TicketEvent
 from .outbox import Topic
 from .statuses import OPEN_STATUSES, TicketStatus
@@ -294,10 +294,7 @@ def _insert(session: Session, ticket: Ticket) -> None:
     ticket_id = conn.execute(_ADD_TICKET, row).scalar_one()
     number = Ticket.number_for(ticket_id)
     conn.execute(_SET_NUMBER, {"ticket": ticket_id, "new_number": number})
-    for key, value in {**row, "id": ticket_id, "number": number}.items():
-        set_committed_value(ticket, key, value)
-    make_transient_to_detached(ticket)
-    session.add(ticket)
+    as_loaded(session, ticket, {**row, "id": ticket_id, "number": number})
 
 
 def _default(column: Column[Any]) -> Any:

@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any, cast
 
 from sqlalchemy import Table, bindparam, insert, literal, select, update
-from sqlalchemy.orm import Session, make_transient_to_detached
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.orm.util import identity_key
 
@@ -32,7 +32,7 @@ from call_scripts import (
     start,
 )
 from tickets import outbox, phones, timeline, versions
-from tickets.db import begin_writing, utcnow
+from tickets.db import as_loaded, begin_writing, utcnow
 from tickets.models import Call, OutboundCall, ScriptVersion, Ticket, TicketEvent, WebhookReply
 from tickets.outbox import Topic
 from tickets.statuses import FINAL_STATUSES, CallStatus
@@ -92,12 +92,7 @@ def _as_loaded(session: Session, row: Any) -> Call:
     held = session.identity_map.get(identity_key(Call, row.id))
     if held is not None:
         return held
-    call = Call()
-    for key, value in row._mapping.items():
-        set_committed_value(call, key, value)
-    make_transient_to_detached(call)
-    session.add(call)
-    return call
+    return as_loaded(session, Call(), row._mapping)
 
 
 def _call_to_answer(session: Session, sid: str) -> Call | str:
