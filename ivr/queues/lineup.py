@@ -453,7 +453,7 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
         later.append(_stage(session, entry, shares_then, since, t, t + opens, shared_then,
                             pol))
     if later:
-        estimate = estimator.estimate_wait(replace(snapshot, later=later))
+        estimate = estimator.estimate_wait(replace(snapshot, later=later), first=estimate)
     return place, estimate
 
 
