@@ -157,7 +157,7 @@ def estimate_wait(s: Snapshot, first: float | None = None) -> float:
     for stage in s.later:
         if stage.opens_in >= best:
             break
-        found = _answered(stage, s.default_handle_time, wrap, rate)
+        found = _answered(stage, s.default_handle_time, wrap, rate, sooner_than=best)
         if found is not None:
             best = min(best, found)
     return best
@@ -304,9 +304,11 @@ class _GivingUp:
 
 
 def _answered(stage: Stage, default_handle_time: float, wrap: float,
-              give_up_rate: float = 0.0) -> float | None:
+              give_up_rate: float = 0.0, sooner_than: float | None = None) -> float | None:
     """When this pool's freeings (and the callers ahead who gave up) reach the caller's
-    place, from the stage's opening on (None: nobody in it).
+    place, from the stage's opening on (None: nobody in it; or, with ``sooner_than``, not
+    before then: the count has not reached the place at that moment, so no search would
+    have found a moment as soon, the count never falling).
 
     The search asks whether the count has reached the place at moments chosen by the answers
     before; an answer the count's bounds already give (far from the place: most of them for a
@@ -335,6 +337,19 @@ def _answered(stage: Stage, default_handle_time: float, wrap: float,
         if giving_up is not None:
             return giving_up.with_freeings(t) >= target
         return main.count(t) >= target
+
+    if sooner_than is not None and sooner_than > stage.opens_in:
+        # Short of the place by more than any rounding at ``sooner_than``: every moment
+        # before it falls short too.
+        bounds = None if giving_up is not None else main.bounds(sooner_than)
+        if bounds is not None and bounds[1] + margin < target:
+            return None
+        if giving_up is not None:
+            counted = giving_up.with_freeings(sooner_than)
+        else:
+            counted = main.count(sooner_than)
+        if counted + margin < target:
+            return None
 
     low = stage.opens_in
     if reached(low):
