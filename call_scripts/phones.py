@@ -17,6 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 import phonenumbers
@@ -116,6 +117,12 @@ def callable_number(raw: str | None, region: str,
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164), None
 
 
+# A call's number is read several times (the caller ID at its start, then to find the caller,
+# their country, their place in line): the last numbers read are kept, in memory only.
+_RECENT = 256
+
+
+@lru_cache(maxsize=_RECENT)
 def possible(raw: str | None, region: str = "US") -> str | None:
     """A number that names a line (caller ID, an analyst's phone) in E.164, or None when it is
     missing, anonymous or not a number."""
@@ -130,6 +137,7 @@ def possible(raw: str | None, region: str = "US") -> str | None:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
+@lru_cache(maxsize=_RECENT)
 def region_of(e164: str | None) -> str | None:
     """The ISO country of an E.164 number (for reading keyed-in numbers the caller's way)."""
     if not e164:

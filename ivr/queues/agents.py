@@ -25,8 +25,9 @@ from tickets.statuses import AgentStatus
 
 from . import lineup
 
-# Built once (its SQL and cache key too).
-_BY_PHONE = select(Agent).where(Agent.phone == bindparam("number"))
+# Built once (its SQL and cache key too). Every call's start asks it, and almost every caller
+# is no analyst: the id alone, in Core; the analyst is loaded only when there is one.
+_BY_PHONE = select(Agent.id).where(Agent.phone == bindparam("number"))
 
 
 def set_agent_status(agent: Agent, status: str, now: datetime) -> None:
@@ -77,7 +78,8 @@ def agent_for_phone(session: Session, number: str | None) -> Agent | None:
     """The analyst who calls from this number (to change their status by phone)."""
     if not number:
         return None
-    return session.scalar(_BY_PHONE, {"number": number})
+    found = session.connection().execute(_BY_PHONE, {"number": number}).scalar()
+    return session.get(Agent, found) if found is not None else None
 
 
 PHONE_PIN_LOCK_AFTER = 10  # wrong phone PINs in a row (over any number of calls)

@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import bisect
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 TRIM = 0.05  # share cut from each end for the trimmed mean
@@ -137,55 +137,45 @@ def expected_remaining(elapsed: float, handle_times: Sequence[float], typical: f
     return Remaining(elapsed, handle_times, typical).mean()
 
 
-def _freeings(lanes: list[tuple[float, Remaining]], fixed: list[float], cycle: float,
-              t: float) -> float:
-    """Expected number of moments an agent becomes free, from now until ``t``.
-
-    A lane ``(offset, remaining)`` frees at ``offset + R``, ``offset + R + cycle``, ... with R
-    drawn from ``remaining`` (wrap-up already in ``offset``); ``fixed`` are sure moments.
-    """
-    count = float(sum(1 for f in fixed if f <= t))
-    for offset, remaining in lanes:
-        x = t - offset
-        if x < 0:
-            continue
-        # Cycles so far back that the call surely ended count whole; the rest by chance.
-        whole = math.floor((x - remaining.longest) / cycle) + 1 if x >= remaining.longest else 0
-        k = whole
-        while True:
-            y = x - k * cycle
-            if y < 0:
-                break
-            count += remaining.cdf(y)
-            k += 1
-        count += whole
-    return count
-
-
-def estimate_wait(s: Snapshot) -> float:
-    """Seconds until the caller at ``s.position`` is answered, from the live snapshot."""
+def estimate_wait(s: Snapshot, first: float | None = None) -> float:
+    """Seconds until the caller at ``s.position`` is answered, from the live snapshot.
+    ``first``: ``estimate_wait`` of the same snapshot without its later stages, when known
+    (the line asks that first, to learn which stages open before the wait is over)."""
     if s.position <= s.free_agents:
         return 0.0
     wrap = max(float(s.wrap_up_seconds), 0.0)
-    now = Stage(0.0, s.position, s.free_agents, s.busy_elapsed, s.handle_times,
-                s.wrapping_remaining)
     rate = max(float(s.give_up_rate), 0.0)
-    best = _answered(now, s.default_handle_time, wrap, rate)
+    best = first
     if best is None:
-        # Nobody can take this caller right now: assume a single agent will, from now on.
-        cycle = typical_handle_time(s.handle_times, s.default_handle_time) + wrap
-        best = naive_estimate(s.position, cycle)
+        now = Stage(0.0, s.position, s.free_agents, s.busy_elapsed, s.handle_times,
+                    s.wrapping_remaining)
+        best = _answered(now, s.default_handle_time, wrap, rate)
+        if best is None:
+            # Nobody can take this caller right now: assume a single agent will, from now on.
+            cycle = typical_handle_time(s.handle_times, s.default_handle_time) + wrap
+            best = naive_estimate(s.position, cycle)
     for stage in s.later:
         if stage.opens_in >= best:
             break
-        found = _answered(stage, s.default_handle_time, wrap, rate)
+        found = _answered(stage, s.default_handle_time, wrap, rate, sooner_than=best)
         if found is not None:
             best = min(best, found)
     return best
 
 
+# A count compared with the caller's place is decided by its bounds (``_Pool.bounds``) only
+# when they clear it by this share of the place: far more than the rounding of ``count``, a
+# sum of at most a few thousand terms (relative error under 1e-12).
+_MARGIN = 1e-6
+_EPSILON = 1e-3  # seconds: the bounds are taken this much either side of the moment asked
+
+
 class _Pool:
-    """The expected number of times a group of agents becomes free by ``t`` (``_freeings``)."""
+    """The expected number of times a group of agents becomes free by ``t`` (``count``).
+
+    Each lane frees at ``offset + R``, ``offset + R + cycle``, ... with R drawn from its
+    remaining time (wrap-up already in ``offset``); ``fixed`` are sure moments.
+    """
 
     def __init__(self, free_agents: int, busy_elapsed: Sequence[float],
                  handle_times: Sequence[float], wrapping_remaining: Sequence[float],
@@ -193,17 +183,91 @@ class _Pool:
         typical = typical_handle_time(handle_times, default_handle_time)
         self.cycle = typical + wrap
         fresh = Remaining(0.0, handle_times, typical)
-        self.fixed = [0.0] * max(free_agents, 0)
-        self.lanes = [(wrap, fresh)] * len(self.fixed)
+        fixed = [0.0] * max(free_agents, 0)
+        lanes = [(wrap, fresh)] * len(fixed)
         for e in busy_elapsed:
-            self.lanes.append((wrap, Remaining(max(float(e), 0.0), handle_times, typical)))
+            lanes.append((wrap, Remaining(max(float(e), 0.0), handle_times, typical)))
         for r in wrapping_remaining:
             r = max(float(r), 0.0)
-            self.fixed.append(r)
-            self.lanes.append((r + wrap, fresh))
+            fixed.append(r)
+            lanes.append((r + wrap, fresh))
+        self.fixed = sorted(fixed)
+        # Each lane's numbers, read once per count rather than through its ``Remaining``.
+        self.lanes = [(offset, r.times, r.prior, r.weight, r.longest) for offset, r in lanes]
+        # For the bounds, made when first asked: the earliest moment each lane can free (its
+        # offset), and the moment by which its first call has surely ended (offset + longest).
+        self._all_sure = max((offset + longest for offset, *_, longest in self.lanes),
+                             default=0.0)
+        self._cycles: tuple[_Cycles, _Cycles] | None = None
 
     def count(self, t: float) -> float:
-        return _freeings(self.lanes, self.fixed, self.cycle, t)
+        """The expected number of freeings from now until ``t``: each lane's cycles so far
+        back that its call surely ended count whole, the rest by the chance it has ended.
+        (Its terms are added in the order and the arithmetic the estimate has always used,
+        so that the estimate stays the same to the last bit.)"""
+        count = float(bisect.bisect_right(self.fixed, t))
+        cycle = self.cycle
+        floor = math.floor
+        bisect_right = bisect.bisect_right
+        for offset, times, prior, weight, longest in self.lanes:
+            x = t - offset
+            if x < 0:
+                continue
+            whole = floor((x - longest) / cycle) + 1 if x >= longest else 0
+            k = whole
+            while True:
+                y = x - k * cycle
+                if y < 0:
+                    break
+                if y >= longest:
+                    count += 1.0
+                else:
+                    count += (bisect_right(times, y) + (PSEUDO if prior <= y else 0.0)) / weight
+                k += 1
+            count += whole
+        return count
+
+    def bounds(self, t: float) -> tuple[float, float] | None:
+        """Bounds of ``count(t)`` without its chances: a lane has freed at least once per cycle
+        whose call surely ended by ``t`` and at most once per cycle begun by then (each taken
+        ``_EPSILON`` to the safe side of ``t``, against the rounding of ``count``'s moments).
+        None before every lane's first call has surely ended (then ``count`` costs little)."""
+        low_t, high_t = t - _EPSILON, t + _EPSILON
+        if low_t < self._all_sure:
+            return None
+        if self._cycles is None:
+            self._cycles = (_Cycles([offset + longest for offset, *_, longest in self.lanes],
+                                    self.cycle),
+                            _Cycles([offset for offset, *_ in self.lanes], self.cycle))
+        sure, starts = self._cycles
+        low = bisect.bisect_right(self.fixed, low_t) + sure.begun(low_t)
+        high = bisect.bisect_right(self.fixed, high_t) + starts.begun(high_t)
+        return float(low), float(high)
+
+
+class _Cycles:
+    """Moments ``a`` that recur every ``cycle``: how many of them have come by ``t``
+    (``a``, ``a + cycle``, ... up to ``t``, for every ``a``), in a few steps once ``t`` is
+    past them all: ``floor((t - a) / cycle)`` is ``floor(t / cycle) - floor(a / cycle)``, less
+    one where the fraction of ``a / cycle`` is the larger."""
+
+    def __init__(self, moments: list[float], cycle: float):
+        self.n = len(moments)
+        self.cycle = cycle
+        units = [a / cycle for a in moments]
+        wholes = [math.floor(u) for u in units]
+        self.wholes = sum(wholes)
+        self.fractions = sorted(u - w for u, w in zip(units, wholes, strict=True))
+
+    def begun(self, t: float) -> int:
+        """How many of the moments have come by ``t`` (``t`` past them all)."""
+        n = self.n
+        if not n:
+            return 0
+        units = t / self.cycle
+        whole = math.floor(units)
+        larger = n - bisect.bisect_right(self.fractions, units - whole)
+        return n * (whole + 1) - self.wholes - larger
 
 
 class _GivingUp:
@@ -234,31 +298,70 @@ class _GivingUp:
         """``N(t) + G(t)``: the places ahead that have come free by ``t``."""
         return self.pool.count(t) + self(t)
 
+    def known(self) -> float:
+        """G as far as it is worked out: no less at any later moment (G never falls)."""
+        return self.grid[-1]
+
 
 def _answered(stage: Stage, default_handle_time: float, wrap: float,
-              give_up_rate: float = 0.0) -> float | None:
+              give_up_rate: float = 0.0, sooner_than: float | None = None) -> float | None:
     """When this pool's freeings (and the callers ahead who gave up) reach the caller's
-    place, from the stage's opening on (None: nobody in it)."""
+    place, from the stage's opening on (None: nobody in it; or, with ``sooner_than``, not
+    before then: the count has not reached the place at that moment, so no search would
+    have found a moment as soon, the count never falling).
+
+    The search asks whether the count has reached the place at moments chosen by the answers
+    before; an answer the count's bounds already give (far from the place: most of them for a
+    caller far back) is taken from them, and only the others are counted. The moments asked
+    and their answers are the same as when every one was counted, so is the estimate."""
     main = _Pool(stage.free_agents, stage.busy_elapsed, stage.handle_times,
                  stage.wrapping_remaining, default_handle_time, wrap)
     if not main.lanes:
         return None
-    count: Callable[[float], float] = main.count
-    if give_up_rate > 0 and stage.position > 1:
-        count = _GivingUp(stage.position - 1, give_up_rate, main).with_freeings
-
     target = stage.position - 0.5
+    giving_up = (_GivingUp(stage.position - 1, give_up_rate, main)
+                 if give_up_rate > 0 and stage.position > 1 else None)
+
+    margin = _MARGIN * (1.0 + abs(target))
+
+    def reached(t: float) -> bool:
+        bounds = main.bounds(t)
+        if bounds is not None:
+            low, high = bounds
+            if giving_up is not None and t >= (len(giving_up.grid) - 1) * giving_up.step:
+                low += giving_up.known()
+            if low - margin >= target:
+                return True
+            if giving_up is None and high + margin < target:
+                return False
+        if giving_up is not None:
+            return giving_up.with_freeings(t) >= target
+        return main.count(t) >= target
+
+    if sooner_than is not None and sooner_than > stage.opens_in:
+        # Short of the place by more than any rounding at ``sooner_than``: every moment
+        # before it falls short too.
+        bounds = None if giving_up is not None else main.bounds(sooner_than)
+        if bounds is not None and bounds[1] + margin < target:
+            return None
+        if giving_up is not None:
+            counted = giving_up.with_freeings(sooner_than)
+        else:
+            counted = main.count(sooner_than)
+        if counted + margin < target:
+            return None
+
     low = stage.opens_in
-    if count(low) >= target:
+    if reached(low):
         return low
     step = main.cycle
     high = low + step
-    while count(high) < target:
+    while not reached(high):
         low, step = high, step * 2
         high = low + step
     while high - low > RESOLUTION:
         middle = (low + high) / 2
-        if count(middle) >= target:
+        if reached(middle):
             high = middle
         else:
             low = middle

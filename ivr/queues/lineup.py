@@ -296,13 +296,18 @@ def _handles(tiers: tuple[int, ...]) -> Select[Any]:
 _AHEAD = and_(QueueEntry.status == QueueStatus.WAITING, QueueEntry.consent.is_(True),
               QueueEntry.id != _PLACE["id"], tuple_(*_IN_ORDER) < _AFTER)
 
-# The shape of a CASE of the shares (``_shares_ahead``): per level, the categories whose share
-# differs from the rest's, each as whether it is no category (IS NULL) and whether its share is
-# 0 (NULL), and whether the rest's share is 0; None: no CASE. The tier the callers started in,
-# the cut-off times, the categories and the shares are bound at run time: the line's callers
-# of every tier and category share a few statements (each a compilation on first use).
-_Level = tuple[tuple[tuple[bool, bool], ...], bool]
-_Shape = tuple[_Level, ...] | None
+# The shape of a CASE of the shares (``_shares_ahead``): how many levels (a tier the callers
+# started in and a cut-off time: which tiers have opened to them) and how many categories
+# (no category, then each one an analyst lists) it has room for; None: no CASE. Everything
+# else is bound at run time: the start tiers, the cut-off times, the categories and the shares
+# (0 as NULL, so that COUNT does not count it). Levels are given room for by the handful
+# (``_LEVEL_ROOM``, unused ones never match), so that the line's callers of every tier,
+# category and time joined share one statement per number of later stages, each compiled once
+# (a statement of its own per arrangement of levels was compiled, at about 15 ms, each time a
+# caller far back brought a new one).
+_Shape = tuple[int, int] | None
+_LEVEL_ROOM = 6  # every level of three tiers: 3 for callers starting in tier 1, 2, then 1
+_NO_TIER = -1  # the start tier of a level not used: no caller started there
 # ``places``' statements by the shapes of their CASEs (the caller's own, then the later ones).
 _PLACES: dict[tuple[_Shape, tuple[_Shape, ...]], Select[Any]] = {}
 
@@ -353,47 +358,58 @@ def _shares_ahead(shares: routing.Shares, prefix: str, values: dict[str, Any]) -
     if not shares.serving:
         return None
     categories = (None, *sorted(shares.categories))
-    by_level: list[_Level] = []
+    levels = 0
     for start in sorted({s for cutoffs in shares.cutoffs.values() for s in cutoffs}):
         for cut, tiers in shares.levels(start):
             other = shares.unlisted(tiers)
-            named = {c: shares.share(tiers, c) for c in categories}
-            if not other and not any(named.values()):
+            named = [shares.share(tiers, c) for c in categories]
+            if not other and not any(named):
                 continue  # NULL; so are the later, narrower levels: nothing falls through
-            level = f"{prefix}{len(by_level)}"
+            level = f"{prefix}{levels}"
             values[f"{level}_start"] = start
             values[f"{level}_cut"] = _at(cut)
-            if other:
-                values[f"{level}_else"] = other
-            whens = [(c, v) for c, v in named.items() if v != other]
-            for k, (c, v) in enumerate(whens):
+            values[f"{level}_else"] = other or None
+            for k, (c, v) in enumerate(zip(categories, named, strict=True)):
                 if c is not None:
                     values[f"{level}_{k}_category"] = c
-                if v:
-                    values[f"{level}_{k}"] = v
-            by_level.append((tuple((c is None, not v) for c, v in whens), not other))
-    return tuple(by_level) or None
+                values[f"{level}_{k}"] = v or None
+            levels += 1
+    if not levels:
+        return None
+    room = max(_LEVEL_ROOM, levels)
+    for n in range(levels, room):
+        level = f"{prefix}{n}"
+        values[f"{level}_start"] = _NO_TIER
+        values[f"{level}_cut"] = None
+        values[f"{level}_else"] = None
+        for k, c in enumerate(categories):
+            if c is not None:
+                values[f"{level}_{k}_category"] = None
+            values[f"{level}_{k}"] = None
+    return room, len(categories)
 
 
-def _share_case(shape: tuple[_Level, ...], prefix: str) -> ColumnElement[float]:
-    """The CASE of ``_shares_ahead``'s shape, its values bound by the same names."""
+def _share_case(shape: tuple[int, int], prefix: str) -> ColumnElement[float]:
+    """The CASE of ``_shares_ahead``'s shape, its values bound by the same names. The shares
+    are cast to floats: all of them may be NULL, which PostgreSQL would otherwise take as
+    text."""
     q = QueueEntry
+    levels, categories = shape
 
-    def share(name: str, zero: bool) -> ColumnElement[Any]:
-        return null() if zero else bindparam(name, type_=Float)
+    def share(name: str) -> ColumnElement[Any]:
+        return cast(bindparam(name, type_=Float), Float)
 
     by_level = []
-    for n, (whens, other_zero) in enumerate(shape):
+    for n in range(levels):
         level = f"{prefix}{n}"
-        other = share(f"{level}_else", other_zero)
-        cases = [(q.category.is_(None) if uncategorised
+        cases = [(q.category.is_(None) if k == 0
                   else q.category == bindparam(f"{level}_{k}_category", type_=q.category.type),
-                  share(f"{level}_{k}", zero))
-                 for k, (uncategorised, zero) in enumerate(whens)]
+                  share(f"{level}_{k}"))
+                 for k in range(categories)]
         start = bindparam(f"{level}_start", type_=q.tier.type)
         cut = bindparam(f"{level}_cut", type_=q.joined_at.type)
         by_level.append((and_(q.tier == start, q.joined_at <= cut),
-                         case(*cases, else_=other) if cases else other))
+                         case(*cases, else_=share(f"{level}_else"))))
     return case(*by_level, else_=null())
 
 
@@ -453,7 +469,7 @@ def position_and_estimate(session: Session, entry: QueueEntry, now: datetime,
         later.append(_stage(session, entry, shares_then, since, t, t + opens, shared_then,
                             pol))
     if later:
-        estimate = estimator.estimate_wait(replace(snapshot, later=later))
+        estimate = estimator.estimate_wait(replace(snapshot, later=later), first=estimate)
     return place, estimate
 
 

@@ -33,7 +33,7 @@ from call_scripts import (
 )
 from tickets import outbox, phones, timeline, versions
 from tickets.db import as_loaded, begin_writing, utcnow
-from tickets.models import Call, OutboundCall, ScriptVersion, Ticket, TicketEvent, WebhookReply
+from tickets.models import Call, OutboundCall, ScriptVersion, Ticket, WebhookReply
 from tickets.outbox import Topic
 from tickets.statuses import FINAL_STATUSES, CallStatus
 
@@ -223,7 +223,6 @@ _READ_TURN_AND_REPLY = (
 _SAVE_TURN = (update(Call).where(Call.id == bindparam("call_id"), Call.turn == bindparam("taken"))
               .values(state=bindparam("new_state"), language=bindparam("new_language"),
                       turn=bindparam("new_turn"), last_response=bindparam("new_response")))
-_ADD_EVENTS = insert(TicketEvent)
 
 
 @dataclass(frozen=True)
@@ -299,7 +298,7 @@ def _apply(session: Session, call_id: int, said: _Said, now: datetime) -> bool:
     if not saved.rowcount:
         return False  # the call moved on since it was read: run the turn again, locked
     if said.events:
-        session.connection().execute(_ADD_EVENTS, said.events)
+        timeline.add_events(session, said.events)
     if said.hands_over:
         intake_over(session, call_id, now)
     return True

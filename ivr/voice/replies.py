@@ -44,7 +44,7 @@ def request_key(how: Replay, call_sid: str, url: str,
 # Every webhook runs both: built once, run in SQLAlchemy Core on the session's connection (not
 # through the ORM's execution path and bulk INSERT, which cost more than the statements).
 _EARLIER = select(WebhookReply.body).where(WebhookReply.request == bindparam("key"))
-_KEEP = insert(WebhookReply)
+_KEEP = insert(WebhookReply).inline()  # its id is never read back (no RETURNING on PostgreSQL)
 
 
 def earlier_reply(session: Session, key: str) -> str | None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 
 from twilio.twiml.voice_response import Gather as GatherVerb
 from twilio.twiml.voice_response import VoiceResponse
@@ -15,20 +16,32 @@ def _say(parent: VoiceResponse | GatherVerb, say: Say) -> None:
     parent.say(say.text, voice=say.voice, language=say.language)
 
 
+_TO_QUEUES = "to the queues"  # a hand-off among the verbs rendered (its fields are not)
+
+
 def render(actions: Iterable[object], action_url: str, queue_url: str = "") -> str:
     """TwiML for one turn. Every <Gather> is followed by a <Redirect> to the same step URL,
     so silence comes back to us as a request without input; a hand-off to the queues
     redirects to queue_url. What is said before a <Gather> is said inside it (barge-in): a
-    caller who knows what comes may key or speak ahead."""
+    caller who knows what comes may key or speak ahead.
+
+    A document depends only on the turn's verbs and the two URLs: the last documents made are
+    kept (``_render``), so callers at the same prompt of a script share one (its menus)."""
+    verbs = tuple(_TO_QUEUES if isinstance(action, Queue) else action for action in actions
+                  if isinstance(action, (Say, Gather, Record, Hangup, Queue)))
+    return _render(verbs, action_url, queue_url)
+
+
+@lru_cache(maxsize=256)
+def _render(verbs: tuple[Say | Gather | Record | Hangup | str, ...], action_url: str,
+            queue_url: str) -> str:
     response = VoiceResponse()
     waiting = False
     said: list[Say] = []  # waiting for the next verb: inside a <Gather>, else on their own
-    for action in actions:
+    for action in verbs:
         if isinstance(action, Say):
             said.append(action)
             continue
-        if not isinstance(action, (Gather, Record, Hangup, Queue)):
-            continue  # not a verb (a log line, an effect)
         if not isinstance(action, Gather):
             for say in said:
                 _say(response, say)
@@ -44,7 +57,7 @@ def render(actions: Iterable[object], action_url: str, queue_url: str = "") -> s
         elif isinstance(action, Hangup):
             response.hangup()
             waiting = True
-        elif isinstance(action, Queue):
+        elif action == _TO_QUEUES:
             response.redirect(queue_url, method="POST")
             waiting = True
         said = []

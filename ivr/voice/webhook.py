@@ -109,17 +109,33 @@ def fallback_twiml() -> str:
                          url_for("voice.fallback_voicemail"))
 
 
+_PATHS = "ivr.voice.paths"  # app.extensions: the paths line_config names, by mount point
+
+
+def _paths() -> tuple[str, str, str]:
+    """The step, queue and connect webhooks' paths where the app is mounted (each built once:
+    the URL map does not change while the app serves)."""
+    built = current_app.extensions.setdefault(_PATHS, {})
+    paths = built.get(request.script_root)
+    if paths is None:
+        paths = built[request.script_root] = (
+            url_for("voice.step"), url_for("voice.queue_arrive"),
+            url_for("voice.outbound_connect"))
+    return paths
+
+
 def line_config(script_version_id: int | None = None) -> LineConfig:
     """What running a call needs from the app: names, languages, the webhooks' paths."""
     cfg = current_app.config
+    step_url, queue_url, connect_url = _paths()
     return LineConfig(
         script_version_id=script_version_id,
         helpdesk_name={**cfg["HELPDESK_NAMES"], cfg["DEFAULT_LANGUAGE"]: cfg["HELPDESK_NAME"]},
         default_language=cfg["DEFAULT_LANGUAGE"],
         script_name=cfg["INTAKE_SCRIPT"],
-        step_url=url_for("voice.step"),
-        queue_url=url_for("voice.queue_arrive"),
-        connect_url=url_for("voice.outbound_connect"),
+        step_url=step_url,
+        queue_url=queue_url,
+        connect_url=connect_url,
     )
 
 

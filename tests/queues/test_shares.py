@@ -52,13 +52,9 @@ def test_a_caller_ahead_whom_other_analysts_serve_too_shortens_the_wait_told(db,
     assert alone == pytest.approx(720, abs=1)
 
 
-@pytest.mark.parametrize("seed", [13, 14])
-def test_the_lines_count_is_the_pure_cores(db, demo, seed):
-    """``lineup.places`` (one pass over the line's index) gives ``routing.place_in_line``'s
-    place and ``routing.shared_place`` for callers of every priority, tier and category (one
-    that no analyst lists too), ties included, now and when a higher tier has opened (alone,
-    or beside an earlier moment in the same pass)."""
-    rng = random.Random(seed)
+def random_line(db, rng: random.Random) -> None:
+    """25 analysts of every tier, status and a few skills; 80 callers of every priority, tier
+    and category (one that no analyst lists too), most holding, joined at a few moments."""
     listed = ("hardware", "software", "network")
     for i in range(25):
         add_agent(db, f"Analyst {i}", tier=rng.choice((1, 1, 2, 3)),
@@ -71,6 +67,16 @@ def test_the_lines_count_is_the_pure_cores(db, demo, seed):
                           joined_at=MONDAY_10 - timedelta(seconds=rng.choice((0, 60, 200, 500,
                                                                                900)))))
     db.commit()
+
+
+@pytest.mark.parametrize("seed", [13, 14])
+def test_the_lines_count_is_the_pure_cores(db, demo, seed):
+    """``lineup.places`` (one pass over the line's index) gives ``routing.place_in_line``'s
+    place and ``routing.shared_place`` for callers of every priority, tier and category (one
+    that no analyst lists too), ties included, now and when a higher tier has opened (alone,
+    or beside an earlier moment in the same pass)."""
+    rng = random.Random(seed)
+    random_line(db, rng)
     rules = lineup.tier_rules(live_policy(db))
     entries = db.scalars(select(QueueEntry)).all()
     staff = [lineup.as_agent(a) for a in db.scalars(select(Agent)) if a.status != "offline"]
@@ -90,6 +96,36 @@ def test_the_lines_count_is_the_pure_cores(db, demo, seed):
                 routing.shared_place(me, line, staff, then, rules)), entry.id
             shared_values.add(round(shared, 6))
     assert any(v != int(v) for v in shared_values)  # some callers ahead counted in part
+
+
+def test_callers_of_every_tier_category_and_time_joined_share_a_statement(db, demo):
+    """The line's callers, whatever the tiers open to them and the categories of those ahead,
+    are counted by one statement per number of CASEs (each compiled on its first use): not
+    one per arrangement of their levels and categories. On SQLite the sum is the callers'
+    shares added one by one in line order, to the last bit (the shares bound, not rounded)."""
+    rng = random.Random(15)
+    random_line(db, rng)
+    rules = lineup.tier_rules(live_policy(db))
+    entries = db.scalars(select(QueueEntry)).all()
+    staff = [lineup.as_agent(a) for a in db.scalars(select(Agent)) if a.status != "offline"]
+    line = routing.in_order(lineup.as_waiting(e) for e in entries
+                            if e.status == "waiting" and e.consent)
+    lineup._PLACES.clear()
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    for at in (MONDAY_10.timestamp(), MONDAY_10.timestamp() + 100, MONDAY_10.timestamp() + 240):
+        for entry in entries:
+            me = lineup.as_waiting(entry)
+            shares = routing.Shares(me, staff, at, rules)
+            _, shared, _ = lineup.places(db, entry, shares, [
+                routing.Shares(me, staff, at + 300, rules)])
+            if sqlite:
+                one_by_one = 0.0
+                for w in line:
+                    if routing.order_key(w) < routing.order_key(me) and shares.of(w):
+                        one_by_one += shares.of(w)
+                assert shared == 1.0 + one_by_one, entry.id
+    # The caller's own CASE and the later one's, each there or not (no analyst serving).
+    assert len(lineup._PLACES) <= 3
 
 
 def told_place(db, me: QueueEntry, at=MONDAY_10) -> tuple[int, float]:
