@@ -1,7 +1,8 @@
 """The wait estimate's search counts less for a caller far back, and says the same: every
 estimate equals, to the last bit, the one the estimator gave before (kept here as the
 reference: it counted every moment the search asked, and ``_freeings`` went through each
-lane's ``Remaining``)."""
+lane's ``Remaining``; the give-up grid, unchanged, is the estimator's own ``_GivingUp`` over the
+reference's pool)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,6 @@ import pytest
 
 from ivr.queues import estimator
 from ivr.queues.estimator import (
-    GIVE_UP_STEPS,
     RESOLUTION,
     Remaining,
     Snapshot,
@@ -86,30 +86,6 @@ class _Pool:
         return _freeings(self.lanes, self.fixed, self.cycle, t)
 
 
-class _GivingUp:
-    def __init__(self, ahead: float, rate: float, pool: _Pool):
-        self.ahead = ahead
-        self.step = pool.cycle / GIVE_UP_STEPS
-        self.share = -math.expm1(-rate * self.step)
-        self.pool = pool
-        self.grid = [0.0]
-
-    def __call__(self, t: float) -> float:
-        if t <= 0:
-            return 0.0
-        k = int(t / self.step)
-        grid = self.grid
-        while len(grid) <= k + 1:
-            at = (len(grid) - 1) * self.step
-            left = max(self.ahead - self.pool.count(at) - grid[-1], 0.0)
-            grid.append(grid[-1] + left * self.share)
-        part = t / self.step - k
-        return grid[k] + part * (grid[k + 1] - grid[k])
-
-    def with_freeings(self, t: float) -> float:
-        return self.pool.count(t) + self(t)
-
-
 def _answered(stage: Stage, default_handle_time: float, wrap: float,
               give_up_rate: float = 0.0) -> float | None:
     main = _Pool(stage.free_agents, stage.busy_elapsed, stage.handle_times,
@@ -118,7 +94,7 @@ def _answered(stage: Stage, default_handle_time: float, wrap: float,
         return None
     count: Callable[[float], float] = main.count
     if give_up_rate > 0 and stage.position > 1:
-        count = _GivingUp(stage.position - 1, give_up_rate, main).with_freeings
+        count = estimator._GivingUp(stage.position - 1, give_up_rate, main).with_freeings
 
     target = stage.position - 0.5
     low = stage.opens_in
