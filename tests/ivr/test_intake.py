@@ -11,10 +11,10 @@ from tickets.models import Call, OutboundCall, Ticket, TicketEvent
 
 LANGUAGES = {
     # key on the language menu, language, voice, the closing words, words of the ticket read-out
-    "en-US": ("1", "Polly.Joanna", "Have a good day. Goodbye.", "enterprise failure"),
-    "it-IT": ("2", "Polly.Bianca", "Buona giornata, arrivederci.", "fallimento aziendale"),
-    "ms-MY": ("3", "Google.ms-MY-Standard-A", "Semoga hari anda menyenangkan. Selamat tinggal.",
-              "kegagalan perusahaan"),
+    "en-US": ("1", "Polly.Joanna", "Take care. Goodbye.", "enterprise failure"),
+    "it-IT": ("2", "Polly.Bianca", "Buon proseguimento, arrivederci.", "fallimento aziendale"),
+    "ms-MY": ("3", "Google.ms-MY-Standard-A",
+              "Semoga urusan anda berjalan lancar. Selamat tinggal.", "kegagalan perusahaan"),
 }
 
 
