@@ -7,6 +7,7 @@ ticket."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from tickets.models import Call, Ticket
@@ -127,3 +128,45 @@ def test_an_english_caller_says_yes_to_the_password_offer(call, db, demo, clock)
     caller.hears("That sounds like an account or access problem.",
                  "Would you like to reset your password yourself?")
     caller.speak("yes please").hears("Go to password dot example dot com")
+
+
+def _at_who_is_affected(call, language: str):
+    """A known caller of each language, by voice, up to "who is affected"."""
+    if language == "en-US":
+        caller = call(from_=ALICE).speak("Excel freezes when I open a large file")
+        caller.press("1").speak("Office 365, version 2410")
+    elif language == "it-IT":
+        caller = call(from_=MARCO).speak("La VPN cade ogni dieci minuti, ero in videochiamata")
+        caller.speak("no").speak("il router di casa").speak("Windows 11 Pro")
+    else:
+        caller = call(from_=SITI).speak("Saya tidak boleh log masuk ke emel")
+        caller.speak("tidak, buka tiket")
+    assert caller.prompt.language == language and "speech" in caller.prompt.input
+    return caller
+
+
+# "We cannot work", as a team says it: understood in every language, at once or when asked.
+WE_CANNOT = {"en-US": ("my team, we can't work", "my team", "no, we can't"),
+             "it-IT": ("il mio team, non possiamo lavorare", "il mio team",
+                       "no, non riusciamo"),
+             "ms-MY": ("pasukan saya, kami tidak dapat bekerja", "pasukan saya",
+                       "tidak, kami tak dapat")}
+
+
+@pytest.mark.parametrize("language", list(WE_CANNOT))
+def test_a_team_that_cannot_work_is_understood_in_one_answer(call, db, demo, clock, language):
+    caller = _at_who_is_affected(call, language)
+    caller.speak(WE_CANNOT[language][0])
+    ticket = ticket_of(db, caller)
+    assert (ticket.answers["impact"], ticket.answers["urgency"]) == ("team", "blocked")
+
+
+@pytest.mark.parametrize("language", list(WE_CANNOT))
+def test_a_team_that_cannot_work_is_understood_when_asked_whether_it_can(
+        call, db, demo, clock, language):
+    caller = _at_who_is_affected(call, language)
+    caller.speak(WE_CANNOT[language][1])  # the team, without whether it can work: asked next
+    assert "1" not in caller.text and caller.text.endswith("?")
+    caller.speak(WE_CANNOT[language][2])
+    ticket = ticket_of(db, caller)
+    assert (ticket.answers["impact"], ticket.answers["urgency"]) == ("team", "blocked")
