@@ -238,10 +238,10 @@ def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
         return queue_twiml.callback_number(voice, entry, hook.now)
     if hook.key == "3":
         return queue_twiml.callback_key(voice, entry)
-    if entry.status == QueueStatus.AFTER_HOURS:  # 1, the one moment offered (2 is not)
+    at = queue_twiml.one_callback(voice, entry, hook.now)
+    if at is not None:  # 1, the one moment offered (2 is not)
         booked = callbacks.request_callback(
-            hook.session, entry, number, queue_twiml.first_callback(voice, entry, hook.now),
-            None, hook.now) if hook.key == "1" else None
+            hook.session, entry, number, at, None, hook.now) if hook.key == "1" else None
     else:
         booked = callbacks.book_callback(hook.session, entry, number, hook.key, hook.now,
                                          queue_twiml.later_slot(voice, entry, hook.now))

@@ -205,20 +205,20 @@ def callback_key(voice: Speaker, entry: QueueEntry, refused: bool = False) -> st
 
 def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
                     read_back: bool = False) -> str:
-    """As soon as possible (1), or in the later slot (2)? After hours there is one choice, at
-    the opening (1): "as soon as an analyst is free" and a later slot would name the same
-    morning. The number chosen is kept on the queue entry, never in the URL; ``read_back``
-    says it first (confirmed in intake) and offers another instead (3)."""
+    """As soon as possible (1), or in the later slot (2)? When the number may not be called
+    now there is one choice (1), the first moment it may (``one_callback``). The number
+    chosen is kept on the queue entry, never in the URL; ``read_back`` says it first
+    (confirmed in intake) and offers another instead (3)."""
     response = VoiceResponse()
     url = url_for("voice.queue_callback_window", e=entry.id)
     gather = response.gather(num_digits=1, method="POST", timeout=8, action=url)
     if read_back and entry.callback_number:
         voice.say(gather, "callback_on", number=spoken_number(entry.callback_number))
-    if entry.status == QueueStatus.AFTER_HOURS:
-        at = first_callback(voice, entry, now)
-        if at == voice.pol.next_opening(now):
+    at = one_callback(voice, entry, now)
+    if at is not None:
+        if entry.status == QueueStatus.AFTER_HOURS and at == voice.pol.next_opening(now):
             voice.say(gather, "callback_at_opening")
-        else:  # the desk opens before the number may be called: the moment it will be
+        else:  # the number may be called later than the opening: the moment it will be
             voice.say(gather, "callback_at_slot", slot=voice.moment(at, now))
     else:
         voice.say(gather, "callback_window", slot=voice.moment(later_slot(voice, entry, now),
@@ -227,6 +227,19 @@ def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
         voice.say(gather, "callback_other")
     response.redirect(url, method="POST")
     return str(response)
+
+
+def one_callback(voice: Speaker, entry: QueueEntry, now: datetime) -> datetime | None:
+    """The one callback moment offered, when the number may not be called now: after hours,
+    the first moment the desk is open and the number may be called (``first_callback``);
+    with the desk open, the first moment its calling hours allow (5:00 AM where the callee
+    is: 9:00 AM). Then "as soon as an analyst is free" and a later slot would both name that
+    moment, and the first would be a promise the dispatcher does not keep. None: the number
+    may be called now, and both are offered."""
+    if entry.status == QueueStatus.AFTER_HOURS:
+        return first_callback(voice, entry, now)
+    soonest = _callable_from(voice, entry, now)
+    return soonest if soonest > now else None
 
 
 def first_callback(voice: Speaker, entry: QueueEntry, now: datetime) -> datetime:

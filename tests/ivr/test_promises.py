@@ -67,7 +67,7 @@ def test_the_queue_calls_back_on_the_number_keyed_in_intake_without_asking_again
     caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 8 8.")
     assert "1 2 0 2 5 5 5 0 1 4 7" not in caller.text  # not the caller ID
     assert "If that is right" not in caller.text  # confirmed in intake: not asked again
-    caller.press("1")  # as soon as an analyst is free
+    caller.press("1")  # the one moment offered: 5:00 AM there, so 9:00 AM
     caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 8 8")
 
     [booked] = db.scalars(select(OutboundCall)).all()
@@ -83,9 +83,12 @@ def test_another_number_may_still_be_keyed_in_the_queue(call, db, demo, clock):
                  "To key in another number, press 2.")
     caller.press("2").press("2025550166")  # another number
     assert not said_in_urls(caller, "2025550166")
-    caller.press("2")  # the later slot
+    # 5:00 AM where that number is: the one moment it may be called is offered
+    caller.hears("To be called back today at 9:00 AM, press 1.")
+    caller.press("1")
     [booked] = db.scalars(select(OutboundCall)).all()
-    assert booked.to_number == "+12025550166" and booked.window_end is not None
+    assert booked.to_number == "+12025550166"
+    assert booked.due_at == datetime(2026, 11, 23, 14, 0, tzinfo=UTC)
 
 
 @pytest.mark.parametrize("from_,keyed", [
@@ -113,9 +116,10 @@ def test_a_caller_without_a_number_to_call_keys_one_before_the_ticket_once(call,
 
 @pytest.mark.parametrize(("number", "words", "due"), [
     # the next whole hour at least an hour away (12:00 UTC), moved into the caller's calling
-    # hours (09:00 to 20:00 their time) while the desk is open
-    (NEW_YORK, "To be called today at 9:00 AM, press 2", datetime(2026, 11, 23, 14, 0,
-                                                                   tzinfo=UTC)),
+    # hours (09:00 to 20:00 their time) while the desk is open; at 5:00 AM in New York, not
+    # to be called before 9:00, that moment is the one offered (no "as soon as possible")
+    (NEW_YORK, "To be called back today at 9:00 AM, press 1", datetime(2026, 11, 23, 14, 0,
+                                                                        tzinfo=UTC)),
     (MARCO, "Per essere richiamato oggi alle ore 13:00, prema 2",
      datetime(2026, 11, 23, 12, 0, tzinfo=UTC)),
     (SITI, "Untuk dihubungi esok pada 4:00 PTG, tekan 2",  # 20:00 in Kuala Lumpur is too late
@@ -129,7 +133,7 @@ def test_the_later_slot_is_said_with_its_day_in_the_callers_zone_and_language(
     if number == NEW_YORK:
         caller.press("1")  # the caller ID, not confirmed in intake: confirmed now
     caller.hears(words)
-    caller.press("2")
+    caller.press(words[-1])  # the key that names it
     booked = db.scalar(select(OutboundCall))
     assert booked.due_at == due  # the moment the caller was told
 

@@ -380,6 +380,32 @@ def test_with_the_desk_open_the_callback_offer_keeps_both_times(call, db, demo, 
     caller.hears("as soon as an analyst is free, press 1", "press 2")
 
 
+def test_with_the_desk_open_a_caller_who_may_not_be_called_yet_hears_when_they_will_be(
+        call, db, demo, clock, twilio):
+    """10:00 UTC is 5:00 AM in Washington, and nobody there is called before 9:00 AM (the
+    policy's calling hours): "as soon as an analyst is free" would be a promise the dispatcher
+    does not keep. The one moment is offered, and booked for then, keeping the place."""
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = call(from_="+12025550147").press("1")  # a new caller
+    tell_problem(caller)
+    give_details(caller)
+    report_problem(caller, impact="1", urgency="2")
+    caller.press("2")  # no other problem: to the queue
+    caller.press("2")  # no, I will not hold: a callback
+    caller.hears("We will call you back at 1 2 0 2 5 5 5 0 1 4 7.")
+    caller.press("1")  # the number they call from is right
+    caller.hears("To be called back today at 9:00 AM, press 1.")
+    assert "as soon as" not in caller.text and "press 2" not in caller.text
+    caller.press("2")  # not offered: asked again, nothing booked
+    caller.hears("To be called back today at 9:00 AM, press 1.")
+    assert db.scalar(select(OutboundCall)) is None
+    caller.press("1").hears("We will call you back at 1 2 0 2 5 5 5 0 1 4 7",
+                            "you keep your place in line")
+    callback = db.scalar(select(OutboundCall))
+    assert callback.due_at == datetime(2026, 11, 23, 14, 0, tzinfo=UTC)  # 9:00 AM there
+    assert callback.place_joined_at < callback.due_at  # its place: when it joined the line
+
+
 def test_enterprise_failure_after_hours_reaches_the_emergency_line(app, call, db, demo, clock):
     app.config["EMERGENCY_NUMBER"] = "+15550109999"
     clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
