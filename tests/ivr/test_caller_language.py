@@ -174,10 +174,28 @@ def test_the_glossary_names_the_line_and_the_word_that_breaks_it(app, tmp_path):
     assert result.exit_code == 1
     assert f"default.yaml:{line}: it-IT: 'tecnico'" in result.output
     assert "say 'analista'" in result.output
+    sms = Path(call_scripts.__file__).parent / "messages" / "sms.yaml"
     shipped_files = [str(p) for p in sorted(
-        (Path(call_scripts.__file__).parent / "scripts").glob("*.yaml"))] + [str(shipped)]
+        (Path(call_scripts.__file__).parent / "scripts").glob("*.yaml"))] + [str(shipped),
+                                                                               str(sms)]
     good = runner.invoke(args=["ivr", "scripts", "check", *shipped_files])
-    assert good.exit_code == 0, good.output  # intake, hold policy, outbound: one glossary
+    assert good.exit_code == 0, good.output  # intake, hold policy, outbound, SMS: one glossary
+
+
+def test_the_sms_texts_say_the_words_the_call_said(app, tmp_path):
+    """A text after the call names the analyst as the call did ("analista", "penganalisis"):
+    the glossary holds the SMS texts too, and a wrong word is named by its line."""
+    shipped = Path(call_scripts.__file__).parent / "messages" / "sms.yaml"
+    bad = tmp_path / "messages" / "sms.yaml"
+    bad.parent.mkdir()
+    bad.write_text(shipped.read_text(encoding="utf-8").replace(
+        "sebaik sahaja penganalisis tersedia", "sebaik sahaja juruanalisis tersedia"),
+        encoding="utf-8")
+    line = next(i for i, t in enumerate(bad.read_text().splitlines(), 1) if "juruanalisis" in t)
+    result = app.test_cli_runner().invoke(args=["ivr", "scripts", "check", str(bad)])
+    assert result.exit_code == 1
+    assert f"sms.yaml:{line}: ms-MY: 'juruanalisis'" in result.output
+    assert "say 'penganalisis'" in result.output
 
 
 @pytest.mark.parametrize(("number", "language", "words"), [

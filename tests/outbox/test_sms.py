@@ -28,11 +28,11 @@ EXPECTED = {
              "call +1 555-010-0000 and enter the ticket number; you'll also need the PIN we "
              "gave you on the call.",
     "it-IT": "L'Help Desk IT: abbiamo aperto il ticket {n} (priorità: fallimento aziendale; "
-             "un tecnico le risponderà entro oggi alle ore 05:15). Per sapere a che "
+             "un analista le risponderà entro oggi alle ore 05:15). Per sapere a che "
              "punto siamo, chiami il +1 555-010-0000 e digiti il numero del ticket; le servirà "
              "anche il PIN che le abbiamo dato durante la chiamata.",
     "ms-MY": "Meja Bantuan IT: kami telah membuka tiket {n} (keutamaan: kegagalan perusahaan; "
-             "juruanalisis akan membalas sebelum hari ini pada 5:15 PG). Untuk menyemak "
+             "penganalisis akan membalas sebelum hari ini pada 5:15 PG). Untuk menyemak "
              "status, hubungi +1 555-010-0000 dan masukkan nombor tiket; anda juga memerlukan "
              "PIN yang diberikan semasa panggilan tadi.",
 }
