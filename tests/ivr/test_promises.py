@@ -378,6 +378,37 @@ def test_failing_the_last_menu_still_reaches_the_queue(call, db, demo, clock):
     assert db.scalar(select(OutboundCall.to_number)) == "+442079460101"
 
 
+SECOND_PROBLEM_UNSAID = {
+    # a known caller of each language, the second problem's question, the queue's offer
+    "en-US": ("+442079460101", "In a few words, what is the problem",
+              "no analyst is available"),
+    "it-IT": (MARCO, "In poche parole, qual è il problema", "nessun analista è disponibile"),
+    "ms-MY": (SITI, "Secara ringkas, apakah masalahnya", "tiada penganalisis yang tersedia"),
+}
+
+
+@pytest.mark.parametrize("language", list(SECOND_PROBLEM_UNSAID))
+def test_a_second_problem_left_unsaid_still_reaches_the_queue_for_the_first(
+        call, db, demo, clock, language):
+    """A caller whose ticket is open and who cannot say a second problem is not told that no
+    ticket has been opened and hung up on: the first ticket still reaches an analyst."""
+    number, question, offer = SECOND_PROBLEM_UNSAID[language]
+    caller = call(from_=number)
+    report_problem(caller, impact="1", urgency="2")
+    caller.press("1")  # another problem
+    caller.hears(question)
+    for _ in range(3):
+        caller.wait()  # nothing said, nor at the re-prompts
+    [ticket] = opened(db)
+    caller.hears(offer)
+    assert not caller.hung_up and caller.languages == {language}
+    for gone in NO_TICKET.values():
+        assert gone[1] not in caller.text
+    caller.press("1").press("1")  # a callback on the first ticket, as soon as possible
+    [booked] = db.scalars(select(OutboundCall)).all()
+    assert (booked.ticket_id, booked.to_number) == (ticket.id, number)
+
+
 def to_queue_without_answering_the_last_menu(call):
     caller = call(from_="+442079460101")  # Alice (a number the line may call): a new problem
     report_problem(caller, impact="1", urgency="2")
