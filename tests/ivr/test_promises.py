@@ -138,6 +138,21 @@ def test_the_later_slot_is_said_with_its_day_in_the_callers_zone_and_language(
     assert booked.due_at == due  # the moment the caller was told
 
 
+def test_a_caller_past_their_calling_hours_is_offered_the_first_moment_they_may_be_called(
+        call, db, demo, clock):
+    """The desk open at 13:00 UTC, 21:00 in Kuala Lumpur, after the hours the line calls in
+    there: not "as soon as an analyst is free" (dialled the next afternoon), but that moment,
+    with its day, in Malay, and booked as said."""
+    clock.current = datetime(2026, 11, 23, 13, 0, tzinfo=UTC)
+    caller = known_to_queue(call, SITI)
+    caller.press("1")  # a callback
+    caller.hears("Untuk dihubungi semula esok pada 4:00 PTG, tekan 1")
+    assert "sebaik sahaja" not in caller.text and caller.languages == {"ms-MY"}
+    caller.press("1")
+    booked = db.scalar(select(OutboundCall))
+    assert booked.due_at == datetime(2026, 11, 24, 8, 0, tzinfo=UTC)  # 16:00 there, opened
+
+
 @pytest.mark.parametrize(("number", "words"), [
     (NEW_YORK, "opens again Monday, November 30 at 3:00 AM"),
     (MARCO, "riapre domani alle ore 09:00"),  # already Sunday morning in Rome
