@@ -40,6 +40,8 @@ OPTIONAL_MESSAGES: dict[str, str | None] = {
     "emergency_no_number": None,  # ... or, with no number to call, when to call again
     "on_hold": "thanks_hold",  # an analyst put the caller on hold (the hold document)
     "escalated": "thanks_hold",  # a cold escalation: to the head of the next tier's line
+    "callback_not_arranged_hold": None,  # three answers arranged no callback: back in line
+    "callback_not_arranged": None,  # ... or, the desk closed or unstaffed, the ticket to cite
 }
 # Twilio's own public hold music (the track its <Enqueue> plays by default): a policy without
 # a music_url plays this between messages; music_url: "" holds in silence.

@@ -202,9 +202,39 @@ def queue_left(hook: Hook, entry: QueueEntry) -> str:
     return twiml.hangup()
 
 
+def _tries(hook: Hook) -> int | None:
+    """Answers to this callback question that arranged nothing before this one (``s``), plus
+    this one; None once that makes ``CALLBACK_TRIES``: the line stops asking."""
+    tries = (hook.number("s") or 0) + 1
+    return tries if tries < queue_twiml.CALLBACK_TRIES else None
+
+
+def callback_given_up(hook: Hook, entry: QueueEntry, voice: speaker.Speaker) -> str:
+    """Three answers arranged no callback (nothing keyed, a key not offered, numbers the line
+    will not call): the asking ends. With the desk open the caller goes back in line, holding,
+    their place kept (as one who stays on the line at the offer to hold); after hours or with
+    nobody staffed they hear their ticket's number to call again about, and goodbye."""
+    entry.intent = None  # not leaving for a callback any more
+    response = VoiceResponse()
+    if entry.status == QueueStatus.WAITING:
+        if not entry.consent:
+            _position, wait = lineup.position_and_estimate(hook.session, entry, hook.now,
+                                                           voice.pol)
+            service.give_consent(hook.session, entry, wait, hook.now, implied=True)
+        service.record(hook.session, entry, "callback_not_arranged",
+                       "No callback arranged after three answers: back in line, holding")
+        voice.say(response, "callback_not_arranged_hold")
+        queue_twiml.enqueue(response, entry)
+        return str(response)
+    ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
+    voice.say(response, "callback_not_arranged",
+              ticket=" ".join(ticket.number) if ticket and ticket.number else "")
+    return queue_twiml.goodbye(response, voice)
+
+
 @entry_webhook("/queue/callback/number", ticket=True)
 def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
-    """The number read back: 1 it is right, 2 key another."""
+    """The number read back: 1 it is right, 2 key another (asked up to three times)."""
     voice = queue_twiml.speaker(hook.session, entry)
     number, _confirmed = callbacks.offered_number(hook.session, entry)
     if hook.key == "1" and number:
@@ -212,18 +242,26 @@ def queue_callback_number(hook: Hook, entry: QueueEntry) -> str:
         return queue_twiml.callback_window(voice, entry, hook.now)
     if hook.key == "2":
         return queue_twiml.callback_key(voice, entry)
-    return queue_twiml.callback_number(voice, entry, hook.now, again=True)
+    tries = _tries(hook)
+    if tries is None:
+        return callback_given_up(hook, entry, voice)
+    return queue_twiml.callback_number(voice, entry, hook.now, tries=tries)
 
 
 @entry_webhook("/queue/callback/keyed", ticket=True)
 def queue_callback_keyed(hook: Hook, entry: QueueEntry) -> str:
     """A keyed number, read the way the caller's own number reads (their country); one the
-    line will not call (the policy's rule) is refused now, before any callback is promised."""
+    line will not call (the policy's rule) is refused now, before any callback is promised.
+    Nothing keyed is asked again as not heard; three answers without a number end the asking."""
     voice = queue_twiml.speaker(hook.session, entry)
-    number, _why = phones.keyed_number(hook.form.get("Digits"), entry.caller_number,
-                                       voice.pol.outbound.dial_rule())
+    keyed = (hook.form.get("Digits") or "").strip()
+    number, _why = phones.keyed_number(keyed, entry.caller_number,
+                                       voice.pol.outbound.dial_rule()) if keyed else (None, "")
     if number is None:
-        return queue_twiml.callback_key(voice, entry, refused=True)
+        tries = _tries(hook)
+        if tries is None:
+            return callback_given_up(hook, entry, voice)
+        return queue_twiml.callback_key(voice, entry, refused=bool(keyed), tries=tries)
     callbacks.choose_callback_number(entry, number)
     return queue_twiml.callback_window(voice, entry, hook.now)
 
@@ -246,7 +284,10 @@ def queue_callback_window(hook: Hook, entry: QueueEntry) -> str:
         booked = callbacks.book_callback(hook.session, entry, number, hook.key, hook.now,
                                          queue_twiml.later_slot(voice, entry, hook.now))
     if booked is None:
-        return queue_twiml.callback_window(voice, entry, hook.now)
+        tries = _tries(hook)
+        if tries is None:
+            return callback_given_up(hook, entry, voice)
+        return queue_twiml.callback_window(voice, entry, hook.now, tries=tries)
     ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
     response = VoiceResponse()
     voice.say(response, "callback_confirm", number=queue_twiml.spoken_number(number),

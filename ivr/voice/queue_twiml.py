@@ -171,10 +171,20 @@ def spoken_number(number: str) -> str:
     return " ".join(number.lstrip("+"))
 
 
-def callback_number(voice: Speaker, entry: QueueEntry, now: datetime,
-                    again: bool = False) -> str:
+# Answers to the callback's questions that arrange nothing (no key, a key not offered, a
+# number the line will not call): the third ends the asking (``hold.callback_given_up``).
+CALLBACK_TRIES = 3
+
+
+def _callback_url(endpoint: str, entry: QueueEntry, tries: int) -> str:
+    """A callback question's URL; ``s`` counts the answers that arranged nothing so far."""
+    return url_for(endpoint, e=entry.id, s=tries) if tries else url_for(endpoint, e=entry.id)
+
+
+def callback_number(voice: Speaker, entry: QueueEntry, now: datetime, tries: int = 0) -> str:
     """The number to call back: the ticket's (given in intake), read back; asked to confirm
-    only when the caller has not confirmed it in this call already. Without one: key it."""
+    only when the caller has not confirmed it in this call already. Without one: key it.
+    ``tries``: answers not understood so far (then it says so first)."""
     number, confirmed = callbacks.offered_number(voice.session, entry)
     if not number:
         return callback_key(voice, entry)
@@ -182,36 +192,43 @@ def callback_number(voice: Speaker, entry: QueueEntry, now: datetime,
         callbacks.choose_callback_number(entry, number)
         return callback_window(voice, entry, now, read_back=True)
     response = VoiceResponse()
-    url = url_for("voice.queue_callback_number", e=entry.id)
+    url = _callback_url("voice.queue_callback_number", entry, tries)
     gather = response.gather(num_digits=1, method="POST", timeout=8, action=url)
-    if again:
+    if tries:
         voice.say(gather, "not_understood")
     voice.say(gather, "callback_number", number=spoken_number(number))
     response.redirect(url, method="POST")
     return str(response)
 
 
-def callback_key(voice: Speaker, entry: QueueEntry, refused: bool = False) -> str:
-    """Key the number to call back, then # (again after a number the line will not call)."""
+def callback_key(voice: Speaker, entry: QueueEntry, refused: bool = False,
+                 tries: int = 0) -> str:
+    """Key the number to call back, then # (again after a number the line will not call,
+    ``refused``, or after nothing keyed)."""
     response = VoiceResponse()
-    url = url_for("voice.queue_callback_keyed", e=entry.id)
+    url = _callback_url("voice.queue_callback_keyed", entry, tries)
     gather = response.gather(finish_on_key="#", method="POST", timeout=10, action=url)
     if refused:
         voice.say(gather, "callback_refused")
+    elif tries:
+        voice.say(gather, "not_understood")
     voice.say(gather, "callback_key")
     response.redirect(url, method="POST")
     return str(response)
 
 
 def callback_window(voice: Speaker, entry: QueueEntry, now: datetime,
-                    read_back: bool = False) -> str:
+                    read_back: bool = False, tries: int = 0) -> str:
     """As soon as possible (1), or in the later slot (2)? When the number may not be called
     now there is one choice (1), the first moment it may (``one_callback``). The number
     chosen is kept on the queue entry, never in the URL; ``read_back`` says it first
-    (confirmed in intake) and offers another instead (3)."""
+    (confirmed in intake) and offers another instead (3); ``tries``: answers that chose
+    nothing so far (then it says so first)."""
     response = VoiceResponse()
-    url = url_for("voice.queue_callback_window", e=entry.id)
+    url = _callback_url("voice.queue_callback_window", entry, tries)
     gather = response.gather(num_digits=1, method="POST", timeout=8, action=url)
+    if tries:
+        voice.say(gather, "not_understood")
     if read_back and entry.callback_number:
         voice.say(gather, "callback_on", number=spoken_number(entry.callback_number))
     at = one_callback(voice, entry, now)

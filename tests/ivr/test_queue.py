@@ -406,6 +406,51 @@ def test_with_the_desk_open_a_caller_who_may_not_be_called_yet_hears_when_they_w
     assert callback.place_joined_at < callback.due_at  # its place: when it joined the line
 
 
+def test_a_caller_who_arranges_no_callback_is_back_in_line_holding_in_their_place(
+        call, db, demo, clock, twilio):
+    """Silence at "when should we call?" is asked again, saying so; the third time the asking
+    ends: not a loop without end, but back in line, holding, the place kept, nothing booked."""
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = to_queue(call, number=ALICE_CALLABLE)
+    caller.press("1")  # hold
+    joined = entry_of(db, caller).joined_at
+    caller.press("2")  # while holding: a callback, please
+    caller.hears("as soon as an analyst is free, press 1")
+    caller.wait()
+    caller.hears("Sorry, I did not catch that.", "as soon as an analyst is free, press 1")
+    caller.press("7")  # not offered
+    caller.hears("Sorry, I did not catch that.", "as soon as an analyst is free, press 1")
+    caller.wait()
+    caller.hears("We could not arrange a callback, so you keep your place in line.")
+    assert caller.in_queue and not caller.hung_up
+    assert db.scalar(select(OutboundCall)) is None
+    entry = entry_of(db, caller)
+    assert entry.status == "waiting" and entry.joined_at == joined and entry.intent is None
+    assert any("No callback arranged" in t for t in timeline(db, "callback_not_arranged"))
+
+
+def test_after_hours_a_caller_who_keys_no_number_the_line_calls_hears_their_ticket(
+        call, db, demo, clock, twilio):
+    """Closed: nothing keyed is "not heard" (not "cannot be called back"); numbers the line
+    will not call are refused; the third answer without a number ends the asking with the
+    ticket's number, and the call, instead of asking for ever."""
+    clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)  # a Sunday evening
+    add_agent(db, "Ann", tier=1)
+    caller = to_queue(call, number=ALICE_CALLABLE)
+    caller.press("1")  # a callback, please
+    caller.press("3")  # on another number
+    caller.hears("Please key in the number we should call")
+    caller.wait()  # nothing keyed
+    caller.hears("Sorry, I did not catch that.")
+    assert "cannot be called back" not in caller.text
+    caller.press("12#").hears("That number cannot be called back. Please key another.")
+    caller.press("34#")
+    [ticket] = db.scalars(select(Ticket).where(Ticket.call_id.is_not(None))).all()
+    caller.hears("We could not arrange a callback.",
+                 f"Your ticket number is {' '.join(ticket.number)}")
+    assert caller.hung_up and db.scalar(select(OutboundCall)) is None
+
+
 def test_enterprise_failure_after_hours_reaches_the_emergency_line(app, call, db, demo, clock):
     app.config["EMERGENCY_NUMBER"] = "+15550109999"
     clock.current = datetime(2026, 11, 22, 21, 0, tzinfo=UTC)
