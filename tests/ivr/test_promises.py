@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tickets.models import Customer, CustomerPhone, OutboundCall, Ticket, TicketEvent
 
 from .test_intake import report_problem, tell_problem
-from .test_queue import ALICE_CALLABLE, stop_calling, to_queue
+from .test_queue import ALICE_CALLABLE, add_agent, stop_calling, to_queue
 
 NEW_YORK = "+12025550147"  # not a customer: a new caller, in New York by their number
 MARCO = "+393331234567"  # the demo's Italian customer (Europe/Rome)
@@ -110,6 +110,27 @@ def test_a_caller_without_a_number_to_call_keys_one_before_the_ticket_once(call,
     assert "If that is right" not in caller.text and "key in" not in caller.text.lower()
     caller.press("1")
     assert db.scalar(select(OutboundCall.to_number)) == "+12025550188"
+
+
+@pytest.mark.parametrize("from_", [None, PARIS])
+def test_a_caller_with_no_number_the_line_may_call_goes_on_without_one_and_may_hold(
+        call, db, demo, clock, from_):
+    """Without caller ID, or abroad (the line calls no French number), star at "your callback
+    number" opens the ticket without one: the caller still reaches the queue and may hold,
+    instead of being sent away for want of a number."""
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = tell_problem(call(from_=from_).press("1"))
+    caller.speak("Jane Doe").speak("Finance").speak("Room 4")
+    caller.hears("Your callback number, then hash? If you have none we can call, press star.")
+    caller.press("*")  # none
+    caller.press("*")  # no account number
+    report_problem(caller, impact="1", urgency="2")
+    [ticket] = opened(db)
+    assert ticket.callback_number is None
+    caller.press("2")  # no other problem: on to the queue
+    caller.hears("May we put you on hold?")
+    caller.press("1").hears("Thank you")
+    assert caller.in_queue and not caller.hung_up
 
 
 # ---- times in the caller's zone and language, with their day -------------------------------
