@@ -7,6 +7,7 @@ import re
 import pytest
 from sqlalchemy import select
 
+from tickets import pins
 from tickets.models import Call, OutboundCall, Ticket, TicketEvent
 
 LANGUAGES = {
@@ -172,6 +173,27 @@ def test_pin_read_out_lets_a_stranger_hear_the_status(call, db, demo):
     stranger.hears("not the one on file")
     stranger.press(pin)
     stranger.hears(f"Ticket {' '.join(number)} is open")
+
+
+@pytest.mark.parametrize(("language_key", "withheld", "words"), [
+    ("1", "Your number is withheld", "not the one on file"),
+    ("2", "Il Suo numero è nascosto", "non corrisponde a quello registrato"),
+    ("3", "Nombor anda disembunyikan", "bukan nombor yang didaftarkan"),
+])
+def test_a_withheld_number_is_asked_the_pin_as_withheld_not_as_another_number(
+        call, db, demo, language_key, withheld, words):
+    """Without caller ID there is no "this number" to be the wrong one: the PIN is asked
+    because the number is withheld, in the caller's language, and it still opens the status."""
+    ticket = db.scalar(select(Ticket).where(Ticket.status == "in_progress"))
+    pin = "4821"
+    ticket.pin_hash = pins.hash_pin(pin)
+    db.commit()
+    caller = call(from_=None).press(language_key).press("1")  # the language, a status
+    caller.press(ticket.number)
+    caller.hears(withheld)
+    assert words not in caller.text
+    caller.press(pin)
+    assert " ".join(ticket.number) in caller.text
 
 
 def test_known_caller_is_greeted_by_name_and_hears_a_ticket_status(call, db, demo):
