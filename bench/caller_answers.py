@@ -41,6 +41,10 @@ INTENTS: list[tuple[str, dict[str, tuple[str, ...]]]] = [
     ("callback_window", {"en-US": ("as soon as an analyst is free",),
                          "it-IT": ("appena un tecnico", "appena un analista"),
                          "ms-MY": ("sebaik sahaja",)}),
+    # ... or the one moment offered, when the number may not be called yet ("To be called
+    # back today at 9:00 AM, press 1") or the desk is closed
+    ("callback_at", {"en-US": ("to be called back",), "it-IT": ("per essere richiamato",),
+                     "ms-MY": ("untuk dihubungi semula",)}),
     ("callback_key", {"en-US": ("number we should call", "callback number"),
                       "it-IT": ("numero al quale", "numero da richiamare"),
                       "ms-MY": ("nombor untuk kami",)}),
@@ -107,6 +111,8 @@ CHOICES: dict[str, dict[str, tuple[str, ...]]] = {
     "callback": {"en-US": ("call you back",), "it-IT": ("richiamato",),
                  "ms-MY": ("menghubungi anda semula", "dihubungi semula")},
     "asap": {"en-US": ("as soon as",), "it-IT": ("appena",), "ms-MY": ("sebaik sahaja",)},
+    "callback_at": {"en-US": ("called back",), "it-IT": ("richiamato",),
+                    "ms-MY": ("dihubungi semula",)},
     "open_ticket": {"en-US": ("to open a ticket",), "it-IT": ("per aprire un ticket",),
                     "ms-MY": ("untuk membuka tiket",)},
     "planned": {"en-US": ("scheduled change",), "it-IT": ("modifica programmata",),

@@ -380,6 +380,7 @@ DECIDE: dict[str, Callable[[Ask], Answer | None]] = {
     "hold_offer": _hold_offer,
     "offline": _offline,
     "callback_window": lambda ask: ask.pick("asap"),
+    "callback_at": lambda ask: ask.pick("callback_at"),
 }
 
 
