@@ -699,6 +699,21 @@ def test_resolving_calls_the_customer_and_stores_the_survey(
     assert fresh(db, Ticket, ticket.id).status == "resolved"
 
 
+def test_an_italian_callee_called_in_the_evening_is_not_wished_good_morning(
+        app, db, demo, twilio_api, dispatcher, answer):
+    """Calls go out until 20:00 where the callee is: at 18:30 in Rome the closure call greets
+    with "Salve", as the line does, not "Buongiorno" (the English "Hello" fits any hour)."""
+    with time_machine.travel(datetime(2026, 11, 23, 17, 30, tzinfo=UTC), tick=False):
+        ticket = open_ticket(db, number="+393331234567", language="it-IT")
+        workflow.resolve_ticket(db, fresh(db, Ticket, ticket.id), actor="ann",
+                                now=datetime.now(UTC), note="Fusore sostituito")
+        db.commit()
+        dispatcher.run_until_idle()
+        callee = answer(twilio_api.placed[-1])
+    callee.hears("Salve, la chiama")
+    assert "Buongiorno" not in callee.text and callee.languages == {"it-IT"}
+
+
 def test_not_solved_reopens_the_ticket_and_a_low_score_opens_a_follow_up(
         app, db, demo, travel, twilio_api, dispatcher, answer):
     ticket = open_ticket(db)
