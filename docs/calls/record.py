@@ -55,7 +55,8 @@ CALLS = [
         "2",  # no other problem
         "1",  # hold
         "",
-        "2", "2",  # a callback at the later slot
+        "2", "1",  # a callback, the first choice: as soon as an analyst is free, or (late at
+        # night in Kuala Lumpur, when her number may not be called yet) the one moment it may
     ]),
 ]
 ANN_BREAK = ("+15550142001", ["2468#", "2"])  # Ann's PIN, then "take a break"
