@@ -206,8 +206,9 @@ def _entry_for(session: Session, call: Call, ticket: Placed | None, now: datetim
 
 
 def give_consent(session: Session, entry: QueueEntry, estimate: float, now: datetime,
-                 implied: bool = False) -> None:
-    """The caller holds: by pressing 1, or (implied) by staying on without answering."""
+                 implied: bool = False, why: str | None = None) -> None:
+    """The caller holds: by pressing 1, or (implied) by staying on without answering (``why``:
+    another reason, for the timeline)."""
     if entry.consent:
         return
     pol = live_policy(session)
@@ -217,8 +218,22 @@ def give_consent(session: Session, entry: QueueEntry, estimate: float, now: date
     if hold.should_tell_position(pol, place):
         entry.last_position_told = place  # said with the offer to hold
     announce(session, entry, estimate, now)
-    record(session, entry, "hold_consent", "Caller stayed on the line without answering the "
-           "offer three times: kept on hold" if implied else "Caller agreed to hold")
+    record(session, entry, "hold_consent", why or ("Caller stayed on the line without answering "
+           "the offer three times: kept on hold" if implied else "Caller agreed to hold"))
+
+
+NO_CALLBACK_ARRANGED = "No callback arranged after three answers: back in line, holding"
+
+
+def back_in_line(session: Session, entry: QueueEntry, estimate: float, now: datetime) -> None:
+    """Three answers to the callback's questions arranged none: the caller holds again, their
+    place kept (not leaving for a callback any more), told the wait ``estimate`` (announced)."""
+    entry.intent = None
+    if not entry.consent:  # a callback asked at the offer to hold: holding from now
+        give_consent(session, entry, estimate, now, why=NO_CALLBACK_ARRANGED)
+        return
+    announce(session, entry, estimate, now)
+    record(session, entry, "callback_not_arranged", NO_CALLBACK_ARRANGED)
 
 
 def announce(session: Session, entry: QueueEntry, estimate: float, now: datetime) -> None:

@@ -214,18 +214,14 @@ def callback_given_up(hook: Hook, entry: QueueEntry, voice: speaker.Speaker) -> 
     will not call): the asking ends. With the desk open the caller goes back in line, holding,
     their place kept (as one who stays on the line at the offer to hold); after hours or with
     nobody staffed they hear their ticket's number to call again about, and goodbye."""
-    entry.intent = None  # not leaving for a callback any more
     response = VoiceResponse()
     if entry.status == QueueStatus.WAITING:
-        if not entry.consent:
-            _position, wait = lineup.position_and_estimate(hook.session, entry, hook.now,
-                                                           voice.pol)
-            service.give_consent(hook.session, entry, wait, hook.now, implied=True)
-        service.record(hook.session, entry, "callback_not_arranged",
-                       "No callback arranged after three answers: back in line, holding")
-        voice.say(response, "callback_not_arranged_hold")
+        _position, wait = lineup.position_and_estimate(hook.session, entry, hook.now, voice.pol)
+        service.back_in_line(hook.session, entry, wait, hook.now)
+        voice.say(response, "callback_not_arranged_hold", minutes=queue_twiml.minutes(wait))
         queue_twiml.enqueue(response, entry)
         return str(response)
+    entry.intent = None  # not leaving for a callback any more
     ticket = hook.session.get(Ticket, entry.ticket_id) if entry.ticket_id else None
     voice.say(response, "callback_not_arranged",
               ticket=" ".join(ticket.number) if ticket and ticket.number else "")

@@ -12,7 +12,7 @@ from sqlalchemy import select
 from tickets.models import Customer, CustomerPhone, OutboundCall, Ticket, TicketEvent
 
 from .test_intake import report_problem, tell_problem
-from .test_queue import ALICE_CALLABLE, add_agent, stop_calling, to_queue
+from .test_queue import ALICE_CALLABLE, add_agent, entry_of, stop_calling, to_queue
 
 NEW_YORK = "+12025550147"  # not a customer: a new caller, in New York by their number
 MARCO = "+393331234567"  # the demo's Italian customer (Europe/Rome)
@@ -131,6 +131,27 @@ def test_a_caller_with_no_number_the_line_may_call_goes_on_without_one_and_may_h
     caller.hears("May we put you on hold?")
     caller.press("1").hears("Thank you")
     assert caller.in_queue and not caller.hung_up
+
+
+def test_a_caller_who_asks_a_callback_at_the_offer_and_confirms_no_number_holds_instead(
+        call, db, demo, clock, twilio):
+    """At the offer to hold the caller asks for a callback, then answers nothing when their
+    number is read back: asked again, saying so; the third time they hold (never said yes to
+    holding: the timeline says why they hold), nothing booked."""
+    add_agent(db, "Ann", tier=1, status="on_call")
+    caller = new_caller_to_queue(call)  # their caller ID, not confirmed in intake
+    caller.press("2")  # a callback, please
+    caller.hears("If that is right, press 1.")
+    caller.wait()
+    caller.hears("Sorry, I did not catch that.", "If that is right, press 1.")
+    caller.wait()
+    caller.hears("Sorry, I did not catch that.", "If that is right, press 1.")
+    caller.wait()
+    caller.hears("We could not arrange a callback, so you keep your place in line.")
+    assert caller.in_queue and db.scalar(select(OutboundCall)) is None
+    assert entry_of(db, caller).consent
+    consent = db.scalars(select(TicketEvent.text).where(TicketEvent.kind == "hold_consent"))
+    assert list(consent) == ["No callback arranged after three answers: back in line, holding"]
 
 
 # ---- times in the caller's zone and language, with their day -------------------------------

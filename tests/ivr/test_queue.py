@@ -421,11 +421,13 @@ def test_a_caller_who_arranges_no_callback_is_back_in_line_holding_in_their_plac
     caller.press("7")  # not offered
     caller.hears("Sorry, I did not catch that.", "as soon as an analyst is free, press 1")
     caller.wait()
-    caller.hears("We could not arrange a callback, so you keep your place in line.")
+    caller.hears("We could not arrange a callback, so you keep your place in line.",
+                 "The expected wait is about")
     assert caller.in_queue and not caller.hung_up
     assert db.scalar(select(OutboundCall)) is None
     entry = entry_of(db, caller)
     assert entry.status == "waiting" and entry.joined_at == joined and entry.intent is None
+    assert entry.announced_wait is not None  # the wait said is kept, as every one announced
     assert any("No callback arranged" in t for t in timeline(db, "callback_not_arranged"))
 
 
